@@ -1,0 +1,115 @@
+"""Kade: the app factory. Nothing runs at import; `create_app()` builds a configured app."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from apiflask import APIFlask
+
+from app import config as config_module
+from app import db, headers
+from app.extensions import babel, csrf, htmx, limiter, login_manager
+from app.security import pii
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: dict | None = None) -> APIFlask:
+    settings = config_module.from_environment()
+    settings.update(config or {})
+    config_module.check_production(settings)
+
+    app = APIFlask(
+        __name__,
+        title="Kade API",
+        version="1.0.0",
+        json_errors=False,  # pages stay HTML; the API blueprint answers problem+json itself
+        spec_path="/api/v1/openapi.json",
+        docs_path=None,  # the docs UI loads scripts from a CDN, which our CSP refuses
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+        instance_path=settings["INSTANCE_PATH"],
+    )
+    app.config.update(settings)
+    app.config.setdefault("SQLALCHEMY_DATABASE_URI", settings["DATABASE_URL"])
+
+    from app.ops import logs
+
+    logs.configure(app)
+    pii.configure(app.config["PII_KEYS"], app.config["PII_INDEX_KEY"])
+    db.init_app(app)
+    _init_extensions(app)
+    headers.init_app(app)
+    _register_templates(app)
+    _register_blueprints(app)
+    _register_error_pages(app)
+    _register_cli(app)
+    return app
+
+
+def _init_extensions(app) -> None:
+    from app import i18n
+    from app.accounts import services as accounts
+    from app.notifications import services as notifications
+
+    csrf.init_app(app)
+    htmx.init_app(app)
+    limiter.init_app(app)
+    babel.init_app(app, locale_selector=i18n.select_locale,
+                   timezone_selector=i18n.select_timezone,
+                   default_translation_directories=str(ROOT / "app" / "translations"))
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message_category = "info"
+    # "basic": a changed IP or browser marks the session not fresh. "strong" would sign a
+    # shopper out every time their phone moves from Wi-Fi to mobile data.
+    login_manager.session_protection = "basic"
+    login_manager.user_loader(accounts.load_session_user)
+    notifications.init_app(app)
+
+
+def _register_templates(app) -> None:
+    from flask_babel import get_locale
+
+    from app import i18n
+    from app.accounts.districts import district_name
+    from app.accounts.phones import display_phone
+
+    @app.template_filter("money")
+    def money(cents):
+        return i18n.format_lkr(cents, str(get_locale() or "en"))
+
+    app.add_template_filter(i18n.local_time, "local_time")
+    app.add_template_global(district_name)
+    app.add_template_global(display_phone)
+
+    @app.context_processor
+    def _globals():
+        return {"languages": i18n.LANGUAGES, "current_locale": str(get_locale() or "en"),
+                "shop_name": app.config["SHOP_NAME"]}
+
+
+def _register_blueprints(app) -> None:
+    from app.accounts.views import bp as accounts_bp
+    from app.api import bp as api_bp
+    from app.backoffice import bp as staff_bp
+    from app.ops.views import bp as ops_bp
+    from app.pages import bp as pages_bp
+
+    app.register_blueprint(pages_bp)
+    app.register_blueprint(accounts_bp)
+    app.register_blueprint(staff_bp)
+    app.register_blueprint(ops_bp)
+    app.register_blueprint(api_bp)
+
+
+def _register_error_pages(app) -> None:
+    from app.pages.errors import register
+
+    register(app)
+
+
+def _register_cli(app) -> None:
+    from app.cli import register
+
+    register(app)

@@ -1,0 +1,1 @@
+"""Customers and staff: registration, sign-in, profile, addresses, personal data rights."""

@@ -1,0 +1,83 @@
+"""A customer's address book. Another customer's address is NotFound, never Forbidden, so
+ids cannot be probed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from app import db
+from app.accounts.districts import is_district
+from app.accounts.models import Address
+from app.audit import services as audit
+from app.db import transaction
+from app.errors import Invalid, NotFound
+
+MAX_ADDRESSES = 20
+
+
+@dataclass(frozen=True)
+class AddressInput:
+    """Shape is checked by forms and API schemas; the district is checked here too, as a
+    rule, because every caller must respect it."""
+
+    recipient: str
+    phone: str  # E.164
+    line1: str
+    city: str
+    district: str
+    line2: str | None = None
+    postal_code: str | None = None
+
+
+def _validated(data: AddressInput) -> AddressInput:
+    if not is_district(data.district):
+        raise Invalid(field="district")
+    if data.postal_code and not (data.postal_code.isdigit() and len(data.postal_code) == 5):
+        raise Invalid(field="postal_code")
+    return data
+
+
+def list_addresses(user_id: int) -> list[Address]:
+    return list(db.session.scalars(
+        select(Address).where(Address.user_id == user_id).order_by(Address.id)))
+
+
+def get_address(user_id: int, address_id: int) -> Address:
+    address = db.session.get(Address, address_id)
+    if address is None or address.user_id != user_id:
+        raise NotFound()
+    return address
+
+
+def add_address(user_id: int, data: AddressInput) -> Address:
+    data = _validated(data)
+    with transaction():
+        if len(list_addresses(user_id)) >= MAX_ADDRESSES:
+            raise Invalid(field="line1")
+        address = Address(user_id=user_id, **vars(data))
+        db.session.add(address)
+        db.session.flush()
+        audit.record("address.add", actor_id=user_id, target_type="address",
+                     target_id=address.id)
+    return address
+
+
+def update_address(user_id: int, address_id: int, data: AddressInput) -> Address:
+    data = _validated(data)
+    with transaction():
+        address = get_address(user_id, address_id)
+        for key, value in vars(data).items():
+            setattr(address, key, value)
+        audit.record("address.update", actor_id=user_id, target_type="address",
+                     target_id=address.id)
+    return address
+
+
+def delete_address(user_id: int, address_id: int) -> None:
+    with transaction():
+        address = get_address(user_id, address_id)
+        db.session.delete(address)
+        audit.record("address.delete", actor_id=user_id, target_type="address",
+                     target_id=address_id)

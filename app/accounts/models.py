@@ -1,0 +1,105 @@
+"""People who use Kade. Every personal field is sealed (encrypted_str); lookups go through
+blind indexes, so the database never holds an email or phone in plaintext."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.db import Base, UTCDateTime, blind_index, encrypted_str, utc_now
+
+
+class User(Base):
+    __tablename__ = "accounts_user"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Blind indexes are nullable so an erased account frees its email and phone.
+    email_index: Mapped[str | None] = mapped_column(String(64), unique=True)
+    phone_index: Mapped[str | None] = mapped_column(String(64), index=True)
+    email: Mapped[encrypted_str | None]
+    phone: Mapped[encrypted_str | None]
+    name: Mapped[encrypted_str | None]
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    locale: Mapped[str] = mapped_column(String(5), default="en")
+    # Staff have a role; customers have none.
+    role: Mapped[str | None] = mapped_column(String(32))
+    totp_secret: Mapped[encrypted_str | None]
+    totp_enrolled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    totp_last_step: Mapped[int | None]  # refuses a code that was already used
+    email_verified_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # Bumped on password change or reset: signs out every other session and API token.
+    session_version: Mapped[int] = mapped_column(default=1)
+    failed_logins: Mapped[int] = mapped_column(default=0)
+    locked_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    last_login_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    is_active: Mapped[bool] = mapped_column(default=True)
+    erased_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[utc_now]
+
+    addresses: Mapped[list[Address]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", order_by="Address.id"
+    )
+
+    # Flask-Login protocol. The id carries the session version, so a password change makes
+    # every older session cookie and remember-me cookie stop working.
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    @property
+    def is_anonymous(self) -> bool:
+        return False
+
+    def get_id(self) -> str:
+        return f"{self.id}.{self.session_version}"
+
+    @property
+    def is_staff(self) -> bool:
+        return self.role is not None
+
+    @property
+    def is_email_verified(self) -> bool:
+        return self.email_verified_at is not None
+
+
+class Address(Base):
+    __tablename__ = "accounts_address"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("accounts_user.id", ondelete="CASCADE"),
+                                         index=True)
+    recipient: Mapped[encrypted_str]
+    phone: Mapped[encrypted_str]
+    line1: Mapped[encrypted_str]
+    line2: Mapped[encrypted_str | None]
+    city: Mapped[encrypted_str]
+    district: Mapped[str] = mapped_column(String(32))
+    postal_code: Mapped[str | None] = mapped_column(String(5))
+    created_at: Mapped[utc_now]
+
+    user: Mapped[User] = relationship(back_populates="addresses")
+
+
+class ApiToken(Base):
+    """A bearer token for the JSON API, stored as a SHA-256 hash. Refresh tokens of one login
+    share a family; reusing a rotated refresh token revokes the whole family."""
+
+    __tablename__ = "accounts_api_token"
+    __table_args__ = (UniqueConstraint("token_hash"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("accounts_user.id", ondelete="CASCADE"),
+                                         index=True)
+    kind: Mapped[str] = mapped_column(String(8))  # access | refresh
+    token_hash: Mapped[str] = mapped_column(String(64))
+    family: Mapped[str] = mapped_column(String(32), index=True)
+    session_version: Mapped[int]
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[utc_now]
+
+
+__all__ = ["Address", "ApiToken", "User", "blind_index"]

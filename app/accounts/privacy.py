@@ -1,0 +1,62 @@
+"""A customer's rights under the Personal Data Protection Act, No. 9 of 2022: a copy of
+their data, and erasure (orders are kept for the law on accounts, without the person)."""
+
+from __future__ import annotations
+
+from app.accounts import services as accounts
+from app.accounts.districts import district_name
+from app.accounts.models import User
+from app.audit import services as audit
+from app.db import transaction, utcnow
+from app.security import passwords
+from app.accounts.errors import InvalidCredentials
+
+
+def export_data(user_id: int) -> dict:
+    """Everything Kade holds about the person, as plain JSON-ready values."""
+    with transaction():
+        user = accounts.get_user(user_id)
+        audit.record("account.export", actor_id=user.id, target_type="user",
+                     target_id=user.id)
+    return {
+        "account": {
+            "id": user.id,
+            "name": user.name,
+            "email": user.email,
+            "email_verified": user.is_email_verified,
+            "phone": user.phone,
+            "language": user.locale,
+            "created_at": user.created_at.isoformat(),
+            "last_login_at": user.last_login_at.isoformat() if user.last_login_at else None,
+        },
+        "addresses": [
+            {"id": a.id, "recipient": a.recipient, "phone": a.phone, "line1": a.line1,
+             "line2": a.line2, "city": a.city, "district": a.district,
+             "district_name": district_name(a.district, "en"), "postal_code": a.postal_code}
+            for a in user.addresses
+        ],
+        "orders": [],  # filled in when the orders domain exists
+    }
+
+
+def erase_account(user_id: int, *, password: str) -> None:
+    """Erase the person: personal fields emptied, addresses and tokens removed, sign-in
+    impossible. The row stays (anonymised) so orders keep a customer id. Raises
+    InvalidCredentials when the password does not match."""
+    with transaction():
+        user: User = accounts.get_user(user_id)
+        if not passwords.verify_password(user.password_hash or "", password):
+            raise InvalidCredentials(field="password")
+        user.name = None
+        user.email = None
+        user.email_index = None
+        user.phone = None
+        user.phone_index = None
+        user.password_hash = None
+        user.totp_secret = None
+        user.is_active = False
+        user.erased_at = utcnow()
+        user.session_version += 1
+        user.addresses.clear()
+        accounts.revoke_all_tokens(user.id)
+        audit.record("account.erase", actor_id=user.id, target_type="user", target_id=user.id)

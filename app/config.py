@@ -1,0 +1,106 @@
+"""Settings read from the environment; with nothing set, Kade runs embedded.
+
+Embedded default: SQLite under the instance folder, jobs in-process, mail and SMS written as
+files, keys generated once and kept in the instance folder. Production must set SECRET_KEY,
+PII_KEYS, PII_INDEX_KEY and DATABASE_URL; `create_app` refuses to start without them there.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import secrets
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _instance_path() -> Path:
+    return Path(os.environ.get("KADE_INSTANCE_PATH", PROJECT_ROOT / "instance")).resolve()
+
+
+def _kept_secret(instance: Path, name: str, make) -> str:
+    """A development secret made once and kept, so restarts keep sessions and PII readable."""
+    path = instance / name
+    if path.exists():
+        return path.read_text().strip()
+    instance.mkdir(parents=True, exist_ok=True)
+    value = make()
+    path.write_text(value)
+    path.chmod(0o600)
+    return value
+
+
+def _new_pii_keys() -> str:
+    return "k1:" + base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()
+
+
+def _new_index_key() -> str:
+    return base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()
+
+
+def _flag(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def from_environment() -> dict:
+    env = os.environ.get("KADE_ENV", "development")
+    production = env == "production"
+    instance = _instance_path()
+    config = {
+        "KADE_ENV": env,
+        "INSTANCE_PATH": str(instance),
+        "DATABASE_URL": os.environ.get("DATABASE_URL", f"sqlite:///{instance / 'kade.db'}"),
+        "REDIS_URL": os.environ.get("REDIS_URL") or None,
+        "SMTP_URL": os.environ.get("SMTP_URL") or None,
+        "SMS_GATEWAY_URL": os.environ.get("SMS_GATEWAY_URL") or None,
+        "MAIL_FROM": os.environ.get("MAIL_FROM", "Kade <no-reply@kade.lk>"),
+        "OUTBOX_DIR": os.environ.get("KADE_OUTBOX_DIR", str(instance / "outbox")),
+        "BACKUP_URL": os.environ.get("BACKUP_URL", f"file://{instance / 'backups'}"),
+        "SHOP_NAME": os.environ.get("SHOP_NAME", "Kade"),
+        # The shop's address for links in mail (required in production: see check_production).
+        "PUBLIC_URL": os.environ.get("PUBLIC_URL") or None,
+        # Cookies travel over HTTPS only, except on a developer's own machine.
+        "SESSION_COOKIE_SECURE": _flag("SESSION_COOKIE_SECURE", production),
+        "REMEMBER_COOKIE_SECURE": _flag("SESSION_COOKIE_SECURE", production),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "RATELIMIT_ENABLED": _flag("RATELIMIT_ENABLED", True),
+        "RATELIMIT_STORAGE_URI": os.environ.get("REDIS_URL") or "memory://",
+        # Consecutive wrong passwords before an account waits LOGIN_LOCK_SECONDS.
+        "LOGIN_MAX_FAILURES": int(os.environ.get("LOGIN_MAX_FAILURES", "10")),
+        "LOGIN_LOCK_SECONDS": int(os.environ.get("LOGIN_LOCK_SECONDS", "900")),
+        "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
+        "MAX_CONTENT_LENGTH": 25 * 1024 * 1024,
+        "PAYHERE_MERCHANT_ID": os.environ.get("PAYHERE_MERCHANT_ID") or None,
+        "PAYHERE_MERCHANT_SECRET": os.environ.get("PAYHERE_MERCHANT_SECRET") or None,
+        "PAYHERE_SANDBOX": _flag("PAYHERE_SANDBOX", not production),
+    }
+    secret_names = {
+        "SECRET_KEY": lambda: secrets.token_urlsafe(48),
+        "PII_KEYS": _new_pii_keys,
+        "PII_INDEX_KEY": _new_index_key,
+    }
+    for name, make in secret_names.items():
+        value = os.environ.get(name)
+        if not value and not production:
+            value = _kept_secret(instance, name.lower(), make)
+        config[name] = value
+    return config
+
+
+def check_production(config: dict) -> None:
+    """Refuse to serve real shoppers with development defaults."""
+    if config["KADE_ENV"] != "production":
+        return
+    required = ("SECRET_KEY", "PII_KEYS", "PII_INDEX_KEY", "PUBLIC_URL")
+    missing = [k for k in required if not config.get(k)]
+    if config["DATABASE_URL"].startswith("sqlite") and not os.environ.get("DATABASE_URL"):
+        missing.append("DATABASE_URL")
+    if missing:
+        raise RuntimeError(f"KADE_ENV=production needs these settings: {', '.join(missing)}")

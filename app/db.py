@@ -1,0 +1,142 @@
+"""Database engine, the session, the declarative base and shared column types.
+
+One scoped session per app context (a request, a job, a CLI command). Services group their
+writes in `transaction()`: the outermost block commits, nested blocks join it, so a service
+can call another service and the use case stays one atomic unit.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+from typing import Annotated
+
+from sqlalchemy import DateTime, MetaData, String, Text, create_engine, event
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import DeclarativeBase, mapped_column, scoped_session, sessionmaker
+from sqlalchemy.types import TypeDecorator
+
+from app.security import pii
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class UTCDateTime(TypeDecorator):
+    """Aware UTC datetimes on every backend (SQLite keeps no zone, so we add it back)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given; times are aware UTC")
+        return value.astimezone(dt.UTC)
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=dt.UTC)
+        return value.astimezone(dt.UTC)
+
+
+class EncryptedText(TypeDecorator):
+    """Personal data sealed with AES-GCM before it reaches the database (see security.pii)."""
+
+    impl = Text
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        return None if value is None else pii.seal(value)
+
+    def process_result_value(self, value, dialect):
+        return None if value is None else pii.unseal(value)
+
+
+utc_now = Annotated[dt.datetime, mapped_column(UTCDateTime, default=utcnow)]
+utc_time = Annotated[dt.datetime, mapped_column(UTCDateTime)]
+encrypted_str = Annotated[str, mapped_column(EncryptedText)]
+blind_index = Annotated[str, mapped_column(String(64), index=True)]
+
+session = scoped_session(sessionmaker(expire_on_commit=False))
+_engines: dict[str, Engine] = {}
+
+
+def make_engine(url: str) -> Engine:
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_connection, _record):
+            # WAL lets readers and one writer work at once; foreign keys are off by default.
+            cur = dbapi_connection.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute("PRAGMA busy_timeout=30000")
+            cur.close()
+            # pysqlite's own transaction handling breaks SAVEPOINT; SQLAlchemy's recipe is to
+            # switch it off and emit BEGIN ourselves.
+            dbapi_connection.isolation_level = None
+
+        @event.listens_for(engine, "begin")
+        def _sqlite_begin(conn):
+            conn.exec_driver_sql("BEGIN")
+
+        return engine
+    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+
+
+def engine_for(url: str) -> Engine:
+    if url not in _engines:
+        _engines[url] = make_engine(url)
+    return _engines[url]
+
+
+def init_app(app) -> None:
+    engine = engine_for(app.config["DATABASE_URL"])
+    session.configure(bind=engine)
+    app.extensions["kade_engine"] = engine
+
+    @app.teardown_appcontext
+    def _remove_session(_exc):
+        session.remove()
+
+
+def dispose_engines() -> None:
+    for engine in _engines.values():
+        engine.dispose()
+    _engines.clear()
+
+
+@contextlib.contextmanager
+def transaction():
+    """One atomic unit of work. The outermost block commits or rolls back; inner ones join."""
+    info = session().info
+    depth = info.get("tx_depth", 0)
+    info["tx_depth"] = depth + 1
+    try:
+        yield session
+        if depth == 0:
+            session.commit()
+    except BaseException:
+        if depth == 0:
+            session.rollback()
+        raise
+    finally:
+        info["tx_depth"] = depth

@@ -1,0 +1,15 @@
+"""Flask extensions: created here without an app, bound in create_app."""
+
+from flask_babel import Babel
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_login import LoginManager
+from flask_wtf import CSRFProtect
+from htmx_flask import Htmx
+
+login_manager = LoginManager()
+csrf = CSRFProtect()
+htmx = Htmx()
+babel = Babel()
+# Limits are declared on the routes that need them (login, register, reset, tokens).
+limiter = Limiter(key_func=get_remote_address, default_limits=[], headers_enabled=True)

@@ -1,0 +1,7 @@
+"""Every domain's tables, imported together for Alembic and for tests that build schemas."""
+
+
+def import_all() -> None:
+    import app.accounts.models  # noqa: F401
+    import app.audit.models  # noqa: F401
+    import app.notifications.models  # noqa: F401

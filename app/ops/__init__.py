@@ -1,0 +1,1 @@
+"""Health, readiness, logs and (later) backups and metrics."""

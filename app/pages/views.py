@@ -1,0 +1,23 @@
+from flask import request, session, url_for
+from flask_login import current_user
+
+from app.accounts import services as accounts
+from app.i18n import LANGUAGES
+from app.pages import bp
+from app.web import redirect_to, render, safe_next
+
+
+@bp.get("/")
+def home():
+    return render("pages/home.html")
+
+
+@bp.post("/language")
+def set_language():
+    """The shopper's language sticks: in the session, and on the account when signed in."""
+    code = request.form.get("language", "")
+    if code in LANGUAGES:
+        session["locale"] = code
+        if current_user.is_authenticated:
+            accounts.update_profile(current_user.id, locale=code)
+    return redirect_to(safe_next(request.form.get("next"), url_for("pages.home")))

@@ -1,0 +1,1 @@
+"""Passwords, PII encryption and blind indexes, roles and permissions."""

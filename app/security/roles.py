@@ -1,0 +1,67 @@
+"""Staff roles and what each may do. Services check these; views only hide what cannot be used."""
+
+from __future__ import annotations
+
+import enum
+
+from flask_babel import lazy_gettext as _l
+
+
+class Role(enum.StrEnum):
+    ADMIN = "admin"
+    CATALOG_MANAGER = "catalog_manager"
+    ORDER_MANAGER = "order_manager"
+    SUPPORT_AGENT = "support_agent"
+    MARKETING = "marketing"
+
+
+ROLE_LABELS = {
+    Role.ADMIN: _l("Administrator"),
+    Role.CATALOG_MANAGER: _l("Catalog manager"),
+    Role.ORDER_MANAGER: _l("Order manager"),
+    Role.SUPPORT_AGENT: _l("Support agent"),
+    Role.MARKETING: _l("Marketing"),
+}
+
+
+class Permission(enum.StrEnum):
+    VIEW_BACKOFFICE = "backoffice.view"
+    READ_AUDIT_LOG = "audit.read"
+    MANAGE_STAFF = "staff.manage"
+    MANAGE_CATALOG = "catalog.manage"
+    MANAGE_INVENTORY = "inventory.manage"
+    MANAGE_ORDERS = "orders.manage"
+    MANAGE_PAYMENTS = "payments.manage"
+    MANAGE_SUPPORT = "support.manage"
+    MANAGE_PROMOTIONS = "promotions.manage"
+    VIEW_REPORTS = "reports.view"
+    MANAGE_JOBS = "jobs.manage"
+
+
+_GRANTS: dict[Role, frozenset[Permission]] = {
+    Role.ADMIN: frozenset(Permission),
+    Role.CATALOG_MANAGER: frozenset(
+        {Permission.VIEW_BACKOFFICE, Permission.MANAGE_CATALOG, Permission.MANAGE_INVENTORY}
+    ),
+    Role.ORDER_MANAGER: frozenset(
+        {Permission.VIEW_BACKOFFICE, Permission.MANAGE_ORDERS, Permission.MANAGE_PAYMENTS,
+         Permission.MANAGE_INVENTORY, Permission.VIEW_REPORTS}
+    ),
+    Role.SUPPORT_AGENT: frozenset({Permission.VIEW_BACKOFFICE, Permission.MANAGE_SUPPORT}),
+    Role.MARKETING: frozenset(
+        {Permission.VIEW_BACKOFFICE, Permission.MANAGE_PROMOTIONS, Permission.VIEW_REPORTS}
+    ),
+}
+
+
+def permissions_of(role: str | None) -> frozenset[Permission]:
+    if not role:
+        return frozenset()
+    try:
+        return _GRANTS[Role(role)]
+    except ValueError:
+        return frozenset()
+
+
+def can(role: str | None, permission: Permission) -> bool:
+    return permission in permissions_of(role)

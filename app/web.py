@@ -1,0 +1,38 @@
+"""Helpers shared by HTML views: one route answers a page or, for htmx, its fragment."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import make_response, redirect, render_template, request
+
+
+def render(page: str, fragment: str | None = None, status: int = 200, **context):
+    """Render the full page, or only the fragment the page includes for an htmx request."""
+    partial = fragment is not None and bool(request.htmx) and not request.htmx.boosted
+    response = make_response(render_template(fragment if partial else page, **context), status)
+    response.vary.add("HX-Request")  # never serve a cached fragment as a page
+    return response
+
+
+def redirect_to(location: str):
+    """303 after a successful form; htmx follows it as a whole-page navigation."""
+    if request.htmx and not request.htmx.boosted:
+        response = make_response("", 204)
+        response.headers["HX-Location"] = location
+        return response
+    return redirect(location, code=303)
+
+
+def safe_next(target: str | None, default: str) -> str:
+    """Only same-site paths may be a post-login destination (no open redirect)."""
+    if not target:
+        return default
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return default
+    return target
+
+
+def client_ip() -> str | None:
+    return request.remote_addr

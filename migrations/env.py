@@ -1,0 +1,47 @@
+"""Alembic environment: the URL comes from the app's config (DATABASE_URL)."""
+
+from alembic import context
+from sqlalchemy.types import TypeDecorator
+
+from app.db import Base, engine_for
+from app.models import import_all
+
+import_all()
+
+
+def render_item(type_, obj, autogen_context):
+    """Write our column types as the plain types they store, so old migrations never
+    depend on today's app code."""
+    if type_ == "type" and isinstance(obj, TypeDecorator):
+        impl = obj.impl
+        return f"sa.{impl.__class__.__name__}({'timezone=True' if getattr(impl, 'timezone', False) else ''})"
+    return False
+
+
+config = context.config
+url = config.attributes.get("database_url") or config.get_main_option("sqlalchemy.url")
+
+
+def run_offline() -> None:
+    context.configure(url=url, target_metadata=Base.metadata, literal_binds=True,
+                      render_as_batch=True, render_item=render_item)
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+def run_online() -> None:
+    engine = engine_for(url)
+    with engine.connect() as connection:
+        # Batch mode lets SQLite alter tables (it rebuilds them); PostgreSQL alters in place.
+        context.configure(connection=connection, target_metadata=Base.metadata,
+                          render_as_batch=True, compare_type=True,
+                          render_item=render_item)
+        with context.begin_transaction():
+            context.run_migrations()
+        connection.commit()
+
+
+if context.is_offline_mode():
+    run_offline()
+else:
+    run_online()
