@@ -14,7 +14,8 @@ class DomainError(Exception):
         self.message = message if message is not None else self.default_message
         self.field = field
         self.data = data
-        super().__init__(str(self.message))
+        # The message stays lazy: it is translated where it is shown, in the reader's language.
+        super().__init__(self.code)
 
 
 class NotFound(DomainError):

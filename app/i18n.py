@@ -6,7 +6,7 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 from babel.numbers import format_currency
-from flask import g, request, session
+from flask import has_request_context, request, session
 from flask_login import current_user
 
 COLOMBO = ZoneInfo("Asia/Colombo")
@@ -17,7 +17,9 @@ FORMAT_LOCALES = {"en": "en_US", "si": "si_LK", "ta": "ta_LK"}
 
 def select_locale() -> str:
     """The shopper's pick (kept in the session and on the account), else the browser's."""
-    chosen = getattr(g, "locale_override", None) or session.get("locale")
+    if not has_request_context():
+        return "en"  # jobs and commands pick a language explicitly with force_locale
+    chosen = session.get("locale")
     if chosen in LANGUAGES:
         return chosen
     if current_user and getattr(current_user, "is_authenticated", False):

@@ -1,0 +1,93 @@
+import datetime as dt
+
+import pytest
+from sqlalchemy import select
+
+from app.accounts import services as accounts
+from app.accounts.errors import (AccountLocked, EmailTaken, InvalidCredentials, InvalidToken,
+                                 WeakPassword)
+from app.accounts.models import User
+from app.audit.models import AuditEntry
+from app.db import utcnow
+from tests.factories import PASSWORD, make_customer
+
+
+def test_register_seals_personal_data_and_queues_verification(db_session, outbox):
+    user = accounts.register(name="Nimal Perera", email=" Nimal@Example.LK ",
+                             phone="+94771234567", password=PASSWORD)
+
+    assert user.email == "nimal@example.lk"
+    assert accounts.find_by_email("NIMAL@example.lk").id == user.id
+    mails = outbox.to("nimal@example.lk")
+    assert len(mails) == 1 and "Verify" in mails[0]["Subject"]
+
+
+def test_register_twice_with_one_email_is_refused(db_session):
+    make_customer(email="taken@example.lk")
+
+    with pytest.raises(EmailTaken) as caught:
+        make_customer(email="Taken@Example.lk")
+
+    assert caught.value.field == "email"
+
+
+@pytest.mark.parametrize("password", ["short", "password123", "1234567890123", "aaaaaaaaaaaa",
+                                      "qwertyuiop", "x" * 129])
+def test_weak_passwords_are_refused_with_a_reason(db_session, password):
+    with pytest.raises(WeakPassword) as caught:
+        make_customer(password=password)
+
+    assert str(caught.value.message)
+
+
+def test_verification_link_works_once(db_session, outbox):
+    user = make_customer(verified=False)
+    token = outbox.link(outbox.to(user.email)[0]).rsplit("/", 1)[1]
+
+    accounts.verify_email(token)
+
+    assert db_session.get(User, user.id).is_email_verified
+    with pytest.raises(InvalidToken):
+        accounts.verify_email(token)
+
+
+def test_authenticate_counts_failures_and_locks_the_account(app, db_session):
+    user = make_customer()
+    limit = app.config["LOGIN_MAX_FAILURES"]
+
+    for _ in range(limit):
+        with pytest.raises(InvalidCredentials):
+            accounts.authenticate(user.email, "wrong password!")
+
+    with pytest.raises(AccountLocked):
+        accounts.authenticate(user.email, PASSWORD)
+    failures = db_session.scalars(select(AuditEntry).where(AuditEntry.action == "login.failed"))
+    assert len(failures.all()) == limit
+
+
+def test_right_password_works_again_after_the_lock_window(db_session, app):
+    user = make_customer()
+    user.locked_until = utcnow() - dt.timedelta(seconds=1)
+    db_session.commit()
+
+    assert accounts.authenticate(user.email, PASSWORD).id == user.id
+
+
+def test_reset_link_is_single_use_and_signs_out_other_sessions(db_session, outbox):
+    user = make_customer()
+    old_session_id = user.get_id()
+    accounts.request_password_reset(user.email)
+    token = outbox.link(outbox.to(user.email)[-1]).rsplit("/", 1)[1]
+
+    accounts.reset_password(token, "a brand new passphrase")
+
+    assert accounts.load_session_user(old_session_id) is None
+    assert accounts.authenticate(user.email, "a brand new passphrase").id == user.id
+    with pytest.raises(InvalidToken):
+        accounts.reset_password(token, "another new passphrase")
+
+
+def test_reset_for_an_unknown_email_sends_nothing(db_session, outbox):
+    accounts.request_password_reset("nobody@example.lk")
+
+    assert outbox.messages() == []

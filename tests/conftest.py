@@ -1,0 +1,218 @@
+"""Fixtures for unit and integration tests, on SQLite (`--db=sqlite`, the default) or on a
+fresh PostgreSQL database (`--db=postgresql`, server from TEST_POSTGRES_URL).
+
+The schema is built by the real Alembic migrations once per run; every test starts with
+empty tables (truncated after each test), so tests may commit, use threads and several
+connections, as the code under test does.
+"""
+
+from __future__ import annotations
+
+import base64
+import email
+import email.policy
+import os
+import re
+import secrets
+import shutil
+import tempfile
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+TEST_PII_KEYS = "t1:" + base64.urlsafe_b64encode(b"k" * 32).decode()
+TEST_INDEX_KEY = base64.urlsafe_b64encode(b"i" * 32).decode()
+PASSWORD = "correct horse battery"  # noqa: S105 — a test password that passes the rules
+
+
+def pytest_addoption(parser):
+    parser.addoption("--db", choices=["sqlite", "postgresql"], default="sqlite",
+                     help="database backend for the tests")
+
+
+def pytest_report_header(config):
+    return f"database backend: {config.getoption('--db')}"
+
+
+@pytest.fixture(scope="session")
+def backend(request) -> str:
+    return request.config.getoption("--db")
+
+
+@pytest.fixture(scope="session")
+def tmp_root():
+    path = Path(tempfile.mkdtemp(prefix="kade-test-"))
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def database_url(backend, tmp_root):
+    if backend == "sqlite":
+        yield f"sqlite:///{tmp_root / 'test.db'}"
+        return
+    server = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+    server_url = make_url(server).set(drivername="postgresql+psycopg")
+    name = f"kade_test_{secrets.token_hex(4)}"
+    admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception as exc:  # no server: fail loudly, never skip silently
+        pytest.exit(f"PostgreSQL at {server} is not usable: {exc}", returncode=3)
+    yield server_url.set(database=name).render_as_string(hide_password=False)
+    from app.db import dispose_engines
+
+    dispose_engines()
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def base_config(database_url: str, tmp_root: Path) -> dict:
+    return {
+        "TESTING": True,
+        "DATABASE_URL": database_url,
+        "SECRET_KEY": "test-secret-key",
+        "PII_KEYS": TEST_PII_KEYS,
+        "PII_INDEX_KEY": TEST_INDEX_KEY,
+        "INSTANCE_PATH": str(tmp_root / "instance"),
+        "OUTBOX_DIR": str(tmp_root / "outbox"),
+        "REDIS_URL": None,
+        "SMTP_URL": None,
+        "WTF_CSRF_ENABLED": False,
+        "RATELIMIT_ENABLED": False,
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "SERVER_NAME": None,
+    }
+
+
+@pytest.fixture(scope="session")
+def migrated(database_url):
+    from app import migrate
+
+    migrate.upgrade(database_url)
+    return database_url
+
+
+@pytest.fixture(scope="session")
+def app(migrated, tmp_root):
+    from app import create_app
+
+    return create_app(base_config(migrated, tmp_root))
+
+
+@pytest.fixture()
+def make_app(migrated, tmp_root):
+    """An app with extra settings (rate limits on, CSRF on …) over the same database."""
+    from app import create_app
+
+    def make(**overrides):
+        return create_app({**base_config(migrated, tmp_root), **overrides})
+
+    return make
+
+
+def _empty_all_tables(engine) -> None:
+    from app.db import Base
+    from app.models import import_all
+
+    import_all()
+    names = [t.name for t in Base.metadata.sorted_tables]
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.execute(text(f"TRUNCATE {', '.join(names)} RESTART IDENTITY CASCADE"))
+        else:
+            for name in reversed(names):
+                conn.execute(text(f"DELETE FROM {name}"))  # noqa: S608 — our table names
+            conn.execute(text("DELETE FROM sqlite_sequence")) if _has_sequence(conn) else None
+
+
+def _has_sequence(conn) -> bool:
+    return bool(conn.execute(text(
+        "SELECT 1 FROM sqlite_master WHERE name = 'sqlite_sequence'")).first())
+
+
+@pytest.fixture(autouse=True)
+def _clean_database(request, tmp_root):
+    yield
+    if "migrated" not in request.fixturenames and "app" not in request.fixturenames:
+        return
+    from app.db import engine_for, session
+
+    session.remove()
+    _empty_all_tables(engine_for(request.getfixturevalue("migrated")))
+    shutil.rmtree(tmp_root / "outbox", ignore_errors=True)
+
+
+@pytest.fixture()
+def app_ctx(app):
+    with app.app_context():
+        yield app
+
+
+@pytest.fixture()
+def db_session(app_ctx):
+    from app.db import session
+
+    yield session
+    session.rollback()
+
+
+@pytest.fixture()
+def client(app):
+    return app.test_client()
+
+
+class Outbox:
+    """The mails the embedded transport wrote, parsed."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+
+    def messages(self) -> list[email.message.EmailMessage]:
+        if not self.folder.exists():
+            return []
+        files = sorted(self.folder.glob("*.eml"), key=lambda p: p.stat().st_mtime)
+        return [email.message_from_bytes(p.read_bytes(), policy=email.policy.default)
+                for p in files]
+
+    def to(self, address: str) -> list[email.message.EmailMessage]:
+        return [m for m in self.messages() if m["To"] == address]
+
+    @staticmethod
+    def text(message) -> str:
+        return message.get_body(("plain",)).get_content()
+
+    def link(self, message) -> str:
+        found = re.search(r"https?://\S+", self.text(message))
+        assert found, "the mail has no link"
+        return found.group(0)
+
+
+@pytest.fixture()
+def outbox(app) -> Outbox:
+    return Outbox(Path(app.config["OUTBOX_DIR"]))
+
+
+@pytest.fixture()
+def customer(app_ctx):
+    """A verified customer with the test password."""
+    from tests.factories import make_customer
+
+    return make_customer(verified=True)
+
+
+@pytest.fixture()
+def login(client):
+    """Sign a customer in through the real form: `login(user)`."""
+
+    def sign_in(user, password: str = PASSWORD, c=None):
+        c = c or client
+        response = c.post("/account/login", data={"email": user.email, "password": password})
+        assert response.status_code == 303, response.data[:500]
+        return c
+
+    return sign_in
