@@ -19,6 +19,8 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from flask.globals import _cv_app
+from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -97,20 +99,38 @@ def migrated(database_url):
     return database_url
 
 
-@pytest.fixture(scope="session")
-def app(migrated, tmp_root):
+class IsolatedClient(FlaskClient):
+    """Each request gets its own app context (fresh `g`, fresh DB session), as in production,
+    even when the test itself holds an app context to set up data with services. Flask would
+    otherwise reuse the test's context, and Flask-Login's cached user with it."""
+
+    def open(self, *args, **kwargs):
+        token = _cv_app.set(None)
+        try:
+            return super().open(*args, **kwargs)
+        finally:
+            _cv_app.reset(token)
+
+
+def _create_test_app(config):
     from app import create_app
 
-    return create_app(base_config(migrated, tmp_root))
+    app = create_app(config)
+    app.test_client_class = IsolatedClient
+    return app
+
+
+@pytest.fixture(scope="session")
+def app(migrated, tmp_root):
+    return _create_test_app(base_config(migrated, tmp_root))
 
 
 @pytest.fixture()
 def make_app(migrated, tmp_root):
     """An app with extra settings (rate limits on, CSRF on …) over the same database."""
-    from app import create_app
 
     def make(**overrides):
-        return create_app({**base_config(migrated, tmp_root), **overrides})
+        return _create_test_app({**base_config(migrated, tmp_root), **overrides})
 
     return make
 
@@ -179,8 +199,10 @@ class Outbox:
         return [email.message_from_bytes(p.read_bytes(), policy=email.policy.default)
                 for p in files]
 
-    def to(self, address: str) -> list[email.message.EmailMessage]:
-        return [m for m in self.messages() if m["To"] == address]
+    def to(self, address: str, kind: str | None = None) -> list[email.message.EmailMessage]:
+        """Mails to `address`; `kind` ("verify", "reset" …) is the dedupe key's prefix."""
+        return [m for m in self.messages() if m["To"] == address
+                and (kind is None or m["X-Kade-Dedupe-Key"].startswith(kind + ":"))]
 
     @staticmethod
     def text(message) -> str:

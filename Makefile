@@ -1,0 +1,107 @@
+# Kade: day-to-day commands. `make run` for a demo shop, `make test` for everything CI runs.
+
+# Each recipe runs as one bash script that stops at the first failing command, so a recipe
+# can hold a trap and shell variables across lines.
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+.ONESHELL:
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+FLASK := $(VENV)/bin/flask --app wsgi
+PORT ?= 5000
+LANGS ?= si ta
+TRANSLATIONS := app/translations
+
+.PHONY: help venv install run test serve lint messages clean
+
+help:
+	@echo "make install   .venv with the app and its test tools; compile translations"
+	@echo "make run       migrate, seed demo data, serve on 127.0.0.1:\$$PORT ($(PORT))"
+	@echo "make test      unit tests on SQLite and PostgreSQL, then the Playwright suite"
+	@echo "make serve     gunicorn with gunicorn.conf.py, as in production"
+	@echo "make lint      ruff + import-linter contracts"
+	@echo "make messages  extract strings and update the $(LANGS) catalogs"
+	@echo "make clean     remove caches, compiled catalogs and test output"
+
+$(PY):
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
+		|| { echo "Kade needs Python >= 3.11; set PYTHON=python3.x" >&2; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+
+# Reinstall only when the dependencies may have changed: the stamp is older than pyproject.
+$(VENV)/.installed: pyproject.toml | $(PY)
+	$(PY) -m pip install --disable-pip-version-check -q -e '.[test]'
+	touch $@
+
+# .mo files are build output (gitignored), so every install compiles them; -f keeps fuzzy
+# entries rather than dropping a whole language for one unsure string.
+install: $(VENV)/.installed
+	@if compgen -G '$(TRANSLATIONS)/*/LC_MESSAGES/messages.po' >/dev/null; then
+		$(VENV)/bin/pybabel -q compile -d $(TRANSLATIONS) -f
+	else
+		echo "no catalogs under $(TRANSLATIONS) yet: nothing to compile"
+	fi
+
+venv: install
+
+run: install
+	$(FLASK) db upgrade
+	$(FLASK) seed demo
+	$(FLASK) run --host 127.0.0.1 --port $(PORT)
+
+serve: install
+	$(VENV)/bin/gunicorn -c gunicorn.conf.py wsgi:app
+
+# Three suites, each timed; all three run even when one fails, and the services this started
+# are stopped whatever happens. Tests get their backends from TEST_POSTGRES_URL and
+# TEST_REDIS_URL only: a developer's DATABASE_URL/REDIS_URL must never be wiped by a test.
+test: install
+	@scripts/services.sh browser
+	services=$$(scripts/services.sh start)   # not eval "$$(...)": that would hide a failure
+	eval "$$services"
+	trap 'scripts/services.sh stop' EXIT
+	unset DATABASE_URL REDIS_URL
+	failed=()
+	summary=()
+	step() {
+		local name=$$1 start=$$SECONDS rc=0 result=ok
+		shift
+		echo "=== $$name: $$*"
+		"$$@" || rc=$$?
+		((rc == 0)) || { result="FAILED (exit $$rc)"; failed+=("$$name"); }
+		summary+=("$$(printf '%-9s %5ss  %s' "$$name" $$((SECONDS - start)) "$$result")")
+		echo "=== $${summary[-1]}"
+	}
+	step sqlite $(PY) -m pytest tests --db=sqlite
+	step postgres $(PY) -m pytest tests --db=postgresql
+	step e2e $(PY) -m pytest e2e --screenshot=only-on-failure --output=test-results
+	echo "=== summary"
+	printf '%s\n' "$${summary[@]}"
+	if (($${#failed[@]})); then echo "=== failed: $${failed[*]}"; exit 1; fi
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
+
+# Catalogs for a new language in LANGS are created; existing ones are merged with the new
+# template, keeping their translations.
+messages: install
+	mkdir -p $(TRANSLATIONS)
+	$(VENV)/bin/pybabel -q extract -F babel.cfg -k _l -k lazy_gettext -k lazy_ngettext:1,2 \
+		--add-comments=Translators: -o $(TRANSLATIONS)/messages.pot .
+	for lang in $(LANGS); do
+		if [[ -f $(TRANSLATIONS)/$$lang/LC_MESSAGES/messages.po ]]; then
+			$(VENV)/bin/pybabel -q update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) -l $$lang
+		else
+			$(VENV)/bin/pybabel -q init -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) -l $$lang
+		fi
+	done
+
+# Leaves .venv (slow to rebuild) and instance/ (the local database) alone: rm -rf them by hand.
+clean:
+	find . -path ./.venv -prune -o -name __pycache__ -type d -exec rm -rf {} +
+	find $(TRANSLATIONS) -name '*.mo' -delete 2>/dev/null || true
+	rm -rf .pytest_cache .ruff_cache test-results *.egg-info

@@ -1,0 +1,51 @@
+"""Gunicorn settings for production: `gunicorn -c gunicorn.conf.py wsgi:app` (see Procfile).
+
+Everything a host may want to tune comes from the environment, so the same file serves a PaaS
+(which sets PORT and WEB_CONCURRENCY) and a VM behind a reverse proxy.
+"""
+
+import multiprocessing
+import os
+
+# PaaS hosts hand the port to listen on in PORT; bind all interfaces because the load balancer
+# or reverse proxy reaches us from outside the container.
+bind = f"0.0.0.0:{os.environ.get('PORT', '8000')}"
+
+# Gunicorn's rule of thumb; WEB_CONCURRENCY lets a small host run fewer workers.
+workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1))
+# A few threads per worker absorb requests that wait on the database or an S3 upload.
+threads = int(os.environ.get("GUNICORN_THREADS", "2"))
+
+# Preloading would open database connections and Prometheus multiprocess files in the master,
+# then share them across forks; each worker builds its own app instead.
+preload_app = False
+
+# A worker stuck this long is killed and replaced; a deploy gives in-flight requests
+# graceful_timeout seconds to finish before the old workers go.
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
+graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "30"))
+keepalive = 5
+
+# Replace each worker after a while so a slow leak cannot grow forever; the jitter stops all
+# workers restarting at once.
+max_requests = 1000
+max_requests_jitter = 100
+
+# Logs go to stdout/stderr, where the platform collects them; the app writes its own JSON lines.
+accesslog = "-"
+errorlog = "-"
+loglevel = os.environ.get("LOG_LEVEL", "info")
+
+# Trust X-Forwarded-* (client address, https) only from the proxy in front of us. Gunicorn's
+# default is 127.0.0.1; set FORWARDED_ALLOW_IPS to the load balancer's addresses, or "*" when
+# nothing but the load balancer can reach this port.
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+
+def child_exit(server, worker):
+    # prometheus-client in multiprocess mode keeps one file per worker; drop a dead worker's
+    # gauges so /metrics does not report them forever.
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)
