@@ -4,7 +4,8 @@ nothing is duplicated. The catalog part arrives with the catalog domain."""
 from __future__ import annotations
 
 from app import db
-from app.accounts import addresses, services as accounts, staff
+from app.accounts import addresses, staff
+from app.accounts import services as accounts
 from app.db import transaction, utcnow
 
 DEMO_PASSWORD = "kade-demo-2026"  # noqa: S105 — published demo logins, never for production

@@ -14,7 +14,8 @@ def render_item(type_, obj, autogen_context):
     depend on today's app code."""
     if type_ == "type" and isinstance(obj, TypeDecorator):
         impl = obj.impl
-        return f"sa.{impl.__class__.__name__}({'timezone=True' if getattr(impl, 'timezone', False) else ''})"
+        args = "timezone=True" if getattr(impl, "timezone", False) else ""
+        return f"sa.{impl.__class__.__name__}({args})"
     return False
 
 

@@ -5,13 +5,22 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
-from wtforms.validators import Email, EqualTo, InputRequired, Length, Optional, Regexp, ValidationError
+from wtforms.validators import (
+    Email,
+    EqualTo,
+    InputRequired,
+    Length,
+    Optional,
+    Regexp,
+    ValidationError,
+)
 
 from app.accounts import districts
 from app.accounts.phones import normalise_phone
 from app.security.passwords import MAX_LENGTH
 
 NAME_MAX = 100
+EMAIL_MESSAGE = _l("Enter an email address like name@example.lk.")
 
 
 class SriLankanPhone:
@@ -36,7 +45,7 @@ class RegisterForm(FlaskForm):
                        validators=[InputRequired(), Length(max=NAME_MAX)])
     email = EmailField(_l("Email"), filters=[_strip],
                        validators=[InputRequired(), Length(max=254),
-                                   Email(message=_l("Enter an email address like name@example.lk."))])
+                                   Email(message=EMAIL_MESSAGE)])
     phone = StringField(_l("Mobile number"), filters=[_strip],
                         validators=[InputRequired(), Length(max=32), SriLankanPhone()])
     password = PasswordField(_l("Password"), validators=[InputRequired(), Length(max=MAX_LENGTH)])
@@ -58,10 +67,11 @@ class ForgotPasswordForm(FlaskForm):
 
 
 class ResetPasswordForm(FlaskForm):
-    password = PasswordField(_l("New password"), validators=[InputRequired(), Length(max=MAX_LENGTH)])
+    password = PasswordField(_l("New password"),
+                             validators=[InputRequired(), Length(max=MAX_LENGTH)])
     confirm = PasswordField(_l("Repeat the new password"),
-                            validators=[InputRequired(),
-                                        EqualTo("password", message=_l("The passwords do not match."))])
+                            validators=[InputRequired(), EqualTo(
+                                "password", message=_l("The passwords do not match."))])
 
 
 class ChangePasswordForm(ResetPasswordForm):
@@ -90,8 +100,8 @@ class AddressForm(FlaskForm):
     district = SelectField(_l("District"), validators=[InputRequired()],
                            validate_choice=True)
     postal_code = StringField(_l("Postal code (optional)"), filters=[_strip],
-                              validators=[Optional(),
-                                          Regexp(r"^\d{5}$", message=_l("A postal code has 5 digits."))])
+                              validators=[Optional(), Regexp(
+                                  r"^\d{5}$", message=_l("A postal code has 5 digits."))])
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -109,6 +119,7 @@ class AddressForm(FlaskForm):
 
 
 class DeleteAccountForm(FlaskForm):
-    password = PasswordField(_l("Your password"), validators=[InputRequired(), Length(max=MAX_LENGTH)])
+    password = PasswordField(_l("Your password"),
+                             validators=[InputRequired(), Length(max=MAX_LENGTH)])
     confirm = BooleanField(_l("I understand my account and personal data will be erased"),
                            validators=[InputRequired(message=_l("Tick the box to confirm."))])

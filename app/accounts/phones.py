@@ -7,7 +7,6 @@ import re
 import phonenumbers
 from phonenumbers import NumberParseException, PhoneNumberType
 
-
 # What people type: digits with spaces, dashes, dots, brackets and a leading plus.
 _TYPED = re.compile(r"\+?[\d\s\-().]{7,24}")
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from app.accounts import services as accounts
 from app.accounts.districts import district_name
+from app.accounts.errors import InvalidCredentials
 from app.accounts.models import User
 from app.audit import services as audit
 from app.db import transaction, utcnow
 from app.security import passwords
-from app.accounts.errors import InvalidCredentials
 
 
 def export_data(user_id: int) -> dict:

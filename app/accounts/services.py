@@ -14,8 +14,13 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select
 
 from app import db
-from app.accounts.errors import (AccountLocked, EmailTaken, InvalidCredentials, InvalidToken,
-                                 WeakPassword)
+from app.accounts.errors import (
+    AccountLocked,
+    EmailTaken,
+    InvalidCredentials,
+    InvalidToken,
+    WeakPassword,
+)
 from app.accounts.models import ApiToken, User
 from app.audit import services as audit
 from app.db import transaction, utcnow

@@ -8,11 +8,19 @@ from flask import Blueprint, Response, flash, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from app.accounts import addresses, privacy, services as accounts
+from app.accounts import addresses, privacy
+from app.accounts import services as accounts
 from app.accounts.errors import AccountLocked, EmailTaken, InvalidCredentials, InvalidToken
-from app.accounts.forms import (AddressForm, ChangePasswordForm, DeleteAccountForm,
-                                ForgotPasswordForm, LoginForm, ProfileForm, RegisterForm,
-                                ResetPasswordForm)
+from app.accounts.forms import (
+    AddressForm,
+    ChangePasswordForm,
+    DeleteAccountForm,
+    ForgotPasswordForm,
+    LoginForm,
+    ProfileForm,
+    RegisterForm,
+    ResetPasswordForm,
+)
 from app.accounts.phones import display_phone
 from app.errors import DomainError
 from app.extensions import limiter

@@ -16,10 +16,10 @@ from email.utils import make_msgid
 
 from flask import current_app, render_template
 from flask_babel import force_locale
-from sqlalchemy import event, select, update
 from redis import Redis
 from redis.exceptions import RedisError
 from rq import Queue
+from sqlalchemy import event, select, update
 from sqlalchemy.orm import Session
 
 from app import db
