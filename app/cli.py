@@ -83,6 +83,15 @@ def create_staff(email, role, name, password):
                "they enrol a TOTP app at their first sign-in at /staff")
 
 
+@users_cli.command("count")
+def count_users():
+    """How many customers and staff accounts exist (erased accounts not counted)."""
+    from app.accounts import services as accounts
+
+    customers, staff_members = accounts.count_accounts()
+    click.echo(f"customers {customers}, staff {staff_members}")
+
+
 pii_cli = AppGroup("pii", help="Encryption of personal data.")
 
 

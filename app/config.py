@@ -100,7 +100,7 @@ def check_production(config: dict) -> None:
         return
     required = ("SECRET_KEY", "PII_KEYS", "PII_INDEX_KEY", "PUBLIC_URL")
     missing = [k for k in required if not config.get(k)]
-    if config["DATABASE_URL"].startswith("sqlite") and not os.environ.get("DATABASE_URL"):
-        missing.append("DATABASE_URL")
+    if config["DATABASE_URL"] == f"sqlite:///{Path(config['INSTANCE_PATH']) / 'kade.db'}":
+        missing.append("DATABASE_URL")  # the embedded default is not for real shoppers
     if missing:
         raise RuntimeError(f"KADE_ENV=production needs these settings: {', '.join(missing)}")

@@ -11,7 +11,7 @@ import logging
 
 from flask import current_app, has_request_context, url_for
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app import db
 from app.accounts.errors import (
@@ -57,6 +57,14 @@ def get_user(user_id: int) -> User:
     if user is None or user.erased_at is not None:
         raise NotFound()
     return user
+
+
+def count_accounts() -> tuple[int, int]:
+    """(customers, staff) with a live account."""
+    live = User.erased_at.is_(None)
+    customers = db.session.scalar(select(func.count()).where(live, User.role.is_(None)))
+    staff_members = db.session.scalar(select(func.count()).where(live, User.role.is_not(None)))
+    return customers, staff_members
 
 
 def load_session_user(session_id: str) -> User | None:

@@ -22,8 +22,6 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "event": record.getMessage(),
         }
-        if has_request_context():
-            line["request_id"] = g.get("request_id")
         for key, value in vars(record).items():
             if key not in _RESERVED and not key.startswith("_"):
                 line[key] = value
@@ -32,7 +30,19 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(line, default=str, ensure_ascii=False)
 
 
+_base_factory = logging.getLogRecordFactory()
+
+
+def _record_with_request_id(*args, **kwargs) -> logging.LogRecord:
+    """Every record made while serving a request carries that request's id."""
+    record = _base_factory(*args, **kwargs)
+    if has_request_context():
+        record.request_id = g.get("request_id")
+    return record
+
+
 def configure(app) -> None:
+    logging.setLogRecordFactory(_record_with_request_id)
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonFormatter())
     root = logging.getLogger()
