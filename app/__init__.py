@@ -48,6 +48,8 @@ def create_app(config: dict | None = None) -> APIFlask:
 
 
 def _init_extensions(app) -> None:
+    from flask_babel import lazy_gettext as _l
+
     from app import i18n
     from app.accounts import services as accounts
     from app.notifications import services as notifications
@@ -60,6 +62,7 @@ def _init_extensions(app) -> None:
                    default_translation_directories=str(ROOT / "app" / "translations"))
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
+    login_manager.login_message = _l("Please sign in to see this page.")
     login_manager.login_message_category = "info"
     # "basic": a changed IP or browser marks the session not fresh. "strong" would sign a
     # shopper out every time their phone moves from Wi-Fi to mobile data.
