@@ -31,6 +31,13 @@ def create_app(config: dict | None = None) -> APIFlask:
         instance_path=settings["INSTANCE_PATH"],
     )
     app.config.update(settings)
+    if settings.get("PROXY_COUNT"):
+        # Behind N trusted proxies, the client's address and scheme come from X-Forwarded-*;
+        # rate limits and the audit log need the real address, not the load balancer's.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        n = settings["PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
     app.config.setdefault("SQLALCHEMY_DATABASE_URI", settings["DATABASE_URL"])
 
     from app.ops import logs

@@ -77,6 +77,8 @@ def from_environment() -> dict:
         "LOGIN_LOCK_SECONDS": int(os.environ.get("LOGIN_LOCK_SECONDS", "900")),
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
         "MAX_CONTENT_LENGTH": 25 * 1024 * 1024,
+        # How many reverse proxies (load balancer, nginx) stand in front and set X-Forwarded-*.
+        "PROXY_COUNT": int(os.environ.get("PROXY_COUNT", "0")),
         "PAYHERE_MERCHANT_ID": os.environ.get("PAYHERE_MERCHANT_ID") or None,
         "PAYHERE_MERCHANT_SECRET": os.environ.get("PAYHERE_MERCHANT_SECRET") or None,
         "PAYHERE_SANDBOX": _flag("PAYHERE_SANDBOX", not production),

@@ -155,3 +155,18 @@ def test_registration_and_sign_in_logs_hold_no_personal_data(client, caplog):
     assert "account_registered" in text and "outbox_delivered" in text
     for secret in (*form.values(), "+94779998887", "wrong guess 1"):
         assert secret not in text
+
+
+def test_behind_a_proxy_the_audit_log_gets_the_clients_address(make_app, db_session):
+    from sqlalchemy import select
+
+    from app.audit.models import AuditEntry
+
+    app = make_app(PROXY_COUNT=1)
+
+    app.test_client().post("/account/login", data={"email": "x@example.lk", "password": "y" * 12},
+                           headers={"X-Forwarded-For": "203.0.113.7"},
+                           environ_base={"REMOTE_ADDR": "10.0.0.2"})
+
+    entry = db_session.scalars(select(AuditEntry).where(AuditEntry.action == "login.failed")).one()
+    assert entry.ip == "203.0.113.7"
