@@ -2,36 +2,46 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
+import logging
 
 import pyotp
 import segno
-from sqlalchemy import select
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
 
 from app import db
 from app.accounts import services as accounts
-from app.accounts.errors import EmailTaken, InvalidCode
+from app.accounts.errors import AccountLocked, EmailTaken, InvalidCode, InvalidCredentials
 from app.accounts.models import User
 from app.audit import services as audit
+from app.audit.models import AuditEntry
 from app.db import transaction, utcnow
-from app.errors import Forbidden, Invalid
+from app.errors import Forbidden, Invalid, NotFound
 from app.security import passwords
 from app.security.roles import Permission, Role, can
 
+log = logging.getLogger(__name__)
+
 ISSUER = "Kade"
+# Wrong codes of both kinds count towards the lock on the second factor.
+CODE_ACTIONS = ("staff.login_totp", "staff.totp_enrol")
 
 
 def create_staff(*, email: str, role: str, password: str, name: str = "",
-                 actor: User | None = None) -> User:
+                 actor: User | None = None, ip: str | None = None) -> User:
     """A new staff member, or a customer promoted to staff. `actor` None means the command
-    line (a person with shell access), which may create the first admin."""
-    if actor is not None and not can(actor.role, Permission.MANAGE_STAFF):
-        raise Forbidden()
-    role = Role(role).value
+    line (a person with shell access), which may create the first admin. Raises Forbidden,
+    EmailTaken, Invalid (weak password, unknown role)."""
+    _check_manager(actor)
+    role = _known_role(role)
     with transaction():
         user = accounts.find_by_email(email)
         if user is not None and user.is_staff:
             raise EmailTaken(field="email")
+        promoted = user is not None
         if user is None:
             problem = passwords.weakness(password, personal=(name,))
             if problem:
@@ -43,16 +53,107 @@ def create_staff(*, email: str, role: str, password: str, name: str = "",
             db.session.add(user)
         user.role = role
         db.session.flush()
-        audit.record("staff.create", actor_id=actor.id if actor else None,
-                     target_type="user", target_id=user.id, role=role)
+        audit.record("staff.create", actor_id=actor.id if actor else None, target_type="user",
+                     target_id=user.id, ip=ip, role=role, promoted=promoted)
     return user
 
 
-def list_staff() -> list[User]:
-    return list(db.session.scalars(select(User).where(User.role.is_not(None)).order_by(User.id)))
+def authenticate_staff(email: str, password: str, *, ip: str | None = None) -> User:
+    """The first step of a staff sign-in: the password, counted and locked as every sign-in
+    is. A customer's right password is refused with the same error as a wrong one, so the
+    staff form does not tell who has a shop account. Raises InvalidCredentials, AccountLocked."""
+    user = accounts.authenticate(email, password, ip=ip)
+    if not user.is_staff:
+        audit.record("staff.login_refused", actor_id=user.id, target_type="user",
+                     target_id=user.id, success=False, ip=ip, reason="not_staff")
+        raise InvalidCredentials()
+    return user
 
 
-def start_totp_enrolment(user_id: int) -> str:
+def _known_role(role: str) -> str:
+    try:
+        return Role(role).value
+    except ValueError as exc:
+        raise Invalid(field="role") from exc
+
+
+def _check_manager(actor: User | None) -> None:
+    """`actor` None means the command line; a person must hold MANAGE_STAFF."""
+    if actor is not None and not can(actor.role, Permission.MANAGE_STAFF):
+        raise Forbidden()
+
+
+def list_staff(*, actor: User | None = None) -> list[User]:
+    """Every staff member, active or not, oldest first. Raises Forbidden."""
+    _check_manager(actor)
+    return list(db.session.scalars(
+        select(User).where(User.role.is_not(None), User.erased_at.is_(None)).order_by(User.id)))
+
+
+def get_staff(user_id: int, *, actor: User | None = None) -> User:
+    """One staff member. A customer's id answers NotFound, like an unknown one."""
+    _check_manager(actor)
+    user = db.session.get(User, user_id)
+    if user is None or not user.is_staff or user.erased_at is not None:
+        raise NotFound()
+    return user
+
+
+# Nobody changes their own role or switches themself off: that is how the last administrator
+# would lock everyone out. Another administrator does it.
+_NOT_YOURSELF = _l("You cannot change your own role or deactivate your own account. "
+                   "Ask another administrator.")
+
+
+def _target_for_change(user_id: int, actor: User | None) -> User:
+    user = get_staff(user_id, actor=actor)
+    if actor is not None and actor.id == user.id:
+        raise Forbidden(_NOT_YOURSELF)
+    return user
+
+
+def change_role(user_id: int, role: str, *, actor: User | None,
+                ip: str | None = None) -> User:
+    """Give a staff member another role. Raises Forbidden, NotFound, Invalid (unknown role)."""
+    role = _known_role(role)
+    with transaction():
+        user = _target_for_change(user_id, actor)
+        if user.role != role:
+            audit.record("staff.change_role", actor_id=actor.id if actor else None,
+                         target_type="user", target_id=user.id, ip=ip,
+                         from_role=user.role, to_role=role)
+            user.role = role
+    return user
+
+
+def deactivate_staff(user_id: int, *, actor: User | None, ip: str | None = None) -> User:
+    """Stop a staff member signing in. Their sessions and API tokens end at once, and stay
+    ended if the account is switched on again. Raises Forbidden, NotFound."""
+    with transaction():
+        user = _target_for_change(user_id, actor)
+        if user.is_active:
+            user.is_active = False
+            user.session_version += 1
+            accounts.revoke_all_tokens(user.id)
+            audit.record("staff.deactivate", actor_id=actor.id if actor else None,
+                         target_type="user", target_id=user.id, ip=ip)
+    return user
+
+
+def reactivate_staff(user_id: int, *, actor: User | None, ip: str | None = None) -> User:
+    """Let a deactivated staff member sign in again. Raises Forbidden, NotFound."""
+    with transaction():
+        user = _target_for_change(user_id, actor)
+        if not user.is_active:
+            user.is_active = True
+            user.failed_logins = 0
+            user.locked_until = None
+            audit.record("staff.reactivate", actor_id=actor.id if actor else None,
+                         target_type="user", target_id=user.id, ip=ip)
+    return user
+
+
+def start_totp_enrolment(user_id: int, *, ip: str | None = None) -> str:
     """A fresh secret for the authenticator app; enrolment completes with a valid code."""
     with transaction():
         user = accounts.get_user(user_id)
@@ -60,6 +161,8 @@ def start_totp_enrolment(user_id: int) -> str:
             raise Invalid(field="code")
         if not user.totp_secret:
             user.totp_secret = pyotp.random_base32()
+            audit.record("staff.totp_start", actor_id=user.id, target_type="user",
+                         target_id=user.id, ip=ip)
     return user.totp_secret
 
 
@@ -69,8 +172,9 @@ def provisioning_uri(user: User) -> str:
 
 def qr_svg(uri: str) -> str:
     out = io.BytesIO()
+    # omitsize: a viewBox instead of a fixed width and height, so CSS can size it.
     segno.make(uri, error="m").save(out, kind="svg", scale=5, border=2, xmldecl=False,
-                                     svgns=True, title="QR code")
+                                     svgns=True, title="QR code", omitsize=True)
     return out.getvalue().decode()
 
 
@@ -91,26 +195,80 @@ def _accept_code(user: User, code: str) -> bool:
     return False
 
 
+def _user_for_code(user_id: int) -> User:
+    """The user row, locked until the transaction ends (PostgreSQL), so two requests carrying
+    the same code cannot both pass the replay check. SQLite lets one writer at a time anyway."""
+    user = db.session.get(User, user_id, with_for_update=True, populate_existing=True)
+    if user is None or user.erased_at is not None:
+        raise NotFound()
+    return user
+
+
+def _code_lock(user: User, now: dt.datetime, ip: str | None) -> AccountLocked | None:
+    """The lock that stops guessing codes, if it holds now (an audit entry says so)."""
+    if user.locked_until and user.locked_until > now:
+        audit.record("staff.totp_locked", actor_id=user.id, target_type="user",
+                     target_id=user.id, success=False, ip=ip)
+        return AccountLocked(retry_after=int((user.locked_until - now).total_seconds()) + 1)
+    return None
+
+
+def _count_wrong_code(user: User, now: dt.datetime) -> None:
+    """Lock the account (both sign-in steps) after LOGIN_MAX_FAILURES wrong codes within
+    LOGIN_LOCK_SECONDS. Counted from the audit log, not `failed_logins`: a right password
+    resets that counter, and whoever guesses codes already knows the password."""
+    config = current_app.config
+    window = dt.timedelta(seconds=config["LOGIN_LOCK_SECONDS"])
+    this_user = (AuditEntry.action.in_(CODE_ACTIONS), AuditEntry.target_type == "user",
+                 AuditEntry.target_id == str(user.id))
+    # Only wrong codes after the last right one count.
+    last_right = db.session.scalar(
+        select(func.max(AuditEntry.id)).where(*this_user, AuditEntry.success.is_(True)))
+    failures = db.session.scalar(
+        select(func.count()).select_from(AuditEntry).where(
+            *this_user, AuditEntry.success.is_(False), AuditEntry.at >= now - window,
+            AuditEntry.id > (last_right or 0)))
+    if failures >= config["LOGIN_MAX_FAILURES"]:
+        user.locked_until = now + window
+        log.warning("account_locked", extra={"user_id": user.id, "reason": "totp"})
+
+
+def _check_code(user: User, code: str, action: str, *, allowed: bool,
+                ip: str | None) -> Exception | None:
+    now = utcnow()
+    locked = _code_lock(user, now, ip)
+    if locked:
+        return locked
+    accepted = allowed and _accept_code(user, code)
+    audit.record(action, actor_id=user.id, target_type="user", target_id=user.id,
+                 success=accepted, ip=ip)
+    if accepted:
+        return None
+    db.session.flush()
+    _count_wrong_code(user, now)
+    return InvalidCode(field="code")
+
+
 def confirm_totp_enrolment(user_id: int, code: str, *, ip: str | None = None) -> User:
+    """Finish enrolment with the first code from the app. Raises InvalidCode, AccountLocked."""
+    # A failure is recorded (audit entry, maybe the lock) and committed before it is raised.
     with transaction():
-        user = accounts.get_user(user_id)
-        accepted = _accept_code(user, code)
-        if accepted:
+        user = _user_for_code(user_id)
+        failure = _check_code(user, code, "staff.totp_enrol",
+                              allowed=user.is_staff and not user.totp_enrolled_at, ip=ip)
+        if failure is None:
             user.totp_enrolled_at = utcnow()
-        audit.record("staff.totp_enrol", actor_id=user.id, target_type="user",
-                     target_id=user.id, success=accepted, ip=ip)
-    if not accepted:
-        raise InvalidCode(field="code")
+    if failure:
+        raise failure
     return user
 
 
 def verify_totp(user_id: int, code: str, *, ip: str | None = None) -> User:
-    """The second step of a staff sign-in. Raises InvalidCode."""
+    """The second step of a staff sign-in. Raises InvalidCode, AccountLocked."""
     with transaction():
-        user = accounts.get_user(user_id)
-        accepted = bool(user.is_staff and user.totp_enrolled_at and _accept_code(user, code))
-        audit.record("staff.login_totp", actor_id=user.id, target_type="user",
-                     target_id=user.id, success=accepted, ip=ip)
-    if not accepted:
-        raise InvalidCode(field="code")
+        user = _user_for_code(user_id)
+        failure = _check_code(user, code, "staff.login_totp",
+                              allowed=bool(user.is_staff and user.totp_enrolled_at), ip=ip)
+    if failure:
+        raise failure
     return user

@@ -9,8 +9,8 @@ from sqlalchemy import func, select
 
 from app.audit.models import AuditEntry
 from app.db import session, transaction
-from app.security.roles import Permission, can
 from app.errors import Forbidden
+from app.security.roles import Permission, can
 
 PAGE_SIZE = 50
 
@@ -53,7 +53,8 @@ def search(viewer_role: str | None, filters: AuditFilter, page: int = 1) -> Audi
         raise Forbidden()
     query = select(AuditEntry)
     if filters.action:
-        query = query.where(AuditEntry.action.startswith(filters.action))
+        # A prefix ("login." finds every sign-in entry); "_" in a name is not a wildcard.
+        query = query.where(AuditEntry.action.startswith(filters.action, autoescape=True))
     if filters.actor_id is not None:
         query = query.where(AuditEntry.actor_id == filters.actor_id)
     if filters.success is not None:

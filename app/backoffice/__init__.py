@@ -1,10 +1,64 @@
-"""The staff back office at /staff."""
+"""The staff back office at /staff: one module per area it manages.
 
-from flask import Blueprint
+Every route is guarded (guards.py); pages show only the areas the signed-in role may use, and
+the services check the same permissions again.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, request
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from app.backoffice.guards import error_page, staff_verified
+from app.errors import DomainError
+from app.pages.errors import error_page as site_error_page
+from app.security.roles import ROLE_LABELS, Permission, Role, can
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 
+# The areas that exist, in menu order: (endpoint, label, permission needed, endpoint prefix of
+# its pages). An area appears here when its pages do; until then the menu does not mention it.
+AREAS = [
+    ("staff.audit_log", _l("Audit log"), Permission.READ_AUDIT_LOG, "staff.audit"),
+    ("staff.user_list", _l("Staff"), Permission.MANAGE_STAFF, "staff.user"),
+]
 
-@bp.get("/")
-def home():  # replaced by the back-office shell
-    return "staff"
+
+@bp.before_request
+def _every_route_is_guarded():
+    """Fail closed: a route without a guard decorator answers 403 to everyone."""
+    view = current_app.view_functions.get(request.endpoint)
+    if getattr(view, "staff_access", None) is None:
+        abort(403)
+
+
+@bp.after_request
+def _no_store(response):
+    # Back-office pages carry staff data and, while enrolling, the TOTP secret: no copies in
+    # the browser's cache or a shared proxy.
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.context_processor
+def _shell():
+    if not staff_verified():
+        return {"staff_areas": [], "staff_role_label": None, "role_labels": ROLE_LABELS}
+    here = request.endpoint or ""
+    areas = [{"endpoint": endpoint, "label": label, "current": here.startswith(prefix)}
+             for endpoint, label, permission, prefix in AREAS
+             if can(current_user.role, permission)]
+    return {"staff_areas": areas, "staff_role_label": ROLE_LABELS[Role(current_user.role)],
+            "role_labels": ROLE_LABELS}
+
+
+@bp.errorhandler(DomainError)
+def _domain_error(exc: DomainError):
+    """A service said no (Forbidden, NotFound …): answer inside the shell for verified staff."""
+    if staff_verified():
+        return error_page(exc.status, exc.message)
+    return site_error_page(exc.status, exc.message, getattr(exc, "retry_after", None))
+
+
+from app.backoffice import audit, auth, home, staff_users  # noqa: E402, F401  (routes)

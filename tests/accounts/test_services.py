@@ -4,8 +4,13 @@ import pytest
 from sqlalchemy import select
 
 from app.accounts import services as accounts
-from app.accounts.errors import (AccountLocked, EmailTaken, InvalidCredentials, InvalidToken,
-                                 WeakPassword)
+from app.accounts.errors import (
+    AccountLocked,
+    EmailTaken,
+    InvalidCredentials,
+    InvalidToken,
+    WeakPassword,
+)
 from app.accounts.models import User
 from app.audit.models import AuditEntry
 from app.db import utcnow

@@ -1,0 +1,136 @@
+"""Staff sign-in: the password, then a code from the authenticator app (enrolling it the
+first time). Between the two steps nobody is signed in: the session holds only a pending
+marker (user id, session version, expiry), so a password alone never opens a staff page."""
+
+from __future__ import annotations
+
+from flask import flash, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import login_user, logout_user
+from markupsafe import Markup
+
+from app.accounts import services as accounts
+from app.accounts import staff
+from app.accounts.errors import AccountLocked, InvalidCode, InvalidCredentials
+from app.accounts.models import User
+from app.backoffice import bp
+from app.backoffice.forms import CodeForm, StaffLoginForm
+from app.backoffice.guards import VERIFIED_KEY, public, staff_verified
+from app.db import utcnow
+from app.extensions import limiter
+from app.web import client_ip, redirect_to, render, safe_next
+
+AUTH_LIMIT = "10 per minute; 100 per hour"
+PENDING_KEY = "staff_pending"
+PENDING_SECONDS = 5 * 60
+
+
+def _fresh_session() -> None:
+    """A new session (no fixation): keep only the language choice."""
+    locale = session.get("locale")
+    session.clear()
+    if locale:
+        session["locale"] = locale
+
+
+def _now() -> int:
+    return int(utcnow().timestamp())
+
+
+def _start_pending(user: User, next_url: str) -> None:
+    _fresh_session()
+    session[PENDING_KEY] = {"user": user.id, "version": user.session_version,
+                            "until": _now() + PENDING_SECONDS, "next": next_url}
+
+
+def _pending() -> tuple[User | None, dict | None]:
+    """The user half-way through signing in, or None. Expired or stale markers are dropped;
+    the second value tells the caller the marker had expired."""
+    marker = session.get(PENDING_KEY)
+    if not isinstance(marker, dict):
+        return None, None
+    if marker.get("until", 0) < _now():
+        session.pop(PENDING_KEY, None)
+        return None, marker
+    # The same check as a signed-in session: active, and no password change since step one.
+    user = accounts.load_session_user(f"{marker.get('user')}.{marker.get('version')}")
+    if user is None or not user.is_staff:
+        session.pop(PENDING_KEY, None)
+        return None, None
+    return user, marker
+
+
+def _with_retry_after(response, seconds: int | None):
+    if seconds:
+        response.headers["Retry-After"] = str(seconds)
+    return response
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@public
+@limiter.limit(AUTH_LIMIT, methods=["POST"])
+def login():
+    if staff_verified():
+        return redirect_to(url_for("staff.home"))
+    form = StaffLoginForm()
+    status, retry_after = (422 if form.is_submitted() else 200), None
+    if form.validate_on_submit():
+        try:
+            user = staff.authenticate_staff(form.email.data, form.password.data, ip=client_ip())
+        except AccountLocked as exc:
+            form.password.errors = [str(exc.message)]
+            status, retry_after = 429, exc.retry_after
+        except InvalidCredentials as exc:
+            form.password.errors = [str(exc.message)]
+        else:
+            _start_pending(user, safe_next(request.args.get("next"), url_for("staff.home")))
+            return redirect_to(url_for("staff.login_code"))
+    return _with_retry_after(render("staff/login.html", form=form, status=status), retry_after)
+
+
+@bp.route("/login/code", methods=["GET", "POST"])
+@public
+@limiter.limit(AUTH_LIMIT, methods=["POST"])
+def login_code():
+    user, marker = _pending()
+    if user is None:
+        if marker is not None:
+            flash(_("Signing in took too long. Please start again."), "info")
+        return redirect_to(url_for("staff.login"))
+    enrolling = user.totp_enrolled_at is None
+    form = CodeForm()
+    status, retry_after = (422 if form.is_submitted() else 200), None
+    if form.validate_on_submit():
+        check = staff.confirm_totp_enrolment if enrolling else staff.verify_totp
+        try:
+            user = check(user.id, form.code.data, ip=client_ip())
+        except AccountLocked as exc:
+            form.code.errors = [str(exc.message)]
+            status, retry_after = 429, exc.retry_after
+        except InvalidCode as exc:
+            form.code.errors = [str(exc.message)]
+        else:
+            _fresh_session()
+            login_user(user)
+            session[VERIFIED_KEY] = user.get_id()
+            if enrolling:
+                flash(_("Your authenticator app is set up. Use it every time you sign in."))
+            return redirect_to(marker["next"])
+    context = {}
+    if enrolling:
+        secret = staff.start_totp_enrolment(user.id, ip=client_ip())  # same until confirmed
+        # segno builds the SVG from our own URI; nothing in it comes from page input.
+        context = {"secret": secret,
+                   "qr": Markup(staff.qr_svg(staff.provisioning_uri(user)))}  # noqa: S704
+    response = render("staff/login_code.html", form=form, enrolling=enrolling, status=status,
+                      **context)
+    return _with_retry_after(response, retry_after)
+
+
+@bp.post("/logout")
+@public
+def logout():
+    logout_user()
+    _fresh_session()
+    flash(_("You are signed out."))
+    return redirect_to(url_for("staff.login"))
