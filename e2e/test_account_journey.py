@@ -54,3 +54,13 @@ def test_phone_layout_has_no_horizontal_scroll(page: Page, live_server):
         page.goto(path)
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= 390, f"{path} is {width}px wide on a 390px phone"
+
+
+def test_a_wrong_password_shows_its_message(page: Page, live_server):
+    page.goto("/account/login")
+    page.get_by_label("Email").fill("sarah@example.lk")
+    page.get_by_label("Password").fill("not the password")
+    page.get_by_role("button", name="Sign in").click()
+
+    expect(page.get_by_text("Email or password is not right.")).to_be_visible()
+    expect(page.get_by_label("Password")).to_have_attribute("aria-invalid", "true")

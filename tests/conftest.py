@@ -129,10 +129,17 @@ def app(migrated, tmp_root):
 def make_app(migrated, tmp_root):
     """An app with extra settings (rate limits on, CSRF on …) over the same database."""
 
+    from app.extensions import limiter
+
     def make(**overrides):
         return _create_test_app({**base_config(migrated, tmp_root), **overrides})
 
-    return make
+    yield make
+    # The limiter is one object shared by every app: an app made with limits on switches
+    # them on for all. Put back the default test state and forget the counted hits.
+    if limiter.enabled:
+        limiter.reset()
+    limiter.enabled = False
 
 
 def _empty_all_tables(engine) -> None:

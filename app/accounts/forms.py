@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
+from wtforms.fields import SelectChoice
 from wtforms.validators import (
     Email,
     EqualTo,
@@ -105,7 +106,8 @@ class AddressForm(FlaskForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.district.choices = [("", _l("Choose a district"))] + districts.choices()
+        self.district.choices = [SelectChoice("", _l("Choose a district")),
+                                 *(SelectChoice(code, name) for code, name in districts.choices())]
 
     def validate_district(self, field):
         if not districts.is_district(field.data):

@@ -7,6 +7,7 @@ import datetime as dt
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, EmailField, PasswordField, SelectField, StringField
+from wtforms.fields import SelectChoice
 from wtforms.validators import (
     Email,
     InputRequired,
@@ -31,8 +32,8 @@ def _digits(value):
     return value.replace(" ", "").strip() if isinstance(value, str) else value
 
 
-def role_choices() -> list[tuple[str, str]]:
-    return [(role.value, ROLE_LABELS[role]) for role in Role]
+def role_choices() -> list[SelectChoice]:
+    return [SelectChoice(role.value, ROLE_LABELS[role]) for role in Role]
 
 
 class StaffLoginForm(FlaskForm):
@@ -53,8 +54,9 @@ class AuditFilterForm(FlaskForm):
         csrf = False
 
     action = SelectField(_l("Action"), validators=[Optional()])
-    success = SelectField(_l("Result"), choices=[("", _l("Any")), ("yes", _l("Succeeded")),
-                                                 ("no", _l("Failed"))],
+    success = SelectField(_l("Result"), choices=[SelectChoice("", _l("Any")),
+                                                 SelectChoice("yes", _l("Succeeded")),
+                                                 SelectChoice("no", _l("Failed"))],
                           validators=[Optional()])
     date_from = DateField(_l("From (date)"), validators=[Optional()])
     date_to = DateField(_l("To (date, included)"), validators=[Optional()])
@@ -66,7 +68,8 @@ class AuditFilterForm(FlaskForm):
 
     def __init__(self, formdata, *, actions: list[str]):
         super().__init__(formdata)
-        self.action.choices = [("", _l("Any action"))] + [(a, a) for a in actions]
+        self.action.choices = [SelectChoice("", _l("Any action")),
+                               *(SelectChoice(a, a) for a in actions)]
 
     def validate_date_to(self, field):
         if field.data and self.date_from.data and field.data < self.date_from.data:

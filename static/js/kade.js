@@ -1,17 +1,16 @@
 // Small behaviour bound by data attributes; htmx is the only library (CSP: no inline scripts).
 (function () {
   "use strict";
-  function bind(root) {
-    // data-confirm: ask before a destructive submit.
-    root.querySelectorAll("form[data-confirm]").forEach(function (form) {
-      if (form.dataset.bound) return;
-      form.dataset.bound = "1";
-      form.addEventListener("submit", function (event) {
-        if (!window.confirm(form.dataset.confirm)) { event.preventDefault(); }
-      });
-    });
-  }
-  document.addEventListener("DOMContentLoaded", function () {
-    if (window.htmx) { window.htmx.onLoad(bind); } else { bind(document); }
-  });
+
+  // data-confirm: ask before a destructive submit. Listening in the capture phase on the
+  // document runs before htmx's own submit handler on the form, so "Cancel" really cancels
+  // a boosted form too.
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!(form instanceof HTMLFormElement) || !form.dataset.confirm) { return; }
+    if (!window.confirm(form.dataset.confirm)) {
+      event.preventDefault();
+      event.stopImmediatePropagation();
+    }
+  }, true);
 })();
