@@ -75,6 +75,7 @@ def from_environment() -> dict:
         # Consecutive wrong passwords before an account waits LOGIN_LOCK_SECONDS.
         "LOGIN_MAX_FAILURES": int(os.environ.get("LOGIN_MAX_FAILURES", "10")),
         "LOGIN_LOCK_SECONDS": int(os.environ.get("LOGIN_LOCK_SECONDS", "900")),
+        "STAFF_IDLE_MINUTES": int(os.environ.get("STAFF_IDLE_MINUTES", "30")),
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
         "MAX_CONTENT_LENGTH": 25 * 1024 * 1024,
         # How many reverse proxies (load balancer, nginx) stand in front and set X-Forwarded-*.

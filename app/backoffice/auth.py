@@ -15,7 +15,7 @@ from app.accounts.errors import AccountLocked, InvalidCode, InvalidCredentials
 from app.accounts.models import User
 from app.backoffice import bp
 from app.backoffice.forms import CodeForm, StaffLoginForm
-from app.backoffice.guards import VERIFIED_KEY, public, staff_verified
+from app.backoffice.guards import mark_verified, public, staff_verified
 from app.db import utcnow
 from app.extensions import limiter
 from app.web import client_ip, redirect_to, render, safe_next
@@ -112,7 +112,7 @@ def login_code():
         else:
             _fresh_session()
             login_user(user)
-            session[VERIFIED_KEY] = user.get_id()
+            mark_verified(user)
             if enrolling:
                 flash(_("Your authenticator app is set up. Use it every time you sign in."))
             return redirect_to(marker["next"])

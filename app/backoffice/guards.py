@@ -5,8 +5,9 @@ fails closed. Services check permissions again: these only keep people out of pa
 from __future__ import annotations
 
 import functools
+import time
 
-from flask import abort, request, session, url_for
+from flask import abort, current_app, request, session, url_for
 from flask_login import current_user
 
 from app.pages.errors import MESSAGES, TITLES
@@ -16,12 +17,24 @@ from app.web import redirect_to, render
 # Set only after the second factor; holds the Flask-Login id it was set for (`<id>.<version>`),
 # so a session restored any other way (a remember cookie) does not count as verified.
 VERIFIED_KEY = "staff_2fa"
+# When the staff member last opened a back-office page (epoch seconds). A back-office session
+# left alone longer than STAFF_IDLE_MINUTES needs the password and code again: a shop counter
+# computer is shared, and staff can refund money.
+SEEN_KEY = "staff_seen"
+
+
+def mark_verified(user) -> None:
+    session[VERIFIED_KEY] = user.get_id()
+    session[SEEN_KEY] = int(time.time())
 
 
 def staff_verified() -> bool:
-    """Signed in as staff, through the staff sign-in with its code, in this session."""
+    """Signed in as staff, through the staff sign-in with its code, in this session, and
+    active within the idle limit."""
+    idle_limit = current_app.config["STAFF_IDLE_MINUTES"] * 60
     return bool(current_user.is_authenticated and current_user.is_staff
                 and session.get(VERIFIED_KEY) == current_user.get_id()
+                and time.time() - session.get(SEEN_KEY, 0) <= idle_limit
                 and can(current_user.role, Permission.VIEW_BACKOFFICE))
 
 
@@ -54,6 +67,7 @@ def requires(permission: Permission):
         def guarded(*args, **kwargs):
             if not staff_verified():
                 return _send_to_sign_in()
+            session[SEEN_KEY] = int(time.time())
             if not can(current_user.role, permission):
                 return error_page(403)
             return view(*args, **kwargs)

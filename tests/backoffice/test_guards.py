@@ -113,3 +113,15 @@ def test_posts_without_a_csrf_token_are_refused(make_app, db_session):
     assert without.status_code == 400
     assert "This form expired" in without.text
     assert with_token.status_code == 303
+
+
+def test_an_idle_back_office_session_needs_the_sign_in_again(client, db_session, sign_in_staff,
+                                                              app):
+    sign_in_staff(make_staff("admin"))
+    assert client.get("/staff/audit").status_code == 200
+
+    with client.session_transaction() as session:
+        session["staff_seen"] -= app.config["STAFF_IDLE_MINUTES"] * 60 + 1
+
+    response = client.get("/staff/audit")
+    assert response.status_code == 303 and response.location.startswith("/staff/login")
