@@ -153,6 +153,22 @@ def reactivate_staff(user_id: int, *, actor: User | None, ip: str | None = None)
     return user
 
 
+def reset_totp(user_id: int, *, actor: User | None, ip: str | None = None) -> User:
+    """For a lost phone: forget the authenticator, end every session; the next sign-in
+    enrols a new one. Not for oneself (another admin must confirm who is asking).
+    Raises Forbidden, NotFound."""
+    with transaction():
+        user = _target_for_change(user_id, actor)
+        user.totp_secret = None
+        user.totp_enrolled_at = None
+        user.totp_last_step = None
+        user.session_version += 1
+        accounts.revoke_all_tokens(user.id)
+        audit.record("staff.totp_reset", actor_id=actor.id if actor else None,
+                     target_type="user", target_id=user.id, ip=ip)
+    return user
+
+
 def start_totp_enrolment(user_id: int, *, ip: str | None = None) -> str:
     """A fresh secret for the authenticator app; enrolment completes with a valid code."""
     with transaction():

@@ -95,3 +95,11 @@ def user_reactivate(user_id: int):
     staff.reactivate_staff(user_id, actor=_actor(), ip=client_ip())
     flash(_("Account active again."))
     return redirect_to(url_for("staff.user_detail", user_id=user_id))
+
+
+@bp.post("/users/<int:user_id>/reset-authenticator")
+@requires(Permission.MANAGE_STAFF)
+def user_reset_totp(user_id: int):
+    staff.reset_totp(user_id, actor=_actor(), ip=client_ip())
+    flash(_("Authenticator reset. They set up a new one at their next sign-in."))
+    return redirect_to(url_for("staff.user_detail", user_id=user_id))

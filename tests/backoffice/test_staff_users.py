@@ -140,3 +140,29 @@ def test_a_support_agent_cannot_change_staff(client, db_session, sign_in_staff):
 
     assert response.status_code == 403
     assert db_session.get(User, target.id).role == "marketing"
+
+
+def test_resetting_a_lost_authenticator_makes_the_next_sign_in_enrol_again(
+        admin_client, db_session, client, sign_in_staff):
+    agent = make_staff("support_agent")
+    agent_client = sign_in_staff(agent, c=client.application.test_client())
+
+    response = admin_client.post(f"/staff/users/{agent.id}/reset-authenticator")
+    fresh = client.application.test_client()
+    fresh.post("/staff/login", data={"email": agent.email, "password": PASSWORD})
+    enrol_page = fresh.get("/staff/login/code")
+
+    assert response.status_code == 303
+    assert agent_client.get("/staff/").status_code == 303  # the old session has ended
+    assert setup_key(enrol_page.text)  # a new authenticator is set up at this sign-in
+    assert len(_audit(db_session, "staff.totp_reset")) == 1
+
+
+def test_a_support_agent_cannot_reset_an_authenticator(client, db_session, sign_in_staff):
+    admin = make_staff("admin")
+    agent_client = sign_in_staff(make_staff("support_agent"))
+
+    response = agent_client.post(f"/staff/users/{admin.id}/reset-authenticator")
+
+    assert response.status_code == 403
+    assert _audit(db_session, "staff.totp_reset") == []
