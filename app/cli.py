@@ -83,6 +83,21 @@ def create_staff(email, role, name, password):
                "they enrol a TOTP app at their first sign-in at /staff")
 
 
+@users_cli.command("show")
+@click.argument("email")
+def show_user(email):
+    """An account's id, role and state, found by email (for support and operators)."""
+    from app.accounts import services as accounts
+
+    user = accounts.find_by_email(email)
+    if user is None:
+        raise click.ClickException("no account with that email")
+    click.echo(f"id {user.id}")
+    click.echo(f"role {user.role or 'customer'}")
+    click.echo(f"email verified {'yes' if user.is_email_verified else 'no'}")
+    click.echo(f"active {'yes' if user.is_active else 'no'}")
+
+
 @users_cli.command("count")
 def count_users():
     """How many customers and staff accounts exist (erased accounts not counted)."""
