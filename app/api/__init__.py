@@ -1,5 +1,17 @@
-"""The JSON API for the mobile app: /api/v1 (see docs/API.md)."""
+"""The JSON API for the mobile app: /api/v1 (see docs/API.md).
 
-from apiflask import APIBlueprint
+    blueprint.py    the blueprint: problem+json errors, CSRF exemption, document settings
+    auth.py         bearer tokens (HTTPTokenAuth) -> the current customer
+    problems.py     errors as application/problem+json (RFC 9457)
+    field_errors.py validation errors as translated `{field, message}`
+    schemas.py      request and response bodies (pydantic)
+    pagination.py   ?page=&per_page= -> {items, page, per_page, total}
+    openapi.py      the OpenAPI 3.1 document at /api/v1/openapi.json
+    accounts.py     /auth/* and /me
+    addresses.py    /me/addresses
+"""
 
-bp = APIBlueprint("api", __name__, url_prefix="/api/v1")
+from app.api import accounts, addresses  # noqa: F401  (their routes join the blueprint)
+from app.api.blueprint import bp
+
+__all__ = ["bp"]

@@ -2,7 +2,7 @@
 
 import logging
 
-from flask import request
+from flask import current_app, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -38,6 +38,14 @@ def _is_api() -> bool:
     return request.path.startswith("/api/")
 
 
+def _api_problem(exc: HTTPException):
+    """An /api/ URL that matched no API route (404, 405) never reaches the API blueprint's
+    handlers; the API leaves its problem+json answer in app.extensions (nothing here may
+    import the API). Without it, the plain HTTP error."""
+    answer = current_app.extensions.get("api.problem_for_http_exception")
+    return answer(exc) if answer else exc
+
+
 def error_page(status: int, message=None, retry_after: int | None = None):
     response = render("errors/error.html", status=status, code=status,
                       title=TITLES.get(status, TITLES[500]),
@@ -51,13 +59,13 @@ def register(app) -> None:
     @app.errorhandler(CSRFError)
     def _csrf(exc):
         if _is_api():
-            raise exc
+            return _api_problem(exc)
         return error_page(400, _l("This form expired. Please reload the page and try again."))
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException):
         if _is_api():
-            return exc  # the API blueprint's own handler shapes these
+            return _api_problem(exc)
         retry = None
         if exc.code == 429:
             retry = getattr(exc, "retry_after", None) or 60
