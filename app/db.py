@@ -11,9 +11,10 @@ import contextlib
 import datetime as dt
 from typing import Annotated
 
+from flask import current_app
 from sqlalchemy import DateTime, MetaData, String, Text, create_engine, event
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import DeclarativeBase, mapped_column, scoped_session, sessionmaker
+from sqlalchemy.orm import DeclarativeBase, Session, mapped_column, scoped_session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
 from app.security import pii
@@ -74,7 +75,15 @@ utc_time = Annotated[dt.datetime, mapped_column(UTCDateTime)]
 encrypted_str = Annotated[str, mapped_column(EncryptedText)]
 blind_index = Annotated[str, mapped_column(String(64), index=True)]
 
-session = scoped_session(sessionmaker(expire_on_commit=False))
+class AppSession(Session):
+    """A session bound to the engine of the app in context, so two apps in one process (a
+    test making an app with other settings, say) never share a connection by accident."""
+
+    def get_bind(self, mapper=None, clause=None, **kwargs):
+        return current_app.extensions["kade_engine"]
+
+
+session = scoped_session(sessionmaker(class_=AppSession, expire_on_commit=False))
 _engines: dict[str, Engine] = {}
 
 
@@ -109,9 +118,7 @@ def engine_for(url: str) -> Engine:
 
 
 def init_app(app) -> None:
-    engine = engine_for(app.config["DATABASE_URL"])
-    session.configure(bind=engine)
-    app.extensions["kade_engine"] = engine
+    app.extensions["kade_engine"] = engine_for(app.config["DATABASE_URL"])
 
     @app.teardown_appcontext
     def _remove_session(_exc):

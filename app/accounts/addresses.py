@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app import db
@@ -15,6 +16,11 @@ from app.db import transaction
 from app.errors import Invalid, NotFound
 
 MAX_ADDRESSES = 20
+
+
+class TooManyAddresses(Invalid):
+    code = "too_many_addresses"
+    default_message = _l("You can keep up to 20 addresses. Remove one you no longer use first.")
 
 
 @dataclass(frozen=True)
@@ -55,7 +61,7 @@ def add_address(user_id: int, data: AddressInput) -> Address:
     data = _validated(data)
     with transaction():
         if len(list_addresses(user_id)) >= MAX_ADDRESSES:
-            raise Invalid(field="line1")
+            raise TooManyAddresses(field="line1", limit=MAX_ADDRESSES)
         address = Address(user_id=user_id, **vars(data))
         db.session.add(address)
         db.session.flush()

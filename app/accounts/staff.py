@@ -51,6 +51,10 @@ def create_staff(*, email: str, role: str, password: str, name: str = "",
                         password_hash=passwords.hash_password(password),
                         email_verified_at=utcnow())
             db.session.add(user)
+        if promoted:
+            # Sessions and API tokens made as a customer end: staff sign in with a code.
+            user.session_version += 1
+            accounts.revoke_all_tokens(user.id)
         user.role = role
         db.session.flush()
         audit.record("staff.create", actor_id=actor.id if actor else None, target_type="user",

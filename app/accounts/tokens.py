@@ -50,7 +50,9 @@ def issue(user: User, family: str | None = None) -> TokenPair:
 
 
 def _find(raw: str, kind: str) -> ApiToken | None:
-    if not raw or len(raw) > 200:
+    # Our tokens are URL-safe ASCII; anything else (a lone surrogate would not even encode)
+    # is simply not a token.
+    if not raw or len(raw) > 200 or not raw.isascii():
         return None
     return db.session.scalar(
         select(ApiToken).where(ApiToken.token_hash == _hash(raw), ApiToken.kind == kind))

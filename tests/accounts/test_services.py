@@ -96,3 +96,36 @@ def test_reset_for_an_unknown_email_sends_nothing(db_session, outbox):
     accounts.request_password_reset("nobody@example.lk")
 
     assert outbox.messages() == []
+
+
+def test_the_21st_address_is_refused_with_a_clear_message(db_session):
+    from app.accounts.addresses import MAX_ADDRESSES, TooManyAddresses
+    from tests.factories import make_address
+
+    user = make_customer()
+    for _ in range(MAX_ADDRESSES):
+        make_address(user.id)
+
+    with pytest.raises(TooManyAddresses) as caught:
+        make_address(user.id)
+
+    assert "up to 20 addresses" in str(caught.value.message)
+
+
+def test_promoting_a_customer_to_staff_ends_their_customer_sessions(db_session):
+    from app.accounts import staff, tokens
+
+    user = make_customer()
+    old_session = user.get_id()
+    pair = tokens.issue(user)
+
+    staff.create_staff(email=user.email, role="support_agent", password="")
+
+    assert accounts.load_session_user(old_session) is None
+    assert tokens.user_for_access_token(pair.access_token) is None
+
+
+def test_tokens_that_are_not_ascii_are_simply_unknown(db_session):
+    from app.accounts import tokens
+
+    assert tokens.user_for_access_token("\ud800bad") is None
