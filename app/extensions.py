@@ -11,5 +11,7 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 htmx = Htmx()
 babel = Babel()
-# Limits are declared on the routes that need them (login, register, reset, tokens).
+# Limits are declared on the routes that need them (login, register, reset, tokens), per
+# client address; accounts also wait after repeated wrong passwords (accounts.authenticate).
+AUTH_LIMIT = "10 per minute; 100 per hour"
 limiter = Limiter(key_func=get_remote_address, default_limits=[], headers_enabled=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import make_response, redirect, render_template, request
+from flask import make_response, redirect, render_template, request, session
 
 
 def render(page: str, fragment: str | None = None, status: int = 200, **context):
@@ -36,3 +36,28 @@ def safe_next(target: str | None, default: str) -> str:
 
 def client_ip() -> str | None:
     return request.remote_addr
+
+
+def form_status(form) -> int:
+    """422 for a submitted form that is shown again (htmx swaps it; tests can tell)."""
+    return 422 if form.is_submitted() else 200
+
+
+def put_error(form, exc, default_field: str) -> None:
+    """Show a service's DomainError on the field it names (or on `default_field`)."""
+    field = getattr(form, exc.field or default_field, None) or getattr(form, default_field)
+    field.errors = [*field.errors, str(exc.message)]
+
+
+def fresh_session() -> None:
+    """A new session at every sign-in and sign-out (no fixation): keep only the language."""
+    locale = session.get("locale")
+    session.clear()
+    if locale:
+        session["locale"] = locale
+
+
+def with_retry_after(response, seconds: int | None):
+    if seconds:
+        response.headers["Retry-After"] = str(seconds)
+    return response

@@ -23,29 +23,24 @@ from app.accounts.forms import (
 )
 from app.accounts.phones import display_phone
 from app.errors import DomainError
-from app.extensions import limiter
-from app.web import client_ip, redirect_to, render, safe_next
+from app.extensions import AUTH_LIMIT, limiter
+from app.web import (
+    client_ip,
+    form_status,
+    fresh_session,
+    put_error,
+    redirect_to,
+    render,
+    safe_next,
+    with_retry_after,
+)
 
 bp = Blueprint("accounts", __name__, url_prefix="/account")
 
-AUTH_LIMIT = "10 per minute; 100 per hour"
-
-
-def _status(form) -> int:
-    return 422 if form.is_submitted() else 200
-
-
-def _put_error(form, exc: DomainError, default_field: str) -> None:
-    field = getattr(form, exc.field or default_field, None) or getattr(form, default_field)
-    field.errors = [*field.errors, str(exc.message)]
 
 
 def _start_session(user, remember: bool = False) -> None:
-    """A new session at every sign-in (no fixation): keep only the language choice."""
-    locale = session.get("locale")
-    session.clear()
-    if locale:
-        session["locale"] = locale
+    fresh_session()
     login_user(user, remember=remember)
 
 
@@ -60,12 +55,12 @@ def register():
             user = accounts.register(**form.data_for_service(),
                                      locale=session.get("locale", "en"), ip=client_ip())
         except (EmailTaken, DomainError) as exc:
-            _put_error(form, exc, "email")
+            put_error(form, exc, "email")
         else:
             _start_session(user)
             flash(_("Welcome! We sent a link to your email: open it to verify your address."))
             return redirect_to(url_for("accounts.profile"))
-    return render("accounts/register.html", form=form, status=_status(form))
+    return render("accounts/register.html", form=form, status=form_status(form))
 
 
 @bp.get("/verify/<token>")
@@ -95,7 +90,7 @@ def login():
     if current_user.is_authenticated:
         return redirect_to(url_for("accounts.profile"))
     form = LoginForm()
-    status = _status(form)
+    status = form_status(form)
     retry_after = None
     if form.validate_on_submit():
         try:
@@ -114,19 +109,14 @@ def login():
                 _start_session(user, remember=form.remember.data)
                 return redirect_to(safe_next(request.args.get("next"),
                                              url_for("accounts.profile")))
-    response = render("accounts/login.html", form=form, status=status)
-    if retry_after:
-        response.headers["Retry-After"] = str(retry_after)
-    return response
+    return with_retry_after(render("accounts/login.html", form=form, status=status),
+                            retry_after)
 
 
 @bp.post("/logout")
 def logout():
     logout_user()
-    locale = session.get("locale")
-    session.clear()
-    if locale:
-        session["locale"] = locale
+    fresh_session()
     flash(_("You are signed out."))
     return redirect_to(url_for("pages.home"))
 
@@ -140,7 +130,7 @@ def forgot_password():
         # The same answer whether or not the account exists.
         flash(_("If an account uses that email, we sent it a link to choose a new password."))
         return redirect_to(url_for("accounts.login"))
-    return render("accounts/forgot.html", form=form, status=_status(form))
+    return render("accounts/forgot.html", form=form, status=form_status(form))
 
 
 @bp.route("/reset/<token>", methods=["GET", "POST"])
@@ -156,12 +146,12 @@ def reset_password(token: str):
         try:
             accounts.reset_password(token, form.password.data, ip=client_ip())
         except DomainError as exc:
-            _put_error(form, exc, "password")
+            put_error(form, exc, "password")
         else:
             logout_user()
             flash(_("Your password is changed. Sign in with the new one."))
             return redirect_to(url_for("accounts.login"))
-    return render("accounts/reset.html", form=form, status=_status(form))
+    return render("accounts/reset.html", form=form, status=form_status(form))
 
 
 @bp.route("", methods=["GET", "POST"])
@@ -174,7 +164,7 @@ def profile():
         accounts.update_profile(current_user.id, name=form.name.data, phone=form.phone.e164)
         flash(_("Your details are saved."))
         return redirect_to(url_for("accounts.profile"))
-    return render("accounts/profile.html", form=form, status=_status(form))
+    return render("accounts/profile.html", form=form, status=form_status(form))
 
 
 @bp.route("/password", methods=["GET", "POST"])
@@ -188,12 +178,12 @@ def change_password():
         except InvalidCredentials:
             form.current_password.errors = [_("That is not your current password.")]
         except DomainError as exc:
-            _put_error(form, exc, "password")
+            put_error(form, exc, "password")
         else:
             _start_session(user)  # this device stays signed in; the others are signed out
             flash(_("Your password is changed. Other devices are signed out."))
             return redirect_to(url_for("accounts.profile"))
-    return render("accounts/change_password.html", form=form, status=_status(form))
+    return render("accounts/change_password.html", form=form, status=form_status(form))
 
 
 @bp.get("/addresses")
@@ -214,11 +204,11 @@ def _address_form_page(form, address=None):
                 addresses.update_address(current_user.id, address.id, data)
                 flash(_("Address saved."))
         except DomainError as exc:
-            _put_error(form, exc, "line1")
+            put_error(form, exc, "line1")
         else:
             return redirect_to(url_for("accounts.address_list"))
     return render("accounts/address_form.html", form=form, address=address,
-                  status=_status(form))
+                  status=form_status(form))
 
 
 @bp.route("/addresses/new", methods=["GET", "POST"])
@@ -275,5 +265,5 @@ def delete_account():
             session.clear()
             flash(_("Your account and personal data are erased."))
             return redirect_to(url_for("pages.home"))
-    return render("accounts/delete.html", form=form, status=_status(form))
+    return render("accounts/delete.html", form=form, status=form_status(form))
 

@@ -24,10 +24,9 @@ from app.api.schemas import (
     UserOut,
 )
 from app.errors import DomainError, Forbidden, Invalid
-from app.extensions import limiter
+from app.extensions import AUTH_LIMIT, limiter
 
 # Per client IP, as the sign-in pages: enough for a person, too few for guessing.
-AUTH_LIMIT = "10 per minute; 100 per hour"
 
 
 class SessionExpired(DomainError):

@@ -17,20 +17,11 @@ from app.backoffice import bp
 from app.backoffice.forms import CodeForm, StaffLoginForm
 from app.backoffice.guards import mark_verified, public, staff_verified
 from app.db import utcnow
-from app.extensions import limiter
-from app.web import client_ip, redirect_to, render, safe_next
+from app.extensions import AUTH_LIMIT, limiter
+from app.web import client_ip, fresh_session, redirect_to, render, safe_next, with_retry_after
 
-AUTH_LIMIT = "10 per minute; 100 per hour"
 PENDING_KEY = "staff_pending"
 PENDING_SECONDS = 5 * 60
-
-
-def _fresh_session() -> None:
-    """A new session (no fixation): keep only the language choice."""
-    locale = session.get("locale")
-    session.clear()
-    if locale:
-        session["locale"] = locale
 
 
 def _now() -> int:
@@ -38,7 +29,7 @@ def _now() -> int:
 
 
 def _start_pending(user: User, next_url: str) -> None:
-    _fresh_session()
+    fresh_session()
     session[PENDING_KEY] = {"user": user.id, "version": user.session_version,
                             "until": _now() + PENDING_SECONDS, "next": next_url}
 
@@ -60,12 +51,6 @@ def _pending() -> tuple[User | None, dict | None]:
     return user, marker
 
 
-def _with_retry_after(response, seconds: int | None):
-    if seconds:
-        response.headers["Retry-After"] = str(seconds)
-    return response
-
-
 @bp.route("/login", methods=["GET", "POST"])
 @public
 @limiter.limit(AUTH_LIMIT, methods=["POST"])
@@ -85,7 +70,7 @@ def login():
         else:
             _start_pending(user, safe_next(request.args.get("next"), url_for("staff.home")))
             return redirect_to(url_for("staff.login_code"))
-    return _with_retry_after(render("staff/login.html", form=form, status=status), retry_after)
+    return with_retry_after(render("staff/login.html", form=form, status=status), retry_after)
 
 
 @bp.route("/login/code", methods=["GET", "POST"])
@@ -110,7 +95,7 @@ def login_code():
         except InvalidCode as exc:
             form.code.errors = [str(exc.message)]
         else:
-            _fresh_session()
+            fresh_session()
             login_user(user)
             mark_verified(user)
             if enrolling:
@@ -124,13 +109,13 @@ def login_code():
                    "qr": Markup(staff.qr_svg(staff.provisioning_uri(user)))}  # noqa: S704
     response = render("staff/login_code.html", form=form, enrolling=enrolling, status=status,
                       **context)
-    return _with_retry_after(response, retry_after)
+    return with_retry_after(response, retry_after)
 
 
 @bp.post("/logout")
 @public
 def logout():
     logout_user()
-    _fresh_session()
+    fresh_session()
     flash(_("You are signed out."))
     return redirect_to(url_for("staff.login"))

@@ -13,16 +13,11 @@ from app.backoffice.forms import RoleForm, StaffCreateForm
 from app.backoffice.guards import requires
 from app.errors import DomainError
 from app.security.roles import Permission
-from app.web import client_ip, redirect_to, render
+from app.web import client_ip, put_error, redirect_to, render
 
 
 def _actor():
     return current_user._get_current_object()
-
-
-def _put_error(form, exc: DomainError, default_field: str) -> None:
-    field = getattr(form, exc.field or default_field, None) or getattr(form, default_field)
-    field.errors = [*field.errors, str(exc.message)]
 
 
 @bp.get("/users")
@@ -41,7 +36,7 @@ def user_new():
                                         role=form.role.data, password=form.password.data,
                                         actor=_actor(), ip=client_ip())
         except DomainError as exc:
-            _put_error(form, exc, "email")
+            put_error(form, exc, "email")
         else:
             flash(_("Staff member added. They sign in at the back office and set up their "
                     "authenticator app."))
@@ -73,7 +68,7 @@ def user_change_role(user_id: int):
         except DomainError as exc:
             if exc.status != 422:
                 raise  # Forbidden, NotFound: the error page says it
-            _put_error(form, exc, "role")
+            put_error(form, exc, "role")
         else:
             flash(_("Role changed."))
             return redirect_to(url_for("staff.user_detail", user_id=member.id))
