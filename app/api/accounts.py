@@ -26,9 +26,6 @@ from app.api.schemas import (
 from app.errors import DomainError, Forbidden, Invalid
 from app.extensions import AUTH_LIMIT, limiter
 
-# Per client IP, as the sign-in pages: enough for a person, too few for guessing.
-
-
 class SessionExpired(DomainError):
     """A refresh token that is unknown, expired, revoked or already used."""
 
