@@ -26,6 +26,7 @@ from app.api.schemas import (
 from app.errors import DomainError, Forbidden, Invalid
 from app.extensions import AUTH_LIMIT, limiter
 
+
 class SessionExpired(DomainError):
     """A refresh token that is unknown, expired, revoked or already used."""
 
