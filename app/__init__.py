@@ -6,8 +6,7 @@ from pathlib import Path
 
 from apiflask import APIFlask
 
-from app import config as config_module
-from app import db, headers
+from app import config as config_module, db, headers
 from app.extensions import babel, csrf, htmx, limiter, login_manager
 from app.security import pii
 

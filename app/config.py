@@ -60,6 +60,10 @@ def from_environment() -> dict:
         "MAIL_FROM": os.environ.get("MAIL_FROM", "Kade <no-reply@kade.lk>"),
         "OUTBOX_DIR": os.environ.get("KADE_OUTBOX_DIR", str(instance / "outbox")),
         "BACKUP_URL": os.environ.get("BACKUP_URL", f"file://{instance / 'backups'}"),
+        # Uploaded images: a local folder by default, or s3://bucket/prefix.
+        "MEDIA_URL": os.environ.get("MEDIA_URL", f"file://{instance / 'media'}"),
+        "MEDIA_PUBLIC_URL": os.environ.get("MEDIA_PUBLIC_URL") or None,
+        "AWS_ENDPOINT_URL": os.environ.get("AWS_ENDPOINT_URL") or None,
         "SHOP_NAME": os.environ.get("SHOP_NAME", "Kade"),
         # The shop's address for links in mail (required in production: see check_production).
         "PUBLIC_URL": os.environ.get("PUBLIC_URL") or None,

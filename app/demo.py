@@ -4,8 +4,7 @@ nothing is duplicated. The catalog part arrives with the catalog domain."""
 from __future__ import annotations
 
 from app import db
-from app.accounts import addresses, staff
-from app.accounts import services as accounts
+from app.accounts import addresses, services as accounts, staff
 from app.db import transaction, utcnow
 
 DEMO_PASSWORD = "kade-demo-2026"  # noqa: S105 — published demo logins, never for production
@@ -38,4 +37,6 @@ def load_demo() -> list[str]:
                     district=district, postal_code="10100" if district == "colombo" else None))
         lines.append(f"customer  {email:<22} {DEMO_PASSWORD}")
     db.session.commit()
-    return ["Demo logins (password for all):", *lines]
+    from app.catalog.demo import load_catalog
+
+    return [*load_catalog(), "Demo logins (password for all):", *lines]

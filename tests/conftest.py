@@ -152,6 +152,8 @@ def _empty_all_tables(engine) -> None:
         if engine.dialect.name == "postgresql":
             conn.execute(text(f"TRUNCATE {', '.join(names)} RESTART IDENTITY CASCADE"))
         else:
+            # Checked at commit, when every row is gone (self-references, e.g. categories).
+            conn.execute(text("PRAGMA defer_foreign_keys = ON"))
             for name in reversed(names):
                 conn.execute(text(f"DELETE FROM {name}"))  # noqa: S608 — our table names
             conn.execute(text("DELETE FROM sqlite_sequence")) if _has_sequence(conn) else None

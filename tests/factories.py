@@ -5,8 +5,7 @@ from __future__ import annotations
 import itertools
 
 from app import db
-from app.accounts import addresses, staff
-from app.accounts import services as accounts
+from app.accounts import addresses, services as accounts, staff
 from app.db import utcnow
 
 PASSWORD = "correct horse battery"  # noqa: S105

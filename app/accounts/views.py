@@ -8,8 +8,7 @@ from flask import Blueprint, Response, flash, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from app.accounts import addresses, privacy
-from app.accounts import services as accounts
+from app.accounts import addresses, privacy, services as accounts
 from app.accounts.errors import AccountLocked, EmailTaken, InvalidCredentials, InvalidToken
 from app.accounts.forms import (
     AddressForm,

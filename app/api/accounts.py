@@ -6,8 +6,7 @@ from __future__ import annotations
 from flask import request
 from flask_babel import lazy_gettext as _l
 
-from app.accounts import privacy, tokens
-from app.accounts import services as accounts
+from app.accounts import privacy, services as accounts, tokens
 from app.accounts.errors import InvalidCredentials, InvalidToken
 from app.api.auth import auth, current_customer
 from app.api.blueprint import bp

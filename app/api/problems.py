@@ -18,8 +18,7 @@ import time
 
 from apiflask.exceptions import HTTPError
 from flask import current_app, request
-from flask_babel import force_locale
-from flask_babel import lazy_gettext as _l
+from flask_babel import force_locale, lazy_gettext as _l
 from pydantic import ValidationError as PydanticValidationError
 from werkzeug.exceptions import BadRequest, HTTPException
 

@@ -14,14 +14,19 @@ import unicodedata
 from typing import Annotated, Any, Literal
 
 from email_validator import EmailNotValidError, validate_email
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer
-from pydantic import StringConstraints as Text
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    StringConstraints as Text,
+)
 from pydantic_core import PydanticCustomError
 
 from app.accounts.districts import DISTRICTS, district_name
 from app.accounts.phones import normalise_phone
-from app.security.passwords import MAX_LENGTH as PASSWORD_MAX
-from app.security.passwords import MIN_LENGTH as PASSWORD_MIN
+from app.security.passwords import MAX_LENGTH as PASSWORD_MAX, MIN_LENGTH as PASSWORD_MIN
 
 NAME_MAX = 100
 EMAIL_MAX = 254

@@ -9,8 +9,7 @@ from flask_babel import gettext as _
 from flask_login import login_user, logout_user
 from markupsafe import Markup
 
-from app.accounts import services as accounts
-from app.accounts import staff
+from app.accounts import services as accounts, staff
 from app.accounts.errors import AccountLocked, InvalidCode, InvalidCredentials
 from app.accounts.models import User
 from app.backoffice import bp

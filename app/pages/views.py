@@ -1,4 +1,6 @@
-from flask import request, session, url_for
+import mimetypes
+
+from flask import Response, abort, request, session, url_for
 from flask_login import current_user
 
 from app.accounts import services as accounts
@@ -21,3 +23,18 @@ def set_language():
         if current_user.is_authenticated:
             accounts.update_profile(current_user.id, locale=code)
     return redirect_to(safe_next(request.form.get("next"), url_for("pages.home")))
+
+
+@bp.get("/media/<path:key>")
+def media(key: str):
+    """Uploaded images, from whichever store holds them. Long-cached: keys never change."""
+    from app.storage import storage
+
+    store = storage()
+    try:
+        data = store.read(key)
+    except (FileNotFoundError, ValueError):
+        abort(404)
+    kind = mimetypes.guess_type(key)[0] or "application/octet-stream"
+    return Response(data, mimetype=kind,
+                    headers={"Cache-Control": "public, max-age=31536000, immutable"})

@@ -6,8 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from app.accounts import services as accounts
-from app.accounts import staff
+from app.accounts import services as accounts, staff
 from app.accounts.errors import AccountLocked, InvalidCode, InvalidCredentials
 from app.accounts.models import User
 from app.audit.models import AuditEntry

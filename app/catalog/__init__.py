@@ -1,0 +1,1 @@
+"""Products and services, their variants, categories, images and translations."""

@@ -1,0 +1,182 @@
+"""The catalog. Names and descriptions are kept in English, Sinhala and Tamil side by side
+(three columns, not a translation table): the set of languages is fixed, and one row per
+product keeps listings and full-text indexes simple. Missing translations fall back to
+English (`Translated.text`)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.db import Base, UTCDateTime, utc_now
+
+LANGS = ("en", "si", "ta")
+
+
+class Translated:
+    """Mixin: `obj.text("name", "si")` is the Sinhala name, or the English one if empty."""
+
+    def text(self, field: str, locale: str = "en") -> str:
+        if locale in LANGS and locale != "en":
+            value = getattr(self, f"{field}_{locale}", None)
+            if value:
+                return value
+        return getattr(self, f"{field}_en") or ""
+
+
+class Category(Translated, Base):
+    __tablename__ = "catalog_category"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    parent_id: Mapped[int | None] = mapped_column(
+        ForeignKey("catalog_category.id", ondelete="RESTRICT"), index=True)
+    position: Mapped[int] = mapped_column(default=0)
+    name_en: Mapped[str] = mapped_column(String(120))
+    name_si: Mapped[str | None] = mapped_column(String(120))
+    name_ta: Mapped[str | None] = mapped_column(String(120))
+    is_active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[utc_now]
+
+    parent: Mapped[Category | None] = relationship(remote_side=[id], back_populates="children")
+    children: Mapped[list[Category]] = relationship(back_populates="parent",
+                                                    order_by="Category.position")
+
+
+class Product(Translated, Base):
+    """A physical product (kind "product", with stock) or a service (kind "service": a
+    duration, optional booking slots, no stock)."""
+
+    __tablename__ = "catalog_product"
+    __table_args__ = (
+        CheckConstraint("kind IN ('product', 'service')", name="kind_known"),
+        CheckConstraint("status IN ('draft', 'published', 'archived')", name="status_known"),
+        Index("ix_catalog_product_listing", "status", "category_id", "kind"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(120), unique=True)
+    kind: Mapped[str] = mapped_column(String(10), default="product")
+    status: Mapped[str] = mapped_column(String(10), default="draft")
+    category_id: Mapped[int | None] = mapped_column(
+        ForeignKey("catalog_category.id", ondelete="SET NULL"), index=True)
+    name_en: Mapped[str] = mapped_column(String(200))
+    name_si: Mapped[str | None] = mapped_column(String(200))
+    name_ta: Mapped[str | None] = mapped_column(String(200))
+    description_en: Mapped[str] = mapped_column(Text, default="")
+    description_si: Mapped[str | None] = mapped_column(Text)
+    description_ta: Mapped[str | None] = mapped_column(Text)
+    brand: Mapped[str | None] = mapped_column(String(80))
+    is_featured: Mapped[bool] = mapped_column(default=False)
+    duration_minutes: Mapped[int | None]  # services only
+    # Lowest active variant price, kept by the services: listings sort and filter on it
+    # without a join.
+    min_price_cents: Mapped[int] = mapped_column(default=0, index=True)
+    published_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, index=True)
+    created_at: Mapped[utc_now]
+    updated_at: Mapped[utc_now]
+
+    category: Mapped[Category | None] = relationship()
+    variants: Mapped[list[Variant]] = relationship(
+        back_populates="product", cascade="all, delete-orphan", order_by="Variant.position")
+    images: Mapped[list[ProductImage]] = relationship(
+        back_populates="product", cascade="all, delete-orphan", order_by="ProductImage.position")
+    attributes: Mapped[list[ProductAttribute]] = relationship(
+        back_populates="product", cascade="all, delete-orphan")
+    slots: Mapped[list[ServiceSlot]] = relationship(
+        back_populates="product", cascade="all, delete-orphan", order_by="ServiceSlot.starts_at")
+
+    @property
+    def is_service(self) -> bool:
+        return self.kind == "service"
+
+
+class Variant(Base):
+    """One buyable thing: its own SKU, price and options (e.g. {"size": "M"})."""
+
+    __tablename__ = "catalog_variant"
+    __table_args__ = (
+        CheckConstraint("price_cents >= 0", name="price_not_negative"),
+        CheckConstraint("compare_at_cents IS NULL OR compare_at_cents >= 0",
+                        name="compare_at_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(
+        ForeignKey("catalog_product.id", ondelete="CASCADE"), index=True)
+    sku: Mapped[str] = mapped_column(String(64), unique=True)
+    options: Mapped[dict] = mapped_column(JSON, default=dict)
+    price_cents: Mapped[int]
+    compare_at_cents: Mapped[int | None]
+    weight_grams: Mapped[int | None]
+    barcode: Mapped[str | None] = mapped_column(String(32))
+    position: Mapped[int] = mapped_column(default=0)
+    is_active: Mapped[bool] = mapped_column(default=True)
+
+    product: Mapped[Product] = relationship(back_populates="variants")
+
+    def label(self) -> str:
+        return " / ".join(str(v) for v in self.options.values()) or self.sku
+
+
+class ProductImage(Base):
+    """An uploaded picture, stored through app.storage under `key`; thumbnails beside it."""
+
+    __tablename__ = "catalog_image"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(
+        ForeignKey("catalog_product.id", ondelete="CASCADE"), index=True)
+    variant_id: Mapped[int | None] = mapped_column(
+        ForeignKey("catalog_variant.id", ondelete="SET NULL"))
+    key: Mapped[str] = mapped_column(String(200))
+    width: Mapped[int]
+    height: Mapped[int]
+    position: Mapped[int] = mapped_column(default=0)
+    alt_en: Mapped[str | None] = mapped_column(String(200))
+
+    product: Mapped[Product] = relationship(back_populates="images")
+
+
+class ProductAttribute(Base):
+    """A filterable fact about a product: ("colour", "red"), ("material", "cotton")."""
+
+    __tablename__ = "catalog_product_attribute"
+    __table_args__ = (
+        UniqueConstraint("product_id", "name", "value", name="one_value_once"),
+        Index("ix_catalog_product_attribute_lookup", "name", "value"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(
+        ForeignKey("catalog_product.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(40))
+    value: Mapped[str] = mapped_column(String(80))
+
+    product: Mapped[Product] = relationship(back_populates="attributes")
+
+
+class ServiceSlot(Base):
+    """A bookable time of a service, with room for `capacity` bookings."""
+
+    __tablename__ = "catalog_service_slot"
+    __table_args__ = (
+        CheckConstraint("capacity >= 0", name="capacity_not_negative"),
+        CheckConstraint("booked >= 0 AND booked <= capacity", name="booked_within_capacity"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(
+        ForeignKey("catalog_product.id", ondelete="CASCADE"), index=True)
+    starts_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
+    ends_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    capacity: Mapped[int] = mapped_column(default=1)
+    booked: Mapped[int] = mapped_column(default=0)
+
+    product: Mapped[Product] = relationship(back_populates="slots")
+
+    @property
+    def free(self) -> int:
+        return self.capacity - self.booked

@@ -1,0 +1,221 @@
+"""Reading the catalog: listings with filters and sorting, one product, categories, slots.
+
+Shoppers only ever see published products. Listings load what a card shows (variants, the
+first image, stock) in a fixed number of queries, whatever the page size.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from sqlalchemy import exists, func, select
+from sqlalchemy.orm import selectinload
+
+from app import db
+from app.catalog.models import Category, Product, ProductAttribute, ServiceSlot, Variant
+from app.db import transaction, utcnow
+from app.errors import NotFound
+from app.inventory import services as inventory
+
+SORTS = ("newest", "price_asc", "price_desc", "name")
+MAX_PER_PAGE = 100
+
+
+@dataclass(frozen=True)
+class ProductFilter:
+    category: str | None = None  # a slug; includes its sub-categories
+    kind: str | None = None  # "product" | "service"
+    min_price_cents: int | None = None
+    max_price_cents: int | None = None
+    in_stock: bool = False
+    attributes: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    product_ids: tuple[int, ...] | None = None  # from search, in relevance order
+
+
+@dataclass(frozen=True)
+class ProductPage:
+    items: list[Product]
+    total: int
+    page: int
+    per_page: int
+    stock: dict[int, int]  # product id -> units available over its variants
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.per_page))
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+
+def get_category(slug: str) -> Category:
+    category = db.session.scalar(select(Category).where(Category.slug == slug,
+                                                        Category.is_active))
+    if category is None:
+        raise NotFound()
+    return category
+
+
+def category_tree() -> list[Category]:
+    """Top-level active categories with their children loaded, in display order."""
+    return list(db.session.scalars(
+        select(Category).where(Category.parent_id.is_(None), Category.is_active)
+        .options(selectinload(Category.children))
+        .order_by(Category.position, Category.name_en)))
+
+
+def _descendant_ids(category: Category) -> list[int]:
+    ids, frontier = [category.id], [category.id]
+    while frontier:  # a shop's tree is a few levels deep: one query per level
+        frontier = list(db.session.scalars(
+            select(Category.id).where(Category.parent_id.in_(frontier))))
+        ids.extend(frontier)
+    return ids
+
+
+def breadcrumbs(category: Category | None) -> list[Category]:
+    trail = []
+    while category is not None:
+        trail.append(category)
+        category = category.parent
+    return list(reversed(trail))
+
+
+def _listing_query(filters: ProductFilter):
+    query = select(Product).where(Product.status == "published")
+    if filters.category:
+        query = query.where(Product.category_id.in_(
+            _descendant_ids(get_category(filters.category))))
+    if filters.kind in ("product", "service"):
+        query = query.where(Product.kind == filters.kind)
+    if filters.min_price_cents is not None:
+        query = query.where(Product.min_price_cents >= filters.min_price_cents)
+    if filters.max_price_cents is not None:
+        query = query.where(Product.min_price_cents <= filters.max_price_cents)
+    for name, values in filters.attributes.items():
+        if values:
+            query = query.where(exists().where(
+                ProductAttribute.product_id == Product.id, ProductAttribute.name == name,
+                ProductAttribute.value.in_(values)))
+    if filters.in_stock:
+        # Services have no stock and are always bookable; products need a unit somewhere.
+        in_stock = exists().where(Variant.product_id == Product.id, Variant.is_active,
+                                  inventory.has_stock(Variant.id))
+        query = query.where((Product.kind == "service") | in_stock)
+    if filters.product_ids is not None:
+        query = query.where(Product.id.in_(filters.product_ids))
+    return query
+
+
+def _ordered(query, sort: str, filters: ProductFilter):
+    if sort == "price_asc":
+        return query.order_by(Product.min_price_cents, Product.id)
+    if sort == "price_desc":
+        return query.order_by(Product.min_price_cents.desc(), Product.id)
+    if sort == "name":
+        return query.order_by(Product.name_en, Product.id)
+    return query.order_by(Product.published_at.desc().nulls_last(), Product.id.desc())
+
+
+def list_products(filters: ProductFilter = ProductFilter(), *, sort: str = "newest",
+                  page: int = 1, per_page: int = 24) -> ProductPage:
+    """A page of published products. With `filters.product_ids` and sort "relevance", the
+    ids' order is kept (search ranks them). Raises NotFound for an unknown category."""
+    per_page = max(1, min(per_page, MAX_PER_PAGE))
+    page = max(1, page)
+    query = _listing_query(filters)
+    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    if sort == "relevance" and filters.product_ids is not None:
+        ranked = [i for i in filters.product_ids]
+        ids_on_page = set(db.session.scalars(query.with_only_columns(Product.id)))
+        ordered_ids = [i for i in ranked if i in ids_on_page]
+        page_ids = ordered_ids[(page - 1) * per_page: page * per_page]
+        items = _load_cards(select(Product).where(Product.id.in_(page_ids)))
+        by_id = {p.id: p for p in items}
+        items = [by_id[i] for i in page_ids if i in by_id]
+    else:
+        query = _ordered(query, sort if sort in SORTS else "newest", filters)
+        items = _load_cards(query.limit(per_page).offset((page - 1) * per_page))
+    return ProductPage(items, total, page, per_page, stock_by_product(items))
+
+
+def _load_cards(query) -> list[Product]:
+    return list(db.session.scalars(query.options(
+        selectinload(Product.variants), selectinload(Product.images),
+        selectinload(Product.category))))
+
+
+def stock_by_product(products: list[Product]) -> dict[int, int]:
+    variant_ids = [v.id for p in products for v in p.variants if v.is_active]
+    units = inventory.available(variant_ids)
+    return {p.id: sum(units.get(v.id, 0) for v in p.variants if v.is_active)
+            for p in products}
+
+
+def get_published(slug: str) -> Product:
+    """A published product with everything its page shows. Raises NotFound."""
+    product = db.session.scalar(
+        select(Product).where(Product.slug == slug, Product.status == "published")
+        .options(selectinload(Product.variants), selectinload(Product.images),
+                 selectinload(Product.attributes), selectinload(Product.category)))
+    if product is None:
+        raise NotFound()
+    return product
+
+
+def get_published_many(ids: list[int]) -> list[Product]:
+    """Published products by id, in the order given (recently viewed, recommendations)."""
+    if not ids:
+        return []
+    by_id = {p.id: p for p in _load_cards(
+        select(Product).where(Product.id.in_(ids), Product.status == "published"))}
+    return [by_id[i] for i in ids if i in by_id]
+
+
+def featured(limit: int = 8) -> list[Product]:
+    return _load_cards(select(Product).where(Product.status == "published",
+                                             Product.is_featured)
+                       .order_by(Product.published_at.desc(), Product.id).limit(limit))
+
+
+def newest(limit: int = 8) -> list[Product]:
+    return list_products(page=1, per_page=limit).items
+
+
+def next_free_slots(product_id: int, limit: int = 6) -> list[ServiceSlot]:
+    return list(db.session.scalars(
+        select(ServiceSlot).where(ServiceSlot.product_id == product_id,
+                                  ServiceSlot.starts_at > utcnow(),
+                                  ServiceSlot.booked < ServiceSlot.capacity)
+        .order_by(ServiceSlot.starts_at).limit(limit)))
+
+
+def attribute_facets(filters: ProductFilter) -> dict[str, list[tuple[str, int]]]:
+    """For the filter panel: each attribute's values among the listed products, with counts."""
+    listed = _listing_query(ProductFilter(**{**filters.__dict__, "attributes": {}}))
+    ids = listed.with_only_columns(Product.id).subquery()
+    rows = db.session.execute(
+        select(ProductAttribute.name, ProductAttribute.value, func.count())
+        .where(ProductAttribute.product_id.in_(select(ids.c.id)))
+        .group_by(ProductAttribute.name, ProductAttribute.value)
+        .order_by(ProductAttribute.name, ProductAttribute.value)).all()
+    facets: dict[str, list[tuple[str, int]]] = {}
+    for name, value, count in rows:
+        facets.setdefault(name, []).append((value, count))
+    return facets
+
+
+def refresh_min_price(product: Product) -> None:
+    """Keep the listing price (lowest active variant) in step with the variants."""
+    prices = [v.price_cents for v in product.variants if v.is_active]
+    product.min_price_cents = min(prices) if prices else 0
+
+
+def publish(product: Product) -> None:
+    with transaction():
+        product.status = "published"
+        product.published_at = product.published_at or utcnow()
+
+

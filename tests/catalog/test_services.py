@@ -1,0 +1,111 @@
+"""Catalog listings, filters, sorting and product lookups, as a shopper's pages use them."""
+
+import pytest
+
+from app.catalog import editing, services as catalog
+from app.catalog.services import ProductFilter
+from app.errors import NotFound
+from app.inventory import services as inventory
+from tests.catalog.factories import make_category, make_product
+
+
+def test_only_published_products_are_listed(db_session):
+    make_product("Visible tea", status="published")
+    make_product("Draft tea", status="draft")
+    make_product("Old tea", status="archived")
+
+    names = [p.name_en for p in catalog.list_products().items]
+
+    assert names == ["Visible tea"]
+
+
+def test_category_listing_includes_sub_categories(db_session):
+    make_category("groceries")
+    make_category("tea", parent="groceries")
+    make_product("Leaf tea", category="tea")
+    make_product("Kettle")
+
+    page = catalog.list_products(ProductFilter(category="groceries"))
+
+    assert [p.name_en for p in page.items] == ["Leaf tea"]
+
+
+def test_unknown_category_is_not_found(db_session):
+    with pytest.raises(NotFound):
+        catalog.list_products(ProductFilter(category="nope"))
+
+
+@pytest.mark.parametrize(("sort", "expected"), [
+    ("price_asc", ["Cheap", "Middle", "Dear"]),
+    ("price_desc", ["Dear", "Middle", "Cheap"]),
+    ("name", ["Cheap", "Dear", "Middle"]),
+])
+def test_sorting(db_session, sort, expected):
+    for name, price in [("Middle", 500_00), ("Cheap", 100_00), ("Dear", 900_00)]:
+        make_product(name, price_cents=price)
+
+    assert [p.name_en for p in catalog.list_products(sort=sort).items] == expected
+
+
+def test_price_range_kind_and_attribute_filters(db_session):
+    make_product("Cotton sarong", price_cents=1500_00, attributes={"material": "cotton"})
+    make_product("Linen trousers", price_cents=4700_00, attributes={"material": "linen"})
+    make_product("Repair", price_cents=4500_00, kind="service")
+
+    in_range = catalog.list_products(ProductFilter(min_price_cents=1000_00,
+                                                   max_price_cents=4800_00, kind="product"))
+    linen = catalog.list_products(ProductFilter(attributes={"material": ("linen",)}))
+
+    assert sorted(p.name_en for p in in_range.items) == ["Cotton sarong", "Linen trousers"]
+    assert [p.name_en for p in linen.items] == ["Linen trousers"]
+
+
+def test_in_stock_filter_keeps_services_and_stocked_products(db_session):
+    stocked = make_product("Stocked")
+    make_product("Sold out")
+    make_product("Cleaning", kind="service")
+    inventory.set_on_hand(stocked.variants[0].id, 5)
+
+    page = catalog.list_products(ProductFilter(in_stock=True), sort="name")
+
+    assert [p.name_en for p in page.items] == ["Cleaning", "Stocked"]
+    assert page.stock[stocked.id] == 5
+
+
+def test_pagination(db_session):
+    for n in range(30):
+        make_product(f"Item {n:02d}")
+
+    first = catalog.list_products(sort="name", page=1, per_page=24)
+    second = catalog.list_products(sort="name", page=2, per_page=24)
+
+    assert (first.total, first.pages, len(first.items), len(second.items)) == (30, 2, 24, 6)
+    assert first.has_next and not second.has_next
+
+
+def test_a_draft_product_page_is_not_found(db_session):
+    make_product("Secret", status="draft")
+
+    with pytest.raises(NotFound):
+        catalog.get_published("secret")
+
+
+def test_translated_names_fall_back_to_english(db_session):
+    product = make_product("Green tea", name_si="කොළ තේ")
+
+    assert product.text("name", "si") == "කොළ තේ"
+    assert product.text("name", "ta") == "Green tea"
+
+
+def test_duplicate_sku_is_refused(db_session):
+    make_product("One", sku="SKU-1")
+
+    with pytest.raises(Exception) as caught:
+        make_product("Two", sku="SKU-1")
+
+    assert caught.value.field == "sku"
+
+
+def test_slugify_keeps_only_safe_characters(db_session):
+    assert editing.slugify("Kids' school shoes!") == "kids-school-shoes"
+    assert editing.slugify("තේ කොළ") == "item"
