@@ -5,8 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
+from babel.dates import format_datetime
 from babel.numbers import format_currency
 from flask import has_request_context, request, session
+from flask_babel import get_locale
 from flask_login import current_user
 
 COLOMBO = ZoneInfo("Asia/Colombo")
@@ -42,7 +44,14 @@ def format_lkr(cents: int, locale: str = "en") -> str:
     return format_currency(amount, "LKR", locale=FORMAT_LOCALES.get(locale, "en_US"))
 
 
-def local_time(value: dt.datetime | None, fmt: str = "%d %b %Y, %H:%M") -> str:
+def local_time(value: dt.datetime | None, fmt: str | None = None) -> str:
+    """A UTC time shown in Colombo: `27 Nov 2026, 14:05` with the month in the reader's
+    language, or a numeric strftime `fmt` (tables, where columns must line up)."""
     if value is None:
         return ""
-    return value.astimezone(COLOMBO).strftime(fmt)
+    local = value.astimezone(COLOMBO)
+    if fmt:
+        return local.strftime(fmt)
+    locale = FORMAT_LOCALES.get(str(get_locale() or "en"), "en_US") if has_request_context() \
+        else "en_US"
+    return format_datetime(local, "d MMM y, HH:mm", tzinfo=COLOMBO, locale=locale)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
 from wtforms.fields import SelectChoice
 from wtforms.validators import (
@@ -18,6 +17,7 @@ from wtforms.validators import (
 
 from app.accounts import districts
 from app.accounts.phones import normalise_phone
+from app.forms import Form
 from app.security.passwords import MAX_LENGTH
 
 NAME_MAX = 100
@@ -41,7 +41,7 @@ def _strip(value):
     return value.strip() if isinstance(value, str) else value
 
 
-class RegisterForm(FlaskForm):
+class RegisterForm(Form):
     name = StringField(_l("Full name"), filters=[_strip],
                        validators=[InputRequired(), Length(max=NAME_MAX)])
     email = EmailField(_l("Email"), filters=[_strip],
@@ -56,18 +56,18 @@ class RegisterForm(FlaskForm):
                 "phone": self.phone.e164, "password": self.password.data}
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     email = EmailField(_l("Email"), filters=[_strip], validators=[InputRequired(), Length(max=254)])
     password = PasswordField(_l("Password"), validators=[InputRequired(), Length(max=MAX_LENGTH)])
     remember = BooleanField(_l("Keep me signed in on this device"))
 
 
-class ForgotPasswordForm(FlaskForm):
+class ForgotPasswordForm(Form):
     email = EmailField(_l("Email"), filters=[_strip],
                        validators=[InputRequired(), Length(max=254), Email()])
 
 
-class ResetPasswordForm(FlaskForm):
+class ResetPasswordForm(Form):
     password = PasswordField(_l("New password"),
                              validators=[InputRequired(), Length(max=MAX_LENGTH)])
     confirm = PasswordField(_l("Repeat the new password"),
@@ -80,14 +80,14 @@ class ChangePasswordForm(ResetPasswordForm):
                                      validators=[InputRequired(), Length(max=MAX_LENGTH)])
 
 
-class ProfileForm(FlaskForm):
+class ProfileForm(Form):
     name = StringField(_l("Full name"), filters=[_strip],
                        validators=[InputRequired(), Length(max=NAME_MAX)])
     phone = StringField(_l("Mobile number"), filters=[_strip],
                         validators=[InputRequired(), Length(max=32), SriLankanPhone()])
 
 
-class AddressForm(FlaskForm):
+class AddressForm(Form):
     recipient = StringField(_l("Recipient's name"), filters=[_strip],
                             validators=[InputRequired(), Length(max=NAME_MAX)])
     phone = StringField(_l("Recipient's mobile number"), filters=[_strip],
@@ -120,7 +120,7 @@ class AddressForm(FlaskForm):
                 "postal_code": self.postal_code.data or None}
 
 
-class DeleteAccountForm(FlaskForm):
+class DeleteAccountForm(Form):
     password = PasswordField(_l("Your password"),
                              validators=[InputRequired(), Length(max=MAX_LENGTH)])
     confirm = BooleanField(_l("I understand my account and personal data will be erased"),

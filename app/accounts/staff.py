@@ -194,7 +194,7 @@ def qr_svg(uri: str) -> str:
     out = io.BytesIO()
     # omitsize: a viewBox instead of a fixed width and height, so CSS can size it.
     segno.make(uri, error="m").save(out, kind="svg", scale=5, border=2, xmldecl=False,
-                                     svgns=True, title="QR code", omitsize=True)
+                                     svgns=True, title=str(_l("QR code")), omitsize=True)
     return out.getvalue().decode()
 
 

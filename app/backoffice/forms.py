@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DateField, EmailField, PasswordField, SelectField, StringField
 from wtforms.fields import SelectChoice
 from wtforms.validators import (
@@ -18,6 +17,7 @@ from wtforms.validators import (
 )
 
 from app.audit.services import AuditFilter
+from app.forms import Form
 from app.i18n import COLOMBO
 from app.security.passwords import MAX_LENGTH
 from app.security.roles import ROLE_LABELS, Role
@@ -36,18 +36,18 @@ def role_choices() -> list[SelectChoice]:
     return [SelectChoice(role.value, ROLE_LABELS[role]) for role in Role]
 
 
-class StaffLoginForm(FlaskForm):
+class StaffLoginForm(Form):
     email = EmailField(_l("Email"), filters=[_strip], validators=[InputRequired(), Length(max=254)])
     password = PasswordField(_l("Password"), validators=[InputRequired(), Length(max=MAX_LENGTH)])
 
 
-class CodeForm(FlaskForm):
+class CodeForm(Form):
     code = StringField(_l("6-digit code"), filters=[_digits],
                        validators=[InputRequired(),
                                    Regexp(r"^\d{6}$", message=_l("The code has 6 digits."))])
 
 
-class AuditFilterForm(FlaskForm):
+class AuditFilterForm(Form):
     """Read from the query string (GET), so no CSRF token."""
 
     class Meta:
@@ -93,7 +93,7 @@ def _colombo_midnight(day: dt.date | None) -> dt.datetime | None:
     return dt.datetime.combine(day, dt.time(), tzinfo=COLOMBO).astimezone(dt.UTC)
 
 
-class StaffCreateForm(FlaskForm):
+class StaffCreateForm(Form):
     name = StringField(_l("Full name"), filters=[_strip],
                        validators=[InputRequired(), Length(max=100)])
     email = EmailField(_l("Work email"), filters=[_strip],
@@ -104,5 +104,5 @@ class StaffCreateForm(FlaskForm):
                              validators=[InputRequired(), Length(max=MAX_LENGTH)])
 
 
-class RoleForm(FlaskForm):
+class RoleForm(Form):
     role = SelectField(_l("Role"), choices=role_choices, validators=[InputRequired()])

@@ -278,3 +278,14 @@ def test_language_choice_sticks(client, app_ctx):
     page = client.get("/").get_data(as_text=True)
 
     assert '<html lang="si"' in page
+
+
+@pytest.mark.parametrize(("language", "required"), [("si", "මෙම ක්ෂේත්‍රය අනිවාර්යයි."),
+                                                    ("ta", "இந்தப் புலம் கட்டாயமானது.")])
+def test_form_errors_come_in_the_shoppers_language(client, app_ctx, language, required):
+    client.post("/language", data={"language": language})
+
+    response = client.post("/account/register", data={**GOOD, "name": ""})
+
+    assert response.status_code == 422
+    assert required in response.get_data(as_text=True)
