@@ -1,3 +1,1 @@
-"""RQ job functions, queue names and the periodic schedule."""
-
-QUEUES = ("high", "default", "low", "backups")
+"""RQ job functions. Each is thin: it opens an app context and calls a service."""

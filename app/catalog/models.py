@@ -180,3 +180,21 @@ class ServiceSlot(Base):
     @property
     def free(self) -> int:
         return self.capacity - self.booked
+
+
+class CatalogImport(Base):
+    """One CSV import: its progress (polled by the page) and its row errors. The database
+    holds the state, so a page can follow a job that runs in any worker process."""
+
+    __tablename__ = "catalog_import"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    actor_id: Mapped[int | None]
+    filename: Mapped[str] = mapped_column(String(200))
+    file_key: Mapped[str] = mapped_column(String(200))  # the uploaded file, in storage
+    status: Mapped[str] = mapped_column(String(10), default="queued")  # queued|running|done|failed
+    total_rows: Mapped[int] = mapped_column(default=0)
+    done_rows: Mapped[int] = mapped_column(default=0)
+    errors: Mapped[list] = mapped_column(JSON, default=list)  # [{"row": 12, "message": ...}]
+    created_at: Mapped[utc_now]
+    finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)

@@ -1,0 +1,51 @@
+"""Run a job in the background: on RQ when REDIS_URL is set, else in a thread of this
+process (the embedded default, for `make run` and the browser tests).
+
+Jobs are named by their import path ("jobs.catalog.run_import"), so the app never imports
+jobs/ (jobs sit above the services). A job must be safe to run twice.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import threading
+
+from flask import current_app
+from redis import Redis
+from rq import Queue, Retry
+
+log = logging.getLogger(__name__)
+
+QUEUES = ("high", "default", "low", "backups")
+
+
+def enqueue(job: str, *args, queue: str = "default", job_id: str | None = None,
+            retries: int = 3) -> None:
+    if queue not in QUEUES:
+        raise ValueError(f"unknown queue {queue!r}")
+    app = current_app._get_current_object()
+    if app.config.get("REDIS_URL"):
+        Queue(queue, connection=Redis.from_url(app.config["REDIS_URL"])).enqueue(
+            job, *args, job_id=job_id, retry=Retry(max=retries, interval=[10, 60, 300]))
+        return
+    thread = threading.Thread(target=_run_here, args=(app, job, args), daemon=True,
+                              name=f"job:{job}")
+    thread.start()
+    app.extensions.setdefault("kade_job_threads", []).append(thread)
+
+
+def _run_here(app, job: str, args: tuple) -> None:
+    module_name, _, name = job.rpartition(".")
+    function = getattr(importlib.import_module(module_name), name)
+    with app.app_context():
+        try:
+            function(*args)
+        except Exception:
+            log.exception("job_failed", extra={"job": job})
+
+
+def wait_for_local_jobs(app, timeout: float = 30) -> None:
+    """Tests and commands: let in-process jobs finish."""
+    for thread in app.extensions.get("kade_job_threads", []):
+        thread.join(timeout)
