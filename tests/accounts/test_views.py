@@ -289,3 +289,27 @@ def test_form_errors_come_in_the_shoppers_language(client, app_ctx, language, re
 
     assert response.status_code == 422
     assert required in response.get_data(as_text=True)
+
+
+def test_rate_limits_are_shared_by_every_web_process_through_redis(make_app, app_ctx):
+    """Two app instances stand for two gunicorn workers or machines: with Redis storage the
+    limit counts requests to both, so adding processes does not multiply the allowance."""
+    import os
+    import uuid
+
+    redis_url = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+    settings = {"RATELIMIT_ENABLED": True, "RATELIMIT_STORAGE_URI": redis_url,
+                "RATELIMIT_KEY_PREFIX": f"test-{uuid.uuid4().hex}"}
+    first = make_app(**settings).test_client()
+    second = make_app(**settings).test_client()
+
+    statuses = [(first if n % 2 else second).post(
+        "/account/login", data={"email": "a@example.lk", "password": "x" * 12}).status_code
+        for n in range(12)]
+
+    assert statuses[:10] == [401] * 10
+    assert statuses[10:] == [429, 429]
+    # The counts live in Redis, where every process sees them (not in this process).
+    from redis import Redis
+
+    assert Redis.from_url(redis_url).keys(f"{settings['RATELIMIT_KEY_PREFIX']}*")
