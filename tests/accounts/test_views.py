@@ -291,25 +291,39 @@ def test_form_errors_come_in_the_shoppers_language(client, app_ctx, language, re
     assert required in response.get_data(as_text=True)
 
 
-def test_rate_limits_are_shared_by_every_web_process_through_redis(make_app, app_ctx):
-    """Two app instances stand for two gunicorn workers or machines: with Redis storage the
+_WORKER = """
+import sys
+from app import create_app
+config = {"DATABASE_URL": sys.argv[1], "RATELIMIT_ENABLED": True, "WTF_CSRF_ENABLED": False,
+          "RATELIMIT_STORAGE_URI": sys.argv[2], "RATELIMIT_KEY_PREFIX": sys.argv[3],
+          "SECRET_KEY": "x", "PII_KEYS": sys.argv[4], "PII_INDEX_KEY": sys.argv[5],
+          "INSTANCE_PATH": sys.argv[6]}
+client = create_app(config).test_client()
+print(" ".join(str(client.post("/account/login", data={"email": "a@example.lk",
+      "password": "x" * 12}).status_code) for _ in range(6)))
+"""
+
+
+def test_rate_limits_are_shared_by_every_web_process_through_redis(migrated, tmp_path):
+    """Two processes stand for two gunicorn workers (or machines): with Redis storage the
     limit counts requests to both, so adding processes does not multiply the allowance."""
     import os
+    import subprocess
+    import sys
     import uuid
 
+    from tests.conftest import TEST_INDEX_KEY, TEST_PII_KEYS
+
     redis_url = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
-    settings = {"RATELIMIT_ENABLED": True, "RATELIMIT_STORAGE_URI": redis_url,
-                "RATELIMIT_KEY_PREFIX": f"test-{uuid.uuid4().hex}"}
-    first = make_app(**settings).test_client()
-    second = make_app(**settings).test_client()
+    args = [migrated, redis_url, f"test-{uuid.uuid4().hex}", TEST_PII_KEYS, TEST_INDEX_KEY,
+            str(tmp_path)]
 
-    statuses = [(first if n % 2 else second).post(
-        "/account/login", data={"email": "a@example.lk", "password": "x" * 12}).status_code
-        for n in range(12)]
+    def run_worker():
+        done = subprocess.run([sys.executable, "-c", _WORKER, *args], capture_output=True,
+                              text=True, check=True, cwd=os.getcwd())
+        return done.stdout.split()
 
-    assert statuses[:10] == [401] * 10
-    assert statuses[10:] == [429, 429]
-    # The counts live in Redis, where every process sees them (not in this process).
-    from redis import Redis
+    first, second = run_worker(), run_worker()
 
-    assert Redis.from_url(redis_url).keys(f"{settings['RATELIMIT_KEY_PREFIX']}*")
+    assert first == ["401"] * 6
+    assert second[:4] == ["401"] * 4 and second[4:] == ["429", "429"]
