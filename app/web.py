@@ -7,8 +7,10 @@ from urllib.parse import urlsplit
 from flask import make_response, redirect, render_template, request, session
 
 
-def render(page: str, fragment: str | None = None, status: int = 200, **context):
-    """Render the full page, or only the fragment the page includes for an htmx request."""
+def render(page: str, fragment: str | None = None, /, status: int = 200, **context):
+    """Render the full page, or only the fragment the page includes for an htmx request.
+    The template names are positional-only, so `page=` and `fragment=` are free for the
+    templates' context (a listing's ProductPage is `page`)."""
     partial = fragment is not None and bool(request.htmx) and not request.htmx.boosted
     response = make_response(render_template(fragment if partial else page, **context), status)
     response.vary.add("HX-Request")  # never serve a cached fragment as a page

@@ -13,7 +13,14 @@ from sqlalchemy import exists, func, select
 from sqlalchemy.orm import selectinload
 
 from app import db
-from app.catalog.models import Category, Product, ProductAttribute, ServiceSlot, Variant
+from app.catalog.models import (
+    LANGS,
+    Category,
+    Product,
+    ProductAttribute,
+    ServiceSlot,
+    Variant,
+)
 from app.db import transaction, utcnow
 from app.errors import NotFound
 from app.inventory import services as inventory
@@ -50,7 +57,14 @@ class ProductPage:
         return self.page < self.pages
 
 
+def _impossible_slug(slug: str) -> bool:
+    # PostgreSQL refuses NUL in a string parameter (an error, not "no row"); no slug has one.
+    return "\x00" in slug
+
+
 def get_category(slug: str) -> Category:
+    if _impossible_slug(slug):
+        raise NotFound()
     category = db.session.scalar(select(Category).where(Category.slug == slug,
                                                         Category.is_active))
     if category is None:
@@ -66,18 +80,26 @@ def category_tree() -> list[Category]:
         .order_by(Category.position, Category.name_en)))
 
 
-def _descendant_ids(category: Category) -> list[int]:
-    ids, frontier = [category.id], [category.id]
-    while frontier:  # a shop's tree is a few levels deep: one query per level
-        frontier = list(db.session.scalars(
-            select(Category.id).where(Category.parent_id.in_(frontier))))
-        ids.extend(frontier)
+def _category_ids(slug: str) -> list[int]:
+    """The active category `slug` and every category below it, in one query however deep
+    the tree (a recursive CTE, on SQLite and PostgreSQL alike). Raises NotFound."""
+    if _impossible_slug(slug):
+        raise NotFound()
+    tree = (select(Category.id).where(Category.slug == slug, Category.is_active)
+            .cte("tree", recursive=True))
+    # UNION, not UNION ALL: a parent loop in bad data ends the recursion instead of hanging.
+    tree = tree.union(select(Category.id).where(Category.parent_id == tree.c.id))
+    ids = list(db.session.scalars(select(tree.c.id)))
+    if not ids:
+        raise NotFound()
     return ids
 
 
 def breadcrumbs(category: Category | None) -> list[Category]:
-    trail = []
-    while category is not None:
+    """The path from the top category down to `category`. Stops at a parent loop (bad data)
+    rather than walking it forever."""
+    trail: list[Category] = []
+    while category is not None and category not in trail:
         trail.append(category)
         category = category.parent
     return list(reversed(trail))
@@ -86,8 +108,7 @@ def breadcrumbs(category: Category | None) -> list[Category]:
 def _listing_query(filters: ProductFilter):
     query = select(Product).where(Product.status == "published")
     if filters.category:
-        query = query.where(Product.category_id.in_(
-            _descendant_ids(get_category(filters.category))))
+        query = query.where(Product.category_id.in_(_category_ids(filters.category)))
     if filters.kind in ("product", "service"):
         query = query.where(Product.kind == filters.kind)
     if filters.min_price_cents is not None:
@@ -109,20 +130,29 @@ def _listing_query(filters: ProductFilter):
     return query
 
 
-def _ordered(query, sort: str, filters: ProductFilter):
+def _name_in(locale: str):
+    """The name a shopper reading `locale` sees (`Translated.text`), as an SQL expression."""
+    if locale in LANGS and locale != "en":
+        return func.coalesce(func.nullif(getattr(Product, f"name_{locale}"), ""),
+                             Product.name_en)
+    return Product.name_en
+
+
+def _ordered(query, sort: str, filters: ProductFilter, locale: str = "en"):
     if sort == "price_asc":
         return query.order_by(Product.min_price_cents, Product.id)
     if sort == "price_desc":
         return query.order_by(Product.min_price_cents.desc(), Product.id)
     if sort == "name":
-        return query.order_by(Product.name_en, Product.id)
+        return query.order_by(_name_in(locale), Product.id)
     return query.order_by(Product.published_at.desc().nulls_last(), Product.id.desc())
 
 
 def list_products(filters: ProductFilter = ProductFilter(), *, sort: str = "newest",
-                  page: int = 1, per_page: int = 24) -> ProductPage:
+                  page: int = 1, per_page: int = 24, locale: str = "en") -> ProductPage:
     """A page of published products. With `filters.product_ids` and sort "relevance", the
-    ids' order is kept (search ranks them). Raises NotFound for an unknown category."""
+    ids' order is kept (search ranks them). Sort "name" follows the names in `locale` (the
+    English one where a translation is missing). Raises NotFound for an unknown category."""
     per_page = max(1, min(per_page, MAX_PER_PAGE))
     page = max(1, page)
     query = _listing_query(filters)
@@ -136,7 +166,7 @@ def list_products(filters: ProductFilter = ProductFilter(), *, sort: str = "newe
         by_id = {p.id: p for p in items}
         items = [by_id[i] for i in page_ids if i in by_id]
     else:
-        query = _ordered(query, sort if sort in SORTS else "newest", filters)
+        query = _ordered(query, sort if sort in SORTS else "newest", filters, locale)
         items = _load_cards(query.limit(per_page).offset((page - 1) * per_page))
     return ProductPage(items, total, page, per_page, stock_by_product(items))
 
@@ -156,6 +186,8 @@ def stock_by_product(products: list[Product]) -> dict[int, int]:
 
 def get_published(slug: str) -> Product:
     """A published product with everything its page shows. Raises NotFound."""
+    if _impossible_slug(slug):
+        raise NotFound()
     product = db.session.scalar(
         select(Product).where(Product.slug == slug, Product.status == "published")
         .options(selectinload(Product.variants), selectinload(Product.images),

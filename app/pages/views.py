@@ -4,14 +4,22 @@ from flask import Response, abort, request, session, url_for
 from flask_login import current_user
 
 from app.accounts import services as accounts
+from app.catalog import services as catalog
 from app.i18n import LANGUAGES
 from app.pages import bp
 from app.web import redirect_to, render, safe_next
 
+HOME_CARDS = 8
+
 
 @bp.get("/")
 def home():
-    return render("pages/home.html")
+    """A short welcome, the categories, featured products and the newest arrivals."""
+    featured = catalog.featured(limit=HOME_CARDS)
+    newest = catalog.list_products(sort="newest", per_page=HOME_CARDS)
+    stock = {**newest.stock, **catalog.stock_by_product(featured)}
+    return render("pages/home.html", featured=featured, newest=newest.items, stock=stock,
+                  categories=catalog.category_tree())
 
 
 @bp.post("/language")

@@ -109,3 +109,70 @@ def test_duplicate_sku_is_refused(db_session):
 def test_slugify_keeps_only_safe_characters(db_session):
     assert editing.slugify("Kids' school shoes!") == "kids-school-shoes"
     assert editing.slugify("තේ කොළ") == "item"
+
+
+def test_category_listing_reaches_every_level_in_one_query(db_session, app):
+    from sqlalchemy import event
+
+    make_category("home")
+    make_category("kitchen", parent="home")
+    make_category("pots", parent="kitchen")
+    make_category("clay", parent="pots")
+    make_product("Clay pot", category="clay")
+    make_product("Kettle", category="kitchen")
+    make_product("Sarong")
+    statements = []
+
+    def record(*args):
+        if "catalog_category" in args[2]:
+            statements.append(args[2])
+
+    engine = app.extensions["kade_engine"]
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        names = sorted(p.name_en for p in catalog.list_products(
+            ProductFilter(category="home")).items)
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+    assert names == ["Clay pot", "Kettle"]
+    assert len(statements) == 2  # the tree once; the cards' categories once
+
+
+def test_a_parent_loop_in_the_data_does_not_hang_a_listing(db_session):
+    from app.catalog.models import Category
+
+    a, b = make_category("a"), make_category("b", parent="a")
+    make_product("Thing", category="b")
+    db_session.get(Category, a.id).parent_id = b.id  # bad data, as a faulty import might leave
+    db_session.commit()
+
+    page = catalog.list_products(ProductFilter(category="a"))
+    trail = catalog.breadcrumbs(catalog.get_category("b"))
+
+    assert [p.name_en for p in page.items] == ["Thing"]
+    assert [c.slug for c in trail] == ["a", "b"]
+
+
+def test_a_slug_with_a_nul_byte_is_not_found_on_every_backend(db_session):
+    make_category("tea")
+    make_product("Green tea", category="tea")
+
+    for look_up in (catalog.get_published, catalog.get_category,
+                    lambda s: catalog.list_products(ProductFilter(category=s))):
+        with pytest.raises(NotFound):
+            look_up("green-tea\x00")
+
+
+def test_sorting_by_name_follows_the_shoppers_language(db_session):
+    make_product("Zebra mat", name_ta="அடுப்பு")
+    make_product("Apple jam", name_ta="கத்தி")
+    make_product("Mango", name_ta="ஆப்பம்")
+
+    english = catalog.list_products(sort="name")
+    tamil = catalog.list_products(sort="name", locale="ta")
+    sinhala = catalog.list_products(sort="name", locale="si")  # none translated: English
+
+    assert [p.name_en for p in english.items] == ["Apple jam", "Mango", "Zebra mat"]
+    assert [p.text("name", "ta") for p in tamil.items] == ["அடுப்பு", "ஆப்பம்", "கத்தி"]
+    assert [p.name_en for p in sinhala.items] == ["Apple jam", "Mango", "Zebra mat"]

@@ -1,0 +1,298 @@
+"""The shop's catalog pages: all products, a category, a product or service. Thin: read the
+query string defensively (a bad value gives a normal page, never an error), call the catalog
+read services, render the page or, for htmx, the fragment the page includes."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal, InvalidOperation
+from urllib.parse import urljoin
+
+from flask import Blueprint, current_app, request, session, url_for
+from flask_babel import get_locale, gettext as _, lazy_gettext as _l
+from werkzeug.datastructures import MultiDict
+
+from app.catalog import images, services as catalog
+from app.catalog.models import Product, Variant
+from app.catalog.services import ProductFilter
+from app.inventory import services as inventory
+from app.storage import storage
+from app.web import render
+
+bp = Blueprint("catalog", __name__)
+
+PER_PAGE = 24
+MAX_PAGE = 100_000  # keeps OFFSET a sane number whatever is typed
+MAX_PRICE_CENTS = 2_000_000_000  # Rs. 20 million: above any listing, below a 32-bit column
+LOW_STOCK_UNITS = 5  # "Only 3 left" at or below this; "In stock" above
+RECENT_KEY = "recently_viewed"
+RECENT_KEPT = 8
+ATTRIBUTE_PARAM = "attr_"
+MAX_ATTRIBUTE_NAMES = 10
+MAX_ATTRIBUTE_VALUES = 30
+_PRICE = re.compile(r"\d{1,10}(\.\d{1,2})?")
+
+ATTRIBUTE_LABELS = {
+    "origin": _l("Origin"),
+    "material": _l("Material"),
+    "brand": _l("Brand"),
+    "colour": _l("Colour"),
+    "size": _l("Size"),
+    "pack": _l("Pack"),
+}
+
+
+# ---- template helpers (app-wide: the search pages render the same cards) ------------------
+
+@bp.app_template_global()
+def media_url(key: str) -> str:
+    return storage().url(key)
+
+
+@bp.app_template_global()
+def thumb_url(key: str) -> str:
+    return storage().url(images.thumb_key(key))
+
+
+@bp.app_template_global()
+@bp.app_template_filter("attribute_label")
+def attribute_label(name: str) -> str:
+    label = ATTRIBUTE_LABELS.get(name)
+    return str(label) if label is not None else name.replace("_", " ").capitalize()
+
+
+@bp.app_template_filter("duration")
+def duration(minutes: int | None) -> str:
+    """`45 min`, `2 h`, `2 h 30 min`."""
+    hours, rest = divmod(int(minutes or 0), 60)
+    if hours and rest:
+        return _("%(hours)d h %(minutes)d min", hours=hours, minutes=rest)
+    if hours:
+        return _("%(hours)d h", hours=hours)
+    return _("%(minutes)d min", minutes=rest)
+
+
+@bp.app_template_filter("rupees")
+def rupees(cents: int) -> str:
+    """Cents as a plain rupee amount for a form field: `1250` or `1250.50`."""
+    whole, part = divmod(int(cents), 100)
+    return f"{whole}.{part:02d}" if part else str(whole)
+
+
+@bp.app_context_processor
+def _catalog_globals():
+    return {"low_stock_units": LOW_STOCK_UNITS}
+
+
+# ---- reading the query string ---------------------------------------------------------------
+
+def _int_arg(args: MultiDict, name: str, default: int, *, low: int, high: int) -> int:
+    raw = args.get(name, "")
+    if not raw.isascii() or not raw.isdigit() or len(raw) > 9:
+        return default
+    return max(low, min(high, int(raw)))
+
+
+def _rupees_arg(args: MultiDict, name: str) -> int | None:
+    """`1250`, `1,250` or `1250.50` rupees as cents; anything else (negative, 1e999, nan,
+    words) is no filter at all."""
+    raw = args.get(name, "").strip().replace(",", "")
+    if not raw.isascii() or not _PRICE.fullmatch(raw):
+        return None
+    try:
+        cents = int(Decimal(raw) * 100)
+    except InvalidOperation:
+        return None
+    return min(cents, MAX_PRICE_CENTS)
+
+
+def _attribute_args(args: MultiDict) -> dict[str, tuple[str, ...]]:
+    chosen: dict[str, tuple[str, ...]] = {}
+    for key in args:
+        if not key.startswith(ATTRIBUTE_PARAM) or len(chosen) >= MAX_ATTRIBUTE_NAMES:
+            continue
+        name = key.removeprefix(ATTRIBUTE_PARAM)
+        if not name or len(name) > 40 or not name.isprintable():  # no attribute is named so
+            continue
+        values = tuple(dict.fromkeys(
+            v for v in args.getlist(key) if v and len(v) <= 80 and v.isprintable()
+        ))[:MAX_ATTRIBUTE_VALUES]
+        if values:
+            chosen[name] = values
+    return chosen
+
+
+def parse_listing_args(args: MultiDict, category: str | None = None
+                       ) -> tuple[ProductFilter, str, int]:
+    """The filter, sort and page a listing's query string asks for. Never raises: a value
+    that makes no sense is left out."""
+    low, high = _rupees_arg(args, "min_price"), _rupees_arg(args, "max_price")
+    if low is not None and high is not None and low > high:
+        low, high = high, low  # the shopper meant the range, whichever box they used
+    kind = args.get("kind")
+    filters = ProductFilter(
+        category=category,
+        kind=kind if kind in ("product", "service") else None,
+        min_price_cents=low,
+        max_price_cents=high,
+        in_stock=args.get("in_stock") in ("1", "on", "true", "yes"),
+        attributes=_attribute_args(args),
+    )
+    sort = args.get("sort", "newest")
+    if sort not in catalog.SORTS:
+        sort = "newest"
+    page = _int_arg(args, "page", 1, low=1, high=MAX_PAGE)
+    return filters, sort, page
+
+
+def listing_query(filters: ProductFilter, sort: str) -> dict:
+    """The query string of a listing in canonical form: only values we understood."""
+    query: dict = {}
+    if sort != "newest":
+        query["sort"] = sort
+    if filters.min_price_cents is not None:
+        query["min_price"] = rupees(filters.min_price_cents)
+    if filters.max_price_cents is not None:
+        query["max_price"] = rupees(filters.max_price_cents)
+    if filters.kind:
+        query["kind"] = filters.kind
+    if filters.in_stock:
+        query["in_stock"] = "1"
+    for name, values in filters.attributes.items():
+        query[ATTRIBUTE_PARAM + name] = list(values)
+    return query
+
+
+# ---- pages ----------------------------------------------------------------------------------
+
+def _listing(category=None):
+    filters, sort, page_number = parse_listing_args(
+        request.args, category.slug if category is not None else None)
+    page = catalog.list_products(filters, sort=sort, page=page_number, per_page=PER_PAGE,
+                                 locale=_locale())
+    query = listing_query(filters, sort)
+    endpoint_args = {"slug": category.slug} if category is not None else {}
+    endpoint = "catalog.category" if category is not None else "catalog.product_list"
+
+    def page_url(n: int) -> str:
+        return url_for(endpoint, **endpoint_args, **query, **({"page": n} if n > 1 else {}))
+
+    if _wants_fragment():  # the next page for infinite scroll: no facets, no breadcrumbs
+        return render("catalog/listing.html", "catalog/_product_grid.html",
+                      page=page, page_url=page_url)
+    return render(
+        "catalog/listing.html", "catalog/_product_grid.html",
+        page=page, page_url=page_url, category=category, filters=filters, sort=sort,
+        facets=catalog.attribute_facets(filters),
+        action=url_for(endpoint, **endpoint_args),
+        trail=catalog.breadcrumbs(category) if category is not None else [],
+        subcategories=(category.children if category is not None
+                       else catalog.category_tree()),
+        # Filtered and sorted views show the same products: search engines get one address
+        # per page of the listing.
+        canonical=absolute_url(url_for(endpoint, **endpoint_args,
+                                       **({"page": page.page} if page.page > 1 else {}))))
+
+
+@bp.get("/products")
+def product_list():
+    return _listing()
+
+
+@bp.get("/c/<slug>")
+def category(slug: str):
+    return _listing(catalog.get_category(slug))  # NotFound -> the 404 page
+
+
+@bp.get("/p/<slug>")
+def product(slug: str):
+    item = catalog.get_published(slug)  # NotFound -> the 404 page
+    active = [v for v in item.variants if v.is_active]
+    variant = _chosen_variant(active, request.args.get("variant", ""))
+    units = inventory.available([v.id for v in active]) if not item.is_service else {}
+    context = dict(product=item, variants=active, variant=variant, units=units,
+                   image=_image_for(item, variant),
+                   slots=catalog.next_free_slots(item.id) if item.is_service else [])
+    recent_ids = _remember_viewed(item.id)
+    if _wants_fragment():  # another variant picked: only the block that follows it
+        return render("catalog/product.html", "catalog/_product_detail.html", **context)
+    recent = catalog.get_published_many(recent_ids)
+    return render(
+        "catalog/product.html", "catalog/_product_detail.html", **context,
+        trail=catalog.breadcrumbs(item.category),
+        recent=recent, recent_stock=catalog.stock_by_product(recent),
+        json_ld=_product_json_ld(item, active, units),
+        canonical=absolute_url(url_for("catalog.product", slug=item.slug)),
+        meta_description=_summary(item.text("description", _locale())
+                                  or item.text("name", _locale())),
+        og_image=absolute_url(media_url(item.images[0].key)) if item.images else None)
+
+
+# ---- helpers --------------------------------------------------------------------------------
+
+def _wants_fragment() -> bool:
+    return bool(request.htmx) and not request.htmx.boosted
+
+
+def _locale() -> str:
+    return str(get_locale() or "en")
+
+
+def absolute_url(path: str) -> str:
+    """A full URL for canonical links and shared pictures: PUBLIC_URL when set (a forged
+    Host header must not end up in a page a cache keeps), else the request's own host."""
+    base = current_app.config.get("PUBLIC_URL") or request.host_url
+    return urljoin(base.rstrip("/") + "/", path)
+
+
+def _chosen_variant(active: list[Variant], raw: str) -> Variant | None:
+    if raw.isascii() and raw.isdigit() and len(raw) < 12:
+        for v in active:
+            if v.id == int(raw):
+                return v
+    return active[0] if active else None
+
+
+def _image_for(item: Product, variant: Variant | None):
+    """The variant's own picture if it has one, else the product's first."""
+    if variant is not None:
+        for image in item.images:
+            if image.variant_id == variant.id:
+                return image
+    return item.images[0] if item.images else None
+
+
+def _remember_viewed(product_id: int) -> list[int]:
+    """Keep the last products seen in the session, newest first; return the others."""
+    seen = [i for i in session.get(RECENT_KEY, []) if isinstance(i, int) and i != product_id]
+    session[RECENT_KEY] = [product_id, *seen][:RECENT_KEPT + 1]
+    return seen[:RECENT_KEPT]
+
+
+def _summary(text: str, limit: int = 160) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[:limit - 1].rsplit(" ", 1)[0] + "…"
+
+
+def _product_json_ld(item: Product, active: list[Variant], units: dict[int, int]) -> dict:
+    """schema.org Product for search engines; the template writes it with |tojson."""
+    locale = _locale()
+    url = absolute_url(url_for("catalog.product", slug=item.slug))
+    offers = []
+    for v in active:
+        offer = {"@type": "Offer", "sku": v.sku, "priceCurrency": "LKR",
+                 "price": f"{v.price_cents // 100}.{v.price_cents % 100:02d}", "url": url}
+        if not item.is_service:
+            offer["availability"] = ("https://schema.org/InStock" if units.get(v.id, 0) > 0
+                                     else "https://schema.org/OutOfStock")
+        offers.append(offer)
+    data = {"@context": "https://schema.org", "@type": "Product",
+            "name": item.text("name", locale), "url": url,
+            "description": item.text("description", locale), "offers": offers}
+    if item.images:
+        data["image"] = [absolute_url(media_url(i.key)) for i in item.images]
+    if item.brand:
+        data["brand"] = {"@type": "Brand", "name": item.brand}
+    if len(active) == 1:
+        data["sku"] = active[0].sku
+    return data

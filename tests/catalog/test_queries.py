@@ -1,0 +1,154 @@
+"""No N+1: the number of SQL statements a catalog page runs does not grow with the number of
+products it shows (cards load variants, pictures, categories and stock in a fixed number of
+queries). Counted with SQLAlchemy's before_cursor_execute on the app's engine."""
+
+import contextlib
+
+import pytest
+from sqlalchemy import event
+
+from app.catalog import editing
+from app.catalog.demo import picture
+from app.db import session
+from app.inventory import services as inventory
+from tests.catalog.factories import make_category
+
+# What a page may cost at most, whatever it shows; a new query on these pages should be a
+# decision, so raise a limit knowingly.
+LIMITS = {"category": 12, "home": 14, "product": 13}
+
+
+@pytest.fixture()
+def count_queries(app):
+    engine = app.extensions["kade_engine"]
+
+    @contextlib.contextmanager
+    def counting():
+        statements: list[str] = []
+
+        def record(conn, cursor, statement, parameters, context, executemany):
+            statements.append(statement)
+
+        session.remove()  # a request starts with an empty session, as in production
+        event.listen(engine, "before_cursor_execute", record)
+        try:
+            yield statements
+        finally:
+            event.remove(engine, "before_cursor_execute", record)
+
+    return counting
+
+
+_made = iter(range(1, 10_000))
+
+
+def add_products(count: int, *, category: str = "tea", featured: bool = False,
+                 service_every: int = 0) -> list:
+    """Products as a shop has them: three packs each, a picture, attributes, stock."""
+    made = []
+    for _ in range(count):
+        n = next(_made)
+        service = bool(service_every) and n % service_every == 0
+        product = editing.create_product(editing.ProductInput(
+            name_en=f"Product {n:03d}", name_ta=f"பொருள் {n}", slug=f"product-{n}",
+            category_slug=category, status="published", is_featured=featured,
+            kind="service" if service else "product",
+            duration_minutes=60 if service else None,
+            attributes={"origin": "Kandy" if n % 2 else "Galle"},
+            variants=[editing.VariantInput(sku=f"Q-{n}-{i}", price_cents=(100 + n) * 100 * i,
+                                           options={"pack": f"{250 * i} g"})
+                      for i in (1, 2, 3)]))
+        editing.add_image(product.id, picture(f"P {n}", "#336699"))
+        if not service:
+            for v in product.variants:
+                inventory.set_on_hand(v.id, n % 7)
+        made.append(product)
+    return made
+
+
+def measure(client, counting, url: str, headers: dict | None = None) -> int:
+    with counting() as statements:
+        response = client.get(url, headers=headers or {})
+    assert response.status_code == 200, url
+    return len(statements)
+
+
+def test_category_page_queries_do_not_grow_with_the_products_shown(
+        client, db_session, count_queries):
+    make_category("groceries")
+    make_category("tea", parent="groceries")
+    add_products(5)
+
+    few = measure(client, count_queries, "/c/groceries")
+    few_filtered = measure(client, count_queries,
+                           "/c/groceries?in_stock=1&attr_origin=Kandy&sort=price_asc")
+    add_products(35)
+    many = measure(client, count_queries, "/c/groceries")
+    many_filtered = measure(client, count_queries,
+                            "/c/groceries?in_stock=1&attr_origin=Kandy&sort=price_asc")
+    next_page = measure(client, count_queries, "/c/groceries?page=2")
+    fragment = measure(client, count_queries, "/c/groceries?page=2",
+                       headers={"HX-Request": "true"})
+
+    html = client.get("/c/groceries").get_data(as_text=True)
+    assert html.count('class="product-card"') == 24  # 40 products, 24 a page
+    print(f"\ncategory page: {few} queries with 5 products, {many} with 24 of 40 shown; "
+          f"filtered {few_filtered}/{many_filtered}; page 2 {next_page}")
+    assert many == few
+    assert many_filtered == few_filtered
+    assert max(many, many_filtered, next_page, fragment) <= LIMITS["category"]
+
+
+def test_all_products_page_queries_do_not_grow(client, db_session, count_queries):
+    make_category("tea")
+    add_products(5, service_every=3)
+
+    few = measure(client, count_queries, "/products")
+    add_products(35, service_every=3)
+    many = measure(client, count_queries, "/products")
+
+    print(f"\nall products: {few} queries with 5 products, {many} with 24 of 40 shown")
+    assert many == few <= LIMITS["category"]
+
+
+def test_home_queries_do_not_grow(client, db_session, count_queries):
+    make_category("tea")
+    make_category("kitchen")
+    add_products(2, featured=True)
+    add_products(3)
+
+    few = measure(client, count_queries, "/")
+    add_products(10, featured=True)
+    add_products(25)
+    many = measure(client, count_queries, "/")
+
+    html = client.get("/").get_data(as_text=True)
+    assert html.count('class="product-card"') == 16  # 8 featured, 8 new
+    print(f"\nhome: {few} queries with 5 products, {many} with 16 cards of 40")
+    assert many == few <= LIMITS["home"]
+
+
+def test_product_page_queries_do_not_grow_with_recently_viewed(
+        client, db_session, count_queries):
+    make_category("groceries")
+    make_category("tea", parent="groceries")
+    products = add_products(12, service_every=6)
+    first, *others = [p for p in products if not p.is_service]
+    service = next(p for p in products if p.is_service)
+
+    client.get(f"/p/{others[0].slug}")
+    one_seen = measure(client, count_queries, f"/p/{first.slug}")
+    for p in others:
+        client.get(f"/p/{p.slug}")
+    eight_seen = measure(client, count_queries, f"/p/{first.slug}")
+    variant = measure(client, count_queries,
+                      f"/p/{first.slug}?variant={first.variants[2].id}")
+    service_page = measure(client, count_queries, f"/p/{service.slug}")
+
+    html = client.get(f"/p/{first.slug}").get_data(as_text=True)
+    recent = html.split('class="recently-viewed"')[1]
+    assert recent.count('class="product-card"') == 8
+    print(f"\nproduct page: {one_seen} queries with 1 recently viewed, {eight_seen} with 8; "
+          f"service page {service_page}")
+    assert eight_seen == one_seen == variant
+    assert max(eight_seen, service_page) <= LIMITS["product"]
