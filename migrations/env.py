@@ -3,6 +3,7 @@
 from alembic import context
 from sqlalchemy.types import TypeDecorator
 
+from app.catalog.search import is_search_object
 from app.db import Base, engine_for
 from app.models import import_all
 
@@ -19,13 +20,20 @@ def render_item(type_, obj, autogen_context):
     return False
 
 
+def include_name(name, type_, parent_names):
+    """Leave out what the models do not declare on purpose: the search indexes of migration
+    0004 (SQLite's FTS5 table with its shadow tables, PostgreSQL's expression indexes)."""
+    return not is_search_object(name, type_)
+
+
 config = context.config
 url = config.attributes.get("database_url") or config.get_main_option("sqlalchemy.url")
 
 
 def run_offline() -> None:
     context.configure(url=url, target_metadata=Base.metadata, literal_binds=True,
-                      render_as_batch=True, render_item=render_item)
+                      render_as_batch=True, render_item=render_item,
+                      include_name=include_name)
     with context.begin_transaction():
         context.run_migrations()
 
@@ -36,7 +44,7 @@ def run_online() -> None:
         # Batch mode lets SQLite alter tables (it rebuilds them); PostgreSQL alters in place.
         context.configure(connection=connection, target_metadata=Base.metadata,
                           render_as_batch=True, compare_type=True,
-                          render_item=render_item)
+                          render_item=render_item, include_name=include_name)
         with context.begin_transaction():
             context.run_migrations()
         connection.commit()
