@@ -20,6 +20,7 @@ bp = Blueprint("staff", __name__, url_prefix="/staff")
 # The areas that exist, in menu order: (endpoint, label, permission needed, endpoint prefix of
 # its pages). An area appears here when its pages do; until then the menu does not mention it.
 AREAS = [
+    ("staff.catalog_list", _l("Catalog"), Permission.MANAGE_CATALOG, "staff.catalog"),
     ("staff.audit_log", _l("Audit log"), Permission.READ_AUDIT_LOG, "staff.audit"),
     ("staff.user_list", _l("Staff"), Permission.MANAGE_STAFF, "staff.user"),
 ]
@@ -61,4 +62,12 @@ def _domain_error(exc: DomainError):
     return site_error_page(exc.status, exc.message, getattr(exc, "retry_after", None))
 
 
-from app.backoffice import audit, auth, home, staff_users  # noqa: E402, F401  (routes)
+from app.backoffice import (  # noqa: E402, F401  (routes)
+    audit,
+    auth,
+    catalog,
+    catalog_imports,
+    catalog_products,
+    home,
+    staff_users,
+)

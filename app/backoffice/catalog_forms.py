@@ -1,0 +1,293 @@
+"""Back-office catalog forms. They check shape (required, length, a number, a rupee amount);
+the catalog services check the rules (unique slug and SKU, a category's place in the tree)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf.file import FileField, FileRequired
+from wtforms import (
+    BooleanField,
+    DateField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+    TimeField,
+)
+from wtforms.fields import SelectChoice
+from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
+
+from app.catalog import editing
+from app.errors import Invalid
+from app.forms import Form
+from app.i18n import COLOMBO
+
+STATUS_LABELS = {"draft": _l("Draft"), "published": _l("Published"), "archived": _l("Archived")}
+KIND_LABELS = {"product": _l("Product"), "service": _l("Service")}
+NAME_MAX = editing.LIMITS["product_name"]
+
+
+def _strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+def _lower(value):
+    return value.strip().lower() if isinstance(value, str) else value
+
+
+def _slug_format(form, field):
+    if field.data:
+        try:
+            editing.check_slug(field.data, limit=field.slug_limit)
+        except Invalid as exc:
+            raise ValidationError(str(exc.message)) from exc
+
+
+class SlugField(StringField):
+    def __init__(self, label, limit: int, **kwargs):
+        super().__init__(label, filters=[_lower], validators=[Optional(), _slug_format],
+                         render_kw={"autocapitalize": "none", "spellcheck": "false",
+                                    "maxlength": limit}, **kwargs)
+        self.slug_limit = limit
+
+
+class RupeesField(StringField):
+    """Text, so "1,250.00" stays as typed next to its error; `cents` holds the parsed value
+    (Decimal inside editing.parse_rupees, never a float)."""
+
+    def __init__(self, label, required: bool = False, **kwargs):
+        validators = [InputRequired()] if required else [Optional()]
+        super().__init__(label, filters=[_strip], validators=[*validators, Length(max=20)],
+                         render_kw={"inputmode": "decimal", "autocomplete": "off"}, **kwargs)
+        self.cents: int | None = None
+
+    def post_validate(self, form, validation_stopped):
+        if self.errors or validation_stopped or not self.data:
+            return
+        try:
+            self.cents = editing.parse_rupees(self.data)
+        except Invalid as exc:
+            self.errors.append(str(exc.message))
+
+
+def _choices(labels: dict) -> list[SelectChoice]:
+    return [SelectChoice(value, label) for value, label in labels.items()]
+
+
+def _optional(text: str | None) -> str | None:
+    return text or None
+
+
+class ProductForm(Form):
+    name_en = StringField(_l("Name (English)"), filters=[_strip],
+                          validators=[InputRequired(), Length(max=NAME_MAX)])
+    name_si = StringField(_l("Name (Sinhala)"), filters=[_strip],
+                          validators=[Optional(), Length(max=NAME_MAX)],
+                          render_kw={"lang": "si"})
+    name_ta = StringField(_l("Name (Tamil)"), filters=[_strip],
+                          validators=[Optional(), Length(max=NAME_MAX)],
+                          render_kw={"lang": "ta"})
+    slug = SlugField(_l("Slug (web address)"), editing.LIMITS["product_slug"])
+    kind = SelectField(_l("Kind"), choices=_choices(KIND_LABELS), validators=[InputRequired()])
+    status = SelectField(_l("Status"), choices=_choices(STATUS_LABELS),
+                         validators=[InputRequired()])
+    category = SelectField(_l("Category"), validators=[Optional()])
+    brand = StringField(_l("Brand"), filters=[_strip],
+                        validators=[Optional(), Length(max=editing.LIMITS["brand"])])
+    is_featured = BooleanField(_l("Featured on the home page"))
+    duration_minutes = IntegerField(
+        _l("Duration in minutes (services)"),
+        validators=[Optional(), NumberRange(min=1, max=editing.MAX_DURATION_MINUTES)],
+        render_kw={"inputmode": "numeric"})
+    description_en = TextAreaField(
+        _l("Description (English)"), filters=[_strip],
+        validators=[Optional(), Length(max=editing.MAX_DESCRIPTION)], render_kw={"rows": 4})
+    description_si = TextAreaField(
+        _l("Description (Sinhala)"), filters=[_strip],
+        validators=[Optional(), Length(max=editing.MAX_DESCRIPTION)],
+        render_kw={"rows": 4, "lang": "si"})
+    description_ta = TextAreaField(
+        _l("Description (Tamil)"), filters=[_strip],
+        validators=[Optional(), Length(max=editing.MAX_DESCRIPTION)],
+        render_kw={"rows": 4, "lang": "ta"})
+
+    def __init__(self, *args, categories: list[tuple] = (), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.category.choices = [SelectChoice("", _l("No category")), *(
+            SelectChoice(c.slug, "— " * depth + c.name_en) for c, depth in categories)]
+
+    def details(self) -> editing.ProductDetails:
+        return editing.ProductDetails(
+            name_en=self.name_en.data, name_si=_optional(self.name_si.data),
+            name_ta=_optional(self.name_ta.data), slug=self.slug.data or None,
+            kind=self.kind.data, status=self.status.data,
+            category_slug=self.category.data or None, brand=_optional(self.brand.data),
+            is_featured=self.is_featured.data,
+            duration_minutes=self.duration_minutes.data if self.kind.data == "service"
+            else None,
+            description_en=self.description_en.data or "",
+            description_si=_optional(self.description_si.data),
+            description_ta=_optional(self.description_ta.data))
+
+
+def _options_format(form, field):
+    try:
+        field.pairs = editing.parse_pairs(field.data or "", field="options", unique_names=True)
+    except Invalid as exc:
+        raise ValidationError(str(exc.message)) from exc
+
+
+class VariantFields:
+    """The fields of one variant: in the variant form, and the new-product form's first."""
+
+    sku = StringField(_l("SKU"), filters=[_strip],
+                      validators=[InputRequired(), Length(max=editing.LIMITS["sku"])],
+                      render_kw={"autocapitalize": "characters", "spellcheck": "false"})
+    price = RupeesField(_l("Price (rupees)"), required=True)
+    compare_at = RupeesField(_l("Compare-at price (rupees, optional)"))
+    weight_grams = IntegerField(_l("Weight in grams"), validators=[
+        Optional(), NumberRange(min=0, max=editing.MAX_WEIGHT_GRAMS)],
+        render_kw={"inputmode": "numeric"})
+
+    def variant_input(self, options=None, barcode=None) -> editing.VariantInput:
+        return editing.VariantInput(
+            sku=self.sku.data, price_cents=self.price.cents,
+            compare_at_cents=self.compare_at.cents if self.compare_at.data else None,
+            weight_grams=self.weight_grams.data, options=dict(options or {}),
+            barcode=barcode)
+
+
+class ProductNewForm(VariantFields, ProductForm):
+    pass
+
+
+class VariantForm(VariantFields, Form):
+    barcode = StringField(_l("Barcode"), filters=[_strip], validators=[
+        Optional(), Length(max=editing.LIMITS["barcode"])],
+        render_kw={"inputmode": "numeric", "autocomplete": "off"})
+    options = StringField(_l("Options"), filters=[_strip],
+                          validators=[Optional(), Length(max=500), _options_format])
+
+    def to_input(self) -> editing.VariantInput:
+        return self.variant_input(getattr(self.options, "pairs", []),
+                                  self.barcode.data or None)
+
+
+def _pairs_format(form, field):
+    try:
+        field.pairs = editing.parse_pairs(field.data or "", field="attributes")
+    except Invalid as exc:
+        raise ValidationError(str(exc.message)) from exc
+
+
+class AttributesForm(Form):
+    attributes = TextAreaField(_l("Attributes"), filters=[_strip],
+                               validators=[Optional(), Length(max=2000), _pairs_format],
+                               render_kw={"rows": 4, "spellcheck": "false"})
+
+    def pairs(self) -> list[tuple[str, str]]:
+        return getattr(self.attributes, "pairs", [])
+
+
+class SlotForm(Form):
+    date = DateField(_l("Date"), validators=[InputRequired()])
+    time = TimeField(_l("Start time"), validators=[InputRequired()])
+    capacity = IntegerField(_l("Places"), default=1, validators=[
+        InputRequired(), NumberRange(min=1, max=editing.MAX_CAPACITY)],
+        render_kw={"inputmode": "numeric"})
+
+    def validate_date(self, field):
+        # Checked here, not only by the service: a date like 0001-01-01 cannot even be turned
+        # into UTC.
+        if field.data is None:
+            return  # not a date at all: the field says so already
+        today = dt.datetime.now(COLOMBO).date()
+        if field.data < today:
+            raise ValidationError(_l("Choose a time in the future."))
+        if field.data > today + dt.timedelta(days=2 * 366):
+            raise ValidationError(_l("Choose a date within the next two years."))
+
+    def utc_start(self) -> dt.datetime:
+        """The date and time are Colombo's; the service wants aware UTC."""
+        local = dt.datetime.combine(self.date.data, self.time.data, tzinfo=COLOMBO)
+        return local.astimezone(dt.UTC)
+
+
+class ImageForm(Form):
+    image = FileField(_l("Picture"), validators=[FileRequired(_l("Choose a picture."))],
+                      render_kw={"accept": "image/jpeg,image/png,image/webp",
+                                 "data-preview": "image-preview"})
+    alt = StringField(_l("Description for screen readers (optional)"), filters=[_strip],
+                      validators=[Optional(), Length(max=editing.LIMITS["alt"])])
+
+
+class CategoryForm(Form):
+    name_en = StringField(_l("Name (English)"), filters=[_strip], validators=[
+        InputRequired(), Length(max=editing.LIMITS["category_name"])])
+    name_si = StringField(_l("Name (Sinhala)"), filters=[_strip], validators=[
+        Optional(), Length(max=editing.LIMITS["category_name"])], render_kw={"lang": "si"})
+    name_ta = StringField(_l("Name (Tamil)"), filters=[_strip], validators=[
+        Optional(), Length(max=editing.LIMITS["category_name"])], render_kw={"lang": "ta"})
+    slug = SlugField(_l("Slug (web address)"), editing.LIMITS["category_slug"])
+    parent = SelectField(_l("Inside"), validators=[Optional()])
+    position = IntegerField(_l("Position (smaller comes first)"), default=0, validators=[
+        Optional(), NumberRange(min=0, max=editing.MAX_POSITION)],
+        render_kw={"inputmode": "numeric"})
+
+    def __init__(self, *args, parents: list[tuple] = (), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.parent.choices = [SelectChoice("", _l("Top level")), *(
+            SelectChoice(c.slug, "— " * depth + c.name_en) for c, depth in parents)]
+
+    def to_input(self) -> editing.CategoryInput:
+        return editing.CategoryInput(
+            slug=self.slug.data or editing.slugify(self.name_en.data)[:80],
+            name_en=self.name_en.data, name_si=_optional(self.name_si.data),
+            name_ta=_optional(self.name_ta.data), parent_slug=self.parent.data or None,
+            position=self.position.data or 0)
+
+
+class ProductFilterForm(Form):
+    """Read from the query string (GET), so no CSRF token."""
+
+    class Meta:
+        csrf = False
+
+    q = StringField(_l("Name or SKU"), filters=[_strip], validators=[Optional(),
+                                                                      Length(max=200)])
+    status = SelectField(_l("Status"), validators=[Optional()],
+                         choices=[SelectChoice("", _l("Any status")), *_choices(STATUS_LABELS)])
+    kind = SelectField(_l("Kind"), validators=[Optional()],
+                       choices=[SelectChoice("", _l("Any kind")),
+                                *_choices(KIND_LABELS)])
+    category = SelectField(_l("Category"), validators=[Optional()])
+
+    def __init__(self, formdata, *, categories: list[tuple] = ()):
+        super().__init__(formdata)
+        self.category.choices = [SelectChoice("", _l("Any category")), *(
+            SelectChoice(str(c.id), "— " * depth + c.name_en) for c, depth in categories)]
+
+    def to_query(self) -> editing.ProductQuery:
+        return editing.ProductQuery(
+            text=self.q.data or "", status=self.status.data or None,
+            kind=self.kind.data or None,
+            category_id=int(self.category.data) if self.category.data else None)
+
+
+BULK_ACTIONS = {"published": _l("Publish"), "archived": _l("Archive"),
+                "draft": _l("Back to draft")}
+
+
+class BulkForm(Form):
+    ids = SelectMultipleField(coerce=int, validate_choice=False, validators=[
+        InputRequired(_l("Tick at least one product."))])
+    action = SelectField(_l("With the ticked products"), choices=_choices(BULK_ACTIONS),
+                         validators=[InputRequired()])
+
+
+class ImportForm(Form):
+    file = FileField(_l("CSV file"), validators=[FileRequired(_l("Choose a CSV file."))],
+                     render_kw={"accept": ".csv,text/csv"})
