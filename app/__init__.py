@@ -5,12 +5,22 @@ from __future__ import annotations
 from pathlib import Path
 
 from apiflask import APIFlask
+from werkzeug.routing import IntegerConverter
 
 from app import config as config_module, db, headers
 from app.extensions import babel, csrf, htmx, limiter, login_manager
 from app.security import pii
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+class DatabaseIdConverter(IntegerConverter):
+    """`<int:…>` limited to 0 … 2 147 483 647 by its pattern. (A `max` check would run after
+    the match, and werkzeug then answers 405 instead of 404.)"""
+
+    regex = (r"(?:[0-9]{1,9}|1[0-9]{9}|20[0-9]{8}|21[0-3][0-9]{7}|214[0-6][0-9]{6}"
+             r"|2147[0-3][0-9]{5}|21474[0-7][0-9]{4}|214748[0-2][0-9]{3}"
+             r"|2147483[0-5][0-9]{2}|21474836[0-3][0-9]|214748364[0-7])")
 
 
 def create_app(config: dict | None = None) -> APIFlask:
@@ -30,6 +40,9 @@ def create_app(config: dict | None = None) -> APIFlask:
         instance_path=settings["INSTANCE_PATH"],
     )
     app.config.update(settings)
+    # Ids in URLs fit the database's integer: /staff/users/3000000000 is a 404, not a
+    # PostgreSQL overflow error.
+    app.url_map.converters["int"] = DatabaseIdConverter
     if settings.get("PROXY_COUNT"):
         # Behind N trusted proxies, the client's address and scheme come from X-Forwarded-*;
         # rate limits and the audit log need the real address, not the load balancer's.
@@ -102,11 +115,15 @@ def _register_blueprints(app) -> None:
     from app.accounts.views import bp as accounts_bp
     from app.api import bp as api_bp
     from app.backoffice import bp as staff_bp
+    from app.catalog.search_views import bp as search_bp
+    from app.catalog.views import bp as catalog_bp
     from app.ops.views import bp as ops_bp
     from app.pages import bp as pages_bp
 
     app.register_blueprint(pages_bp)
     app.register_blueprint(accounts_bp)
+    app.register_blueprint(catalog_bp)
+    app.register_blueprint(search_bp)
     app.register_blueprint(staff_bp)
     app.register_blueprint(ops_bp)
     app.register_blueprint(api_bp)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from urllib.parse import urlsplit
 
 from flask import g
 
@@ -15,6 +16,11 @@ def nonce() -> str:
 
 def init_app(app) -> None:
     production = app.config["KADE_ENV"] == "production"
+    # Pictures may come from the media bucket's own address (MEDIA_PUBLIC_URL).
+    media_origin = ""
+    if app.config.get("MEDIA_PUBLIC_URL"):
+        parts = urlsplit(app.config["MEDIA_PUBLIC_URL"])
+        media_origin = f" {parts.scheme}://{parts.netloc}"
 
     @app.context_processor
     def _nonce():
@@ -27,7 +33,7 @@ def init_app(app) -> None:
             f"script-src 'self' 'nonce-{nonce()}'",
             # htmx writes style attributes for its swap transitions; no inline scripts though.
             "style-src 'self' 'unsafe-inline'",
-            "img-src 'self' data:",
+            f"img-src 'self' data:{media_origin}",
             "font-src 'self'",
             "connect-src 'self'",
             "form-action 'self' https://sandbox.payhere.lk https://www.payhere.lk",

@@ -13,4 +13,83 @@
       event.stopImmediatePropagation();
     }
   }, true);
+
+  // data-autosubmit: a sort select, a filter checkbox or a radio submits its form when it
+  // changes (the form is boosted, so htmx swaps the page). The plain button next to it is
+  // for browsers without JavaScript; data-js-hidden hides it here.
+  document.addEventListener("change", function (event) {
+    var control = event.target;
+    if (!(control instanceof Element) || !control.hasAttribute("data-autosubmit")) { return; }
+    if (control.form && control.form.requestSubmit) { control.form.requestSubmit(); }
+  });
+
+  // After htmx puts a new address in the bar (a variant picked on a product page), the
+  // language switch must come back to that address, not to the one the page loaded with.
+  document.addEventListener("htmx:pushedIntoHistory", function () {
+    var fields = document.querySelectorAll('.language-form input[name="next"]');
+    for (var i = 0; i < fields.length; i++) {
+      fields[i].value = window.location.pathname + window.location.search;
+    }
+  });
+
+  function hideFallbacks(root) {
+    var found = root.querySelectorAll ? root.querySelectorAll("[data-js-hidden]") : [];
+    for (var i = 0; i < found.length; i++) { found[i].hidden = true; }
+  }
+  if (window.htmx) {
+    window.htmx.onLoad(hideFallbacks);
+  } else {
+    document.addEventListener("DOMContentLoaded", function () { hideFallbacks(document); });
+  }
+
+  // data-preview="<img id>" on a file input (back-office pictures): show the chosen picture
+  // before it is uploaded. A data: URL, which the CSP's img-src allows (blob: it does not);
+  // the file is read in the browser and nothing leaves it until the form is submitted.
+  document.addEventListener("change", function (event) {
+    var input = event.target;
+    if (!(input instanceof HTMLInputElement) || !input.dataset.preview) { return; }
+    var preview = document.getElementById(input.dataset.preview);
+    if (!preview) { return; }
+    var file = input.files && input.files[0];
+    preview.hidden = true;
+    preview.removeAttribute("src");
+    if (!file || file.type.indexOf("image/") !== 0) { return; }
+    var reader = new FileReader();
+    reader.onload = function () {
+      preview.src = reader.result;
+      preview.hidden = false;
+    };
+    reader.readAsDataURL(file);
+  });
+})();
+
+// data-search-box (the header's search): the arrow keys move from the search box into its
+// suggestions and between them; Escape goes back to the box. The suggestions are plain
+// links, so Tab, Enter and a tap work without this.
+(function () {
+  "use strict";
+
+  document.addEventListener("keydown", function (event) {
+    var target = event.target;
+    if (!(target instanceof Element)) { return; }
+    var box = target.closest("[data-search-box]");
+    if (!box) { return; }
+    var input = box.querySelector("input[type=search]");
+    var options = Array.prototype.slice.call(box.querySelectorAll("[role=option]"));
+    var index = options.indexOf(target);
+    var next = null;
+    if (event.key === "ArrowDown" && options.length) {
+      next = options[Math.min(index + 1, options.length - 1)];
+    } else if (event.key === "ArrowUp" && index >= 0) {
+      next = index === 0 ? input : options[index - 1];
+    } else if (event.key === "Escape" && index >= 0) {
+      next = input;
+    }
+    if (!next) { return; }
+    event.preventDefault();
+    options.forEach(function (option) {
+      option.setAttribute("aria-selected", option === next ? "true" : "false");
+    });
+    next.focus();
+  });
 })();

@@ -163,7 +163,7 @@ def test_another_customer_s_address_is_not_found(client, auth_headers, db_sessio
 @pytest.mark.parametrize(("path", "status"), [
     ("/api/v1/me/addresses/0", 422),
     ("/api/v1/me/addresses/999999", 404),
-    ("/api/v1/me/addresses/99999999999999999999999999", 422),
+    ("/api/v1/me/addresses/99999999999999999999999999", 404),  # beyond any id: not found
     ("/api/v1/me/addresses/-1", 404),
     ("/api/v1/me/addresses/abc", 404),
     ("/api/v1/me/addresses/1%20OR%201=1", 404),

@@ -125,3 +125,12 @@ def test_an_idle_back_office_session_needs_the_sign_in_again(client, db_session,
 
     response = client.get("/staff/audit")
     assert response.status_code == 303 and response.location.startswith("/staff/login")
+
+
+@pytest.mark.parametrize("path", ["/staff/users/3000000000", "/account/addresses/9999999999/edit"])
+def test_ids_too_big_for_the_database_are_not_found(client, db_session, sign_in_staff, path,
+                                                    login):
+    sign_in_staff(make_staff("admin"))
+    login(make_customer())
+
+    assert client.get(path).status_code == 404

@@ -170,3 +170,11 @@ def test_behind_a_proxy_the_audit_log_gets_the_clients_address(make_app, db_sess
 
     entry = db_session.scalars(select(AuditEntry).where(AuditEntry.action == "login.failed")).one()
     assert entry.ip == "203.0.113.7"
+
+
+def test_pictures_from_the_media_bucket_are_allowed_by_the_csp(make_app):
+    app = make_app(MEDIA_PUBLIC_URL="https://media.example.lk/kade")
+
+    csp = app.test_client().get("/").headers["Content-Security-Policy"]
+
+    assert "img-src 'self' data: https://media.example.lk;" in csp
