@@ -87,14 +87,15 @@ lint: install
 	$(VENV)/bin/lint-imports
 
 # Catalogs for a new language in LANGS are created; existing ones are merged with the new
-# template, keeping their translations.
+# template, keeping their translations. No fuzzy matching: it silently gave new strings the
+# translation of an old, different one ("Sold out" read "Sign out").
 messages: install
 	mkdir -p $(TRANSLATIONS)
 	$(VENV)/bin/pybabel -q extract -F babel.cfg -k _l -k lazy_gettext -k lazy_ngettext:1,2 \
 		--add-comments=Translators: -o $(TRANSLATIONS)/messages.pot .
 	for lang in $(LANGS); do
 		if [[ -f $(TRANSLATIONS)/$$lang/LC_MESSAGES/messages.po ]]; then
-			$(VENV)/bin/pybabel -q update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) -l $$lang
+			$(VENV)/bin/pybabel -q update --no-fuzzy-matching -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) -l $$lang
 		else
 			$(VENV)/bin/pybabel -q init -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) -l $$lang
 		fi
