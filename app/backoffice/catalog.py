@@ -18,7 +18,7 @@ from app.backoffice.catalog_forms import (
     ProductFilterForm,
 )
 from app.backoffice.guards import requires
-from app.catalog import editing
+from app.catalog import editing, staff_search
 from app.errors import DomainError
 from app.security.roles import Permission
 from app.web import redirect_to, render, safe_next
@@ -48,13 +48,13 @@ def _catalog_labels():
 @bp.get("/catalog")
 @requires(Permission.MANAGE_CATALOG)
 def catalog_list():
-    categories = editing.category_rows(actor=actor())
+    categories = staff_search.category_rows(actor=actor())
     form = ProductFilterForm(request.args, categories=categories)
     filter_args = {k: v for k, v in request.args.items() if k != "page" and v}
     result, status = None, 200
     if form.validate():
         page = min(max(request.args.get("page", 1, type=int), 1), MAX_PAGE)
-        result = editing.find_products(form.to_query(), page=page, actor=actor())
+        result = staff_search.find_products(form.to_query(), page=page, actor=actor())
     else:
         status = 422
     return render("staff/catalog/products.html", "staff/catalog/_product_results.html",
@@ -81,7 +81,7 @@ def catalog_bulk():
 @bp.get("/catalog/categories")
 @requires(Permission.MANAGE_CATALOG)
 def catalog_categories():
-    return render("staff/catalog/categories.html", rows=editing.category_rows(actor=actor()))
+    return render("staff/catalog/categories.html", rows=staff_search.category_rows(actor=actor()))
 
 
 def _category_page(form, category=None, status=200):
@@ -91,7 +91,7 @@ def _category_page(form, category=None, status=200):
 
 def _parents(category=None):
     """Where a category may go: anywhere but inside itself."""
-    rows = editing.category_rows(actor=actor())
+    rows = staff_search.category_rows(actor=actor())
     if category is None:
         return rows
     inside, depth_of_self = False, 0
@@ -125,7 +125,7 @@ def catalog_category_new():
 @bp.route("/catalog/categories/<int:category_id>", methods=["GET", "POST"])
 @requires(Permission.MANAGE_CATALOG)
 def catalog_category_edit(category_id: int):
-    category = editing.get_category(category_id, actor=actor())
+    category = staff_search.get_category(category_id, actor=actor())
     if request.method == "GET":
         form = CategoryForm(formdata=None, parents=_parents(category), data={
             "name_en": category.name_en, "name_si": category.name_si,

@@ -20,14 +20,14 @@ from wtforms import (
 from wtforms.fields import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
-from app.catalog import editing
+from app.catalog import inputs, staff_search
 from app.errors import Invalid
 from app.forms import Form
 from app.i18n import COLOMBO
 
 STATUS_LABELS = {"draft": _l("Draft"), "published": _l("Published"), "archived": _l("Archived")}
 KIND_LABELS = {"product": _l("Product"), "service": _l("Service")}
-NAME_MAX = editing.LIMITS["product_name"]
+NAME_MAX = inputs.LIMITS["product_name"]
 
 
 def _strip(value):
@@ -41,7 +41,7 @@ def _lower(value):
 def _slug_format(form, field):
     if field.data:
         try:
-            editing.check_slug(field.data, limit=field.slug_limit)
+            inputs.check_slug(field.data, limit=field.slug_limit)
         except Invalid as exc:
             raise ValidationError(str(exc.message)) from exc
 
@@ -56,7 +56,7 @@ class SlugField(StringField):
 
 class RupeesField(StringField):
     """Text, so "1,250.00" stays as typed next to its error; `cents` holds the parsed value
-    (Decimal inside editing.parse_rupees, never a float)."""
+    (Decimal inside inputs.parse_rupees, never a float)."""
 
     def __init__(self, label, required: bool = False, **kwargs):
         validators = [InputRequired()] if required else [Optional()]
@@ -68,7 +68,7 @@ class RupeesField(StringField):
         if self.errors or validation_stopped or not self.data:
             return
         try:
-            self.cents = editing.parse_rupees(self.data)
+            self.cents = inputs.parse_rupees(self.data)
         except Invalid as exc:
             self.errors.append(str(exc.message))
 
@@ -90,28 +90,28 @@ class ProductForm(Form):
     name_ta = StringField(_l("Name (Tamil)"), filters=[_strip],
                           validators=[Optional(), Length(max=NAME_MAX)],
                           render_kw={"lang": "ta"})
-    slug = SlugField(_l("Slug (web address)"), editing.LIMITS["product_slug"])
+    slug = SlugField(_l("Slug (web address)"), inputs.LIMITS["product_slug"])
     kind = SelectField(_l("Kind"), choices=_choices(KIND_LABELS), validators=[InputRequired()])
     status = SelectField(_l("Status"), choices=_choices(STATUS_LABELS),
                          validators=[InputRequired()])
     category = SelectField(_l("Category"), validators=[Optional()])
     brand = StringField(_l("Brand"), filters=[_strip],
-                        validators=[Optional(), Length(max=editing.LIMITS["brand"])])
+                        validators=[Optional(), Length(max=inputs.LIMITS["brand"])])
     is_featured = BooleanField(_l("Featured on the home page"))
     duration_minutes = IntegerField(
         _l("Duration in minutes (services)"),
-        validators=[Optional(), NumberRange(min=1, max=editing.MAX_DURATION_MINUTES)],
+        validators=[Optional(), NumberRange(min=1, max=inputs.MAX_DURATION_MINUTES)],
         render_kw={"inputmode": "numeric"})
     description_en = TextAreaField(
         _l("Description (English)"), filters=[_strip],
-        validators=[Optional(), Length(max=editing.MAX_DESCRIPTION)], render_kw={"rows": 4})
+        validators=[Optional(), Length(max=inputs.MAX_DESCRIPTION)], render_kw={"rows": 4})
     description_si = TextAreaField(
         _l("Description (Sinhala)"), filters=[_strip],
-        validators=[Optional(), Length(max=editing.MAX_DESCRIPTION)],
+        validators=[Optional(), Length(max=inputs.MAX_DESCRIPTION)],
         render_kw={"rows": 4, "lang": "si"})
     description_ta = TextAreaField(
         _l("Description (Tamil)"), filters=[_strip],
-        validators=[Optional(), Length(max=editing.MAX_DESCRIPTION)],
+        validators=[Optional(), Length(max=inputs.MAX_DESCRIPTION)],
         render_kw={"rows": 4, "lang": "ta"})
 
     def __init__(self, *args, categories: list[tuple] = (), **kwargs):
@@ -119,8 +119,8 @@ class ProductForm(Form):
         self.category.choices = [SelectChoice("", _l("No category")), *(
             SelectChoice(c.slug, "— " * depth + c.name_en) for c, depth in categories)]
 
-    def details(self) -> editing.ProductDetails:
-        return editing.ProductDetails(
+    def details(self) -> inputs.ProductDetails:
+        return inputs.ProductDetails(
             name_en=self.name_en.data, name_si=_optional(self.name_si.data),
             name_ta=_optional(self.name_ta.data), slug=self.slug.data or None,
             kind=self.kind.data, status=self.status.data,
@@ -135,7 +135,7 @@ class ProductForm(Form):
 
 def _options_format(form, field):
     try:
-        field.pairs = editing.parse_pairs(field.data or "", field="options", unique_names=True)
+        field.pairs = inputs.parse_pairs(field.data or "", field="options", unique_names=True)
     except Invalid as exc:
         raise ValidationError(str(exc.message)) from exc
 
@@ -144,16 +144,16 @@ class VariantFields:
     """The fields of one variant: in the variant form, and the new-product form's first."""
 
     sku = StringField(_l("SKU"), filters=[_strip],
-                      validators=[InputRequired(), Length(max=editing.LIMITS["sku"])],
+                      validators=[InputRequired(), Length(max=inputs.LIMITS["sku"])],
                       render_kw={"autocapitalize": "characters", "spellcheck": "false"})
     price = RupeesField(_l("Price (rupees)"), required=True)
     compare_at = RupeesField(_l("Compare-at price (rupees, optional)"))
     weight_grams = IntegerField(_l("Weight in grams"), validators=[
-        Optional(), NumberRange(min=0, max=editing.MAX_WEIGHT_GRAMS)],
+        Optional(), NumberRange(min=0, max=inputs.MAX_WEIGHT_GRAMS)],
         render_kw={"inputmode": "numeric"})
 
-    def variant_input(self, options=None, barcode=None) -> editing.VariantInput:
-        return editing.VariantInput(
+    def variant_input(self, options=None, barcode=None) -> inputs.VariantInput:
+        return inputs.VariantInput(
             sku=self.sku.data, price_cents=self.price.cents,
             compare_at_cents=self.compare_at.cents if self.compare_at.data else None,
             weight_grams=self.weight_grams.data, options=dict(options or {}),
@@ -166,19 +166,19 @@ class ProductNewForm(VariantFields, ProductForm):
 
 class VariantForm(VariantFields, Form):
     barcode = StringField(_l("Barcode"), filters=[_strip], validators=[
-        Optional(), Length(max=editing.LIMITS["barcode"])],
+        Optional(), Length(max=inputs.LIMITS["barcode"])],
         render_kw={"inputmode": "numeric", "autocomplete": "off"})
     options = StringField(_l("Options"), filters=[_strip],
                           validators=[Optional(), Length(max=500), _options_format])
 
-    def to_input(self) -> editing.VariantInput:
+    def to_input(self) -> inputs.VariantInput:
         return self.variant_input(getattr(self.options, "pairs", []),
                                   self.barcode.data or None)
 
 
 def _pairs_format(form, field):
     try:
-        field.pairs = editing.parse_pairs(field.data or "", field="attributes")
+        field.pairs = inputs.parse_pairs(field.data or "", field="attributes")
     except Invalid as exc:
         raise ValidationError(str(exc.message)) from exc
 
@@ -196,7 +196,7 @@ class SlotForm(Form):
     date = DateField(_l("Date"), validators=[InputRequired()])
     time = TimeField(_l("Start time"), validators=[InputRequired()])
     capacity = IntegerField(_l("Places"), default=1, validators=[
-        InputRequired(), NumberRange(min=1, max=editing.MAX_CAPACITY)],
+        InputRequired(), NumberRange(min=1, max=inputs.MAX_CAPACITY)],
         render_kw={"inputmode": "numeric"})
 
     def validate_date(self, field):
@@ -221,20 +221,20 @@ class ImageForm(Form):
                       render_kw={"accept": "image/jpeg,image/png,image/webp",
                                  "data-preview": "image-preview"})
     alt = StringField(_l("Description for screen readers (optional)"), filters=[_strip],
-                      validators=[Optional(), Length(max=editing.LIMITS["alt"])])
+                      validators=[Optional(), Length(max=inputs.LIMITS["alt"])])
 
 
 class CategoryForm(Form):
     name_en = StringField(_l("Name (English)"), filters=[_strip], validators=[
-        InputRequired(), Length(max=editing.LIMITS["category_name"])])
+        InputRequired(), Length(max=inputs.LIMITS["category_name"])])
     name_si = StringField(_l("Name (Sinhala)"), filters=[_strip], validators=[
-        Optional(), Length(max=editing.LIMITS["category_name"])], render_kw={"lang": "si"})
+        Optional(), Length(max=inputs.LIMITS["category_name"])], render_kw={"lang": "si"})
     name_ta = StringField(_l("Name (Tamil)"), filters=[_strip], validators=[
-        Optional(), Length(max=editing.LIMITS["category_name"])], render_kw={"lang": "ta"})
-    slug = SlugField(_l("Slug (web address)"), editing.LIMITS["category_slug"])
+        Optional(), Length(max=inputs.LIMITS["category_name"])], render_kw={"lang": "ta"})
+    slug = SlugField(_l("Slug (web address)"), inputs.LIMITS["category_slug"])
     parent = SelectField(_l("Inside"), validators=[Optional()])
     position = IntegerField(_l("Position (smaller comes first)"), default=0, validators=[
-        Optional(), NumberRange(min=0, max=editing.MAX_POSITION)],
+        Optional(), NumberRange(min=0, max=inputs.MAX_POSITION)],
         render_kw={"inputmode": "numeric"})
 
     def __init__(self, *args, parents: list[tuple] = (), **kwargs):
@@ -242,9 +242,9 @@ class CategoryForm(Form):
         self.parent.choices = [SelectChoice("", _l("Top level")), *(
             SelectChoice(c.slug, "— " * depth + c.name_en) for c, depth in parents)]
 
-    def to_input(self) -> editing.CategoryInput:
-        return editing.CategoryInput(
-            slug=self.slug.data or editing.slugify(self.name_en.data)[:80],
+    def to_input(self) -> inputs.CategoryInput:
+        return inputs.CategoryInput(
+            slug=self.slug.data or inputs.slugify(self.name_en.data)[:80],
             name_en=self.name_en.data, name_si=_optional(self.name_si.data),
             name_ta=_optional(self.name_ta.data), parent_slug=self.parent.data or None,
             position=self.position.data or 0)
@@ -270,8 +270,8 @@ class ProductFilterForm(Form):
         self.category.choices = [SelectChoice("", _l("Any category")), *(
             SelectChoice(str(c.id), "— " * depth + c.name_en) for c, depth in categories)]
 
-    def to_query(self) -> editing.ProductQuery:
-        return editing.ProductQuery(
+    def to_query(self) -> staff_search.ProductQuery:
+        return staff_search.ProductQuery(
             text=self.q.data or "", status=self.status.data or None,
             kind=self.kind.data or None,
             category_id=int(self.category.data) if self.category.data else None)

@@ -19,7 +19,7 @@ from app.backoffice.catalog_forms import (
     VariantForm,
 )
 from app.backoffice.guards import error_page, requires, staff_verified
-from app.catalog import editing, images
+from app.catalog import booking_slots, editing, images, inputs, pictures, staff_search
 from app.errors import DomainError
 from app.pages.errors import error_page as site_error_page
 from app.security.roles import Permission
@@ -45,11 +45,11 @@ DETAIL_FIELDS = ("name_en", "name_si", "name_ta", "slug", "kind", "status", "bra
 @bp.route("/catalog/products/new", methods=["GET", "POST"])
 @requires(Permission.MANAGE_CATALOG)
 def catalog_product_new():
-    form = ProductNewForm(categories=editing.category_rows(actor=actor()))
+    form = ProductNewForm(categories=staff_search.category_rows(actor=actor()))
     if form.validate_on_submit():
         d = form.details()
         try:
-            product = editing.create_product(editing.ProductInput(
+            product = editing.create_product(inputs.ProductInput(
                 variants=[form.variant_input()], **vars(d)), actor=actor())
         except DomainError as exc:
             field_error(form, exc, "name_en")
@@ -64,7 +64,7 @@ def _details_form(product) -> ProductForm:
     data = {name: getattr(product, name) for name in DETAIL_FIELDS}
     data["category"] = product.category.slug if product.category else ""
     return ProductForm(formdata=None, data=data,
-                       categories=editing.category_rows(actor=actor()))
+                       categories=staff_search.category_rows(actor=actor()))
 
 
 def _edit_page(product, *, status: int = 200, details=None, variant=None, attributes=None,
@@ -82,7 +82,7 @@ def _edit_page(product, *, status: int = 200, details=None, variant=None, attrib
                 product.attributes, key=lambda a: (a.name, a.value)))),
         slot_form=slot or SlotForm(formdata=None, prefix="slot"),
         image_form=image or ImageForm(formdata=None, prefix="image"),
-        slots=editing.upcoming_slots(product.id, actor=actor()) if product.is_service else [],
+        slots=booking_slots.upcoming_slots(product.id, actor=actor()) if product.is_service else [],
         status=status)
 
 
@@ -93,10 +93,10 @@ def _back_to(product_id: int, anchor: str):
 @bp.route("/catalog/products/<int:product_id>", methods=["GET", "POST"])
 @requires(Permission.MANAGE_CATALOG)
 def catalog_product_edit(product_id: int):
-    product = editing.get_product(product_id, actor=actor())
+    product = staff_search.get_product(product_id, actor=actor())
     if request.method == "GET":
         return _edit_page(product)
-    form = ProductForm(categories=editing.category_rows(actor=actor()))
+    form = ProductForm(categories=staff_search.category_rows(actor=actor()))
     if form.validate():
         try:
             editing.update_product(product.id, form.details(), actor=actor())
@@ -111,7 +111,7 @@ def catalog_product_edit(product_id: int):
 @bp.post("/catalog/products/<int:product_id>/variants")
 @requires(Permission.MANAGE_CATALOG)
 def catalog_variant_add(product_id: int):
-    product = editing.get_product(product_id, actor=actor())
+    product = staff_search.get_product(product_id, actor=actor())
     form = VariantForm(prefix="variant")
     if form.validate():
         try:
@@ -130,10 +130,10 @@ def catalog_variant_edit(variant_id: int):
     variant = editing.get_variant(variant_id, actor=actor())
     if request.method == "GET":
         form = VariantForm(formdata=None, data={
-            "sku": variant.sku, "price": editing.rupees(variant.price_cents),
-            "compare_at": editing.rupees(variant.compare_at_cents),
+            "sku": variant.sku, "price": inputs.rupees(variant.price_cents),
+            "compare_at": inputs.rupees(variant.compare_at_cents),
             "weight_grams": variant.weight_grams, "barcode": variant.barcode,
-            "options": editing.format_pairs(variant.options.items())})
+            "options": inputs.format_pairs(variant.options.items())})
         return render("staff/catalog/variant_edit.html", variant=variant, form=form)
     form = VariantForm()
     if form.validate():
@@ -165,7 +165,7 @@ def catalog_variant_active(variant_id: int):
 @bp.post("/catalog/products/<int:product_id>/attributes")
 @requires(Permission.MANAGE_CATALOG)
 def catalog_attributes(product_id: int):
-    product = editing.get_product(product_id, actor=actor())
+    product = staff_search.get_product(product_id, actor=actor())
     form = AttributesForm(prefix="attr")
     if form.validate():
         try:
@@ -181,12 +181,12 @@ def catalog_attributes(product_id: int):
 @bp.post("/catalog/products/<int:product_id>/slots")
 @requires(Permission.MANAGE_CATALOG)
 def catalog_slot_add(product_id: int):
-    product = editing.get_product(product_id, actor=actor())
+    product = staff_search.get_product(product_id, actor=actor())
     form = SlotForm(prefix="slot")
     if form.validate():
         try:
-            editing.add_slot(product.id, form.utc_start(), capacity=form.capacity.data,
-                             actor=actor())
+            booking_slots.add_slot(product.id, form.utc_start(), capacity=form.capacity.data,
+                                   actor=actor())
         except DomainError as exc:
             field_error(form, exc, "date")
         else:
@@ -198,12 +198,12 @@ def catalog_slot_add(product_id: int):
 @bp.post("/catalog/products/<int:product_id>/images")
 @requires(Permission.MANAGE_CATALOG)
 def catalog_image_add(product_id: int):
-    product = editing.get_product(product_id, actor=actor())
+    product = staff_search.get_product(product_id, actor=actor())
     form = ImageForm(prefix="image")
     if form.validate():
         try:
-            editing.add_image(product.id, form.image.data.read(), alt=form.alt.data,
-                              actor=actor())
+            pictures.add_image(product.id, form.image.data.read(), alt=form.alt.data,
+                               actor=actor())
         except DomainError as exc:
             field_error(form, exc, "image")
         else:
@@ -216,13 +216,13 @@ def catalog_image_add(product_id: int):
 @requires(Permission.MANAGE_CATALOG)
 def catalog_image_move(image_id: int):
     offset = -1 if request.form.get("direction") == "up" else 1
-    image = editing.move_image(image_id, offset, actor=actor())
+    image = pictures.move_image(image_id, offset, actor=actor())
     return _back_to(image.product_id, "#pictures")
 
 
 @bp.post("/catalog/images/<int:image_id>/delete")
 @requires(Permission.MANAGE_CATALOG)
 def catalog_image_delete(image_id: int):
-    product_id = editing.delete_image(image_id, actor=actor())
+    product_id = pictures.delete_image(image_id, actor=actor())
     flash(_("Picture deleted."))
     return _back_to(product_id, "#pictures")

@@ -25,7 +25,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from app import db
-from app.catalog import editing
+from app.catalog import inputs
 from app.catalog.models import Product
 from app.errors import Invalid
 
@@ -41,14 +41,14 @@ KEEP_IF_EMPTY = ("kind", "status", "is_featured", "duration_minutes", "active")
 MAX_FILE_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 10_000
 LENGTHS = {
-    "product_slug": editing.LIMITS["product_slug"],
-    "category_slug": editing.LIMITS["category_slug"],
-    "name_en": editing.LIMITS["product_name"], "name_si": editing.LIMITS["product_name"],
-    "name_ta": editing.LIMITS["product_name"],
-    "description_en": editing.MAX_DESCRIPTION, "description_si": editing.MAX_DESCRIPTION,
-    "description_ta": editing.MAX_DESCRIPTION,
-    "brand": editing.LIMITS["brand"], "sku": editing.LIMITS["sku"],
-    "barcode": editing.LIMITS["barcode"], "attributes": 2000, "options": 500,
+    "product_slug": inputs.LIMITS["product_slug"],
+    "category_slug": inputs.LIMITS["category_slug"],
+    "name_en": inputs.LIMITS["product_name"], "name_si": inputs.LIMITS["product_name"],
+    "name_ta": inputs.LIMITS["product_name"],
+    "description_en": inputs.MAX_DESCRIPTION, "description_si": inputs.MAX_DESCRIPTION,
+    "description_ta": inputs.MAX_DESCRIPTION,
+    "brand": inputs.LIMITS["brand"], "sku": inputs.LIMITS["sku"],
+    "barcode": inputs.LIMITS["barcode"], "attributes": 2000, "options": 500,
 }
 YES = {"yes", "y", "true", "1"}
 NO = {"no", "n", "false", "0"}
@@ -198,7 +198,7 @@ def _too_long(cells: dict[str, str]) -> list[str]:
     return [f"{name}: " + str(_l("Use at most %(max)d characters.", max=limit))
             for name, limit in LENGTHS.items() if len(cells.get(name, "")) > limit] + [
         f"{name}: " + str(_l("Remove the invisible control characters."))
-        for name, value in cells.items() if editing.has_control_characters(value)]
+        for name, value in cells.items() if inputs.has_control_characters(value)]
 
 
 def _row(number, cells, columns, groups, first_cells, rows, sku_rows) -> list[str]:
@@ -209,7 +209,7 @@ def _row(number, cells, columns, groups, first_cells, rows, sku_rows) -> list[st
 
     slug = cells["product_slug"]
     try:
-        editing.check_slug(slug, "product_slug")
+        inputs.check_slug(slug, "product_slug")
     except Invalid as exc:
         problem("product_slug", exc.message if slug else _l("This field is required."))
         return problems
@@ -255,7 +255,7 @@ def _product_values(group: ProductGroup, cells: dict[str, str], problem) -> None
             values[name] = cells[name] or ("" if name == "description_en" else None)
     if "name_en" in cells and not cells["name_en"]:
         problem("name_en", _l("This field is required."))
-    for name, choices in (("kind", editing.KINDS), ("status", editing.STATUSES)):
+    for name, choices in (("kind", inputs.KINDS), ("status", inputs.STATUSES)):
         raw = cells.get(name, "").lower()
         if raw and raw not in choices:
             problem(name, _l("Use one of: %(choices)s.", choices=", ".join(choices)))
@@ -269,9 +269,9 @@ def _product_values(group: ProductGroup, cells: dict[str, str], problem) -> None
             values["is_featured"] = flag
     if cells.get("duration_minutes"):
         minutes = _whole_number(cells["duration_minutes"])
-        if minutes is None or not 0 < minutes <= editing.MAX_DURATION_MINUTES:
+        if minutes is None or not 0 < minutes <= inputs.MAX_DURATION_MINUTES:
             problem("duration_minutes", _l("Enter minutes from 1 to %(max)d.",
-                                           max=editing.MAX_DURATION_MINUTES))
+                                           max=inputs.MAX_DURATION_MINUTES))
         else:
             values["duration_minutes"] = minutes
     if "category_slug" in cells:
@@ -279,13 +279,13 @@ def _product_values(group: ProductGroup, cells: dict[str, str], problem) -> None
         group.category_slug = cells["category_slug"] or None
         if group.category_slug:
             try:
-                editing.check_slug(group.category_slug, "category_slug",
-                                   editing.LIMITS["category_slug"])
+                inputs.check_slug(group.category_slug, "category_slug",
+                                  inputs.LIMITS["category_slug"])
             except Invalid as exc:
                 problem("category_slug", exc.message)
     if "attributes" in cells:
         try:
-            group.attributes = editing.parse_pairs(cells["attributes"], field="attributes")
+            group.attributes = inputs.parse_pairs(cells["attributes"], field="attributes")
         except Invalid as exc:
             problem("attributes", exc.message)
 
@@ -294,7 +294,7 @@ def _variant_values(variant: VariantRow, cells: dict[str, str], columns, problem
     values = variant.values
     if not variant.sku:
         problem("sku", _l("This field is required."))
-    elif not editing.SKU_RE.match(variant.sku):
+    elif not inputs.SKU_RE.match(variant.sku):
         problem("sku", _l("Letters, digits and . _ / - only, starting with a letter or digit."))
     for column, name in (("price", "price_cents"), ("compare_at", "compare_at_cents")):
         if column not in columns:
@@ -306,23 +306,23 @@ def _variant_values(variant: VariantRow, cells: dict[str, str], columns, problem
                 values[name] = None
             continue
         try:
-            values[name] = editing.parse_rupees(cells[column], field=column)
+            values[name] = inputs.parse_rupees(cells[column], field=column)
         except Invalid as exc:
             problem(column, exc.message)
     if "weight_grams" in columns:
         raw = cells["weight_grams"]
         grams = _whole_number(raw) if raw else None
-        if raw and (grams is None or grams > editing.MAX_WEIGHT_GRAMS):
+        if raw and (grams is None or grams > inputs.MAX_WEIGHT_GRAMS):
             problem("weight_grams", _l("Enter a weight from 0 to %(max)d grams.",
-                                       max=editing.MAX_WEIGHT_GRAMS))
+                                       max=inputs.MAX_WEIGHT_GRAMS))
         else:
             values["weight_grams"] = grams
     if "barcode" in columns:
         values["barcode"] = cells["barcode"] or None
     if "options" in columns:
         try:
-            values["options"] = dict(editing.parse_pairs(cells["options"], field="options",
-                                                         unique_names=True))
+            values["options"] = dict(inputs.parse_pairs(cells["options"], field="options",
+                                                        unique_names=True))
         except Invalid as exc:
             problem("options", exc.message)
     if cells.get("active"):
@@ -352,7 +352,7 @@ def _product_cells(p: Product) -> list:
     return [p.slug, p.kind, p.status, p.category.slug if p.category else None, p.name_en,
             p.name_si, p.name_ta, p.description_en, p.description_si, p.description_ta,
             p.brand, p.is_featured, p.duration_minutes,
-            editing.format_pairs(sorted((a.name, a.value) for a in p.attributes))]
+            inputs.format_pairs(sorted((a.name, a.value) for a in p.attributes))]
 
 
 def export_lines(batch: int = 200) -> Iterator[str]:
@@ -376,8 +376,8 @@ def export_lines(batch: int = 200) -> Iterator[str]:
             cells = _product_cells(product)
             for v in product.variants or [None]:
                 variant = [] if v is None else [
-                    v.sku, editing.rupees(v.price_cents), editing.rupees(v.compare_at_cents),
-                    v.weight_grams, v.barcode, editing.format_pairs(v.options.items()),
+                    v.sku, inputs.rupees(v.price_cents), inputs.rupees(v.compare_at_cents),
+                    v.weight_grams, v.barcode, inputs.format_pairs(v.options.items()),
                     v.is_active]
                 writer.writerow([_cell(c) for c in cells + variant])
         yield out.getvalue()

@@ -12,7 +12,7 @@ from PIL import Image, ImageDraw
 from sqlalchemy import func, select
 
 from app import db
-from app.catalog import editing
+from app.catalog import booking_slots, editing, inputs, pictures
 from app.catalog.demo_data import CATEGORIES, PRODUCTS, SERVICES, VARIANT_SETS
 from app.catalog.models import Category, Product
 from app.db import utcnow
@@ -45,36 +45,36 @@ def load_catalog() -> list[str]:
     known = set(db.session.scalars(select(Product.slug)))
     added = 0
     for number, (en, si, ta, category, rupees, variant_set, attrs) in enumerate(PRODUCTS, 1):
-        slug = editing.slugify(en)
+        slug = inputs.slugify(en)
         if slug in known:
             continue
-        variants = [editing.VariantInput(sku=f"KD-{number:04d}-{i + 1}", options=options,
-                                         price_cents=round(rupees * factor) * 100,
-                                         weight_grams=500)
+        variants = [inputs.VariantInput(sku=f"KD-{number:04d}-{i + 1}", options=options,
+                                        price_cents=round(rupees * factor) * 100,
+                                        weight_grams=500)
                     for i, (options, factor) in enumerate(VARIANT_SETS[variant_set])]
-        product = editing.create_product(editing.ProductInput(
+        product = editing.create_product(inputs.ProductInput(
             name_en=en, name_si=si, name_ta=ta, slug=slug, category_slug=category,
             description_en=f"{en}, chosen for Sri Lankan homes. Delivered island-wide.",
             description_si=f"{si} — ශ්‍රී ලාංකික නිවෙස් සඳහා. දිවයින පුරා බෙදා හරිනු ලැබේ.",
             description_ta=f"{ta} — இலங்கை வீடுகளுக்காக. நாடு முழுவதும் விநியோகம்.",
             variants=variants, attributes=attrs, status="published",
             is_featured=number % 7 == 1))
-        editing.add_image(product.id, picture(en, PALETTE[number % len(PALETTE)]), alt=en)
+        pictures.add_image(product.id, picture(en, PALETTE[number % len(PALETTE)]), alt=en)
         for variant in product.variants:
             # Most things in stock; every ninth product sold out, to show how that looks.
             inventory.set_on_hand(variant.id, 0 if number % 9 == 0 else rng.randint(3, 40))
         added += 1
     for number, (en, si, ta, rupees, minutes) in enumerate(SERVICES, 1):
-        slug = editing.slugify(en)
+        slug = inputs.slugify(en)
         if slug in known:
             continue
-        service = editing.create_product(editing.ProductInput(
+        service = editing.create_product(inputs.ProductInput(
             name_en=en, name_si=si, name_ta=ta, slug=slug, kind="service",
             category_slug="services", duration_minutes=minutes, status="published",
             description_en=f"{en} by a trained Kade partner, at your home or our studio.",
-            variants=[editing.VariantInput(sku=f"KD-S{number:03d}", price_cents=rupees * 100)],
+            variants=[inputs.VariantInput(sku=f"KD-S{number:03d}", price_cents=rupees * 100)],
             is_featured=number == 1))
-        editing.add_image(service.id, picture(en, PALETTE[-number]), alt=en)
+        pictures.add_image(service.id, picture(en, PALETTE[-number]), alt=en)
         _add_slots(service.id)
         added += 1
     db.session.commit()
@@ -89,4 +89,4 @@ def _add_slots(product_id: int) -> None:
         for hour in (9, 14):
             local = dt.datetime.combine(today + dt.timedelta(days=day), dt.time(hour),
                                         tzinfo=COLOMBO)
-            editing.add_slot(product_id, local.astimezone(dt.UTC), capacity=2)
+            booking_slots.add_slot(product_id, local.astimezone(dt.UTC), capacity=2)

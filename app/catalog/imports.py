@@ -36,7 +36,7 @@ from sqlalchemy.orm import selectinload
 from app import db
 from app.accounts.models import User
 from app.audit import services as audit
-from app.catalog import csv_io, editing
+from app.catalog import csv_io, editing, inputs
 from app.catalog.csv_io import ParsedFile, ProductGroup, RowError, VariantRow
 from app.catalog.models import CatalogImport, Category, Product, ProductAttribute, Variant
 from app.catalog.services import refresh_min_price
@@ -73,7 +73,7 @@ def start_import(filename: str, data: bytes, *, actor: User | None) -> CatalogIm
     Forbidden."""
     editing.require_catalog_manager(actor)
     csv_io.check_file(data)
-    name = editing.CONTROL_CHARACTERS.sub("", (filename or "").replace("\\", "/"))
+    name = inputs.CONTROL_CHARACTERS.sub("", (filename or "").replace("\\", "/"))
     name = name.rsplit("/", 1)[-1].strip()[:200] or "catalog.csv"
     key = f"imports/{secrets.token_hex(12)}.csv"
     storage().save(key, data, "text/csv")
@@ -186,20 +186,20 @@ def _column(exc: Invalid) -> str:
     return COLUMN_OF.get(exc.field or "", exc.field or "file")
 
 
-def _details(existing: Product | None, group: ProductGroup) -> editing.ProductDetails:
+def _details(existing: Product | None, group: ProductGroup) -> inputs.ProductDetails:
     base = dict(_DETAIL_DEFAULTS)
     if existing is not None:
         base = {name: getattr(existing, name) for name in _DETAIL_DEFAULTS}
     base.update(group.values)
-    return editing.ProductDetails(**base)
+    return inputs.ProductDetails(**base)
 
 
-def _variant(existing: Variant | None, row: VariantRow) -> editing.VariantInput:
+def _variant(existing: Variant | None, row: VariantRow) -> inputs.VariantInput:
     base = dict(_VARIANT_DEFAULTS)
     if existing is not None:
         base = {name: getattr(existing, name) for name in _VARIANT_DEFAULTS}
     base.update({k: v for k, v in row.values.items() if k != "is_active"})
-    return editing.VariantInput(sku=row.sku, **base)
+    return inputs.VariantInput(sku=row.sku, **base)
 
 
 def _database_problems(rows: list[VariantRow], groups: dict[str, ProductGroup],
@@ -212,7 +212,7 @@ def _database_problems(rows: list[VariantRow], groups: dict[str, ProductGroup],
     for slug in sorted(slugs, key=lambda s: groups[s].first_row):
         group = groups[slug]
         try:
-            editing.check_details(_details(products.get(slug), group))
+            inputs.check_details(_details(products.get(slug), group))
         except Invalid as exc:
             errors.append(RowError(group.first_row, f"{_column(exc)}: {exc.message}"))
         if group.category_slug and group.category_slug not in categories:
@@ -230,7 +230,7 @@ def _database_problems(rows: list[VariantRow], groups: dict[str, ProductGroup],
                 slug=owner))))
             continue
         try:
-            editing.check_variant(_variant(variant, row))
+            inputs.check_variant(_variant(variant, row))
         except Invalid as exc:
             errors.append(RowError(row.row, f"{_column(exc)}: {exc.message}"))
     return errors

@@ -116,9 +116,9 @@ def test_the_list_shows_every_status_with_price_and_category(manager_client, som
     ("?q=green%00", ["Green tea"]),  # PostgreSQL cannot take a NUL: it is dropped
 ])
 def test_search_and_filters(manager_client, some_product, db_session, query, expected):
-    from app.catalog import editing
+    from app.catalog import editing, inputs
 
-    editing.update_product(some_product.id, editing.ProductDetails(
+    editing.update_product(some_product.id, inputs.ProductDetails(
         name_en="Green tea", name_si="කොළ තේ", status="draft", category_slug="tea"))
     make_product("Massage", kind="service", status="published")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 
-from app.catalog import editing
+from app.catalog import editing, inputs
 
 _seq = itertools.count(1)
 
@@ -18,9 +18,9 @@ def make_product(name: str, *, price_cents: int = 1000_00, status: str = "publis
                  attributes: dict | None = None, name_si: str | None = None,
                  name_ta: str | None = None, variants: list | None = None):
     n = next(_seq)
-    return editing.create_product(editing.ProductInput(
+    return editing.create_product(inputs.ProductInput(
         name_en=name, name_si=name_si, name_ta=name_ta, kind=kind, status=status,
         category_slug=category, attributes=attributes or {},
         duration_minutes=60 if kind == "service" else None,
-        variants=variants or [editing.VariantInput(sku=sku or f"T-{n:05d}",
-                                                   price_cents=price_cents)]))
+        variants=variants or [inputs.VariantInput(sku=sku or f"T-{n:05d}",
+                                                  price_cents=price_cents)]))

@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import func, select
 
 from app.audit.models import AuditEntry
-from app.catalog import editing
-from app.catalog.editing import ProductDetails, ProductInput, VariantInput
+from app.catalog import booking_slots, editing, inputs, staff_search
+from app.catalog.inputs import ProductDetails, ProductInput, VariantInput
 from app.catalog.models import Product, Variant
 from app.db import utcnow
 from app.errors import Conflict, Forbidden, Invalid, NotFound
@@ -47,8 +47,8 @@ def test_roles_without_catalog_permission_are_forbidden_everywhere(db_session, r
                                     actor=outsider),
         lambda: editing.set_attributes(product.id, [("a", "b")], actor=outsider),
         lambda: editing.create_category("x", "X", actor=outsider),
-        lambda: editing.find_products(actor=outsider),
-        lambda: editing.get_product(product.id, actor=outsider),
+        lambda: staff_search.find_products(actor=outsider),
+        lambda: staff_search.get_product(product.id, actor=outsider),
     ]
 
     for call in calls:
@@ -262,8 +262,8 @@ def test_a_variant_can_keep_its_own_sku_when_edited(db_session):
     ("0", 0), ("0.29", 29),  # 0.29 is 0.28999… as a float; Decimal keeps it exact
 ])
 def test_rupees_become_integer_cents_exactly(typed, cents):
-    assert editing.parse_rupees(typed) == cents
-    assert isinstance(editing.parse_rupees(typed), int)
+    assert inputs.parse_rupees(typed) == cents
+    assert isinstance(inputs.parse_rupees(typed), int)
 
 
 @pytest.mark.parametrize(("typed", "message"), [
@@ -279,18 +279,18 @@ def test_rupees_become_integer_cents_exactly(typed, cents):
 ])
 def test_bad_rupee_amounts_have_a_message(typed, message):
     with pytest.raises(Invalid) as caught:
-        editing.parse_rupees(typed)
+        inputs.parse_rupees(typed)
 
     assert str(caught.value.message) == message
 
 
 def test_pairs_parse_and_refuse_nonsense():
-    assert editing.parse_pairs("size=M; colour = Red\nfit=slim", field="options") == [
+    assert inputs.parse_pairs("size=M; colour = Red\nfit=slim", field="options") == [
         ("size", "M"), ("colour", "Red"), ("fit", "slim")]
     with pytest.raises(Invalid):
-        editing.parse_pairs("size", field="options")
+        inputs.parse_pairs("size", field="options")
     with pytest.raises(Invalid):
-        editing.parse_pairs("size=M;size=L", field="options", unique_names=True)
+        inputs.parse_pairs("size=M;size=L", field="options", unique_names=True)
 
 
 def test_attributes_are_replaced(db_session):
@@ -313,13 +313,13 @@ def test_a_category_cannot_become_its_own_ancestor(db_session):
 
     for parent in ("home", "kitchen", "pots"):
         with pytest.raises(Invalid) as caught:
-            editing.save_category(editing.CategoryInput(slug="home", name_en="Home",
-                                                        parent_slug=parent),
+            editing.save_category(inputs.CategoryInput(slug="home", name_en="Home",
+                                                       parent_slug=parent),
                                   category_id=home.id)
         assert caught.value.field == "parent"
 
     db_session.expire_all()
-    assert editing.get_category(home.id).parent_id is None
+    assert staff_search.get_category(home.id).parent_id is None
 
 
 def test_categories_move_and_list_as_a_tree(db_session):
@@ -327,11 +327,11 @@ def test_categories_move_and_list_as_a_tree(db_session):
     make_category("garden")
     kitchen = make_category("kitchen", parent="home")
 
-    editing.save_category(editing.CategoryInput(slug="kitchen", name_en="Kitchen",
-                                                parent_slug="garden", position=3),
+    editing.save_category(inputs.CategoryInput(slug="kitchen", name_en="Kitchen",
+                                               parent_slug="garden", position=3),
                           category_id=kitchen.id)
 
-    rows = [(c.slug, depth) for c, depth in editing.category_rows()]
+    rows = [(c.slug, depth) for c, depth in staff_search.category_rows()]
     assert rows == [("garden", 0), ("kitchen", 1), ("home", 0)]
 
 
@@ -347,8 +347,8 @@ def test_bad_categories_are_refused(db_session, data, field):
     make_category("taken")
 
     with pytest.raises((Invalid, Conflict, NotFound)) as caught:
-        editing.save_category(editing.CategoryInput(**{"slug": "new", "name_en": "New",
-                                                       **data}))
+        editing.save_category(inputs.CategoryInput(**{"slug": "new", "name_en": "New",
+                                                      **data}))
 
     assert caught.value.field == field
 
@@ -359,10 +359,10 @@ def test_slots_last_the_service_duration_and_list_upcoming(db_session):
     service = make_product("Massage", kind="service")
     soon = utcnow().replace(microsecond=0) + dt.timedelta(days=1)
 
-    editing.add_slot(service.id, soon + dt.timedelta(hours=2), capacity=3)
-    editing.add_slot(service.id, soon, capacity=1)
+    booking_slots.add_slot(service.id, soon + dt.timedelta(hours=2), capacity=3)
+    booking_slots.add_slot(service.id, soon, capacity=1)
 
-    slots = editing.upcoming_slots(service.id)
+    slots = booking_slots.upcoming_slots(service.id)
     assert [s.starts_at for s in slots] == [soon, soon + dt.timedelta(hours=2)]
     assert slots[0].ends_at - slots[0].starts_at == dt.timedelta(minutes=60)
 
@@ -376,7 +376,7 @@ def test_bad_slots_are_refused(db_session, offset, capacity, field):
     service = make_product("Massage", kind="service")
 
     with pytest.raises(Invalid) as caught:
-        editing.add_slot(service.id, utcnow() + offset, capacity=capacity)
+        booking_slots.add_slot(service.id, utcnow() + offset, capacity=capacity)
 
     assert caught.value.field == field
 
@@ -385,7 +385,7 @@ def test_a_product_has_no_slots(db_session):
     product = make_product("Kettle")
 
     with pytest.raises(NotFound):
-        editing.add_slot(product.id, utcnow() + dt.timedelta(days=1))
+        booking_slots.add_slot(product.id, utcnow() + dt.timedelta(days=1))
 
 
 # ---- the staff's search --------------------------------------------------------------------------
@@ -398,7 +398,7 @@ def test_staff_search_finds_any_status_by_any_name_or_sku(db_session):
     make_product("Tea tasting", kind="service")
 
     def names(**query):
-        page = editing.find_products(editing.ProductQuery(**query))
+        page = staff_search.find_products(staff_search.ProductQuery(**query))
         return sorted(p.name_en for p in page.items)
 
     assert names(text="TEA") == ["Black tea", "Green tea", "Tea tasting"]
@@ -408,4 +408,4 @@ def test_staff_search_finds_any_status_by_any_name_or_sku(db_session):
     assert names(text="%") == []  # a wildcard is a character here
     assert names(status="archived") == ["Black tea"]
     assert names(kind="service") == ["Tea tasting"]
-    assert names(category_id=editing.category_rows()[0][0].id) == ["Green tea"]
+    assert names(category_id=staff_search.category_rows()[0][0].id) == ["Green tea"]

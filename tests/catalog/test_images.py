@@ -11,7 +11,7 @@ from PIL import Image
 from sqlalchemy import select
 
 from app.audit.models import AuditEntry
-from app.catalog import editing, images
+from app.catalog import images, pictures
 from app.catalog.images import ImageTooLarge, NotAnImage
 from app.catalog.models import ProductImage
 from app.errors import Forbidden
@@ -54,7 +54,7 @@ def test_a_text_file_named_like_a_picture_is_refused(db_session):
     product = make_product("Tea")
 
     with pytest.raises(NotAnImage) as caught:
-        editing.add_image(product.id, b"Just some notes, saved as photo.jpg\n" * 20)
+        pictures.add_image(product.id, b"Just some notes, saved as photo.jpg\n" * 20)
 
     assert str(caught.value.message) == ("That file is not a picture we can use. Upload a "
                                          "JPEG, PNG or WebP.")
@@ -67,7 +67,7 @@ def test_a_20_mb_picture_is_refused(db_session):
     assert len(data) > 20_000_000
 
     with pytest.raises(ImageTooLarge) as caught:
-        editing.add_image(product.id, data)
+        pictures.add_image(product.id, data)
 
     assert str(caught.value.message) == "That picture is too large. Upload one under 10 MB."
 
@@ -79,7 +79,7 @@ def test_a_small_file_with_huge_dimensions_is_refused(db_session):
     Image.new("1", (10_000, 10_000)).save(out, "PNG")  # 100 megapixels in a few kB
 
     with pytest.raises(ImageTooLarge):
-        editing.add_image(product.id, out.getvalue())
+        pictures.add_image(product.id, out.getvalue())
 
 
 def test_gps_and_camera_details_are_gone_from_the_stored_picture(db_session):
@@ -87,7 +87,7 @@ def test_gps_and_camera_details_are_gone_from_the_stored_picture(db_session):
     original = jpeg_with_gps()
     assert Image.open(io.BytesIO(original)).getexif().get_ifd(GPS_IFD)  # the input has GPS
 
-    image = editing.add_image(product.id, original, alt="A cup of tea")
+    image = pictures.add_image(product.id, original, alt="A cup of tea")
 
     store = storage()
     for key in (image.key, images.thumb_key(image.key)):
@@ -102,14 +102,14 @@ def test_gps_and_camera_details_are_gone_from_the_stored_picture(db_session):
 
 def test_pictures_are_reordered_and_deleted_with_their_files(db_session):
     product = make_product("Tea")
-    first, second, third = (editing.add_image(product.id, png(colour=c))
+    first, second, third = (pictures.add_image(product.id, png(colour=c))
                             for c in ("red", "green", "blue"))
 
-    editing.move_image(third.id, -1)
-    editing.move_image(first.id, +1)
+    pictures.move_image(third.id, -1)
+    pictures.move_image(first.id, +1)
     db_session.expire_all()
     order = [i.id for i in sorted(product.images, key=lambda i: i.position)]
-    editing.delete_image(second.id)
+    pictures.delete_image(second.id)
 
     assert order == [third.id, first.id, second.id]
     db_session.expire_all()
@@ -127,4 +127,4 @@ def test_a_support_agent_cannot_upload(db_session):
     product = make_product("Tea")
 
     with pytest.raises(Forbidden):
-        editing.add_image(product.id, png(), actor=make_staff("support_agent"))
+        pictures.add_image(product.id, png(), actor=make_staff("support_agent"))

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, select, text
 
 from app.audit.models import AuditEntry
-from app.catalog import csv_io, editing, imports
+from app.catalog import csv_io, editing, imports, inputs
 from app.catalog.models import CatalogImport, Product, Variant
 from app.errors import Forbidden
 from jobs import catalog as catalog_jobs
@@ -365,7 +365,7 @@ def test_export_has_a_bom_and_one_row_per_variant_and_imports_back_unchanged(
     make_category("tea")
     tea = make_product("Green tea", name_si="කොළ තේ", category="tea", sku="GT-1",
                        attributes={"origin": "Nuwara Eliya"})
-    editing.add_variant(tea.id, editing.VariantInput(
+    editing.add_variant(tea.id, inputs.VariantInput(
         sku="GT-2", price_cents=1250_50, compare_at_cents=1500_00, options={"pack": "500 g"}))
     make_product("=HYPERLINK(\"http://evil\")", sku="EVIL-1")
     make_product("Massage", kind="service", sku="MS-1")

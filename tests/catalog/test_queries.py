@@ -7,7 +7,7 @@ import contextlib
 import pytest
 from sqlalchemy import event
 
-from app.catalog import editing
+from app.catalog import editing, inputs, pictures
 from app.catalog.demo import picture
 from app.db import session
 from app.inventory import services as inventory
@@ -49,16 +49,16 @@ def add_products(count: int, *, category: str = "tea", featured: bool = False,
     for _ in range(count):
         n = next(_made)
         service = bool(service_every) and n % service_every == 0
-        product = editing.create_product(editing.ProductInput(
+        product = editing.create_product(inputs.ProductInput(
             name_en=f"Product {n:03d}", name_ta=f"பொருள் {n}", slug=f"product-{n}",
             category_slug=category, status="published", is_featured=featured,
             kind="service" if service else "product",
             duration_minutes=60 if service else None,
             attributes={"origin": "Kandy" if n % 2 else "Galle"},
-            variants=[editing.VariantInput(sku=f"Q-{n}-{i}", price_cents=(100 + n) * 100 * i,
-                                           options={"pack": f"{250 * i} g"})
+            variants=[inputs.VariantInput(sku=f"Q-{n}-{i}", price_cents=(100 + n) * 100 * i,
+                                          options={"pack": f"{250 * i} g"})
                       for i in (1, 2, 3)]))
-        editing.add_image(product.id, picture(f"P {n}", "#336699"))
+        pictures.add_image(product.id, picture(f"P {n}", "#336699"))
         if not service:
             for v in product.variants:
                 inventory.set_on_hand(v.id, n % 7)

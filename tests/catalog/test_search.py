@@ -4,7 +4,7 @@ suggestions and the results page; odd input never breaks it. Runs on both backen
 import pytest
 from sqlalchemy import text
 
-from app.catalog import editing, search
+from app.catalog import editing, inputs, search
 from tests.catalog.factories import make_category, make_product
 
 TEA_SI, TEA_TA = "තේ කොළ", "தேயிலை"
@@ -106,9 +106,9 @@ def test_short_words_match_at_the_start_of_a_word(db_session):
 
 
 def test_brand_is_searched(db_session):
-    editing.create_product(editing.ProductInput(
+    editing.create_product(inputs.ProductInput(
         name_en="Wireless earbuds", brand="Lumo", status="published",
-        variants=[editing.VariantInput(sku="B-1", price_cents=100)]))
+        variants=[inputs.VariantInput(sku="B-1", price_cents=100)]))
     make_product("Lumberjack shirt")
 
     assert found("lumo") == ["Wireless earbuds"]

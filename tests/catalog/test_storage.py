@@ -10,7 +10,7 @@ import socket
 import pytest
 from PIL import Image
 
-from app.catalog import editing, images
+from app.catalog import editing, images, inputs, pictures
 from app.storage import LocalStorage, S3Storage, storage
 
 BUCKET = "kade-media"
@@ -92,9 +92,9 @@ def test_an_uploaded_picture_lands_in_the_bucket_and_is_served(make_app, s3_endp
 
     with s3_app.app_context():
         assert isinstance(storage(), S3Storage)
-        product = editing.create_product(editing.ProductInput(
-            name_en="Orange", variants=[editing.VariantInput(sku="OR-1", price_cents=100)]))
-        image = editing.add_image(product.id, out.getvalue())
+        product = editing.create_product(inputs.ProductInput(
+            name_en="Orange", variants=[inputs.VariantInput(sku="OR-1", price_cents=100)]))
+        image = pictures.add_image(product.id, out.getvalue())
         thumb = images.thumb_key(image.key)
     served = s3_app.test_client().get(f"/media/{thumb}")
 

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from app.catalog import editing
+from app.catalog import booking_slots, editing, inputs, pictures
 from app.catalog.demo import picture
 from app.catalog.models import ServiceSlot
 from app.db import utcnow
@@ -78,8 +78,8 @@ def test_all_products_page_lists_everything_published(client, db_session):
 
 def test_a_card_shows_price_from_and_stock(client, db_session):
     stocked(make_product("Tea pack", variants=[
-        editing.VariantInput(sku="TP-1", price_cents=650_00, options={"pack": "250 g"}),
-        editing.VariantInput(sku="TP-2", price_cents=1235_00, options={"pack": "500 g"})]),
+        inputs.VariantInput(sku="TP-1", price_cents=650_00, options={"pack": "250 g"}),
+        inputs.VariantInput(sku="TP-2", price_cents=1235_00, options={"pack": "500 g"})]),
         units=1)  # one of each pack: two in all
     make_product("Empty jar", price_cents=100_00)
 
@@ -262,13 +262,13 @@ def test_a_huge_maximum_price_still_finds_products(client, db_session):
 def tea_with_packs():
     make_category("groceries", name="Groceries")
     make_category("tea", parent="groceries", name="Tea")
-    return editing.create_product(editing.ProductInput(
+    return editing.create_product(inputs.ProductInput(
         name_en="Ceylon tea", category_slug="tea", status="published",
         description_en="Ceylon tea from the hills.\nPicked by hand.", variants=[
-        editing.VariantInput(sku="CT-1", price_cents=650_00, options={"pack": "250 g"},
-                             compare_at_cents=800_00),
-        editing.VariantInput(sku="CT-2", price_cents=1235_00, options={"pack": "500 g"}),
-        editing.VariantInput(sku="CT-3", price_cents=2340_00, options={"pack": "1 kg"})]))
+        inputs.VariantInput(sku="CT-1", price_cents=650_00, options={"pack": "250 g"},
+                            compare_at_cents=800_00),
+        inputs.VariantInput(sku="CT-2", price_cents=1235_00, options={"pack": "500 g"}),
+        inputs.VariantInput(sku="CT-3", price_cents=2340_00, options={"pack": "1 kg"})]))
 
 
 def test_product_page_shows_name_price_variants_and_breadcrumbs(client, db_session):
@@ -365,7 +365,7 @@ def test_missing_or_unpublished_product_or_category_is_404(client, db_session, s
 def test_service_page_shows_duration_and_next_free_times(client, db_session):
     service = make_product("Phone repair", kind="service", price_cents=4500_00)
     soon = utcnow().replace(microsecond=0) + dt.timedelta(days=1)
-    editing.add_slot(service.id, soon.replace(hour=3, minute=30), capacity=2)  # 09:00 Colombo
+    booking_slots.add_slot(service.id, soon.replace(hour=3, minute=30), capacity=2)  # 09:00 Colombo
     db_session.add(ServiceSlot(product_id=service.id, starts_at=soon - dt.timedelta(days=2),
                                ends_at=soon - dt.timedelta(days=2, hours=-1)))  # past
     db_session.commit()
@@ -393,7 +393,7 @@ def test_service_without_free_times_says_so(client, db_session):
 def test_product_page_has_pictures_meta_tags_and_json_ld(client, db_session):
     product = tea_with_packs()
     inventory.set_on_hand(product.variants[0].id, 4)
-    image = editing.add_image(product.id, picture("Ceylon tea", "#123456"), alt="Ceylon tea")
+    image = pictures.add_image(product.id, picture("Ceylon tea", "#123456"), alt="Ceylon tea")
     db_session.expire_all()  # the product's image list, loaded before the picture was added
 
     response = client.get("/p/ceylon-tea")
@@ -422,9 +422,9 @@ MARKUP = '<script>alert("x")</script><b>bold</b> & </script><!--'
 
 
 def test_markup_in_names_and_descriptions_is_shown_as_text(client, db_session):
-    editing.create_product(editing.ProductInput(
+    editing.create_product(inputs.ProductInput(
         name_en=MARKUP, slug="markup", description_en=MARKUP, status="published",
-        variants=[editing.VariantInput(sku="M-1", price_cents=100_00)]))
+        variants=[inputs.VariantInput(sku="M-1", price_cents=100_00)]))
 
     listing = client.get("/products").get_data(as_text=True)
     page = client.get("/p/markup").get_data(as_text=True)
@@ -465,9 +465,9 @@ def test_names_follow_the_chosen_language(client, db_session, language, name, ca
 
 
 def test_english_description_is_the_fallback(client, db_session):
-    editing.create_product(editing.ProductInput(
+    editing.create_product(inputs.ProductInput(
         name_en="Kettle", name_ta="கெட்டில்", description_en="Boils water fast.",
-        status="published", variants=[editing.VariantInput(sku="K-1", price_cents=100_00)]))
+        status="published", variants=[inputs.VariantInput(sku="K-1", price_cents=100_00)]))
 
     client.post("/language", data={"language": "ta"})
     html = client.get("/p/kettle").get_data(as_text=True)
@@ -519,9 +519,9 @@ def test_a_product_unpublished_since_drops_out_of_recently_viewed(client, db_ses
 def test_home_shows_categories_featured_and_new_arrivals(client, db_session):
     make_category("groceries", name="Groceries")
     make_category("tea", parent="groceries", name="Tea")
-    editing.create_product(editing.ProductInput(
+    editing.create_product(inputs.ProductInput(
         name_en="Star kettle", is_featured=True, status="published",
-        variants=[editing.VariantInput(sku="SK-1", price_cents=100_00)]))
+        variants=[inputs.VariantInput(sku="SK-1", price_cents=100_00)]))
     make_product("Plain cup")
 
     html = client.get("/").get_data(as_text=True)

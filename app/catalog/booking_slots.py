@@ -1,0 +1,55 @@
+"""Writing a service's booking slots (the times customers can book) and listing the ones still
+to come for the staff. Each write checks the actor's role and writes an audit entry; `actor` None
+is the system itself (demo loader, tests' factories).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from app import db
+from app.accounts.models import User
+from app.audit import services as audit
+from app.catalog.editing import _actor_id, _get, _require
+from app.catalog.inputs import MAX_CAPACITY
+from app.catalog.models import Product, ServiceSlot
+from app.db import transaction, utcnow
+from app.errors import Invalid, NotFound
+
+# ---- booking slots ---------------------------------------------------------------------------
+
+def add_slot(product_id: int, starts_at: dt.datetime, *, capacity: int = 1,
+             actor: User | None = None) -> ServiceSlot:
+    """A bookable time for a service, lasting the service's duration. Raises Invalid (a time
+    in the past, a capacity out of range), NotFound (no such service), Forbidden."""
+    _require(actor)
+    if not 1 <= capacity <= MAX_CAPACITY:
+        raise Invalid(_l("Enter a capacity from 1 to %(max)d.", max=MAX_CAPACITY),
+                      field="capacity")
+    if starts_at <= utcnow():
+        raise Invalid(_l("Choose a time in the future."), field="starts_at")
+    with transaction():
+        product = _get(Product, product_id)
+        if product is None or not product.is_service:
+            raise NotFound()
+        slot = ServiceSlot(product_id=product_id, starts_at=starts_at, capacity=capacity,
+                           ends_at=starts_at + dt.timedelta(minutes=product.duration_minutes))
+        db.session.add(slot)
+        db.session.flush()
+        audit.record("catalog.slot_add", actor_id=_actor_id(actor), target_type="product",
+                     target_id=product_id, slot_id=slot.id)
+    return slot
+
+
+def upcoming_slots(product_id: int, *, limit: int = 50,
+                   actor: User | None = None) -> list[ServiceSlot]:
+    """Slots still to come, full ones too (staff see the bookings)."""
+    _require(actor)
+    return list(db.session.scalars(
+        select(ServiceSlot).where(ServiceSlot.product_id == product_id,
+                                  ServiceSlot.starts_at > utcnow())
+        .order_by(ServiceSlot.starts_at).limit(limit)))
+
