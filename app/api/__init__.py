@@ -9,9 +9,11 @@
     openapi.py      the OpenAPI 3.1 document at /api/v1/openapi.json
     accounts.py     /auth/* and /me
     addresses.py    /me/addresses
+    catalog.py      /categories, /products, /products/{slug} (public, no token)
+    catalog_schemas.py  the catalogue's query strings and answers
 """
 
-from app.api import accounts, addresses  # noqa: F401  (their routes join the blueprint)
+from app.api import accounts, addresses, catalog  # noqa: F401  (their routes join the blueprint)
 from app.api.blueprint import bp
 
 __all__ = ["bp"]

@@ -1,0 +1,214 @@
+"""Routes of the catalogue: /categories, /products and /products/{slug}. Public: no token.
+
+Only published products are shown; a draft or archived product answers 404, as an unknown
+slug does. Names and descriptions follow Accept-Language (en, si, ta), with English where a
+translation is missing. A listing runs a fixed number of queries whatever its page size (the
+catalog service loads variants, pictures, categories and stock per page, not per product).
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urljoin
+
+from flask import current_app, request
+
+from app.api.blueprint import bp
+from app.api.catalog_schemas import (
+    AttributeOut,
+    CategoryNode,
+    CategoryRef,
+    CategoryTreeOut,
+    ImageOut,
+    Money,
+    ProductCard,
+    ProductOut,
+    ProductPage,
+    ProductPath,
+    ProductQuery,
+    SlotOut,
+    VariantOut,
+    availability,
+)
+from app.api.languages import api_locale
+from app.api.openapi import error_responses
+from app.catalog import images as product_images, search, services as catalog
+from app.inventory import services as inventory
+from app.storage import storage
+
+# The catalogue holds nothing personal, so the phone and shared caches (a CDN) may keep an
+# answer a minute, per language. Stock may lag that long; checkout checks it again.
+CACHING = {"Cache-Control": "public, max-age=60"}
+# A search lists at most this many of its best matches (pages of a phone app go no deeper).
+SEARCH_RESULTS = 1000
+
+
+class _Pictures:
+    """Absolute URLs of stored pictures, for one request.
+
+    A listing has two URLs a product, and building each through the store (`url_for`, an
+    S3 client) and `urljoin` took a tenth of the request. The store is asked once, for a
+    sample key, where its keys go; keys as the catalog makes them (`products/12/ab12.webp`)
+    are then put in that place directly. Any other key goes through the store."""
+
+    _SAMPLE = "products/0/0.webp"
+    _PLAIN_KEY = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9_./-]*")
+
+    def __init__(self):
+        self.store = storage()
+        # PUBLIC_URL when set: answers may be cached and shared (CACHING), and a forged Host
+        # header must not put its own address into one.
+        self.root = (current_app.config.get("PUBLIC_URL") or request.host_url).rstrip("/") + "/"
+        sample = self._absolute(self.store.url(self._SAMPLE))
+        self.prefix = sample.removesuffix(self._SAMPLE) if sample.endswith(self._SAMPLE) \
+            else None
+
+    def _absolute(self, url: str) -> str:
+        return urljoin(self.root, url)
+
+    def url(self, key: str) -> str:
+        if self.prefix is not None and self._PLAIN_KEY.fullmatch(key) and ".." not in key:
+            return self.prefix + key
+        return self._absolute(self.store.url(key))
+
+    def of(self, image) -> ImageOut:
+        return ImageOut(url=self.url(image.key),
+                        thumbnail_url=self.url(product_images.thumb_key(image.key)),
+                        width=image.width, height=image.height, alt=image.alt_en,
+                        variant_id=image.variant_id)
+
+
+def _category(category, locale: str) -> CategoryRef | None:
+    if category is None:
+        return None
+    return CategoryRef(id=category.id, slug=category.slug, name=category.text("name", locale))
+
+
+def _node(category, locale: str) -> CategoryNode:
+    return CategoryNode(id=category.id, slug=category.slug, name=category.text("name", locale),
+                        children=[_node(child, locale) for child in category.children
+                                  if child.is_active])
+
+
+def _active_variants(product) -> list:
+    return [variant for variant in product.variants if variant.is_active]
+
+
+def _sale_price(variants) -> int | None:
+    """The cheapest variant's price before its sale, when it is on sale."""
+    if not variants:
+        return None
+    cheapest = min(variants, key=lambda variant: (variant.price_cents, variant.position))
+    was = cheapest.compare_at_cents
+    return was if was is not None and was > cheapest.price_cents else None
+
+
+def _availability(product, units: int) -> str:
+    # Services have no stock: they are booked, and the slots say when.
+    return "in_stock" if product.is_service else availability(units)
+
+
+@bp.get("/categories")
+@bp.output(CategoryTreeOut)
+@bp.doc(tags=["Catalogue"])
+def list_categories():
+    """The category tree
+
+    Active categories only, in display order, each with its active sub-categories. Names
+    follow Accept-Language, in English where a translation is missing.
+    """
+    locale = api_locale()
+    tree = CategoryTreeOut(items=[_node(category, locale)
+                                  for category in catalog.category_tree()])
+    return tree, 200, CACHING
+
+
+@bp.get("/products")
+@bp.input(ProductQuery, location="query", arg_name="query")
+@bp.output(ProductPage)
+@bp.doc(tags=["Catalogue"], responses=error_responses(404, 422, when={
+    404: "No active category has the slug given in `category`.",
+    422: "A parameter is wrong (a page out of range, a negative price, an unknown `kind` "
+         "or `sort`, a `q` over 200 characters): see `errors`.",
+}))
+def list_products(query: ProductQuery):
+    """Published products and services
+
+    Filters combine. Prices (`min_price`, `max_price`) are integer cents of LKR, as in the
+    answers' `amount_cents`, compared with a product's lowest variant price. `category`
+    includes its sub-categories; an unknown one is a 404. With `q`, the default order is
+    relevance. Names follow Accept-Language, in English where a translation is missing.
+    """
+    locale = api_locale()
+    searching = bool(query.q)
+    filters = catalog.ProductFilter(
+        category=query.category, kind=query.kind, min_price_cents=query.min_price,
+        max_price_cents=query.max_price, in_stock=query.in_stock,
+        product_ids=(tuple(search.search_ids(query.q, limit=SEARCH_RESULTS)) if searching
+                     else None))
+    sort = query.sort or ("relevance" if searching else "newest")
+    found = catalog.list_products(filters, sort=sort, page=query.page,
+                                  per_page=query.per_page)
+    pictures = _Pictures()
+    items = []
+    for product in found.items:
+        variants = _active_variants(product)
+        items.append(ProductCard(
+            id=product.id, slug=product.slug, kind=product.kind,
+            name=product.text("name", locale),
+            price=Money.of(product.min_price_cents),
+            compare_at_price=Money.of(_sale_price(variants)),
+            availability=_availability(product, found.stock.get(product.id, 0)),
+            duration_minutes=product.duration_minutes if product.is_service else None,
+            category=_category(product.category, locale),
+            image=pictures.of(product.images[0]) if product.images else None))
+    page = ProductPage(items=items, page=query.page, per_page=query.per_page,
+                       total=found.total)
+    return page, 200, CACHING
+
+
+@bp.get("/products/<slug>")
+@bp.input(ProductPath, location="path", arg_name="path")
+@bp.output(ProductOut)
+@bp.doc(tags=["Catalogue"], responses=error_responses(404, 422, when={
+    404: "No published product has this slug (drafts and archived ones included).",
+    422: "The slug is longer than 120 characters or holds control characters.",
+}))
+def get_product(slug: str, path: ProductPath):
+    """One product or service
+
+    Its buyable variants with prices and availability (`in_stock`, `low` at 5 units or
+    fewer, `sold_out`), pictures with absolute URLs, and for a service its duration and next
+    free booking slots. A draft answers 404, as an unknown slug does.
+    """
+    locale = api_locale()
+    product = catalog.get_published(path.slug)
+    variants = _active_variants(product)
+    units = {} if product.is_service else inventory.available([v.id for v in variants])
+    slots = catalog.next_free_slots(product.id) if product.is_service else []
+    pictures = _Pictures()
+    answer = ProductOut(
+        id=product.id, slug=product.slug, kind=product.kind,
+        name=product.text("name", locale), description=product.text("description", locale),
+        brand=product.brand, category=_category(product.category, locale),
+        price=Money.of(product.min_price_cents),
+        compare_at_price=Money.of(_sale_price(variants)),
+        availability=_availability(product, sum(units.values())),
+        variants=[VariantOut(
+            id=variant.id, sku=variant.sku, name=variant.label(),
+            options={str(name): str(value) for name, value in (variant.options or {}).items()},
+            price=Money.of(variant.price_cents),
+            compare_at_price=Money.of(variant.compare_at_cents
+                                      if (variant.compare_at_cents or 0) > variant.price_cents
+                                      else None),
+            availability=_availability(product, units.get(variant.id, 0)))
+            for variant in variants],
+        images=[pictures.of(image) for image in product.images],
+        attributes=[AttributeOut(name=attribute.name, value=attribute.value)
+                    for attribute in sorted(product.attributes,
+                                            key=lambda a: (a.name, a.value))],
+        duration_minutes=product.duration_minutes if product.is_service else None,
+        next_slots=[SlotOut(id=slot.id, starts_at=slot.starts_at, ends_at=slot.ends_at,
+                            free=slot.free) for slot in slots],
+        published_at=product.published_at)
+    return answer, 200, CACHING

@@ -1,0 +1,591 @@
+"""Catalogue benchmark, run by hand (not part of the test suite): see bench/README.md.
+
+1. Makes a fresh PostgreSQL database (`kade_bench`), runs the migrations, and loads a shop of
+   100 000 products with COPY: categories, variants, stock levels, pictures, attributes,
+   services with slots, some drafts.
+2. Starts Kade under gunicorn with gunicorn.conf.py and KADE_ENV=production (secrets made up
+   for the run), and beside it a bare Flask "hello" app under the same settings: the
+   yardstick, which says what this machine and gunicorn can do at all. It is measured again
+   just before each page, and the page's share is taken against that measure.
+3. Drives each page with wrk, at 32 connections (throughput) and at 4 (latency), and prints
+   requests/s, p50/p95/p99, each page's throughput as a share of the yardstick's, and PASS or
+   FAIL against the targets of the issue.
+
+    .venv/bin/python bench/catalog.py                      # everything, a few minutes
+    .venv/bin/python bench/catalog.py --reuse              # keep the loaded database
+    .venv/bin/python bench/catalog.py --page product:/p/{product} --duration 5
+    .venv/bin/python bench/catalog.py --reuse --profile 200  # where the time goes, per page
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import cProfile
+import datetime as dt
+import io
+import json
+import os
+import pstats
+import random
+import re
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+import psycopg
+from sqlalchemy.engine import make_url
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+SERVER = "postgresql://postgres@127.0.0.1:5432/postgres"
+DATABASE = "kade_bench"
+
+# kind: (throughput as a share of the yardstick at 32 connections, p95 ms at 4 connections)
+TARGETS = {"product": (0.22, 15.0), "category": (0.10, 30.0), "search": (0.07, 60.0)}
+# kind:URL template. {product} {category} {narrow} {broad} are filled from the loaded shop.
+PAGES = [
+    "product:/p/{product}",
+    "category:/c/{category}",
+    "search:/search?q={narrow}",
+    "search:/search?q={broad}",
+    "product:/api/v1/products/{product}",
+    "category:/api/v1/products?category={category}&per_page=24",
+    "search:/api/v1/products?q={narrow}",
+    "search:/api/v1/products?q={broad}",
+]
+NARROW = "mangosteen"  # in the names of a dozen products
+BROAD = "tea"  # in the names of several thousand
+
+HELLO_APP = '''from flask import Flask
+
+app = Flask(__name__)
+
+
+@app.get("/")
+def hello():
+    return "Hello, World!"
+'''
+
+WRK_SCRIPT = '''done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format(
+    "KADE_BENCH {\\"requests\\": %d, \\"duration_us\\": %d, \\"errors\\": %d, " ..
+    "\\"non2xx\\": %d, \\"p50\\": %d, \\"p95\\": %d, \\"p99\\": %d}\\n",
+    summary.requests, summary.duration, e.connect + e.read + e.write + e.timeout,
+    e.status, latency:percentile(50), latency:percentile(95), latency:percentile(99)))
+end
+'''
+
+
+# -- the shop ----------------------------------------------------------------------------------
+
+CATEGORIES = {  # top level: (English, Sinhala, Tamil), sub-categories
+    "groceries": (("Groceries", "සිල්ලර බඩු", "மளிகை"),
+                  ["tea-spices", "rice-grains", "snacks", "oils", "dairy"]),
+    "home-kitchen": (("Home & kitchen", "නිවස සහ කුස්සිය", "வீடு & சமையலறை"),
+                     ["cookware", "storage", "cleaning", "furniture", "lighting"]),
+    "electronics": (("Electronics", "ඉලෙක්ට්‍රොනික", "மின்னணு"),
+                    ["phones", "audio", "computers", "cables", "appliances"]),
+    "clothing": (("Clothing", "ඇඳුම්", "ஆடைகள்"),
+                 ["sarongs", "shirts", "sarees", "kids", "shoes"]),
+    "beauty": (("Beauty & care", "රූපලාවන්‍ය", "அழகு & பராமரிப்பு"),
+               ["skin", "hair", "ayurveda", "fragrance", "men"]),
+    "books-toys": (("Books & toys", "පොත් සහ සෙල්ලම් බඩු", "புத்தகங்கள் & பொம்மைகள்"),
+                   ["books", "toys", "stationery", "games", "crafts"]),
+    "garden": (("Garden", "වත්ත", "தோட்டம்"),
+               ["plants", "seeds", "tools", "pots", "fertiliser"]),
+    "services": (("Services", "සේවා", "சேவைகள்"),
+                 ["repairs", "cleaning-services", "classes", "beauty-services", "tailoring"]),
+}
+NOUNS = [  # English, Sinhala, Tamil
+    ("tea", "තේ", "தேநீர்"), ("rice", "සහල්", "அரிசி"), ("kettle", "කේතලය", "கெட்டில்"),
+    ("sarong", "සරම", "சாரம்"), ("shirt", "කමිසය", "சட்டை"), ("saree", "සාරිය", "சேலை"),
+    ("lamp", "ලාම්පුව", "விளக்கு"), ("pot", "භාජනය", "பானை"), ("chair", "පුටුව", "நாற்காலி"),
+    ("phone case", "දුරකථන කවරය", "கைபேசி உறை"), ("cable", "කේබලය", "கேபிள்"),
+    ("speaker", "ස්පීකරය", "ஒலிபெருக்கி"), ("soap", "සබන්", "சோப்பு"),
+    ("oil", "තෙල්", "எண்ணெய்"), ("spice mix", "කුළුබඩු", "மசாலா"), ("book", "පොත", "புத்தகம்"),
+    ("toy car", "සෙල්ලම් මෝටර් රථය", "பொம்மை கார்"), ("pen", "පෑන", "பேனா"),
+    ("seeds", "බීජ", "விதைகள்"), ("shoes", "සපත්තු", "காலணிகள்"), ("cushion", "කොට්ටය", "மெத்தை"),
+    ("mug", "කෝප්පය", "குவளை"), ("tray", "තැටිය", "தட்டு"), ("brush", "බුරුසුව", "தூரிகை"),
+]
+ADJECTIVES = ["Classic", "Organic", "Handmade", "Premium", "Family", "Travel", "Kandy",
+              "Galle", "Jaffna", "Village", "Royal", "Everyday", "Eco", "Golden", "Lotus",
+              "Coconut", "Cinnamon", "Batik", "Ceylon", "Island"]
+TEA_THINGS = ["strainer", "cup", "leaves", "caddy", "towel", "set"]  # "tea …": broad search
+BRANDS = [f"{a} {b}" for a in ("Lanka", "Ruhuna", "Serendib", "Sigiri", "Kelani")
+          for b in ("Goods", "Crafts", "Foods", "Home", "Works", "Traders")]
+VARIANT_SETS = [
+    [{}],
+    [{"weight": "100 g"}, {"weight": "250 g"}, {"weight": "500 g"}],
+    [{"size": "S"}, {"size": "M"}, {"size": "L"}],
+    [{"colour": "Red"}, {"colour": "Blue"}],
+]
+
+
+def _slugify(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+
+
+def _copy(cur, table: str, columns: list[str], rows) -> int:
+    n = 0
+    with cur.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
+            n += 1
+    return n
+
+
+def load_shop(url: str, products: int, seed: int = 2026) -> None:
+    """COPY a whole shop into the migrated, empty database at `url`."""
+    rng = random.Random(seed)
+    now = dt.datetime.now(dt.UTC)
+    started = time.perf_counter()
+    with psycopg.connect(url) as conn, conn.cursor() as cur:
+        categories, leaves = [], []
+        for top, (slug, ((en, si, ta), children)) in enumerate(CATEGORIES.items()):
+            top_id = len(categories) + 1
+            categories.append((top_id, slug, None, top, en, si, ta, True, now))
+            for position, child in enumerate(children):
+                child_id = len(categories) + 1
+                name = child.replace("-", " ").capitalize()
+                categories.append((child_id, child, top_id, position, name, None, None, True,
+                                   now))
+                leaves.append((child_id, slug == "services"))
+        _copy(cur, "catalog_category", ["id", "slug", "parent_id", "position", "name_en",
+                                        "name_si", "name_ta", "is_active", "created_at"],
+              categories)
+        cur.execute("INSERT INTO inventory_warehouse (id, code, name, is_default, created_at) "
+                    "VALUES (1, 'MAIN', 'Main warehouse', true, %s)", (now,))
+
+        product_rows, variant_rows, stock_rows, image_rows = [], [], [], []
+        attribute_rows, slot_rows = [], []
+        service_leaves = [c for c, is_service in leaves if is_service]
+        product_leaves = [c for c, is_service in leaves if not is_service]
+        narrow_left = 12
+        for pid in range(1, products + 1):
+            service = rng.random() < 0.03
+            noun_en, noun_si, noun_ta = rng.choice(NOUNS)
+            name = f"{rng.choice(ADJECTIVES)} {noun_en}"
+            if noun_en == "tea" and rng.random() < 0.5:
+                name += " " + rng.choice(TEA_THINGS)
+            if service:
+                name = f"{rng.choice(ADJECTIVES)} {noun_en} service"
+            if narrow_left and pid % 7919 == 0:
+                name += f" with {NARROW}"
+                narrow_left -= 1
+            name = f"{name} {pid}"
+            roll = rng.random()
+            status = "draft" if roll < 0.05 else "archived" if roll < 0.06 else "published"
+            variants = [{}] if service else rng.choice(VARIANT_SETS)
+            base = rng.randint(50, 50_000) * 100
+            prices = [base + i * rng.choice((0, 5000, 25000)) for i in range(len(variants))]
+            created = now - dt.timedelta(minutes=rng.randint(60, 2 * 365 * 24 * 60))
+            product_rows.append((
+                pid, f"{_slugify(name)}", "service" if service else "product", status,
+                rng.choice(service_leaves if service else product_leaves), name,
+                f"{noun_si} {pid}" if rng.random() < 0.6 else None,
+                f"{noun_ta} {pid}" if rng.random() < 0.4 else None,
+                f"{name}: chosen for Sri Lankan homes. Delivered island-wide.",
+                None, None, rng.choice(BRANDS), pid % 97 == 0,
+                rng.choice((45, 60, 90, 120)) if service else None, min(prices),
+                created if status == "published" else None, created, created))
+            for position, (options, price) in enumerate(zip(variants, prices, strict=True)):
+                vid = len(variant_rows) + 1
+                on_sale = rng.random() < 0.1
+                variant_rows.append((vid, pid, f"B-{pid}-{position}", json.dumps(options), price,
+                                     price + price // 5 if on_sale else None, 500, None,
+                                     position, True))
+                if not service:
+                    on_hand = 0 if rng.random() < 0.1 else rng.randint(1, 60)
+                    stock_rows.append((vid, vid, 1, on_hand, 0, None, now))
+            for position in range(rng.choice((1, 1, 2))):
+                image_rows.append((len(image_rows) + 1, pid, None,
+                                   f"products/{pid}/{secrets.token_hex(8)}.webp", 1200, 1200,
+                                   position, name))
+            attribute_rows.append((len(attribute_rows) + 1, pid, "origin",
+                                   rng.choice(("Kandy", "Galle", "Jaffna", "Matale"))))
+            if service:
+                for day in range(1, 15):
+                    starts = (now + dt.timedelta(days=day)).replace(minute=0, second=0,
+                                                                    microsecond=0)
+                    slot_rows.append((len(slot_rows) + 1, pid, starts,
+                                      starts + dt.timedelta(minutes=60), 2, rng.choice((0, 1))))
+        _copy(cur, "catalog_product", [
+            "id", "slug", "kind", "status", "category_id", "name_en", "name_si", "name_ta",
+            "description_en", "description_si", "description_ta", "brand", "is_featured",
+            "duration_minutes", "min_price_cents", "published_at", "created_at",
+            "updated_at"], product_rows)
+        _copy(cur, "catalog_variant", [
+            "id", "product_id", "sku", "options", "price_cents", "compare_at_cents",
+            "weight_grams", "barcode", "position", "is_active"], variant_rows)
+        _copy(cur, "inventory_stock_level", [
+            "id", "variant_id", "warehouse_id", "on_hand", "reserved", "low_stock_threshold",
+            "updated_at"], stock_rows)
+        _copy(cur, "catalog_image", [
+            "id", "product_id", "variant_id", "key", "width", "height", "position", "alt_en"],
+            image_rows)
+        _copy(cur, "catalog_product_attribute", ["id", "product_id", "name", "value"],
+              attribute_rows)
+        _copy(cur, "catalog_service_slot", [
+            "id", "product_id", "starts_at", "ends_at", "capacity", "booked"], slot_rows)
+        for table in ("catalog_category", "inventory_warehouse", "catalog_product",
+                      "catalog_variant", "inventory_stock_level", "catalog_image",
+                      "catalog_product_attribute", "catalog_service_slot"):
+            cur.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "  # noqa: S608
+                        f"(SELECT max(id) FROM {table}))")
+        conn.commit()
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("VACUUM ANALYZE")
+    print(f"loaded {products} products ({len(variant_rows)} variants, {len(stock_rows)} "
+          f"stock levels, {len(image_rows)} pictures, {len(slot_rows)} slots) in "
+          f"{time.perf_counter() - started:.0f} s")
+
+
+def fresh_database(server: str, name: str) -> str:
+    """Drop and create `name` on `server`; run the migrations. Returns its psycopg URL."""
+    from app import migrate
+
+    with psycopg.connect(server, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    url = make_url(server).set(database=name)
+    migrate.upgrade(url.set(drivername="postgresql+psycopg").render_as_string(
+        hide_password=False))
+    return url.render_as_string(hide_password=False)
+
+
+def pick(url: str) -> dict[str, str]:
+    """The shop's values for the URL templates."""
+    with psycopg.connect(url) as conn:
+        product = conn.execute(
+            "SELECT p.slug FROM catalog_product p JOIN catalog_variant v ON v.product_id = p.id "
+            "WHERE p.status = 'published' AND p.kind = 'product' "
+            "GROUP BY p.id, p.slug HAVING count(*) = 3 ORDER BY p.id LIMIT 1").fetchone()[0]
+    return {"product": product, "category": "groceries", "narrow": NARROW, "broad": BROAD}
+
+
+# -- servers -------------------------------------------------------------------------------------
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class Server:
+    name: str
+    port: int
+    process: subprocess.Popen
+    log: Path
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+
+
+def production_env(database_url: str, instance: Path, port: int) -> dict[str, str]:
+    return {
+        "KADE_ENV": "production",
+        "SECRET_KEY": secrets.token_urlsafe(48),
+        "PII_KEYS": "k1:" + base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
+        "PII_INDEX_KEY": base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
+        "PUBLIC_URL": f"http://127.0.0.1:{port}",
+        "DATABASE_URL": make_url(database_url).set(drivername="postgresql+psycopg")
+        .render_as_string(hide_password=False),
+        "KADE_INSTANCE_PATH": str(instance),
+    }
+
+
+def start(name: str, app: str, env: dict[str, str], workdir: Path, logs: Path,
+          port: int) -> Server:
+    """`app` under gunicorn with the repository's gunicorn.conf.py, on `port`; returns once
+    it answers. Its output (access log, app log) goes to logs/<name>.log."""
+    log = logs / f"{name}.log"
+    process = subprocess.Popen(  # noqa: S603 — our own gunicorn, our own arguments
+        [str(Path(sys.executable).parent / "gunicorn"), "-c", str(ROOT / "gunicorn.conf.py"),
+         "--chdir", str(workdir), app],
+        env={**os.environ, **env, "PORT": str(port)}, stdout=log.open("wb"),
+        stderr=subprocess.STDOUT, start_new_session=True)
+    server = Server(name, port, process, log)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"{name} did not start; see {log}:\n{log.read_text()[-3000:]}")
+        try:
+            urllib.request.urlopen(server.base + "/", timeout=2)  # noqa: S310 — our server
+            return server
+        except urllib.error.HTTPError:
+            return server  # answering, even if not 200
+        except OSError:
+            time.sleep(0.3)
+    server.stop()
+    raise SystemExit(f"{name} did not answer within 60 s; see {log}")
+
+
+def status_of(url: str) -> int:
+    try:
+        with urllib.request.urlopen(url, timeout=30) as response:  # noqa: S310
+            response.read()
+            return response.status
+    except urllib.error.HTTPError as exc:
+        return exc.code
+
+
+# -- wrk -----------------------------------------------------------------------------------------
+
+@dataclass
+class Run:
+    rps: float
+    p50: float
+    p95: float
+    p99: float
+    errors: int
+    non2xx: int
+    requests: int
+    app_cpu_ms: float  # CPU of the server's processes per request
+    db_cpu_ms: float  # CPU of PostgreSQL's backends for the bench database per request
+
+
+_TICK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def _cpu_ticks(match) -> dict[int, tuple[int, int]]:
+    """pid -> (its own CPU ticks, its reaped children's) for the processes for which
+    match(pgrp, cmdline) is true."""
+    found = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            cmdline = (stat.parent / "cmdline").read_bytes()
+        except (OSError, IndexError):
+            continue  # gone meanwhile
+        if match(int(fields[2]), cmdline):
+            found[int(stat.parent.name)] = (int(fields[11]) + int(fields[12]),
+                                            int(fields[13]) + int(fields[14]))
+    return found
+
+
+def _cpu_used(before: dict, after: dict) -> float:
+    """CPU seconds used between two `_cpu_ticks`. A gunicorn worker replaced meanwhile
+    (max_requests) is counted through its parent's reaped-children time, less what it had
+    used before; a PostgreSQL backend that ended meanwhile is lost (its parent is the server,
+    shared with other databases), so the database's figure is a little low then."""
+    ticks = sum(own - before.get(pid, (0, 0))[0] for pid, (own, _) in after.items())
+    reaped = sum(children - before.get(pid, (0, children))[1]
+                 for pid, (_, children) in after.items())
+    ended = sum(own for pid, (own, _) in before.items() if pid not in after)
+    ticks += max(0, reaped - ended) if reaped else 0
+    return max(0, ticks) / _TICK
+
+
+def wrk(url: str, connections: int, seconds: int, script: Path, server: Server,
+        database: str | None = None) -> Run:
+    """wrk against `url` on `server`; also the CPU the server's processes and the backends of
+    `database` used per request: unlike requests/s, that hardly moves when something else
+    runs on the machine. (PostgreSQL names the database in its backends' process titles.)"""
+    tag = b" " + database.encode() + b" " if database else None
+
+    def in_server(pgrp: int, _cmdline: bytes) -> bool:
+        return pgrp == server.process.pid
+
+    def in_database(_pgrp: int, cmdline: bytes) -> bool:
+        return tag is not None and cmdline.startswith(b"postgres: ") and tag in cmdline
+
+    app_before, db_before = _cpu_ticks(in_server), _cpu_ticks(in_database)
+    out = subprocess.run(  # noqa: S603
+        [shutil.which("wrk") or "/usr/bin/wrk", f"-t{min(2, connections)}",
+         f"-c{connections}", f"-d{seconds}s", "--timeout", "30s", "--latency", "-s",
+         str(script), url],
+        capture_output=True, text=True, check=True).stdout
+    app_cpu = _cpu_used(app_before, _cpu_ticks(in_server))
+    db_cpu = _cpu_used(db_before, _cpu_ticks(in_database))
+    line = next(x for x in out.splitlines() if x.startswith("KADE_BENCH "))
+    data = json.loads(line.removeprefix("KADE_BENCH "))
+    n = max(1, data["requests"])
+    return Run(rps=data["requests"] / (data["duration_us"] / 1e6), p50=data["p50"] / 1000,
+               p95=data["p95"] / 1000, p99=data["p99"] / 1000, errors=data["errors"],
+               non2xx=data["non2xx"], requests=data["requests"],
+               app_cpu_ms=app_cpu / n * 1000, db_cpu_ms=db_cpu / n * 1000)
+
+
+def warm(url: str, n: int = 30) -> None:
+    for _ in range(n):
+        status_of(url)
+
+
+# -- profile -------------------------------------------------------------------------------------
+
+def profile(env: dict[str, str], paths: list[str], n: int) -> None:
+    """Each page `n` times in this process, under cProfile: the functions that take the time."""
+    os.environ.update(env)
+    from app import create_app
+
+    app = create_app()
+    client = app.test_client()
+    for path in paths:
+        for _ in range(5):
+            client.get(path)
+        profiler = cProfile.Profile()
+        started = time.perf_counter()
+        profiler.enable()
+        for _ in range(n):
+            client.get(path)
+        profiler.disable()
+        per_request = (time.perf_counter() - started) / n * 1000
+        print(f"\n== {path}: {per_request:.2f} ms a request in one process (profiled)")
+        out = io.StringIO()
+        pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(30)
+        print("\n".join(out.getvalue().splitlines()[6:45]))
+
+
+# -- main ----------------------------------------------------------------------------------------
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--server", default=SERVER, help="PostgreSQL server (any database)")
+    parser.add_argument("--database", default=DATABASE)
+    parser.add_argument("--products", type=int, default=100_000)
+    parser.add_argument("--reuse", action="store_true",
+                        help="keep the database if it is loaded already")
+    parser.add_argument("--duration", type=int, default=10, help="seconds per wrk run")
+    parser.add_argument("--page", action="append", metavar="KIND:TEMPLATE",
+                        help="a page to drive (repeatable); KIND is product, category or "
+                             "search; TEMPLATE may hold {product} {category} {narrow} {broad}")
+    parser.add_argument("--profile", type=int, metavar="N",
+                        help="instead of wrk: run each page N times under cProfile")
+    args = parser.parse_args(argv)
+    if shutil.which("wrk") is None and not args.profile:
+        raise SystemExit("wrk is missing: apt-get install -y wrk")
+
+    url = make_url(args.server).set(database=args.database).render_as_string(
+        hide_password=False)
+    loaded = False
+    if args.reuse:
+        try:
+            with psycopg.connect(url) as conn:
+                loaded = conn.execute("SELECT count(*) FROM catalog_product").fetchone()[0] > 0
+        except psycopg.Error:
+            loaded = False
+    if not loaded:
+        url = fresh_database(args.server, args.database)
+        load_shop(url, args.products)
+    values = pick(url)
+    pages = [spec.split(":", 1) for spec in (args.page or PAGES)]
+    for kind, _template in pages:
+        if kind not in TARGETS:
+            raise SystemExit(f"unknown page kind {kind!r}: use one of {', '.join(TARGETS)}")
+
+    work = Path(tempfile.mkdtemp(prefix="kade-bench-"))
+    try:
+        port = _free_port()
+        env = production_env(url, work / "instance", port)
+        if args.profile:
+            profile(env, [template.format(**values) for _, template in pages], args.profile)
+            return 0
+        return drive(work, env, port, pages, values, args.duration, args.database)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def drive(work: Path, env: dict[str, str], port: int, pages, values, seconds: int,
+          database: str) -> int:
+    (work / "hello").mkdir()
+    (work / "hello" / "hello.py").write_text(HELLO_APP)
+    script = work / "report.lua"
+    script.write_text(WRK_SCRIPT)
+    logs = Path(tempfile.gettempdir()) / "kade-bench"  # kept after the run, for a look
+    logs.mkdir(exist_ok=True)
+    load = os.getloadavg()[0]
+    if load > 0.5:
+        print(f"warning: load average {load:.1f} before the run: something else is using the "
+              f"CPUs, so the figures will be low and noisy")
+    servers = []
+    try:
+        hello = start("yardstick", "hello:app", {}, work / "hello", logs, _free_port())
+        servers.append(hello)
+        kade = start("kade", "wsgi:app", env, ROOT, logs, port)
+        servers.append(kade)
+        print(f"gunicorn.conf.py: workers={os.environ.get('WEB_CONCURRENCY', 'CPUs*2+1')}, "
+              f"threads={os.environ.get('GUNICORN_THREADS', '2')}; {os.cpu_count()} CPUs; "
+              f"wrk {seconds} s a run; logs in {logs}")
+
+        warm(hello.base + "/")
+        rows = [("yardstick: hello app /", None,
+                 wrk(hello.base + "/", 32, seconds, script, hello),
+                 wrk(hello.base + "/", 4, seconds, script, hello), 200, None)]
+        for kind, template in pages:
+            path = template.format(**values)
+            status = status_of(kade.base + path)
+            if status != 200:
+                rows.append((path, kind, None, None, status, None))
+                continue
+            warm(kade.base + path)
+            # The yardstick again, just before: on a shared machine the CPU left to us moves,
+            # and a share is only fair against a yardstick measured in the same minute.
+            yard = wrk(hello.base + "/", 32, seconds, script, hello)
+            through = wrk(kade.base + path, 32, seconds, script, kade, database)
+            rows.append((path, kind, through,
+                         wrk(kade.base + path, 4, seconds, script, kade, database), 200, yard))
+        return report(rows)
+    finally:
+        for server in reversed(servers):
+            server.stop()
+
+
+def report(rows) -> int:
+    """The table, and PASS/FAIL per target; 1 when a target is missed."""
+    failed = 0
+    print(f"\n{'page':50} {'req/s':>6} {'yard':>6} {'share':>6} {'p50':>6} {'p95':>6} "
+          f"{'p99':>6} {'cpu':>5} {'db':>5} {'cpu%':>5}  verdict")
+    for path, kind, through, latency, status, yard in rows:
+        if through is None:
+            print(f"{path[:50]:50} answered {status}: not measured  FAIL")
+            failed += 1
+            continue
+        verdict, share, cpu_share = "", 1.0, 1.0
+        if kind in TARGETS:
+            share = through.rps / yard.rps
+            cpu_share = yard.app_cpu_ms / (through.app_cpu_ms + through.db_cpu_ms)
+            min_share, max_p95 = TARGETS[kind]
+            ok_share = share >= min_share
+            ok_p95 = latency.p95 < max_p95
+            verdict = (f"{kind}: share {'PASS' if ok_share else 'FAIL'} (≥ {min_share:.0%}), "
+                       f"p95 {'PASS' if ok_p95 else 'FAIL'} (< {max_p95:g} ms)")
+            failed += (not ok_share) + (not ok_p95)
+        bad = through.errors + through.non2xx + latency.errors + latency.non2xx
+        if bad:
+            verdict += f" [{bad} errors or non-2xx]"
+        print(f"{path[:50]:50} {through.rps:6.0f} {(yard or through).rps:6.0f} {share:6.1%} "
+              f"{latency.p50:6.1f} {latency.p95:6.1f} {latency.p99:6.1f} "
+              f"{through.app_cpu_ms:5.1f} {through.db_cpu_ms:5.1f} {cpu_share:5.0%}  {verdict}")
+    print("""
+req/s: at 32 connections; yard: the yardstick's req/s just before; share: req/s over yard.
+p50 p95 p99: ms at 4 connections. cpu, db: ms of CPU a request in gunicorn's processes and in
+PostgreSQL's backends (at 32 connections); cpu%: the yardstick's CPU a request over this
+page's, the share a machine running nothing else would show, at most.""")
+    print(f"\n{failed} target(s) missed" if failed else "\nall targets met")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
