@@ -7,7 +7,16 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db import Base, UTCDateTime, utc_now
@@ -54,6 +63,11 @@ class Product(Translated, Base):
         CheckConstraint("kind IN ('product', 'service')", name="kind_known"),
         CheckConstraint("status IN ('draft', 'published', 'archived')", name="status_known"),
         Index("ix_catalog_product_listing", "status", "category_id", "kind"),
+        # "Newest first" is the default listing: this index, read backwards, gives published
+        # products in that order and spares the database a sort of every product.
+        Index("ix_catalog_product_newest", "published_at", "id",
+              postgresql_where=text("status = 'published'"),
+              sqlite_where=text("status = 'published'")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -76,7 +76,7 @@ def category_tree() -> list[Category]:
     """Top-level active categories with their children loaded, in display order."""
     return list(db.session.scalars(
         select(Category).where(Category.parent_id.is_(None), Category.is_active)
-        .options(selectinload(Category.children))
+        .options(selectinload(Category.children, recursion_depth=-1))
         .order_by(Category.position, Category.name_en)))
 
 
@@ -145,7 +145,8 @@ def _ordered(query, sort: str, filters: ProductFilter, locale: str = "en"):
         return query.order_by(Product.min_price_cents.desc(), Product.id)
     if sort == "name":
         return query.order_by(_name_in(locale), Product.id)
-    return query.order_by(Product.published_at.desc().nulls_last(), Product.id.desc())
+    # Published products always have published_at; this order matches the partial index.
+    return query.order_by(Product.published_at.desc(), Product.id.desc())
 
 
 def list_products(filters: ProductFilter = ProductFilter(), *, sort: str = "newest",
