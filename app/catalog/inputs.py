@@ -131,22 +131,11 @@ class ProductDetails:
 
 
 @dataclass(frozen=True)
-class ProductInput:
-    name_en: str
-    variants: list[VariantInput]
-    kind: str = "product"
-    slug: str | None = None
-    category_slug: str | None = None
-    name_si: str | None = None
-    name_ta: str | None = None
-    description_en: str = ""
-    description_si: str | None = None
-    description_ta: str | None = None
-    brand: str | None = None
-    is_featured: bool = False
-    duration_minutes: int | None = None
+class ProductInput(ProductDetails):
+    """A new product: its details, its variants (at least one) and its attributes."""
+
+    variants: list[VariantInput] = field(default_factory=list)
     attributes: dict[str, str] = field(default_factory=dict)
-    status: str = "draft"
 
 
 @dataclass(frozen=True)
