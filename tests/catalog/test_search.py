@@ -219,6 +219,7 @@ def test_postgresql_uses_the_search_indexes(spices, backend):
     # search indexes match the query's expressions at all.
     db.session.execute(text("SET LOCAL enable_seqscan = off"))
     db.session.execute(text("DROP INDEX ix_catalog_product_listing"))
+    db.session.execute(text("DROP INDEX ix_catalog_product_newest"))
     statements = []
 
     from sqlalchemy import event
