@@ -6,6 +6,7 @@ English (`Translated.text`)."""
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 
 from sqlalchemy import (
     JSON,
@@ -17,7 +18,7 @@ from sqlalchemy import (
     UniqueConstraint,
     text,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from app.db import Base, UTCDateTime, utc_now
 
@@ -25,7 +26,15 @@ LANGS = ("en", "si", "ta")
 
 
 class Translated:
-    """Mixin: `obj.text("name", "si")` is the Sinhala name, or the English one if empty."""
+    """Mixin: `obj.text("name", "si")` is the Sinhala name, or the English one if empty.
+
+    Texts are stored in Unicode NFC: a Sinhala or Tamil vowel sign can be typed as one code
+    point or as two, and search compares code points, so both spellings must be one."""
+
+    @validates("name_en", "name_si", "name_ta", "description_en", "description_si",
+               "description_ta")
+    def _composed(self, _key, value):
+        return unicodedata.normalize("NFC", value) if isinstance(value, str) else value
 
     def text(self, field: str, locale: str = "en") -> str:
         if locale in LANGS and locale != "en":

@@ -364,3 +364,14 @@ def test_one_letter_is_searched_but_not_suggested(db_session):
     assert found("t") == ["Tea"]  # at the start of a word only
     assert search.suggest("t") == []
     assert search.suggest("te") == [search.Suggestion("Tea", "tea")]
+
+
+def test_a_name_saved_with_decomposed_vowel_signs_is_found(db_session):
+    import unicodedata
+
+    decomposed = unicodedata.normalize("NFD", "කොළ තේ")
+    assert decomposed != "කොළ තේ"  # the vowel sign ො really is two code points here
+    product = make_product("Green tea leaves", name_si=decomposed)
+
+    assert product.name_si == "කොළ තේ"
+    assert product.id in search.search_ids("කොළ")
