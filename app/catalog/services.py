@@ -157,16 +157,16 @@ def list_products(filters: ProductFilter = ProductFilter(), *, sort: str = "newe
     per_page = max(1, min(per_page, MAX_PER_PAGE))
     page = max(1, page)
     query = _listing_query(filters)
-    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
     if sort == "relevance" and filters.product_ids is not None:
-        ranked = [i for i in filters.product_ids]
-        ids_on_page = set(db.session.scalars(query.with_only_columns(Product.id)))
-        ordered_ids = [i for i in ranked if i in ids_on_page]
-        page_ids = ordered_ids[(page - 1) * per_page: page * per_page]
-        items = _load_cards(select(Product).where(Product.id.in_(page_ids)))
-        by_id = {p.id: p for p in items}
+        # One pass over the matches gives both the total and the page, in search's order.
+        matching = set(db.session.scalars(query.with_only_columns(Product.id)))
+        ranked = [i for i in filters.product_ids if i in matching]
+        total = len(ranked)
+        page_ids = ranked[(page - 1) * per_page: page * per_page]
+        by_id = {p.id: p for p in _load_cards(select(Product).where(Product.id.in_(page_ids)))}
         items = [by_id[i] for i in page_ids if i in by_id]
     else:
+        total = db.session.scalar(select(func.count()).select_from(query.subquery()))
         query = _ordered(query, sort if sort in SORTS else "newest", filters, locale)
         items = _load_cards(query.limit(per_page).offset((page - 1) * per_page))
     return ProductPage(items, total, page, per_page, stock_by_product(items))
