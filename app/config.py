@@ -84,6 +84,15 @@ def from_environment() -> dict:
         "MAX_CONTENT_LENGTH": 25 * 1024 * 1024,
         # How many reverse proxies (load balancer, nginx) stand in front and set X-Forwarded-*.
         "PROXY_COUNT": int(os.environ.get("PROXY_COUNT", "0")),
+        # Orders waiting for payment (bank transfer) are cancelled after this many hours.
+        "UNPAID_ORDER_HOURS": int(os.environ.get("UNPAID_ORDER_HOURS", "72")),
+        # The shop's details on invoices and packing slips; VAT is shown only when the shop
+        # is registered (SHOP_VAT_NUMBER set), at SHOP_VAT_PERCENT included in prices.
+        "SHOP_ADDRESS": os.environ.get("SHOP_ADDRESS", "No. 1, Galle Road, Colombo 03"),
+        "SHOP_PHONE": os.environ.get("SHOP_PHONE", "+94 11 234 5678"),
+        "SHOP_EMAIL": os.environ.get("SHOP_EMAIL", "hello@kade.lk"),
+        "SHOP_VAT_NUMBER": os.environ.get("SHOP_VAT_NUMBER") or None,
+        "SHOP_VAT_PERCENT": int(os.environ.get("SHOP_VAT_PERCENT", "18")),
         "PAYHERE_MERCHANT_ID": os.environ.get("PAYHERE_MERCHANT_ID") or None,
         "PAYHERE_MERCHANT_SECRET": os.environ.get("PAYHERE_MERCHANT_SECRET") or None,
         "PAYHERE_SANDBOX": _flag("PAYHERE_SANDBOX", not production),

@@ -8,6 +8,7 @@ can call another service and the use case stays one atomic unit.
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import datetime as dt
 from typing import Annotated
 
@@ -105,7 +106,10 @@ def make_engine(url: str) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn):
-            conn.exec_driver_sql("BEGIN")
+            # IMMEDIATE takes the write lock at once: a transaction that reads, then writes,
+            # would otherwise fail with "database is locked" when another wrote in between,
+            # instead of waiting its turn (busy_timeout only covers the wait for the lock).
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if _immediate.get() else "BEGIN")
 
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
@@ -131,11 +135,25 @@ def dispose_engines() -> None:
     _engines.clear()
 
 
+_immediate: contextvars.ContextVar[bool] = contextvars.ContextVar("immediate", default=False)
+
+
 @contextlib.contextmanager
 def transaction():
-    """One atomic unit of work. The outermost block commits or rolls back; inner ones join."""
+    """One atomic unit of work. The outermost block commits or rolls back; inner ones join.
+
+    On SQLite the outermost block takes the write lock when it begins (BEGIN IMMEDIATE),
+    after ending any reads made before it: a transaction that reads, then writes, would
+    otherwise fail at once with "database is locked" whenever another process wrote in
+    between (busy_timeout covers waiting for the lock, not a stale snapshot). PostgreSQL
+    needs none of this: its row locks and conditional updates do the job."""
     info = session().info
     depth = info.get("tx_depth", 0)
+    token = None
+    if depth == 0 and session().get_bind().dialect.name == "sqlite":
+        if session().in_transaction():
+            session.commit()  # end the reads so far (expire_on_commit is off: nothing reloads)
+        token = _immediate.set(True)
     info["tx_depth"] = depth + 1
     try:
         yield session
@@ -147,3 +165,5 @@ def transaction():
         raise
     finally:
         info["tx_depth"] = depth
+        if token is not None:
+            _immediate.reset(token)

@@ -12,6 +12,7 @@ DEMO_PASSWORD = "kade-demo-2026"  # noqa: S105 — published demo logins, never 
 STAFF = [
     ("admin@kade.lk", "admin", "Kade Admin"),
     ("support@kade.lk", "support_agent", "Support Agent"),
+    ("orders@kade.lk", "order_manager", "Order Manager"),
 ]
 CUSTOMERS = [
     ("nimal@example.lk", "Nimal Perera", "+94771234567", "si", "colombo", "Colombo 05"),
@@ -38,5 +39,7 @@ def load_demo() -> list[str]:
         lines.append(f"customer  {email:<22} {DEMO_PASSWORD}")
     db.session.commit()
     from app.catalog.demo import load_catalog
+    from app.checkout.delivery import ensure_starter_options
 
+    ensure_starter_options()
     return [*load_catalog(), "Demo logins (password for all):", *lines]

@@ -5,5 +5,7 @@ def import_all() -> None:
     import app.accounts.models  # noqa: F401
     import app.audit.models  # noqa: F401
     import app.catalog.models  # noqa: F401
+    import app.checkout.models  # noqa: F401
     import app.inventory.models  # noqa: F401
     import app.notifications.models  # noqa: F401
+    import app.orders.models  # noqa: F401

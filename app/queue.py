@@ -31,8 +31,10 @@ def enqueue(job: str, *args, queue: str = "default", job_id: str | None = None,
         return
     thread = threading.Thread(target=_run_here, args=(app, job, args), daemon=True,
                               name=f"job:{job}")
+    threads = app.extensions.setdefault("kade_job_threads", [])
+    threads[:] = [t for t in threads if t.is_alive()]  # forget finished ones
+    threads.append(thread)
     thread.start()
-    app.extensions.setdefault("kade_job_threads", []).append(thread)
 
 
 def _run_here(app, job: str, args: tuple) -> None:
@@ -47,5 +49,6 @@ def _run_here(app, job: str, args: tuple) -> None:
 
 def wait_for_local_jobs(app, timeout: float = 30) -> None:
     """Tests and commands: let in-process jobs finish."""
-    for thread in app.extensions.get("kade_job_threads", []):
-        thread.join(timeout)
+    threads = app.extensions.get("kade_job_threads", [])
+    while threads:
+        threads.pop(0).join(timeout)

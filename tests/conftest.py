@@ -24,6 +24,8 @@ from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from app.queue import wait_for_local_jobs
+
 TEST_PII_KEYS = "t1:" + base64.urlsafe_b64encode(b"k" * 32).decode()
 TEST_INDEX_KEY = base64.urlsafe_b64encode(b"i" * 32).decode()
 PASSWORD = "correct horse battery"  # noqa: S105 — a test password that passes the rules
@@ -182,7 +184,10 @@ def _clean_database(request, tmp_root):
     if "migrated" not in request.fixturenames and "app" not in request.fixturenames:
         return
     from app.db import engine_for, session
+    from app.queue import wait_for_local_jobs
 
+    if "app" in request.fixturenames:
+        wait_for_local_jobs(request.getfixturevalue("app"))
     session.remove()
     _empty_all_tables(engine_for(request.getfixturevalue("migrated")))
     shutil.rmtree(tmp_root / "outbox", ignore_errors=True)
@@ -210,10 +215,12 @@ def client(app):
 class Outbox:
     """The mails the embedded transport wrote, parsed."""
 
-    def __init__(self, folder: Path):
+    def __init__(self, app, folder: Path):
+        self.app = app
         self.folder = folder
 
     def messages(self) -> list[email.message.EmailMessage]:
+        wait_for_local_jobs(self.app)  # the relay runs in a thread after each commit
         if not self.folder.exists():
             return []
         files = sorted(self.folder.glob("*.eml"), key=lambda p: p.stat().st_mtime)
@@ -237,7 +244,7 @@ class Outbox:
 
 @pytest.fixture()
 def outbox(app) -> Outbox:
-    return Outbox(Path(app.config["OUTBOX_DIR"]))
+    return Outbox(app, Path(app.config["OUTBOX_DIR"]))
 
 
 @pytest.fixture()

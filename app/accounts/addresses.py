@@ -87,3 +87,9 @@ def delete_address(user_id: int, address_id: int) -> None:
         db.session.delete(address)
         audit.record("address.delete", actor_id=user_id, target_type="address",
                      target_id=address_id)
+
+
+def check_address(data: AddressInput) -> AddressInput:
+    """The address-book rules, for an address that is not kept (a guest's at checkout).
+    Raises Invalid."""
+    return _validated(data)

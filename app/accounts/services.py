@@ -9,8 +9,8 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
-from flask import current_app, has_request_context, url_for
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from flask import current_app
+from itsdangerous import BadSignature, SignatureExpired
 from sqlalchemy import func, select
 
 from app import db
@@ -25,6 +25,7 @@ from app.accounts.models import ApiToken, User
 from app.audit import services as audit
 from app.db import transaction, utcnow
 from app.errors import Invalid, NotFound
+from app.links import external_url, serializer
 from app.notifications import services as notifications
 from app.security import passwords, pii
 
@@ -105,19 +106,8 @@ def register(*, name: str, email: str, phone: str, password: str, locale: str = 
     return user
 
 
-def _serializer(purpose: str) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=f"kade.{purpose}")
-
-
-def _external_url(endpoint: str, **values) -> str:
-    # PUBLIC_URL wins over the request's Host header, which a client can forge to plant its
-    # own domain in a reset link. Without it (development), the request's host is used.
-    base = current_app.config.get("PUBLIC_URL")
-    if not base and has_request_context():
-        return url_for(endpoint, _external=True, **values)
-    base = base or "http://127.0.0.1:5000"
-    with current_app.test_request_context(base_url=base):
-        return url_for(endpoint, _external=True, **values)
+_serializer = serializer
+_external_url = external_url
 
 
 def _queue_verification(user: User) -> None:

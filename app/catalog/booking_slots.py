@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from app import db
 from app.accounts.models import User
@@ -53,3 +53,25 @@ def upcoming_slots(product_id: int, *, limit: int = 50,
                                   ServiceSlot.starts_at > utcnow())
         .order_by(ServiceSlot.starts_at).limit(limit)))
 
+
+
+# ---- bookings (checkout, orders) -------------------------------------------------------------
+
+def book(slot_id: int, places: int = 1) -> bool:
+    """Take `places` in a slot still to come, inside the caller's transaction. A conditional
+    update, so two checkouts never overbook the last place. False when it is full or past."""
+    return db.session.execute(
+        update(ServiceSlot)
+        .where(ServiceSlot.id == slot_id, ServiceSlot.starts_at > utcnow(),
+               ServiceSlot.booked + places <= ServiceSlot.capacity)
+        .values(booked=ServiceSlot.booked + places)
+        .execution_options(synchronize_session=False)).rowcount == 1
+
+
+def unbook(slot_id: int, places: int = 1) -> None:
+    """Give places back (an order cancelled). Never below zero."""
+    db.session.execute(
+        update(ServiceSlot)
+        .where(ServiceSlot.id == slot_id, ServiceSlot.booked >= places)
+        .values(booked=ServiceSlot.booked - places)
+        .execution_options(synchronize_session=False))

@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+import datetime as dt
+
 from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.db import Base, utc_now
+from app.db import Base, UTCDateTime, utc_now
 
 
 class Warehouse(Base):
@@ -36,8 +38,54 @@ class StockLevel(Base):
     on_hand: Mapped[int] = mapped_column(default=0)
     reserved: Mapped[int] = mapped_column(default=0)
     low_stock_threshold: Mapped[int | None]
+    # Set when staff were told this level ran low; cleared when it rises above the threshold
+    # again, so one shortage sends one alert.
+    low_stock_alerted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     updated_at: Mapped[utc_now]
 
     @property
     def available(self) -> int:
         return self.on_hand - self.reserved
+
+
+MOVEMENT_KINDS = ("receipt", "adjustment", "sale", "return", "transfer_in", "transfer_out")
+
+
+class StockMovement(Base):
+    """One change of the units on hand; `quantity` is signed (a sale is negative)."""
+
+    __tablename__ = "inventory_stock_movement"
+    __table_args__ = (CheckConstraint("quantity <> 0", name="quantity_not_zero"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    variant_id: Mapped[int] = mapped_column(
+        ForeignKey("catalog_variant.id", ondelete="CASCADE"), index=True)
+    warehouse_id: Mapped[int] = mapped_column(
+        ForeignKey("inventory_warehouse.id", ondelete="RESTRICT"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    quantity: Mapped[int]
+    reason: Mapped[str | None] = mapped_column(String(200))
+    # What caused it: an order number, a receipt reference, a transfer's pair.
+    reference: Mapped[str | None] = mapped_column(String(64), index=True)
+    actor_id: Mapped[int | None]
+    created_at: Mapped[utc_now]
+
+
+class Reservation(Base):
+    """Units held for an order. `state` goes held -> sold (shipped) or held -> released
+    (cancelled, expired); never back, so releasing or selling twice changes nothing."""
+
+    __tablename__ = "inventory_reservation"
+    __table_args__ = (CheckConstraint("quantity > 0", name="quantity_positive"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # The order's number: inventory knows orders only by reference, not by table.
+    reference: Mapped[str] = mapped_column(String(64), index=True)
+    variant_id: Mapped[int] = mapped_column(
+        ForeignKey("catalog_variant.id", ondelete="CASCADE"), index=True)
+    warehouse_id: Mapped[int] = mapped_column(
+        ForeignKey("inventory_warehouse.id", ondelete="RESTRICT"))
+    quantity: Mapped[int]
+    state: Mapped[str] = mapped_column(String(10), default="held", index=True)
+    created_at: Mapped[utc_now]
+    closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)

@@ -22,7 +22,7 @@ from rq import Queue
 from sqlalchemy import event, select, update
 from sqlalchemy.orm import Session
 
-from app import db
+from app import db, queue
 from app.db import transaction, utcnow
 from app.notifications.models import OutboxMessage
 from app.notifications.transports import DeliveryError, mailer_for
@@ -85,6 +85,9 @@ def deliver_due(session: Session, *, limit: int = 50) -> int:
                (OutboxMessage.leased_until.is_(None)) | (OutboxMessage.leased_until < now))
         .order_by(OutboxMessage.id).limit(limit)
     ).all()
+    # End the read before claiming: on SQLite a transaction that read and then writes fails
+    # at once if another process wrote in between; each claim below starts afresh.
+    session.commit()
     for message_id in candidates:
         # Claim with a conditional update so two relays never deliver the same row.
         claimed = session.execute(
@@ -127,7 +130,10 @@ def relay_now() -> int:
 
 
 def wake_relay(app) -> None:
-    """Called after a commit that queued messages."""
+    """Called after a commit that queued messages. The relay always runs apart from the
+    committing code: the commit hook fires while the caller's connection is still checked
+    out, and a relay that waited there for a second connection could starve the pool when
+    many requests commit at once."""
     if app.config.get("REDIS_URL"):
         try:
             # By name, so this module needs nothing from jobs/ (jobs sit above services).
@@ -136,7 +142,7 @@ def wake_relay(app) -> None:
         except RedisError:
             log.warning("outbox_wakeup_failed")  # the periodic sweep delivers later
         return
-    relay_now()
+    queue.enqueue("jobs.notifications.relay", queue="high")
 
 
 _hooks_installed = False

@@ -6,6 +6,8 @@ import enum
 
 from flask_babel import lazy_gettext as _l
 
+from app.errors import Forbidden
+
 
 class Role(enum.StrEnum):
     ADMIN = "admin"
@@ -65,3 +67,10 @@ def permissions_of(role: str | None) -> frozenset[Permission]:
 
 def can(role: str | None, permission: Permission) -> bool:
     return permission in permissions_of(role)
+
+
+def require(actor, permission: Permission) -> None:
+    """Services call this first. `actor` None is the system itself (jobs, the command line,
+    the demo loader); a person needs the permission. Raises Forbidden."""
+    if actor is not None and not can(actor.role, permission):
+        raise Forbidden()

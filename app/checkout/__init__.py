@@ -1,0 +1,1 @@
+"""The cart, the pricing pipeline, delivery options and placing an order."""

@@ -1,0 +1,240 @@
+"""Checkout: from a cart and the shopper's choices to a placed order.
+
+`place_order` is the one way in, for the web form and the API alike. In one database
+transaction it claims the cart (so a double-submitted form makes one order), prices it with
+the pricing pipeline, creates the order, holds its stock with a conditional update and
+queues the confirmation mail. A retried request with the same idempotency key gets the first
+order back; the same key with a different request is refused.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass
+
+from email_validator import EmailNotValidError, validate_email
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError
+
+from app import db
+from app.accounts import addresses
+from app.accounts.addresses import AddressInput
+from app.accounts.phones import normalise_phone
+from app.checkout import cart as carts, delivery
+from app.checkout.models import Cart
+from app.checkout.pricing import PricedCart
+from app.db import transaction, utcnow
+from app.errors import Conflict, Invalid, NotFound
+from app.inventory.services import OutOfStock
+from app.orders import services as orders
+from app.orders.models import Order
+from app.payments import methods
+
+MAX_NAME = 120
+
+
+@dataclass(frozen=True)
+class Contact:
+    name: str
+    email: str
+    phone: str  # as typed; normalised to E.164 here
+
+
+@dataclass(frozen=True)
+class CheckoutChoices:
+    """What the shopper chose. Signed-in customers give `address_id` (from their book) or
+    `address`; guests give `contact` and `address`. Orders of services only need no address
+    and no delivery option."""
+
+    payment_method: str
+    delivery_option: str | None = None
+    address_id: int | None = None
+    address: AddressInput | None = None
+    contact: Contact | None = None
+    locale: str = "en"
+
+    def fingerprint(self) -> str:
+        """A digest of the request, to tell a retry from a different request. The cart is
+        not part of it: after the first attempt the cart is already the order."""
+        return hashlib.sha256(json.dumps(asdict(self), sort_keys=True, default=str).encode()
+                              ).hexdigest()
+
+
+class CheckoutProblem(Invalid):
+    """The cart cannot be checked out as it is (empty, items gone, stock short)."""
+
+    code = "cart_not_ready"
+
+
+# ---- checking the choices --------------------------------------------------------------------
+
+def _contact(choices: CheckoutChoices, user) -> Contact:
+    if user is not None:
+        return Contact(user.name or "", user.email or "", user.phone or "")
+    if choices.contact is None:
+        raise Invalid(_l("Enter your name, email and mobile number."), field="name")
+    name = (choices.contact.name or "").strip()
+    if not name or len(name) > MAX_NAME:
+        raise Invalid(_l("Enter your name."), field="name")
+    try:
+        email = validate_email(choices.contact.email or "", check_deliverability=False
+                               ).normalized
+    except EmailNotValidError:
+        raise Invalid(_l("Enter a valid email address."), field="email") from None
+    phone = normalise_phone(choices.contact.phone or "")
+    if phone is None:
+        raise Invalid(_l("Enter a Sri Lankan mobile number, like 077 123 4567."),
+                      field="phone")
+    return Contact(name, email, phone)
+
+
+def _address(choices: CheckoutChoices, user) -> dict:
+    """The delivery address as the order keeps it. Another customer's address is NotFound
+    (reported on the field, so the form says what is wrong)."""
+    if choices.address_id is not None:
+        if user is None:
+            raise Invalid(_l("Enter your delivery address."), field="address_id")
+        try:
+            saved = addresses.get_address(user.id, choices.address_id)
+        except NotFound:
+            raise Invalid(_l("Choose one of your addresses."), field="address_id") from None
+        data = AddressInput(saved.recipient, saved.phone, saved.line1, saved.city,
+                            saved.district, saved.line2, saved.postal_code)
+    elif choices.address is not None:
+        phone = normalise_phone(choices.address.phone or "", mobile_only=False)
+        if phone is None:
+            raise Invalid(_l("Enter a Sri Lankan phone number, like 077 123 4567."),
+                          field="address_phone")
+        data = addresses.check_address(AddressInput(**{**asdict(choices.address),
+                                                       "phone": phone}))
+        for name, limit in (("recipient", 120), ("line1", 200), ("city", 80)):
+            value = getattr(data, name)
+            if not value or not value.strip() or len(value) > limit:
+                raise Invalid(_l("Fill in the address."), field=name)
+    else:
+        raise Invalid(_l("Enter your delivery address."), field="address_id")
+    return asdict(data)
+
+
+def quote(cart: Cart | None, choices: CheckoutChoices | None = None, *, user=None,
+          district: str | None = None) -> PricedCart:
+    """The cart priced with the delivery option chosen so far (review page, API)."""
+    option = None
+    if choices is not None and choices.delivery_option:
+        try:
+            option = delivery.get_option(choices.delivery_option, district)
+        except Invalid:
+            option = None
+    return carts.priced(cart, district=district, delivery=option,
+                        customer_id=user.id if user else None,
+                        locale=choices.locale if choices else "en")
+
+
+# ---- placing ---------------------------------------------------------------------------------
+
+def place_order(cart: Cart | None, choices: CheckoutChoices, *, user=None,
+                idempotency_key: str | None = None) -> tuple[Order, bool]:
+    """Place the order for `cart`. Returns (order, created): created is False when this was
+    a retry and the first attempt's order is returned.
+
+    Raises Invalid (a choice is wrong: the field says which), CheckoutProblem (the cart is
+    empty or has items no longer on sale), OutOfStock (stock ran out since the cart was
+    filled), Conflict (the same idempotency key with a different request).
+    """
+    if user is None and cart is None:
+        raise CheckoutProblem(_l("Your cart is empty."))
+    scope = f"user:{user.id}" if user is not None else f"cart:{cart.id}"
+    key = f"{scope}:{idempotency_key}"[:160] if idempotency_key else None
+    fingerprint = choices.fingerprint()
+    if key:
+        earlier = orders.find_by_idempotency_key(key)
+        if earlier is not None:
+            return _replayed(earlier, fingerprint)
+    if cart is None or not cart.lines:
+        raise CheckoutProblem(_l("Your cart is empty."))
+    if cart.status == "ordered" and cart.order_number:
+        return orders.find_by_number(cart.order_number), False
+
+    contact = _contact(choices, user)
+    priced_now = carts.priced(cart, customer_id=user.id if user else None,
+                              locale=choices.locale)
+    if not priced_now.lines or priced_now.unavailable:
+        raise CheckoutProblem(_l("Your cart is empty.") if not cart.lines else
+                              _l("Some items in your cart are no longer on sale. Remove them "
+                                 "to continue."))
+    problems = carts.stock_problems(cart)
+    if problems:
+        raise OutOfStock({line.variant_id: 0 for line in cart.lines if line.id in problems},
+                         _l("Sorry, some items in your cart are out of stock or not "
+                            "available in the quantity you chose. Check your cart."))
+
+    address, district, option = None, None, None
+    if priced_now.needs_delivery:
+        address = _address(choices, user)
+        district = address["district"]
+        option = delivery.get_option(choices.delivery_option or "", district)
+        if option.is_pickup:
+            address = None
+    priced = carts.priced(cart, district=district, delivery=option,
+                          customer_id=user.id if user else None, locale=choices.locale)
+    method = methods.get_method(choices.payment_method, priced.total_cents, district)
+    now = utcnow()
+    draft = orders.OrderDraft(
+        user_id=user.id if user else None, locale=choices.locale,
+        contact_name=contact.name, contact_email=contact.email, contact_phone=contact.phone,
+        payment_method=method.code, status=method.initial_status,
+        payment_due_at=methods.payment_due(method, now, orders.unpaid_hours()),
+        subtotal_cents=priced.subtotal_cents, discount_cents=priced.discount_cents,
+        delivery_fee_cents=priced.delivery_fee_cents, total_cents=priced.total_cents,
+        lines=[orders.LineDraft(
+            product_id=line.product_id, variant_id=line.item.variant_id, kind=line.kind,
+            sku=line.sku, names=line.names, options=line.options,
+            unit_cents=line.unit_cents, quantity=line.quantity,
+            discount_cents=line.discount_cents, total_cents=line.total_cents,
+            slot_id=line.item.slot_id, slot_starts_at=line.slot_starts_at)
+            for line in priced.lines],
+        address=address, district=district,
+        delivery_code=option.code if option else None,
+        delivery_name=option.name_en if option else None,
+        idempotency_key=key, request_fingerprint=fingerprint)
+    try:
+        with transaction():
+            # Claim the cart first: a second submit of the same form waits here for the
+            # first to finish, then finds the cart ordered.
+            claimed = db.session.execute(
+                update(Cart).where(Cart.id == cart.id, Cart.status == "open")
+                .values(status="ordered", updated_at=now)
+                .execution_options(synchronize_session=False)).rowcount
+            if claimed != 1:
+                raise _AlreadyOrdered()
+            order = orders.create_order(draft)
+            db.session.execute(update(Cart).where(Cart.id == cart.id)
+                               .values(order_number=order.number)
+                               .execution_options(synchronize_session=False))
+    except _AlreadyOrdered:
+        db.session.refresh(cart)
+        earlier = orders.find_by_number(cart.order_number or "")
+        if earlier is None:
+            raise CheckoutProblem(_l("Your cart is empty.")) from None
+        return earlier, False
+    except IntegrityError:
+        # The same idempotency key committed by a concurrent request a moment ago.
+        earlier = orders.find_by_idempotency_key(key) if key else None
+        if earlier is None:
+            raise
+        return _replayed(earlier, fingerprint)
+    db.session.refresh(cart)
+    return order, True
+
+
+class _AlreadyOrdered(Exception):
+    pass
+
+
+def _replayed(order: Order, fingerprint: str) -> tuple[Order, bool]:
+    if order.request_fingerprint and order.request_fingerprint != fingerprint:
+        raise Conflict(_l("This Idempotency-Key was used for a different request."),
+                       field="Idempotency-Key")
+    return order, False

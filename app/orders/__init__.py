@@ -1,0 +1,1 @@
+"""Orders after they are placed: their lines, statuses and timeline."""

@@ -1,0 +1,121 @@
+"""Orders. An order keeps a copy of everything it was placed with (names, prices, the
+address), so later changes to the catalog or the address book never rewrite history. Contact
+and address fields are sealed like all personal data."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.db import Base, UTCDateTime, encrypted_str, utc_now
+
+STATUSES = ("pending_payment", "paid", "processing", "shipped", "ready_for_collection",
+            "delivered", "completed", "cancelled", "refunded", "partially_refunded")
+
+
+class Order(Base):
+    __tablename__ = "orders_order"
+    __table_args__ = (
+        UniqueConstraint("number"),
+        UniqueConstraint("idempotency_key"),
+        CheckConstraint("total_cents >= 0", name="total_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(24))
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("accounts_user.id", ondelete="SET NULL"), index=True)
+    status: Mapped[str] = mapped_column(String(24), default="pending_payment", index=True)
+    payment_method: Mapped[str] = mapped_column(String(16), index=True)
+    payment_status: Mapped[str] = mapped_column(String(16), default="unpaid")
+    locale: Mapped[str] = mapped_column(String(5), default="en")
+    # Who to tell: the customer's details at the time, or a guest's.
+    contact_name: Mapped[encrypted_str]
+    contact_email: Mapped[encrypted_str]
+    contact_phone: Mapped[encrypted_str]
+    # Where it goes; empty for services only and for collection from the shop.
+    ship_recipient: Mapped[encrypted_str | None]
+    ship_phone: Mapped[encrypted_str | None]
+    ship_line1: Mapped[encrypted_str | None]
+    ship_line2: Mapped[encrypted_str | None]
+    ship_city: Mapped[encrypted_str | None]
+    district: Mapped[str | None] = mapped_column(String(32), index=True)
+    postal_code: Mapped[str | None] = mapped_column(String(5))
+    delivery_code: Mapped[str | None] = mapped_column(String(32))
+    delivery_name: Mapped[str | None] = mapped_column(String(80))
+    subtotal_cents: Mapped[int]
+    discount_cents: Mapped[int] = mapped_column(default=0)
+    delivery_fee_cents: Mapped[int] = mapped_column(default=0)
+    total_cents: Mapped[int]
+    currency: Mapped[str] = mapped_column(String(3), default="LKR")
+    # "<scope>:<key>": a retried checkout finds the order the first attempt made.
+    idempotency_key: Mapped[str | None] = mapped_column(String(160))
+    request_fingerprint: Mapped[str | None] = mapped_column(String(64))
+    payment_due_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, index=True)
+    placed_at: Mapped[utc_now]
+    updated_at: Mapped[utc_now]
+
+    lines: Mapped[list[OrderLine]] = relationship(
+        back_populates="order", cascade="all, delete-orphan", order_by="OrderLine.id")
+    events: Mapped[list[OrderEvent]] = relationship(
+        back_populates="order", cascade="all, delete-orphan", order_by="OrderEvent.id")
+
+    @property
+    def needs_shipping(self) -> bool:
+        return any(line.kind == "product" for line in self.lines)
+
+
+class OrderLine(Base):
+    __tablename__ = "orders_order_line"
+    __table_args__ = (
+        CheckConstraint("quantity > 0", name="quantity_positive"),
+        CheckConstraint("fulfilled_quantity >= 0 AND fulfilled_quantity <= quantity",
+                        name="fulfilled_within_quantity"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders_order.id", ondelete="CASCADE"),
+                                          index=True)
+    # Kept as plain ids: the catalog may archive a product; the order keeps its copy.
+    product_id: Mapped[int | None]
+    variant_id: Mapped[int | None] = mapped_column(index=True)
+    kind: Mapped[str] = mapped_column(String(10), default="product")
+    sku: Mapped[str] = mapped_column(String(64))
+    name_en: Mapped[str] = mapped_column(String(200))
+    name_si: Mapped[str | None] = mapped_column(String(200))
+    name_ta: Mapped[str | None] = mapped_column(String(200))
+    options: Mapped[str | None] = mapped_column(String(200))  # "Size: L, Colour: Red"
+    slot_id: Mapped[int | None]
+    slot_starts_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    unit_cents: Mapped[int]
+    quantity: Mapped[int]
+    discount_cents: Mapped[int] = mapped_column(default=0)
+    total_cents: Mapped[int]
+    fulfilled_quantity: Mapped[int] = mapped_column(default=0)
+
+    order: Mapped[Order] = relationship(back_populates="lines")
+
+    def name(self, locale: str = "en") -> str:
+        return getattr(self, f"name_{locale}", None) or self.name_en
+
+
+class OrderEvent(Base):
+    """One line of an order's timeline: a status change or a note, by whom and when.
+    `public` events are shown to the customer; staff notes are not."""
+
+    __tablename__ = "orders_order_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders_order.id", ondelete="CASCADE"),
+                                          index=True)
+    kind: Mapped[str] = mapped_column(String(24))  # status | note | shipment | return_request
+    status: Mapped[str | None] = mapped_column(String(24))
+    note: Mapped[str | None] = mapped_column(Text)
+    actor_kind: Mapped[str] = mapped_column(String(10))  # customer | staff | system
+    actor_id: Mapped[int | None]
+    public: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[utc_now]
+
+    order: Mapped[Order] = relationship(back_populates="events")

@@ -1,0 +1,494 @@
+"""Orders after checkout: creating them from a priced cart, moving them through their
+statuses, the timeline, customers' and staff's views of them, and expiry of unpaid ones.
+
+Every status change goes through `_move`, which checks the transition, does what the new
+status means for stock and bookings, writes a timeline event and queues the customer's mail,
+all in one transaction. Customers reach only their own orders: another customer's order is
+NotFound, never Forbidden, so numbers cannot be probed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from itsdangerous import BadSignature
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import selectinload
+
+from app import db
+from app.audit import services as audit
+from app.catalog import booking_slots
+from app.db import transaction, utcnow
+from app.errors import Conflict, Invalid, NotFound
+from app.inventory import services as inventory
+from app.links import external_url, serializer
+from app.notifications import services as notifications
+from app.orders.models import STATUSES, Order, OrderEvent, OrderLine
+from app.security.roles import Permission, require
+
+# Where each status may go next. Refunds arrive with the payment ledger.
+TRANSITIONS: dict[str, frozenset[str]] = {
+    "pending_payment": frozenset({"paid", "cancelled"}),
+    "paid": frozenset({"processing", "cancelled", "refunded"}),
+    "processing": frozenset({"shipped", "ready_for_collection", "completed", "cancelled"}),
+    "shipped": frozenset({"delivered"}),
+    "ready_for_collection": frozenset({"completed"}),
+    "delivered": frozenset({"completed", "refunded", "partially_refunded"}),
+    "completed": frozenset({"refunded", "partially_refunded"}),
+    "partially_refunded": frozenset({"refunded"}),
+    "cancelled": frozenset(),
+    "refunded": frozenset(),
+}
+CUSTOMER_CANCELLABLE = frozenset({"pending_payment", "paid", "processing"})
+RETURNABLE = frozenset({"delivered", "completed"})
+# Statuses whose arrival the customer hears about by mail.
+MAILED = {"paid": "order_paid", "shipped": "order_shipped",
+          "ready_for_collection": "order_ready", "delivered": "order_delivered",
+          "cancelled": "order_cancelled"}
+
+STATUS_LABELS = {
+    "pending_payment": _l("Waiting for payment"),
+    "paid": _l("Paid"),
+    "processing": _l("Confirmed"),
+    "shipped": _l("Shipped"),
+    "ready_for_collection": _l("Ready for collection"),
+    "delivered": _l("Delivered"),
+    "completed": _l("Completed"),
+    "cancelled": _l("Cancelled"),
+    "refunded": _l("Refunded"),
+    "partially_refunded": _l("Partly refunded"),
+}
+MAX_NOTE = 1000
+PER_PAGE = 20
+
+
+# ---- creating (called by checkout) ----------------------------------------------------------
+
+@dataclass
+class LineDraft:
+    product_id: int
+    variant_id: int
+    kind: str
+    sku: str
+    names: dict[str, str]
+    options: str
+    unit_cents: int
+    quantity: int
+    discount_cents: int
+    total_cents: int
+    slot_id: int | None = None
+    slot_starts_at: dt.datetime | None = None
+
+
+@dataclass
+class OrderDraft:
+    """Everything an order is made of, already priced and checked by checkout."""
+
+    user_id: int | None
+    locale: str
+    contact_name: str
+    contact_email: str
+    contact_phone: str
+    payment_method: str
+    status: str
+    payment_due_at: dt.datetime | None
+    subtotal_cents: int
+    discount_cents: int
+    delivery_fee_cents: int
+    total_cents: int
+    lines: list[LineDraft]
+    address: dict | None = None  # recipient, phone, line1, line2, city, district, postal_code
+    district: str | None = None
+    delivery_code: str | None = None
+    delivery_name: str | None = None
+    idempotency_key: str | None = None
+    request_fingerprint: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+def create_order(draft: OrderDraft) -> Order:
+    """Write the order, hold its stock and booked places, and queue its confirmation, inside
+    the caller's transaction. Raises OutOfStock (nothing held: the caller rolls back)."""
+    with transaction():
+        now = utcnow()
+        address = draft.address or {}
+        order = Order(
+            # A unique placeholder until the id is known; the number is made from the id so
+            # that numbers never collide and need no counter row that every checkout locks.
+            number=f"new-{now:%H%M%S%f}-{id(draft) % 10**6}"[:24],
+            user_id=draft.user_id, status=draft.status, payment_method=draft.payment_method,
+            locale=draft.locale, contact_name=draft.contact_name,
+            contact_email=draft.contact_email, contact_phone=draft.contact_phone,
+            ship_recipient=address.get("recipient"), ship_phone=address.get("phone"),
+            ship_line1=address.get("line1"), ship_line2=address.get("line2"),
+            ship_city=address.get("city"), district=draft.district,
+            postal_code=address.get("postal_code"), delivery_code=draft.delivery_code,
+            delivery_name=draft.delivery_name, subtotal_cents=draft.subtotal_cents,
+            discount_cents=draft.discount_cents, delivery_fee_cents=draft.delivery_fee_cents,
+            total_cents=draft.total_cents, idempotency_key=draft.idempotency_key,
+            request_fingerprint=draft.request_fingerprint,
+            payment_due_at=draft.payment_due_at, placed_at=now, updated_at=now)
+        db.session.add(order)
+        db.session.flush()
+        order.number = f"KD-{now.year}-{order.id:06d}"
+        for line in draft.lines:
+            order.lines.append(OrderLine(
+                product_id=line.product_id, variant_id=line.variant_id, kind=line.kind,
+                sku=line.sku, name_en=line.names["en"], name_si=line.names.get("si"),
+                name_ta=line.names.get("ta"), options=line.options or None,
+                slot_id=line.slot_id, slot_starts_at=line.slot_starts_at,
+                unit_cents=line.unit_cents, quantity=line.quantity,
+                discount_cents=line.discount_cents, total_cents=line.total_cents))
+        order.events.append(OrderEvent(kind="status", status=draft.status,
+                                       actor_kind="customer" if draft.user_id else "guest",
+                                       actor_id=draft.user_id))
+        db.session.flush()
+        wants: dict[int, int] = {}
+        for line in draft.lines:
+            if line.kind == "product":
+                wants[line.variant_id] = wants.get(line.variant_id, 0) + line.quantity
+        inventory.reserve(order.number, wants)
+        for line in draft.lines:
+            if line.slot_id and not booking_slots.book(line.slot_id, line.quantity):
+                raise inventory.OutOfStock({line.variant_id: 0}, _l(
+                    "The time you chose for %(name)s has just been taken. Choose another.",
+                    name=line.names["en"]))
+        _mail(order, "order_placed")
+    return order
+
+
+def find_by_idempotency_key(key: str) -> Order | None:
+    return db.session.scalar(select(Order).where(Order.idempotency_key == key))
+
+
+def find_by_number(number: str) -> Order | None:
+    if not number or len(number) > 24:
+        return None
+    return db.session.scalar(select(Order).where(Order.number == number)
+                             .options(selectinload(Order.lines), selectinload(Order.events)))
+
+
+# ---- mail and links --------------------------------------------------------------------------
+
+def guest_token(number: str) -> str:
+    return serializer("order").dumps(number)
+
+
+def number_from_guest_token(token: str, max_age_days: int = 180) -> str | None:
+    try:
+        return serializer("order").loads(token, max_age=max_age_days * 86400)
+    except BadSignature:
+        return None
+
+
+def order_link(order: Order) -> str:
+    if order.user_id:
+        return external_url("orders.detail", number=order.number)
+    return external_url("orders.guest_detail", number=order.number,
+                        t=guest_token(order.number))
+
+
+def _mail(order: Order, template: str) -> None:
+    notifications.queue_email(
+        template, to=order.contact_email, locale=order.locale, user_id=order.user_id,
+        dedupe_key=f"order:{order.number}:{template}", number=order.number,
+        name=order.contact_name, link=order_link(order), status=order.status,
+        total_cents=order.total_cents, payment_method=order.payment_method)
+
+
+# ---- moving through statuses -----------------------------------------------------------------
+
+def _actor_kind(actor) -> str:
+    if actor is None:
+        return "system"
+    return "staff" if actor.role else "customer"
+
+
+def _move(order: Order, status: str, *, actor=None, note: str | None = None) -> Order:
+    """Change the status and do what it means. The caller holds a transaction."""
+    if status not in STATUSES or status not in TRANSITIONS[order.status]:
+        raise Conflict(_l("An order that is %(now)s cannot become %(next)s.",
+                          now=STATUS_LABELS[order.status],
+                          next=STATUS_LABELS.get(status, status)), field="status")
+    # Claim the change with a conditional update: two staff (or staff and the expiry job)
+    # changing one order at once make one change, not two.
+    claimed = db.session.execute(
+        update(Order).where(Order.id == order.id, Order.status == order.status)
+        .values(status=status, updated_at=utcnow())
+        .execution_options(synchronize_session=False)).rowcount
+    if claimed != 1:
+        raise Conflict(_l("This order changed a moment ago. Look again and retry."))
+    previous = order.status
+    db.session.refresh(order)
+    if status == "cancelled":
+        inventory.release(order.number)
+        for line in order.lines:
+            if line.slot_id:
+                booking_slots.unbook(line.slot_id, line.quantity)
+    elif status in ("shipped", "ready_for_collection", "completed") and previous in (
+            "processing", "paid"):
+        inventory.sell(order.number)  # whatever is still held leaves with this shipment
+        for line in order.lines:
+            line.fulfilled_quantity = line.quantity
+    if status == "paid":
+        order.payment_status = "paid"
+        order.payment_due_at = None
+    order.events.append(OrderEvent(kind="status", status=status, note=note,
+                                   actor_kind=_actor_kind(actor),
+                                   actor_id=actor.id if actor else None))
+    if status in MAILED:
+        _mail(order, MAILED[status])
+    return order
+
+
+def _clean_note(note: str | None) -> str | None:
+    note = (note or "").strip()
+    if len(note) > MAX_NOTE:
+        raise Invalid(_l("Keep the note under %(n)d characters.", n=MAX_NOTE), field="note")
+    return note or None
+
+
+def change_status(number: str, status: str, *, note: str | None = None, actor=None) -> Order:
+    """Staff move an order on (or the system, with actor None)."""
+    require(actor, Permission.MANAGE_ORDERS)
+    note = _clean_note(note)
+    with transaction():
+        order = find_by_number(number)
+        if order is None:
+            raise NotFound()
+        _move(order, status, actor=actor, note=note)
+        audit.record("orders.status", actor_id=actor.id if actor else None,
+                     target_type="order", target_id=order.number, status=status)
+    return order
+
+
+def add_note(number: str, note: str, *, public: bool = False, actor=None) -> OrderEvent:
+    require(actor, Permission.MANAGE_ORDERS)
+    note = _clean_note(note)
+    if not note:
+        raise Invalid(_l("Write a note."), field="note")
+    with transaction():
+        order = find_by_number(number)
+        if order is None:
+            raise NotFound()
+        event = OrderEvent(kind="note", note=note, public=public,
+                           actor_kind=_actor_kind(actor), actor_id=actor.id if actor else None)
+        order.events.append(event)
+        audit.record("orders.note", actor_id=actor.id if actor else None,
+                     target_type="order", target_id=order.number, public=public)
+    return event
+
+
+def fulfil(number: str, quantities: dict[int, int], *, note: str | None = None,
+           actor=None) -> Order:
+    """Ship part of an order: `quantities` maps order line id -> units sent now. Those
+    units are sold from stock; when nothing is left to send the order becomes shipped (or
+    ready for collection)."""
+    require(actor, Permission.MANAGE_ORDERS)
+    note = _clean_note(note)
+    with transaction():
+        order = find_by_number(number)
+        if order is None:
+            raise NotFound()
+        if order.status not in ("processing", "paid"):
+            raise Conflict(_l("Only a confirmed order can be shipped."), field="status")
+        lines = {line.id: line for line in order.lines if line.kind == "product"}
+        sending: dict[int, int] = {}
+        for line_id, units in quantities.items():
+            line = lines.get(line_id)
+            if line is None:
+                raise Invalid(_l("That item is not in this order."), field="quantities")
+            if units < 0 or units > line.quantity - line.fulfilled_quantity:
+                raise Invalid(_l("Send from 0 to %(n)d of %(name)s.",
+                                 n=line.quantity - line.fulfilled_quantity,
+                                 name=line.name_en), field="quantities")
+            if units:
+                sending[line.variant_id] = sending.get(line.variant_id, 0) + units
+                line.fulfilled_quantity += units
+        if not sending:
+            raise Invalid(_l("Choose at least one item to send."), field="quantities")
+        inventory.sell(order.number, sending)
+        order.events.append(OrderEvent(
+            kind="shipment", public=True, actor_kind=_actor_kind(actor),
+            actor_id=actor.id if actor else None,
+            note=note or ", ".join(f"{line.sku} × {units}" for line_id, units in
+                                   quantities.items() if units
+                                   for line in [lines[line_id]])))
+        audit.record("orders.fulfil", actor_id=actor.id if actor else None,
+                     target_type="order", target_id=order.number,
+                     units=sum(sending.values()))
+        if all(line.fulfilled_quantity == line.quantity for line in lines.values()):
+            target = "ready_for_collection" if _is_pickup(order) else "shipped"
+            _move(order, target, actor=actor, note=note)
+    return order
+
+
+def _is_pickup(order: Order) -> bool:
+    return bool(order.needs_shipping and not order.ship_line1)
+
+
+# ---- customers -------------------------------------------------------------------------------
+
+def customer_orders(user_id: int, *, page: int = 1) -> tuple[list[Order], int]:
+    """A customer's orders, newest first, and how many there are."""
+    base = select(Order).where(Order.user_id == user_id)
+    total = db.session.scalar(select(func.count()).select_from(base.subquery()))
+    page = max(1, min(page, 10_000))
+    orders = list(db.session.scalars(
+        base.order_by(Order.id.desc()).limit(PER_PAGE).offset((page - 1) * PER_PAGE)
+        .options(selectinload(Order.lines))))
+    return orders, total
+
+
+def customer_order(number: str, user_id: int) -> Order:
+    order = find_by_number(number)
+    if order is None or order.user_id is None or order.user_id != user_id:
+        raise NotFound()
+    return order
+
+
+def guest_order(number: str, token: str) -> Order:
+    """A guest's order through the signed link in their mail."""
+    if number_from_guest_token(token or "") != number:
+        raise NotFound()
+    order = find_by_number(number)
+    if order is None:
+        raise NotFound()
+    return order
+
+
+def public_events(order: Order) -> list[OrderEvent]:
+    return [event for event in order.events if event.public]
+
+
+def can_cancel(order: Order) -> bool:
+    return order.status in CUSTOMER_CANCELLABLE and not any(
+        line.fulfilled_quantity for line in order.lines)
+
+
+def cancel_by_customer(order: Order, *, actor=None, reason: str | None = None) -> Order:
+    """The customer (or a guest through their link) cancels an order not yet sent.
+    The caller has already checked the order is theirs."""
+    reason = _clean_note(reason)
+    with transaction():
+        db.session.refresh(order)
+        if not can_cancel(order):
+            raise Conflict(_l("This order can no longer be cancelled. Contact us for help."))
+        _move(order, "cancelled", note=reason, actor=None)
+        order.events[-1].actor_kind = "customer"
+        order.events[-1].actor_id = order.user_id
+    return order
+
+
+def request_return(order: Order, reason: str) -> OrderEvent:
+    """Ask to send back a delivered order. Staff see it in the timeline and reply."""
+    reason = _clean_note(reason)
+    if not reason:
+        raise Invalid(_l("Tell us why you are returning it."), field="reason")
+    with transaction():
+        if order.status not in RETURNABLE:
+            raise Conflict(_l("You can ask for a return once your order is delivered."))
+        if any(event.kind == "return_request" for event in order.events):
+            raise Conflict(_l("You have already asked to return this order."))
+        event = OrderEvent(kind="return_request", note=reason, actor_kind="customer",
+                           actor_id=order.user_id)
+        order.events.append(event)
+    return event
+
+
+# ---- staff -----------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class OrderFilter:
+    status: str | None = None
+    payment_method: str | None = None
+    district: str | None = None
+    placed_from: dt.date | None = None  # Colombo dates, inclusive
+    placed_to: dt.date | None = None
+    number: str | None = None
+
+
+def _colombo_midnight(day: dt.date) -> dt.datetime:
+    from zoneinfo import ZoneInfo
+
+    return dt.datetime.combine(day, dt.time(), ZoneInfo("Asia/Colombo")).astimezone(dt.UTC)
+
+
+def _filtered(filters: OrderFilter):
+    query = select(Order)
+    if filters.status:
+        query = query.where(Order.status == filters.status)
+    if filters.payment_method:
+        query = query.where(Order.payment_method == filters.payment_method)
+    if filters.district:
+        query = query.where(Order.district == filters.district)
+    if filters.placed_from:
+        query = query.where(Order.placed_at >= _colombo_midnight(filters.placed_from))
+    if filters.placed_to:
+        query = query.where(Order.placed_at < _colombo_midnight(
+            filters.placed_to + dt.timedelta(days=1)))
+    if filters.number:
+        query = query.where(Order.number.like(f"%{filters.number.strip().upper()[:24]}%"))
+    return query
+
+
+def staff_orders(filters: OrderFilter = OrderFilter(), *, page: int = 1, per_page: int = 50,
+                 actor=None) -> tuple[list[Order], int]:
+    require(actor, Permission.MANAGE_ORDERS)
+    query = _filtered(filters)
+    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    page = max(1, min(page, 100_000))
+    return list(db.session.scalars(
+        query.order_by(Order.id.desc()).limit(per_page).offset((page - 1) * per_page)
+        .options(selectinload(Order.lines)))), total
+
+
+def staff_orders_all(filters: OrderFilter = OrderFilter(), *, actor=None):
+    """Every matching order, oldest first, streamed in batches (the CSV export)."""
+    require(actor, Permission.MANAGE_ORDERS)
+    yield from db.session.scalars(
+        _filtered(filters).order_by(Order.id).execution_options(yield_per=500))
+
+
+def staff_order(number: str, *, actor=None) -> Order:
+    require(actor, Permission.MANAGE_ORDERS)
+    order = find_by_number(number)
+    if order is None:
+        raise NotFound()
+    return order
+
+
+def next_statuses(order: Order) -> list[str]:
+    """What staff may choose next, in the order of the list of statuses."""
+    return [s for s in STATUSES if s in TRANSITIONS[order.status]
+            and s not in ("refunded", "partially_refunded")]
+
+
+# ---- expiry ----------------------------------------------------------------------------------
+
+def expire_unpaid(now: dt.datetime | None = None) -> list[str]:
+    """Cancel orders still waiting for payment past their time, giving their stock back and
+    telling the customer. Safe to run twice or in two workers at once. Returns numbers."""
+    now = now or utcnow()
+    numbers = list(db.session.scalars(
+        select(Order.number).where(Order.status == "pending_payment",
+                                   Order.payment_due_at.is_not(None),
+                                   Order.payment_due_at < now).order_by(Order.id)))
+    expired = []
+    for number in numbers:
+        try:
+            with transaction():
+                order = find_by_number(number)
+                _move(order, "cancelled",
+                      note=str(_l("Cancelled: payment did not arrive in time.")))
+            expired.append(number)
+        except Conflict:
+            db.session.rollback()  # paid or cancelled a moment ago: nothing to do
+    return expired
+
+
+def unpaid_hours() -> int:
+    return int(current_app.config.get("UNPAID_ORDER_HOURS", 72))

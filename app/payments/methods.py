@@ -1,0 +1,61 @@
+"""The payment methods checkout offers, behind one small interface.
+
+A method says whether it can be used for an order (`refusal`: None or why not) and in which
+state an order paid this way starts. Cash on delivery confirms the order at once (payment is
+collected at the door); bank transfer waits for the money, and the expiry job cancels the
+order when it does not come in time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from flask_babel import lazy_gettext as _l
+
+from app.errors import Invalid
+
+
+@dataclass(frozen=True)
+class PaymentMethod:
+    code: str
+    label: object  # lazy string
+    hint: object
+    initial_status: str  # the order's status once placed
+    waits_for_payment: bool  # True: unpaid orders expire
+
+    def refusal(self, total_cents: int, district: str | None):
+        """None when the method can pay this order, else the reason it cannot."""
+        return None
+
+
+METHODS: dict[str, PaymentMethod] = {
+    method.code: method for method in (
+        PaymentMethod("cod", _l("Cash on delivery"),
+                      _l("Pay in cash when your order arrives."),
+                      initial_status="processing", waits_for_payment=False),
+        PaymentMethod("bank_transfer", _l("Bank transfer"),
+                      _l("Transfer the total to our bank account; we send the order when the "
+                         "money arrives."),
+                      initial_status="pending_payment", waits_for_payment=True),
+    )
+}
+
+
+def available(total_cents: int, district: str | None) -> list[PaymentMethod]:
+    return [m for m in METHODS.values() if m.refusal(total_cents, district) is None]
+
+
+def get_method(code: str, total_cents: int, district: str | None) -> PaymentMethod:
+    """The method, if it can pay this order. Raises Invalid (for the field)."""
+    method = METHODS.get(code or "")
+    if method is None:
+        raise Invalid(_l("Choose a payment method."), field="payment_method")
+    reason = method.refusal(total_cents, district)
+    if reason is not None:
+        raise Invalid(reason, field="payment_method")
+    return method
+
+
+def payment_due(method: PaymentMethod, now: dt.datetime, hours: int) -> dt.datetime | None:
+    return now + dt.timedelta(hours=hours) if method.waits_for_payment else None

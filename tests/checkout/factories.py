@@ -1,0 +1,66 @@
+"""Checkout test data: stocked products, delivery options, carts and placed orders, all made
+through the real services."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from app.accounts.addresses import AddressInput
+from app.catalog import booking_slots
+from app.checkout import cart as carts, delivery
+from app.checkout.services import CheckoutChoices, Contact, place_order
+from app.db import utcnow
+from app.inventory import services as inventory
+from tests.catalog.factories import make_product
+
+
+def stocked(name: str = "Ceylon tea", *, units: int = 10, price_cents: int = 1_250_00,
+            **kwargs):
+    """A published product whose one variant has `units` on hand. Returns the variant."""
+    product = make_product(name, price_cents=price_cents, **kwargs)
+    variant = product.variants[0]
+    if units:
+        inventory.receive(variant.id, units)
+    return variant
+
+
+def service_with_slot(name: str = "AC service visit", *, capacity: int = 2,
+                      price_cents: int = 5_000_00):
+    """A published service with one bookable slot tomorrow. Returns (variant, slot)."""
+    product = make_product(name, kind="service", price_cents=price_cents)
+    slot = booking_slots.add_slot(product.id, utcnow() + dt.timedelta(days=1),
+                                  capacity=capacity)
+    return product.variants[0], slot
+
+
+def starter_delivery() -> None:
+    delivery.ensure_starter_options()
+
+
+def guest_cart(*items):
+    """A guest cart holding `items`: variants, or (variant, quantity[, slot]) tuples."""
+    cart = carts.open_cart(token=carts.new_token())
+    for item in items:
+        variant, quantity, slot = (item, 1, None) if not isinstance(item, tuple) else (
+            item + (None,))[:3]
+        carts.add_item(cart, variant.id, quantity, slot_id=slot.id if slot else None)
+    return cart
+
+
+GALLE = AddressInput(recipient="Sarah Fernando", phone="0771234567", line1="5 Church Street",
+                     city="Galle", district="galle", postal_code="80000")
+GUEST = Contact(name="Sarah Fernando", email="sarah@example.lk", phone="077 123 4567")
+
+
+def guest_choices(**overrides) -> CheckoutChoices:
+    data = {"payment_method": "cod", "delivery_option": "island-wide", "address": GALLE,
+            "contact": GUEST}
+    data.update(overrides)
+    return CheckoutChoices(**data)
+
+
+def place_guest_order(*items, **choices):
+    starter_delivery()
+    cart = guest_cart(*items)
+    order, _ = place_order(cart, guest_choices(**choices))
+    return order
