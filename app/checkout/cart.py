@@ -124,8 +124,16 @@ def add_item(cart: Cart, variant_id: int, quantity: int = 1, *,
         if total > MAX_QUANTITY:
             raise Invalid(_l("Enter a quantity from 1 to %(max)d.", max=MAX_QUANTITY),
                           field="quantity")
-        _check_can_hold(cart, variant_id, slot_id, total,
-                        except_line=line.id if line else None)
+        try:
+            _check_can_hold(cart, variant_id, slot_id, total,
+                            except_line=line.id if line else None)
+        except OutOfStock as short:
+            if line is None or slot_id is not None:
+                raise
+            units = short.short[variant_id]
+            raise OutOfStock(short.short, _l(
+                "Only %(n)d left in stock, and %(m)d are in your cart already.",
+                n=max(units, 0), m=line.quantity)) from None
         if line is None:
             if len(cart.lines) >= MAX_LINES:
                 raise Invalid(_l("Your cart is full. Check out or remove something first."))

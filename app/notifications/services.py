@@ -101,6 +101,7 @@ def deliver_due(session: Session, *, limit: int = 50) -> int:
             continue
         message = session.get(OutboxMessage, message_id)
         session.refresh(message)
+        session.commit()  # end the read: the result below is written in a fresh transaction
         try:
             mailer.send(_render_email(message, config), message.dedupe_key)
         except DeliveryError as exc:
