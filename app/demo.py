@@ -38,8 +38,11 @@ def load_demo() -> list[str]:
                     district=district, postal_code="10100" if district == "colombo" else None))
         lines.append(f"customer  {email:<22} {DEMO_PASSWORD}")
     db.session.commit()
+    # Imported here: the catalog and checkout demo loaders need the app's full model set.
     from app.catalog.demo import load_catalog
     from app.checkout.delivery import ensure_starter_options
+    from app.checkout.demo import load_demo_orders
 
     ensure_starter_options()
-    return [*load_catalog(), "Demo logins (password for all):", *lines]
+    catalog_lines = load_catalog()
+    return [*catalog_lines, *load_demo_orders(), "Demo logins (password for all):", *lines]
