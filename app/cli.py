@@ -1,4 +1,5 @@
-"""Command-line tools: `flask db …`, `flask seed demo`, `flask users …`, `flask pii …`."""
+"""Command-line tools: `flask db …`, `flask seed demo`, `flask users …`, `flask pii …`,
+`flask orders …`, `flask inventory …`."""
 
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ def register(app) -> None:
     app.cli.add_command(seed_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(pii_cli)
+    app.cli.add_command(orders_cli)
+    app.cli.add_command(inventory_cli)
 
 
 db_cli = AppGroup("db", help="Database schema (Alembic migrations).")
@@ -121,3 +124,30 @@ def rotate_key(batch):
     counts = rotate_all(batch_size=batch)
     for table, n in counts.items():
         click.echo(f"{table}: {n} rows re-sealed")
+
+
+orders_cli = AppGroup("orders", help="Orders.")
+
+
+@orders_cli.command("expire-unpaid")
+def expire_unpaid():
+    """Cancel orders left unpaid past UNPAID_ORDER_HOURS and give their stock back (the
+    customers are told by mail). Safe to run from cron as often as you like."""
+    from app.orders import services as orders
+
+    numbers = orders.expire_unpaid()
+    for number in numbers:
+        click.echo(f"cancelled {number}")
+    click.echo(f"{len(numbers)} unpaid orders expired")
+
+
+inventory_cli = AppGroup("inventory", help="Stock.")
+
+
+@inventory_cli.command("alert-low-stock")
+def alert_low_stock():
+    """Mail the inventory staff about stock at or below its threshold (once per shortage).
+    Safe to run from cron as often as you like."""
+    from app.inventory import alerts
+
+    click.echo(f"{alerts.alert_low_stock()} low stock levels reported")
