@@ -133,8 +133,8 @@ def run_import(import_id: int) -> CatalogImport | None:
             parsed = csv_io.read(data)
         except csv_io.CsvProblem as exc:
             return _fail(import_id, [RowError(None, str(exc.message))])
-        record.total_rows, record.done_rows = parsed.total, 0
-        db.session.commit()
+        with transaction():  # on SQLite: write under the lock (see db.transaction)
+            record.total_rows, record.done_rows = parsed.total, 0
         errors = parsed.errors + _check(record, parsed)
         if not parsed.total:
             errors.append(RowError(None, str(_l("The file has a header but no rows."))))
@@ -246,8 +246,8 @@ def _check(record: CatalogImport, parsed: ParsedFile) -> list[RowError]:
         errors += _database_problems(chunk, parsed.groups, categories, checked)
         done = min(number * CHUNK, len(parsed.rows))
         # Rows with a parse problem count too, so the bar ends at the file's row count.
-        record.done_rows = done * parsed.total // max(len(parsed.rows), 1)
-        db.session.commit()
+        with transaction():
+            record.done_rows = done * parsed.total // max(len(parsed.rows), 1)
     return errors
 
 

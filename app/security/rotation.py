@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import Text, select, text, type_coerce
 
 from app import db
-from app.db import Base, EncryptedText
+from app.db import Base, EncryptedText, transaction
 from app.models import import_all
 from app.security import pii
 
@@ -31,25 +31,27 @@ def rotate_all(batch_size: int = 500) -> dict[str, int]:
         changed = 0
         last_id = 0
         while True:
-            rows = db.session.execute(
-                select(table.c.id, *[type_coerce(table.c[c], Text()).label(c) for c in columns])
-                .where(table.c.id > last_id).order_by(table.c.id).limit(batch_size)
-                .execution_options(yield_per=batch_size)
-            ).all()
+            # One batch per transaction: read and re-seal under the write lock (see
+            # db.transaction: on SQLite a read-then-write outside it can fail as "locked").
+            with transaction():
+                rows = db.session.execute(
+                    select(table.c.id,
+                           *[type_coerce(table.c[c], Text()).label(c) for c in columns])
+                    .where(table.c.id > last_id).order_by(table.c.id).limit(batch_size)
+                ).all()
+                for row in rows:
+                    values = {}
+                    for col in columns:
+                        sealed = getattr(row, col)
+                        if sealed and vault.key_id_of(sealed) != active:
+                            values[col] = vault.seal(vault.open(sealed))
+                    if values:
+                        sets = ", ".join(f"{c} = :{c}" for c in values)
+                        db.session.execute(text(f"UPDATE {table_name} SET {sets} WHERE id = :id"),  # noqa: S608 — names come from our metadata
+                                           {**values, "id": row.id})
+                        changed += 1
             if not rows:
                 break
-            for row in rows:
-                values = {}
-                for col in columns:
-                    sealed = getattr(row, col)
-                    if sealed and vault.key_id_of(sealed) != active:
-                        values[col] = vault.seal(vault.open(sealed))
-                if values:
-                    sets = ", ".join(f"{c} = :{c}" for c in values)
-                    db.session.execute(text(f"UPDATE {table_name} SET {sets} WHERE id = :id"),  # noqa: S608 — names come from our metadata
-                                       {**values, "id": row.id})
-                    changed += 1
             last_id = rows[-1].id
-            db.session.commit()
         counts[table_name] = changed
     return counts
