@@ -20,7 +20,10 @@ bp = Blueprint("staff", __name__, url_prefix="/staff")
 # The areas that exist, in menu order: (endpoint, label, permission needed, endpoint prefix of
 # its pages). An area appears here when its pages do; until then the menu does not mention it.
 AREAS = [
+    ("staff.order_list", _l("Orders"), Permission.MANAGE_ORDERS, "staff.order"),
+    ("staff.stock_list", _l("Stock"), Permission.MANAGE_INVENTORY, "staff.stock"),
     ("staff.catalog_list", _l("Catalog"), Permission.MANAGE_CATALOG, "staff.catalog"),
+    ("staff.delivery_list", _l("Delivery"), Permission.MANAGE_ORDERS, "staff.delivery"),
     ("staff.audit_log", _l("Audit log"), Permission.READ_AUDIT_LOG, "staff.audit"),
     ("staff.user_list", _l("Staff"), Permission.MANAGE_STAFF, "staff.user"),
 ]
@@ -68,6 +71,9 @@ from app.backoffice import (  # noqa: E402, F401  (routes)
     catalog,
     catalog_imports,
     catalog_products,
+    delivery,
     home,
+    inventory,
+    orders,
     staff_users,
 )

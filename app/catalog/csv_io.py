@@ -339,11 +339,15 @@ def _variant_values(variant: VariantRow, cells: dict[str, str], columns, problem
 
 # ---- export ----------------------------------------------------------------------------------
 
-def _cell(value) -> str:
+def csv_cell(value) -> str:
+    """A value as an exported CSV cell. Text that a spreadsheet would run as a formula
+    (starting = + - @ …) gets a leading quote; numbers are numbers, a negative one too."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return "yes" if value else "no"
+    if isinstance(value, int):
+        return str(value)
     text = str(value)
     return "'" + text if text.startswith(FORMULA_START) else text
 
@@ -379,7 +383,7 @@ def export_lines(batch: int = 200) -> Iterator[str]:
                     v.sku, inputs.rupees(v.price_cents), inputs.rupees(v.compare_at_cents),
                     v.weight_grams, v.barcode, inputs.format_pairs(v.options.items()),
                     v.is_active]
-                writer.writerow([_cell(c) for c in cells + variant])
+                writer.writerow([csv_cell(c) for c in cells + variant])
         yield out.getvalue()
         last_id = products[-1].id
         for product in products:  # a big catalog need not stay in memory

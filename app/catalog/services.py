@@ -273,3 +273,30 @@ def slots_by_id(slot_ids: list[int]) -> dict[int, ServiceSlot]:
         return {}
     return {slot.id: slot for slot in db.session.scalars(
         select(ServiceSlot).where(ServiceSlot.id.in_(ids)))}
+
+
+def variant_by_sku(sku: str) -> Variant | None:
+    """The variant with this SKU, drafts and archived products included (staff look up
+    stock by SKU): an exact match first, else a match ignoring case when only one exists."""
+    sku = (sku or "").strip()
+    if not sku or len(sku) > 64:
+        return None
+    found = db.session.scalar(select(Variant).where(Variant.sku == sku)
+                              .options(selectinload(Variant.product)))
+    if found is None:
+        matches = list(db.session.scalars(
+            select(Variant).where(func.upper(Variant.sku) == sku.upper()).limit(2)
+            .options(selectinload(Variant.product))))
+        found = matches[0] if len(matches) == 1 else None
+    return found
+
+
+def variant_with_product(variant_id: int) -> Variant:
+    """Any variant by id with its product loaded. Raises NotFound."""
+    variant = None
+    if 0 < variant_id < 2**31:
+        variant = db.session.scalar(select(Variant).where(Variant.id == variant_id)
+                                    .options(selectinload(Variant.product)))
+    if variant is None:
+        raise NotFound()
+    return variant

@@ -450,7 +450,8 @@ def staff_orders_all(filters: OrderFilter = OrderFilter(), *, actor=None):
     """Every matching order, oldest first, streamed in batches (the CSV export)."""
     require(actor, Permission.MANAGE_ORDERS)
     yield from db.session.scalars(
-        _filtered(filters).order_by(Order.id).execution_options(yield_per=500))
+        _filtered(filters).order_by(Order.id).options(selectinload(Order.lines))
+        .execution_options(yield_per=500))
 
 
 def staff_order(number: str, *, actor=None) -> Order:
