@@ -11,9 +11,13 @@
     addresses.py    /me/addresses
     catalog.py      /categories, /products, /products/{slug} (public, no token)
     catalog_schemas.py  the catalogue's query strings and answers
+    cart.py         /cart, /cart/items, /delivery-options (and the out-of-stock problem)
+    checkout.py     /checkout (with Idempotency-Key)
+    orders.py       /orders, /orders/{number}, /orders/{number}/cancel
+    checkout_schemas.py  the cart's, checkout's and orders' query strings, bodies and answers
 """
 
-from app.api import accounts, addresses, catalog  # noqa: F401  (their routes join the blueprint)
+from app.api import accounts, addresses, cart, catalog, checkout, orders  # noqa: F401  (their routes join the blueprint)
 from app.api.blueprint import bp
 
 __all__ = ["bp"]

@@ -38,6 +38,7 @@ _BY_FIELD = {
     "district": _l("Choose one of the 25 districts."),
     "language": _l("Choose English (en), Sinhala (si) or Tamil (ta)."),
     "postal_code": _l("A postal code has 5 digits."),
+    "payment_method": _l("Choose cash on delivery (cod) or bank transfer (bank_transfer)."),
 }
 
 NOT_VALID = _l("This value is not valid.")

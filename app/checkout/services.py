@@ -27,6 +27,7 @@ from app.checkout.models import Cart
 from app.checkout.pricing import PricedCart
 from app.db import transaction, utcnow
 from app.errors import Conflict, Invalid, NotFound
+from app.inventory import services as inventory
 from app.inventory.services import OutOfStock
 from app.orders import services as orders
 from app.orders.models import Order
@@ -166,7 +167,8 @@ def place_order(cart: Cart | None, choices: CheckoutChoices, *, user=None,
                                  "to continue."))
     problems = carts.stock_problems(cart)
     if problems:
-        raise OutOfStock({line.variant_id: 0 for line in cart.lines if line.id in problems},
+        short = [line.variant_id for line in cart.lines if line.id in problems]
+        raise OutOfStock(inventory.available(short),
                          _l("Sorry, some items in your cart are out of stock or not "
                             "available in the quantity you chose. Check your cart."))
 

@@ -332,13 +332,14 @@ def _is_pickup(order: Order) -> bool:
 
 # ---- customers -------------------------------------------------------------------------------
 
-def customer_orders(user_id: int, *, page: int = 1) -> tuple[list[Order], int]:
+def customer_orders(user_id: int, *, page: int = 1,
+                    per_page: int = PER_PAGE) -> tuple[list[Order], int]:
     """A customer's orders, newest first, and how many there are."""
     base = select(Order).where(Order.user_id == user_id)
     total = db.session.scalar(select(func.count()).select_from(base.subquery()))
-    page = max(1, min(page, 10_000))
+    page, per_page = max(1, min(page, 100_000)), max(1, min(per_page, 100))
     orders = list(db.session.scalars(
-        base.order_by(Order.id.desc()).limit(PER_PAGE).offset((page - 1) * PER_PAGE)
+        base.order_by(Order.id.desc()).limit(per_page).offset((page - 1) * per_page)
         .options(selectinload(Order.lines))))
     return orders, total
 

@@ -15,7 +15,7 @@ GOOD = {"name": "Nimal Perera", "email": "nimal@example.lk", "phone": "077 123 4
 
 
 @pytest.mark.parametrize(("method", "path"), [
-    ("get", "/api/v1/nothing-here"), ("post", "/api/v1/orders"), ("get", "/api/v1/"),
+    ("get", "/api/v1/nothing-here"), ("post", "/api/v1/no-such-thing"), ("get", "/api/v1/"),
     ("get", "/api/v2/me"), ("delete", "/api/v1/me/addresses/1/extra"),
 ])
 def test_an_unknown_api_address_is_a_404_problem(client, app_ctx, method, path):

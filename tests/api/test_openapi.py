@@ -20,8 +20,10 @@ from schemathesis.specs.openapi.checks import (
 
 from app.accounts import tokens
 from app.api.schemas import PHONE_FORMAT
-from app.catalog import booking_slots, inputs, pictures
+from app.catalog import booking_slots, inputs, pictures, services as catalog
 from app.catalog.demo import picture
+from app.checkout import cart as carts, delivery
+from app.checkout.services import CheckoutChoices, place_order
 from app.db import utcnow
 from app.inventory import services as inventory
 from tests.api.helpers import PROBLEM
@@ -30,6 +32,8 @@ from tests.factories import make_address, make_customer
 
 SPEC = "/api/v1/openapi.json"
 METHODS = {"get", "post", "put", "patch", "delete"}
+# What only a signed-in customer reaches: their account, cart, checkout and orders.
+CUSTOMER_PATHS = ("/api/v1/me", "/api/v1/cart", "/api/v1/checkout", "/api/v1/orders")
 
 
 @pytest.fixture()
@@ -67,7 +71,7 @@ def test_the_bearer_scheme_guards_the_customer_routes(document):
         "description": document["components"]["securitySchemes"]["BearerAuth"]["description"]}
     for path, _, operation in _operations(document):
         guarded = operation.get("security") == [{"BearerAuth": []}]
-        assert guarded == path.startswith("/api/v1/me"), path
+        assert guarded == path.startswith(CUSTOMER_PATHS), path
         assert ("401" in operation["responses"]) == (guarded or path.endswith(("/token",
                                                                              "/refresh")))
 
@@ -124,6 +128,11 @@ OPERATIONS = [
     ("DELETE", "/api/v1/me/addresses/{address_id}"),
     ("GET", "/api/v1/categories"), ("GET", "/api/v1/products"),
     ("GET", "/api/v1/products/{slug}"),
+    ("GET", "/api/v1/delivery-options"), ("GET", "/api/v1/cart"),
+    ("POST", "/api/v1/cart/items"), ("PATCH", "/api/v1/cart/items/{item_id}"),
+    ("DELETE", "/api/v1/cart/items/{item_id}"), ("POST", "/api/v1/checkout"),
+    ("GET", "/api/v1/orders"), ("GET", "/api/v1/orders/{number}"),
+    ("POST", "/api/v1/orders/{number}/cancel"),
 ]
 # The document names the format of a mobile number (app.api.schemas.PHONE_FORMAT) without a
 # pattern; generate numbers as people type them, so valid requests reach the services.
@@ -146,13 +155,20 @@ def test_every_operation_is_fuzzed(document):
 
 
 @pytest.fixture()
-def access_token(app) -> str:
-    """A customer with an address, and a live access token, so the customer routes run past
-    authentication. Made in an app context of its own: each fuzzed request then gets a fresh
-    one, as in production."""
+def access_token(app, shop) -> str:
+    """A customer with an address, a placed order and a cart holding tea, and a live access
+    token, so the customer routes run past authentication and reach real lines and orders.
+    Made in an app context of its own: each fuzzed request then gets a fresh one, as in
+    production."""
     with app.app_context():
         customer = make_customer()
-        make_address(customer.id)
+        address = make_address(customer.id)
+        tea = catalog.get_published("ceylon-black-tea-leaves").variants[1].id
+        cart = carts.open_cart(user_id=customer.id)
+        carts.add_item(cart, tea, 2)
+        place_order(cart, CheckoutChoices(payment_method="cod", delivery_option="island-wide",
+                                          address_id=address.id), user=customer)
+        carts.add_item(carts.open_cart(user_id=customer.id), tea, 1)
         return tokens.issue(customer).access_token
 
 
@@ -180,6 +196,7 @@ def shop(app) -> None:
         booking_slots.add_slot(cleaning.id, utcnow() + dt.timedelta(days=1), capacity=2)
         make_product("Sold out tea", category="tea-spices")
         make_product("Draft tea", status="draft", category="tea-spices")
+        delivery.ensure_starter_options()
 
 
 # Operations that take no input at all: there is no wrong request to make of them.

@@ -1,0 +1,353 @@
+"""Query strings, bodies and answers of the cart, delivery, checkout and order routes, as
+pydantic models; the OpenAPI document is made from them.
+
+No price is ever taken from a client: a cart line is a variant, a quantity and (for a
+service) a slot, and every amount in an answer comes from the pricing pipeline or, for a
+placed order, from the copy the order keeps. Bodies refuse unknown fields (a `unit_price`
+sent along is a 422, not silently ignored), and numbers must be JSON integers: `"2"`, `2.5`
+and `true` are not quantities.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    Strict,
+    StringConstraints as Text,
+    model_validator,
+)
+
+from app.accounts.districts import district_name
+from app.api.catalog_schemas import Kind, Money
+from app.api.pagination import Page
+from app.api.schemas import (
+    ID_MAX,
+    NO_CONTROLS_PATTERN,
+    AddressIn,
+    Body,
+    District,
+    Id,
+    Language,
+    Output,
+    Timestamp,
+    _no_control_characters,
+)
+from app.checkout.cart import MAX_QUANTITY
+from app.orders.models import STATUSES
+from app.orders.services import MAX_NOTE
+
+IDEMPOTENCY_KEY_MAX = 100
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+
+# In a body, ids and quantities are JSON integers and nothing else.
+StrictId = Annotated[int, Strict(), Field(ge=1, le=ID_MAX)]
+Quantity = Annotated[int, Strict(), Field(ge=1, le=MAX_QUANTITY,
+                                          description=f"1 to {MAX_QUANTITY}.")]
+DeliveryCode = Annotated[str, Text(pattern=r"^[a-z0-9_-]{1,32}$"),
+                         Field(description="A delivery option's `code` from "
+                                           "GET /delivery-options.",
+                               examples=["island-wide"])]
+OrderNumber = Annotated[str, Text(min_length=1, max_length=24),
+                        AfterValidator(_no_control_characters),
+                        Field(json_schema_extra={"pattern": NO_CONTROLS_PATTERN},
+                              examples=["KD-2026-000123"])]
+Status = Literal[STATUSES]
+# PayHere joins with the Payments issue, with the hosted-checkout fields in the answer.
+PaymentMethod = Literal["cod", "bank_transfer"]
+
+
+def _drop_null_defaults(schema: dict) -> None:
+    # A parameter left out is simply not used; `null` is not a value to send.
+    for prop in schema.get("properties", {}).values():
+        if "default" in prop and prop["default"] is None:
+            del prop["default"]
+
+
+# Delivery options
+
+class DeliveryOptionsQuery(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    district: District = Field(description="One of the 25 district codes: where the goods "
+                                           "go.")
+
+
+class DeliveryOptionOut(Output):
+    code: str = Field(description="What `delivery_option` names at checkout.")
+    name: str = Field(description="In the language of Accept-Language, English fallback.")
+    fee: Money = Field(description="The fee before the free-delivery threshold.")
+    free_over: Money | None = Field(description="Goods worth at least this (after "
+                                                "discounts) go free; null: never free.")
+    min_days: int = Field(description="Working days to deliver, at the soonest.")
+    max_days: int
+    is_pickup: bool = Field(description="Collected from the shop: no delivery to the "
+                                        "address.")
+
+    @classmethod
+    def of(cls, option, locale: str) -> DeliveryOptionOut:
+        return cls(code=option.code, name=option.name(locale), fee=Money.of(option.fee_cents),
+                   free_over=Money.of(option.free_over_cents), min_days=option.min_days,
+                   max_days=option.max_days, is_pickup=option.is_pickup)
+
+
+class DeliveryOptionList(Output):
+    """The active options serving a district, cheapest first."""
+
+    items: list[DeliveryOptionOut]
+
+
+# The cart
+
+class CartQuery(BaseModel):
+    """Both or neither: the delivery option to price, for the district the goods go to."""
+
+    model_config = ConfigDict(extra="ignore", json_schema_extra=_drop_null_defaults)
+
+    district: District = Field(None, description="Where the goods go; needed with "
+                                                 "`delivery_option`.")
+    delivery_option: DeliveryCode = Field(None, description="Price delivery with this "
+                                                            "option (it must serve "
+                                                            "`district`).")
+
+
+class CartItemIn(Body):
+    variant_id: StrictId = Field(description="A variant's `id` from GET /products/{slug}.")
+    quantity: Quantity = 1
+    slot_id: StrictId | None = Field(None, description="Services: the booked time, an `id` "
+                                                       "of the product's `next_slots`. "
+                                                       "Products: leave out.")
+
+
+class CartItemPatch(Body):
+    quantity: Quantity = Field(description=f"The new quantity, 1 to {MAX_QUANTITY}; remove "
+                                           "a line with DELETE.")
+
+
+class CartItemPath(BaseModel):
+    item_id: Id
+
+
+class SlotRef(Output):
+    id: int
+    starts_at: Timestamp
+
+
+class AdjustmentOut(Output):
+    code: str
+    label: str = Field(description="Why the price changed, for the customer to read.")
+    amount: Money
+
+
+class CartItemOut(Output):
+    """A cart line, priced now."""
+
+    id: int = Field(description="The line's id, for PATCH and DELETE /cart/items/{id}.")
+    variant_id: int
+    sku: str
+    product_slug: str
+    name: str = Field(description="In the language of Accept-Language, English fallback.")
+    options: str | None = Field(description="The variant's options as text "
+                                            "(`weight: 500 g`); null when it has none.")
+    kind: Kind
+    slot: SlotRef | None = Field(description="Services: the booked time.")
+    quantity: int
+    unit_price: Money
+    discount: Money = Field(description="Line discounts, for all its units.")
+    total: Money = Field(description="unit_price × quantity − discount.")
+    problem: str | None = Field(description="Why the line cannot be bought as it is now "
+                                            "(not enough in stock, the time is gone); null "
+                                            "when it can.")
+
+    @classmethod
+    def of(cls, line, problem: str | None, locale: str) -> CartItemOut:
+        item = line.item
+        slot = (SlotRef(id=item.slot_id, starts_at=line.slot_starts_at)
+                if item.slot_id and line.slot_starts_at else None)
+        return cls(id=item.line_id, variant_id=item.variant_id, sku=line.sku,
+                   product_slug=line.product_slug, name=line.name(locale),
+                   options=line.options or None, kind=line.kind, slot=slot,
+                   quantity=line.quantity, unit_price=Money.of(line.unit_cents),
+                   discount=Money.of(line.discount_cents), total=Money.of(line.total_cents),
+                   problem=problem)
+
+
+class UnavailableItemOut(Output):
+    """A line whose item is not on sale any more: not priced, and in the way of checkout
+    until it is removed."""
+
+    id: int
+    variant_id: int
+    quantity: int
+    problem: str
+
+
+class DeliveryRef(Output):
+    code: str
+    name: str
+
+
+class CartOut(Output):
+    """My open cart, priced by the pricing pipeline: unit prices, line discounts, order
+    discounts, delivery fee, total."""
+
+    items: list[CartItemOut] = Field(description="Oldest line first.")
+    unavailable: list[UnavailableItemOut] = Field(description="Lines no longer on sale; "
+                                                              "remove them to check out.")
+    item_count: int = Field(description="Units over the priced lines.")
+    needs_delivery: bool = Field(description="It holds goods (services need no delivery).")
+    subtotal: Money = Field(description="The lines after their own discounts.")
+    order_discounts: list[AdjustmentOut]
+    discount: Money = Field(description="The order discounts together.")
+    delivery: DeliveryRef | None = Field(description="The option priced, when one was asked "
+                                                     "for and the cart needs delivery.")
+    delivery_fee: Money | None = Field(description="Null until a delivery option (with "
+                                                   "its district) is asked for.")
+    total: Money = Field(description="subtotal − discount + delivery fee.")
+    can_check_out: bool = Field(description="Something to buy, and no line with a problem "
+                                            "or no longer on sale.")
+
+
+# Checkout
+
+class CheckoutHeaders(BaseModel):
+    """The request's headers; only the idempotency key is read."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    idempotency_key: Annotated[str, Text(min_length=1, max_length=IDEMPOTENCY_KEY_MAX,
+                                         pattern=r"^[!-~]+$")] = Field(
+        alias=IDEMPOTENCY_HEADER,
+        description="A key the app makes once per order it means to place (a UUID), and "
+                    "sends again when it retries: the same key with the same body answers "
+                    "the first order, never a second one. 1 to 100 visible ASCII "
+                    "characters.",
+        examples=["5f1c3f0e-8a5e-4c1d-9a44-6f0f7f6d1b2a"])
+
+    @model_validator(mode="before")
+    @classmethod
+    def _header_name(cls, data):
+        # APIFlask hands headers over as `idempotency_key`; errors should name the header.
+        if isinstance(data, dict) and "idempotency_key" in data:
+            data = {**data, IDEMPOTENCY_HEADER: data["idempotency_key"]}
+        return data
+
+
+class CheckoutIn(Body):
+    address_id: StrictId | None = Field(None, description="One of my addresses (GET "
+                                                          "/me/addresses) …")
+    address: AddressIn | None = Field(None, description="… or a new address (not saved to "
+                                                        "the address book). Not both.")
+    delivery_option: DeliveryCode | None = Field(None, description="Needed when the cart "
+                                                                   "holds goods; it must "
+                                                                   "serve the address's "
+                                                                   "district.")
+    payment_method: PaymentMethod = Field(description="`cod` (cash on delivery: the order "
+                                                      "is confirmed at once) or "
+                                                      "`bank_transfer` (the order waits "
+                                                      "for the money until "
+                                                      "`payment_due_at`).")
+    locale: Language | None = Field(None, description="The language of the order's mails "
+                                                      "and papers; Accept-Language's when "
+                                                      "left out.")
+
+
+# Orders
+
+class OrderPath(BaseModel):
+    number: OrderNumber
+
+
+class CancelIn(Body):
+    reason: Annotated[str, Text(strip_whitespace=True, max_length=MAX_NOTE),
+                      AfterValidator(_no_control_characters),
+                      Field(json_schema_extra={"pattern": NO_CONTROLS_PATTERN})] | None = \
+        Field(None, description="Why, in a few words (optional). Send `{}` for none.")
+
+
+class OrderLineOut(Output):
+    id: int
+    variant_id: int | None
+    sku: str
+    name: str = Field(description="As ordered, in the language of Accept-Language.")
+    options: str | None
+    kind: Kind
+    slot_starts_at: Timestamp | None = Field(description="Services: the booked time.")
+    quantity: int
+    fulfilled_quantity: int = Field(description="Units sent so far.")
+    unit_price: Money
+    discount: Money
+    total: Money
+
+
+class OrderAddressOut(Output):
+    recipient: str
+    phone: str
+    line1: str
+    line2: str | None
+    city: str
+    district: District
+    district_name: str = Field(description="In the language of Accept-Language.")
+    postal_code: str | None
+
+
+class TimelineEventOut(Output):
+    kind: Literal["status", "note", "shipment", "return_request"]
+    status: Status | None = Field(description="The status reached (`kind` status).")
+    status_label: str | None = Field(description="The status as the customer reads it, in "
+                                                 "the language of Accept-Language.")
+    note: str | None
+    at: Timestamp
+
+
+class _OrderFields(Output):
+    number: str = Field(examples=["KD-2026-000123"])
+    status: Status
+    status_label: str = Field(description="In the language of Accept-Language "
+                                          "(`processing` reads Confirmed).")
+    payment_method: str = Field(examples=["cod", "bank_transfer"])
+    payment_status: str = Field(examples=["unpaid", "paid"])
+    placed_at: Timestamp
+    total: Money
+    can_cancel: bool = Field(description="POST /orders/{number}/cancel would succeed.")
+
+
+class OrderSummary(_OrderFields):
+    """An order as my list shows it."""
+
+    item_count: int = Field(description="Units over its lines.")
+
+
+class OrderPage(Page[OrderSummary]):
+    """One page of my orders, newest first."""
+
+
+class OrderOut(_OrderFields):
+    """One of my orders, with its lines, totals as charged and its timeline."""
+
+    payment_due_at: Timestamp | None = Field(description="Bank transfer: when an unpaid "
+                                                          "order is cancelled.")
+    lines: list[OrderLineOut]
+    subtotal: Money
+    discount: Money
+    delivery_fee: Money
+    delivery: DeliveryRef | None = Field(description="How it is delivered, named as when "
+                                                     "it was placed (English); null for "
+                                                     "services only.")
+    address: OrderAddressOut | None = Field(description="Where it goes; null for services "
+                                                        "only and collection from the shop.")
+    timeline: list[TimelineEventOut] = Field(description="What happened, oldest first.")
+
+
+def order_address(order, locale: str) -> OrderAddressOut | None:
+    if not order.ship_line1:
+        return None
+    return OrderAddressOut(recipient=order.ship_recipient or "", phone=order.ship_phone or "",
+                           line1=order.ship_line1, line2=order.ship_line2,
+                           city=order.ship_city or "", district=order.district,
+                           district_name=district_name(order.district, locale),
+                           postal_code=order.postal_code)
