@@ -57,6 +57,13 @@ def from_environment() -> dict:
         "REDIS_URL": os.environ.get("REDIS_URL") or None,
         "SMTP_URL": os.environ.get("SMTP_URL") or None,
         "SMS_GATEWAY_URL": os.environ.get("SMS_GATEWAY_URL") or None,
+        "SMS_USER_ID": os.environ.get("SMS_USER_ID") or None,
+        "SMS_API_KEY": os.environ.get("SMS_API_KEY") or None,
+        "SMS_SENDER_ID": os.environ.get("SMS_SENDER_ID", "Kade"),
+        # Outbox delivery: how long a claimed message is someone's before another relay may
+        # take it, and RQ's retry intervals (seconds) for a delivery that failed.
+        "OUTBOX_LEASE_SECONDS": int(os.environ.get("OUTBOX_LEASE_SECONDS", "300")),
+        "OUTBOX_RETRY_INTERVALS": os.environ.get("OUTBOX_RETRY_INTERVALS", "10,60,300"),
         "MAIL_FROM": os.environ.get("MAIL_FROM", "Kade <no-reply@kade.lk>"),
         "OUTBOX_DIR": os.environ.get("KADE_OUTBOX_DIR", str(instance / "outbox")),
         "BACKUP_URL": os.environ.get("BACKUP_URL", f"file://{instance / 'backups'}"),
@@ -76,6 +83,9 @@ def from_environment() -> dict:
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "RATELIMIT_ENABLED": _flag("RATELIMIT_ENABLED", True),
         "RATELIMIT_STORAGE_URI": os.environ.get("REDIS_URL") or "memory://",
+        # Redis down must not take the shop down: limits fall back to this process's memory.
+        "RATELIMIT_SWALLOW_ERRORS": True,
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
         # Consecutive wrong passwords before an account waits LOGIN_LOCK_SECONDS.
         "LOGIN_MAX_FAILURES": int(os.environ.get("LOGIN_MAX_FAILURES", "10")),
         "LOGIN_LOCK_SECONDS": int(os.environ.get("LOGIN_LOCK_SECONDS", "900")),

@@ -139,6 +139,17 @@ _immediate: contextvars.ContextVar[bool] = contextvars.ContextVar("immediate", d
 
 
 @contextlib.contextmanager
+def write_lock_first():
+    """For code on a session of its own (the outbox relay): on SQLite, transactions begun
+    inside this block take the write lock when they begin, as `transaction()` does."""
+    token = _immediate.set(True)
+    try:
+        yield
+    finally:
+        _immediate.reset(token)
+
+
+@contextlib.contextmanager
 def transaction():
     """One atomic unit of work. The outermost block commits or rolls back; inner ones join.
 

@@ -1,9 +1,13 @@
 """Queue messages inside the caller's transaction; deliver them after it commits.
 
-`queue_email` only writes an outbox row. When the surrounding transaction commits, a hook
-wakes the relay: in-process at once in the embedded default, or an RQ job when REDIS_URL is
-set. A row becomes `sent` only after the provider accepted it, so a crash or a Redis outage
-delays a message and loses none.
+Domain code calls `queue_email`, `queue_sms` or `notify` (both channels, by the customer's
+preferences): they only write outbox rows, in the caller's transaction. After the commit a
+hook wakes the relay. The relay claims due rows with a lease (`FOR UPDATE SKIP LOCKED` on
+PostgreSQL, so two relays never take the same row) and hands each to a delivery: an RQ job
+carrying only the row's id when REDIS_URL is set, else a call in this process. A row becomes
+`sent` only after the provider accepted it; a delivery that dies midway leaves the row
+leased, and once the lease runs out the next relay sweep claims it again. The database is
+the truth; Redis is only the trigger, so an outage delays messages and loses none.
 """
 
 from __future__ import annotations
@@ -16,43 +20,124 @@ from email.utils import make_msgid
 
 from flask import current_app, render_template
 from flask_babel import force_locale
+from jinja2 import TemplateNotFound
 from redis import Redis
 from redis.exceptions import RedisError
-from rq import Queue
+from rq import Queue, Retry
 from sqlalchemy import event, select, update
 from sqlalchemy.orm import Session
 
 from app import db, queue
-from app.db import transaction, utcnow
-from app.notifications.models import OutboxMessage
-from app.notifications.transports import DeliveryError, mailer_for
+from app.db import transaction, utcnow, write_lock_first
+from app.notifications.models import OutboxMessage, Preference
+from app.notifications.transports import (
+    DeliveryError,
+    Sms,
+    UndeliverableError,
+    mailer_for,
+    sms_sender_for,
+)
 
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 8
-LEASE = dt.timedelta(minutes=5)
+CLAIM_BATCH = 50
 
 
-def queue_email(template: str, *, to: str, locale: str = "en", user_id: int | None = None,
-                dedupe_key: str, **data) -> OutboxMessage:
-    """Write a mail to the outbox within the current transaction. A second call with the
-    same dedupe key is ignored, so a retried use case sends one mail."""
+# ---- preferences -----------------------------------------------------------------------------
+
+def preferences(user_id: int | None) -> Preference:
+    """A customer's choices, or the defaults (also for guests) when none are saved."""
+    found = db.session.get(Preference, user_id) if user_id else None
+    return found or Preference(user_id=user_id or 0, sms_updates=True,
+                               marketing_email=False, marketing_sms=False)
+
+
+def set_preferences(user_id: int, *, sms_updates: bool, marketing_email: bool,
+                    marketing_sms: bool) -> Preference:
+    with transaction():
+        found = db.session.get(Preference, user_id)
+        if found is None:
+            found = Preference(user_id=user_id)
+            db.session.add(found)
+        found.sms_updates, found.marketing_email, found.marketing_sms = (
+            bool(sms_updates), bool(marketing_email), bool(marketing_sms))
+        found.updated_at = utcnow()
+    return found
+
+
+def _wanted(channel: str, purpose: str, user_id: int | None) -> bool:
+    """Whether a message may go out on this channel now. Transactional mail always does."""
+    prefs = preferences(user_id)
+    if purpose == "marketing":
+        return bool(user_id) and (prefs.marketing_email if channel == "email"
+                                  else prefs.marketing_sms)
+    return channel == "email" or prefs.sms_updates
+
+
+# ---- queueing ---------------------------------------------------------------------------------
+
+def _queue(channel: str, template: str, *, to: str, locale: str, user_id: int | None,
+           dedupe_key: str, purpose: str, data: dict) -> OutboxMessage | None:
+    if purpose not in ("transactional", "marketing"):
+        raise ValueError(f"unknown purpose {purpose!r}")
     with transaction():
         existing = db.session.scalar(
             select(OutboxMessage).where(OutboxMessage.dedupe_key == dedupe_key))
         if existing:
             return existing
-        message = OutboxMessage(channel="email", template=template, recipient=to,
-                                locale=locale, user_id=user_id, dedupe_key=dedupe_key,
-                                data=json.dumps(data))
+        if not _wanted(channel, purpose, user_id):
+            return None
+        message = OutboxMessage(channel=channel, purpose=purpose, template=template,
+                                recipient=to, locale=locale, user_id=user_id,
+                                dedupe_key=dedupe_key, data=json.dumps(data))
         db.session.add(message)
         db.session.info["outbox_touched"] = True
     return message
 
 
-def _backoff(attempts: int) -> dt.timedelta:
-    return dt.timedelta(seconds=min(3600, 30 * 2 ** max(0, attempts - 1)))
+def queue_email(template: str, *, to: str, locale: str = "en", user_id: int | None = None,
+                dedupe_key: str, purpose: str = "transactional", **data) -> OutboxMessage | None:
+    """Write a mail to the outbox within the current transaction. A second call with the
+    same dedupe key is ignored, so a retried use case sends one mail. Marketing mail to a
+    customer who has not opted in is not written at all (None)."""
+    return _queue("email", template, to=to, locale=locale, user_id=user_id,
+                  dedupe_key=dedupe_key, purpose=purpose, data=data)
 
+
+def queue_sms(template: str, *, to: str, locale: str = "en", user_id: int | None = None,
+              dedupe_key: str, purpose: str = "transactional", **data) -> OutboxMessage | None:
+    """Write an SMS (`to` in E.164, Sri Lankan numbers only) to the outbox; None when the
+    customer does not want this kind of SMS."""
+    return _queue("sms", template, to=to, locale=locale, user_id=user_id,
+                  dedupe_key=dedupe_key, purpose=purpose, data=data)
+
+
+def has_sms_template(template: str) -> bool:
+    try:
+        current_app.jinja_env.get_template(f"sms/{template}.txt")
+    except TemplateNotFound:
+        return False
+    return True
+
+
+def notify(template: str, *, email: str | None, phone: str | None, locale: str = "en",
+           user_id: int | None = None, dedupe_key: str, purpose: str = "transactional",
+           **data) -> list[OutboxMessage]:
+    """A message on every channel the customer wants and the template exists for: the mail
+    (`emails/<template>.*`) and the SMS (`sms/<template>.txt`). The mail keeps the dedupe
+    key as given, the SMS gets `:sms` appended, so each channel is sent once."""
+    queued = []
+    if email:
+        queued.append(queue_email(template, to=email, locale=locale, user_id=user_id,
+                                  dedupe_key=dedupe_key, purpose=purpose, **data))
+    if phone and has_sms_template(template):
+        queued.append(queue_sms(template, to=phone, locale=locale, user_id=user_id,
+                                dedupe_key=f"{dedupe_key}:sms", purpose=purpose, **data))
+    return [message for message in queued if message is not None]
+
+
+# ---- rendering --------------------------------------------------------------------------------
 
 def _render_email(message: OutboxMessage, config) -> EmailMessage:
     data = json.loads(message.data)
@@ -68,66 +153,171 @@ def _render_email(message: OutboxMessage, config) -> EmailMessage:
     mail["Message-ID"] = make_msgid(idstring=message.dedupe_key.replace(":", "."),
                                     domain="kade.lk")
     mail["X-Kade-Dedupe-Key"] = message.dedupe_key
+    if message.purpose == "marketing":
+        unsubscribe = data.get("unsubscribe_url")
+        if unsubscribe:
+            # RFC 8058 one-click: mail clients show an "Unsubscribe" button.
+            mail["List-Unsubscribe"] = f"<{unsubscribe}>"
+            mail["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     mail.set_content(text)
     mail.add_alternative(html, subtype="html")
     return mail
 
 
-def deliver_due(session: Session, *, limit: int = 50) -> int:
-    """Deliver pending messages whose time has come; returns how many were sent."""
-    config = current_app.config
-    mailer = mailer_for(config)
+def _render_sms(message: OutboxMessage) -> Sms:
+    data = json.loads(message.data)
+    with force_locale(message.locale):
+        text = render_template(f"sms/{message.template}.txt", **data).strip()
+    return Sms(to=message.recipient, text=" ".join(text.split()), dedupe_key=message.dedupe_key)
+
+
+# ---- the relay and delivery -------------------------------------------------------------------
+
+def _backoff(attempts: int) -> dt.timedelta:
+    return dt.timedelta(seconds=min(3600, 30 * 2 ** max(0, attempts - 1)))
+
+
+def _lease() -> dt.timedelta:
+    return dt.timedelta(seconds=current_app.config.get("OUTBOX_LEASE_SECONDS", 300))
+
+
+def _due(now: dt.datetime):
+    return ((OutboxMessage.status == "pending") & (OutboxMessage.next_attempt_at <= now)
+            & (OutboxMessage.leased_until.is_(None) | (OutboxMessage.leased_until < now)))
+
+
+def claim_due(session: Session, *, limit: int = CLAIM_BATCH) -> list[int]:
+    """Lease due messages to this relay and return their ids. On PostgreSQL the rows are
+    locked with SKIP LOCKED, so a second relay running at the same moment takes others; on
+    SQLite the write lock serialises relays."""
     now = utcnow()
-    sent = 0
-    candidates = session.scalars(
-        select(OutboxMessage.id)
-        .where(OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= now,
-               (OutboxMessage.leased_until.is_(None)) | (OutboxMessage.leased_until < now))
-        .order_by(OutboxMessage.id).limit(limit)
-    ).all()
-    # End the read before claiming: on SQLite a transaction that read and then writes fails
-    # at once if another process wrote in between; each claim below starts afresh.
+    session.commit()  # a fresh transaction, which on SQLite takes the write lock first
+    query = select(OutboxMessage.id).where(_due(now)).order_by(OutboxMessage.id).limit(limit)
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    with write_lock_first():
+        ids = list(session.scalars(query))
+        if ids:
+            session.execute(
+                update(OutboxMessage).where(OutboxMessage.id.in_(ids), _due(now))
+                .values(leased_until=now + _lease())
+                .execution_options(synchronize_session=False))
+        session.commit()
+    return ids
+
+
+def deliver(session: Session, message_id: int) -> bool:
+    """Send one message. True when it is sent (now or before). A refusal is recorded
+    (attempts, error, next try) and raised as DeliveryError, so RQ retries the job and, when
+    retries run out, lists it with the error among the failed jobs."""
+    config = current_app.config
     session.commit()
-    for message_id in candidates:
-        # Claim with a conditional update so two relays never deliver the same row.
-        claimed = session.execute(
-            update(OutboxMessage)
-            .where(OutboxMessage.id == message_id, OutboxMessage.status == "pending",
-                   (OutboxMessage.leased_until.is_(None)) | (OutboxMessage.leased_until < now))
-            .values(leased_until=now + LEASE, attempts=OutboxMessage.attempts + 1)
-        ).rowcount
-        session.commit()
-        if not claimed:
-            continue
-        message = session.get(OutboxMessage, message_id)
-        session.refresh(message)
-        session.commit()  # end the read: the result below is written in a fresh transaction
-        try:
-            mailer.send(_render_email(message, config), message.dedupe_key)
-        except DeliveryError as exc:
-            message.last_error = str(exc)
-            message.leased_until = None
-            if message.attempts >= MAX_ATTEMPTS:
-                message.status = "failed"
-            message.next_attempt_at = utcnow() + _backoff(message.attempts)
-            log.warning("outbox_delivery_failed",
-                        extra={"message_id": message.id, "attempts": message.attempts})
+    # Count the attempt and hold the lease while sending; a message sent or skipped in the
+    # meantime is left alone (a job may run twice). A "failed" one is tried when asked.
+    session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id, OutboxMessage.status.in_(("pending", "failed")))
+        .values(attempts=OutboxMessage.attempts + 1, leased_until=utcnow() + _lease())
+        .execution_options(synchronize_session=False))
+    session.commit()
+    message = session.get(OutboxMessage, message_id)
+    if message is None:
+        return False
+    session.refresh(message)
+    session.commit()  # end the read: the outcome is written in a fresh transaction
+    if message.status in ("sent", "skipped"):
+        return message.status == "sent"
+    if message.purpose == "marketing" and not _wanted(message.channel, "marketing",
+                                                      message.user_id):
+        _finish(session, message, status="skipped")
+        return False
+    try:
+        if message.channel == "sms":
+            sms = _render_sms(message)
+            reference = sms_sender_for(config).send(sms)
+            _finish(session, message, status="sent", provider_ref=reference,
+                    segments=sms.segments)
         else:
-            message.status = "sent"
-            message.sent_at = utcnow()
-            message.leased_until = None
-            sent += 1
-            log.info("outbox_delivered", extra={"message_id": message.id,
-                                                "template": message.template})
+            mailer_for(config).send(_render_email(message, config), message.dedupe_key)
+            _finish(session, message, status="sent")
+    except DeliveryError as exc:
+        give_up = isinstance(exc, UndeliverableError) or message.attempts >= MAX_ATTEMPTS
+        message.last_error = str(exc)[:500]
+        message.leased_until = None
+        message.status = "failed" if give_up else "pending"
+        message.next_attempt_at = utcnow() + _backoff(message.attempts)
         session.commit()
-    return sent
+        log.warning("outbox_delivery_failed", extra={
+            "message_id": message.id, "channel": message.channel,
+            "attempts": message.attempts, "error": type(exc).__name__})
+        raise
+    log.info("outbox_delivered", extra={"message_id": message.id, "channel": message.channel,
+                                        "template": message.template})
+    return True
+
+
+def _finish(session: Session, message: OutboxMessage, *, status: str, **values) -> None:
+    message.status = status
+    message.leased_until = None
+    message.last_error = None
+    if status == "sent":
+        message.sent_at = utcnow()
+    for name, value in values.items():
+        setattr(message, name, value)
+    session.commit()
+
+
+def retry_failed(message_id: int) -> None:
+    """Staff asked to try a message that gave up once more."""
+    with transaction():
+        db.session.execute(
+            update(OutboxMessage).where(OutboxMessage.id == message_id,
+                                        OutboxMessage.status == "failed")
+            .values(status="pending", next_attempt_at=utcnow(), leased_until=None)
+            .execution_options(synchronize_session=False))
+
+
+def _own_session() -> Session:
+    return Session(current_app.extensions["kade_engine"], expire_on_commit=False)
 
 
 def relay_now() -> int:
-    """Deliver due messages on a session of its own (safe to call right after a commit)."""
-    engine = current_app.extensions["kade_engine"]
-    with Session(engine, expire_on_commit=False) as s:
-        return deliver_due(s)
+    """Claim due messages and deliver them: through RQ with REDIS_URL (each message a job
+    on `high`, or `low` for marketing, carrying only its id), else here and now. Returns
+    how many were handed on (RQ) or sent (in-process). Safe to run twice or in parallel."""
+    redis_url = current_app.config.get("REDIS_URL")
+    handed = 0
+    with _own_session() as session:
+        ids = claim_due(session)
+        if not ids:
+            return 0
+        if redis_url:
+            purposes = dict(session.execute(
+                select(OutboxMessage.id, OutboxMessage.purpose)
+                .where(OutboxMessage.id.in_(ids))).all())
+            connection = Redis.from_url(redis_url)
+            intervals = [int(s) for s in str(
+                current_app.config.get("OUTBOX_RETRY_INTERVALS", "10,60,300")).split(",") if s]
+            for message_id in ids:
+                name = "low" if purposes.get(message_id) == "marketing" else "high"
+                Queue(name, connection=connection).enqueue(
+                    "jobs.notifications.deliver", message_id,
+                    retry=Retry(max=len(intervals), interval=intervals) if intervals else None,
+                    description=f"deliver outbox message {message_id}")
+                handed += 1
+            return handed
+        for message_id in ids:
+            try:
+                handed += deliver(session, message_id)
+            except DeliveryError:
+                pass  # recorded on the row; the next sweep tries again after the backoff
+    return handed
+
+
+def deliver_now(message_id: int) -> bool:
+    """The delivery job's body: one message on a session of its own."""
+    with _own_session() as session:
+        return deliver(session, message_id)
 
 
 def wake_relay(app) -> None:

@@ -1,9 +1,15 @@
-"""Where a rendered message goes: an SMTP server, or files in the outbox folder (embedded)."""
+"""Where a rendered message goes: an SMTP server or an SMS gateway, or files in the outbox
+folder (the embedded default)."""
 
 from __future__ import annotations
 
+import json
 import smtplib
 import ssl
+import urllib.error
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass
 from email.message import EmailMessage
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -59,3 +65,125 @@ def mailer_for(config) -> FileMailer | SmtpMailer:
     if config.get("SMTP_URL"):
         return SmtpMailer(config["SMTP_URL"])
     return FileMailer(config["OUTBOX_DIR"])
+
+
+# ---- SMS -------------------------------------------------------------------------------------
+
+GSM7 = frozenset(
+    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    "ÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà^{}\\[~]|€")
+GSM7_DOUBLE = frozenset("^{}\\[~]|€")  # escape + char: two septets each
+
+
+def sms_encoding(text: str) -> str:
+    """`gsm7` when every character fits the GSM 03.38 alphabet, else `unicode` (UCS-2):
+    Sinhala and Tamil are always unicode."""
+    return "gsm7" if all(c in GSM7 for c in text) else "unicode"
+
+
+def sms_segments(text: str) -> int:
+    """How many SMS segments `text` costs: 160 GSM-7 septets in one message or 153 per part;
+    70 UCS-2 characters in one or 67 per part (characters beyond the BMP count twice)."""
+    if sms_encoding(text) == "gsm7":
+        units, single, part = sum(2 if c in GSM7_DOUBLE else 1 for c in text), 160, 153
+    else:
+        units, single, part = sum(2 if ord(c) > 0xFFFF else 1 for c in text), 70, 67
+    if units <= single:
+        return 1
+    return -(-units // part)
+
+
+def gateway_number(e164: str) -> str:
+    """`+94771234567` -> `94771234567`, the form Sri Lankan gateways take. Only Sri Lankan
+    numbers: anything else is refused for good (it would never be delivered)."""
+    digits = (e164 or "").removeprefix("+")
+    if not (digits.startswith("94") and digits.isdigit() and len(digits) == 11):
+        raise UndeliverableError("not a Sri Lankan mobile number")
+    return digits
+
+
+class UndeliverableError(DeliveryError):
+    """Retrying cannot help (a bad number, a message the gateway rejects as malformed)."""
+
+
+@dataclass(frozen=True)
+class Sms:
+    to: str  # E.164
+    text: str
+    dedupe_key: str
+
+    @property
+    def encoding(self) -> str:
+        return sms_encoding(self.text)
+
+    @property
+    def segments(self) -> int:
+        return sms_segments(self.text)
+
+
+class FileSms:
+    """The embedded default: each SMS becomes a .json file in the outbox folder."""
+
+    def __init__(self, folder: str):
+        self.folder = Path(folder)
+
+    def send(self, sms: Sms) -> str:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in sms.dedupe_key)
+        path = self.folder / f"{safe}.sms.json"
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps({"to": gateway_number(sms.to), "message": sms.text,
+                                   "type": sms.encoding, "segments": sms.segments,
+                                   "reference": sms.dedupe_key}, ensure_ascii=False))
+        tmp.replace(path)
+        return safe
+
+
+class HttpSmsGateway:
+    """An HTTP SMS gateway shaped like the Sri Lankan ones (Notify.lk and alike): a POST of
+    `user_id`, `api_key`, `sender_id`, `to` (94XXXXXXXXX), `message` and, for Sinhala or
+    Tamil, `type=unicode`; a JSON answer with `"status": "success"`. Our dedupe key goes as
+    `reference` (and the X-Request-Id header) so a repeated send is recognisable."""
+
+    def __init__(self, url: str, *, user_id: str, api_key: str, sender_id: str,
+                 timeout: float = 15):
+        if urllib.parse.urlsplit(url).scheme not in ("http", "https"):
+            raise ValueError("SMS_GATEWAY_URL must be an http(s) address")
+        self.url, self.user_id, self.api_key, self.sender_id = url, user_id, api_key, sender_id
+        self.timeout = timeout
+
+    def send(self, sms: Sms) -> str:
+        form = {"user_id": self.user_id, "api_key": self.api_key,
+                "sender_id": self.sender_id, "to": gateway_number(sms.to),
+                "message": sms.text, "reference": sms.dedupe_key}
+        if sms.encoding == "unicode":
+            form["type"] = "unicode"
+        request = urllib.request.Request(  # noqa: S310 — our configured gateway, checked below
+            self.url, data=urllib.parse.urlencode(form).encode(), method="POST",
+            headers={"Content-Type": "application/x-www-form-urlencoded",
+                     "Accept": "application/json", "X-Request-Id": sms.dedupe_key[:128]})
+        try:
+            with urllib.request.urlopen(request, timeout=self.timeout) as answer:  # noqa: S310 — our configured gateway
+                body = answer.read(65536)
+        except urllib.error.HTTPError as exc:
+            if 400 <= exc.code < 500 and exc.code not in (408, 429):
+                raise UndeliverableError(f"sms gateway refused: HTTP {exc.code}") from exc
+            raise DeliveryError(f"sms gateway: HTTP {exc.code}") from exc
+        except (OSError, ValueError) as exc:
+            raise DeliveryError(f"sms gateway: {type(exc).__name__}: {exc}"[:450]) from exc
+        try:
+            result = json.loads(body)
+        except ValueError as exc:
+            raise DeliveryError("sms gateway: an answer that is not JSON") from exc
+        if not isinstance(result, dict) or str(result.get("status", "")).lower() != "success":
+            raise DeliveryError(f"sms gateway: {str(result)[:200]}")
+        data = result.get("data") if isinstance(result.get("data"), dict) else {}
+        return str(data.get("id") or data.get("message_id") or "")[:64]
+
+
+def sms_sender_for(config) -> FileSms | HttpSmsGateway:
+    if config.get("SMS_GATEWAY_URL"):
+        return HttpSmsGateway(config["SMS_GATEWAY_URL"], user_id=config["SMS_USER_ID"] or "",
+                              api_key=config["SMS_API_KEY"] or "",
+                              sender_id=config["SMS_SENDER_ID"])
+    return FileSms(config["OUTBOX_DIR"])

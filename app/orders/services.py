@@ -192,11 +192,13 @@ def order_link(order: Order) -> str:
 
 
 def _mail(order: Order, template: str) -> None:
-    notifications.queue_email(
-        template, to=order.contact_email, locale=order.locale, user_id=order.user_id,
-        dedupe_key=f"order:{order.number}:{template}", number=order.number,
-        name=order.contact_name, link=order_link(order), status=order.status,
-        total_cents=order.total_cents, payment_method=order.payment_method)
+    """Tell the customer by mail and, if they want it, by SMS, in the order's language."""
+    notifications.notify(
+        template, email=order.contact_email, phone=order.contact_phone, locale=order.locale,
+        user_id=order.user_id, dedupe_key=f"order:{order.number}:{template}",
+        number=order.number, name=order.contact_name, link=order_link(order),
+        status=order.status, total_cents=order.total_cents,
+        payment_method=order.payment_method)
 
 
 # ---- moving through statuses -----------------------------------------------------------------
