@@ -117,6 +117,7 @@ def _register_blueprints(app) -> None:
     from app.backoffice import bp as staff_bp
     from app.catalog.search_views import bp as search_bp
     from app.catalog.views import bp as catalog_bp
+    from app.checkout.views import bp as checkout_bp
     from app.ops.views import bp as ops_bp
     from app.orders.views import bp as orders_bp
     from app.pages import bp as pages_bp
@@ -125,6 +126,7 @@ def _register_blueprints(app) -> None:
     app.register_blueprint(accounts_bp)
     app.register_blueprint(catalog_bp)
     app.register_blueprint(search_bp)
+    app.register_blueprint(checkout_bp)
     app.register_blueprint(orders_bp)
     app.register_blueprint(staff_bp)
     app.register_blueprint(ops_bp)

@@ -10,13 +10,15 @@ from pathlib import Path
 
 
 def wait_for_mail(outbox: Path, to: str, kind: str, timeout: float = 10.0):
-    """The newest mail of `kind` (dedupe-key prefix: verify, reset …) to `to`."""
+    """The newest mail of `kind` to `to`: a dedupe-key prefix (verify, reset …) or a whole
+    dedupe key (order:KD-2026-000001:order_shipped)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         found = []
         for path in sorted(outbox.glob("*.eml"), key=lambda p: p.stat().st_mtime):
             message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
-            if message["To"] == to and message["X-Kade-Dedupe-Key"].startswith(kind + ":"):
+            key = message["X-Kade-Dedupe-Key"]
+            if message["To"] == to and (key == kind or key.startswith(kind + ":")):
                 found.append(message)
         if found:
             return found[-1]

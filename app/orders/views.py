@@ -1,18 +1,172 @@
-"""The customer's order pages: list, detail with timeline, cancel, return request, and a
-guest's order through the signed link in their mail. (Filled in by the storefront work.)"""
+"""The customer's order pages: the list, an order with its timeline, cancelling, asking for a
+return and the invoice; and the same order for a guest through the signed link in their mail
+(/orders/<number>?t=<token>).
+
+Another customer's order, a wrong token and an unknown number are all the 404 page (the
+services raise NotFound), so order numbers cannot be probed.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Blueprint, Response, abort, flash, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from app.errors import DomainError
+from app.orders import services as orders
+from app.orders.forms import CancelForm, ReturnForm
+from app.orders.models import Order
+from app.payments import methods
+from app.web import redirect_to, render
 
 bp = Blueprint("orders", __name__)
 
+# Set by checkout when it places an order: the order page then says "Thank you".
+JUST_PLACED_KEY = "just_placed"
+MAX_PAGE = 10_000
+
+
+def _customer_order(number: str) -> Order:
+    return orders.customer_order(number, current_user.id)  # NotFound -> the 404 page
+
+
+def _guest_order(number: str) -> tuple[Order, str]:
+    token = request.values.get("t", "")
+    if not token or len(token) > 200:
+        abort(404)
+    return orders.guest_order(number, token), token
+
+
+def _links(order: Order, token: str | None) -> dict:
+    """Where this order's forms and links go: the account's routes, or the guest's with
+    their token."""
+    if token is None:
+        return {"self": url_for("orders.detail", number=order.number),
+                "cancel": url_for("orders.cancel", number=order.number),
+                "return_request": url_for("orders.request_return", number=order.number),
+                "invoice": url_for("orders.invoice", number=order.number)}
+    return {"self": url_for("orders.guest_detail", number=order.number, t=token),
+            "cancel": url_for("orders.guest_cancel", number=order.number),
+            "return_request": url_for("orders.guest_request_return", number=order.number),
+            "invoice": url_for("orders.guest_invoice", number=order.number, t=token)}
+
+
+def _can_return(order: Order) -> bool:
+    return order.status in orders.RETURNABLE and not any(
+        event.kind == "return_request" for event in order.events)
+
+
+def _detail_page(order: Order, token: str | None, *, cancel_form=None, return_form=None,
+                 status: int = 200):
+    just_placed = session.get(JUST_PLACED_KEY) == order.number
+    if just_placed:
+        session.pop(JUST_PLACED_KEY)
+    method = methods.METHODS.get(order.payment_method)
+    response = render(
+        "orders/detail.html", status=status, order=order, token=token,
+        links=_links(order, token), events=orders.public_events(order),
+        labels=orders.STATUS_LABELS, method=method, just_placed=just_placed,
+        can_cancel=orders.can_cancel(order), can_return=_can_return(order),
+        cancel_form=cancel_form or CancelForm(formdata=None),
+        return_form=return_form or ReturnForm(formdata=None))
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _cancel(order: Order, token: str | None):
+    form = CancelForm()
+    if form.validate():
+        try:
+            orders.cancel_by_customer(order, reason=form.reason.data or None)
+        except DomainError as exc:
+            flash(str(exc.message), "error")
+        else:
+            flash(_("Your order %(number)s is cancelled.", number=order.number))
+        return redirect_to(_links(order, token)["self"])
+    return _detail_page(order, token, cancel_form=form, status=422)
+
+
+def _return(order: Order, token: str | None):
+    form = ReturnForm()
+    if form.validate():
+        try:
+            orders.request_return(order, form.reason.data)
+        except DomainError as exc:
+            if exc.field == "reason":
+                form.reason.errors = [str(exc.message)]
+                return _detail_page(order, token, return_form=form, status=exc.status)
+            flash(str(exc.message), "error")
+        else:
+            flash(_("We have your request and will reply by email."))
+        return redirect_to(_links(order, token)["self"])
+    return _detail_page(order, token, return_form=form, status=422)
+
+
+def _invoice(order: Order) -> Response:
+    from app.orders import documents  # helper D's module; imported here so pages load without it
+
+    return Response(documents.invoice_pdf(order), mimetype="application/pdf", headers={
+        "Content-Disposition": f'attachment; filename="invoice-{order.number}.pdf"',
+        "Cache-Control": "private, no-store"})
+
+
+# ---- customers ------------------------------------------------------------------------------
+
+@bp.get("/account/orders")
+@login_required
+def order_list():
+    raw = request.args.get("page", "1")
+    page = min(int(raw), MAX_PAGE) if raw.isascii() and raw.isdigit() and len(raw) < 6 else 1
+    page = max(page, 1)
+    found, total = orders.customer_orders(current_user.id, page=page)
+    pages = max(1, -(-total // orders.PER_PAGE))
+    return render("orders/list.html", orders=found, total=total, page=page, pages=pages,
+                  labels=orders.STATUS_LABELS)
+
 
 @bp.get("/account/orders/<number>")
+@login_required
 def detail(number: str):
-    raise NotImplementedError
+    return _detail_page(_customer_order(number), None)
 
+
+@bp.post("/account/orders/<number>/cancel")
+@login_required
+def cancel(number: str):
+    return _cancel(_customer_order(number), None)
+
+
+@bp.post("/account/orders/<number>/return")
+@login_required
+def request_return(number: str):
+    return _return(_customer_order(number), None)
+
+
+@bp.get("/account/orders/<number>/invoice.pdf")
+@login_required
+def invoice(number: str):
+    return _invoice(_customer_order(number))
+
+
+# ---- guests, through the link in their mail -------------------------------------------------
 
 @bp.get("/orders/<number>")
 def guest_detail(number: str):
-    raise NotImplementedError
+    order, token = _guest_order(number)
+    return _detail_page(order, token)
+
+
+@bp.post("/orders/<number>/cancel")
+def guest_cancel(number: str):
+    return _cancel(*_guest_order(number))
+
+
+@bp.post("/orders/<number>/return")
+def guest_request_return(number: str):
+    return _return(*_guest_order(number))
+
+
+@bp.get("/orders/<number>/invoice.pdf")
+def guest_invoice(number: str):
+    order, _token = _guest_order(number)
+    return _invoice(order)

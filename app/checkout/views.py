@@ -1,0 +1,555 @@
+"""The cart and checkout pages.
+
+Whose cart: a signed-in customer's by their id; a guest's by the random token in the
+`kade_cart` cookie (httponly, SameSite=Lax, 90 days). At sign-in the guest's cart joins the
+customer's (Flask-Login's `user_logged_in` signal). Staff have no cart.
+
+Every change is a plain form post that redirects back with a message; htmx posts the same
+forms and gets back the cart (or a small "added" note) with the header's cart link swapped
+out of band, so the count updates without a reload.
+
+Checkout is one page, /checkout, in steps (address, delivery, payment, review) kept on the
+cart by `app.checkout.steps`; each step is a plain form that saves its choice and moves on.
+The review page makes an idempotency key; `place_order` turns the same key, or the same cart
+submitted twice, into one order.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from dataclasses import dataclass, field
+
+from flask import Blueprint, current_app, flash, g, has_request_context, request, session, url_for
+from flask_babel import get_locale, gettext as _, lazy_gettext as _l
+from flask_login import current_user, user_logged_in
+
+from app.accounts import addresses
+from app.accounts.addresses import AddressInput
+from app.accounts.phones import display_phone
+from app.checkout import cart as carts, delivery, services as checkout, steps
+from app.checkout.forms import (
+    AddToCartForm,
+    CustomerAddressForm,
+    DeliveryForm,
+    GuestAddressForm,
+    GuestContactForm,
+    LineForm,
+    PaymentForm,
+    PlaceOrderForm,
+)
+from app.checkout.models import Cart
+from app.errors import Conflict, DomainError, Invalid, NotFound
+from app.inventory.services import OutOfStock
+from app.orders import services as orders
+from app.payments import methods
+from app.web import form_status, put_error, redirect_to, render, safe_next
+
+log = logging.getLogger(__name__)
+
+bp = Blueprint("checkout", __name__)
+
+CART_COOKIE = "kade_cart"
+CART_COOKIE_DAYS = 90
+# Orders this browser placed, by idempotency key: a second submit of the review page (after
+# the first one emptied the cart) goes to the order the first one made.
+PLACED_KEY = "placed_orders"
+PLACED_KEPT = 5
+# Read (and forgotten) by the order page, which then says "Thank you".
+JUST_PLACED_KEY = "just_placed"
+
+STEP_TITLES = {
+    "address": _l("Address"),
+    "details": _l("Your details"),
+    "delivery": _l("Delivery"),
+    "payment": _l("Payment"),
+    "review": _l("Review"),
+}
+# Which step asks for the field a service names in Invalid(field=…).
+FIELD_STEPS = {"delivery_option": "delivery", "payment_method": "payment"}
+
+
+def _locale() -> str:
+    return str(get_locale() or "en")
+
+
+# ---- whose cart -----------------------------------------------------------------------------
+
+def _is_staff() -> bool:
+    return bool(current_user.is_authenticated and current_user.is_staff)
+
+
+def _customer_id() -> int | None:
+    if current_user.is_authenticated and not current_user.is_staff:
+        return current_user.id
+    return None
+
+
+def _cookie_token() -> str | None:
+    if current_user.is_authenticated:
+        return None
+    # A cart made during this request is not in the request's cookies yet.
+    return g.get("new_cart_token") or request.cookies.get(CART_COOKIE)
+
+
+def current_cart() -> Cart | None:
+    """The shopper's open cart, if they have one (never made here)."""
+    if _is_staff():
+        return None
+    customer_id = _customer_id()
+    if customer_id is not None:
+        return carts.find_cart(user_id=customer_id)
+    return carts.find_cart(token=_cookie_token())
+
+
+def _cart_to_fill() -> Cart:
+    """The shopper's open cart, made if there is none (a guest then gets a new cookie)."""
+    customer_id = _customer_id()
+    if customer_id is not None:
+        return carts.open_cart(user_id=customer_id)
+    cart = carts.find_cart(token=_cookie_token())
+    if cart is None:
+        # Always a new token: an old one may name a cart that has become an order.
+        token = carts.new_token()
+        cart = carts.open_cart(token=token)
+        g.new_cart_token = token
+    return cart
+
+
+def _cart_count() -> int | None:
+    """Units in the cart for the header (None: no cart link at all, for staff)."""
+    if _is_staff():
+        return None
+    customer_id = _customer_id()
+    if customer_id is not None:
+        return carts.item_count(user_id=customer_id)
+    token = _cookie_token()
+    return carts.item_count(token=token) if token else 0
+
+
+@bp.app_context_processor
+def _cart_globals():
+    return {"cart_count": _cart_count}
+
+
+@bp.after_app_request
+def _cart_cookie(response):
+    token = g.pop("new_cart_token", None)
+    if token:
+        response.set_cookie(CART_COOKIE, token, max_age=CART_COOKIE_DAYS * 86400, path="/",
+                            httponly=True, samesite="Lax",
+                            secure=bool(current_app.config.get("SESSION_COOKIE_SECURE")))
+    elif g.pop("forget_cart_cookie", False):
+        response.delete_cookie(CART_COOKIE, path="/", httponly=True, samesite="Lax",
+                               secure=bool(current_app.config.get("SESSION_COOKIE_SECURE")))
+    return response
+
+
+def _merge_guest_cart(app, user, **_extra) -> None:
+    """At sign-in (and registration): the guest's cart joins the customer's."""
+    if not has_request_context() or getattr(user, "role", None):
+        return
+    token = request.cookies.get(CART_COOKIE)
+    if not token:
+        return
+    try:
+        carts.merge_guest_cart(token, user.id)
+    except DomainError:
+        log.warning("cart_merge_failed", extra={"user_id": user.id})
+    g.forget_cart_cookie = True
+
+
+@bp.record_once
+def _connect_signals(state) -> None:
+    user_logged_in.connect(_merge_guest_cart, state.app)
+
+
+# ---- the cart page and its changes ----------------------------------------------------------
+
+def _cart_context(message=None, ok: bool = True) -> dict:
+    cart = current_cart()
+    priced = carts.priced(cart, locale=_locale())
+    was_savings = sum(max(line.compare_at_cents - line.unit_cents, 0) * line.quantity
+                      for line in priced.lines if line.compare_at_cents)
+    return {"cart": cart, "priced": priced, "problems": carts.stock_problems(cart),
+            "savings_cents": priced.savings_cents + was_savings,
+            "message": message, "message_ok": ok, "is_staff": _is_staff()}
+
+
+@bp.get("/cart")
+def cart_page():
+    return render("checkout/cart.html", "checkout/_cart_update.html", **_cart_context())
+
+
+def _after_change(message, *, ok: bool, status: int = 200, back: str | None = None):
+    """Answer a cart change: htmx gets the cart (or an "added" note) and the header's cart
+    link out of band; a plain post is redirected back with the message."""
+    if request.htmx and not request.htmx.boosted:
+        if request.htmx.target == "cart":
+            return render("checkout/_cart_update.html",
+                          **_cart_context(message, ok), status=status)
+        return render("checkout/_added.html", message=message, ok=ok,
+                      is_staff=_is_staff(), status=status)
+    if message:
+        flash(str(message), "message" if ok else "error")
+    return redirect_to(safe_next(back, url_for("checkout.cart_page")))
+
+
+def _first_error(form) -> str:
+    for errors in form.errors.values():
+        if errors:
+            return str(errors[0])
+    return _("That could not be done.")
+
+
+@bp.post("/cart/items")
+def add_item():
+    form = AddToCartForm()
+    back = form.next.data
+    if _is_staff():
+        return _after_change(_("Staff accounts cannot shop. Sign in as a customer."),
+                             ok=False, status=403, back=back)
+    if not form.validate():
+        return _after_change(_first_error(form), ok=False, status=422, back=back)
+    cart = _cart_to_fill()
+    try:
+        carts.add_item(cart, form.variant_id.data, form.quantity.data or 1,
+                       slot_id=form.slot_id.data)
+    except DomainError as exc:
+        return _after_change(exc.message, ok=False, status=exc.status, back=back)
+    return _after_change(_("Added to your cart."), ok=True, back=back)
+
+
+@bp.post("/cart/items/<int:line_id>")
+def update_line(line_id: int):
+    form = LineForm()
+    if not form.validate():
+        return _after_change(_first_error(form), ok=False, status=422)
+    cart = current_cart()
+    try:
+        if cart is None:
+            raise NotFound(_l("That item is no longer in your cart."))
+        line = carts.set_quantity(cart, line_id, form.wanted())
+    except DomainError as exc:
+        return _after_change(exc.message, ok=False, status=exc.status)
+    return _after_change(_("Your cart is updated.") if line else _("Removed from your cart."),
+                         ok=True)
+
+
+@bp.post("/cart/items/<int:line_id>/remove")
+def remove_line(line_id: int):
+    cart = current_cart()
+    try:
+        if cart is None:
+            raise NotFound(_l("That item is no longer in your cart."))
+        carts.remove_line(cart, line_id)
+    except DomainError as exc:
+        return _after_change(exc.message, ok=False, status=exc.status)
+    return _after_change(_("Removed from your cart."), ok=True)
+
+
+# ---- checkout -------------------------------------------------------------------------------
+
+@dataclass
+class _Checkout:
+    """Where a shopper is in checkout: their cart priced, what they chose so far, the steps
+    their cart needs and which of those are done."""
+
+    cart: Cart
+    data: dict = field(default_factory=dict)
+
+    def __post_init__(self):
+        self.data = steps.load(self.cart)
+        self.user = current_user if _customer_id() is not None else None
+        self.priced = carts.priced(self.cart, locale=_locale())
+        self.needs_delivery = self.priced.needs_delivery
+        self.saved_address = None
+        if self.user is not None and self.needs_delivery and self.data.get("address_id"):
+            try:
+                self.saved_address = addresses.get_address(self.user.id,
+                                                           int(self.data["address_id"]))
+            except (NotFound, TypeError, ValueError):
+                self.data.pop("address_id", None)
+
+    @property
+    def signed_in(self) -> bool:
+        return self.user is not None
+
+    @property
+    def step_names(self) -> list[str]:
+        names = []
+        if self.needs_delivery:
+            names += ["address", "delivery"]
+        elif not self.signed_in:
+            names.append("details")  # a guest buying services: who they are
+        return [*names, "payment", "review"]
+
+    @property
+    def district(self) -> str | None:
+        if not self.needs_delivery:
+            return None
+        if self.saved_address is not None:
+            return self.saved_address.district
+        address = steps.address_input(self.data)
+        return address.district if address else None
+
+    @property
+    def address(self) -> dict | None:
+        """The delivery address chosen, for the review page."""
+        if self.saved_address is not None:
+            a = self.saved_address
+            return {"recipient": a.recipient, "phone": a.phone, "line1": a.line1,
+                    "line2": a.line2, "city": a.city, "district": a.district,
+                    "postal_code": a.postal_code}
+        address = self.data.get("address")
+        return address if self.needs_delivery and isinstance(address, dict) else None
+
+    @property
+    def contact(self):
+        return steps.contact(self.data)
+
+    def choices(self) -> checkout.CheckoutChoices:
+        return steps.choices(self.data, signed_in=self.signed_in,
+                             needs_delivery=self.needs_delivery, locale=_locale())
+
+    def quote(self):
+        return checkout.quote(self.cart, self.choices(), user=self.user,
+                              district=self.district)
+
+    def option(self):
+        code = self.data.get("delivery_option")
+        if not self.needs_delivery or not code:
+            return None
+        try:
+            return delivery.get_option(code, self.district)
+        except Invalid:
+            return None
+
+    def done(self, step: str) -> bool:
+        if step == "address":
+            if self.signed_in:
+                return self.district is not None
+            return self.contact is not None and self.district is not None
+        if step == "details":
+            return self.contact is not None
+        if step == "delivery":
+            return self.option() is not None
+        if step == "payment":
+            code = self.data.get("payment_method")
+            return code in {m.code for m in methods.available(self.quote().total_cents,
+                                                              self.district)}
+        return False
+
+    def first_open(self) -> str:
+        return next(step for step in self.step_names if not self.done(step))
+
+    def next_after(self, step: str) -> str:
+        return self.step_names[self.step_names.index(step) + 1]
+
+
+def _to_step(step: str):
+    return redirect_to(url_for("checkout.checkout_page", step=step))
+
+
+@bp.route("/checkout", methods=["GET", "POST"])
+def checkout_page():
+    if _is_staff():
+        flash(_("Staff accounts cannot shop. Sign in as a customer."), "error")
+        return redirect_to(url_for("checkout.cart_page"))
+    if request.method == "POST" and request.form.get("step") == "place":
+        return _place_order()
+    cart = current_cart()
+    if cart is None or not cart.lines:
+        flash(_("Your cart is empty."), "error")
+        return redirect_to(url_for("checkout.cart_page"))
+    state = _Checkout(cart)
+    if state.priced.unavailable or carts.stock_problems(cart):
+        flash(_("Some items in your cart are out of stock or no longer on sale. Check your "
+                "cart."), "error")
+        return redirect_to(url_for("checkout.cart_page"))
+    asked = (request.form if request.method == "POST" else request.args).get("step", "")
+    first_open = state.first_open()
+    names = state.step_names
+    if asked not in names or names.index(asked) > names.index(first_open):
+        if request.method == "POST" or asked:
+            return _to_step(first_open)
+        asked = first_open
+    return _STEPS[asked](state)
+
+
+def _step_page(state: _Checkout, step: str, status: int = 200, **context):
+    return render(f"checkout/{step}.html", status=status, state=state, step=step,
+                  step_titles=STEP_TITLES, **context)
+
+
+def _address_step(state: _Checkout):
+    if state.signed_in:
+        return _customer_address_step(state)
+    form_class = GuestAddressForm if state.needs_delivery else GuestContactForm
+    step = "address" if state.needs_delivery else "details"
+    if request.method == "POST":
+        form = form_class()
+    else:
+        contact, address = state.contact, steps.address_input(state.data)
+        prefill = {}
+        if contact is not None:
+            prefill.update(name=contact.name, email=contact.email,
+                           phone=display_phone(contact.phone))
+        if address is not None and state.needs_delivery:
+            prefill.update(line1=address.line1, line2=address.line2, city=address.city,
+                           district=address.district, postal_code=address.postal_code)
+        form = form_class(formdata=None, data=prefill)
+    if request.method == "POST" and form.validate():
+        address = form.address_data() if state.needs_delivery else None
+        try:
+            if address is not None:
+                addresses.check_address(AddressInput(**address))
+        except Invalid as exc:
+            put_error(form, exc, "line1")
+        else:
+            steps.save(state.cart, contact=form.contact_data(), address=address,
+                       address_id=None)
+            return _to_step(state.next_after(step))
+    return _step_page(state, step, status=form_status(form), form=form)
+
+
+def _customer_address_step(state: _Checkout):
+    user = state.user
+    saved = addresses.list_addresses(user.id)
+    if request.method == "POST":
+        form = CustomerAddressForm(saved=saved)
+    else:
+        prefill = {"recipient": user.name, "address_phone": display_phone(user.phone)}
+        if state.saved_address is not None:
+            prefill["address_id"] = str(state.saved_address.id)
+        elif isinstance(state.data.get("address"), dict):
+            old = state.data["address"]
+            prefill.update(address_id="new", recipient=old.get("recipient"),
+                           address_phone=display_phone(old.get("phone") or ""),
+                           **{k: old.get(k) for k in ("line1", "line2", "city", "district",
+                                                      "postal_code")})
+        form = CustomerAddressForm(formdata=None, data=prefill, saved=saved)
+    if request.method == "POST" and form.validate():
+        try:
+            if form.wants_new:
+                data = AddressInput(**form.address_data())
+                if form.save_address.data:
+                    kept = addresses.add_address(user.id, data)
+                    steps.save(state.cart, address_id=kept.id, address=None)
+                else:
+                    addresses.check_address(data)
+                    steps.save(state.cart, address=form.address_data(), address_id=None)
+            else:
+                try:
+                    kept = addresses.get_address(user.id, form.chosen_id())
+                except NotFound:
+                    raise Invalid(_l("Choose one of your addresses."),
+                                  field="address_id") from None
+                steps.save(state.cart, address_id=kept.id, address=None)
+        except Invalid as exc:
+            put_error(form, exc, "line1")
+        else:
+            return _to_step(state.next_after("address"))
+    return _step_page(state, "address", status=form_status(form), form=form, saved=saved)
+
+
+def _delivery_step(state: _Checkout):
+    options = delivery.options_for(state.district)
+    if request.method == "POST":
+        form = DeliveryForm()
+    else:
+        form = DeliveryForm(formdata=None, data={
+            "delivery_option": state.data.get("delivery_option")
+            or (options[0].code if len(options) == 1 else None)})
+    form.delivery_option.choices = [(o.code, o.name(_locale())) for o in options]
+    if request.method == "POST" and form.validate():
+        try:
+            option = delivery.get_option(form.delivery_option.data, state.district)
+        except Invalid as exc:
+            put_error(form, exc, "delivery_option")
+        else:
+            steps.save(state.cart, delivery_option=option.code)
+            return _to_step(state.next_after("delivery"))
+    goods_cents = state.priced.subtotal_cents - state.priced.discount_cents
+    return _step_page(state, "delivery", status=form_status(form), form=form,
+                      options=options, goods_cents=goods_cents)
+
+
+def _payment_step(state: _Checkout):
+    quote = state.quote()
+    available = methods.available(quote.total_cents, state.district)
+    if request.method == "POST":
+        form = PaymentForm()
+    else:
+        form = PaymentForm(formdata=None, data={
+            "payment_method": state.data.get("payment_method")})
+    form.payment_method.choices = [(m.code, m.label) for m in available]
+    if request.method == "POST" and form.validate():
+        try:
+            method = methods.get_method(form.payment_method.data, quote.total_cents,
+                                        state.district)
+        except Invalid as exc:
+            put_error(form, exc, "payment_method")
+        else:
+            steps.save(state.cart, payment_method=method.code)
+            return _to_step("review")
+    return _step_page(state, "payment", status=form_status(form), form=form,
+                      methods=available, quote=quote)
+
+
+def _review_step(state: _Checkout):
+    if request.method == "POST":
+        return _to_step("review")
+    form = PlaceOrderForm(formdata=None, idempotency_key=secrets.token_urlsafe(24))
+    method = methods.METHODS.get(state.data.get("payment_method") or "")
+    return _step_page(state, "review", form=form, quote=state.quote(), method=method,
+                      option=state.option())
+
+
+_STEPS = {"address": _address_step, "details": _address_step, "delivery": _delivery_step,
+          "payment": _payment_step, "review": _review_step}
+
+
+def _order_url(order) -> str:
+    if order.user_id:
+        return url_for("orders.detail", number=order.number)
+    return url_for("orders.guest_detail", number=order.number,
+                   t=orders.guest_token(order.number))
+
+
+def _place_order():
+    form = PlaceOrderForm()
+    if not form.validate():
+        flash(_("Please check your order and place it again."), "error")
+        return _to_step("review")
+    key = form.idempotency_key.data
+    placed = dict(session.get(PLACED_KEY) or {})
+    if key in placed:  # submitted again after the first submit made the order
+        order = orders.find_by_number(placed[key])
+        if order is not None:
+            return redirect_to(_order_url(order))
+    cart = current_cart()
+    if cart is None or not cart.lines:
+        flash(_("Your cart is empty."), "error")
+        return redirect_to(url_for("checkout.cart_page"))
+    state = _Checkout(cart)
+    try:
+        order, _created = checkout.place_order(cart, state.choices(), user=state.user,
+                                               idempotency_key=key)
+    except (OutOfStock, checkout.CheckoutProblem) as exc:
+        flash(str(exc.message), "error")
+        return redirect_to(url_for("checkout.cart_page"))
+    except Invalid as exc:
+        flash(str(exc.message), "error")
+        step = FIELD_STEPS.get(exc.field or "", state.step_names[0])
+        return _to_step(step if step in state.step_names else state.step_names[0])
+    except Conflict as exc:
+        flash(str(exc.message), "error")
+        return _to_step("review")
+    placed[key] = order.number
+    session[PLACED_KEY] = dict(list(placed.items())[-PLACED_KEPT:])
+    session[JUST_PLACED_KEY] = order.number
+    if order.user_id is None:
+        g.forget_cart_cookie = True  # the cart is an order now; a next visit starts afresh
+    log.info("order_placed_web", extra={"order_id": order.id})
+    return redirect_to(_order_url(order))
