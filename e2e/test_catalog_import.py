@@ -4,8 +4,9 @@ file with one bad row and sees that row's problem, with nothing imported."""
 import csv
 import io
 
-import pyotp
 from playwright.sync_api import Page, expect
+
+from e2e.staff import sign_in_new_staff
 
 EMAIL = "catalog.manager@kade.lk"
 PASSWORD = "a long catalog phrase"  # noqa: S105 — made for this test only
@@ -29,17 +30,8 @@ def _csv(prefix: str, rows: int = 1000, bad_row: int | None = None) -> bytes:
 
 
 def _sign_in_as_new_catalog_manager(page: Page, live_server) -> None:
-    live_server.flask("users", "create-staff", EMAIL, "--role", "catalog_manager",
-                      "--name", "Chamari Catalog", "--password", PASSWORD)
-    page.goto("/staff/")
-    page.get_by_label("Email").fill(EMAIL)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Continue").click()
-    expect(page.get_by_role("heading", name="Set up your authenticator app")).to_be_visible()
-    secret = page.get_by_label("Setup key").input_value().strip()
-    page.get_by_label("6-digit code").fill(pyotp.TOTP(secret).now())
-    page.get_by_role("button", name="Finish setup").click()
-    expect(page.get_by_role("heading", name="Back office")).to_be_visible()
+    sign_in_new_staff(page, live_server, email=EMAIL, role="catalog_manager",
+                      name="Chamari Catalog", password=PASSWORD)
 
 
 def _upload(page: Page, name: str, data: bytes) -> None:

@@ -5,10 +5,10 @@ sees the new status in the order's timeline."""
 
 import re
 
-import pyotp
 from playwright.sync_api import Page, expect
 
 from e2e.mail import first_link, wait_for_mail
+from e2e.staff import sign_in_new_staff
 
 EMAIL = "sarah.journey@example.lk"
 
@@ -93,7 +93,8 @@ def test_a_guest_buys_two_products_and_a_service_cash_on_delivery_to_galle(
     staff = page.context.browser.new_context(**STAFF_CONTEXT)
     staff_page = staff.new_page()
     try:
-        _sign_in_as_new_order_manager(staff_page, live_server)
+        sign_in_new_staff(staff_page, live_server, email=STAFF_EMAIL, role="order_manager",
+                          name="Dilan Orders", password=STAFF_PASSWORD)
         staff_page.goto(f"{live_server.url}/staff/orders/{number}")
         staff_page.get_by_label("New status").select_option(label="Shipped")
         staff_page.get_by_label("Note for the timeline (optional)").fill("Sent with Pronto")
@@ -114,17 +115,3 @@ STAFF_EMAIL = "dilan.orders@kade.lk"
 STAFF_PASSWORD = "packing tape and string"  # noqa: S105 — a test login
 STAFF_CONTEXT = {"viewport": {"width": 390, "height": 844}, "is_mobile": True,
                  "has_touch": True}
-
-
-def _sign_in_as_new_order_manager(page: Page, live_server) -> None:
-    live_server.flask("users", "create-staff", STAFF_EMAIL, "--role", "order_manager",
-                      "--name", "Dilan Orders", "--password", STAFF_PASSWORD)
-    page.goto(f"{live_server.url}/staff/")
-    page.get_by_label("Email").fill(STAFF_EMAIL)
-    page.get_by_label("Password").fill(STAFF_PASSWORD)
-    page.get_by_role("button", name="Continue").click()
-    expect(page.get_by_role("heading", name="Set up your authenticator app")).to_be_visible()
-    secret = page.get_by_label("Setup key").input_value().strip()
-    page.get_by_label("6-digit code").fill(pyotp.TOTP(secret).now())
-    page.get_by_role("button", name="Finish setup").click()
-    expect(page.get_by_role("heading", name="Back office")).to_be_visible()

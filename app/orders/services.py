@@ -164,6 +164,13 @@ def find_by_idempotency_key(key: str) -> Order | None:
     return db.session.scalar(select(Order).where(Order.idempotency_key == key))
 
 
+def _existing(number: str) -> Order:
+    order = find_by_number(number)
+    if order is None:
+        raise NotFound()
+    return order
+
+
 def find_by_number(number: str) -> Order | None:
     if not number or len(number) > 24:
         return None
@@ -258,9 +265,7 @@ def change_status(number: str, status: str, *, note: str | None = None, actor=No
     require(actor, Permission.MANAGE_ORDERS)
     note = _clean_note(note)
     with transaction():
-        order = find_by_number(number)
-        if order is None:
-            raise NotFound()
+        order = _existing(number)
         _move(order, status, actor=actor, note=note)
         audit.record("orders.status", actor_id=actor.id if actor else None,
                      target_type="order", target_id=order.number, status=status)
@@ -273,9 +278,7 @@ def add_note(number: str, note: str, *, public: bool = False, actor=None) -> Ord
     if not note:
         raise Invalid(_l("Write a note."), field="note")
     with transaction():
-        order = find_by_number(number)
-        if order is None:
-            raise NotFound()
+        order = _existing(number)
         event = OrderEvent(kind="note", note=note, public=public,
                            actor_kind=_actor_kind(actor), actor_id=actor.id if actor else None)
         order.events.append(event)
@@ -292,9 +295,7 @@ def fulfil(number: str, quantities: dict[int, int], *, note: str | None = None,
     require(actor, Permission.MANAGE_ORDERS)
     note = _clean_note(note)
     with transaction():
-        order = find_by_number(number)
-        if order is None:
-            raise NotFound()
+        order = _existing(number)
         if order.status not in ("processing", "paid"):
             raise Conflict(_l("Only a confirmed order can be shipped."), field="status")
         lines = {line.id: line for line in order.lines if line.kind == "product"}
@@ -357,10 +358,7 @@ def guest_order(number: str, token: str) -> Order:
     """A guest's order through the signed link in their mail."""
     if number_from_guest_token(token or "") != number:
         raise NotFound()
-    order = find_by_number(number)
-    if order is None:
-        raise NotFound()
-    return order
+    return _existing(number)
 
 
 def public_events(order: Order) -> list[OrderEvent]:
@@ -459,10 +457,7 @@ def staff_orders_all(filters: OrderFilter = OrderFilter(), *, actor=None):
 
 def staff_order(number: str, *, actor=None) -> Order:
     require(actor, Permission.MANAGE_ORDERS)
-    order = find_by_number(number)
-    if order is None:
-        raise NotFound()
-    return order
+    return _existing(number)
 
 
 def next_statuses(order: Order) -> list[str]:

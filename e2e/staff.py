@@ -1,0 +1,21 @@
+"""Staff in the browser: a new staff member made with the CLI signs in and enrols TOTP."""
+
+from __future__ import annotations
+
+import pyotp
+from playwright.sync_api import Page, expect
+
+
+def sign_in_new_staff(page: Page, live_server, *, email: str, role: str, name: str,
+                      password: str) -> None:
+    live_server.flask("users", "create-staff", email, "--role", role, "--name", name,
+                      "--password", password)
+    page.goto(f"{live_server.url}/staff/")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Continue").click()
+    expect(page.get_by_role("heading", name="Set up your authenticator app")).to_be_visible()
+    secret = page.get_by_label("Setup key").input_value().strip()
+    page.get_by_label("6-digit code").fill(pyotp.TOTP(secret).now())
+    page.get_by_role("button", name="Finish setup").click()
+    expect(page.get_by_role("heading", name="Back office")).to_be_visible()
