@@ -121,6 +121,7 @@ def _register_blueprints(app) -> None:
     from app.ops.views import bp as ops_bp
     from app.orders.views import bp as orders_bp
     from app.pages import bp as pages_bp
+    from app.payments.views import bp as payments_bp
 
     app.register_blueprint(pages_bp)
     app.register_blueprint(accounts_bp)
@@ -128,6 +129,7 @@ def _register_blueprints(app) -> None:
     app.register_blueprint(search_bp)
     app.register_blueprint(checkout_bp)
     app.register_blueprint(orders_bp)
+    app.register_blueprint(payments_bp)
     app.register_blueprint(staff_bp)
     app.register_blueprint(ops_bp)
     app.register_blueprint(api_bp)

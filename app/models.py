@@ -9,3 +9,4 @@ def import_all() -> None:
     import app.inventory.models  # noqa: F401
     import app.notifications.models  # noqa: F401
     import app.orders.models  # noqa: F401
+    import app.payments.models  # noqa: F401

@@ -31,7 +31,7 @@ from app.inventory import services as inventory
 from app.inventory.services import OutOfStock
 from app.orders import services as orders
 from app.orders.models import Order
-from app.payments import methods
+from app.payments import methods, services as payments
 
 MAX_NAME = 120
 
@@ -212,6 +212,7 @@ def place_order(cart: Cart | None, choices: CheckoutChoices, *, user=None,
             if claimed != 1:
                 raise _AlreadyOrdered()
             order = orders.create_order(draft)
+            payments.open_payment(order.number, method.code, order.total_cents)
             db.session.execute(update(Cart).where(Cart.id == cart.id)
                                .values(order_number=order.number)
                                .execution_options(synchronize_session=False))

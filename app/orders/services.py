@@ -466,6 +466,25 @@ def next_statuses(order: Order) -> list[str]:
             and s not in ("refunded", "partially_refunded")]
 
 
+# ---- payments ---------------------------------------------------------------------------------
+
+def payment_received(number: str) -> bool:
+    """The payment ledger says the money arrived (inside its transaction). An order waiting
+    for payment becomes paid; one already on its way is only marked paid. False when the
+    order was cancelled meanwhile: the money must go back."""
+    with transaction():
+        order = _existing(number)
+        if order.status == "cancelled":
+            return False
+        if order.status == "pending_payment":
+            _move(order, "paid")
+        elif order.payment_status != "paid":
+            order.payment_status = "paid"
+            order.events.append(OrderEvent(kind="note", note="payment received",
+                                           actor_kind="system", public=False))
+    return True
+
+
 # ---- expiry ----------------------------------------------------------------------------------
 
 def expire_unpaid(now: dt.datetime | None = None) -> list[str]:

@@ -1,0 +1,158 @@
+"""The payment ledger: opening a payment for an order, recording what gateways and staff say
+about it, and moving the order on when money arrives.
+
+Every event is written once (a unique dedupe key), so a PayHere notification replayed five
+times, or posted by ten requests at once, records one capture and sends one "paid" mail.
+Notifications may arrive in any order: a success after a cancel still captures; a pending
+or a cancel after a success changes nothing. What does not check out (signature, merchant,
+amount, currency, order) changes nothing, is logged and audited as suspicious, and the
+sender is told nothing about why.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from app import db
+from app.audit import services as audit
+from app.db import transaction, utcnow
+from app.errors import Invalid, NotFound
+from app.orders import services as orders
+from app.payments import payhere
+from app.payments.models import Payment, PaymentEvent
+from app.security.roles import Permission, require
+
+log = logging.getLogger(__name__)
+
+FINAL = frozenset({"captured", "refunded", "partially_refunded", "charged_back"})
+
+
+def open_payment(order_number: str, method: str, amount_cents: int) -> Payment:
+    """The payment an order waits for, inside the caller's transaction (checkout)."""
+    with transaction():
+        payment = Payment(order_number=order_number, method=method, amount_cents=amount_cents,
+                          status="initiated")
+        payment.events.append(PaymentEvent(kind="initiated", amount_cents=amount_cents,
+                                           dedupe_key=f"{method}:{order_number}:initiated"))
+        db.session.add(payment)
+        db.session.flush()
+    return payment
+
+
+def payment_for(order_number: str, method: str | None = None, *, lock: bool = False):
+    query = select(Payment).where(Payment.order_number == order_number)
+    if method:
+        query = query.where(Payment.method == method)
+    if lock:
+        query = query.with_for_update()
+    return db.session.scalar(query.order_by(Payment.id.desc()).limit(1))
+
+
+# ---- PayHere notifications -------------------------------------------------------------------
+
+def _suspicious(reason: str, order_id: str | None = None) -> str:
+    # The reason is ours; the sender only ever gets the same plain answer.
+    log.warning("payhere_notification_refused", extra={"reason": reason,
+                                                       "order_number": order_id})
+    audit.record("payments.notification_refused", actor_id=None, success=False,
+                 target_type="order", target_id=order_id, reason=reason)
+    db.session.commit()
+    return "refused"
+
+
+def record_payhere_notification(form: dict[str, str]) -> str:
+    """Apply one notification. Returns "applied", "duplicate" or "refused" (for our log and
+    tests; the HTTP answer is the same whatever it is)."""
+    config = current_app.config
+    merchant_id, secret = config.get("PAYHERE_MERCHANT_ID"), config.get("PAYHERE_MERCHANT_SECRET")
+    if not merchant_id or not secret:
+        return _suspicious("payhere is not configured")
+    try:
+        note = payhere.verify(form, merchant_id=merchant_id, merchant_secret=secret)
+    except payhere.BadNotification as exc:
+        return _suspicious(str(exc), str(form.get("order_id", ""))[:24] or None)
+    raw = json.dumps({k: str(v)[:200] for k, v in form.items()})
+    try:
+        with transaction():
+            # Lock the payment row: two notifications for one payment apply one at a time.
+            payment = payment_for(note.order_id, "payhere", lock=True)
+            if payment is None:
+                raise _Refused("unknown order")
+            if note.currency != payment.currency or note.amount_cents != payment.amount_cents:
+                payment.flagged = (f"PayHere sent {note.amount_cents} {note.currency} for "
+                                   f"{payment.amount_cents} {payment.currency}")[:200]
+                raise _Refused("amount or currency")
+            key = f"payhere:{note.payment_id}:{note.status_code}"
+            if db.session.scalar(select(PaymentEvent.id).where(PaymentEvent.dedupe_key == key)):
+                return "duplicate"
+            payment.events.append(PaymentEvent(
+                kind=note.outcome, amount_cents=note.amount_cents, dedupe_key=key,
+                provider_ref=note.payment_id, raw=raw, received_at=utcnow(),
+                note=note.message or None))
+            _apply(payment, note.outcome, note.amount_cents, note.payment_id)
+    except _Refused as refused:
+        db.session.rollback()
+        if refused.reason == "amount or currency":
+            _flag(note.order_id, note)
+        return _suspicious(refused.reason, note.order_id)
+    except IntegrityError:
+        db.session.rollback()  # the same notification, committed a moment ago by another
+        return "duplicate"
+    return "applied"
+
+
+class _Refused(Exception):
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+def _flag(order_number: str, note) -> None:
+    with transaction():
+        payment = payment_for(order_number, "payhere")
+        if payment is not None:
+            payment.flagged = (f"PayHere sent {note.amount_cents} {note.currency} for "
+                               f"{payment.amount_cents} {payment.currency}")[:200]
+
+
+def _apply(payment: Payment, outcome: str, amount_cents: int, provider_ref: str | None) -> None:
+    """Move the payment (and through it the order) for one new event."""
+    payment.updated_at = utcnow()
+    if payment.status in FINAL:
+        if outcome == "charged_back" and payment.status != "charged_back":
+            payment.status = "charged_back"
+            payment.flagged = "Charged back: the money was taken back from the shop."
+        return  # pending, cancelled or failed after a success: the success stands
+    payment.status = outcome
+    if outcome == "captured":
+        payment.captured_cents = amount_cents
+        payment.provider_payment_id = provider_ref
+        if not orders.payment_received(payment.order_number):
+            payment.flagged = "Paid after the order was cancelled: refund it."
+
+
+# ---- cash on delivery ------------------------------------------------------------------------
+
+def mark_collected(order_number: str, amount_cents: int, *, actor=None) -> Payment:
+    """Staff took the cash at the door. The amount must be the order's."""
+    require(actor, Permission.MANAGE_PAYMENTS)
+    with transaction():
+        payment = payment_for(order_number, "cod", lock=True)
+        if payment is None:
+            raise NotFound()
+        if payment.status == "captured":
+            return payment
+        if amount_cents != payment.amount_cents:
+            raise Invalid(field="amount")
+        payment.events.append(PaymentEvent(
+            kind="captured", amount_cents=amount_cents, actor_id=actor.id if actor else None,
+            dedupe_key=f"cod:{order_number}:collected", note="collected"))
+        _apply(payment, "captured", amount_cents, None)
+        audit.record("payments.cod_collected", actor_id=actor.id if actor else None,
+                     target_type="order", target_id=order_number, amount_cents=amount_cents)
+    return payment
