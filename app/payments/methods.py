@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from app.errors import Invalid
@@ -26,6 +27,8 @@ class PaymentMethod:
 
     def refusal(self, total_cents: int, district: str | None):
         """None when the method can pay this order, else the reason it cannot."""
+        if self.code == "payhere" and not current_app.config.get("PAYHERE_MERCHANT_ID"):
+            return _l("Card payment is not available right now.")
         return None
 
 
@@ -34,6 +37,9 @@ METHODS: dict[str, PaymentMethod] = {
         PaymentMethod("cod", _l("Cash on delivery"),
                       _l("Pay in cash when your order arrives."),
                       initial_status="processing", waits_for_payment=False),
+        PaymentMethod("payhere", _l("Card, eZ Cash or online banking (PayHere)"),
+                      _l("Pay now on PayHere's secure page; your card never reaches us."),
+                      initial_status="pending_payment", waits_for_payment=True),
         PaymentMethod("bank_transfer", _l("Bank transfer"),
                       _l("Transfer the total to our bank account; we send the order when the "
                          "money arrives."),

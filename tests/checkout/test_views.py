@@ -224,7 +224,8 @@ def test_steps_cannot_be_skipped(client, shop, db_session):
     ("delivery", {"delivery_option": "free-rocket"},
      "Choose a delivery option for your district."),
     ("delivery", {}, "Choose a delivery option for your district."),
-    ("payment", {"payment_method": "payhere"}, "Choose a payment method."),
+    ("payment", {"payment_method": "bitcoin"}, "Choose a payment method."),
+    ("payment", {"payment_method": "payhere"}, "Card payment is not available right now."),
     ("payment", {"payment_method": ""}, "Choose a payment method."),
 ])
 def test_tampered_choices_are_refused_with_a_message(client, shop, db_session, name, data,
