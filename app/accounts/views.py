@@ -266,3 +266,5 @@ def delete_account():
             return redirect_to(url_for("pages.home"))
     return render("accounts/delete.html", form=form, status=form_status(form))
 
+
+from app.accounts import notification_views  # noqa: E402, F401  (its routes join bp)

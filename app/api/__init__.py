@@ -14,10 +14,11 @@
     cart.py         /cart, /cart/items, /delivery-options (and the out-of-stock problem)
     checkout.py     /checkout (with Idempotency-Key)
     orders.py       /orders, /orders/{number}, /orders/{number}/cancel
+    notifications.py  /me/notifications (SMS updates, offers by email and SMS)
     checkout_schemas.py  the cart's, checkout's and orders' query strings, bodies and answers
 """
 
-from app.api import accounts, addresses, cart, catalog, checkout, orders  # noqa: F401  (their routes join the blueprint)
+from app.api import accounts, addresses, cart, catalog, checkout, notifications, orders  # noqa: F401  (their routes join the blueprint)
 from app.api.blueprint import bp
 
 __all__ = ["bp"]

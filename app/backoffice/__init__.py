@@ -26,6 +26,7 @@ AREAS = [
     ("staff.delivery_list", _l("Delivery"), Permission.MANAGE_ORDERS, "staff.delivery"),
     ("staff.audit_log", _l("Audit log"), Permission.READ_AUDIT_LOG, "staff.audit"),
     ("staff.user_list", _l("Staff"), Permission.MANAGE_STAFF, "staff.user"),
+    ("staff.job_list", _l("Jobs"), Permission.MANAGE_JOBS, "staff.job"),
 ]
 
 
@@ -74,6 +75,7 @@ from app.backoffice import (  # noqa: E402, F401  (routes)
     delivery,
     home,
     inventory,
+    jobs,
     orders,
     staff_users,
 )

@@ -121,6 +121,7 @@ OPERATIONS = [
     ("POST", "/api/v1/auth/register"), ("POST", "/api/v1/auth/token"),
     ("POST", "/api/v1/auth/refresh"), ("POST", "/api/v1/auth/logout"),
     ("GET", "/api/v1/me"), ("PATCH", "/api/v1/me"), ("DELETE", "/api/v1/me"),
+    ("GET", "/api/v1/me/notifications"), ("PUT", "/api/v1/me/notifications"),
     ("GET", "/api/v1/me/export"),
     ("GET", "/api/v1/me/addresses"), ("POST", "/api/v1/me/addresses"),
     ("GET", "/api/v1/me/addresses/{address_id}"),

@@ -7,6 +7,7 @@ import pytest
 from flask import abort
 
 from app.ops.logs import JsonFormatter
+from app.queue import wait_for_local_jobs
 
 
 def test_healthz_answers_without_touching_the_database(client):
@@ -150,6 +151,7 @@ def test_registration_and_sign_in_logs_hold_no_personal_data(client, caplog):
     client.post("/account/register", data=form)
     client.post("/account/logout")
     client.post("/account/login", data={"email": form["email"], "password": "wrong guess 1"})
+    wait_for_local_jobs(client.application)  # the relay logs from its own thread
 
     text = json.dumps(_json_lines(caplog), ensure_ascii=False)
     assert "account_registered" in text and "outbox_delivered" in text
