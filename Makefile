@@ -15,11 +15,12 @@ PORT ?= 5000
 LANGS ?= si ta
 TRANSLATIONS := app/translations
 
-.PHONY: help venv install run test serve lint messages clean
+.PHONY: help venv install run up test serve lint messages clean
 
 help:
 	@echo "make install   .venv with the app and its test tools; compile translations"
 	@echo "make run       migrate, seed demo data, serve on 127.0.0.1:\$$PORT ($(PORT))"
+	@echo "make up        web, worker and scheduler (Procfile, honcho) against DATABASE_URL, REDIS_URL"
 	@echo "make test      unit tests on SQLite and PostgreSQL, then the Playwright suite"
 	@echo "make serve     gunicorn with gunicorn.conf.py, as in production"
 	@echo "make lint      ruff + import-linter contracts"
@@ -50,7 +51,22 @@ venv: install
 run: install
 	$(FLASK) db upgrade
 	$(FLASK) seed demo
-	$(FLASK) run --host 127.0.0.1 --port $(PORT)
+	KADE_LOCAL_SCHEDULE=1 $(FLASK) run --host 127.0.0.1 --port $(PORT)
+
+# The Procfile's three processes under honcho: the web, a worker and the scheduler. They need
+# Redis; the database is DATABASE_URL, else the embedded SQLite file (shared by all three).
+# `db upgrade` runs first, which also makes the development keys once, before three processes
+# could each make their own.
+up: install
+	@if [[ -z "$${REDIS_URL:-}" ]]; then
+		echo "make up: REDIS_URL is not set. The worker and the scheduler need Redis," >&2
+		echo "  e.g. REDIS_URL=redis://127.0.0.1:6379/0 make up" >&2
+		echo "  Without Redis, use 'make run': jobs then run inside the web process." >&2
+		exit 2
+	fi
+	[[ -n "$${DATABASE_URL:-}" ]] || echo "make up: DATABASE_URL is not set: using the SQLite file in instance/"
+	$(FLASK) db upgrade
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" exec $(VENV)/bin/honcho start --port $(PORT)
 
 serve: install
 	$(VENV)/bin/gunicorn -c gunicorn.conf.py wsgi:app

@@ -63,6 +63,10 @@ def create_app(config: dict | None = None) -> APIFlask:
     _register_blueprints(app)
     _register_error_pages(app)
     _register_cli(app)
+    if app.config.get("LOCAL_SCHEDULE"):
+        from app.queue import start_local_schedule
+
+        start_local_schedule(app)
     return app
 
 

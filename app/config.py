@@ -95,6 +95,9 @@ def from_environment() -> dict:
         # How many reverse proxies (load balancer, nginx) stand in front and set X-Forwarded-*.
         "PROXY_COUNT": int(os.environ.get("PROXY_COUNT", "0")),
         # Orders waiting for payment (bank transfer) are cancelled after this many hours.
+        # `make run` (no Redis): run the periodic jobs (outbox sweep, expiry, stock alerts) in
+        # a thread of the web process. With Redis, `python -m jobs.scheduler` does it.
+        "LOCAL_SCHEDULE": _flag("KADE_LOCAL_SCHEDULE", False),
         "UNPAID_ORDER_HOURS": int(os.environ.get("UNPAID_ORDER_HOURS", "72")),
         # The shop's details on invoices and packing slips; VAT is shown only when the shop
         # is registered (SHOP_VAT_NUMBER set), at SHOP_VAT_PERCENT included in prices.

@@ -129,6 +129,13 @@ def init_app(app) -> None:
         session.remove()
 
 
+def after_fork() -> None:
+    """In a forked child (an RQ work-horse): drop the parent's pooled connections without
+    closing them, so the child opens its own and the parent's stay usable."""
+    for engine in _engines.values():
+        engine.dispose(close=False)
+
+
 def dispose_engines() -> None:
     for engine in _engines.values():
         engine.dispose()

@@ -52,3 +52,35 @@ def wait_for_local_jobs(app, timeout: float = 30) -> None:
     threads = app.extensions.get("kade_job_threads", [])
     while threads:
         threads.pop(0).join(timeout)
+
+
+def start_local_schedule(app, stop: threading.Event | None = None) -> threading.Thread | None:
+    """The embedded default's scheduler (`make run`, no Redis): one daemon thread that runs
+    the periodic jobs of jobs/schedule.py in this process at their intervals. With Redis,
+    `python -m jobs.scheduler` does this through RQ instead, and this is never started.
+    Loaded by name, like every job, so the app does not import jobs/. `stop` ends it."""
+    if app.config.get("REDIS_URL"):
+        return None
+    schedule = importlib.import_module("jobs.schedule")
+    factor = schedule.scale()
+    stop = stop or threading.Event()
+
+    def loop() -> None:
+        import time
+
+        due = {job.name: 0.0 for job in schedule.SCHEDULE}
+        while not stop.is_set():
+            now = time.monotonic()
+            for job in schedule.SCHEDULE:
+                if now >= due[job.name]:
+                    due[job.name] = now + job.every * factor
+                    with app.app_context():
+                        try:
+                            job.func()
+                        except Exception:
+                            log.exception("periodic_job_failed", extra={"job": job.name})
+            stop.wait(max(0.2, min(due.values()) - time.monotonic()))
+
+    thread = threading.Thread(target=loop, daemon=True, name="kade-local-schedule")
+    thread.start()
+    return thread

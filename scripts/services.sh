@@ -179,7 +179,10 @@ start_throwaway_redis() {
 }
 
 provide_redis() {
-    command -v redis-cli >/dev/null || apt_install --no-install-recommends redis-server
+    # The server binary too, even when a Redis answers: tests/jobs start their own Redis
+    # (to stop it in the middle of a test without touching the shared one).
+    { command -v redis-cli && command -v redis-server; } >/dev/null \
+        || apt_install --no-install-recommends redis-server
     if [[ -n ${TEST_REDIS_URL:-} ]]; then
         redis_answers "$TEST_REDIS_URL" || die "TEST_REDIS_URL is set but does not answer"
         REDIS_URL=$TEST_REDIS_URL

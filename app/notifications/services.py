@@ -16,7 +16,6 @@ import datetime as dt
 import json
 import logging
 from email.message import EmailMessage
-from email.utils import make_msgid
 
 from flask import current_app, render_template
 from flask_babel import force_locale
@@ -150,8 +149,9 @@ def _render_email(message: OutboxMessage, config) -> EmailMessage:
     mail["From"] = config["MAIL_FROM"]
     mail["To"] = message.recipient
     # The dedupe key is the Message-ID, so a duplicate delivery is recognisable downstream.
-    mail["Message-ID"] = make_msgid(idstring=message.dedupe_key.replace(":", "."),
-                                    domain="kade.lk")
+    # Made from the key alone: a second copy after a crash carries the same Message-ID.
+    safe_key = "".join(c if c.isalnum() or c in "-_." else "." for c in message.dedupe_key)
+    mail["Message-ID"] = f"<{safe_key}@kade.lk>"
     mail["X-Kade-Dedupe-Key"] = message.dedupe_key
     if message.purpose == "marketing":
         unsubscribe = data.get("unsubscribe_url")

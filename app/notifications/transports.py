@@ -57,8 +57,14 @@ class SmtpMailer:
                 if u.username:
                     client.login(unquote(u.username), unquote(u.password or ""))
                 client.send_message(message)
+        except smtplib.SMTPRecipientsRefused as exc:
+            # Its text names the address: keep only the codes (last_error is plain text).
+            codes = ", ".join(str(code) for code, _ in exc.recipients.values())
+            raise DeliveryError(f"smtp: recipient refused ({codes})") from exc
+        except smtplib.SMTPResponseException as exc:
+            raise DeliveryError(f"smtp: {type(exc).__name__} {exc.smtp_code}") from exc
         except (OSError, smtplib.SMTPException) as exc:
-            raise DeliveryError(f"smtp: {type(exc).__name__}: {exc}"[:450]) from exc
+            raise DeliveryError(f"smtp: {type(exc).__name__}") from exc
 
 
 def mailer_for(config) -> FileMailer | SmtpMailer:
