@@ -11,3 +11,12 @@ def expire_unpaid() -> list[str]:
 
     with app_context():
         return orders.expire_unpaid()
+
+
+def remind_unpaid() -> list[str]:
+    """Remind customers of bank-transfer orders a day before they expire. Safe to run as
+    often as you like: each order is reminded once (the message's dedupe key)."""
+    from app.orders import reminders
+
+    with app_context():
+        return reminders.remind_unpaid()

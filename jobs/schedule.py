@@ -31,6 +31,8 @@ SCHEDULE: tuple[Periodic, ...] = (
     Periodic("outbox-relay-sweep", notifications.relay, "high", 60),
     # Cancels bank-transfer orders left unpaid past UNPAID_ORDER_HOURS, giving stock back.
     Periodic("unpaid-order-expiry", orders.expire_unpaid, "default", 5 * 60),
+    # Reminds bank-transfer customers a day before their order would be cancelled.
+    Periodic("payment-reminders", orders.remind_unpaid, "default", 15 * 60),
     # Mails the inventory staff about stock that fell to its threshold.
     Periodic("low-stock-alerts", inventory.alert_low_stock, "default", 15 * 60),
     # Backups join here on the `backups` queue once the backup job exists, e.g.

@@ -84,12 +84,14 @@ def _queue(channel: str, template: str, *, to: str, locale: str, user_id: int | 
         existing = db.session.scalar(
             select(OutboxMessage).where(OutboxMessage.dedupe_key == dedupe_key))
         if existing:
+            existing.queued_now = False
             return existing
         if not _wanted(channel, purpose, user_id):
             return None
         message = OutboxMessage(channel=channel, purpose=purpose, template=template,
                                 recipient=to, locale=locale, user_id=user_id,
                                 dedupe_key=dedupe_key, data=json.dumps(data))
+        message.queued_now = True  # not a column: tells the caller this call wrote it
         db.session.add(message)
         db.session.info["outbox_touched"] = True
     return message

@@ -32,8 +32,9 @@ def test_the_schedule_names_each_periodic_job_once_with_its_queue_and_interval()
     found = {(func, queue, options["interval"]) for func, queue, options in recorder.registered}
     assert found == {("jobs.notifications.relay", "high", 60),
                      ("jobs.orders.expire_unpaid", "default", 300),
+                     ("jobs.orders.remind_unpaid", "default", 900),
                      ("jobs.inventory.alert_low_stock", "default", 900)}
-    assert len({options["name"] for _f, _q, options in recorder.registered}) == 3
+    assert len({options["name"] for _f, _q, options in recorder.registered}) == 4
     assert all(queue in QUEUES for _f, queue, _o in recorder.registered)
 
 
@@ -42,7 +43,7 @@ def test_the_schedule_compresses_for_tests(monkeypatch):
     recorder = _Recorder()
     schedule.register(recorder)
     intervals = sorted(options["interval"] for _f, _q, options in recorder.registered)
-    assert intervals == pytest.approx([0.6, 3, 9])
+    assert intervals == pytest.approx([0.6, 3, 9, 9])
     # RQ wants whole seconds for the TTLs, however small the interval.
     assert all(isinstance(options["ttl"], int) and options["ttl"] >= 60
                for _f, _q, options in recorder.registered)
