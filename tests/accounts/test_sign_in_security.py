@@ -3,6 +3,7 @@
 from argon2 import PasswordHasher
 
 from app.accounts.models import User
+from app.db import transaction
 from tests.factories import PASSWORD
 
 
@@ -44,9 +45,9 @@ def test_password_hash_is_upgraded_at_sign_in_when_parameters_change(client, cus
 def test_a_session_of_an_erased_or_changed_user_is_signed_out(app, customer, db_session):
     client = app.test_client()
     client.post("/account/login", data={"email": customer.email, "password": PASSWORD})
-    user = db_session.get(User, customer.id)
-    user.session_version += 1  # as a password change elsewhere does
-    db_session.commit()
+    with transaction():  # reads and writes under SQLite's write lock, as services do
+        user = db_session.get(User, customer.id)
+        user.session_version += 1  # as a password change elsewhere does
 
     response = client.get("/account")
 
