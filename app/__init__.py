@@ -125,6 +125,7 @@ def _register_blueprints(app) -> None:
     from app.ops.views import bp as ops_bp
     from app.orders.views import bp as orders_bp
     from app.pages import bp as pages_bp
+    from app.payments.slip_views import bp as payment_slips_bp
     from app.payments.views import bp as payments_bp
 
     app.register_blueprint(pages_bp)
@@ -134,6 +135,7 @@ def _register_blueprints(app) -> None:
     app.register_blueprint(checkout_bp)
     app.register_blueprint(orders_bp)
     app.register_blueprint(payments_bp)
+    app.register_blueprint(payment_slips_bp)
     app.register_blueprint(staff_bp)
     app.register_blueprint(ops_bp)
     app.register_blueprint(api_bp)

@@ -13,6 +13,8 @@ import secrets
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# The merchant id the local PayHere sandbox uses when none is configured (development only).
+PAYHERE_DEMO_MERCHANT_ID = "1000000"
 
 
 def _instance_path() -> Path:
@@ -109,7 +111,37 @@ def from_environment() -> dict:
         "PAYHERE_MERCHANT_ID": os.environ.get("PAYHERE_MERCHANT_ID") or None,
         "PAYHERE_MERCHANT_SECRET": os.environ.get("PAYHERE_MERCHANT_SECRET") or None,
         "PAYHERE_SANDBOX": _flag("PAYHERE_SANDBOX", not production),
+        # PayHere's Merchant API (refunds): a business app's id and secret. Without them a
+        # refund is recorded for staff to pay back by hand. PAYHERE_API_URL overrides the
+        # sandbox or live address (tests point it at a server on 127.0.0.1). Whether PayHere
+        # takes a partial `amount` is not documented: off, partial refunds are manual.
+        "PAYHERE_APP_ID": os.environ.get("PAYHERE_APP_ID") or None,
+        "PAYHERE_APP_SECRET": os.environ.get("PAYHERE_APP_SECRET") or None,
+        "PAYHERE_API_URL": os.environ.get("PAYHERE_API_URL") or None,
+        "PAYHERE_PARTIAL_REFUNDS": _flag("PAYHERE_PARTIAL_REFUNDS", False),
+        # Where bank-transfer customers send the money, shown on the order page and in the
+        # order mail: one item a line, lines separated by "|" (an environment variable holds
+        # no newline well). The embedded default is a made-up account for trying things out.
+        "SHOP_BANK_DETAILS": os.environ.get("SHOP_BANK_DETAILS") or (
+            None if production else
+            "Bank: Commercial Bank of Ceylon PLC | Branch: Kollupitiya | "
+            "Account name: Kade (Private) Limited | Account number: 1000 2345 6789"),
+        # The local sandbox: a page of our own that plays PayHere's hosted checkout (pay,
+        # fail or cancel, then a signed notification), so `make run` and the browser tests
+        # pay by card with no network. On by default in development when no PayHere
+        # merchant is configured; never in production (app.payments.checkout_flow checks).
+        "PAYHERE_LOCAL_SANDBOX": _flag(
+            "PAYHERE_LOCAL_SANDBOX",
+            env == "development" and not os.environ.get("PAYHERE_MERCHANT_ID")),
     }
+    if (config["PAYHERE_LOCAL_SANDBOX"] and config["PAYHERE_SANDBOX"] and not production
+            and not config["PAYHERE_MERCHANT_ID"]):
+        # Not a PayHere merchant: only the local sandbox accepts it. The secret is made
+        # once and kept, like the other development secrets.
+        config["PAYHERE_MERCHANT_ID"] = PAYHERE_DEMO_MERCHANT_ID
+        config["PAYHERE_MERCHANT_SECRET"] = config["PAYHERE_MERCHANT_SECRET"] or _kept_secret(
+            instance, "payhere_merchant_secret",
+            lambda: base64.b64encode(secrets.token_bytes(30)).decode())
     secret_names = {
         "SECRET_KEY": lambda: secrets.token_urlsafe(48),
         "PII_KEYS": _new_pii_keys,

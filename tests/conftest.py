@@ -102,6 +102,10 @@ def base_config(database_url: str, tmp_root: Path) -> dict:
         "RATELIMIT_ENABLED": False,
         "RATELIMIT_STORAGE_URI": "memory://",
         "SERVER_NAME": None,
+        # No card payments unless a test sets PayHere up (tests/payments do).
+        "PAYHERE_LOCAL_SANDBOX": False,
+        "PAYHERE_MERCHANT_ID": None,
+        "PAYHERE_MERCHANT_SECRET": None,
     }
 
 

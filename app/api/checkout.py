@@ -14,13 +14,14 @@ from flask_babel import force_locale, lazy_gettext as _l
 from app.accounts.addresses import AddressInput
 from app.api.auth import auth, current_customer
 from app.api.blueprint import bp
-from app.api.checkout_schemas import CheckoutHeaders, CheckoutIn, OrderOut
+from app.api.checkout_schemas import CheckoutHeaders, CheckoutIn, CheckoutOut, HostedCheckoutOut
 from app.api.languages import api_locale
 from app.api.openapi import error_responses
 from app.api.orders import order_out
 from app.checkout import cart as carts
 from app.checkout.services import CheckoutChoices, place_order
 from app.errors import Invalid
+from app.payments import checkout_flow
 
 REPLAYED = "Idempotent-Replayed"
 
@@ -29,9 +30,10 @@ REPLAYED = "Idempotent-Replayed"
 @bp.auth_required(auth)
 @bp.input(CheckoutHeaders, location="headers", arg_name="headers")
 @bp.input(CheckoutIn, arg_name="body")
-@bp.output(OrderOut, status_code=201,
+@bp.output(CheckoutOut, status_code=201,
            description="The order placed; or, for a retry with the same key and body, the "
-                       f"order the first attempt placed (with `{REPLAYED}: true`).")
+                       f"order the first attempt placed (with `{REPLAYED}: true`). For "
+                       "`payhere`, `payment` is the hosted-checkout form to post.")
 @bp.doc(tags=["Checkout"], responses=error_responses(400, 401, 409, 422, when={
     409: "Not enough in stock any more (`out_of_stock`, with `available`), a booked time "
          "was just taken, or the Idempotency-Key was used with another body (`conflict`, "
@@ -39,8 +41,8 @@ REPLAYED = "Idempotent-Replayed"
     422: "A field is wrong (`errors` says which: the Idempotency-Key header missing or "
          "over 100 characters, `address_id` not one of mine, no address or delivery option "
          "for goods, a delivery option that does not serve the district, `address` and "
-         "`address_id` both), or the cart cannot be checked out (`cart_not_ready`: empty, "
-         "or an item no longer on sale).",
+         "`address_id` both, `payhere` when the shop has no PayHere account), or the cart "
+         "cannot be checked out (`cart_not_ready`: empty, or an item no longer on sale).",
 }))
 def checkout(headers: CheckoutHeaders, body: CheckoutIn):
     """Place an order from my cart
@@ -48,7 +50,10 @@ def checkout(headers: CheckoutHeaders, body: CheckoutIn):
     Give the address as `address_id` (one of mine) or `address` (a new one, not saved),
     the `delivery_option` (its `code`; it must serve the address's district; services alone
     need neither), and `payment_method`: `cod` confirms the order at once, `bank_transfer`
-    waits for the money until `payment_due_at` and is then cancelled. Prices are the
+    waits for the money until `payment_due_at` and is then cancelled, `payhere` waits the
+    same way and answers `payment`, PayHere's hosted-checkout form: post its `fields` to
+    its `action` in a web view; the order is paid when PayHere tells the shop (GET
+    /orders/{number}), not when the web view comes back. Prices are the
     pricing pipeline's at this moment: nothing in the body sets a price. The cart is emptied
     into the order and a confirmation is mailed.
 
@@ -69,6 +74,13 @@ def checkout(headers: CheckoutHeaders, body: CheckoutIn):
     order, created = place_order(carts.find_cart(user_id=customer.id), choices,
                                  user=customer, idempotency_key=headers.idempotency_key)
     with force_locale(locale):
-        answer = order_out(order, locale)
+        answer = CheckoutOut(**order_out(order, locale).model_dump(), payment=_payment(order))
     return answer, 201, {} if created else {REPLAYED: "true"}
+
+
+def _payment(order) -> HostedCheckoutOut | None:
+    if not checkout_flow.payable(order):
+        return None
+    form = checkout_flow.hosted_form(order)
+    return HostedCheckoutOut(action=form.action, fields=form.fields)
 

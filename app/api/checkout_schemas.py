@@ -57,8 +57,7 @@ OrderNumber = Annotated[str, Text(min_length=1, max_length=24),
                         Field(json_schema_extra={"pattern": NO_CONTROLS_PATTERN},
                               examples=["KD-2026-000123"])]
 Status = Literal[STATUSES]
-# PayHere joins with the Payments issue, with the hosted-checkout fields in the answer.
-PaymentMethod = Literal["cod", "bank_transfer"]
+PaymentMethod = Literal["cod", "bank_transfer", "payhere"]
 
 
 def _drop_null_defaults(schema: dict) -> None:
@@ -247,10 +246,15 @@ class CheckoutIn(Body):
                                                                    "serve the address's "
                                                                    "district.")
     payment_method: PaymentMethod = Field(description="`cod` (cash on delivery: the order "
-                                                      "is confirmed at once) or "
+                                                      "is confirmed at once), "
                                                       "`bank_transfer` (the order waits "
                                                       "for the money until "
-                                                      "`payment_due_at`).")
+                                                      "`payment_due_at`) or `payhere` "
+                                                      "(card, eZ Cash or online banking on "
+                                                      "PayHere's hosted checkout: the "
+                                                      "answer's `payment` is the form to "
+                                                      "post; refused with a 422 when the "
+                                                      "shop has no PayHere account).")
     locale: Language | None = Field(None, description="The language of the order's mails "
                                                       "and papers; Accept-Language's when "
                                                       "left out.")
@@ -351,3 +355,34 @@ def order_address(order, locale: str) -> OrderAddressOut | None:
                            city=order.ship_city or "", district=order.district,
                            district_name=district_name(order.district, locale),
                            postal_code=order.postal_code)
+
+
+class HostedCheckoutOut(Output):
+    """PayHere's hosted checkout for the order: POST `fields` to `action` as an HTML form
+    (application/x-www-form-urlencoded) in a browser or web view. PayHere sends the shopper
+    back to `fields.return_url` (or `cancel_url`), pages of the shop that show what the
+    shop has heard from PayHere; the order becomes `paid` only when PayHere's own
+    notification reaches the shop, so read GET /orders/{number} afterwards."""
+
+    action: str = Field(description="Where to post the form: PayHere's checkout (live or "
+                                    "sandbox), or, on a development server, the shop's "
+                                    "built-in sandbox.",
+                        examples=["https://sandbox.payhere.lk/pay/checkout"])
+    fields: dict[str, str] = Field(
+        description="PayHere's form fields, in PayHere's names, to send unchanged: "
+                    "merchant_id, return_url, cancel_url, notify_url, first_name, last_name, "
+                    "email, phone, address, city, country, order_id, items, currency, amount "
+                    "(two decimals) and hash (PayHere's checksum over the merchant, order, "
+                    "amount and currency: change any of them and PayHere refuses the form).",
+        examples=[{"merchant_id": "1211149", "order_id": "KD-2026-000123",
+                   "amount": "1250.00", "currency": "LKR",
+                   "hash": "FBF0F0A444397D232515C97D50D705CE"}])
+
+
+class CheckoutOut(OrderOut):
+    """The order placed, and for `payhere` the form that pays it."""
+
+    payment: HostedCheckoutOut | None = Field(
+        description="`payhere` while the order waits for payment: the hosted-checkout form "
+                    "to post. Null for the other methods (and for a retry answering an "
+                    "order paid meanwhile).")

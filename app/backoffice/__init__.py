@@ -21,6 +21,7 @@ bp = Blueprint("staff", __name__, url_prefix="/staff")
 # its pages). An area appears here when its pages do; until then the menu does not mention it.
 AREAS = [
     ("staff.order_list", _l("Orders"), Permission.MANAGE_ORDERS, "staff.order"),
+    ("staff.payment_list", _l("Payments"), Permission.MANAGE_PAYMENTS, "staff.payment"),
     ("staff.stock_list", _l("Stock"), Permission.MANAGE_INVENTORY, "staff.stock"),
     ("staff.catalog_list", _l("Catalog"), Permission.MANAGE_CATALOG, "staff.catalog"),
     ("staff.delivery_list", _l("Delivery"), Permission.MANAGE_ORDERS, "staff.delivery"),
@@ -77,5 +78,6 @@ from app.backoffice import (  # noqa: E402, F401  (routes)
     inventory,
     jobs,
     orders,
+    payments,
     staff_users,
 )

@@ -42,7 +42,7 @@ from app.checkout.models import Cart
 from app.errors import Conflict, DomainError, Invalid, NotFound
 from app.inventory.services import OutOfStock
 from app.orders import services as orders
-from app.payments import methods
+from app.payments import checkout_flow, methods
 from app.web import form_status, put_error, redirect_to, render, safe_next
 
 log = logging.getLogger(__name__)
@@ -517,6 +517,15 @@ def _order_url(order) -> str:
                    t=orders.guest_token(order.number))
 
 
+def _placed_url(order) -> str:
+    """Where the shopper goes once the order is placed: its page, or, for an order to pay
+    by card, the page that sends them to PayHere."""
+    if checkout_flow.payable(order):
+        return url_for("payments.payhere_pay", number=order.number,
+                       t=None if order.user_id else checkout_flow.access_token(order))
+    return _order_url(order)
+
+
 def _place_order():
     form = PlaceOrderForm()
     if not form.validate():
@@ -527,7 +536,7 @@ def _place_order():
     if key in placed:  # submitted again after the first submit made the order
         order = orders.find_by_number(placed[key])
         if order is not None:
-            return redirect_to(_order_url(order))
+            return redirect_to(_placed_url(order))
     cart = current_cart()
     if cart is None or not cart.lines:
         flash(_("Your cart is empty."), "error")
@@ -552,4 +561,4 @@ def _place_order():
     if order.user_id is None:
         g.forget_cart_cookie = True  # the cart is an order now; a next visit starts afresh
     log.info("order_placed_web", extra={"order_id": order.id})
-    return redirect_to(_order_url(order))
+    return redirect_to(_placed_url(order))

@@ -261,9 +261,13 @@ def _clean_note(note: str | None) -> str | None:
 
 
 def change_status(number: str, status: str, *, note: str | None = None, actor=None) -> Order:
-    """Staff move an order on (or the system, with actor None)."""
+    """Staff move an order on (or the system, with actor None). Refund statuses are set by
+    the refund service only: they must match money actually paid back."""
     require(actor, Permission.MANAGE_ORDERS)
     note = _clean_note(note)
+    if status in ("refunded", "partially_refunded"):
+        raise Conflict(_l("Refund an order from its payment, so the money and the status "
+                          "agree."), field="status")
     with transaction():
         order = _existing(number)
         _move(order, status, actor=actor, note=note)
@@ -510,3 +514,71 @@ def expire_unpaid(now: dt.datetime | None = None) -> list[str]:
 
 def unpaid_hours() -> int:
     return int(current_app.config.get("UNPAID_ORDER_HOURS", 72))
+
+
+# ---- refunds (payments) ----------------------------------------------------------------------
+
+# The payment ledger refunds an order wherever it stands once paid: all of it ends the order
+# ("refunded"), part of it marks a finished order "partially refunded". Only `refund_recorded`
+# takes these steps (next_statuses leaves both out of what staff may choose).
+for _status in ("processing", "shipped", "ready_for_collection"):
+    TRANSITIONS[_status] = TRANSITIONS[_status] | {"refunded"}
+# Partly refunded before it went out, an order still has to be sent: it keeps its status and
+# the refund is a line in its timeline. After delivery it becomes "partially refunded".
+PARTLY_REFUNDABLE = frozenset({"delivered", "completed"})
+
+
+def _refund_note(order: Order, amount_cents: int, fully: bool) -> str:
+    """What the customer reads in the timeline, in the order's language."""
+    from flask_babel import force_locale, gettext
+
+    from app.i18n import format_lkr
+
+    with force_locale(order.locale):
+        amount = format_lkr(amount_cents, order.locale)
+        if fully:
+            return gettext("%(amount)s refunded: everything you paid.", amount=amount)
+        return gettext("%(amount)s refunded.", amount=amount)
+
+
+_REFUND_NOTES = (_l("%(amount)s refunded: everything you paid."), _l("%(amount)s refunded."))
+
+
+def refund_recorded(number: str, *, amount_cents: int, fully: bool,
+                    restock: dict[int, int] | None = None, actor=None) -> Order:
+    """The payment ledger gave `amount_cents` back (inside its transaction). Puts `restock`
+    (order line id -> units that were sent and came back) on the shelf, moves the order to
+    refunded (`fully`) or partially refunded, and writes the timeline. Raises Invalid for a
+    line not in this order or more units than were sent."""
+    require(actor, Permission.MANAGE_PAYMENTS)
+    with transaction():
+        order = _existing(number)
+        lines = {line.id: line for line in order.lines}
+        for line_id, units in sorted((restock or {}).items()):
+            line = lines.get(line_id)
+            if line is None or line.kind != "product" or line.variant_id is None:
+                raise Invalid(_l("That item is not in this order."), field="lines")
+            if not 0 <= units <= line.fulfilled_quantity:
+                raise Invalid(_l("Only units that were sent can go back to stock."),
+                              field="lines")
+            if units:
+                inventory.restock(line.variant_id, units, reference=order.number, actor=actor)
+        note = _refund_note(order, amount_cents, fully)
+        previous = order.status
+        if fully and "refunded" in TRANSITIONS[previous]:
+            _move(order, "refunded", actor=actor, note=note)
+            if previous in ("paid", "processing"):
+                # Never to be sent now: what is still held goes back to sale.
+                inventory.release(order.number)
+                for line in order.lines:
+                    if line.slot_id:
+                        booking_slots.unbook(line.slot_id, line.quantity)
+        elif not fully and previous in PARTLY_REFUNDABLE:
+            _move(order, "partially_refunded", actor=actor, note=note)
+        else:
+            # Cancelled (the money came after), still on its way, or refunded in part again.
+            order.events.append(OrderEvent(kind="note", note=note, public=True,
+                                           actor_kind=_actor_kind(actor),
+                                           actor_id=actor.id if actor else None))
+        order.updated_at = utcnow()
+    return order

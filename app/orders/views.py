@@ -56,7 +56,7 @@ def _can_return(order: Order) -> bool:
         event.kind == "return_request" for event in order.events)
 
 
-def _detail_page(order: Order, token: str | None, *, cancel_form=None, return_form=None,
+def detail_page(order: Order, token: str | None, *, cancel_form=None, return_form=None,
                  status: int = 200):
     just_placed = session.get(JUST_PLACED_KEY) == order.number
     if just_placed:
@@ -83,7 +83,7 @@ def _cancel(order: Order, token: str | None):
         else:
             flash(_("Your order %(number)s is cancelled.", number=order.number))
         return redirect_to(_links(order, token)["self"])
-    return _detail_page(order, token, cancel_form=form, status=422)
+    return detail_page(order, token, cancel_form=form, status=422)
 
 
 def _return(order: Order, token: str | None):
@@ -94,12 +94,12 @@ def _return(order: Order, token: str | None):
         except DomainError as exc:
             if exc.field == "reason":
                 form.reason.errors = [str(exc.message)]
-                return _detail_page(order, token, return_form=form, status=exc.status)
+                return detail_page(order, token, return_form=form, status=exc.status)
             flash(str(exc.message), "error")
         else:
             flash(_("We have your request and will reply by email."))
         return redirect_to(_links(order, token)["self"])
-    return _detail_page(order, token, return_form=form, status=422)
+    return detail_page(order, token, return_form=form, status=422)
 
 
 def _invoice(order: Order) -> Response:
@@ -127,7 +127,7 @@ def order_list():
 @bp.get("/account/orders/<number>")
 @login_required
 def detail(number: str):
-    return _detail_page(_customer_order(number), None)
+    return detail_page(_customer_order(number), None)
 
 
 @bp.post("/account/orders/<number>/cancel")
@@ -153,7 +153,7 @@ def invoice(number: str):
 @bp.get("/orders/<number>")
 def guest_detail(number: str):
     order, token = _guest_order(number)
-    return _detail_page(order, token)
+    return detail_page(order, token)
 
 
 @bp.post("/orders/<number>/cancel")

@@ -35,8 +35,13 @@ def set_language():
 
 @bp.get("/media/<path:key>")
 def media(key: str):
-    """Uploaded images, from whichever store holds them. Long-cached: keys never change."""
+    """Uploaded images, from whichever store holds them. Long-cached: keys never change.
+    Private files (customers' transfer slips) are never served here: their own routes check
+    who asks."""
     from app.storage import storage
+
+    if key.startswith("private/"):
+        abort(404)
 
     store = storage()
     try:

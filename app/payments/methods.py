@@ -15,6 +15,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from app.errors import Invalid
+from app.payments import settings
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,8 @@ class PaymentMethod:
         """None when the method can pay this order, else the reason it cannot."""
         if self.code == "payhere" and not current_app.config.get("PAYHERE_MERCHANT_ID"):
             return _l("Card payment is not available right now.")
+        if self.code == "cod":
+            return settings.cod_refusal(total_cents, district)  # staff-set limits
         return None
 
 

@@ -94,7 +94,7 @@ def record_payhere_notification(form: dict[str, str]) -> str:
                 kind=note.outcome, amount_cents=note.amount_cents, dedupe_key=key,
                 provider_ref=note.payment_id, raw=raw, received_at=utcnow(),
                 note=note.message or None))
-            _apply(payment, note.outcome, note.amount_cents, note.payment_id)
+            apply_outcome(payment, note.outcome, note.amount_cents, note.payment_id)
     except _Refused as refused:
         db.session.rollback()
         if refused.reason == "amount or currency":
@@ -120,7 +120,8 @@ def _flag(order_number: str, note) -> None:
                                f"{payment.amount_cents} {payment.currency}")[:200]
 
 
-def _apply(payment: Payment, outcome: str, amount_cents: int, provider_ref: str | None) -> None:
+def apply_outcome(payment: Payment, outcome: str, amount_cents: int,
+                  provider_ref: str | None) -> None:
     """Move the payment (and through it the order) for one new event."""
     payment.updated_at = utcnow()
     if payment.status in FINAL:
@@ -152,7 +153,7 @@ def mark_collected(order_number: str, amount_cents: int, *, actor=None) -> Payme
         payment.events.append(PaymentEvent(
             kind="captured", amount_cents=amount_cents, actor_id=actor.id if actor else None,
             dedupe_key=f"cod:{order_number}:collected", note="collected"))
-        _apply(payment, "captured", amount_cents, None)
+        apply_outcome(payment, "captured", amount_cents, None)
         audit.record("payments.cod_collected", actor_id=actor.id if actor else None,
                      target_type="order", target_id=order_number, amount_cents=amount_cents)
     return payment

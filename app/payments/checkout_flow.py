@@ -1,0 +1,168 @@
+"""Paying an order by card through PayHere's hosted checkout: the form the shopper's browser
+(or the mobile app) posts to PayHere for one order, and what the ledger says about it.
+
+The fields follow PayHere's Checkout API (app.payments.payhere builds them and their
+`hash`): the customer's details come from the order, `items` names what was bought, and the
+return, cancel and notify URLs are absolute (PUBLIC_URL when set). The return and cancel
+URLs carry the order's signed link token, so the shopper comes back to their order from
+PayHere's page, or the app's web view, without a session.
+
+Where the form goes: PayHere's live or sandbox checkout by PAYHERE_SANDBOX, or, with the
+local sandbox on (development and tests only, see `local_sandbox_on`), our own page that
+plays PayHere (app.payments.sandbox).
+
+Nothing here marks an order paid: only a signed notification does (services).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from dataclasses import dataclass
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+
+from app.errors import Invalid
+from app.links import external_url
+from app.orders import services as orders
+from app.payments import payhere, services as payments
+
+METHOD = "payhere"
+PAID = frozenset({"captured", "refunded", "partially_refunded", "charged_back"})
+ITEMS_MAX = 255
+
+
+@dataclass(frozen=True)
+class HostedForm:
+    """A form to POST to `action`, every field hidden."""
+
+    action: str
+    fields: dict[str, str]
+
+
+def configured() -> bool:
+    config = current_app.config
+    return bool(config.get("PAYHERE_MERCHANT_ID") and config.get("PAYHERE_MERCHANT_SECRET"))
+
+
+def local_sandbox_on() -> bool:
+    """The built-in sandbox answers only when PayHere's sandbox is chosen, the app does not
+    run in production, and PAYHERE_LOCAL_SANDBOX is on."""
+    config = current_app.config
+    return bool(config.get("PAYHERE_SANDBOX") and config.get("KADE_ENV") != "production"
+                and config.get("PAYHERE_LOCAL_SANDBOX"))
+
+
+def payable(order) -> bool:
+    """A PayHere order still waiting for its money."""
+    if order.payment_method != METHOD or order.status != "pending_payment":
+        return False
+    payment = payments.payment_for(order.number, METHOD)
+    return payment is not None and payment.status not in PAID
+
+
+def access_token(order) -> str:
+    """The signed token of the order's link (the one mailed to a guest)."""
+    return orders.guest_token(order.number)
+
+
+def split_name(name: str) -> tuple[str, str]:
+    """PayHere wants a first and a last name: the last word is the last name ("K. A. Nimal
+    Perera" -> "K. A. Nimal", "Perera"). A single name is used for both."""
+    words = (name or "").split()
+    if not words:
+        return "", ""
+    if len(words) == 1:
+        return words[0], words[0]
+    return " ".join(words[:-1]), words[-1]
+
+
+def items_text(order) -> str:
+    """What PayHere shows as the purchase: "Order KD-…: Ceylon tea × 2, Soap", cut to fit."""
+    locale = order.locale or "en"
+    parts = [line.name(locale) + (f" × {line.quantity}" if line.quantity > 1 else "")
+             for line in order.lines]
+    text = f"Order {order.number}: " + ", ".join(parts)
+    if len(text) > ITEMS_MAX:
+        text = text[:ITEMS_MAX - 1].rstrip(", ") + "…"
+    return text
+
+
+def _billing_place(order) -> tuple[str, str]:
+    """The address PayHere asks for: where the goods go; for services and collection from
+    the shop (no address on the order), the shop's own ("No. 1, Galle Road, Colombo 03"
+    -> "No. 1, Galle Road", "Colombo 03")."""
+    if order.ship_line1:
+        line = order.ship_line1 + (f", {order.ship_line2}" if order.ship_line2 else "")
+        return line, order.ship_city or ""
+    street, _, city = (current_app.config.get("SHOP_ADDRESS") or "").rpartition(",")
+    return (street.strip() or city.strip()), city.strip()
+
+
+def customer_fields(order) -> dict[str, str]:
+    first, last = split_name(order.contact_name or "")
+    address, city = _billing_place(order)
+    return {"first_name": first, "last_name": last, "email": order.contact_email or "",
+            "phone": order.contact_phone or "", "address": address, "city": city}
+
+
+def hosted_form(order, *, since: int | None = None) -> HostedForm:
+    """The hosted-checkout form for `order`. `since` (seconds, now by default) goes into
+    the return and cancel URLs, so those pages can tell this attempt's outcome from an
+    earlier one's. Raises Invalid when PayHere is not configured."""
+    if not configured():
+        raise Invalid(_l("Card payment is not available right now."), field="payment_method")
+    config = current_app.config
+    token = access_token(order)
+    since = int(time.time()) if since is None else since
+    action, fields = payhere.checkout_form(
+        merchant_id=config["PAYHERE_MERCHANT_ID"],
+        merchant_secret=config["PAYHERE_MERCHANT_SECRET"],
+        sandbox=bool(config.get("PAYHERE_SANDBOX")), order_id=order.number,
+        amount_cents=order.total_cents, currency=order.currency or "LKR",
+        items=items_text(order), customer=customer_fields(order),
+        return_url=external_url("payments.payhere_return", order_id=order.number, t=token,
+                                since=since),
+        cancel_url=external_url("payments.payhere_cancel", order_id=order.number, t=token,
+                                since=since),
+        notify_url=external_url("payments.payhere_notify"))
+    if local_sandbox_on():
+        action = external_url("payments.sandbox.checkout")
+    return HostedForm(action=action, fields=fields)
+
+
+# ---- what the ledger says -------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class PaymentState:
+    """For the return page. `state`: paid (the ledger has the money), waiting (nothing
+    final yet for this attempt), failed, cancelled (this attempt, by PayHere's word), closed
+    (the order was cancelled unpaid, or is not a PayHere order)."""
+
+    state: str
+    payable: bool
+
+
+def payment_state(order, *, since: int | None = None) -> PaymentState:
+    payment = payments.payment_for(order.number, METHOD)
+    if payment is None:
+        return PaymentState("closed", False)
+    if payment.status in PAID:
+        return PaymentState("paid", False)
+    if order.status != "pending_payment":
+        return PaymentState("closed", False)
+    if payment.status in ("failed", "cancelled"):
+        # An outcome from before this attempt began (an earlier cancel, then "Try again")
+        # says nothing about this one: keep waiting for this attempt's notification.
+        last = next((event for event in reversed(payment.events)
+                     if event.kind == payment.status), None)
+        if last is not None and (since is None or _seconds(last.created_at) >= since):
+            return PaymentState(payment.status, True)
+    return PaymentState("waiting", True)
+
+
+def _seconds(moment: dt.datetime) -> float:
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    return moment.timestamp()

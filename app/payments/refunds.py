@@ -1,0 +1,355 @@
+"""Refunds: giving money back on a captured payment, whole or in part, and, when staff say so,
+putting the items that came back on the shelf.
+
+A refund never exceeds what was captured less what was refunded before (checked under the
+payment's row lock, and again by the table's check constraint). PayHere payments go back
+through PayHere's Refund API when the shop has Merchant API credentials (PAYHERE_APP_ID and
+PAYHERE_APP_SECRET): an OAuth client-credentials token, then the refund. If PayHere says no,
+or cannot be reached, nothing changes and staff read why. Every other refund (cash on
+delivery, bank transfer, PayHere without credentials, or a partial PayHere refund while
+PAYHERE_PARTIAL_REFUNDS is off) is recorded for staff to pay back by hand.
+
+The PayHere call happens inside the refund's transaction, with the payment row locked: two
+staff refunding one payment at once make one call at a time, and a refused call leaves no
+trace but an audit entry.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import secrets
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+
+from app import db
+from app.audit import services as audit
+from app.db import transaction, utcnow
+from app.errors import Conflict, DomainError, Invalid, NotFound
+from app.notifications import services as notifications
+from app.orders import services as orders
+from app.payments.models import Payment, PaymentEvent, Refund, RefundLine
+from app.payments.payhere import format_amount
+from app.security.roles import Permission, require
+
+log = logging.getLogger(__name__)
+
+SANDBOX_API = "https://sandbox.payhere.lk"
+LIVE_API = "https://www.payhere.lk"
+TOKEN_PATH = "/merchant/v1/oauth/token"  # noqa: S105 — a path, not a secret
+REFUND_PATH = "/merchant/v1/payment/refund"
+TIMEOUT_SECONDS = 15
+MAX_REASON = 500
+REFUNDABLE_STATUSES = ("captured", "partially_refunded")
+
+STATE_LABELS = {
+    "done": _l("Refunded through PayHere"),
+    "to_pay_back": _l("To be paid back by hand"),
+    "paid_back": _l("Paid back by hand"),
+}
+
+
+class RefundFailed(DomainError):
+    """PayHere did not refund. Nothing was recorded; the message says what PayHere said."""
+
+    code = "refund_failed"
+    status = 502
+    default_message = _l("PayHere did not make the refund. Nothing has changed.")
+
+
+# ---- what can still be refunded ---------------------------------------------------------------
+
+@dataclass(frozen=True)
+class LineLeft:
+    """One order line as a refund sees it."""
+
+    line: object  # OrderLine
+    refunded_units: int  # refunded before
+    restocked_units: int  # back on the shelf before
+
+    @property
+    def units_left(self) -> int:
+        return self.line.quantity - self.refunded_units
+
+    @property
+    def returnable_units(self) -> int:
+        """Units that were sent and have not come back to stock yet."""
+        if self.line.kind != "product":
+            return 0
+        return max(0, self.line.fulfilled_quantity - self.restocked_units)
+
+
+def refundable_payment(order_number: str, *, lock: bool = False) -> Payment | None:
+    """The order's payment that holds money (the newest, should there be two)."""
+    query = (select(Payment).where(Payment.order_number == order_number,
+                                   Payment.captured_cents > 0)
+             .order_by(Payment.id.desc()).limit(1))
+    if lock:
+        query = query.with_for_update()
+    return db.session.scalar(query)
+
+
+def lines_left(order) -> list[LineLeft]:
+    """Every line of the order with what earlier refunds took from it."""
+    done = {line_id: (int(units), int(restocked)) for line_id, units, restocked in
+            db.session.execute(
+                select(RefundLine.order_line_id, func.sum(RefundLine.units),
+                       func.sum(RefundLine.restocked_units))
+                .join(Refund, Refund.id == RefundLine.refund_id)
+                .where(Refund.order_number == order.number)
+                .group_by(RefundLine.order_line_id)).all()}
+    return [LineLeft(line, *done.get(line.id, (0, 0))) for line in order.lines]
+
+
+def left_to_refund(payment: Payment | None) -> int:
+    return 0 if payment is None else payment.captured_cents - payment.refunded_cents
+
+
+def refunds_of(order_number: str) -> list[Refund]:
+    return list(db.session.scalars(select(Refund).where(Refund.order_number == order_number)
+                                   .order_by(Refund.id)))
+
+
+# ---- refunding --------------------------------------------------------------------------------
+
+def _check_input(amount_cents, lines, reason) -> tuple[dict[int, int], str]:
+    if isinstance(amount_cents, bool) or not isinstance(amount_cents, int) or amount_cents <= 0:
+        raise Invalid(_l("Enter an amount above zero."), field="amount")
+    reason = (reason or "").strip()
+    if not reason:
+        raise Invalid(_l("Say why the money goes back (the customer reads it)."),
+                      field="reason")
+    if len(reason) > MAX_REASON:
+        raise Invalid(_l("Keep the reason under %(n)d characters.", n=MAX_REASON),
+                      field="reason")
+    chosen: dict[int, int] = {}
+    for line_id, units in (lines or {}).items():
+        if (isinstance(units, bool) or not isinstance(units, int) or not isinstance(line_id, int)
+                or units < 0):
+            raise Invalid(_l("Enter the units of each item as a whole number from 0."),
+                          field="lines")
+        if units:
+            chosen[line_id] = units
+    return chosen, reason
+
+
+def refund(order_number: str, amount_cents: int, *, lines: dict[int, int] | None = None,
+           restock: bool = False, reason: str, actor=None,
+           request_key: str | None = None) -> Refund:
+    """Give `amount_cents` back on the order's captured payment. `lines` (order line id ->
+    units) says which items it is for; with `restock`, those of them that were sent go
+    back on the shelf (units already returned by an earlier refund are not returned again).
+    The order becomes refunded (all of it) or partially refunded, the customer is told, and
+    it is audited. A `request_key` makes a repeated request return the first refund.
+
+    Raises NotFound, Invalid (amount, lines, reason), Conflict (nothing paid, charged back),
+    RefundFailed (PayHere said no: nothing changed), Forbidden."""
+    require(actor, Permission.MANAGE_PAYMENTS)
+    chosen, reason = _check_input(amount_cents, lines, reason)
+    request_key = (request_key or "").strip()[:64] or None
+    actor_id = actor.id if actor else None
+    try:
+        with transaction():
+            return _refund(order_number, amount_cents, chosen, restock, reason, actor,
+                           request_key)
+    except RefundFailed as failed:
+        # The refund's transaction rolled back: only the attempt is kept, in the audit log.
+        audit.record("payments.refund", actor_id=actor_id, success=False,
+                     target_type="order", target_id=order_number, amount_cents=amount_cents,
+                     error=str(failed.message)[:200])
+        db.session.commit()
+        raise
+
+
+def _refund(order_number, amount_cents, chosen, restock, reason, actor, request_key) -> Refund:
+    order = orders.find_by_number(order_number)
+    if order is None:
+        raise NotFound()
+    payment = refundable_payment(order_number, lock=True)
+    if payment is None:
+        raise Conflict(_l("Nothing has been paid on this order, so there is nothing to "
+                          "refund."), field="amount")
+    if request_key:
+        earlier = db.session.scalar(select(Refund).where(Refund.payment_id == payment.id,
+                                                         Refund.request_key == request_key))
+        if earlier is not None:
+            return earlier
+    if payment.status == "charged_back":
+        raise Conflict(_l("The bank has already taken this payment back: there is nothing "
+                          "to refund."), field="amount")
+    left = left_to_refund(payment)
+    if left <= 0:
+        raise Conflict(_l("Everything paid on this order has been refunded."), field="amount")
+    if amount_cents > left:
+        from app.i18n import format_lkr
+
+        raise Invalid(_l("You can refund at most %(amount)s.",
+                         amount=format_lkr(left)), field="amount")
+
+    by_id = {entry.line.id: entry for entry in lines_left(order)}
+    restocking: dict[int, int] = {}
+    for line_id, units in sorted(chosen.items()):
+        entry = by_id.get(line_id)
+        if entry is None:
+            raise Invalid(_l("That item is not in this order."), field="lines")
+        if units > entry.units_left:
+            raise Invalid(_l("Only %(n)d of %(name)s can still be refunded.",
+                             n=entry.units_left, name=entry.line.name_en), field="lines")
+        if restock:
+            back = min(units, entry.returnable_units)
+            if back:
+                restocking[line_id] = back
+    if restock and not chosen:
+        raise Invalid(_l("Choose the items that come back to stock."), field="lines")
+
+    fully = amount_cents == left
+    mode, provider_ref, raw = "manual", None, None
+    if _through_payhere(payment, amount_cents):
+        provider_ref, raw = payhere_refund(
+            payment.provider_payment_id, description=f"{order_number}: {reason}"[:250],
+            amount_cents=None if amount_cents == payment.captured_cents else amount_cents)
+        mode = "gateway"
+
+    record = Refund(payment_id=payment.id, order_number=order_number,
+                    amount_cents=amount_cents, reason=reason, mode=mode,
+                    state="done" if mode == "gateway" else "to_pay_back",
+                    restock=bool(restocking), provider_ref=provider_ref,
+                    request_key=request_key, actor_id=actor.id if actor else None)
+    for line_id, units in sorted(chosen.items()):
+        record.lines.append(RefundLine(order_line_id=line_id, units=units,
+                                       restocked_units=restocking.get(line_id, 0)))
+    db.session.add(record)
+    db.session.flush()
+    payment.events.append(PaymentEvent(
+        kind="refunded", amount_cents=amount_cents, dedupe_key=f"refund:{record.id}",
+        provider_ref=provider_ref, raw=raw, note=reason[:500],
+        actor_id=actor.id if actor else None, received_at=utcnow() if raw else None))
+    payment.refunded_cents += amount_cents
+    payment.status = "refunded" if fully else "partially_refunded"
+    payment.updated_at = utcnow()
+    order = orders.refund_recorded(order_number, amount_cents=amount_cents, fully=fully,
+                                   restock=restocking, actor=actor)
+    if fully and order.status == "cancelled":
+        payment.flagged = None  # "paid after the order was cancelled": now given back
+    audit.record("payments.refund", actor_id=actor.id if actor else None,
+                 target_type="order", target_id=order_number, amount_cents=amount_cents,
+                 mode=mode, restocked_units=sum(restocking.values()), refund_id=record.id)
+    notifications.notify(
+        "order_refunded", email=order.contact_email, phone=order.contact_phone,
+        locale=order.locale, user_id=order.user_id,
+        dedupe_key=f"order:{order_number}:order_refunded:{record.id}", number=order_number,
+        name=order.contact_name, link=orders.order_link(order), amount_cents=amount_cents,
+        refunded_cents=payment.refunded_cents, total_cents=order.total_cents, fully=fully,
+        manual=mode == "manual", payment_method=payment.method)
+    return record
+
+
+def mark_paid_back(refund_id: int, *, actor=None) -> Refund:
+    """Staff paid a manual refund back (cash, a transfer, PayHere's own portal)."""
+    require(actor, Permission.MANAGE_PAYMENTS)
+    with transaction():
+        record = db.session.get(Refund, refund_id, with_for_update=True)
+        if record is None:
+            raise NotFound()
+        if record.state != "to_pay_back":
+            raise Conflict(_l("This refund has no money left to pay back by hand."))
+        record.state = "paid_back"
+        record.settled_at = utcnow()
+        record.settled_by = actor.id if actor else None
+        audit.record("payments.refund_paid_back", actor_id=actor.id if actor else None,
+                     target_type="order", target_id=record.order_number,
+                     refund_id=record.id, amount_cents=record.amount_cents)
+    return record
+
+
+# ---- PayHere's Refund API ----------------------------------------------------------------------
+
+def gateway_configured() -> bool:
+    config = current_app.config
+    return bool(config.get("PAYHERE_APP_ID") and config.get("PAYHERE_APP_SECRET"))
+
+
+def _through_payhere(payment: Payment, amount_cents: int) -> bool:
+    """PayHere refunds a whole payment on request; a part only when the shop says PayHere
+    takes an `amount` (PAYHERE_PARTIAL_REFUNDS). Otherwise staff pay back by hand."""
+    if payment.method != "payhere" or not payment.provider_payment_id:
+        return False
+    if not gateway_configured():
+        return False
+    whole = payment.refunded_cents == 0 and amount_cents == payment.captured_cents
+    return whole or bool(current_app.config.get("PAYHERE_PARTIAL_REFUNDS"))
+
+
+def api_base() -> str:
+    config = current_app.config
+    base = config.get("PAYHERE_API_URL") or (
+        SANDBOX_API if config.get("PAYHERE_SANDBOX") else LIVE_API)
+    return base.rstrip("/")
+
+
+def _post(url: str, body: bytes, headers: dict[str, str]) -> tuple[int, dict]:
+    """POST and read a JSON answer. Raises RefundFailed when nothing usable comes back."""
+    request = urllib.request.Request(url, data=body, method="POST",  # noqa: S310 — our URL
+                                     headers={"Accept": "application/json", **headers})
+    try:
+        with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:  # noqa: S310
+            status, text = response.status, response.read(65536)
+    except urllib.error.HTTPError as error:
+        status, text = error.code, error.read(65536)
+    except (urllib.error.URLError, TimeoutError, OSError) as error:
+        log.warning("payhere_api_unreachable", extra={"error": type(error).__name__})
+        raise RefundFailed(_l("PayHere could not be reached. Nothing has changed; try again "
+                              "in a few minutes.")) from error
+    try:
+        answer = json.loads(text or b"{}")
+    except ValueError:
+        answer = {}
+    return status, answer if isinstance(answer, dict) else {}
+
+
+def _token() -> str:
+    config = current_app.config
+    credentials = f"{config['PAYHERE_APP_ID']}:{config['PAYHERE_APP_SECRET']}"
+    status, answer = _post(
+        api_base() + TOKEN_PATH, b"grant_type=client_credentials",
+        {"Authorization": "Basic " + base64.b64encode(credentials.encode()).decode(),
+         "Content-Type": "application/x-www-form-urlencoded"})
+    token = answer.get("access_token")
+    if status != 200 or not isinstance(token, str) or not token:
+        log.warning("payhere_token_refused", extra={"status": status})
+        raise RefundFailed(_l("PayHere did not accept the shop's API credentials "
+                              "(PAYHERE_APP_ID, PAYHERE_APP_SECRET). Nothing has changed."))
+    return token
+
+
+def payhere_refund(payment_id: str, *, description: str,
+                   amount_cents: int | None = None) -> tuple[str | None, str]:
+    """Ask PayHere to refund a payment (all of it, or `amount_cents` of it). Returns
+    PayHere's refund reference and its answer as JSON text. Raises RefundFailed."""
+    payload = json.dumps({"payment_id": payment_id, "description": description})
+    if amount_cents is not None:
+        # An amount with two decimals, written as a JSON number without a float.
+        payload = payload[:-1] + f', "amount": {format_amount(amount_cents)}}}'
+    status, answer = _post(api_base() + REFUND_PATH, payload.encode(),
+                           {"Authorization": f"Bearer {_token()}",
+                            "Content-Type": "application/json"})
+    raw = json.dumps({key: str(value)[:200] for key, value in answer.items()})
+    if status != 200 or str(answer.get("status")) != "1":
+        said = str(answer.get("msg") or answer.get("error_description")
+                   or answer.get("error") or f"HTTP {status}")[:200]
+        log.warning("payhere_refund_refused", extra={"status": status})
+        raise RefundFailed(_l("PayHere did not make the refund: %(reason)s Nothing has "
+                              "changed.", reason=said))
+    reference = answer.get("data")
+    return (str(reference)[:64] if reference not in (None, "") else None), raw
+
+
+def new_request_key() -> str:
+    """For a refund form: the same key posted twice makes one refund."""
+    return secrets.token_urlsafe(24)

@@ -1,0 +1,446 @@
+"""Paying by card through PayHere's hosted checkout, as the shopper meets it: the form built
+for an order (fields, hash, absolute URLs), the "Pay for order" page, the place-order step
+sending a PayHere order there, the return page that shows only what the ledger says (and
+never pays by itself), the cancel page that leaves the order payable, and "Pay now" on the
+order page. Run on SQLite and on PostgreSQL (`--db`)."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from app import db
+from app.errors import Invalid
+from app.inventory import services as inventory
+from app.orders import services as orders
+from app.payments import checkout_flow, payhere, services as payments
+from app.payments.sandbox import wait_for_notifications
+from app.queue import wait_for_local_jobs
+from tests.catalog.pages import attr, find, text, texts
+from tests.checkout.factories import place_guest_order, service_with_slot, stocked
+from tests.factories import make_customer
+
+MERCHANT = "1211149"
+SECRET = "MzA0NjA3OTI1MTI4NjM4MjQ0MDcxNzM2OTMwNjY5MTM1MjcyMTQ0Mg=="
+SHOP = "https://shop.example.lk"
+GUEST = {"name": "Sarah Fernando", "email": "sarah@example.lk", "phone": "077 123 4567",
+         "line1": "5 Church Street", "city": "Galle", "district": "galle",
+         "postal_code": "80000"}
+
+
+def md5(text_: str) -> str:
+    return hashlib.md5(text_.encode()).hexdigest().upper()  # noqa: S324 — PayHere's formula
+
+
+def payhere_settings(**overrides) -> dict:
+    return {"PAYHERE_MERCHANT_ID": MERCHANT, "PAYHERE_MERCHANT_SECRET": SECRET,
+            "PAYHERE_SANDBOX": True, "PAYHERE_LOCAL_SANDBOX": False, **overrides}
+
+
+@pytest.fixture()
+def ph_app(make_app):
+    app = make_app(**payhere_settings(PUBLIC_URL=SHOP))
+    yield app
+    wait_for_notifications(app)
+    wait_for_local_jobs(app)
+
+
+def place_payhere_order(app, *, quantity: int = 2) -> tuple[str, str, int]:
+    """A guest's PayHere order: (number, link token, total cents)."""
+    with app.app_context():
+        variant = stocked("Ceylon tea", units=5, price_cents=1_250_00)
+        order = place_guest_order((variant, quantity), payment_method="payhere")
+        result = order.number, orders.guest_token(order.number), order.total_cents
+        db.session.remove()
+    return result
+
+
+def notify(app, number: str, total_cents: int, status: str = "2") -> None:
+    """PayHere's signed notification, posted as PayHere posts it."""
+    amount = payhere.format_amount(total_cents)
+    answer = app.test_client().post("/payments/payhere/notify", data={
+        "merchant_id": MERCHANT, "order_id": number, "payment_id": f"32002507{status[-1]}",
+        "payhere_amount": amount, "payhere_currency": "LKR", "status_code": status,
+        "md5sig": md5(MERCHANT + number + amount + "LKR" + status + md5(SECRET)),
+        "status_message": "test", "method": "VISA"})
+    assert answer.status_code == 200
+
+
+def state(app, number: str) -> tuple[str, str]:
+    with app.app_context():
+        order = orders.find_by_number(number)
+        result = order.status, payments.payment_for(number, "payhere").status
+        db.session.remove()
+    return result
+
+
+def form_of(app, number: str, **kwargs) -> checkout_flow.HostedForm:
+    with app.test_request_context(), app.app_context():
+        form = checkout_flow.hosted_form(orders.find_by_number(number), **kwargs)
+        db.session.remove()
+    return form
+
+
+def polls(html: str) -> bool:
+    return "hx-trigger" in find(html, id="payment-state")[0]["attrs"]
+
+
+def no_inline_script(html: str) -> bool:
+    return all("src" in tag["attrs"] for tag in find(html, tag="script"))
+
+
+# ---- the form ---------------------------------------------------------------------------------
+
+def test_the_form_carries_the_order_and_a_hash_computed_as_payhere_documents(ph_app):
+    number, token, total = place_payhere_order(ph_app)
+
+    form = form_of(ph_app, number)
+
+    assert form.action == "https://sandbox.payhere.lk/pay/checkout"
+    fields = form.fields
+    amount = f"{total // 100}.{total % 100:02d}"
+    assert total == 2 * 1_250_00 + 350_00  # two teas, island-wide delivery
+    assert {k: fields[k] for k in ("merchant_id", "order_id", "amount", "currency",
+                                   "first_name", "last_name", "email", "phone", "address",
+                                   "city", "country")} == {
+        "merchant_id": MERCHANT, "order_id": number, "amount": amount, "currency": "LKR",
+        "first_name": "Sarah", "last_name": "Fernando", "email": "sarah@example.lk",
+        "phone": "+94771234567", "address": "5 Church Street", "city": "Galle",
+        "country": "Sri Lanka"}
+    assert fields["items"] == f"Order {number}: Ceylon tea × 2"
+    # The hash, from PayHere's documented formula, here and not by the adapter:
+    # UPPER(MD5(merchant_id + order_id + amount + currency + UPPER(MD5(merchant_secret))))
+    assert fields["hash"] == md5(MERCHANT + number + amount + "LKR" + md5(SECRET))
+    assert fields["notify_url"] == f"{SHOP}/payments/payhere/notify"
+    for name, path in (("return_url", "/payments/payhere/return"),
+                       ("cancel_url", "/payments/payhere/cancel")):
+        url = urlsplit(fields[name])
+        assert f"{url.scheme}://{url.netloc}{url.path}" == SHOP + path
+        query = parse_qs(url.query)
+        assert query["order_id"] == [number] and query["t"] == [token]
+        assert query["since"][0].isdigit()
+
+
+def test_without_the_sandbox_the_form_goes_to_payheres_live_checkout(make_app):
+    app = make_app(**payhere_settings(PAYHERE_SANDBOX=False, PUBLIC_URL=SHOP))
+    number, _token, _total = place_payhere_order(app)
+    assert form_of(app, number).action == "https://www.payhere.lk/pay/checkout"
+    wait_for_local_jobs(app)
+
+
+def test_with_the_local_sandbox_the_form_comes_to_our_own_page(make_app):
+    app = make_app(**payhere_settings(PAYHERE_LOCAL_SANDBOX=True, PUBLIC_URL=SHOP))
+    number, _token, _total = place_payhere_order(app)
+    assert form_of(app, number).action == f"{SHOP}/payhere-sandbox/pay/checkout"
+    wait_for_local_jobs(app)
+
+
+def test_no_form_when_payhere_is_not_configured(make_app, ph_app):
+    number, _token, _total = place_payhere_order(ph_app)
+    app = make_app(PAYHERE_MERCHANT_ID=None, PAYHERE_MERCHANT_SECRET=None,
+                   PAYHERE_LOCAL_SANDBOX=False)
+    with pytest.raises(Invalid) as refused:
+        form_of(app, number)
+    assert refused.value.field == "payment_method"
+
+
+def test_a_service_booked_without_an_address_is_billed_at_the_shop(ph_app):
+    with ph_app.app_context():
+        variant, slot = service_with_slot("Laptop servicing")
+        order = place_guest_order((variant, 1, slot), payment_method="payhere",
+                                  delivery_option=None, address=None)
+        number = order.number
+        db.session.remove()
+    fields = form_of(ph_app, number).fields
+    # SHOP_ADDRESS "No. 1, Galle Road, Colombo 03"
+    assert (fields["address"], fields["city"]) == ("No. 1, Galle Road", "Colombo 03")
+
+
+def test_a_long_list_of_items_is_cut_to_payheres_255_characters(ph_app):
+    with ph_app.app_context():
+        variants = [(stocked(f"{word} handwoven Dumbara mat with a long descriptive name",
+                             units=3), 1) for word in ("Red", "Blue", "Green", "Gold", "Grey")]
+        number = place_guest_order(*variants, payment_method="payhere").number
+        db.session.remove()
+    items = form_of(ph_app, number).fields["items"]
+    assert len(items) == 255 and items.endswith("…") and items.startswith(f"Order {number}: ")
+
+
+@pytest.mark.parametrize(("name", "first", "last"), [
+    ("Sarah Fernando", "Sarah", "Fernando"),
+    ("K. A. Nimal Perera", "K. A. Nimal", "Perera"),
+    ("Madonna", "Madonna", "Madonna"),
+    ("  ", "", ""),
+])
+def test_names_are_split_into_first_and_last(name, first, last):
+    assert checkout_flow.split_name(name) == (first, last)
+
+
+# ---- placing the order on the web ----------------------------------------------------------
+
+def _checkout_with_payhere(client, variant):
+    assert client.post("/cart/items", data={"variant_id": variant.id,
+                                            "quantity": 1}).status_code == 303
+    assert client.post("/checkout", data={"step": "address", **GUEST}).status_code == 303
+    assert client.post("/checkout", data={"step": "delivery",
+                                          "delivery_option": "island-wide"}).status_code == 303
+    assert client.post("/checkout", data={"step": "payment",
+                                          "payment_method": "payhere"}).status_code == 303
+    review = client.get("/checkout?step=review").get_data(as_text=True)
+    assert "Card, eZ Cash or online banking (PayHere)" in review
+    key = attr(review, "value", name="idempotency_key")
+    return client.post("/checkout", data={"step": "place", "idempotency_key": key}), key
+
+
+def test_placing_a_payhere_order_leads_to_the_pay_page(ph_app):
+    with ph_app.app_context():
+        from tests.checkout.factories import starter_delivery
+
+        starter_delivery()
+        variant = stocked("Ceylon tea", units=5, price_cents=1_250_00)
+        db.session.remove()
+    client = ph_app.test_client()
+
+    placed, key = _checkout_with_payhere(client, variant)
+
+    assert placed.status_code == 303
+    location = urlsplit(placed.headers["Location"])
+    number = re.fullmatch(r"/payments/payhere/(KD-\d{4}-\d{6})/pay", location.path).group(1)
+    assert parse_qs(location.query)["t"] == [checkout_token(ph_app, number)]
+    assert state(ph_app, number) == ("pending_payment", "initiated")
+    with ph_app.app_context():
+        assert inventory.held_units(number) == {variant.id: 1}
+        db.session.remove()
+
+    page = client.get(placed.headers["Location"])
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert text(html, tag="h1") == f"Pay for order {number}"
+    assert text(html, id="pay-total") == "Rs. 1,600.00"
+    form = find(html, cls="payhere-form")[0]["attrs"]
+    assert (form["method"], form["action"], form["hx-boost"]) == (
+        "post", "https://sandbox.payhere.lk/pay/checkout", "false")
+    hidden = {i["attrs"]["name"]: i["attrs"]["value"]
+              for i in find(html, tag="input", type="hidden")
+              if i["attrs"]["name"] != "csrf_token"}
+    assert hidden["order_id"] == number and hidden["amount"] == "1600.00"
+    assert hidden["hash"] == md5(MERCHANT + number + "1600.00" + "LKR" + md5(SECRET))
+    assert "Continue to PayHere" in texts(html, tag="button")
+    assert no_inline_script(html)
+    assert "no-store" in page.headers["Cache-Control"]
+
+    # The same review page submitted again goes to the same order's pay page.
+    again = client.post("/checkout", data={"step": "place", "idempotency_key": key})
+    assert again.headers["Location"] == placed.headers["Location"]
+
+
+def checkout_token(app, number: str) -> str:
+    with app.app_context():
+        return orders.guest_token(number)
+
+
+def test_a_customer_placing_a_payhere_order_goes_to_the_pay_page_without_a_token(
+        ph_app, login):
+    with ph_app.app_context():
+        from tests.checkout.factories import starter_delivery
+
+        starter_delivery()
+        variant = stocked("Ceylon tea", units=5, price_cents=1_250_00)
+        user = make_customer(email="nimal@example.lk")
+        db.session.remove()
+    client = ph_app.test_client()
+    login(user, c=client)
+    client.post("/cart/items", data={"variant_id": variant.id, "quantity": 1})
+    client.post("/checkout", data={"step": "address", "address_id": "new",
+                                   "recipient": "Nimal Perera", "address_phone": "0771234567",
+                                   "line1": "12 Temple Road", "city": "Kandy",
+                                   "district": "kandy"})
+    client.post("/checkout", data={"step": "delivery", "delivery_option": "island-wide"})
+    client.post("/checkout", data={"step": "payment", "payment_method": "payhere"})
+    key = attr(client.get("/checkout?step=review").get_data(as_text=True), "value",
+               name="idempotency_key")
+    placed = client.post("/checkout", data={"step": "place", "idempotency_key": key})
+
+    assert re.fullmatch(r"/payments/payhere/KD-\d{4}-\d{6}/pay", placed.headers["Location"])
+    assert client.get(placed.headers["Location"]).status_code == 200
+    # Signed out (a new browser), the same address without a token is the 404 page.
+    assert ph_app.test_client().get(placed.headers["Location"]).status_code == 404
+
+
+# ---- the pay page ------------------------------------------------------------------------------
+
+def test_the_pay_page_needs_the_orders_token_or_its_customer(ph_app, login):
+    number, token, _total = place_payhere_order(ph_app)
+    client = ph_app.test_client()
+    url = f"/payments/payhere/{number}/pay"
+    assert client.get(f"{url}?t={token}").status_code == 200
+    assert client.get(url).status_code == 404
+    assert client.get(f"{url}?t=forged").status_code == 404
+    other_number, other_token, _ = place_payhere_order(ph_app)
+    assert client.get(f"{url}?t={other_token}").status_code == 404
+    assert client.get(f"/payments/payhere/KD-2026-999999/pay?t={token}").status_code == 404
+    with ph_app.app_context():
+        someone = make_customer(email="someone@example.lk")
+        db.session.remove()
+    login(someone, c=client)
+    assert client.get(url).status_code == 404
+
+
+def test_a_paid_order_is_not_offered_for_payment_again(ph_app):
+    number, token, total = place_payhere_order(ph_app)
+    notify(ph_app, number, total)
+    client = ph_app.test_client()
+
+    answer = client.get(f"/payments/payhere/{number}/pay?t={token}")
+
+    assert answer.status_code == 303
+    assert answer.headers["Location"] == f"/orders/{number}?t={token}"
+    assert "This order is already paid." in client.get(answer.headers["Location"]).get_data(
+        as_text=True)
+
+
+def test_a_cash_on_delivery_order_has_no_pay_page(ph_app):
+    with ph_app.app_context():
+        order = place_guest_order(stocked("Ceylon tea", units=5))
+        number, token = order.number, orders.guest_token(order.number)
+        db.session.remove()
+    client = ph_app.test_client()
+    assert client.get(f"/payments/payhere/{number}/pay?t={token}").status_code == 404
+    assert "Pay now" not in client.get(f"/orders/{number}?t={token}").get_data(as_text=True)
+
+
+def test_the_order_page_offers_pay_now_while_the_order_waits(ph_app):
+    number, token, total = place_payhere_order(ph_app)
+    client = ph_app.test_client()
+    html = client.get(f"/orders/{number}?t={token}").get_data(as_text=True)
+    pay_now = [a for a in find(html, tag="a", role="button") if a["text"] == "Pay now"]
+    assert pay_now[0]["attrs"]["href"] == f"/payments/payhere/{number}/pay?t={token}"
+
+    notify(ph_app, number, total)
+    assert "Pay now" not in client.get(f"/orders/{number}?t={token}").get_data(as_text=True)
+
+
+# ---- back from PayHere ------------------------------------------------------------------------
+
+def test_the_return_page_waits_for_payhere_and_never_pays_by_itself(ph_app):
+    number, token, _total = place_payhere_order(ph_app)
+    client = ph_app.test_client()
+    url = f"/payments/payhere/return?order_id={number}&t={token}&since=1"
+
+    # Whatever the browser brings along, the return page only reads the ledger.
+    for extra in ("", "&status_code=2&payment_id=1&md5sig=X", "&n=5", "&n=" + "9" * 5000):
+        page = client.get(url + extra)
+        html = page.get_data(as_text=True)
+        assert page.status_code == 200
+        assert "We are waiting for PayHere to confirm your payment" in html
+        poll = find(html, id="payment-state")[0]["attrs"]
+        assert poll["hx-trigger"] == "every 3s" and "n=" in poll["hx-get"]
+        assert find(html, tag="a", href=f"/payments/payhere/return?order_id={number}"
+                                         f"&t={token}&since=1")  # the refresh link
+        assert no_inline_script(html)
+    odd_since = client.get(f"/payments/payhere/return?order_id={number}&t={token}"
+                           f"&since={'9' * 5000}")
+    assert odd_since.status_code == 200
+    assert state(ph_app, number) == ("pending_payment", "initiated")
+
+
+def test_the_return_page_shows_the_payment_once_the_ledger_has_it(ph_app):
+    number, token, total = place_payhere_order(ph_app)
+    notify(ph_app, number, total)
+    client = ph_app.test_client()
+
+    # What htmx's polling gets: the status block alone, no longer polling.
+    fragment = client.get(f"/payments/payhere/return?order_id={number}&t={token}&n=3",
+                          headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert "<html" not in fragment
+    assert text(fragment, tag="h1") == "Payment received"
+    assert not polls(fragment)
+    assert find(fragment, tag="a", href=f"/orders/{number}?t={token}")
+    assert state(ph_app, number) == ("paid", "captured")
+
+
+def test_a_failure_after_the_attempt_began_is_shown_with_a_way_to_try_again(ph_app):
+    number, token, total = place_payhere_order(ph_app)
+    notify(ph_app, number, total, "-2")
+    client = ph_app.test_client()
+
+    html = client.get(f"/payments/payhere/return?order_id={number}&t={token}&since=1"
+                      ).get_data(as_text=True)
+
+    assert text(html, tag="h1") == "The payment did not go through"
+    assert find(html, cls="payhere-form") and "Try again" in html
+    assert not polls(html)
+
+
+def test_an_earlier_attempts_cancel_does_not_stand_for_this_attempt(ph_app):
+    number, token, total = place_payhere_order(ph_app)
+    notify(ph_app, number, total, "-1")  # the first attempt, cancelled
+    later = 4_000_000_000  # this attempt began after it
+
+    html = ph_app.test_client().get(
+        f"/payments/payhere/return?order_id={number}&t={token}&since={later}"
+    ).get_data(as_text=True)
+
+    assert text(html, tag="h1") == "Waiting for PayHere"
+
+
+def test_the_return_page_stops_polling_after_a_while(ph_app):
+    number, token, _total = place_payhere_order(ph_app)
+    html = ph_app.test_client().get(
+        f"/payments/payhere/return?order_id={number}&t={token}&n=200").get_data(as_text=True)
+    assert "taking longer than usual" in html and not polls(html)
+
+
+def test_the_return_page_of_a_cancelled_order(ph_app):
+    number, token, _total = place_payhere_order(ph_app)
+    with ph_app.app_context():
+        orders.change_status(number, "cancelled")
+        db.session.remove()
+    html = ph_app.test_client().get(
+        f"/payments/payhere/return?order_id={number}&t={token}").get_data(as_text=True)
+    assert text(html, tag="h1") == "This order can no longer be paid"
+    assert not find(html, cls="payhere-form")
+
+
+def test_the_return_and_cancel_pages_need_the_orders_token(ph_app):
+    number, _token, _total = place_payhere_order(ph_app)
+    client = ph_app.test_client()
+    for page in ("return", "cancel"):
+        assert client.get(f"/payments/payhere/{page}?order_id={number}").status_code == 404
+        assert client.get(f"/payments/payhere/{page}?order_id={number}&t=x").status_code == 404
+        assert client.get(f"/payments/payhere/{page}").status_code == 404
+
+
+def test_the_cancel_page_keeps_the_order_payable_with_a_new_form(ph_app):
+    number, token, total = place_payhere_order(ph_app)
+    notify(ph_app, number, total, "-1")
+    client = ph_app.test_client()
+
+    page = client.get(f"/payments/payhere/cancel?order_id={number}&t={token}")
+
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert text(html, tag="h1") == "Payment cancelled"
+    assert f"Your order {number} stays open until" in html
+    form = find(html, cls="payhere-form")
+    assert form and form[0]["attrs"]["action"] == "https://sandbox.payhere.lk/pay/checkout"
+    assert "Try again" in texts(html, tag="button")
+    assert attr(html, "value", name="hash") == md5(
+        MERCHANT + number + payhere.format_amount(total) + "LKR" + md5(SECRET))
+    assert state(ph_app, number) == ("pending_payment", "cancelled")
+    with ph_app.app_context():
+        assert sum(inventory.held_units(number).values()) == 2  # still reserved
+        db.session.remove()
+    assert "Pay now" in client.get(f"/orders/{number}?t={token}").get_data(as_text=True)
+
+
+def test_the_cancel_page_of_an_order_paid_meanwhile(ph_app):
+    number, token, total = place_payhere_order(ph_app)
+    notify(ph_app, number, total)
+    html = ph_app.test_client().get(
+        f"/payments/payhere/cancel?order_id={number}&t={token}").get_data(as_text=True)
+    assert text(html, tag="h1") == "This order is already paid"
+    assert not find(html, cls="payhere-form")
