@@ -26,7 +26,7 @@ from rq import Queue, Retry
 from sqlalchemy import event, select, update
 from sqlalchemy.orm import Session
 
-from app import db, queue
+from app import db
 from app.db import transaction, utcnow, write_lock_first
 from app.notifications.models import OutboxMessage, Preference
 from app.notifications.transports import (
@@ -323,10 +323,10 @@ def deliver_now(message_id: int) -> bool:
 
 
 def wake_relay(app) -> None:
-    """Called after a commit that queued messages. The relay always runs apart from the
-    committing code: the commit hook fires while the caller's connection is still checked
-    out, and a relay that waited there for a second connection could starve the pool when
-    many requests commit at once."""
+    """Called once the transaction that queued messages has committed and handed its
+    connection back to the pool (see init_app: waking the relay from the commit hook itself,
+    while that connection was still checked out, starved the pool when many requests
+    committed at once). With Redis: an RQ job. Without: the relay runs here and now."""
     if app.config.get("REDIS_URL"):
         try:
             # By name, so this module needs nothing from jobs/ (jobs sit above services).
@@ -335,7 +335,7 @@ def wake_relay(app) -> None:
         except RedisError:
             log.warning("outbox_wakeup_failed")  # the periodic sweep delivers later
         return
-    queue.enqueue("jobs.notifications.relay", queue="high")
+    relay_now()
 
 
 _hooks_installed = False
@@ -350,6 +350,12 @@ def init_app(app) -> None:
     @event.listens_for(db.session, "after_commit")
     def _after_commit(sess):
         if sess.info.pop("outbox_touched", False):
+            sess.info["outbox_wake"] = True
+
+    @event.listens_for(db.session, "after_transaction_end")
+    def _after_transaction_end(sess, transaction):
+        # Fired after the session's connections went back to the pool.
+        if transaction.parent is None and sess.info.pop("outbox_wake", False):
             try:
                 wake_relay(current_app._get_current_object())
             except Exception:

@@ -98,7 +98,8 @@ def test_the_scheduler_enqueues_the_sweep_on_its_interval_and_survives_a_redis_r
     gaps = [later - earlier for earlier, later in itertools.pairwise(times)]
     assert all(0.5 <= gap <= 3 for gap in gaps), gaps
     queued = {job.func_name for job in Queue("default", connection=redis).get_jobs()}
-    assert queued == {"jobs.orders.expire_unpaid", "jobs.inventory.alert_low_stock"}
+    assert queued == {"jobs.orders.expire_unpaid", "jobs.orders.remind_unpaid",
+                      "jobs.inventory.alert_low_stock"}
 
     redis_server.stop()
     wait_for(lambda: "redis_unavailable" in scheduler.output(), 30,
