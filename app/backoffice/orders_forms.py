@@ -36,16 +36,21 @@ def payment_label(code: str | None):
     return method.label if method else (code or "")
 
 
+def order_number_field():
+    """A search box for (part of) an order number, as order and payment filters use it."""
+    return StringField(_l("Order number"), filters=[_strip],
+                       validators=[Optional(), Length(max=24)],
+                       render_kw={"autocapitalize": "characters", "spellcheck": "false",
+                                  "placeholder": "KD-2026-000123"})
+
+
 class OrderFilterForm(Form):
     """Read from the query string (GET), so no CSRF token."""
 
     class Meta:
         csrf = False
 
-    number = StringField(_l("Order number"), filters=[_strip],
-                         validators=[Optional(), Length(max=24)],
-                         render_kw={"autocapitalize": "characters", "spellcheck": "false",
-                                    "placeholder": "KD-2026-000123"})
+    number = order_number_field()
     status = SelectField(_l("Status"), validators=[Optional()], choices=[
         SelectChoice("", _l("Any status")),
         *(SelectChoice(code, label) for code, label in orders.STATUS_LABELS.items())])

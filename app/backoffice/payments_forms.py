@@ -8,14 +8,14 @@ from __future__ import annotations
 import re
 
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, DateField, HiddenField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, DateField, HiddenField, SelectField, TextAreaField
 from wtforms.fields import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from app.accounts import districts
 from app.backoffice.catalog_forms import RupeesField
 from app.backoffice.delivery_forms import DistrictsField
-from app.backoffice.orders_forms import FIRST_YEAR, LAST_YEAR
+from app.backoffice.orders_forms import FIRST_YEAR, LAST_YEAR, order_number_field
 from app.forms import Form
 from app.payments import refunds, slips
 from app.payments.methods import METHODS
@@ -59,10 +59,7 @@ class PaymentFilterForm(Form):
     class Meta:
         csrf = False
 
-    number = StringField(_l("Order number"), filters=[_strip],
-                         validators=[Optional(), Length(max=24)],
-                         render_kw={"autocapitalize": "characters", "spellcheck": "false",
-                                    "placeholder": "KD-2026-000123"})
+    number = order_number_field()
     method = SelectField(_l("Method"), validators=[Optional()], choices=[
         SelectChoice("", _l("Any method")),
         *(SelectChoice(code, method.label) for code, method in METHODS.items())])
