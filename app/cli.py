@@ -1,5 +1,5 @@
 """Command-line tools: `flask db …`, `flask seed demo`, `flask users …`, `flask pii …`,
-`flask orders …`, `flask inventory …`."""
+`flask orders …`, `flask inventory …`, `flask backup …` (app/ops/backups/cli.py)."""
 
 from __future__ import annotations
 
@@ -17,6 +17,10 @@ def register(app) -> None:
     app.cli.add_command(pii_cli)
     app.cli.add_command(orders_cli)
     app.cli.add_command(inventory_cli)
+
+    from app.ops.backups.cli import backup_cli
+
+    app.cli.add_command(backup_cli)
 
 
 db_cli = AppGroup("db", help="Database schema (Alembic migrations).")

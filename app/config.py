@@ -68,7 +68,22 @@ def from_environment() -> dict:
         "OUTBOX_RETRY_INTERVALS": os.environ.get("OUTBOX_RETRY_INTERVALS", "10,60,300"),
         "MAIL_FROM": os.environ.get("MAIL_FROM", "Kade <no-reply@kade.lk>"),
         "OUTBOX_DIR": os.environ.get("KADE_OUTBOX_DIR", str(instance / "outbox")),
+        # Backups (app/ops/backups): where they go (file:///path or s3://bucket/prefix), how
+        # long they are kept (every snapshot for BACKUP_KEEP_ALL_HOURS, then the day's last
+        # one for BACKUP_KEEP_DAILY_DAYS), and the age past which staff are alerted.
+        # BACKUP_KEYS is separate from PII_KEYS: a leaked backup key opens no live data.
         "BACKUP_URL": os.environ.get("BACKUP_URL", f"file://{instance / 'backups'}"),
+        "BACKUP_KEEP_ALL_HOURS": int(os.environ.get("BACKUP_KEEP_ALL_HOURS", "48")),
+        "BACKUP_KEEP_DAILY_DAYS": int(os.environ.get("BACKUP_KEEP_DAILY_DAYS", "30")),
+        "BACKUP_MAX_AGE_MINUTES": int(os.environ.get("BACKUP_MAX_AGE_MINUTES", "15")),
+        # PostgreSQL's continuous archiving: the pgBackRest stanza and its configuration file
+        # (scripts/pgbackrest-setup.sh writes both). Unset: nightly logical dumps only.
+        # /metrics answers only `Authorization: Bearer <METRICS_TOKEN>` when this is set.
+        "METRICS_TOKEN": os.environ.get("METRICS_TOKEN") or None,
+        "PGBACKREST_STANZA": os.environ.get("PGBACKREST_STANZA") or None,
+        "PGBACKREST_CONFIG": os.environ.get("PGBACKREST_CONFIG") or None,
+        # How a restore starts the restored cluster again; unset: pg_ctl on pg1-path.
+        "PG_START_COMMAND": os.environ.get("PG_START_COMMAND") or None,
         # Uploaded images: a local folder by default, or s3://bucket/prefix.
         "MEDIA_URL": os.environ.get("MEDIA_URL", f"file://{instance / 'media'}"),
         "MEDIA_PUBLIC_URL": os.environ.get("MEDIA_PUBLIC_URL") or None,
@@ -146,6 +161,7 @@ def from_environment() -> dict:
         "SECRET_KEY": lambda: secrets.token_urlsafe(48),
         "PII_KEYS": _new_pii_keys,
         "PII_INDEX_KEY": _new_index_key,
+        "BACKUP_KEYS": lambda: "b1:" + _new_index_key(),
     }
     for name, make in secret_names.items():
         value = os.environ.get(name)
@@ -159,7 +175,7 @@ def check_production(config: dict) -> None:
     """Refuse to serve real shoppers with development defaults."""
     if config["KADE_ENV"] != "production":
         return
-    required = ("SECRET_KEY", "PII_KEYS", "PII_INDEX_KEY", "PUBLIC_URL")
+    required = ("SECRET_KEY", "PII_KEYS", "PII_INDEX_KEY", "BACKUP_KEYS", "PUBLIC_URL")
     missing = [k for k in required if not config.get(k)]
     if config["DATABASE_URL"] == f"sqlite:///{Path(config['INSTANCE_PATH']) / 'kade.db'}":
         missing.append("DATABASE_URL")  # the embedded default is not for real shoppers

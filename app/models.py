@@ -8,5 +8,6 @@ def import_all() -> None:
     import app.checkout.models  # noqa: F401
     import app.inventory.models  # noqa: F401
     import app.notifications.models  # noqa: F401
+    import app.ops.backups.models  # noqa: F401
     import app.orders.models  # noqa: F401
     import app.payments.models  # noqa: F401

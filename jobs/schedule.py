@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-from jobs import inventory, notifications, orders
+from jobs import backups, inventory, notifications, orders
 
 
 @dataclass(frozen=True)
@@ -35,9 +35,18 @@ SCHEDULE: tuple[Periodic, ...] = (
     Periodic("payment-reminders", orders.remind_unpaid, "default", 15 * 60),
     # Mails the inventory staff about stock that fell to its threshold.
     Periodic("low-stock-alerts", inventory.alert_low_stock, "default", 15 * 60),
-    # Backups join here on the `backups` queue once the backup job exists, e.g.
-    # Periodic("nightly-backup", backups.run, "backups", 24 * 60 * 60); nightly offers and
-    # recommendations go on `low` when they exist.
+    # Backups (docs/RECOVERY.md). SQLite: a snapshot every 5 minutes is the recovery point.
+    # PostgreSQL: WAL archiving (pgBackRest, archive_timeout 30 s) is; the weekly full and
+    # daily differential bound how much WAL a restore replays; the nightly dump is the
+    # logical copy. Each job does nothing where it does not apply.
+    Periodic("backup-snapshot", backups.snapshot, "backups", backups.SNAPSHOT_EVERY),
+    Periodic("backup-dump", backups.dump, "backups", backups.DUMP_EVERY),
+    Periodic("backup-full", backups.full, "backups", backups.FULL_EVERY),
+    Periodic("backup-differential", backups.differential, "backups", backups.DIFF_EVERY),
+    Periodic("backup-prune", backups.prune, "backups", 60 * 60),
+    # Mails the administrators when a backup failed or the last good one is too old.
+    Periodic("backup-watch", backups.watch, "default", 5 * 60),
+    # Nightly offers and recommendations go on `low` when they exist.
 )
 
 

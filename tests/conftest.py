@@ -28,6 +28,7 @@ from app.queue import wait_for_local_jobs
 
 TEST_PII_KEYS = "t1:" + base64.urlsafe_b64encode(b"k" * 32).decode()
 TEST_INDEX_KEY = base64.urlsafe_b64encode(b"i" * 32).decode()
+TEST_BACKUP_KEYS = "b1:" + base64.urlsafe_b64encode(b"b" * 32).decode()
 PASSWORD = "correct horse battery"  # noqa: S105 — a test password that passes the rules
 
 
@@ -37,12 +38,13 @@ def pytest_addoption(parser):
 
 
 def pytest_collection_modifyitems(config, items):
-    """Tests marked postgres_only (query plans, pg_trgm) run in the PostgreSQL pass; the
-    SQLite pass lists them as deselected rather than skipping them one by one."""
-    if config.getoption("--db") == "postgresql":
-        return
-    kept = [item for item in items if not item.get_closest_marker("postgres_only")]
-    deselected = [item for item in items if item.get_closest_marker("postgres_only")]
+    """Tests marked postgres_only (query plans, pg_trgm) run in the PostgreSQL pass, and
+    those marked sqlite_only (they build a SQLite shop of their own whatever the backend)
+    in the SQLite pass; the other pass lists them as deselected rather than skipping them
+    one by one."""
+    other = "sqlite_only" if config.getoption("--db") == "postgresql" else "postgres_only"
+    kept = [item for item in items if not item.get_closest_marker(other)]
+    deselected = [item for item in items if item.get_closest_marker(other)]
     if deselected:
         config.hook.pytest_deselected(items=deselected)
         items[:] = kept
@@ -94,6 +96,7 @@ def base_config(database_url: str, tmp_root: Path) -> dict:
         "SECRET_KEY": "test-secret-key",
         "PII_KEYS": TEST_PII_KEYS,
         "PII_INDEX_KEY": TEST_INDEX_KEY,
+        "BACKUP_KEYS": TEST_BACKUP_KEYS,
         "INSTANCE_PATH": str(tmp_root / "instance"),
         "OUTBOX_DIR": str(tmp_root / "outbox"),
         "REDIS_URL": None,

@@ -28,6 +28,7 @@ AREAS = [
     ("staff.audit_log", _l("Audit log"), Permission.READ_AUDIT_LOG, "staff.audit"),
     ("staff.user_list", _l("Staff"), Permission.MANAGE_STAFF, "staff.user"),
     ("staff.job_list", _l("Jobs"), Permission.MANAGE_JOBS, "staff.job"),
+    ("staff.backup_list", _l("Backups"), Permission.MANAGE_JOBS, "staff.backup"),
 ]
 
 
@@ -70,6 +71,7 @@ def _domain_error(exc: DomainError):
 from app.backoffice import (  # noqa: E402, F401  (routes)
     audit,
     auth,
+    backups,
     catalog,
     catalog_imports,
     catalog_products,

@@ -51,6 +51,8 @@ def configure(app) -> None:
     root.setLevel(logging.INFO)
     # werkzeug's access lines carry query strings (which can hold tokens); we log our own.
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    # Alembic announces every plugin it loads at INFO: noise on every `flask` command.
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
     access = logging.getLogger("kade.request")
 
     @app.before_request

@@ -1,6 +1,8 @@
-"""Liveness and readiness for load balancers and orchestrators."""
+"""Liveness, readiness and metrics for load balancers, orchestrators and Prometheus."""
 
-from flask import Blueprint, current_app, jsonify
+import hmac
+
+from flask import Blueprint, Response, abort, current_app, jsonify, request
 
 from app.ops import services as ops
 
@@ -15,7 +17,22 @@ def healthz():
 
 @bp.get("/readyz")
 def readyz():
-    """Ready for traffic: the database answers, and Redis when one is configured."""
+    """Ready for traffic: the database answers, and Redis when one is configured. The backup
+    entry is for people and monitors: a late backup is an alert, not a reason to take the
+    shop out of the load balancer, so it never makes this answer 503."""
     checks = ops.readiness(current_app.config)
     ready = all(c["ok"] for c in checks.values())
-    return jsonify(status="ok" if ready else "unavailable", checks=checks), 200 if ready else 503
+    return jsonify(status="ok" if ready else "unavailable", checks=checks,
+                   backup=ops.backup_freshness()), 200 if ready else 503
+
+
+@bp.get("/metrics")
+def metrics():
+    """Prometheus text format. With METRICS_TOKEN set, only `Authorization: Bearer <it>`."""
+    token = current_app.config.get("METRICS_TOKEN")
+    if token:
+        given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+        if not hmac.compare_digest(given.encode(), token.encode()):
+            abort(401)
+    body, content_type = ops.metrics_text()
+    return Response(body, content_type=content_type)

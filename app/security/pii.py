@@ -59,19 +59,20 @@ class Vault:
         return hmac.new(self.index_key, normalised.encode(), hashlib.sha256).hexdigest()
 
 
-def parse_keys(spec: str) -> dict[str, bytes]:
-    """`k1:<base64>,k2:<base64>` -> ordered {id: key}; the last one seals new values."""
+def parse_keys(spec: str, *, setting: str = "PII_KEYS") -> dict[str, bytes]:
+    """`k1:<base64>,k2:<base64>` -> ordered {id: key}; the last one seals new values.
+    Also reads BACKUP_KEYS (`setting` names it in the errors)."""
     keys: dict[str, bytes] = {}
     for part in filter(None, (p.strip() for p in spec.split(","))):
         kid, sep, encoded = part.partition(":")
         if not sep or not kid:
-            raise ValueError("PII_KEYS entries look like 'k1:<base64 of 32 bytes>'")
+            raise ValueError(f"{setting} entries look like 'k1:<base64 of 32 bytes>'")
         key = base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4))
         if len(key) != 32:
-            raise ValueError(f"PII key {kid!r} must be 32 bytes")
+            raise ValueError(f"{setting}: key {kid!r} must be 32 bytes")
         keys[kid] = key
     if not keys:
-        raise ValueError("PII_KEYS holds no key")
+        raise ValueError(f"{setting} holds no key")
     return keys
 
 
