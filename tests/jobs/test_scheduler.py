@@ -33,8 +33,14 @@ def test_the_schedule_names_each_periodic_job_once_with_its_queue_and_interval()
     assert found == {("jobs.notifications.relay", "high", 60),
                      ("jobs.orders.expire_unpaid", "default", 300),
                      ("jobs.orders.remind_unpaid", "default", 900),
-                     ("jobs.inventory.alert_low_stock", "default", 900)}
-    assert len({options["name"] for _f, _q, options in recorder.registered}) == 4
+                     ("jobs.inventory.alert_low_stock", "default", 900),
+                     ("jobs.backups.snapshot", "backups", 300),
+                     ("jobs.backups.dump", "backups", 86400),
+                     ("jobs.backups.full", "backups", 604800),
+                     ("jobs.backups.differential", "backups", 86400),
+                     ("jobs.backups.prune", "backups", 3600),
+                     ("jobs.backups.watch", "default", 300)}
+    assert len({options["name"] for _f, _q, options in recorder.registered}) == 10
     assert all(queue in QUEUES for _f, queue, _o in recorder.registered)
 
 
@@ -43,7 +49,7 @@ def test_the_schedule_compresses_for_tests(monkeypatch):
     recorder = _Recorder()
     schedule.register(recorder)
     intervals = sorted(options["interval"] for _f, _q, options in recorder.registered)
-    assert intervals == pytest.approx([0.6, 3, 9, 9])
+    assert intervals == pytest.approx([0.6, 3, 3, 3, 9, 9, 36, 864, 864, 6048])
     # RQ wants whole seconds for the TTLs, however small the interval.
     assert all(isinstance(options["ttl"], int) and options["ttl"] >= 60
                for _f, _q, options in recorder.registered)
@@ -99,7 +105,9 @@ def test_the_scheduler_enqueues_the_sweep_on_its_interval_and_survives_a_redis_r
     assert all(0.5 <= gap <= 3 for gap in gaps), gaps
     queued = {job.func_name for job in Queue("default", connection=redis).get_jobs()}
     assert queued == {"jobs.orders.expire_unpaid", "jobs.orders.remind_unpaid",
-                      "jobs.inventory.alert_low_stock"}
+                      "jobs.inventory.alert_low_stock", "jobs.backups.watch"}
+    assert "jobs.backups.snapshot" in {
+        job.func_name for job in Queue("backups", connection=redis).get_jobs()}
 
     redis_server.stop()
     wait_for(lambda: "redis_unavailable" in scheduler.output(), 30,
