@@ -127,6 +127,7 @@ def _register_blueprints(app) -> None:
     from app.pages import bp as pages_bp
     from app.payments.slip_views import bp as payment_slips_bp
     from app.payments.views import bp as payments_bp
+    from app.support.views import bp as support_bp
 
     app.register_blueprint(pages_bp)
     app.register_blueprint(accounts_bp)
@@ -136,6 +137,7 @@ def _register_blueprints(app) -> None:
     app.register_blueprint(orders_bp)
     app.register_blueprint(payments_bp)
     app.register_blueprint(payment_slips_bp)
+    app.register_blueprint(support_bp)
     app.register_blueprint(staff_bp)
     app.register_blueprint(ops_bp)
     app.register_blueprint(api_bp)

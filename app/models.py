@@ -11,3 +11,4 @@ def import_all() -> None:
     import app.ops.backups.models  # noqa: F401
     import app.orders.models  # noqa: F401
     import app.payments.models  # noqa: F401
+    import app.support.models  # noqa: F401

@@ -16,9 +16,10 @@
     orders.py       /orders, /orders/{number}, /orders/{number}/cancel
     notifications.py  /me/notifications (SMS updates, offers by email and SMS)
     checkout_schemas.py  the cart's, checkout's and orders' query strings, bodies and answers
+    support.py      /support/tickets, /support/tickets/{number}[/messages] (my questions)
 """
 
-from app.api import accounts, addresses, cart, catalog, checkout, notifications, orders  # noqa: F401  (their routes join the blueprint)
+from app.api import accounts, addresses, cart, catalog, checkout, notifications, orders, support  # noqa: F401  (their routes join the blueprint)
 from app.api.blueprint import bp
 
 __all__ = ["bp"]

@@ -25,6 +25,7 @@ AREAS = [
     ("staff.stock_list", _l("Stock"), Permission.MANAGE_INVENTORY, "staff.stock"),
     ("staff.catalog_list", _l("Catalog"), Permission.MANAGE_CATALOG, "staff.catalog"),
     ("staff.delivery_list", _l("Delivery"), Permission.MANAGE_ORDERS, "staff.delivery"),
+    ("staff.support_list", _l("Support"), Permission.MANAGE_SUPPORT, "staff.support"),
     ("staff.audit_log", _l("Audit log"), Permission.READ_AUDIT_LOG, "staff.audit"),
     ("staff.user_list", _l("Staff"), Permission.MANAGE_STAFF, "staff.user"),
     ("staff.job_list", _l("Jobs"), Permission.MANAGE_JOBS, "staff.job"),
@@ -82,4 +83,5 @@ from app.backoffice import (  # noqa: E402, F401  (routes)
     orders,
     payments,
     staff_users,
+    support,
 )

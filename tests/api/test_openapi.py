@@ -33,7 +33,8 @@ from tests.factories import make_address, make_customer
 SPEC = "/api/v1/openapi.json"
 METHODS = {"get", "post", "put", "patch", "delete"}
 # What only a signed-in customer reaches: their account, cart, checkout and orders.
-CUSTOMER_PATHS = ("/api/v1/me", "/api/v1/cart", "/api/v1/checkout", "/api/v1/orders")
+CUSTOMER_PATHS = ("/api/v1/me", "/api/v1/cart", "/api/v1/checkout", "/api/v1/orders",
+                  "/api/v1/support")
 
 
 @pytest.fixture()
@@ -134,6 +135,9 @@ OPERATIONS = [
     ("DELETE", "/api/v1/cart/items/{item_id}"), ("POST", "/api/v1/checkout"),
     ("GET", "/api/v1/orders"), ("GET", "/api/v1/orders/{number}"),
     ("POST", "/api/v1/orders/{number}/cancel"),
+    ("GET", "/api/v1/support/tickets"), ("POST", "/api/v1/support/tickets"),
+    ("GET", "/api/v1/support/tickets/{number}"),
+    ("POST", "/api/v1/support/tickets/{number}/messages"),
 ]
 # The document names the format of a mobile number (app.api.schemas.PHONE_FORMAT) without a
 # pattern; generate numbers as people type them, so valid requests reach the services.

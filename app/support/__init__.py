@@ -1,0 +1,1 @@
+"""Support tickets: customers ask, staff reply (publicly or with internal notes)."""
