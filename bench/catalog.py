@@ -309,6 +309,7 @@ def production_env(database_url: str, instance: Path, port: int) -> dict[str, st
         "SECRET_KEY": secrets.token_urlsafe(48),
         "PII_KEYS": "k1:" + base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
         "PII_INDEX_KEY": base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
+        "BACKUP_KEYS": "b1:" + base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
         "PUBLIC_URL": f"http://127.0.0.1:{port}",
         "DATABASE_URL": make_url(database_url).set(drivername="postgresql+psycopg")
         .render_as_string(hide_password=False),
