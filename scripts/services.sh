@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Provide PostgreSQL and Redis (and a browser) for Kade's test suites.
+# Provide PostgreSQL and Redis (and a browser, and the backup tools) for Kade's test suites.
 #
 #   out=$(scripts/services.sh start) && eval "$out"   # exports TEST_POSTGRES_URL, TEST_REDIS_URL,
 #                                                     # KADE_SERVICES_STATE
@@ -223,12 +223,26 @@ stop_state() {  # STATE_FILE: stop what it lists, then remove its dir
     [[ $dir == */kade-services.* ]] && rm -rf "$dir"
 }
 
+# --- backup tools ------------------------------------------------------------------------------
+
+provide_backup_tools() {
+    # The recovery tests archive WAL with pgBackRest and reach moto's S3 through stunnel (TLS,
+    # which pgBackRest insists on); pg_dump/pg_restore come with the PostgreSQL client.
+    local missing=()
+    command -v pgbackrest >/dev/null || missing+=(pgbackrest)
+    command -v stunnel4 >/dev/null || command -v stunnel >/dev/null || missing+=(stunnel4)
+    command -v openssl >/dev/null || missing+=(openssl)
+    command -v pg_dump >/dev/null || missing+=(postgresql-client)
+    ((${#missing[@]} == 0)) || apt_install --no-install-recommends "${missing[@]}"
+}
+
 cmd_start() {
     new_state
     # Whatever fails below, do not leave half of the throwaway services running.
     trap 'rc=$?; if ((rc != 0)); then stop_state "$STATE"; fi' EXIT
     provide_postgres
     provide_redis
+    provide_backup_tools
     emit TEST_POSTGRES_URL "$PG_URL"
     emit TEST_REDIS_URL "$REDIS_URL"
     emit KADE_SERVICES_STATE "$STATE"
