@@ -5,6 +5,10 @@ from __future__ import annotations
 import pyotp
 from playwright.sync_api import Page, expect
 
+# A second browser context for the staff side of a journey, on a phone like the shopper's.
+STAFF_CONTEXT = {"viewport": {"width": 390, "height": 844}, "is_mobile": True,
+                 "has_touch": True}
+
 
 def sign_in_new_staff(page: Page, live_server, *, email: str, role: str, name: str,
                       password: str) -> None:

@@ -8,7 +8,7 @@ import re
 from playwright.sync_api import Page, expect
 
 from e2e.mail import first_link, wait_for_mail
-from e2e.staff import sign_in_new_staff
+from e2e.staff import STAFF_CONTEXT, sign_in_new_staff
 
 EMAIL = "sarah.journey@example.lk"
 
@@ -113,5 +113,3 @@ def test_a_guest_buys_two_products_and_a_service_cash_on_delivery_to_galle(
 
 STAFF_EMAIL = "dilan.orders@kade.lk"
 STAFF_PASSWORD = "packing tape and string"  # noqa: S105 — a test login
-STAFF_CONTEXT = {"viewport": {"width": 390, "height": 844}, "is_mobile": True,
-                 "has_touch": True}

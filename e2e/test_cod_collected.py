@@ -6,13 +6,11 @@ import re
 from playwright.sync_api import Page, expect
 
 from e2e.mail import first_link, wait_for_mail
-from e2e.staff import sign_in_new_staff
+from e2e.staff import STAFF_CONTEXT, sign_in_new_staff
 
 EMAIL = "kamal.cod@example.lk"
 STAFF_EMAIL = "amaya.payments@kade.lk"
 STAFF_PASSWORD = "coins in a clay till"  # noqa: S105 — a test login
-STAFF_CONTEXT = {"viewport": {"width": 390, "height": 844}, "is_mobile": True,
-                 "has_touch": True}
 
 
 def _place_cod_order(page: Page) -> str:

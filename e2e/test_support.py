@@ -9,13 +9,11 @@ import re
 from playwright.sync_api import Page, expect
 
 from e2e.mail import wait_for_mail
-from e2e.staff import sign_in_new_staff
+from e2e.staff import STAFF_CONTEXT, sign_in_new_staff
 
 EMAIL = "asking.customer@example.lk"
 STAFF_EMAIL = "nadeesha.support@kade.lk"
 STAFF_PASSWORD = "kind words and patience"  # noqa: S105 — a test login
-STAFF_CONTEXT = {"viewport": {"width": 390, "height": 844}, "is_mobile": True,
-                 "has_touch": True}
 
 
 def _register(page: Page) -> None:
