@@ -1,5 +1,7 @@
 """A customer's rights under the Personal Data Protection Act, No. 9 of 2022: a copy of
-their data, and erasure (orders are kept for the law on accounts, without the person)."""
+their data, and erasure (orders are kept for the law on accounts, without the person).
+Each domain that holds something of theirs answers for its own part through its services
+(support: their tickets)."""
 
 from __future__ import annotations
 
@@ -10,12 +12,14 @@ from app.accounts.models import User
 from app.audit import services as audit
 from app.db import transaction, utcnow
 from app.security import passwords
+from app.support import services as support
 
 
 def export_data(user_id: int) -> dict:
     """Everything Kade holds about the person, as plain JSON-ready values."""
     with transaction():
         user = accounts.get_user(user_id)
+        tickets = support.export_for(user.id)
         audit.record("account.export", actor_id=user.id, target_type="user",
                      target_id=user.id)
     return {
@@ -36,17 +40,20 @@ def export_data(user_id: int) -> dict:
             for a in user.addresses
         ],
         "orders": [],  # filled in when the orders domain exists
+        "support_tickets": tickets,
     }
 
 
 def erase_account(user_id: int, *, password: str) -> None:
-    """Erase the person: personal fields emptied, addresses and tokens removed, sign-in
-    impossible. The row stays (anonymised) so orders keep a customer id. Raises
-    InvalidCredentials when the password does not match."""
+    """Erase the person: personal fields emptied, addresses and tokens removed, their words
+    taken out of support tickets, sign-in impossible. The row stays (anonymised) so orders
+    keep a customer id. Raises InvalidCredentials when the password does not match."""
     with transaction():
         user: User = accounts.get_user(user_id)
         if not passwords.verify_password(user.password_hash or "", password):
             raise InvalidCredentials(field="password")
+        # First, while the name, e-mail and phone are still known: staff replies may quote them.
+        support.erase_for(user.id, names=[user.name], contacts=[user.email, user.phone])
         user.name = None
         user.email = None
         user.email_index = None

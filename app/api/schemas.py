@@ -293,9 +293,28 @@ class ExportAddress(Output):
     postal_code: str | None
 
 
+class ExportMessage(Output):
+    author: Literal["customer", "staff"]
+    message: str
+    at: Timestamp
+
+
+class ExportTicket(Output):
+    """One of your support questions, with the conversation you can read."""
+
+    number: int
+    subject: str
+    status: str
+    order_number: str | None
+    created_at: Timestamp
+    closed_at: Timestamp | None
+    messages: list[ExportMessage]
+
+
 class ExportOut(Output):
     """Everything Kade holds about you."""
 
     account: ExportAccount
     addresses: list[ExportAddress]
     orders: list[dict[str, Any]]
+    support_tickets: list[ExportTicket]

@@ -1,6 +1,8 @@
 """Routes of my support questions: /support/tickets, /support/tickets/{number} and
 /support/tickets/{number}/messages. Another customer's ticket answers 404, as an unknown
-number does, so numbers cannot be probed. Staff notes never leave the back office.
+number does, so numbers cannot be probed. Staff notes never leave the back office. Asking
+and writing are rate limited per customer, one count with the web pages
+(app.support.limits): past it, 429 with Retry-After.
 
 The schemas live here: only these routes use them.
 """
@@ -21,7 +23,8 @@ from app.api.languages import api_locale
 from app.api.openapi import error_responses
 from app.api.pagination import Page, PageQuery
 from app.api.schemas import Body, Id, Output, Timestamp, _text
-from app.support import services as support
+from app.extensions import limiter
+from app.support import limits, services as support
 from app.support.models import MAX_BODY, MAX_SUBJECT, STATUSES
 
 # A message may run over several lines (and hold tabs); other control characters have no
@@ -108,6 +111,10 @@ def _ticket_out(ticket) -> TicketOut:
 _NOT_MINE = {404: "No question of mine has this number (also: another customer's)."}
 
 
+def _this_customer() -> str:
+    return limits.customer_key(current_customer().id)
+
+
 @bp.get("/support/tickets")
 @bp.auth_required(auth)
 @bp.input(PageQuery, location="query", arg_name="query")
@@ -127,15 +134,19 @@ def list_tickets(query: PageQuery):
 
 @bp.post("/support/tickets")
 @bp.auth_required(auth)
+@limiter.shared_limit(limits.OPEN_LIMIT, limits.OPEN_SCOPE, key_func=_this_customer)
 @bp.input(TicketIn, arg_name="body")
 @bp.output(TicketOut, status_code=201, description="The new question.")
-@bp.doc(tags=["Support"], responses=error_responses(400, 401, 422, when={
-    422: "A field is wrong, or `order_number` is not one of my orders: see errors."}))
+@bp.doc(tags=["Support"], responses=error_responses(400, 401, 422, 429, when={
+    422: "A field is wrong, or `order_number` is not one of my orders: see errors.",
+    429: f"Too many new questions ({limits.OPEN_LIMIT}, with the web pages): wait "
+         "`Retry-After` seconds."}))
 def open_ticket(body: TicketIn):
     """Ask a question
 
     About one of my orders (`order_number`) or not. The shop replies in the conversation
-    and tells me by email (and SMS, if I want SMS updates).
+    and tells me by email (and SMS, if I want SMS updates). New questions are limited per
+    hour, here and on the web together (429).
     """
     ticket = support.open_ticket(current_customer().id, subject=body.subject,
                                  body=body.message, order_number=body.order_number)
@@ -162,14 +173,19 @@ def get_ticket(number: int, path: TicketPath):
 
 @bp.post("/support/tickets/<int:number>/messages")
 @bp.auth_required(auth)
+@limiter.shared_limit(limits.REPLY_LIMIT, limits.REPLY_SCOPE, key_func=_this_customer)
 @bp.input(TicketPath, location="path", arg_name="path")
 @bp.input(MessageIn, arg_name="body")
 @bp.output(TicketOut, status_code=201, description="The question with my message added.")
-@bp.doc(tags=["Support"], responses=error_responses(400, 401, 404, 422, when=_NOT_MINE))
+@bp.doc(tags=["Support"], responses=error_responses(400, 401, 404, 422, 429, when={
+    **_NOT_MINE,
+    429: f"Too many messages ({limits.REPLY_LIMIT} over all my questions, with the web "
+         "pages): wait `Retry-After` seconds."}))
 def add_message(number: int, path: TicketPath, body: MessageIn):
     """Write again in one of my questions
 
-    The question is `open` again (a closed one reopens): the shop replies next.
+    The question is `open` again (a closed one reopens): the shop replies next. Messages
+    are limited per hour over all my questions, here and on the web together (429).
     """
     customer_id = current_customer().id
     support.customer_reply(path.number, customer_id, body.message)

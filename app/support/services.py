@@ -13,6 +13,7 @@ may hold personal data).
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
@@ -28,6 +29,7 @@ from app.links import external_url
 from app.notifications import services as notifications
 from app.orders import services as orders
 from app.security.roles import Permission, require
+from app.support import redaction
 from app.support.models import MAX_BODY, MAX_SUBJECT, STATUSES, Ticket, TicketMessage
 
 log = logging.getLogger(__name__)
@@ -264,6 +266,61 @@ def reopen(ticket_id: int, *, actor=None) -> Ticket:
         audit.record("support.reopen", actor_id=actor.id if actor else None,
                      target_type="support_ticket", target_id=ticket.id)
     return ticket
+
+
+# ---- the customer's data rights (Personal Data Protection Act) ---------------------------------
+
+def export_for(user_id: int) -> list[dict]:
+    """The customer's tickets for the copy of their data, as JSON-ready values: each with the
+    conversation they can read, oldest message first. Staff notes are the shop's working
+    papers, which the customer never sees, so they are left out here too."""
+    tickets = db.session.scalars(
+        select(Ticket).where(Ticket.user_id == user_id).order_by(Ticket.id)
+        .options(selectinload(Ticket.messages)))
+    return [{
+        "number": ticket.id,
+        "subject": ticket.subject,
+        "status": ticket.status,
+        "order_number": ticket.order_number,
+        "created_at": ticket.created_at.isoformat(),
+        "closed_at": ticket.closed_at.isoformat() if ticket.closed_at else None,
+        "messages": [{"author": m.author_kind, "message": m.body,
+                      "at": m.created_at.isoformat()} for m in public_messages(ticket)],
+    } for ticket in tickets]
+
+
+def erase_for(user_id: int, *, names: Iterable[str | None] = (),
+              contacts: Iterable[str | None] = ()) -> None:
+    """Take the customer's words out of support, for the erasure of their account (call it
+    before the account's own fields are emptied, passing their `names` and `contacts`: e-mail,
+    phone).
+
+    Their messages are deleted and their subjects emptied. The shop's side stays, as its
+    record of what it told them about orders the law keeps, but without the customer in it:
+    in every staff reply and note, quoted lines, the customer's sentences, numbers and
+    e-mail addresses, and their name become a mark (app.support.redaction). A staff message
+    left with nothing else is deleted, and so is a ticket left with no message. Tickets
+    still open are closed: nobody is left to answer."""
+    with transaction():
+        tickets = list(db.session.scalars(
+            select(Ticket).where(Ticket.user_id == user_id).order_by(Ticket.id)
+            .options(selectinload(Ticket.messages))))
+        theirs = [ticket.subject for ticket in tickets] + [
+            m.body for ticket in tickets for m in ticket.messages if m.author_kind == "customer"]
+        scrub = redaction.scrubber(redaction.patterns_for([*theirs, *contacts], names=names))
+        for ticket in tickets:
+            for message in list(ticket.messages):
+                if message.author_kind != "customer":
+                    message.body = scrub(message.body)
+                if message.author_kind == "customer" or not message.body:
+                    ticket.messages.remove(message)  # delete-orphan: the row goes
+            if not ticket.messages:
+                db.session.delete(ticket)
+                continue
+            ticket.subject = ""
+            if ticket.status != "closed":
+                _touch(ticket, "closed")
+    log.info("support_erased", extra={"user_id": user_id, "tickets": len(tickets)})
 
 
 # ---- finding ------------------------------------------------------------------------------------

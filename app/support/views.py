@@ -3,7 +3,8 @@ optionally about one of their orders) and one thread (/support/<number>), where 
 our replies and write back.
 
 Guests are sent to sign in and come back here. Another customer's ticket, like an unknown
-number, is the 404 page (the services raise NotFound).
+number, is the 404 page (the services raise NotFound). Asking and writing are rate limited
+per customer (app.support.limits): past the limit, the 429 page with Retry-After.
 """
 
 from __future__ import annotations
@@ -13,8 +14,9 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app.errors import DomainError, NotFound
+from app.extensions import limiter
 from app.orders import services as orders
-from app.support import services as support
+from app.support import limits, services as support
 from app.support.forms import ReplyForm, TicketForm
 from app.web import form_status, put_error, redirect_to, render
 
@@ -42,6 +44,10 @@ def _order_numbers(wanted: str | None) -> list[str]:
     return numbers
 
 
+def _this_customer() -> str:
+    return limits.customer_key(current_user.id)
+
+
 def _no_store(response):
     response.headers["Cache-Control"] = "private, no-store"  # a customer's messages
     return response
@@ -60,6 +66,8 @@ def ticket_list():
 
 @bp.route("/support/new", methods=["GET", "POST"])
 @login_required
+@limiter.shared_limit(limits.OPEN_LIMIT, limits.OPEN_SCOPE, key_func=_this_customer,
+                      methods=["POST"])
 def new_ticket():
     wanted = request.args.get("order", "")[:24] or None
     form = TicketForm(order_number=wanted) if request.method == "GET" else TicketForm()
@@ -97,6 +105,7 @@ def ticket_detail(ticket_id: int):
 
 @bp.post("/support/<int:ticket_id>/reply")
 @login_required
+@limiter.shared_limit(limits.REPLY_LIMIT, limits.REPLY_SCOPE, key_func=_this_customer)
 def ticket_reply(ticket_id: int):
     ticket = support.customer_ticket(ticket_id, current_user.id)
     form = ReplyForm()
