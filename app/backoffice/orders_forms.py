@@ -36,6 +36,25 @@ def payment_label(code: str | None):
     return method.label if method else (code or "")
 
 
+def units_per_line(formdata, field_name: re.Pattern[str]) -> dict[int, int]:
+    """{line id: units} from the posted fields whose name `field_name` matches, the line id
+    being its first group (`send-<id>`, `units-<id>`). A blank box is none; a minus sign
+    passes through, for the service to judge. Raises ValueError for anything that is not a
+    whole number."""
+    units: dict[int, int] = {}
+    for name, raw in formdata.items():
+        found = field_name.match(name)
+        if not found:
+            continue
+        raw = raw.strip()
+        if not raw:
+            continue
+        if not re.fullmatch(r"-?\d{1,9}", raw):
+            raise ValueError(raw)
+        units[int(found.group(1))] = int(raw)
+    return units
+
+
 def order_number_field():
     """A search box for (part of) an order number, as order and payment filters use it."""
     return StringField(_l("Order number"), filters=[_strip],
@@ -115,16 +134,5 @@ class FulfilForm(Form):
     def quantities(self, formdata) -> dict[int, int]:
         """{line id: units} from the posted fields. A blank box sends none. Raises
         ValueError for anything that is not a whole number."""
-        sending: dict[int, int] = {}
-        for name, raw in formdata.items():
-            found = SEND_FIELD.match(name)
-            if not found:
-                continue
-            raw = raw.strip()
-            if not raw:
-                continue
-            if not re.fullmatch(r"-?\d{1,9}", raw):
-                raise ValueError(raw)
-            sending[int(found.group(1))] = int(raw)
-        return sending
+        return units_per_line(formdata, SEND_FIELD)
 

@@ -15,7 +15,12 @@ from wtforms.validators import InputRequired, Length, Optional, ValidationError
 from app.accounts import districts
 from app.backoffice.catalog_forms import RupeesField
 from app.backoffice.delivery_forms import DistrictsField
-from app.backoffice.orders_forms import FIRST_YEAR, LAST_YEAR, order_number_field
+from app.backoffice.orders_forms import (
+    FIRST_YEAR,
+    LAST_YEAR,
+    order_number_field,
+    units_per_line,
+)
 from app.forms import Form
 from app.payments import refunds, slips
 from app.payments.methods import METHODS
@@ -97,18 +102,7 @@ class RefundForm(Form):
     def units(self, formdata) -> dict[int, int]:
         """{order line id: units} from the posted fields; a blank box is none. Raises
         ValueError for anything but a whole number."""
-        chosen: dict[int, int] = {}
-        for name, raw in formdata.items():
-            found = UNITS_FIELD.match(name)
-            if not found:
-                continue
-            raw = raw.strip()
-            if not raw:
-                continue
-            if not re.fullmatch(r"-?\d{1,9}", raw):
-                raise ValueError(raw)
-            chosen[int(found.group(1))] = int(raw)
-        return chosen
+        return units_per_line(formdata, UNITS_FIELD)
 
 
 class RejectSlipForm(Form):
