@@ -11,6 +11,8 @@ from app.accounts.errors import InvalidCredentials
 from app.accounts.models import User
 from app.audit import services as audit
 from app.db import transaction, utcnow
+from app.notifications import services as notifications
+from app.orders import privacy as orders
 from app.security import passwords
 from app.support import services as support
 
@@ -20,6 +22,7 @@ def export_data(user_id: int) -> dict:
     with transaction():
         user = accounts.get_user(user_id)
         tickets = support.export_for(user.id)
+        their_orders = orders.export_for(user.id)
         audit.record("account.export", actor_id=user.id, target_type="user",
                      target_id=user.id)
     return {
@@ -39,21 +42,26 @@ def export_data(user_id: int) -> dict:
              "district_name": district_name(a.district, "en"), "postal_code": a.postal_code}
             for a in user.addresses
         ],
-        "orders": [],  # filled in when the orders domain exists
+        "orders": their_orders,
         "support_tickets": tickets,
     }
 
 
 def erase_account(user_id: int, *, password: str) -> None:
-    """Erase the person: personal fields emptied, addresses and tokens removed, their words
-    taken out of support tickets, sign-in impossible. The row stays (anonymised) so orders
-    keep a customer id. Raises InvalidCredentials when the password does not match."""
+    """Erase the person: personal fields emptied, addresses and tokens removed, their orders
+    kept without their details, their words taken out of support tickets, their messages
+    deleted, sign-in impossible. The row stays (anonymised) so orders keep a customer id.
+    Raises InvalidCredentials when the password does not match, Conflict while an order is
+    still on its way (it needs their address and phone to arrive)."""
     with transaction():
         user: User = accounts.get_user(user_id)
         if not passwords.verify_password(user.password_hash or "", password):
             raise InvalidCredentials(field="password")
+        orders.check_erasable(user.id)
         # First, while the name, e-mail and phone are still known: staff replies may quote them.
         support.erase_for(user.id, names=[user.name], contacts=[user.email, user.phone])
+        orders.anonymise_for(user.id)
+        notifications.forget_user(user.id)
         user.name = None
         user.email = None
         user.email_index = None

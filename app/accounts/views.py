@@ -21,7 +21,7 @@ from app.accounts.forms import (
     ResetPasswordForm,
 )
 from app.accounts.phones import display_phone
-from app.errors import DomainError
+from app.errors import Conflict, DomainError
 from app.extensions import AUTH_LIMIT, limiter
 from app.web import (
     client_ip,
@@ -259,6 +259,8 @@ def delete_account():
             privacy.erase_account(current_user.id, password=form.password.data)
         except InvalidCredentials:
             form.password.errors = [_("That is not your password.")]
+        except Conflict as refusal:  # an order still on its way
+            flash(str(refusal.message), "error")
         else:
             logout_user()
             session.clear()

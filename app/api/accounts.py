@@ -150,7 +150,7 @@ def update_profile(body: ProfilePatch):
 
 @bp.get("/me/export")
 @bp.auth_required(auth)
-@bp.output(ExportOut, description="My account, addresses and orders, as JSON.")
+@bp.output(ExportOut, description="My account, addresses, orders and support tickets, as JSON.")
 @bp.doc(tags=["Me"], responses=error_responses(401))
 def export_my_data():
     """A copy of all my data (PDPA)"""
@@ -162,7 +162,9 @@ def export_my_data():
 @limiter.limit(AUTH_LIMIT)
 @bp.input(EraseIn, arg_name="body")
 @bp.doc(tags=["Me"], responses={204: "Erased: the tokens no longer work."}
-        | error_responses(400, 401, 422, 429, when={
+        | error_responses(400, 401, 409, 422, 429, when={
+            409: "An order is still on its way: erasure waits until it is delivered or "
+                 "cancelled (the message names the orders).",
             422: "The password is missing or is not the account's (`errors` on `password`).",
         }))
 def erase_account(body: EraseIn):
@@ -171,7 +173,8 @@ def erase_account(body: EraseIn):
     Needs the account's password in the JSON body (`{"password": "…"}`), as the web page
     does: a stolen phone with a live token must not be enough. Personal data, addresses and
     tokens are removed; orders are kept without the person. The email may register again.
-    Errors: 422 with `errors` on `password` when it is not the account's.
+    Errors: 422 with `errors` on `password` when it is not the account's; 409 while an
+    order is still on its way.
     """
     try:
         privacy.erase_account(current_customer().id, password=body.password)

@@ -23,7 +23,7 @@ from jinja2 import TemplateNotFound
 from redis import Redis
 from redis.exceptions import RedisError
 from rq import Queue, Retry
-from sqlalchemy import event, select, update
+from sqlalchemy import delete, event, select, update
 from sqlalchemy.orm import Session
 
 from app import db
@@ -63,6 +63,17 @@ def set_preferences(user_id: int, *, sms_updates: bool, marketing_email: bool,
             bool(sms_updates), bool(marketing_email), bool(marketing_sms))
         found.updated_at = utcnow()
     return found
+
+
+def forget_user(user_id: int) -> int:
+    """Erasure: every message to or about the customer goes, sent or waiting (a message
+    keeps their address and its template data: their name, a reply's words). Their choices
+    go too. Inside the caller's transaction. Returns how many messages were removed."""
+    removed = db.session.execute(
+        delete(OutboxMessage).where(OutboxMessage.user_id == user_id)
+        .execution_options(synchronize_session=False)).rowcount
+    db.session.execute(delete(Preference).where(Preference.user_id == user_id))
+    return removed
 
 
 def _wanted(channel: str, purpose: str, user_id: int | None) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from app.accounts import addresses
 from app.accounts.addresses import AddressInput
 from app.catalog import booking_slots
 from app.checkout import cart as carts, delivery
@@ -12,6 +13,7 @@ from app.checkout.services import CheckoutChoices, Contact, place_order
 from app.db import utcnow
 from app.inventory import services as inventory
 from tests.catalog.factories import make_product
+from tests.factories import make_address
 
 
 def stocked(name: str = "Ceylon tea", *, units: int = 10, price_cents: int = 1_250_00,
@@ -63,4 +65,18 @@ def place_guest_order(*items, **choices):
     starter_delivery()
     cart = guest_cart(*items)
     order, _ = place_order(cart, guest_choices(**choices))
+    return order
+
+
+def customer_order(customer, *items, method="cod"):
+    """An order placed by `customer` through checkout: items are (variant, quantity)."""
+    starter_delivery()
+    address = next(iter(addresses.list_addresses(customer.id)), None) or make_address(
+        customer.id, line1="12 Temple Road", district="galle")
+    cart = carts.open_cart(user_id=customer.id)
+    for variant, quantity in items:
+        carts.add_item(cart, variant.id, quantity)
+    order, _ = place_order(cart, CheckoutChoices(payment_method=method,
+                                                 delivery_option="island-wide",
+                                                 address_id=address.id), user=customer)
     return order

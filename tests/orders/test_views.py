@@ -8,28 +8,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from app.accounts import addresses
-from app.checkout import cart as carts
-from app.checkout.services import CheckoutChoices, place_order
 from app.inventory import services as inventory
 from app.orders import services as orders
 from tests.catalog.pages import attr, find, text, texts
-from tests.checkout.factories import place_guest_order, starter_delivery, stocked
-from tests.factories import make_address, make_customer, make_staff
-
-
-def customer_order(customer, *items, method="cod"):
-    """An order placed by `customer` through checkout: items are (variant, quantity)."""
-    starter_delivery()
-    address = next(iter(addresses.list_addresses(customer.id)), None) or make_address(
-        customer.id, line1="12 Temple Road", district="galle")
-    cart = carts.open_cart(user_id=customer.id)
-    for variant, quantity in items:
-        carts.add_item(cart, variant.id, quantity)
-    order, _ = place_order(cart, CheckoutChoices(payment_method=method,
-                                                 delivery_option="island-wide",
-                                                 address_id=address.id), user=customer)
-    return order
+from tests.checkout.factories import customer_order, place_guest_order, stocked
+from tests.factories import make_customer, make_staff
 
 
 @pytest.fixture()

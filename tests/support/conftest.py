@@ -6,9 +6,8 @@ from __future__ import annotations
 import pytest
 
 from tests.backoffice.conftest import sign_in_staff  # noqa: F401  (a fixture)
-from tests.checkout.factories import stocked
+from tests.checkout.factories import customer_order, stocked
 from tests.factories import make_staff
-from tests.orders.test_views import customer_order
 
 
 @pytest.fixture()

@@ -1,0 +1,96 @@
+"""The customer's orders under their data rights: in the copy of their data; kept in the
+books without them after erasure (and their messages gone); erasure waits while an order is
+still on its way, because it needs their address and phone to arrive."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from app import db
+from app.accounts import privacy
+from app.errors import Conflict
+from app.notifications.models import OutboxMessage
+from app.orders import services as orders
+from app.orders.models import Order
+from tests.checkout.factories import customer_order, stocked
+from tests.factories import PASSWORD, make_customer, make_staff
+
+
+@pytest.fixture()
+def nimal(db_session):
+    return make_customer(name="Nimal Perera", email="nimal@example.lk", phone="+94771234567")
+
+
+def _deliver(order) -> None:
+    staff = make_staff("order_manager")
+    for status in ("shipped", "delivered"):  # cash on delivery starts as processing
+        orders.change_status(order.number, status, actor=staff)
+
+
+def test_the_export_holds_their_orders_with_what_was_bought_and_where_it_went(nimal):
+    order = customer_order(nimal, (stocked("Ceylon tea", units=5), 2))
+
+    [exported] = privacy.export_data(nimal.id)["orders"]
+
+    assert exported["number"] == order.number
+    assert exported["contact"]["email"] == "nimal@example.lk"
+    assert exported["delivery"]["line1"] == "12 Temple Road"
+    assert exported["lines"][0]["name"] == "Ceylon tea" and exported["lines"][0]["quantity"] == 2
+    assert exported["total_cents"] == order.total_cents
+    assert exported["timeline"][0]["status"] == order.status
+
+
+def test_another_customers_orders_are_not_in_the_export(nimal):
+    customer_order(make_customer(), (stocked("Tea", units=5), 1))
+
+    assert privacy.export_data(nimal.id)["orders"] == []
+
+
+def test_erasure_waits_while_an_order_is_on_its_way(nimal):
+    order = customer_order(nimal, (stocked("Tea", units=5), 1))
+
+    with pytest.raises(Conflict) as refused:
+        privacy.erase_account(nimal.id, password=PASSWORD)
+
+    assert order.number in str(refused.value.message)
+
+    db.session.expire_all()
+    assert db.session.get(Order, order.id).contact_name == "Nimal Perera"
+    assert nimal.erased_at is None
+
+
+def test_after_erasure_the_order_stays_in_the_books_without_the_person(nimal):
+    order = customer_order(nimal, (stocked("Tea", units=5), 1))
+    _deliver(order)
+    orders.request_return(db.session.get(Order, order.id), "The box came crushed, call me")
+    assert db.session.scalars(select(OutboxMessage).where(
+        OutboxMessage.user_id == nimal.id)).first() is not None
+
+    privacy.erase_account(nimal.id, password=PASSWORD)
+
+    db.session.expire_all()
+    kept = db.session.get(Order, order.id)
+    assert kept.number == order.number and kept.total_cents == order.total_cents
+    assert kept.lines[0].sku == order.lines[0].sku
+    assert (kept.contact_name, kept.contact_email, kept.contact_phone) == ("", "", "")
+    assert (kept.ship_recipient, kept.ship_phone, kept.ship_line1, kept.ship_city) == (
+        None, None, None, None)
+    assert kept.district == "galle"  # coarse: reports still count orders per district
+    assert all("crushed" not in (event.note or "") for event in kept.events)
+    # The mails and SMS to them (their address, their name in the data) are gone too.
+    assert db.session.scalars(select(OutboxMessage).where(
+        OutboxMessage.user_id == nimal.id)).all() == []
+
+
+def test_the_erase_page_says_why_it_waits(client, login, nimal):
+    order = customer_order(nimal, (stocked("Tea", units=5), 1))
+    login(nimal)
+
+    response = client.post("/account/delete", data={"password": PASSWORD, "confirm": "y"},
+                           follow_redirects=True)
+
+    assert order.number in response.get_data(as_text=True)
+    assert "still on their way" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(type(nimal), nimal.id).erased_at is None
