@@ -78,6 +78,15 @@ def _init_extensions(app) -> None:
     from app.notifications import services as notifications
 
     csrf.init_app(app)
+    # Templates ask for the token through the page cache, which keeps a marker in pages it
+    # stores and puts each visitor's own token there (app/page_cache.py).
+    from app import page_cache
+
+    app.jinja_env.globals["csrf_token"] = page_cache.csrf_token
+    app.jinja_env.globals["page_cache_rendering"] = page_cache.rendering
+    # Flask-WTF also hands templates its own csrf_token through a context processor; a later
+    # processor wins, so this one puts ours back.
+    app.context_processor(lambda: {"csrf_token": page_cache.csrf_token})
     htmx.init_app(app)
     limiter.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale,

@@ -78,6 +78,11 @@ def from_environment() -> dict:
         "BACKUP_MAX_AGE_MINUTES": int(os.environ.get("BACKUP_MAX_AGE_MINUTES", "15")),
         # PostgreSQL's continuous archiving: the pgBackRest stanza and its configuration file
         # (scripts/pgbackrest-setup.sh writes both). Unset: nightly logical dumps only.
+        # Storefront pages for visitors not signed in are kept this many seconds per process
+        # (app/page_cache.py): stock shown and staff edits may lag that long. Off (0) by
+        # default outside production, so a developer sees an edit at once.
+        "PAGE_CACHE_SECONDS": int(os.environ.get("PAGE_CACHE_SECONDS",
+                                                 "10" if production else "0")),
         # /metrics answers only `Authorization: Bearer <METRICS_TOKEN>` when this is set.
         "METRICS_TOKEN": os.environ.get("METRICS_TOKEN") or None,
         "PGBACKREST_STANZA": os.environ.get("PGBACKREST_STANZA") or None,

@@ -14,6 +14,14 @@ def nonce() -> str:
     return g.csp_nonce
 
 
+def _template_nonce() -> str:
+    """The nonce for a template: a marker while the page cache renders a page to keep (it
+    puts each visitor's own nonce there on every hit)."""
+    from app import page_cache
+
+    return page_cache.NONCE_MARK if page_cache.rendering() else nonce()
+
+
 def init_app(app) -> None:
     production = app.config["KADE_ENV"] == "production"
     # Pictures may come from the media bucket's own address (MEDIA_PUBLIC_URL).
@@ -24,7 +32,7 @@ def init_app(app) -> None:
 
     @app.context_processor
     def _nonce():
-        return {"csp_nonce": nonce}
+        return {"csp_nonce": _template_nonce}
 
     @app.after_request
     def _security_headers(response):

@@ -10,6 +10,7 @@ import unicodedata
 from flask import Blueprint, request, url_for
 from flask_babel import get_locale, gettext as _
 
+from app import page_cache
 from app.catalog import search, services as catalog
 from app.catalog.views import PER_PAGE, listing_query, parse_listing_args
 from app.errors import NotFound
@@ -40,6 +41,11 @@ def _category_arg() -> str | None:
 
 @bp.get("/search")
 def results():
+    # The same for every visitor not signed in: the page cache may keep it (app/page_cache.py).
+    return page_cache.serve(lambda: (_results(), None), on_hit=lambda _extra: None)
+
+
+def _results():
     q = _query()
     filters, _sort, page_number = parse_listing_args(request.args, _category_arg())
     sort = request.args.get("sort", "relevance")

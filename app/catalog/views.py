@@ -12,6 +12,7 @@ from flask import Blueprint, current_app, request, session, url_for
 from flask_babel import get_locale, gettext as _, lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
 
+from app import page_cache
 from app.catalog import images, services as catalog
 from app.catalog.models import Product, Variant
 from app.catalog.services import ProductFilter
@@ -196,36 +197,66 @@ def _listing(category=None):
 
 @bp.get("/products")
 def product_list():
-    return _listing()
+    return _cached(_listing)
 
 
 @bp.get("/c/<slug>")
 def category(slug: str):
-    return _listing(catalog.get_category(slug))  # NotFound -> the 404 page
+    return _cached(lambda: _listing(catalog.get_category(slug)))  # NotFound -> 404 page
+
+
+def _cached(page):
+    """A listing is the same for every visitor not signed in: the page cache may keep it."""
+    return page_cache.serve(lambda: (page(), None), on_hit=lambda _extra: None)
 
 
 @bp.get("/p/<slug>")
 def product(slug: str):
+    if _wants_fragment():  # another variant picked: only the block that follows it
+        item, context = _product_context(slug)
+        _remember_viewed(item.id)
+        return render("catalog/product.html", "catalog/_product_detail.html", **context)
+    return page_cache.serve(lambda: _product_page(slug), on_hit=_remember_viewed)
+
+
+def _product_context(slug: str):
     item = catalog.get_published(slug)  # NotFound -> the 404 page
     active = [v for v in item.variants if v.is_active]
     variant = _chosen_variant(active, request.args.get("variant", ""))
     units = inventory.available([v.id for v in active]) if not item.is_service else {}
-    context = dict(product=item, variants=active, variant=variant, units=units,
-                   image=_image_for(item, variant),
-                   slots=catalog.next_free_slots(item.id) if item.is_service else [])
-    recent_ids = _remember_viewed(item.id)
-    if _wants_fragment():  # another variant picked: only the block that follows it
-        return render("catalog/product.html", "catalog/_product_detail.html", **context)
-    recent = catalog.get_published_many(recent_ids)
-    return render(
+    return item, dict(product=item, variants=active, variant=variant, units=units,
+                      image=_image_for(item, variant),
+                      slots=catalog.next_free_slots(item.id) if item.is_service else [])
+
+
+def _product_page(slug: str):
+    """The whole product page, the same for every visitor (the page cache may keep it):
+    the recently-viewed strip, which is the visitor's own, comes after by htmx."""
+    item, context = _product_context(slug)
+    active, units = context["variants"], context["units"]
+    response = render(
         "catalog/product.html", "catalog/_product_detail.html", **context,
         trail=catalog.breadcrumbs(item.category),
-        recent=recent, recent_stock=catalog.stock_by_product(recent),
         json_ld=_product_json_ld(item, active, units),
         canonical=absolute_url(url_for("catalog.product", slug=item.slug)),
         meta_description=_summary(item.text("description", _locale())
                                   or item.text("name", _locale())),
         og_image=absolute_url(media_url(item.images[0].key)) if item.images else None)
+    return response, item.id
+
+
+@bp.get("/recently-viewed")
+def recently_viewed():
+    """The visitor's recently viewed products but the one on the page (`except`), newest
+    first: the strip under a product page, fetched by htmx once the page has loaded."""
+    raw = request.args.get("except", "")
+    shown = int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 12 else None
+    seen = [i for i in session.get(RECENT_KEY, []) if isinstance(i, int) and i != shown]
+    recent = catalog.get_published_many(seen[:RECENT_KEPT])
+    response = render("catalog/_recently_viewed.html", recent=recent,
+                      recent_stock=catalog.stock_by_product(recent))
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 # ---- helpers --------------------------------------------------------------------------------
@@ -262,11 +293,10 @@ def _image_for(item: Product, variant: Variant | None):
     return item.images[0] if item.images else None
 
 
-def _remember_viewed(product_id: int) -> list[int]:
-    """Keep the last products seen in the session, newest first; return the others."""
+def _remember_viewed(product_id: int) -> None:
+    """Keep the last products seen in the session, newest first."""
     seen = [i for i in session.get(RECENT_KEY, []) if isinstance(i, int) and i != product_id]
     session[RECENT_KEY] = [product_id, *seen][:RECENT_KEPT + 1]
-    return seen[:RECENT_KEPT]
 
 
 def _summary(text: str, limit: int = 160) -> str:

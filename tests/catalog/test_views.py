@@ -477,14 +477,23 @@ def test_english_description_is_the_fallback(client, db_session):
 
 # ---- recently viewed ----------------------------------------------------------------------------
 
+def viewed(client, path: str) -> str:
+    """Open a product page, then fetch its recently-viewed strip as htmx does once the page
+    has loaded (the page itself is the same for everyone; the strip is the visitor's)."""
+    page = client.get(path).get_data(as_text=True)
+    found = re.search(r'hx-get="(/recently-viewed\?except=\d+)" hx-trigger="load"', page)
+    assert found, "the product page has no recently-viewed placeholder"
+    return client.get(found.group(1), headers={"HX-Request": "true"}).get_data(as_text=True)
+
+
 def test_recently_viewed_lists_the_others_newest_first(client, db_session):
     for n in range(10):
         make_product(f"Thing {n}")
 
     for n in range(10):
         client.get(f"/p/thing-{n}")
-    html = client.get("/p/thing-9").get_data(as_text=True)
-    again = client.get("/p/thing-3").get_data(as_text=True)
+    html = viewed(client, "/p/thing-9")
+    again = viewed(client, "/p/thing-3")
 
     strip = find(html, cls="recently-viewed")
     assert strip
@@ -497,7 +506,7 @@ def test_recently_viewed_lists_the_others_newest_first(client, db_session):
 def test_the_first_product_seen_has_no_recently_viewed_strip(client, db_session):
     make_product("Kettle")
 
-    html = client.get("/p/kettle").get_data(as_text=True)
+    html = viewed(client, "/p/kettle")
 
     assert "Recently viewed" not in html
 
@@ -508,7 +517,7 @@ def test_a_product_unpublished_since_drops_out_of_recently_viewed(client, db_ses
     client.get("/p/gone")
     editing.set_status([gone.id], "archived")
 
-    html = client.get("/p/stays").get_data(as_text=True)
+    html = viewed(client, "/p/stays")
 
     assert "Recently viewed" not in html
 

@@ -1,0 +1,155 @@
+"""A short-lived cache of rendered storefront pages for visitors who are not signed in.
+
+Why: a product, category or search page costs several queries and a template render, and
+most visits to them are anonymous and identical. Kept for PAGE_CACHE_SECONDS (production:
+10 s; 0, the default elsewhere, turns it off), the stock shown may lag that long (checkout
+checks stock again) and a staff edit shows within that time.
+
+What differs per visitor is put back on every hit: the CSRF token, the CSP nonce and the
+cart link. The page is rendered once with markers in their place (`rendering()`), kept, and
+each hit replaces the markers with this request's values. Nothing else may differ, so:
+
+- only GET requests from visitors who are not signed in, with no flash message waiting;
+- the key is the host, the path with its query, the language and the htmx request kind;
+- only 200 answers are kept; a view's side effects that must happen on every visit (the
+  product page remembers it was viewed) run from the `extra` the view stored with the page.
+
+Per process, bounded (least recently used goes first): no network round trip, and each
+gunicorn worker warms its own. No invalidation across processes: the time limit is the rule.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from flask import current_app, g, make_response, render_template, request, session
+from flask_babel import get_locale
+from flask_login import current_user
+
+CSRF_MARK = "KADE-PAGE-CACHE-CSRF-3f9a"
+NONCE_MARK = "KADE-PAGE-CACHE-NONCE-3f9a"
+CART_MARK = "<!--kade-page-cache-cart-link-->"
+MAX_ENTRIES = 256
+
+
+@dataclass(frozen=True)
+class Entry:
+    body: str
+    headers: tuple[tuple[str, str], ...]
+    extra: object
+    expires: float
+
+
+class _Store:
+    def __init__(self, size: int):
+        self.size = size
+        self.entries: OrderedDict[tuple, Entry] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key: tuple) -> Entry | None:
+        with self.lock:
+            entry = self.entries.get(key)
+            if entry is None:
+                return None
+            if entry.expires < time.monotonic():
+                del self.entries[key]
+                return None
+            self.entries.move_to_end(key)
+            return entry
+
+    def put(self, key: tuple, entry: Entry) -> None:
+        with self.lock:
+            self.entries[key] = entry
+            self.entries.move_to_end(key)
+            while len(self.entries) > self.size:
+                self.entries.popitem(last=False)
+
+    def clear(self) -> None:
+        with self.lock:
+            self.entries.clear()
+
+
+def _store(app) -> _Store:
+    return app.extensions.setdefault("kade_page_cache", _Store(MAX_ENTRIES))
+
+
+def rendering() -> bool:
+    """True while a page is rendered for the cache: templates put markers, not values."""
+    return bool(g.get("page_cache_rendering"))
+
+
+def csrf_token() -> str:
+    """The template global `csrf_token()`: Flask-WTF's token, or the marker while rendering
+    a page to keep."""
+    from flask_wtf.csrf import generate_csrf
+
+    return CSRF_MARK if rendering() else generate_csrf()
+
+
+def _eligible() -> bool:
+    if request.method != "GET" or current_user.is_authenticated:
+        return False
+    # Peek without consuming: a flash waiting for this page makes it personal.
+    return not session.get("_flashes")
+
+
+def _key() -> tuple:
+    return (request.host, request.full_path, str(get_locale() or "en"),
+            request.headers.get("HX-Request"), request.headers.get("HX-Boosted"))
+
+
+def serve(produce: Callable[[], tuple[object, object]], on_hit: Callable[[object], None]):
+    """The page from the cache, or `produce()`d and kept. `produce` returns (response,
+    extra); `on_hit(extra)` runs for every visit served, cached or not, for the view's
+    side effects."""
+    seconds = current_app.config.get("PAGE_CACHE_SECONDS") or 0
+    if not seconds or not _eligible():
+        response, extra = produce()
+        on_hit(extra)
+        return response
+    store = _store(current_app)
+    key = _key()
+    entry = store.get(key)
+    if entry is None:
+        g.page_cache_rendering = True
+        try:
+            response, extra = produce()
+        finally:
+            g.page_cache_rendering = False
+        if response.status_code != 200:
+            on_hit(extra)
+            return _personal(response.get_data(as_text=True), response)
+        entry = Entry(body=response.get_data(as_text=True),
+                      headers=tuple((k, v) for k, v in response.headers.items()
+                                    if k.lower() in {"content-type", "vary"}),
+                      extra=extra, expires=time.monotonic() + seconds)
+        store.put(key, entry)
+    on_hit(entry.extra)
+    response = make_response(entry.body)
+    for name, value in entry.headers:
+        response.headers[name] = value
+    return _personal(entry.body, response)
+
+
+def _personal(body: str, response):
+    """Put this visitor's token, nonce and cart link where the markers are."""
+    from flask_wtf.csrf import generate_csrf
+
+    from app.headers import nonce
+
+    if CSRF_MARK in body:
+        body = body.replace(CSRF_MARK, generate_csrf())
+    if NONCE_MARK in body:
+        body = body.replace(NONCE_MARK, nonce())
+    if CART_MARK in body:
+        body = body.replace(CART_MARK, render_template("checkout/_cart_link.html"))
+    response.set_data(body)
+    return response
+
+
+def clear(app) -> None:
+    _store(app).clear()
