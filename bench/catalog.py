@@ -472,6 +472,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--page", action="append", metavar="KIND:TEMPLATE",
                         help="a page to drive (repeatable); KIND is product, category or "
                              "search; TEMPLATE may hold {product} {category} {narrow} {broad}")
+    parser.add_argument("--no-page-cache", action="store_true",
+                        help="PAGE_CACHE_SECONDS=0: every request renders its page")
     parser.add_argument("--profile", type=int, metavar="N",
                         help="instead of wrk: run each page N times under cProfile")
     args = parser.parse_args(argv)
@@ -500,6 +502,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         port = _free_port()
         env = production_env(url, work / "instance", port)
+        if args.no_page_cache:
+            env["PAGE_CACHE_SECONDS"] = "0"
         if args.profile:
             profile(env, [template.format(**values) for _, template in pages], args.profile)
             return 0

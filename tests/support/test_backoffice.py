@@ -247,3 +247,19 @@ def test_a_reply_needs_the_forms_csrf_token(make_app, sign_in_staff, customer):
     assert real.status_code == 303
     assert [m.body for m in support.staff_ticket(ticket.id).messages] == [
         "It has been a week.", "Real"]
+
+
+def test_an_erased_customers_ticket_says_so_instead_of_an_empty_heading(agent_client, agent):
+    from app.accounts import privacy
+    from tests.factories import PASSWORD
+
+    customer = make_customer()
+    ticket = support.open_ticket(customer.id, subject="Where is my parcel",
+                                 body="It has not come.")
+    support.staff_reply(ticket.id, "The courier has it.", actor=agent)
+    privacy.erase_account(customer.id, password=PASSWORD)
+
+    html = agent_client.get(f"/staff/support/{ticket.id}").get_data(as_text=True)
+
+    assert "Subject erased with the account" in html
+    assert "Erased account" in html and "Where is my parcel" not in html
