@@ -3,6 +3,7 @@ file with one bad row and sees that row's problem, with nothing imported."""
 
 import csv
 import io
+import re
 
 from playwright.sync_api import Page, expect
 
@@ -36,7 +37,11 @@ def _sign_in_as_new_catalog_manager(page: Page, live_server) -> None:
 
 def _upload(page: Page, name: str, data: bytes) -> None:
     page.get_by_role("link", name="Catalog").first.click()
+    # Wait for the boosted navigation to land before the next click: a click on the old
+    # page's own "Import and export" link while it is under way is lost when it swaps in.
+    expect(page).to_have_url(re.compile(r"/staff/catalog$"))
     page.get_by_role("link", name="Import and export").click()
+    expect(page).to_have_url(re.compile(r"/staff/catalog/import$"))
     page.get_by_label("CSV file").set_input_files(
         files=[{"name": name, "mimeType": "text/csv", "buffer": data}])
     page.get_by_role("button", name="Upload and import").click()
