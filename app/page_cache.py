@@ -102,10 +102,11 @@ def _key() -> tuple:
             request.headers.get("HX-Request"), request.headers.get("HX-Boosted"))
 
 
-def serve(produce: Callable[[], tuple[object, object]], on_hit: Callable[[object], None]):
+def serve(produce: Callable[[], tuple[object, object]],
+          on_hit: Callable[[object], None] = lambda _extra: None):
     """The page from the cache, or `produce()`d and kept. `produce` returns (response,
     extra); `on_hit(extra)` runs for every visit served, cached or not, for the view's
-    side effects."""
+    side effects (none by default)."""
     seconds = current_app.config.get("PAGE_CACHE_SECONDS") or 0
     if not seconds or not _eligible():
         response, extra = produce()

@@ -94,11 +94,9 @@ def _copy_rows(table, parent: str | None, shift: int, batch: int) -> None:
 
 
 def _flask(config: dict, *args: str) -> tuple[float, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("KADE_", "DATABASE_"))}
-    env.update(DATABASE_URL=config["DATABASE_URL"], KADE_INSTANCE_PATH=config["INSTANCE_PATH"],
-               BACKUP_URL=config["BACKUP_URL"], BACKUP_KEYS=config["BACKUP_KEYS"],
-               PII_KEYS=config["PII_KEYS"], PII_INDEX_KEY=config["PII_INDEX_KEY"],
-               SECRET_KEY=config["SECRET_KEY"])
+    from tests.ops.backups.drill import operator_env
+
+    env = operator_env(config)
     started = time.perf_counter()
     done = subprocess.run([str(Path(sys.executable).with_name("flask")),  # noqa: S603
                            "--app", "wsgi", *args], env=env, cwd=ROOT, capture_output=True,
@@ -109,22 +107,9 @@ def _flask(config: dict, *args: str) -> tuple[float, str]:
     return seconds, done.stdout.strip()
 
 
-def _destroy(url: str) -> None:
-    from app.db import dispose_engines
-
-    dispose_engines()
-    if url.startswith("sqlite"):
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{make_url(url).database}{suffix}").unlink(missing_ok=True)
-        return
-    admin = create_engine(make_url(url).set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE "{make_url(url).database}" WITH (FORCE)'))
-    admin.dispose()
-
-
 def run(backend: str, orders: int) -> None:
     from app import create_app, migrate
+    from tests.ops.backups.drill import destroy_database
 
     with tempfile.TemporaryDirectory(prefix="kade-bench-restore-") as tmp:
         work = Path(tmp)
@@ -146,7 +131,7 @@ def run(backend: str, orders: int) -> None:
             print(f"{backend}: {count} orders loaded in {time.perf_counter() - started:.1f} s")
             backup_s, said = _flask(config, "backup", "create")
             print(f"{backend}: backup create  {backup_s:6.1f} s  {said}")
-            _destroy(url)
+            destroy_database(url)
             restore_s, said = _flask(config, "backup", "restore", "--latest")
             print(f"{backend}: backup restore {restore_s:6.1f} s  {said}")
             with app.app_context():

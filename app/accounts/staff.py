@@ -94,6 +94,13 @@ def list_staff(*, actor: User | None = None) -> list[User]:
         select(User).where(User.role.is_not(None), User.erased_at.is_(None)).order_by(User.id)))
 
 
+def active_staff_with(permission: Permission) -> list[User]:
+    """Active staff whose role holds `permission`, oldest account first: who an alert
+    (low stock, a failed backup) goes to."""
+    return [user for user in list_staff(actor=None)
+            if user.is_active and can(user.role, permission)]
+
+
 def get_staff(user_id: int, *, actor: User | None = None) -> User:
     """One staff member. A customer's id answers NotFound, like an unknown one."""
     _check_manager(actor)

@@ -42,7 +42,7 @@ def _category_arg() -> str | None:
 @bp.get("/search")
 def results():
     # The same for every visitor not signed in: the page cache may keep it (app/page_cache.py).
-    return page_cache.serve(lambda: (_results(), None), on_hit=lambda _extra: None)
+    return page_cache.serve(lambda: (_results(), None))
 
 
 def _results():

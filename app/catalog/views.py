@@ -207,7 +207,7 @@ def category(slug: str):
 
 def _cached(page):
     """A listing is the same for every visitor not signed in: the page cache may keep it."""
-    return page_cache.serve(lambda: (page(), None), on_hit=lambda _extra: None)
+    return page_cache.serve(lambda: (page(), None))
 
 
 @bp.get("/p/<slug>")

@@ -20,7 +20,7 @@ from app.db import transaction
 from app.inventory import services as inventory
 from app.links import external_url
 from app.notifications import services as notifications
-from app.security.roles import Permission, can
+from app.security.roles import Permission
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +38,7 @@ def alert_low_stock() -> int:
             if not levels:
                 return 0
             items = _items(levels)
-            recipients = inventory_staff()
+            recipients = staff.active_staff_with(Permission.MANAGE_INVENTORY)
             digest = _digest(levels)
             link = _stock_link()
             for user in recipients:
@@ -55,12 +55,6 @@ def alert_low_stock() -> int:
         return 0
     log.info("low_stock_alerted", extra={"levels": len(levels), "recipients": len(recipients)})
     return len(levels)
-
-
-def inventory_staff() -> list:
-    """Active staff whose role may manage inventory, oldest account first."""
-    return [user for user in staff.list_staff(actor=None)
-            if user.is_active and can(user.role, Permission.MANAGE_INVENTORY)]
 
 
 def _items(levels) -> list[dict]:

@@ -21,7 +21,7 @@ from app.links import external_url
 from app.notifications import services as notifications
 from app.ops.backups import services as backups
 from app.ops.backups.models import BackupRun
-from app.security.roles import Permission, can
+from app.security.roles import Permission
 
 log = logging.getLogger(__name__)
 
@@ -32,8 +32,7 @@ def watch() -> list[str]:
     """Queue the alerts due now. Returns their reasons ("failed", "stale"), for the log."""
     reasons = []
     with transaction():
-        recipients = [user for user in staff.list_staff(actor=None)
-                      if user.is_active and can(user.role, Permission.MANAGE_JOBS)]
+        recipients = staff.active_staff_with(Permission.MANAGE_JOBS)
         failed = db.session.scalars(select(BackupRun).where(
             BackupRun.status == "failed", BackupRun.alerted_at.is_(None))
             .order_by(BackupRun.id)).all()

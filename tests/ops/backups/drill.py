@@ -5,7 +5,12 @@ After the database is destroyed and restored, `lost_window` tells how much was l
 from __future__ import annotations
 
 import datetime as dt
+import os
 import threading
+from pathlib import Path
+
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 from app.db import utcnow
 
@@ -61,3 +66,38 @@ def lost_window(loop: OrderLoop, present: set[str]) -> dt.timedelta:
     if not missing:
         return dt.timedelta(0)
     return loop.placed[-1][1] - min(missing)
+
+
+def destroy_database(url: str) -> None:
+    """The disaster: the SQLite file (and its -wal, -shm) deleted, or the PostgreSQL
+    database dropped. Pooled connections to it are closed first."""
+    from app import db
+
+    db.session.remove()
+    db.dispose_engines()
+    if url.startswith("sqlite"):
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{make_url(url).database}{suffix}").unlink(missing_ok=True)
+        return
+    admin = create_engine(make_url(url).set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE "{make_url(url).database}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def operator_env(config) -> dict[str, str]:
+    """The environment an operator runs `flask backup …` with: the app's database, backup
+    store, pgBackRest stanza and keys, and none of the test run's own KADE_ or DATABASE_
+    settings."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("KADE_", "DATABASE_"))}
+    env.update(DATABASE_URL=config["DATABASE_URL"], KADE_INSTANCE_PATH=config["INSTANCE_PATH"],
+               BACKUP_KEYS=config["BACKUP_KEYS"], PII_KEYS=config["PII_KEYS"],
+               PII_INDEX_KEY=config["PII_INDEX_KEY"], SECRET_KEY=config["SECRET_KEY"])
+    for name in ("BACKUP_URL", "PGBACKREST_STANZA", "PGBACKREST_CONFIG", "PG_START_COMMAND"):
+        if config.get(name):
+            env[name] = config[name]
+    if config.get("AWS_ENDPOINT_URL"):
+        from tests.s3 import AWS_TEST_ENV
+
+        env.update(AWS_TEST_ENV, AWS_ENDPOINT_URL=config["AWS_ENDPOINT_URL"])
+    return env

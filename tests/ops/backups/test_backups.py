@@ -15,6 +15,7 @@ from app.ops.backups import sealed, services as backups
 from app.ops.backups.errors import CorruptBackup, RestoreRefused, WrongKey
 from app.orders.models import Order
 from tests.checkout.factories import place_guest_order, stocked
+from tests.ops.backups.drill import destroy_database
 
 
 def _orders() -> int:
@@ -24,22 +25,7 @@ def _orders() -> int:
 
 
 def _destroy(app) -> None:
-    """The database is gone: the SQLite file deleted, or the PostgreSQL database dropped."""
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-
-    url = app.config["DATABASE_URL"]
-    db.session.remove()
-    db.dispose_engines()
-    if url.startswith("sqlite"):
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{make_url(url).database}{suffix}").unlink(missing_ok=True)
-        return
-    name = make_url(url).database
-    admin = create_engine(make_url(url).set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-    admin.dispose()
+    destroy_database(app.config["DATABASE_URL"])
 
 
 def _sealed_file(app, backup_id: str) -> Path:

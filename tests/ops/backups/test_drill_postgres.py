@@ -12,7 +12,6 @@ about 2 s plus the push time; in production expect about 30 s plus the push time
 from __future__ import annotations
 
 import contextlib
-import os
 import subprocess
 import threading
 import time
@@ -27,6 +26,7 @@ from app.db import utcnow
 from app.ops.backups import services as backups
 from tests.checkout.factories import place_guest_order, stocked
 from tests.conftest import base_config
+from tests.ops.backups.drill import operator_env
 from tests.ops.backups.pgcluster import (
     PG_BIN,
     archived_cluster,
@@ -93,21 +93,6 @@ def shop_cluster(request, tmp_path):
         db.dispose_engines()
 
 
-def _cli_env(config: dict, tmp_path) -> dict:
-    env = {k: os.environ[k] for k in ("PATH", "LANG", "HOME") if k in os.environ}
-    env.update({
-        "DATABASE_URL": config["DATABASE_URL"],
-        "PGBACKREST_STANZA": config["PGBACKREST_STANZA"],
-        "PGBACKREST_CONFIG": config["PGBACKREST_CONFIG"],
-        "KADE_INSTANCE_PATH": str(tmp_path / "instance"),
-        "BACKUP_URL": f"file://{tmp_path / 'backups'}",
-        **{k: config[k] for k in ("PII_KEYS", "PII_INDEX_KEY", "BACKUP_KEYS", "SECRET_KEY")},
-    })
-    if config.get("PG_START_COMMAND"):
-        env["PG_START_COMMAND"] = config["PG_START_COMMAND"]
-    return env
-
-
 def test_drill_orders_flow_the_cluster_is_destroyed_and_restore_latest_brings_it_back(
         shop_cluster, tmp_path, record_property):
     repo, cluster = shop_cluster
@@ -138,7 +123,7 @@ def test_drill_orders_flow_the_cluster_is_destroyed_and_restore_latest_brings_it
     done = subprocess.run(
         [str(PROJECT_ROOT / ".venv" / "bin" / "flask"), "--app", "wsgi", "backup", "restore",
          "--latest"],
-        cwd=PROJECT_ROOT, env=_cli_env(config, tmp_path), capture_output=True, text=True,
+        cwd=PROJECT_ROOT, env=operator_env(config), capture_output=True, text=True,
         timeout=300)
     restore_seconds = time.monotonic() - started
 

@@ -8,7 +8,6 @@ The same drill runs against a folder and against an S3 bucket (moto's server).""
 from __future__ import annotations
 
 import datetime as dt
-import os
 import subprocess
 import sys
 import threading
@@ -23,8 +22,8 @@ from app import db
 from app.ops.backups import services as backups
 from app.orders.models import Order
 from app.queue import start_local_schedule
-from tests.ops.backups.drill import OrderLoop, lost_window
-from tests.s3 import AWS_TEST_ENV, moto_s3
+from tests.ops.backups.drill import OrderLoop, destroy_database, lost_window, operator_env
+from tests.s3 import moto_s3
 
 pytestmark = pytest.mark.sqlite_only
 RPO = dt.timedelta(minutes=15)
@@ -59,15 +58,12 @@ def _drill(make_shop, monkeypatch, **settings) -> Outcome:
         last = backups.list_backups(1)[0]
     assert len(loop.placed) > 10, loop.errors
 
-    database = Path(app.config["DATABASE_URL"].removeprefix("sqlite:///"))
-    db.dispose_engines()
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{database}{suffix}").unlink(missing_ok=True)
+    destroy_database(app.config["DATABASE_URL"])
 
     started = time.perf_counter()
     restored = subprocess.run(
         [FLASK, "--app", "wsgi", "backup", "restore", "--latest"],
-        env=_operator_env(app), capture_output=True, text=True, timeout=300,
+        env=operator_env(app.config), capture_output=True, text=True, timeout=300,
         cwd=Path(__file__).resolve().parents[3])
     seconds = time.perf_counter() - started
     assert restored.returncode == 0, restored.stderr[-2000:]
@@ -84,18 +80,6 @@ def _drill(make_shop, monkeypatch, **settings) -> Outcome:
           f"lost window {window.total_seconds():.2f} s, restore {seconds:.2f} s "
           "(a new process: app start, download, decrypt, check, migrate)")
     return Outcome(must_have, present, window)
-
-
-def _operator_env(app) -> dict:
-    config = app.config
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("KADE_", "DATABASE_"))}
-    env.update(DATABASE_URL=config["DATABASE_URL"], KADE_INSTANCE_PATH=config["INSTANCE_PATH"],
-               BACKUP_URL=config["BACKUP_URL"], BACKUP_KEYS=config["BACKUP_KEYS"],
-               PII_KEYS=config["PII_KEYS"], PII_INDEX_KEY=config["PII_INDEX_KEY"],
-               SECRET_KEY=config["SECRET_KEY"])
-    if config.get("AWS_ENDPOINT_URL"):
-        env.update(AWS_TEST_ENV, AWS_ENDPOINT_URL=config["AWS_ENDPOINT_URL"])
-    return env
 
 
 def test_drill_with_backups_in_a_folder(make_shop, monkeypatch):
