@@ -1,4 +1,5 @@
-"""A short-lived cache of rendered storefront pages for visitors who are not signed in.
+"""A short-lived cache of rendered storefront pages for visitors who are not signed in, and
+of the JSON API's public catalogue answers.
 
 Why: a product, category or search page costs several queries and a template render, and
 most visits to them are anonymous and identical. Kept for PAGE_CACHE_SECONDS (production:
@@ -10,7 +11,8 @@ cart link. The page is rendered once with markers in their place (`rendering()`)
 each hit replaces the markers with this request's values. Nothing else may differ, so:
 
 - only GET requests from visitors who are not signed in, with no flash message waiting;
-- the key is the host, the path with its query, the language and the htmx request kind;
+- the key is the host, the path with its query, the language (the API's own, from
+  Accept-Language, comes as `vary`) and the htmx request kind;
 - only 200 answers are kept; a view's side effects that must happen on every visit (the
   product page remembers it was viewed) run from the `extra` the view stored with the page.
 
@@ -20,15 +22,14 @@ gunicorn worker warms its own. No invalidation across processes: the time limit 
 
 from __future__ import annotations
 
-import threading
-import time
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask import current_app, g, make_response, render_template, request, session
 from flask_babel import get_locale
 from flask_login import current_user
+
+from app.memo import TTLCache, seconds as lag_seconds
 
 CSRF_MARK = "KADE-PAGE-CACHE-CSRF-3f9a"
 NONCE_MARK = "KADE-PAGE-CACHE-NONCE-3f9a"
@@ -41,40 +42,10 @@ class Entry:
     body: str
     headers: tuple[tuple[str, str], ...]
     extra: object
-    expires: float
 
 
-class _Store:
-    def __init__(self, size: int):
-        self.size = size
-        self.entries: OrderedDict[tuple, Entry] = OrderedDict()
-        self.lock = threading.Lock()
-
-    def get(self, key: tuple) -> Entry | None:
-        with self.lock:
-            entry = self.entries.get(key)
-            if entry is None:
-                return None
-            if entry.expires < time.monotonic():
-                del self.entries[key]
-                return None
-            self.entries.move_to_end(key)
-            return entry
-
-    def put(self, key: tuple, entry: Entry) -> None:
-        with self.lock:
-            self.entries[key] = entry
-            self.entries.move_to_end(key)
-            while len(self.entries) > self.size:
-                self.entries.popitem(last=False)
-
-    def clear(self) -> None:
-        with self.lock:
-            self.entries.clear()
-
-
-def _store(app) -> _Store:
-    return app.extensions.setdefault("kade_page_cache", _Store(MAX_ENTRIES))
+def _store(app) -> TTLCache:
+    return app.extensions.setdefault("kade_page_cache", TTLCache(MAX_ENTRIES))
 
 
 def rendering() -> bool:
@@ -97,23 +68,29 @@ def _eligible() -> bool:
     return not session.get("_flashes")
 
 
-def _key() -> tuple:
-    return (request.host, request.full_path, str(get_locale() or "en"),
+def _key(vary: str) -> tuple:
+    return (request.host, request.full_path, str(get_locale() or "en"), vary,
             request.headers.get("HX-Request"), request.headers.get("HX-Boosted"))
 
 
+# What a kept answer keeps of its headers: the rest (cookies, request ids, security headers)
+# belongs to the request that made it, and is made again for each hit.
+KEPT_HEADERS = frozenset({"content-type", "vary", "cache-control"})
+
+
 def serve(produce: Callable[[], tuple[object, object]],
-          on_hit: Callable[[object], None] = lambda _extra: None):
+          on_hit: Callable[[object], None] = lambda _extra: None, *, vary: str = ""):
     """The page from the cache, or `produce()`d and kept. `produce` returns (response,
     extra); `on_hit(extra)` runs for every visit served, cached or not, for the view's
-    side effects (none by default)."""
-    seconds = current_app.config.get("PAGE_CACHE_SECONDS") or 0
-    if not seconds or not _eligible():
+    side effects (none by default). `vary` names what else the answer depends on beyond
+    the URL and the pages' language (the API's Accept-Language)."""
+    keep = lag_seconds()
+    if not keep or not _eligible():
         response, extra = produce()
         on_hit(extra)
         return response
     store = _store(current_app)
-    key = _key()
+    key = _key(vary)
     entry = store.get(key)
     if entry is None:
         g.page_cache_rendering = True
@@ -126,9 +103,9 @@ def serve(produce: Callable[[], tuple[object, object]],
             return _personal(response.get_data(as_text=True), response)
         entry = Entry(body=response.get_data(as_text=True),
                       headers=tuple((k, v) for k, v in response.headers.items()
-                                    if k.lower() in {"content-type", "vary"}),
-                      extra=extra, expires=time.monotonic() + seconds)
-        store.put(key, entry)
+                                    if k.lower() in KEPT_HEADERS),
+                      extra=extra)
+        store.put(key, entry, keep)
     on_hit(entry.extra)
     response = make_response(entry.body)
     for name, value in entry.headers:

@@ -8,11 +8,13 @@ catalog service loads variants, pictures, categories and stock per page, not per
 
 from __future__ import annotations
 
+import functools
 import re
 from urllib.parse import urljoin
 
 from flask import current_app, request
 
+from app import page_cache
 from app.api.blueprint import bp
 from app.api.catalog_schemas import (
     AttributeOut,
@@ -39,6 +41,23 @@ from app.storage import storage
 # The catalogue holds nothing personal, so the phone and shared caches (a CDN) may keep an
 # answer a minute, per language. Stock may lag that long; checkout checks it again.
 CACHING = {"Cache-Control": "public, max-age=60"}
+
+
+def _kept(view):
+    """The answer from the page cache (app/page_cache.py) for PAGE_CACHE_SECONDS: it is the
+    same for every caller in a language. Goes between the route and APIFlask's input and
+    output decorators, so a kept answer skips validating and serialising too; a bad query
+    (422) or a 404 is never kept."""
+
+    @functools.wraps(view)  # keeps APIFlask's `_spec` for the OpenAPI document
+    def answer(*args, **kwargs):
+        return page_cache.serve(
+            lambda: (current_app.make_response(view(*args, **kwargs)), None),
+            vary=api_locale())
+
+    return answer
+
+
 # A search lists at most this many of its best matches (pages of a phone app go no deeper).
 SEARCH_RESULTS = 1000
 
@@ -109,6 +128,7 @@ def _availability(product, units: int) -> str:
 
 
 @bp.get("/categories")
+@_kept
 @bp.output(CategoryTreeOut)
 @bp.doc(tags=["Catalogue"])
 def list_categories():
@@ -124,6 +144,7 @@ def list_categories():
 
 
 @bp.get("/products")
+@_kept
 @bp.input(ProductQuery, location="query", arg_name="query")
 @bp.output(ProductPage)
 @bp.doc(tags=["Catalogue"], responses=error_responses(404, 422, when={
@@ -168,6 +189,7 @@ def list_products(query: ProductQuery):
 
 
 @bp.get("/products/<slug>")
+@_kept
 @bp.input(ProductPath, location="path", arg_name="path")
 @bp.output(ProductOut)
 @bp.doc(tags=["Catalogue"], responses=error_responses(404, 422, when={

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select, text
 
-from app import db
+from app import db, memo
 from app.catalog.models import Product
 
 MAX_QUERY_CHARS = 100  # longer queries are cut: no product name is longer than a sentence
@@ -77,6 +77,13 @@ def search(q: str, *, limit: int = 1000) -> SearchResult:
     query_words = words(q)
     if not query_words:
         return SearchResult([])
+    # The same words give the same ranking for everyone: remembered a few seconds (the
+    # ranking over thousands of matches is most of a broad search's cost).
+    return memo.remember(("search", tuple(query_words), limit),
+                         lambda: _search(query_words, limit))
+
+
+def _search(query_words: list[str], limit: int) -> SearchResult:
     engine = _engine()
     ids = engine.ids([[w] for w in query_words], " ".join(query_words), limit)
     if ids:

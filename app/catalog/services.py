@@ -6,13 +6,14 @@ first image, stock) in a fixed number of queries, whatever the page size.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass, field
 
 from sqlalchemy import exists, func, select
 from sqlalchemy.orm import selectinload
 
-from app import db
+from app import db, memo
 from app.catalog.models import (
     LANGS,
     Category,
@@ -37,7 +38,8 @@ class ProductFilter:
     max_price_cents: int | None = None
     in_stock: bool = False
     attributes: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    product_ids: tuple[int, ...] | None = None  # from search, in relevance order
+    # From search, in relevance order: published products only (list_products relies on it).
+    product_ids: tuple[int, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -158,18 +160,29 @@ def list_products(filters: ProductFilter = ProductFilter(), *, sort: str = "newe
     page = max(1, page)
     query = _listing_query(filters)
     if sort == "relevance" and filters.product_ids is not None:
-        # One pass over the matches gives both the total and the page, in search's order.
-        matching = set(db.session.scalars(query.with_only_columns(Product.id)))
-        ranked = [i for i in filters.product_ids if i in matching]
+        ranked = _kept_in_order(query, filters)
         total = len(ranked)
         page_ids = ranked[(page - 1) * per_page: page * per_page]
-        by_id = {p.id: p for p in _load_cards(select(Product).where(Product.id.in_(page_ids)))}
+        by_id = {p.id: p for p in _load_cards(select(Product).where(
+            Product.id.in_(page_ids), Product.status == "published"))}
         items = [by_id[i] for i in page_ids if i in by_id]
     else:
         total = db.session.scalar(select(func.count()).select_from(query.subquery()))
         query = _ordered(query, sort if sort in SORTS else "newest", filters, locale)
         items = _load_cards(query.limit(per_page).offset((page - 1) * per_page))
     return ProductPage(items, total, page, per_page, stock_by_product(items))
+
+
+def _kept_in_order(query, filters: ProductFilter) -> list[int]:
+    """`filters.product_ids` that the other filters keep, in search's order. Search returns
+    published products only, so with no other filter there is nothing to ask the database
+    (the page's own cards are checked again): a broad search's thousand ids cost a query
+    of a thousand parameters otherwise."""
+    if filters == ProductFilter(product_ids=filters.product_ids):
+        return list(filters.product_ids or ())
+    # One pass over the matches gives both the total and the page.
+    matching = set(db.session.scalars(query.with_only_columns(Product.id)))
+    return [i for i in filters.product_ids or () if i in matching]
 
 
 def _load_cards(query) -> list[Product]:
@@ -226,8 +239,17 @@ def next_free_slots(product_id: int, limit: int = 6) -> list[ServiceSlot]:
 
 
 def attribute_facets(filters: ProductFilter) -> dict[str, list[tuple[str, int]]]:
-    """For the filter panel: each attribute's values among the listed products, with counts."""
-    listed = _listing_query(ProductFilter(**{**filters.__dict__, "attributes": {}}))
+    """For the filter panel: each attribute's values among the listed products, with counts.
+    The attributes chosen do not narrow it (a shopper sees the other values to add), so one
+    count serves every choice, sort and page of a listing: remembered a few seconds."""
+    unchosen = dataclasses.replace(filters, attributes={})
+    key = ("attribute_facets", unchosen.category, unchosen.kind, unchosen.min_price_cents,
+           unchosen.max_price_cents, unchosen.in_stock, unchosen.product_ids)
+    return memo.remember(key, lambda: _count_facets(unchosen))
+
+
+def _count_facets(filters: ProductFilter) -> dict[str, list[tuple[str, int]]]:
+    listed = _listing_query(filters)
     ids = listed.with_only_columns(Product.id).subquery()
     rows = db.session.execute(
         select(ProductAttribute.name, ProductAttribute.value, func.count())

@@ -11,7 +11,7 @@ import re
 import pytest
 from sqlalchemy import event
 
-from app import page_cache
+from app import memo, page_cache
 from app.catalog import editing, inputs
 from tests.catalog.factories import make_product
 from tests.checkout.factories import stocked
@@ -23,6 +23,7 @@ def cached_app(make_app):
     app = make_app(PAGE_CACHE_SECONDS=300, WTF_CSRF_ENABLED=True)
     yield app
     page_cache.clear(app)
+    memo.forget_all(app)
 
 
 def _token(html: str) -> str:
@@ -136,8 +137,8 @@ def test_a_kept_page_lasts_its_time_then_shows_the_change(cached_app, app_ctx, m
     _rename(product, "Copper kettle")
 
     assert "Copper kettle" not in client.get("/p/kettle").get_data(as_text=True)
-    later = page_cache.time.monotonic() + 301
-    monkeypatch.setattr(page_cache.time, "monotonic", lambda: later)
+    later = memo.time.monotonic() + 301
+    monkeypatch.setattr(memo.time, "monotonic", lambda: later)
     assert "Copper kettle" in client.get("/p/kettle").get_data(as_text=True)
 
 

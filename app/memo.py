@@ -1,0 +1,90 @@
+"""Short-lived memory, per process, of what is costly to work out and the same for everyone.
+
+The page cache (app/page_cache.py) keeps whole pages for visitors who are not signed in.
+Under it, `remember()` keeps the catalog facts that pages are made of and that do not depend
+on who asks: a search's ranked ids, a listing's filter counts. They cost most of a search or
+a big category page (a count over thousands of products), and page 2, another sort, the
+JSON API and signed-in customers all ask for the same ones.
+
+Both keep values for PAGE_CACHE_SECONDS (10 s in production, 0 elsewhere: off): what the
+shop promises a shopper may lag (stock shown, a staff edit), and checkout checks stock
+again. Per process and bounded, least recently used first: no network round trip, nothing to
+invalidate across machines; the time limit is the rule.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from typing import TypeVar
+
+from flask import current_app
+
+T = TypeVar("T")
+MAX_FACTS = 512  # a listing's facets or a search's ids: a few KB each
+
+
+class TTLCache:
+    """A bounded mapping whose values expire; safe to share between threads."""
+
+    def __init__(self, size: int):
+        self.size = size
+        self._entries: OrderedDict[Hashable, tuple[float, object]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable) -> object | None:
+        with self._lock:
+            found = self._entries.get(key)
+            if found is None:
+                return None
+            expires, value = found
+            if expires < time.monotonic():
+                del self._entries[key]
+                return None
+            self._entries.move_to_end(key)
+            return value
+
+    def put(self, key: Hashable, value: object, seconds: float) -> None:
+        with self._lock:
+            self._entries[key] = (time.monotonic() + seconds, value)
+            self._entries.move_to_end(key)
+            while len(self._entries) > self.size:
+                self._entries.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
+def seconds() -> int:
+    """How long the storefront may lag the catalog (PAGE_CACHE_SECONDS); 0: not at all."""
+    return int(current_app.config.get("PAGE_CACHE_SECONDS") or 0)
+
+
+def _facts(app) -> TTLCache:
+    return app.extensions.setdefault("kade_memo", TTLCache(MAX_FACTS))
+
+
+def remember(key: Hashable, produce: Callable[[], T]) -> T:
+    """`produce()`, or what it gave for the same `key` less than PAGE_CACHE_SECONDS ago.
+    `key` must name everything the value depends on (start it with the function's name).
+    Keep only values nobody mutates: they are shared between requests."""
+    keep = seconds()
+    if not keep:
+        return produce()
+    store = _facts(current_app)
+    found = store.get(key)
+    if found is None:
+        found = produce()
+        store.put(key, found, keep)
+    return found  # type: ignore[return-value]
+
+
+def forget_all(app) -> None:
+    """Drop everything remembered (tests; a staff action that must show at once)."""
+    _facts(app).clear()
