@@ -442,7 +442,10 @@ def profile(env: dict[str, str], paths: list[str], n: int) -> None:
     from app import create_app
 
     app = create_app()
+    import logging
+    logging.getLogger("kade.request").setLevel(logging.WARNING)  # a line a request: noise here
     client = app.test_client()
+    logs = Path(tempfile.gettempdir()) / "kade-bench"
     for path in paths:
         for _ in range(5):
             client.get(path)
@@ -454,9 +457,14 @@ def profile(env: dict[str, str], paths: list[str], n: int) -> None:
         profiler.disable()
         per_request = (time.perf_counter() - started) / n * 1000
         print(f"\n== {path}: {per_request:.2f} ms a request in one process (profiled)")
-        out = io.StringIO()
-        pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(30)
-        print("\n".join(out.getvalue().splitlines()[6:45]))
+        dump = logs / f"profile-{len(path)}-{abs(hash(path)) % 10_000}.prof"
+        dump.parent.mkdir(parents=True, exist_ok=True)
+        profiler.dump_stats(dump)
+        for order, lines in (("cumulative", 45), ("tottime", 25)):
+            out = io.StringIO()
+            pstats.Stats(profiler, stream=out).sort_stats(order).print_stats(lines)
+            print(f"-- by {order} (all of it in {dump})")
+            print("\n".join(out.getvalue().splitlines()[6:6 + lines + 2]))
 
 
 # -- main ----------------------------------------------------------------------------------------
