@@ -41,6 +41,7 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import quote_plus
 
 import psycopg
 from sqlalchemy.engine import make_url
@@ -265,6 +266,57 @@ def fresh_database(server: str, name: str) -> str:
     return url.render_as_string(hide_password=False)
 
 
+SPREAD_SCRIPT = '''local counter = 0
+setup = function(thread)
+  counter = counter + 1
+  thread:set("seed", counter)
+end
+init = function(args)
+  math.randomseed(os.time() * 100 + seed)
+end
+request = function()
+  return wrk.format(nil, paths[math.random(#paths)])
+end
+'''
+
+
+def spread_values(url: str, n: int, seed: int = 7) -> dict[str, list[str]]:
+    """For --spread: up to `n` values a placeholder, drawn from the loaded shop (published
+    products, active categories) and from the words its names are made of."""
+    rng = random.Random(seed)
+    with psycopg.connect(url) as conn:
+        products = [row[0] for row in conn.execute(
+            "SELECT slug FROM catalog_product WHERE status = 'published' "
+            "ORDER BY md5(slug) LIMIT %s", (n,))]
+        categories = [row[0] for row in conn.execute(
+            "SELECT slug FROM catalog_category WHERE is_active ORDER BY slug")]
+    nouns = sorted({english for english, _si, _ta in NOUNS})
+    # Names are "<adjective> <noun> <number>": a pair is in a few hundred of them, a noun
+    # alone in thousands.
+    narrow = [quote_plus(f"{adjective.lower()} {noun}") for adjective in ADJECTIVES
+              for noun in nouns]
+    broad = [quote_plus(noun) for noun in nouns]
+    for found in (products, narrow):
+        rng.shuffle(found)
+    return {"product": products, "category": categories[:n], "narrow": narrow[:n],
+            "broad": broad[:n]}
+
+
+def spread_paths(template: str, values: dict[str, list[str]], n: int,
+                 seed: int = 11) -> list[str]:
+    """`n` paths from `template`, each placeholder filled with one of its values."""
+    rng = random.Random(seed)
+    names = re.findall(r"{(\w+)}", template)
+    paths = {template.format(**{name: rng.choice(values[name]) for name in names})
+             for _ in range(n * 4)}
+    return sorted(paths)[:n]
+
+
+def lua_list(paths: list[str]) -> str:
+    quoted = ", ".join(json.dumps(path) for path in paths)  # JSON strings are Lua strings
+    return f"paths = {{{quoted}}}\n"
+
+
 def pick(url: str) -> dict[str, str]:
     """The shop's values for the URL templates."""
     with psycopg.connect(url) as conn:
@@ -482,6 +534,9 @@ def main(argv: list[str] | None = None) -> int:
                              "search; TEMPLATE may hold {product} {category} {narrow} {broad}")
     parser.add_argument("--no-page-cache", action="store_true",
                         help="PAGE_CACHE_SECONDS=0: every request renders its page")
+    parser.add_argument("--spread", type=int, metavar="N",
+                        help="each page over up to N addresses (N products, categories, "
+                             "queries) picked at random per request, not one address")
     parser.add_argument("--profile", type=int, metavar="N",
                         help="instead of wrk: run each page N times under cProfile")
     args = parser.parse_args(argv)
@@ -515,13 +570,14 @@ def main(argv: list[str] | None = None) -> int:
         if args.profile:
             profile(env, [template.format(**values) for _, template in pages], args.profile)
             return 0
-        return drive(work, env, port, pages, values, args.duration, args.database)
+        spread = (spread_values(url, args.spread), args.spread) if args.spread else None
+        return drive(work, env, port, pages, values, args.duration, args.database, spread)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
 
 def drive(work: Path, env: dict[str, str], port: int, pages, values, seconds: int,
-          database: str) -> int:
+          database: str, spread: tuple[dict[str, list[str]], int] | None = None) -> int:
     (work / "hello").mkdir()
     (work / "hello" / "hello.py").write_text(HELLO_APP)
     script = work / "report.lua"
@@ -546,19 +602,26 @@ def drive(work: Path, env: dict[str, str], port: int, pages, values, seconds: in
         rows = [("yardstick: hello app /", None,
                  wrk(hello.base + "/", 32, seconds, script, hello),
                  wrk(hello.base + "/", 4, seconds, script, hello), 200, None)]
-        for kind, template in pages:
-            path = template.format(**values)
-            status = status_of(kade.base + path)
+        for number, (kind, template) in enumerate(pages):
+            path, page_script, paths = template.format(**values), script, None
+            if spread is not None:
+                paths = spread_paths(template, *spread)
+                page_script = work / f"spread-{number}.lua"
+                page_script.write_text(lua_list(paths) + SPREAD_SCRIPT + WRK_SCRIPT)
+                path = f"{template} x{len(paths)}"
+            status = max(status_of(kade.base + p) for p in (paths or [path])[:20])
             if status != 200:
                 rows.append((path, kind, None, None, status, None))
                 continue
-            warm(kade.base + path)
+            if paths is None:
+                warm(kade.base + path)
             # The yardstick again, just before: on a shared machine the CPU left to us moves,
             # and a share is only fair against a yardstick measured in the same minute.
             yard = wrk(hello.base + "/", 32, seconds, script, hello)
-            through = wrk(kade.base + path, 32, seconds, script, kade, database)
+            target = kade.base + (path if paths is None else "/")
+            through = wrk(target, 32, seconds, page_script, kade, database)
             rows.append((path, kind, through,
-                         wrk(kade.base + path, 4, seconds, script, kade, database), 200, yard))
+                         wrk(target, 4, seconds, page_script, kade, database), 200, yard))
         return report(rows)
     finally:
         for server in reversed(servers):

@@ -11,7 +11,7 @@ import math
 from dataclasses import dataclass, field
 
 from sqlalchemy import exists, func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from app import db, memo
 from app.catalog.models import (
@@ -204,8 +204,10 @@ def get_published(slug: str) -> Product:
         raise NotFound()
     product = db.session.scalar(
         select(Product).where(Product.slug == slug, Product.status == "published")
-        .options(selectinload(Product.variants), selectinload(Product.images),
-                 selectinload(Product.attributes), selectinload(Product.category)))
+        # The category and its parent come in the same query (the breadcrumbs walk them).
+        .options(joinedload(Product.category).joinedload(Category.parent),
+                 selectinload(Product.variants), selectinload(Product.images),
+                 selectinload(Product.attributes)))
     if product is None:
         raise NotFound()
     return product
