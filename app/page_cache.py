@@ -16,8 +16,10 @@ each hit replaces the markers with this request's values. Nothing else may diffe
 - only 200 answers are kept; a view's side effects that must happen on every visit (the
   product page remembers it was viewed) run from the `extra` the view stored with the page.
 
-Per process, bounded (least recently used goes first): no network round trip, and each
-gunicorn worker warms its own. No invalidation across processes: the time limit is the rule.
+Two levels: per process, bounded (least recently used goes first), no network round trip;
+then, with REDIS_URL, Redis (app/shared_pages.py), where a page one process rendered serves
+every other process and machine for the rest of its time. No invalidation: the time limit
+is the rule. A view's `extra` must be JSON (an id), to travel through Redis.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from flask_babel import get_locale
 from flask_login import current_user
 
 from app.memo import TTLCache, seconds as lag_seconds
+from app.shared_pages import shared_pages
 
 CSRF_MARK = "KADE-PAGE-CACHE-CSRF-3f9a"
 NONCE_MARK = "KADE-PAGE-CACHE-NONCE-3f9a"
@@ -89,9 +92,9 @@ def serve(produce: Callable[[], tuple[object, object]],
         response, extra = produce()
         on_hit(extra)
         return response
-    store = _store(current_app)
+    store, shared = _store(current_app), shared_pages(current_app)
     key = _key(vary)
-    entry = store.get(key)
+    entry = store.get(key) or _from_shared(shared, store, key)
     if entry is None:
         g.page_cache_rendering = True
         try:
@@ -106,11 +109,27 @@ def serve(produce: Callable[[], tuple[object, object]],
                                     if k.lower() in KEPT_HEADERS),
                       extra=extra)
         store.put(key, entry, keep)
+        if shared is not None:
+            shared.put(key, {"body": entry.body, "headers": entry.headers,
+                             "extra": entry.extra}, keep)
     on_hit(entry.extra)
     response = make_response(entry.body)
     for name, value in entry.headers:
         response.headers[name] = value
     return _personal(entry.body, response)
+
+
+def _from_shared(shared, store: TTLCache, key: tuple) -> Entry | None:
+    """The page another process kept in Redis (app/shared_pages.py), now kept here too for
+    the rest of its time."""
+    found = shared.get(key) if shared is not None else None
+    if found is None:
+        return None
+    page, seconds_left = found
+    entry = Entry(body=page["body"], headers=tuple(tuple(pair) for pair in page["headers"]),
+                  extra=page["extra"])
+    store.put(key, entry, seconds_left)
+    return entry
 
 
 def _personal(body: str, response):
@@ -131,3 +150,6 @@ def _personal(body: str, response):
 
 def clear(app) -> None:
     _store(app).clear()
+    shared = shared_pages(app)
+    if shared is not None:
+        shared.clear()

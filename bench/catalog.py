@@ -51,6 +51,7 @@ sys.path.insert(0, str(ROOT))
 
 SERVER = "postgresql://postgres@127.0.0.1:5432/postgres"
 DATABASE = "kade_bench"
+REDIS = "redis://127.0.0.1:6379/15"  # a database number of its own
 
 # kind: (throughput as a share of the yardstick at 32 connections, p95 ms at 4 connections)
 TARGETS = {"product": (0.22, 15.0), "category": (0.10, 30.0), "search": (0.07, 60.0)}
@@ -317,6 +318,19 @@ def lua_list(paths: list[str]) -> str:
     return f"paths = {{{quoted}}}\n"
 
 
+def _reachable(redis_url: str) -> str | None:
+    if not redis_url:
+        return None
+    from redis import Redis, RedisError
+
+    try:
+        Redis.from_url(redis_url, socket_connect_timeout=1).ping()
+    except RedisError:
+        print(f"warning: no Redis at {redis_url}: Kade runs without its shared page cache")
+        return None
+    return redis_url
+
+
 def pick(url: str) -> dict[str, str]:
     """The shop's values for the URL templates."""
     with psycopg.connect(url) as conn:
@@ -355,8 +369,10 @@ class Server:
                 self.process.kill()
 
 
-def production_env(database_url: str, instance: Path, port: int) -> dict[str, str]:
+def production_env(database_url: str, instance: Path, port: int,
+                   redis_url: str | None) -> dict[str, str]:
     return {
+        **({"REDIS_URL": redis_url} if redis_url else {}),
         "KADE_ENV": "production",
         "SECRET_KEY": secrets.token_urlsafe(48),
         "PII_KEYS": "k1:" + base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
@@ -534,6 +550,9 @@ def main(argv: list[str] | None = None) -> int:
                              "search; TEMPLATE may hold {product} {category} {narrow} {broad}")
     parser.add_argument("--no-page-cache", action="store_true",
                         help="PAGE_CACHE_SECONDS=0: every request renders its page")
+    parser.add_argument("--redis", default=REDIS,
+                        help="REDIS_URL for Kade (the shared page cache, as in production); "
+                             "'' for none")
     parser.add_argument("--spread", type=int, metavar="N",
                         help="each page over up to N addresses (N products, categories, "
                              "queries) picked at random per request, not one address")
@@ -564,7 +583,7 @@ def main(argv: list[str] | None = None) -> int:
     work = Path(tempfile.mkdtemp(prefix="kade-bench-"))
     try:
         port = _free_port()
-        env = production_env(url, work / "instance", port)
+        env = production_env(url, work / "instance", port, _reachable(args.redis))
         if args.no_page_cache:
             env["PAGE_CACHE_SECONDS"] = "0"
         if args.profile:
