@@ -12,8 +12,9 @@ import logging
 import threading
 
 from flask import current_app
-from redis import Redis
 from rq import Queue, Retry
+
+from app.redis_client import redis_for
 
 log = logging.getLogger(__name__)
 
@@ -26,7 +27,7 @@ def enqueue(job: str, *args, queue: str = "default", job_id: str | None = None,
         raise ValueError(f"unknown queue {queue!r}")
     app = current_app._get_current_object()
     if app.config.get("REDIS_URL"):
-        Queue(queue, connection=Redis.from_url(app.config["REDIS_URL"])).enqueue(
+        Queue(queue, connection=redis_for(app)).enqueue(
             job, *args, job_id=job_id, retry=Retry(max=retries, interval=[10, 60, 300]))
         return
     thread = threading.Thread(target=_run_here, args=(app, job, args), daemon=True,

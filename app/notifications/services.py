@@ -20,7 +20,6 @@ from email.message import EmailMessage
 from flask import current_app, render_template
 from flask_babel import force_locale
 from jinja2 import TemplateNotFound
-from redis import Redis
 from redis.exceptions import RedisError
 from rq import Queue, Retry
 from sqlalchemy import delete, event, select, update
@@ -36,6 +35,7 @@ from app.notifications.transports import (
     mailer_for,
     sms_sender_for,
 )
+from app.redis_client import redis_for
 
 log = logging.getLogger(__name__)
 
@@ -308,7 +308,7 @@ def relay_now() -> int:
             purposes = dict(session.execute(
                 select(OutboxMessage.id, OutboxMessage.purpose)
                 .where(OutboxMessage.id.in_(ids))).all())
-            connection = Redis.from_url(redis_url)
+            connection = redis_for(current_app)
             intervals = [int(s) for s in str(
                 current_app.config.get("OUTBOX_RETRY_INTERVALS", "10,60,300")).split(",") if s]
             for message_id in ids:
@@ -341,7 +341,7 @@ def wake_relay(app) -> None:
     if app.config.get("REDIS_URL"):
         try:
             # By name, so this module needs nothing from jobs/ (jobs sit above services).
-            Queue("high", connection=Redis.from_url(app.config["REDIS_URL"])).enqueue(
+            Queue("high", connection=redis_for(app)).enqueue(
                 "jobs.notifications.relay", job_id="outbox-relay-wakeup", at_front=True)
         except RedisError:
             log.warning("outbox_wakeup_failed")  # the periodic sweep delivers later

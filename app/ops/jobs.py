@@ -43,10 +43,10 @@ from app.i18n import COLOMBO
 from app.notifications import services as notifications
 from app.notifications.models import OutboxMessage
 from app.queue import QUEUES
+from app.redis_client import redis_for
 from app.security.roles import Permission, require
 
 FAILED_LIMIT = 50  # failed jobs (and failed messages) listed; the counts tell the rest
-REDIS_TIMEOUT = 2  # seconds: a page must not hang on an unreachable Redis
 # RQ's ids are UUID hex; ours may be names ("outbox-relay-wakeup"). Anything else is no job.
 JOB_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$")
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
@@ -140,11 +140,7 @@ def mask(text: str | None) -> str:
 
 
 def _connection() -> Redis | None:
-    url = current_app.config.get("REDIS_URL")
-    if not url:
-        return None
-    return Redis.from_url(url, socket_timeout=REDIS_TIMEOUT,
-                          socket_connect_timeout=REDIS_TIMEOUT)
+    return redis_for(current_app)
 
 
 def _aware(value: dt.datetime | None) -> dt.datetime | None:

@@ -2,12 +2,13 @@ from __future__ import annotations
 
 import time
 
-from redis import Redis
+from flask import current_app
 from redis.exceptions import RedisError
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from app import db
+from app.redis_client import redis_for
 
 
 def _timed(check) -> dict:
@@ -24,10 +25,7 @@ def readiness(config) -> dict[str, dict]:
     checks = {"database": _timed(lambda: db.session.execute(text("SELECT 1")))}
     db.session.rollback()
     if config.get("REDIS_URL"):
-        def ping():
-            Redis.from_url(config["REDIS_URL"], socket_timeout=2, socket_connect_timeout=2).ping()
-
-        checks["redis"] = _timed(ping)
+        checks["redis"] = _timed(lambda: redis_for(current_app).ping())
     else:
         checks["redis"] = {"ok": True, "skipped": "no REDIS_URL: jobs run in-process"}
     return checks
