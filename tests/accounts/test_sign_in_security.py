@@ -1,5 +1,6 @@
 """Sign-in details a reviewer would check: remember-me cookie, session rotation, re-hashing."""
 
+import pytest
 from argon2 import PasswordHasher
 
 from app.accounts.models import User
@@ -28,6 +29,7 @@ def test_sign_in_starts_a_new_session(app, customer):
         assert after["_user_id"] == f"{customer.id}.{customer.session_version}"
 
 
+@pytest.mark.production_argon2
 def test_password_hash_is_upgraded_at_sign_in_when_parameters_change(client, customer,
                                                                       db_session):
     weaker = PasswordHasher(time_cost=1, memory_cost=8 * 1024, parallelism=1)
