@@ -176,12 +176,22 @@ def transaction():
     try:
         yield session
         if depth == 0:
+            # The lock was taken when the transaction began. Let go of the flag before the
+            # commit: its hooks (the outbox relay) may begin transactions of their own, and a
+            # read there must not take the write lock that the relay's session then waits
+            # for (30 s, then "database is locked", and a sent mail left unmarked).
+            token = _release(token)
             session.commit()
     except BaseException:
         if depth == 0:
+            token = _release(token)
             session.rollback()
         raise
     finally:
         info["tx_depth"] = depth
-        if token is not None:
-            _immediate.reset(token)
+        _release(token)
+
+
+def _release(token) -> None:
+    if token is not None:
+        _immediate.reset(token)

@@ -10,10 +10,12 @@ from pathlib import Path
 import pytest
 from flask import render_template
 from flask_babel import force_locale
+from sqlalchemy import select
 
 from app.accounts import privacy
 from app.links import external_url, serializer
 from app.notifications import links, services as notifications
+from app.notifications.models import OutboxMessage
 from app.notifications.transports import sms_encoding, sms_segments
 from app.orders.services import guest_token
 from tests.factories import PASSWORD, make_customer
@@ -189,6 +191,11 @@ def test_marketing_mail_carries_the_link_in_its_headers_and_footer(app, db_sessi
     assert mail["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     html = mail.get_body(("html",)).get_content()
     assert f'href="{url}"' in html and "Unsubscribe from offers" in html
+    # Recorded as sent, so the next sweep does not send it again.
+    db_session.rollback()
+    sent = db_session.scalar(select(OutboxMessage.status)
+                             .where(OutboxMessage.dedupe_key == "offer:test:1"))
+    assert sent == "sent"
 
 
 def test_order_mail_has_no_unsubscribe_link(app, db_session, outbox):
