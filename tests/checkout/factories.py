@@ -80,3 +80,16 @@ def customer_order(customer, *items, method="cod"):
                                                  delivery_option="island-wide",
                                                  address_id=address.id), user=customer)
     return order
+
+
+def order_link_target(url: str) -> tuple[str, str | None]:
+    """What an order link opens: its path, and the order its guest token is valid for.
+    Two links to one order may differ in their tokens (each is signed with the second it was
+    made in); both open the same order. Needs an app context (the token's key)."""
+    from urllib.parse import parse_qs, urlsplit
+
+    from app.orders.services import number_from_guest_token
+
+    parts = urlsplit(url)
+    token = parse_qs(parts.query).get("t", [None])[0]
+    return parts.path, number_from_guest_token(token) if token else None
