@@ -193,5 +193,7 @@ def transaction():
 
 
 def _release(token) -> None:
+    """Reset the write-lock-first flag set with `token`, if any. Returns None, for the
+    caller to store over its spent token (so `finally` does not reset it twice)."""
     if token is not None:
         _immediate.reset(token)

@@ -87,6 +87,11 @@ def _category_ids(slug: str) -> list[int]:
     the tree (a recursive CTE, on SQLite and PostgreSQL alike). Raises NotFound."""
     if _impossible_slug(slug):
         raise NotFound()
+    # A listing asks twice (its products, its filter counts): remembered a few seconds.
+    return memo.remember(("category_ids", slug), lambda: _subtree_ids(slug))
+
+
+def _subtree_ids(slug: str) -> list[int]:
     tree = (select(Category.id).where(Category.slug == slug, Category.is_active)
             .cte("tree", recursive=True))
     # UNION, not UNION ALL: a parent loop in bad data ends the recursion instead of hanging.

@@ -111,6 +111,21 @@ def test_facet_counts_are_counted_once_for_every_choice_and_page(cached_ctx, mon
     assert dict(catalog.attribute_facets(chosen)["Origin"])["Kandy"] == 2
 
 
+def test_a_listing_walks_its_category_tree_once(cached_ctx):
+    make_category("tea")
+    make_category("green-tea", parent="tea")
+    make_product("Sencha", category="green-tea", attributes={"Origin": "Nuwara Eliya"})
+    filters = ProductFilter(category="tea")
+
+    with _Queries(cached_ctx) as statements:
+        listed = catalog.list_products(filters)
+        facets = catalog.attribute_facets(filters)
+
+    assert [p.name_en for p in listed.items] == ["Sencha"]
+    assert facets == {"Origin": [("Nuwara Eliya", 1)]}
+    assert sum("RECURSIVE" in statement.upper() for statement in statements) == 1
+
+
 def test_a_product_archived_since_the_search_is_not_shown(cached_app, cached_ctx, customer,
                                                           login):
     kept = make_product("Copper kettle")
