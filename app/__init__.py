@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 from apiflask import APIFlask
@@ -74,7 +75,7 @@ def _init_extensions(app) -> None:
     from flask_babel import lazy_gettext as _l
 
     from app import i18n
-    from app.accounts import services as accounts
+    from app.accounts import sessions
     from app.notifications import services as notifications
 
     csrf.init_app(app)
@@ -99,7 +100,9 @@ def _init_extensions(app) -> None:
     # "basic": a changed IP or browser marks the session not fresh. "strong" would sign a
     # shopper out every time their phone moves from Wi-Fi to mobile data.
     login_manager.session_protection = "basic"
-    login_manager.user_loader(accounts.load_session_user)
+    login_manager.user_loader(sessions.user_for)
+    # The remember-me cookie names a server-side session that ends with the session itself.
+    app.config["REMEMBER_COOKIE_DURATION"] = timedelta(days=app.config["CUSTOMER_SESSION_DAYS"])
     notifications.init_app(app)
 
 

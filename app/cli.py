@@ -60,10 +60,15 @@ seed_cli = AppGroup("seed", help="Sample data.")
 
 @seed_cli.command("demo")
 def seed_demo():
-    """Load the demo shop. Safe to run again: existing records are kept, not duplicated."""
-    from app.demo import load_demo
+    """Load the demo shop. Safe to run again: existing records are kept, not duplicated.
+    Refused in production and on a database that holds real orders."""
+    from app.demo import DemoRefused, load_demo
 
-    for line in load_demo():
+    try:
+        lines = load_demo()
+    except DemoRefused as refusal:
+        raise click.ClickException(str(refusal)) from refusal
+    for line in lines:
         click.echo(line)
 
 
@@ -83,11 +88,36 @@ def create_staff(email, role, name, password):
     from app.errors import DomainError
 
     try:
-        user = staff.create_staff(email=email, role=role, password=password, name=name)
+        invite = staff.create_staff(email=email, role=role, password=password, name=name)
     except DomainError as exc:
         raise click.ClickException(str(exc.message)) from exc
-    click.echo(f"staff user {user.id} created with role {role}; "
-               "they enrol a TOTP app at their first sign-in at /staff")
+    click.echo(f"staff user {invite.user.id} created with role {role}")
+    _echo_enrolment_code(invite.enrolment_code)
+
+
+def _echo_enrolment_code(code: str) -> None:
+    days = current_app.config["STAFF_ENROLMENT_DAYS"]
+    click.echo(f"enrolment code: {code}")
+    click.echo(f"  their first sign-in at /staff asks for it (once, within {days} days) before "
+               "they set up an authenticator app; give it to them yourself")
+
+
+@users_cli.command("enrolment-code")
+@click.argument("email")
+def enrolment_code(email):
+    """A new one-time enrolment code for a staff member who has not set up an authenticator
+    app yet (the first code expired or was lost). The older code stops working."""
+    from app.accounts import services as accounts, staff
+    from app.errors import DomainError
+
+    user = accounts.find_by_email(email)
+    if user is None or not user.is_staff:
+        raise click.ClickException("no staff account with that email")
+    try:
+        code = staff.issue_enrolment_code(user.id, actor=None)
+    except DomainError as exc:
+        raise click.ClickException(str(exc.message)) from exc
+    _echo_enrolment_code(code)
 
 
 @users_cli.command("show")

@@ -112,6 +112,13 @@ def from_environment() -> dict:
         "LOGIN_MAX_FAILURES": int(os.environ.get("LOGIN_MAX_FAILURES", "10")),
         "LOGIN_LOCK_SECONDS": int(os.environ.get("LOGIN_LOCK_SECONDS", "900")),
         "STAFF_IDLE_MINUTES": int(os.environ.get("STAFF_IDLE_MINUTES", "30")),
+        # A back-office session ends this long after its sign-in however busy it is, so a
+        # copied staff cookie cannot be kept alive by using it.
+        "STAFF_SESSION_HOURS": int(os.environ.get("STAFF_SESSION_HOURS", "12")),
+        # How long the one-time code for a new staff member's first sign-in stays valid.
+        "STAFF_ENROLMENT_DAYS": int(os.environ.get("STAFF_ENROLMENT_DAYS", "7")),
+        # A shopper's session (and the "keep me signed in" cookie) lasts at most this long.
+        "CUSTOMER_SESSION_DAYS": int(os.environ.get("CUSTOMER_SESSION_DAYS", "30")),
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
         "MAX_CONTENT_LENGTH": 25 * 1024 * 1024,
         # How many reverse proxies (load balancer, nginx) stand in front and set X-Forwarded-*.

@@ -1,10 +1,15 @@
 """The demo shop loaded by `flask seed demo` (and `make run`). Idempotent: run it twice and
-nothing is duplicated. The catalog part arrives with the catalog domain."""
+nothing is duplicated. Its logins are published (README, the command's output), so it is
+never loaded in production nor into a database that already holds a real shop's orders."""
 
 from __future__ import annotations
 
+from flask import current_app
+from sqlalchemy import func, select
+
 from app import db
 from app.accounts import addresses, services as accounts, staff
+from app.accounts.models import User
 from app.db import transaction, utcnow
 
 DEMO_PASSWORD = "kade-demo-2026"  # noqa: S105 — published demo logins, never for production
@@ -21,12 +26,44 @@ CUSTOMERS = [
 ]
 
 
+class DemoRefused(Exception):
+    """The demo shop must not be loaded here."""
+
+
+def _refuse_where_real() -> None:
+    if current_app.config["KADE_ENV"] == "production":
+        raise DemoRefused("refused: the demo shop, with its published passwords, is never "
+                          "loaded in production (KADE_ENV=production)")
+    from app.orders.models import Order
+
+    # A database the demo was loaded into before may hold the orders someone tried out
+    # there (`make run` again keeps them); any other database with orders is a real shop's.
+    demo_accounts = [accounts.email_index(email) for email, *_ in (*STAFF, *CUSTOMERS)]
+    seeded_before = db.session.scalar(
+        select(func.count()).select_from(User).where(User.email_index.in_(demo_accounts)))
+    orders = db.session.scalar(select(func.count()).select_from(Order))
+    if orders and not seeded_before:
+        raise DemoRefused(f"refused: this database holds {orders} orders of a real shop; load "
+                          "the demo shop only into a new database")
+
+
+def _staff_line(email: str, role: str, name: str) -> str:
+    user = accounts.find_by_email(email)
+    if user is None:
+        code = staff.create_staff(email=email, role=role, password=DEMO_PASSWORD,
+                                  name=name).enrolment_code
+    elif user.totp_enrolled_at is None:  # codes are not kept: a fresh one each run
+        code = staff.issue_enrolment_code(user.id, actor=None)
+    else:
+        return f"staff     {email:<22} {DEMO_PASSWORD}  ({role}; authenticator set up)"
+    return f"staff     {email:<22} {DEMO_PASSWORD}  ({role}; enrolment code {code})"
+
+
 def load_demo() -> list[str]:
-    lines = []
-    for email, role, name in STAFF:
-        if accounts.find_by_email(email) is None:
-            staff.create_staff(email=email, role=role, password=DEMO_PASSWORD, name=name)
-        lines.append(f"staff     {email:<22} {DEMO_PASSWORD}  ({role}; enrol TOTP at /staff)")
+    """Load the demo shop and return what to print. Raises DemoRefused (nothing is
+    created) in production and on a database holding orders of non-demo customers."""
+    _refuse_where_real()
+    lines = [_staff_line(email, role, name) for email, role, name in STAFF]
     for email, name, phone, locale, district, city in CUSTOMERS:
         if accounts.find_by_email(email) is None:
             with transaction():

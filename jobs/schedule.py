@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-from jobs import backups, inventory, notifications, orders
+from jobs import accounts, backups, inventory, notifications, orders
 
 
 @dataclass(frozen=True)
@@ -46,6 +46,8 @@ SCHEDULE: tuple[Periodic, ...] = (
     Periodic("backup-prune", backups.prune, "backups", 60 * 60),
     # Mails the administrators when a backup failed or the last good one is too old.
     Periodic("backup-watch", backups.watch, "default", 5 * 60),
+    # Forgets sign-in sessions that ended or expired more than 30 days ago.
+    Periodic("login-session-purge", accounts.purge_sessions, "low", 24 * 60 * 60),
     # Nightly offers and recommendations go on `low` when they exist.
 )
 

@@ -25,13 +25,17 @@ def make_customer(*, verified: bool = True, name: str | None = None, email: str 
 
 
 def make_staff(role: str = "admin", *, password: str = PASSWORD, enrolled: bool = True):
-    """A staff member; with `enrolled`, a TOTP secret is set and confirmed."""
+    """A staff member; with `enrolled`, a TOTP secret is set and confirmed. Without, the
+    one-time code their first sign-in needs is `user.enrolment_code` (tests only)."""
     n = next(_seq)
-    user = staff.create_staff(email=f"staff{n}@kade.lk", role=role, password=password,
-                              name=f"Staff {n}")
+    invite = staff.create_staff(email=f"staff{n}@kade.lk", role=role, password=password,
+                                name=f"Staff {n}")
+    user = invite.user
+    user.enrolment_code = invite.enrolment_code
     if enrolled:
-        staff.start_totp_enrolment(user.id)
+        staff.start_totp_enrolment(user.id, invite.enrolment_code)
         user.totp_enrolled_at = utcnow()
+        user.enrolment_code_hash = None
         db.session.commit()
     return user
 

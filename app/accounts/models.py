@@ -42,8 +42,18 @@ class User(Base):
         back_populates="user", cascade="all, delete-orphan", order_by="Address.id"
     )
 
-    # Flask-Login protocol. The id carries the session version, so a password change makes
-    # every older session cookie and remember-me cookie stop working.
+    # A one-time code the first staff sign-in needs before it may enrol an authenticator app:
+    # printed by the command (or shown to the administrator) that created or reset the account,
+    # so a password alone, even a published one, never sets up the second factor.
+    enrolment_code_hash: Mapped[str | None] = mapped_column(String(64))
+    enrolment_expires_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+    # Set by app.accounts.sessions on the object that stands for a signed-in session (not a
+    # column). Flask-Login keeps get_id() in the session cookie and the remember-me cookie, so
+    # a cookie names one server-side session, which sign-out ends, not the account.
+    session_key = None
+
+    # Flask-Login protocol.
     @property
     def is_authenticated(self) -> bool:
         return True
@@ -53,7 +63,9 @@ class User(Base):
         return False
 
     def get_id(self) -> str:
-        return f"{self.id}.{self.session_version}"
+        if not self.session_key:
+            raise RuntimeError("get_id() of an account that is not a signed-in session")
+        return self.session_key
 
     @property
     def is_staff(self) -> bool:
@@ -82,6 +94,27 @@ class Address(Base):
     user: Mapped[User] = relationship(back_populates="addresses")
 
 
+class LoginSession(Base):
+    """One signed-in browser: the server-side identity behind a session or remember-me
+    cookie. Only the key's SHA-256 hash is stored. Ended by sign-out, or for all of a user's
+    sessions at once by a password change, a role change, erasure or "sign out everywhere"."""
+
+    __tablename__ = "accounts_login_session"
+    __table_args__ = (UniqueConstraint("key_hash"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("accounts_user.id", ondelete="CASCADE"),
+                                         index=True)
+    key_hash: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(8))  # customer | staff
+    remember: Mapped[bool] = mapped_column(default=False)
+    # The account's session version when it began: bumping the version ends it too.
+    session_version: Mapped[int]
+    created_at: Mapped[utc_now]
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
+    ended_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
 class ApiToken(Base):
     """A bearer token for the JSON API, stored as a SHA-256 hash. Refresh tokens of one login
     share a family; reusing a rotated refresh token revokes the whole family."""
@@ -102,4 +135,4 @@ class ApiToken(Base):
     created_at: Mapped[utc_now]
 
 
-__all__ = ["Address", "ApiToken", "User", "blind_index"]
+__all__ = ["Address", "ApiToken", "LoginSession", "User", "blind_index"]

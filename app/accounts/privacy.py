@@ -5,7 +5,7 @@ Each domain that holds something of theirs answers for its own part through its 
 
 from __future__ import annotations
 
-from app.accounts import services as accounts
+from app.accounts import services as accounts, sessions
 from app.accounts.districts import district_name
 from app.accounts.errors import InvalidCredentials
 from app.accounts.models import User
@@ -71,7 +71,6 @@ def erase_account(user_id: int, *, password: str) -> None:
         user.totp_secret = None
         user.is_active = False
         user.erased_at = utcnow()
-        user.session_version += 1
         user.addresses.clear()
-        accounts.revoke_all_tokens(user.id)
+        sessions.end_all(user, reason="erased", actor_id=user.id)
         audit.record("account.erase", actor_id=user.id, target_type="user", target_id=user.id)

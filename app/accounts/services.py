@@ -14,6 +14,7 @@ from itsdangerous import BadSignature, SignatureExpired
 from sqlalchemy import func, select
 
 from app import db
+from app.accounts import sessions
 from app.accounts.errors import (
     AccountLocked,
     EmailTaken,
@@ -21,7 +22,7 @@ from app.accounts.errors import (
     InvalidToken,
     WeakPassword,
 )
-from app.accounts.models import ApiToken, User
+from app.accounts.models import User
 from app.audit import services as audit
 from app.db import transaction, utcnow
 from app.errors import Invalid, NotFound
@@ -68,13 +69,11 @@ def count_accounts() -> tuple[int, int]:
     return customers, staff_members
 
 
-def load_session_user(session_id: str) -> User | None:
-    """Flask-Login's loader: `<id>.<session version>`; an old version is signed out."""
-    user_id, _, version = (session_id or "").partition(".")
-    if not user_id.isdigit() or not version.isdigit():
-        return None
-    user = db.session.get(User, int(user_id))
-    if user is None or not user.is_active or user.session_version != int(version):
+def active_user(user_id, session_version) -> User | None:
+    """The account if it is active and its sessions were not ended since `session_version`
+    (a half-finished staff sign-in checks this between its two steps)."""
+    user = db.session.get(User, user_id) if isinstance(user_id, int) else None
+    if user is None or not user.is_active or user.session_version != session_version:
         return None
     return user
 
@@ -243,16 +242,7 @@ def change_password(user_id: int, current: str, new_password: str, *,
 
 def _set_password(user: User, new_password: str) -> None:
     user.password_hash = passwords.hash_password(new_password)
-    user.session_version += 1
-    revoke_all_tokens(user.id)
-
-
-def revoke_all_tokens(user_id: int) -> None:
-    now = utcnow()
-    for token in db.session.scalars(
-        select(ApiToken).where(ApiToken.user_id == user_id, ApiToken.revoked_at.is_(None))
-    ):
-        token.revoked_at = now
+    sessions.end_all(user, reason="password", actor_id=user.id)
 
 
 def update_profile(user_id: int, *, name: str | None = None, phone: str | None = None,

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import hmac
 import io
 import logging
+import secrets
+from dataclasses import dataclass
 
 import pyotp
 import segno
@@ -13,7 +17,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from app import db
-from app.accounts import services as accounts
+from app.accounts import services as accounts, sessions
 from app.accounts.errors import AccountLocked, EmailTaken, InvalidCode, InvalidCredentials
 from app.accounts.models import User
 from app.audit import services as audit
@@ -26,15 +30,34 @@ from app.security.roles import Permission, Role, can
 log = logging.getLogger(__name__)
 
 ISSUER = "Kade"
-# Wrong codes of both kinds count towards the lock on the second factor.
-CODE_ACTIONS = ("staff.login_totp", "staff.totp_enrol")
+# Wrong codes of every kind count towards the lock on the second factor.
+CODE_ACTIONS = ("staff.login_totp", "staff.totp_enrol", "staff.enrolment_code")
+# An enrolment code: 12 characters from an alphabet without look-alikes (no 0/O, 1/I/L),
+# about 60 bits, shown as three groups of four.
+_CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+_CODE_LENGTH = 12
+
+
+_WRONG_ENROLMENT_CODE = _l("That enrolment code is not right, or it has expired. Ask an "
+                          "administrator for a new one.")
+
+
+@dataclass(frozen=True)
+class StaffInvite:
+    """A staff account that must still enrol its authenticator, and the one-time code its
+    first sign-in needs: shown once to whoever created it, never stored in the clear."""
+
+    user: User
+    enrolment_code: str
 
 
 def create_staff(*, email: str, role: str, password: str, name: str = "",
-                 actor: User | None = None, ip: str | None = None) -> User:
-    """A new staff member, or a customer promoted to staff. `actor` None means the command
-    line (a person with shell access), which may create the first admin. Raises Forbidden,
-    EmailTaken, Invalid (weak password, unknown role)."""
+                 actor: User | None = None, ip: str | None = None) -> StaffInvite:
+    """A new staff member, or a customer promoted to staff, with the enrolment code their
+    first sign-in needs (so the password alone, whoever else knows it, never enrols an
+    authenticator). `actor` None means the command line (a person with shell access), which
+    may create the first admin. Raises Forbidden, EmailTaken, Invalid (weak password, unknown
+    role)."""
     _check_manager(actor)
     role = _known_role(role)
     with transaction():
@@ -53,13 +76,47 @@ def create_staff(*, email: str, role: str, password: str, name: str = "",
             db.session.add(user)
         if promoted:
             # Sessions and API tokens made as a customer end: staff sign in with a code.
-            user.session_version += 1
-            accounts.revoke_all_tokens(user.id)
+            sessions.end_all(user, reason="promoted", actor_id=actor.id if actor else None,
+                             ip=ip)
         user.role = role
         db.session.flush()
         audit.record("staff.create", actor_id=actor.id if actor else None, target_type="user",
                      target_id=user.id, ip=ip, role=role, promoted=promoted)
-    return user
+        code = _new_enrolment_code(user)
+    return StaffInvite(user, code)
+
+
+def _normalised_code(code: str) -> str:
+    return "".join(ch for ch in (code or "").upper() if ch.isalnum())
+
+
+def _code_hash(code: str) -> str:
+    return hashlib.sha256(_normalised_code(code).encode()).hexdigest()
+
+
+def _new_enrolment_code(user: User) -> str:
+    """A fresh code (any older one stops working), valid STAFF_ENROLMENT_DAYS."""
+    raw = "".join(secrets.choice(_CODE_ALPHABET) for _ in range(_CODE_LENGTH))
+    user.enrolment_code_hash = _code_hash(raw)
+    user.enrolment_expires_at = utcnow() + dt.timedelta(
+        days=current_app.config["STAFF_ENROLMENT_DAYS"])
+    return "-".join(raw[i:i + 4] for i in range(0, _CODE_LENGTH, 4))
+
+
+def issue_enrolment_code(user_id: int, *, actor: User | None,
+                         ip: str | None = None) -> str:
+    """A new enrolment code for a staff member who has not set up an authenticator yet
+    (the first one expired or was lost). `actor` None means the command line.
+    Raises Forbidden, NotFound, Invalid (already enrolled: reset the authenticator instead)."""
+    _check_manager(actor)
+    with transaction():
+        user = get_staff(user_id, actor=actor)
+        if user.totp_enrolled_at is not None:
+            raise Invalid(_l("This account has an authenticator app. Reset it instead."))
+        code = _new_enrolment_code(user)
+        audit.record("staff.enrolment_code", actor_id=actor.id if actor else None,
+                     target_type="user", target_id=user.id, ip=ip)
+    return code
 
 
 def authenticate_staff(email: str, password: str, *, ip: str | None = None) -> User:
@@ -134,6 +191,9 @@ def change_role(user_id: int, role: str, *, actor: User | None,
                          target_type="user", target_id=user.id, ip=ip,
                          from_role=user.role, to_role=role)
             user.role = role
+            # What a session may open was decided at sign-in: a new role signs in afresh.
+            sessions.end_all(user, reason="role_change", actor_id=actor.id if actor else None,
+                             ip=ip)
     return user
 
 
@@ -144,8 +204,8 @@ def deactivate_staff(user_id: int, *, actor: User | None, ip: str | None = None)
         user = _target_for_change(user_id, actor)
         if user.is_active:
             user.is_active = False
-            user.session_version += 1
-            accounts.revoke_all_tokens(user.id)
+            sessions.end_all(user, reason="deactivated", actor_id=actor.id if actor else None,
+                             ip=ip)
             audit.record("staff.deactivate", actor_id=actor.id if actor else None,
                          target_type="user", target_id=user.id, ip=ip)
     return user
@@ -164,32 +224,43 @@ def reactivate_staff(user_id: int, *, actor: User | None, ip: str | None = None)
     return user
 
 
-def reset_totp(user_id: int, *, actor: User | None, ip: str | None = None) -> User:
+def reset_totp(user_id: int, *, actor: User | None, ip: str | None = None) -> str:
     """For a lost phone: forget the authenticator, end every session; the next sign-in
-    enrols a new one. Not for oneself (another admin must confirm who is asking).
-    Raises Forbidden, NotFound."""
+    enrols a new one with the enrolment code returned (hand it over in person). Not for
+    oneself (another admin must confirm who is asking). Raises Forbidden, NotFound."""
     with transaction():
         user = _target_for_change(user_id, actor)
         user.totp_secret = None
         user.totp_enrolled_at = None
         user.totp_last_step = None
-        user.session_version += 1
-        accounts.revoke_all_tokens(user.id)
+        sessions.end_all(user, reason="totp_reset", actor_id=actor.id if actor else None,
+                         ip=ip)
         audit.record("staff.totp_reset", actor_id=actor.id if actor else None,
                      target_type="user", target_id=user.id, ip=ip)
-    return user
+        code = _new_enrolment_code(user)
+    return code
 
 
-def start_totp_enrolment(user_id: int, *, ip: str | None = None) -> str:
-    """A fresh secret for the authenticator app; enrolment completes with a valid code."""
+def start_totp_enrolment(user_id: int, enrolment_code: str, *,
+                         ip: str | None = None) -> str:
+    """The first sign-in's enrolment code, checked (counted towards the code lock like a
+    wrong authenticator code); on success a new secret for the authenticator app, which
+    replaces any secret an earlier attempt showed. The code stays valid until enrolment
+    completes. Raises InvalidCode (field enrolment_code), AccountLocked."""
     with transaction():
-        user = accounts.get_user(user_id)
-        if user.totp_enrolled_at:
-            raise Invalid(field="code")
-        if not user.totp_secret:
+        user = _user_for_code(user_id)
+        now = utcnow()
+        expected = user.enrolment_code_hash
+        fits = bool(expected and user.enrolment_expires_at and user.enrolment_expires_at > now
+                    and hmac.compare_digest(expected, _code_hash(enrolment_code)))
+        failure = _check(user, "staff.enrolment_code", ip=ip, now=now,
+                         accepted=lambda: fits and user.is_staff and not user.totp_enrolled_at,
+                         field="enrolment_code")
+        if failure is None:
             user.totp_secret = pyotp.random_base32()
-            audit.record("staff.totp_start", actor_id=user.id, target_type="user",
-                         target_id=user.id, ip=ip)
+            user.totp_last_step = None
+    if failure:
+        raise failure
     return user.totp_secret
 
 
@@ -260,20 +331,28 @@ def _count_wrong_code(user: User, now: dt.datetime) -> None:
         log.warning("account_locked", extra={"user_id": user.id, "reason": "totp"})
 
 
-def _check_code(user: User, code: str, action: str, *, allowed: bool,
-                ip: str | None) -> Exception | None:
-    now = utcnow()
+def _check(user: User, action: str, *, accepted, ip: str | None, now: dt.datetime,
+           field: str = "code") -> Exception | None:
+    """One attempt at a second-factor step: refused while the account is locked, audited,
+    and a wrong one counted towards the lock. `accepted` is asked only when not locked."""
     locked = _code_lock(user, now, ip)
     if locked:
         return locked
-    accepted = allowed and _accept_code(user, code)
+    ok = accepted()
     audit.record(action, actor_id=user.id, target_type="user", target_id=user.id,
-                 success=accepted, ip=ip)
-    if accepted:
+                 success=ok, ip=ip)
+    if ok:
         return None
     db.session.flush()
     _count_wrong_code(user, now)
-    return InvalidCode(field="code")
+    return InvalidCode(_WRONG_ENROLMENT_CODE if field == "enrolment_code" else None,
+                       field=field)
+
+
+def _check_code(user: User, code: str, action: str, *, allowed: bool,
+                ip: str | None) -> Exception | None:
+    return _check(user, action, accepted=lambda: allowed and _accept_code(user, code), ip=ip,
+                  now=utcnow())
 
 
 def confirm_totp_enrolment(user_id: int, code: str, *, ip: str | None = None) -> User:
@@ -282,9 +361,12 @@ def confirm_totp_enrolment(user_id: int, code: str, *, ip: str | None = None) ->
     with transaction():
         user = _user_for_code(user_id)
         failure = _check_code(user, code, "staff.totp_enrol",
-                              allowed=user.is_staff and not user.totp_enrolled_at, ip=ip)
+                              allowed=bool(user.is_staff and not user.totp_enrolled_at
+                                           and user.enrolment_code_hash), ip=ip)
         if failure is None:
             user.totp_enrolled_at = utcnow()
+            user.enrolment_code_hash = None  # used: it enrols nobody else
+            user.enrolment_expires_at = None
     if failure:
         raise failure
     return user

@@ -6,9 +6,9 @@ import json
 
 from flask import Blueprint, Response, flash, request, session, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required
 
-from app.accounts import addresses, privacy, services as accounts
+from app.accounts import addresses, privacy, services as accounts, sessions, signin
 from app.accounts.errors import AccountLocked, EmailTaken, InvalidCredentials, InvalidToken
 from app.accounts.forms import (
     AddressForm,
@@ -26,7 +26,6 @@ from app.extensions import AUTH_LIMIT, limiter
 from app.web import (
     client_ip,
     form_status,
-    fresh_session,
     put_error,
     redirect_to,
     render,
@@ -39,8 +38,7 @@ bp = Blueprint("accounts", __name__, url_prefix="/account")
 
 
 def _start_session(user, remember: bool = False) -> None:
-    fresh_session()
-    login_user(user, remember=remember)
+    signin.sign_in(user, kind=sessions.CUSTOMER, remember=remember)
 
 
 @bp.route("/register", methods=["GET", "POST"])
@@ -114,8 +112,7 @@ def login():
 
 @bp.post("/logout")
 def logout():
-    logout_user()
-    fresh_session()
+    signin.sign_out()
     flash(_("You are signed out."))
     return redirect_to(url_for("pages.home"))
 
@@ -147,7 +144,7 @@ def reset_password(token: str):
         except DomainError as exc:
             put_error(form, exc, "password")
         else:
-            logout_user()
+            signin.sign_out()
             flash(_("Your password is changed. Sign in with the new one."))
             return redirect_to(url_for("accounts.login"))
     return render("accounts/reset.html", form=form, status=form_status(form))
@@ -163,7 +160,20 @@ def profile():
         accounts.update_profile(current_user.id, name=form.name.data, phone=form.phone.e164)
         flash(_("Your details are saved."))
         return redirect_to(url_for("accounts.profile"))
-    return render("accounts/profile.html", form=form, status=form_status(form))
+    return render("accounts/profile.html", form=form, status=form_status(form),
+                  browsers=len(sessions.live_sessions(current_user.id)),
+                  apps=sessions.live_token_families(current_user.id))
+
+
+@bp.post("/sessions/end-all")
+@login_required
+def sign_out_everywhere():
+    """Every browser and app signed in to this account signs in again, this one too: for a
+    lost phone or a shared computer."""
+    sessions.sign_out_everywhere(current_user.id, ip=client_ip())
+    signin.sign_out()
+    flash(_("You are signed out everywhere, on this device too."))
+    return redirect_to(url_for("accounts.login"))
 
 
 @bp.route("/password", methods=["GET", "POST"])
@@ -262,8 +272,7 @@ def delete_account():
         except Conflict as refusal:  # an order still on its way
             flash(str(refusal.message), "error")
         else:
-            logout_user()
-            session.clear()
+            signin.sign_out()
             flash(_("Your account and personal data are erased."))
             return redirect_to(url_for("pages.home"))
     return render("accounts/delete.html", form=form, status=form_status(form))

@@ -82,6 +82,7 @@ from app.backoffice import (  # noqa: E402, F401  (routes)
     jobs,
     orders,
     payments,
+    security,
     staff_users,
     support,
 )

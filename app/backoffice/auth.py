@@ -6,14 +6,13 @@ from __future__ import annotations
 
 from flask import flash, request, session, url_for
 from flask_babel import gettext as _
-from flask_login import login_user, logout_user
 from markupsafe import Markup
 
-from app.accounts import services as accounts, staff
+from app.accounts import services as accounts, sessions, signin, staff
 from app.accounts.errors import AccountLocked, InvalidCode, InvalidCredentials
 from app.accounts.models import User
 from app.backoffice import bp
-from app.backoffice.forms import CodeForm, StaffLoginForm
+from app.backoffice.forms import CodeForm, EnrolmentCodeForm, StaffLoginForm
 from app.backoffice.guards import mark_verified, public, staff_verified
 from app.db import utcnow
 from app.extensions import AUTH_LIMIT, limiter
@@ -33,6 +32,10 @@ def _start_pending(user: User, next_url: str) -> None:
                             "until": _now() + PENDING_SECONDS, "next": next_url}
 
 
+def _mark_pending(**changes) -> None:
+    session[PENDING_KEY] = {**session[PENDING_KEY], **changes}
+
+
 def _pending() -> tuple[User | None, dict | None]:
     """The user half-way through signing in, or None. Expired or stale markers are dropped;
     the second value tells the caller the marker had expired."""
@@ -43,7 +46,7 @@ def _pending() -> tuple[User | None, dict | None]:
         session.pop(PENDING_KEY, None)
         return None, marker
     # The same check as a signed-in session: active, and no password change since step one.
-    user = accounts.load_session_user(f"{marker.get('user')}.{marker.get('version')}")
+    user = accounts.active_user(marker.get("user"), marker.get("version"))
     if user is None or not user.is_staff:
         session.pop(PENDING_KEY, None)
         return None, None
@@ -68,8 +71,43 @@ def login():
             form.password.errors = [str(exc.message)]
         else:
             _start_pending(user, safe_next(request.args.get("next"), url_for("staff.home")))
-            return redirect_to(url_for("staff.login_code"))
+            step = "staff.login_code" if user.totp_enrolled_at else "staff.login_enrol"
+            return redirect_to(url_for(step))
     return with_retry_after(render("staff/login.html", form=form, status=status), retry_after)
+
+
+def _back_to_start(marker):
+    if marker is not None:
+        flash(_("Signing in took too long. Please start again."), "info")
+    return redirect_to(url_for("staff.login"))
+
+
+@bp.route("/login/enrol", methods=["GET", "POST"])
+@public
+@limiter.limit(AUTH_LIMIT, methods=["POST"])
+def login_enrol():
+    """First sign-in, between the password and the authenticator: the one-time enrolment
+    code given with the account. Only then is an authenticator secret shown."""
+    user, marker = _pending()
+    if user is None:
+        return _back_to_start(marker)
+    if user.totp_enrolled_at is not None:
+        return redirect_to(url_for("staff.login_code"))
+    form = EnrolmentCodeForm()
+    status, retry_after = (422 if form.is_submitted() else 200), None
+    if form.validate_on_submit():
+        try:
+            staff.start_totp_enrolment(user.id, form.enrolment_code.data, ip=client_ip())
+        except AccountLocked as exc:
+            form.enrolment_code.errors = [str(exc.message)]
+            status, retry_after = 429, exc.retry_after
+        except InvalidCode as exc:
+            form.enrolment_code.errors = [str(exc.message)]
+        else:
+            _mark_pending(enrol=True)
+            return redirect_to(url_for("staff.login_code"))
+    return with_retry_after(render("staff/login_enrol.html", form=form, status=status),
+                            retry_after)
 
 
 @bp.route("/login/code", methods=["GET", "POST"])
@@ -78,10 +116,10 @@ def login():
 def login_code():
     user, marker = _pending()
     if user is None:
-        if marker is not None:
-            flash(_("Signing in took too long. Please start again."), "info")
-        return redirect_to(url_for("staff.login"))
+        return _back_to_start(marker)
     enrolling = user.totp_enrolled_at is None
+    if enrolling and not (marker.get("enrol") and user.totp_secret):
+        return redirect_to(url_for("staff.login_enrol"))
     form = CodeForm()
     status, retry_after = (422 if form.is_submitted() else 200), None
     if form.validate_on_submit():
@@ -94,17 +132,16 @@ def login_code():
         except InvalidCode as exc:
             form.code.errors = [str(exc.message)]
         else:
-            fresh_session()
-            login_user(user)
+            signin.sign_in(user, kind=sessions.STAFF)
             mark_verified(user)
             if enrolling:
                 flash(_("Your authenticator app is set up. Use it every time you sign in."))
             return redirect_to(marker["next"])
     context = {}
     if enrolling:
-        secret = staff.start_totp_enrolment(user.id, ip=client_ip())  # same until confirmed
+        # The secret the enrolment code opened: the same until confirmed.
         # segno builds the SVG from our own URI; nothing in it comes from page input.
-        context = {"secret": secret,
+        context = {"secret": user.totp_secret,
                    "qr": Markup(staff.qr_svg(staff.provisioning_uri(user)))}  # noqa: S704
     response = render("staff/login_code.html", form=form, enrolling=enrolling, status=status,
                       **context)
@@ -114,7 +151,6 @@ def login_code():
 @bp.post("/logout")
 @public
 def logout():
-    logout_user()
-    fresh_session()
+    signin.sign_out()
     flash(_("You are signed out."))
     return redirect_to(url_for("staff.login"))

@@ -47,6 +47,11 @@ class CodeForm(Form):
                                    Regexp(r"^\d{6}$", message=_l("The code has 6 digits."))])
 
 
+class EnrolmentCodeForm(Form):
+    enrolment_code = StringField(_l("Enrolment code"),
+                                 validators=[InputRequired(), Length(max=40)])
+
+
 class AuditFilterForm(Form):
     """Read from the query string (GET), so no CSRF token."""
 

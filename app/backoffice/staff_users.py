@@ -32,23 +32,23 @@ def user_new():
     form = StaffCreateForm()
     if form.validate_on_submit():
         try:
-            member = staff.create_staff(email=form.email.data, name=form.name.data,
+            invite = staff.create_staff(email=form.email.data, name=form.name.data,
                                         role=form.role.data, password=form.password.data,
                                         actor=_actor(), ip=client_ip())
         except DomainError as exc:
             put_error(form, exc, "email")
         else:
-            flash(_("Staff member added. They sign in at the back office and set up their "
-                    "authenticator app."))
-            return redirect_to(url_for("staff.user_detail", user_id=member.id))
+            # Shown on this answer only (no redirect): the code is not kept anywhere.
+            return _detail_page(invite.user, enrolment_code=invite.enrolment_code, status=201)
     return render("staff/user_new.html", form=form,
                   status=422 if form.is_submitted() else 200)
 
 
-def _detail_page(member, role_form=None, status=200):
+def _detail_page(member, role_form=None, status=200, enrolment_code=None):
     if role_form is None:
         role_form = RoleForm(formdata=None, role=member.role)
-    return render("staff/user_detail.html", member=member, role_form=role_form, status=status)
+    return render("staff/user_detail.html", member=member, role_form=role_form, status=status,
+                  enrolment_code=enrolment_code)
 
 
 @bp.get("/users/<int:user_id>")
@@ -95,6 +95,13 @@ def user_reactivate(user_id: int):
 @bp.post("/users/<int:user_id>/reset-authenticator")
 @requires(Permission.MANAGE_STAFF)
 def user_reset_totp(user_id: int):
-    staff.reset_totp(user_id, actor=_actor(), ip=client_ip())
-    flash(_("Authenticator reset. They set up a new one at their next sign-in."))
-    return redirect_to(url_for("staff.user_detail", user_id=user_id))
+    code = staff.reset_totp(user_id, actor=_actor(), ip=client_ip())
+    return _detail_page(staff.get_staff(user_id, actor=_actor()), enrolment_code=code)
+
+
+@bp.post("/users/<int:user_id>/enrolment-code")
+@requires(Permission.MANAGE_STAFF)
+def user_enrolment_code(user_id: int):
+    """A new one-time enrolment code for someone who has not set up an authenticator yet."""
+    code = staff.issue_enrolment_code(user_id, actor=_actor(), ip=client_ip())
+    return _detail_page(staff.get_staff(user_id, actor=_actor()), enrolment_code=code)

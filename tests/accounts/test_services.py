@@ -3,7 +3,7 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from app.accounts import services as accounts
+from app.accounts import services as accounts, sessions
 from app.accounts.errors import (
     AccountLocked,
     EmailTaken,
@@ -80,13 +80,13 @@ def test_right_password_works_again_after_the_lock_window(db_session, app):
 
 def test_reset_link_is_single_use_and_signs_out_other_sessions(db_session, outbox):
     user = make_customer()
-    old_session_id = user.get_id()
+    old_session_key = sessions.start(user, kind=sessions.CUSTOMER).session_key
     accounts.request_password_reset(user.email)
     token = outbox.link(outbox.to(user.email, "reset")[0]).rsplit("/", 1)[1]
 
     accounts.reset_password(token, "a brand new passphrase")
 
-    assert accounts.load_session_user(old_session_id) is None
+    assert sessions.user_for(old_session_key) is None
     assert accounts.authenticate(user.email, "a brand new passphrase").id == user.id
     with pytest.raises(InvalidToken):
         accounts.reset_password(token, "another new passphrase")
@@ -116,12 +116,12 @@ def test_promoting_a_customer_to_staff_ends_their_customer_sessions(db_session):
     from app.accounts import staff, tokens
 
     user = make_customer()
-    old_session = user.get_id()
+    old_session = sessions.start(user, kind=sessions.CUSTOMER).session_key
     pair = tokens.issue(user)
 
     staff.create_staff(email=user.email, role="support_agent", password="")
 
-    assert accounts.load_session_user(old_session) is None
+    assert sessions.user_for(old_session) is None
     assert tokens.user_for_access_token(pair.access_token) is None
 
 

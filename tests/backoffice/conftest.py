@@ -30,6 +30,13 @@ def setup_key(html: str) -> str:
     return found.group(1)
 
 
+def enrolment_code(html: str) -> str:
+    """The one-time enrolment code a page shows the administrator."""
+    found = re.search(r'class="secret enrolment-code"><strong>([A-Z0-9-]+)</strong>', html)
+    assert found, "the page shows no enrolment code"
+    return found.group(1)
+
+
 @pytest.fixture()
 def sign_in_staff(client):
     """`sign_in_staff(user)`: password, then the current code; returns the signed-in client."""

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from sqlalchemy import select
 
 from app.accounts.models import User
 from app.audit.models import AuditEntry
 from app.backoffice import auth
+from app.db import utcnow
 from tests.backoffice.conftest import current_code, setup_key, wrong_code
 from tests.factories import PASSWORD, make_customer, make_staff
 
@@ -56,12 +59,21 @@ def test_sign_in_returns_to_the_page_asked_for(client, db_session):
 def test_new_staff_enrols_an_authenticator_at_first_sign_in(client, db_session):
     user = make_staff("support_agent", enrolled=False)
 
-    client.post("/staff/login", data={"email": user.email, "password": PASSWORD})
+    step_one = client.post("/staff/login", data={"email": user.email, "password": PASSWORD})
+    code_first = client.get("/staff/login/code")
+    enrol_page = client.get("/staff/login/enrol")
+    # Typed as a person might: lower case, spaces for the dashes.
+    typed = user.enrolment_code.lower().replace("-", " ")
+    accepted = client.post("/staff/login/enrol", data={"enrolment_code": typed})
     page = client.get("/staff/login/code")
     secret = setup_key(page.text)
     again = client.get("/staff/login/code")
     done = client.post("/staff/login/code", data={"code": current_code(secret)})
 
+    assert step_one.location == "/staff/login/enrol"
+    assert code_first.location == "/staff/login/enrol"  # no secret before the code
+    assert "Your enrolment code" in enrol_page.text and "Setup key" not in enrol_page.text
+    assert accepted.status_code == 303 and accepted.location == "/staff/login/code"
     assert page.status_code == 200
     assert "Set up your authenticator app" in page.text and "<svg" in page.text
     assert page.headers["Cache-Control"] == "no-store"
@@ -71,9 +83,10 @@ def test_new_staff_enrols_an_authenticator_at_first_sign_in(client, db_session):
     assert [e.success for e in _audit(db_session, "staff.totp_enrol")] == [True]
 
 
-def test_wrong_enrolment_code_keeps_the_same_setup_key(client, db_session):
+def test_wrong_authenticator_code_at_enrolment_keeps_the_same_setup_key(client, db_session):
     user = make_staff("admin", enrolled=False)
     client.post("/staff/login", data={"email": user.email, "password": PASSWORD})
+    client.post("/staff/login/enrol", data={"enrolment_code": user.enrolment_code})
     secret = setup_key(client.get("/staff/login/code").text)
 
     response = client.post("/staff/login/code", data={"code": wrong_code(secret)})
@@ -196,7 +209,7 @@ def test_sign_in_starts_a_new_session(client, db_session):
 
     with client.session_transaction() as session:
         assert "planted" not in session
-        assert session["staff_2fa"] == user.get_id()
+        assert session["staff_2fa"] == session["_user_id"]
 
 
 @pytest.mark.parametrize(("step", "data", "message"), [
@@ -230,3 +243,56 @@ def test_sign_in_posts_are_rate_limited(make_app, db_session):
 
     assert [a.status_code for a in answers[:10]] == [422] * 10
     assert answers[10].status_code == 429 and "Retry-After" in answers[10].headers
+
+
+def test_the_password_alone_never_sets_up_an_authenticator(client, db_session):
+    """A password someone else knows (a published demo one, one typed by the administrator)
+    is not enough: without the enrolment code no secret is shown and nothing enrols."""
+    user = make_staff("admin", enrolled=False)
+    client.post("/staff/login", data={"email": user.email, "password": PASSWORD})
+
+    wrong = client.post("/staff/login/enrol", data={"enrolment_code": "ABCD-EFGH-JKMN"})
+    code_page = client.get("/staff/login/code")
+    guessed = client.post("/staff/login/code", data={"code": "123456"})
+
+    assert wrong.status_code == 422 and "enrolment code is not right" in wrong.text
+    assert "Setup key" not in wrong.text
+    assert code_page.location == "/staff/login/enrol" and guessed.location == "/staff/login/enrol"
+    assert db_session.get(User, user.id).totp_secret is None
+    assert not _signed_in(client)
+    assert [e.success for e in _audit(db_session, "staff.enrolment_code")] == [False]
+
+
+def test_an_enrolment_code_works_once_and_not_after_it_expires(client, app, db_session,
+                                                                 monkeypatch):
+    first = make_staff("admin", enrolled=False)
+    client.post("/staff/login", data={"email": first.email, "password": PASSWORD})
+    client.post("/staff/login/enrol", data={"enrolment_code": first.enrolment_code})
+    secret = setup_key(client.get("/staff/login/code").text)
+    client.post("/staff/login/code", data={"code": current_code(secret)})
+    assert _signed_in(client)
+
+    late = make_staff("admin", enrolled=False)
+    monkeypatch.setattr("app.accounts.staff.utcnow",
+                        lambda: utcnow() + dt.timedelta(days=app.config["STAFF_ENROLMENT_DAYS"],
+                                                        minutes=1))
+    other = app.test_client()
+    other.post("/staff/login", data={"email": late.email, "password": PASSWORD})
+    expired = other.post("/staff/login/enrol", data={"enrolment_code": late.enrolment_code})
+
+    assert db_session.get(User, first.id).enrolment_code_hash is None  # used up
+    assert expired.status_code == 422 and "has expired" in expired.text
+
+
+def test_wrong_enrolment_codes_lock_the_account_like_wrong_authenticator_codes(make_app,
+                                                                                db_session):
+    app = make_app(LOGIN_MAX_FAILURES=3)
+    client = app.test_client()
+    user = make_staff("admin", enrolled=False)
+    client.post("/staff/login", data={"email": user.email, "password": PASSWORD})
+    for _ in range(3):
+        client.post("/staff/login/enrol", data={"enrolment_code": "WRONG-CODE-0000"})
+
+    right = client.post("/staff/login/enrol", data={"enrolment_code": user.enrolment_code})
+
+    assert right.status_code == 429 and right.headers["Retry-After"]

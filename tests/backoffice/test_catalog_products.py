@@ -12,6 +12,7 @@ import pytest
 from PIL import Image
 from sqlalchemy import select
 
+from app.accounts import sessions
 from app.audit.models import AuditEntry
 from app.catalog.models import Product, ServiceSlot, Variant
 from app.i18n import COLOMBO
@@ -392,9 +393,9 @@ def test_every_form_on_the_edit_page_carries_a_csrf_token_that_works(make_app, d
     product = make_product("Shirt", sku="SH-M", status="draft")
     client = csrf_app.test_client()
     with client.session_transaction() as session:
-        session["_user_id"] = manager.get_id()
+        session["_user_id"] = session["staff_2fa"] = sessions.start(
+            manager, kind=sessions.STAFF).session_key
         session["_fresh"] = True
-        session["staff_2fa"] = manager.get_id()
         session["staff_seen"] = int(time.time())
 
     page = client.get(f"/staff/catalog/products/{product.id}").text

@@ -6,6 +6,7 @@ import re
 
 import pytest
 
+from app.accounts import sessions
 from app.security.roles import Permission
 from tests.factories import PASSWORD, make_customer, make_staff
 
@@ -44,7 +45,7 @@ def test_staff_without_the_code_step_are_sent_to_the_sign_in(client, db_session)
     # As if Flask-Login restored the user (a remember cookie) without the second factor.
     user = make_staff("admin")
     with client.session_transaction() as session:
-        session["_user_id"] = user.get_id()
+        session["_user_id"] = sessions.start(user, kind=sessions.STAFF).session_key
         session["_fresh"] = True
 
     response = client.get("/staff/audit")
@@ -52,11 +53,12 @@ def test_staff_without_the_code_step_are_sent_to_the_sign_in(client, db_session)
     assert response.status_code == 303 and response.location.startswith("/staff/login")
 
 
-def test_a_verified_mark_for_an_older_session_version_does_not_count(client, db_session):
+def test_a_verified_mark_for_another_session_does_not_count(client, db_session):
     user = make_staff("admin")
+    earlier = sessions.start(user, kind=sessions.STAFF).session_key
     with client.session_transaction() as session:
-        session["_user_id"] = user.get_id()
-        session["staff_2fa"] = f"{user.id}.{user.session_version - 1}"
+        session["_user_id"] = sessions.start(user, kind=sessions.STAFF).session_key
+        session["staff_2fa"] = earlier
 
     assert client.get("/staff/").status_code == 303
 
@@ -98,7 +100,7 @@ def test_every_back_office_route_carries_a_guard(app):
 
     assert len(staff_views) >= 8 and unguarded == []
     public = {e for e, view in staff_views.items() if view.staff_access == "public"}
-    assert public == {"staff.login", "staff.login_code", "staff.logout"}
+    assert public == {"staff.login", "staff.login_enrol", "staff.login_code", "staff.logout"}
 
 
 def test_posts_without_a_csrf_token_are_refused(make_app, db_session):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from app.accounts import services as accounts, staff
+from app.accounts import services as accounts, sessions, staff
 from app.accounts.errors import AccountLocked, InvalidCode, InvalidCredentials
 from app.accounts.models import User
 from app.audit.models import AuditEntry
@@ -76,15 +76,15 @@ def test_change_role_refusals(db_session, target, role, error):
 
 def test_deactivation_ends_sessions_for_good_and_is_audited(db_session):
     admin, agent = make_staff("admin"), make_staff("support_agent")
-    old_session = agent.get_id()
+    old_session = sessions.start(agent, kind=sessions.STAFF).session_key
 
     staff.deactivate_staff(agent.id, actor=admin)
-    assert accounts.load_session_user(old_session) is None
+    assert sessions.user_for(old_session) is None
     with pytest.raises(InvalidCredentials):
         accounts.authenticate(agent.email, PASSWORD)
     staff.reactivate_staff(agent.id, actor=admin)
 
-    assert accounts.load_session_user(old_session) is None  # old cookies stay dead
+    assert sessions.user_for(old_session) is None  # old cookies stay dead
     assert accounts.authenticate(agent.email, PASSWORD).id == agent.id
     actions = [a for a, _ in _actions(db_session, agent)]
     assert actions.index("staff.deactivate") < actions.index("staff.reactivate")
@@ -107,14 +107,20 @@ def test_customer_password_on_the_staff_form_is_refused_and_audited(db_session):
     assert ("staff.login_refused", False) in _actions(db_session, customer)
 
 
-def test_starting_enrolment_is_audited_once(db_session):
+def test_each_accepted_enrolment_code_opens_a_new_secret(db_session):
+    """Whoever passed the code last owns the secret being set up: a secret shown to an
+    earlier attempt cannot finish the enrolment."""
     user = make_staff("admin", enrolled=False)
 
-    first = staff.start_totp_enrolment(user.id)
-    again = staff.start_totp_enrolment(user.id)
+    first = staff.start_totp_enrolment(user.id, user.enrolment_code)
+    again = staff.start_totp_enrolment(user.id, user.enrolment_code)
 
-    assert first == again
-    assert [a for a, _ in _actions(db_session, user)].count("staff.totp_start") == 1
+    assert first != again
+    with pytest.raises(InvalidCode):
+        staff.confirm_totp_enrolment(user.id, current_code(first))
+    assert staff.confirm_totp_enrolment(user.id, current_code(again)).totp_enrolled_at
+    assert [a for a, ok in _actions(db_session, user) if a == "staff.enrolment_code"] == [
+        "staff.enrolment_code"] * 2
 
 
 def test_enrolled_staff_cannot_enrol_again(db_session):

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from app.accounts import staff
+from app.accounts import services as accounts, staff
 from app.accounts.models import User
 from app.audit.models import AuditEntry
-from tests.backoffice.conftest import setup_key
+from tests.backoffice.conftest import enrolment_code, setup_key
 from tests.factories import PASSWORD, make_customer, make_staff
 
 NEW_PASSWORD = "tea estates at dawn"  # noqa: S105
@@ -36,14 +36,18 @@ def test_an_admin_adds_a_staff_member_who_then_enrols(admin_client, admin, db_se
     response = admin_client.post("/staff/users/new", data={
         "name": "Dilani Silva", "email": "dilani@kade.lk", "role": "catalog_manager",
         "password": NEW_PASSWORD})
-    detail = admin_client.get(response.location)
+    code = enrolment_code(response.text)
+    shown_again = admin_client.get(
+        f"/staff/users/{accounts.find_by_email('dilani@kade.lk').id}")
     newcomer = client.application.test_client()
     newcomer.post("/staff/login", data={"email": "dilani@kade.lk", "password": NEW_PASSWORD})
+    newcomer.post("/staff/login/enrol", data={"enrolment_code": code})
     enrol = newcomer.get("/staff/login/code")
 
-    assert response.status_code == 303
-    assert "Dilani Silva" in detail.text and "Catalog manager" in detail.text
-    assert "Staff member added" in detail.text
+    assert response.status_code == 201
+    assert "Dilani Silva" in response.text and "Catalog manager" in response.text
+    assert response.headers["Cache-Control"] == "no-store"
+    assert code not in shown_again.text  # shown once, on the answer to the form
     created = _audit(db_session, "staff.create")
     assert [(e.actor_id, e.details["role"]) for e in created][-1] == (admin.id, "catalog_manager")
     assert setup_key(enrol.text)
@@ -150,9 +154,10 @@ def test_resetting_a_lost_authenticator_makes_the_next_sign_in_enrol_again(
     response = admin_client.post(f"/staff/users/{agent.id}/reset-authenticator")
     fresh = client.application.test_client()
     fresh.post("/staff/login", data={"email": agent.email, "password": PASSWORD})
+    fresh.post("/staff/login/enrol", data={"enrolment_code": enrolment_code(response.text)})
     enrol_page = fresh.get("/staff/login/code")
 
-    assert response.status_code == 303
+    assert response.status_code == 200
     assert agent_client.get("/staff/").status_code == 303  # the old session has ended
     assert setup_key(enrol_page.text)  # a new authenticator is set up at this sign-in
     assert len(_audit(db_session, "staff.totp_reset")) == 1
@@ -166,3 +171,18 @@ def test_a_support_agent_cannot_reset_an_authenticator(client, db_session, sign_
 
     assert response.status_code == 403
     assert _audit(db_session, "staff.totp_reset") == []
+
+
+def test_a_new_enrolment_code_for_someone_not_yet_enrolled_replaces_the_old_one(
+        admin_client, db_session, client):
+    newcomer = make_staff("support_agent", enrolled=False)
+
+    response = admin_client.post(f"/staff/users/{newcomer.id}/enrolment-code")
+    fresh = client.application.test_client()
+    fresh.post("/staff/login", data={"email": newcomer.email, "password": PASSWORD})
+    old = fresh.post("/staff/login/enrol", data={"enrolment_code": newcomer.enrolment_code})
+    new = fresh.post("/staff/login/enrol", data={"enrolment_code": enrolment_code(response.text)})
+
+    assert response.status_code == 200
+    assert old.status_code == 422
+    assert new.status_code == 303 and new.location == "/staff/login/code"
