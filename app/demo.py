@@ -43,8 +43,8 @@ def _refuse_where_real() -> None:
         select(func.count()).select_from(User).where(User.email_index.in_(demo_accounts)))
     orders = db.session.scalar(select(func.count()).select_from(Order))
     if orders and not seeded_before:
-        raise DemoRefused(f"refused: this database holds {orders} orders of a real shop; load "
-                          "the demo shop only into a new database")
+        raise DemoRefused(f"refused: this database already holds a real shop's orders "
+                          f"({orders}); load the demo shop only into a new database")
 
 
 def _staff_line(email: str, role: str, name: str) -> str:
