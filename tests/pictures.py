@@ -21,6 +21,17 @@ def png_claiming(width: int, height: int) -> bytes:
             + _chunk(b"IDAT", rows) + _chunk(b"IEND", b""))
 
 
+def png_with_text(chunks: int, inflated: int = 1_000_000) -> bytes:
+    """A small real PNG carrying `chunks` compressed text chunks of `inflated` bytes each:
+    about 1 kB a chunk in the file, a MB each once read."""
+    text = b"".join(_chunk(b"zTXt", b"note%d\x00\x00" % i + zlib.compress(b"a" * inflated, 9))
+                    for i in range(chunks))
+    rows = zlib.compress(b"\x00" * (1 + 20 * 3) * 20, 9)
+    return (b"\x89PNG\r\n\x1a\n"
+            + _chunk(b"IHDR", struct.pack(">IIBBBBB", 20, 20, 8, 2, 0, 0, 0))
+            + text + _chunk(b"IDAT", rows) + _chunk(b"IEND", b""))
+
+
 # Run in a fresh interpreter by peak_memory_of_processing: the peak resident memory that
 # images.process adds, in kB (Pillow allocates outside Python's heap, so tracemalloc would
 # not see it; ru_maxrss does).
@@ -33,7 +44,7 @@ started = time.perf_counter()
 try:
     images.process(data)
     outcome = "accepted"
-except images.ImageTooLarge as exc:
+except (images.ImageTooLarge, images.NotAnImage) as exc:
     outcome = exc.code
 print(outcome, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before,
       round((time.perf_counter() - started) * 1000, 1))

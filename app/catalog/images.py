@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import io
 import secrets
+import struct
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageOps, PngImagePlugin, UnidentifiedImageError
 
 from app.errors import Invalid
 
@@ -18,6 +19,10 @@ MAX_BYTES = 10 * 1024 * 1024
 MAX_PIXELS = 40_000_000  # JPEG: decoded at a reduced scale (see _decode), ~40 MB at most
 MAX_FULL_DECODE_PIXELS = 12_000_000  # PNG and WebP decode whole: 48 MB at most (a 12 MP photo)
 ACCEPTED = {"JPEG", "PNG", "WEBP"}
+# A PNG's text chunks are inflated while its header is read: Pillow allows 64 MB of them,
+# which a 200 kB file reaches. We keep no metadata, and real pictures carry a few kB.
+PngImagePlugin.MAX_TEXT_CHUNK = 256 * 1024
+PngImagePlugin.MAX_TEXT_MEMORY = 1024 * 1024
 FULL = 1600
 THUMB = 400
 
@@ -69,7 +74,8 @@ def process(data: bytes, *, field: str = "image") -> ProcessedImage:
             image = _decode(opened)
     except Image.DecompressionBombError as exc:  # Pillow's own, larger, limit: at open
         raise TooManyPixels(field=field) from exc
-    except (UnidentifiedImageError, OSError, SyntaxError) as exc:
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError,
+            struct.error) as exc:  # what Pillow raises for a file it cannot read
         raise NotAnImage(field=field) from exc
     return ProcessedImage(full=_encode(image, FULL), thumb=_encode(image, THUMB),
                           width=image.width, height=image.height)

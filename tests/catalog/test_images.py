@@ -18,7 +18,7 @@ from app.errors import Forbidden
 from app.storage import storage
 from tests.catalog.factories import make_product
 from tests.factories import make_staff
-from tests.pictures import peak_memory_of_processing, png_claiming
+from tests.pictures import peak_memory_of_processing, png_claiming, png_with_text
 
 GPS_IFD = 0x8825
 
@@ -141,6 +141,15 @@ def test_a_5_kb_png_claiming_30000_by_30000_pixels_is_refused_with_little_memory
 
     assert outcome == "too_many_pixels"
     assert extra_kb < 50 * 1024  # under 50 MB; measured about 0.4 MB
+
+
+def test_a_png_with_200_mb_of_compressed_text_is_refused_with_little_memory(tmp_path):
+    bomb = png_with_text(200)  # 200 kB
+
+    outcome, extra_kb, _ms = peak_memory_of_processing(bomb, tmp_path)
+
+    assert outcome == "not_an_image"
+    assert extra_kb < 10 * 1024  # measured about 1 MB; Pillow alone allows 64 MB
 
 
 @pytest.mark.parametrize("width, height", [(30_000, 30_000), (4_000, 3_200), (100_000, 200)])
