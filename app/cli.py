@@ -150,14 +150,17 @@ pii_cli = AppGroup("pii", help="Encryption of personal data.")
 @pii_cli.command("rotate-key")
 @click.option("--batch", default=500, show_default=True)
 def rotate_key(batch):
-    """Re-seal every personal field under the newest key of PII_KEYS.
+    """Re-seal every personal field and transfer slip under the newest key of PII_KEYS
+    (slips kept before sealing began are sealed too).
 
     Add the new key at the end of PII_KEYS first (old keys stay until this finishes)."""
+    from app.payments.slips import seal_stored_slips
     from app.security.rotation import rotate_all
 
     counts = rotate_all(batch_size=batch)
     for table, n in counts.items():
         click.echo(f"{table}: {n} rows re-sealed")
+    click.echo(f"transfer slips: {seal_stored_slips()} files sealed")
 
 
 orders_cli = AppGroup("orders", help="Orders.")

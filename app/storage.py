@@ -1,13 +1,74 @@
 """Where uploaded files live: a local folder by default, an S3-compatible bucket when
-MEDIA_URL is `s3://bucket/prefix`. Keys are relative paths like `products/12/ab12.webp`."""
+MEDIA_URL is `s3://bucket/prefix`. Keys are relative paths like `products/12/ab12.webp`.
+
+Keys are made by Kade, never typed by anyone, so both stores accept only the plain spelling
+(`check_key`): no dot segments, no doubled or leading slashes, no backslashes, nothing but
+ASCII letters, digits, `-`, `_` and single dots inside a name. Only keys under PUBLIC_AREAS
+are served to anyone at `/media/` (`public_key`); everything else (transfer slips, catalog
+imports) is private and reached only through views that check who asks.
+"""
 
 from __future__ import annotations
 
 import mimetypes
+import posixpath
+import re
+import unicodedata
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from flask import current_app, url_for
+
+# An allow-list, not a deny-list of private folders: a new kind of file is private until
+# someone decides otherwise here.
+PUBLIC_AREAS = frozenset({"products"})
+_SEGMENT = re.compile(r"[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*")
+_MAX_KEY = 300
+_DECODE_ROUNDS = 4  # %252e is %2e once decoded; nobody legitimately encodes four times
+
+
+def check_key(key: str) -> str:
+    """The key itself when it is spelled the one way Kade spells keys. Raises ValueError."""
+    if not key or len(key) > _MAX_KEY or not all(
+            _SEGMENT.fullmatch(part) for part in key.split("/")):
+        raise ValueError("not a storage key")
+    return key
+
+
+def normalise_key(requested: str) -> str | None:
+    """What a requested path means once every trick is undone: percent-encoding (repeated),
+    Unicode look-alikes (NFKC folds full-width dots and slashes), backslashes, doubled
+    slashes, dot segments, leading slashes. None when no key could be meant: control, format
+    (bidi) or space characters, NUL, or too many layers of encoding."""
+    text = requested
+    for _ in range(_DECODE_ROUNDS):
+        decoded = unquote(text)
+        if decoded == text:
+            break
+        text = decoded
+    else:
+        return None
+    text = unicodedata.normalize("NFKC", text).replace("\\", "/")
+    if any(unicodedata.category(ch)[0] in "CZ" for ch in text):
+        return None
+    return posixpath.normpath("/" + text).lstrip("/") or None
+
+
+def public_key(requested: str) -> str | None:
+    """The key to serve at `/media/<requested>`, or None (the 404). The path is normalised
+    first, so whatever spelling is used, the decision is taken on the key a store would
+    read, and the store is handed only that key in its plain spelling."""
+    key = normalise_key(requested)
+    if key is None or not is_public(key):
+        return None
+    try:
+        return check_key(key)
+    except ValueError:
+        return None
+
+
+def is_public(key: str) -> bool:
+    return key.split("/", 1)[0] in PUBLIC_AREAS
 
 
 class LocalStorage:
@@ -15,7 +76,7 @@ class LocalStorage:
         self.root = Path(root)
 
     def _path(self, key: str) -> Path:
-        path = (self.root / key).resolve()
+        path = (self.root / check_key(key)).resolve()
         if not path.is_relative_to(self.root.resolve()):
             raise ValueError("storage key escapes the media folder")
         return path
@@ -54,12 +115,15 @@ class S3Storage:
         self.public_base = public_base
 
     def _key(self, key: str) -> str:
+        check_key(key)
         return f"{self.prefix}/{key}" if self.prefix else key
 
     def save(self, key: str, data: bytes, content_type: str | None = None) -> None:
         kind = content_type or mimetypes.guess_type(key)[0] or "application/octet-stream"
+        # A CDN in front of the bucket must never keep a private file.
+        cache = "public, max-age=31536000" if is_public(key) else "private, no-store"
         self.client.put_object(Bucket=self.bucket, Key=self._key(key), Body=data,
-                               ContentType=kind, CacheControl="public, max-age=31536000")
+                               ContentType=kind, CacheControl=cache)
 
     def read(self, key: str) -> bytes:
         """Raises FileNotFoundError for a missing object, as LocalStorage does."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import make_response, redirect, render_template, request, session
+from flask import Response, make_response, redirect, render_template, request, session
 
 
 def render(page: str, fragment: str | None = None, /, status: int = 200, **context):
@@ -63,3 +63,14 @@ def with_retry_after(response, seconds: int | None):
     if seconds:
         response.headers["Retry-After"] = str(seconds)
     return response
+
+
+def private_file(data: bytes, mimetype: str, filename: str) -> Response:
+    """A person's own file (a transfer slip): always a download, never shown inside the
+    shop's pages; kept by no browser or proxy cache; and inert should a browser open it
+    anyway (the sandbox CSP lets nothing in it run). `filename` is one Kade made."""
+    return Response(data, mimetype=mimetype, headers={
+        "Content-Disposition": f'attachment; filename="{filename}"',
+        "Cache-Control": "private, no-store",
+        "X-Content-Type-Options": "nosniff",
+        "Content-Security-Policy": "default-src 'none'; img-src 'self'; sandbox"})

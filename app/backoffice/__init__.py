@@ -44,8 +44,10 @@ def _every_route_is_guarded():
 @bp.after_request
 def _no_store(response):
     # Back-office pages carry staff data and, while enrolling, the TOTP secret: no copies in
-    # the browser's cache or a shared proxy.
-    response.headers["Cache-Control"] = "no-store"
+    # the browser's cache or a shared proxy. A view that already forbids storing (a
+    # customer's slip: "private, no-store") keeps its own words.
+    if "no-store" not in response.headers.get("Cache-Control", ""):
+        response.headers["Cache-Control"] = "no-store"
     return response
 
 

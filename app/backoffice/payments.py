@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import math
 
-from flask import Response, flash, request, url_for
+from flask import flash, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -32,7 +32,7 @@ from app.orders import services as orders
 from app.payments import refunds, services as payments, settings, slips, staff as ledger
 from app.payments.methods import METHODS
 from app.security.roles import Permission, Role
-from app.web import redirect_to, render
+from app.web import private_file, redirect_to, render
 
 MAX_PAGE = 100_000
 # Fields of a gateway's payload that name a person: shown masked even to admins.
@@ -246,13 +246,7 @@ def refund_paid_back(refund_id: int):
 @requires(Permission.MANAGE_PAYMENTS)
 def payment_slip_file(slip_id: int):
     slip = slips.staff_slip(slip_id, actor=actor())
-    extension = "pdf" if slip.content_type == "application/pdf" else "webp"
-    disposition = "attachment" if extension == "pdf" else "inline"
-    return Response(slips.slip_file(slip), mimetype=slip.content_type, headers={
-        "Content-Disposition":
-            f'{disposition}; filename="{slip.order_number}-slip-{slip.id}.{extension}"',
-        "Cache-Control": "private, no-store",
-        "Content-Security-Policy": "default-src 'none'; img-src 'self'; sandbox"})
+    return private_file(slips.slip_file(slip), slip.content_type, slips.slip_filename(slip))
 
 
 @bp.post("/payments/slips/<int:slip_id>/verify")

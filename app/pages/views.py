@@ -35,19 +35,19 @@ def set_language():
 
 @bp.get("/media/<path:key>")
 def media(key: str):
-    """Uploaded images, from whichever store holds them. Long-cached: keys never change.
-    Private files (customers' transfer slips) are never served here: their own routes check
-    who asks."""
-    from app.storage import storage
+    """Public uploads (product pictures), from whichever store holds them. Long-cached: keys
+    never change. Anything else (customers' transfer slips, catalog imports) is a 404 here,
+    however the path is spelled (app/storage.py `public_key`): their own routes check who
+    asks."""
+    from app.storage import public_key, storage
 
-    if key.startswith("private/"):
+    served = public_key(key)
+    if served is None:
         abort(404)
-
-    store = storage()
     try:
-        data = store.read(key)
-    except (FileNotFoundError, ValueError):
+        data = storage().read(served)
+    except (FileNotFoundError, IsADirectoryError, ValueError):
         abort(404)
-    kind = mimetypes.guess_type(key)[0] or "application/octet-stream"
+    kind = mimetypes.guess_type(served)[0] or "application/octet-stream"
     return Response(data, mimetype=kind,
                     headers={"Cache-Control": "public, max-age=31536000, immutable"})

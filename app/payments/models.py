@@ -136,9 +136,10 @@ SLIP_STATES = ("pending", "verified", "rejected")
 
 
 class TransferSlip(Base):
-    """A customer's proof of a bank transfer: a picture (re-encoded, no metadata) or a PDF,
-    kept in the media store under a key nobody can guess and served only through the order's
-    own pages."""
+    """A customer's proof of a bank transfer: a picture (re-encoded, no metadata) or a PDF
+    (rebuilt without actions), sealed with the PII keys, kept in the media store under a key
+    nobody can guess and served only through the order's own pages. `size_bytes` is the
+    unsealed file's."""
 
     __tablename__ = "payments_transfer_slip"
 

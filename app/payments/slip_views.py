@@ -20,7 +20,7 @@ from app.forms import Form
 from app.orders import services as orders
 from app.orders.models import Order
 from app.payments import slips
-from app.web import redirect_to
+from app.web import private_file, redirect_to
 
 bp = Blueprint("payment_slips", __name__)
 
@@ -97,15 +97,7 @@ def _upload(order: Order, token: str | None):
 
 def _file(order: Order, slip_id: int) -> Response:
     slip = slips.order_slip(order.number, slip_id)
-    extension = "pdf" if slip.content_type == "application/pdf" else "webp"
-    # A PDF is downloaded, never shown inside the shop's pages; a picture (re-encoded by us)
-    # may be shown. Nothing in either may run: the sandbox CSP says so.
-    disposition = "attachment" if extension == "pdf" else "inline"
-    return Response(slips.slip_file(slip), mimetype=slip.content_type, headers={
-        "Content-Disposition":
-            f'{disposition}; filename="{order.number}-slip-{slip.id}.{extension}"',
-        "Cache-Control": "private, no-store",
-        "Content-Security-Policy": "default-src 'none'; img-src 'self'; sandbox"})
+    return private_file(slips.slip_file(slip), slip.content_type, slips.slip_filename(slip))
 
 
 # ---- customers --------------------------------------------------------------------------------

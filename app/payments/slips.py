@@ -1,10 +1,16 @@
 """Bank transfer slips: the customer's proof that they sent the money, and staff's answer.
 
 A slip is a picture or a PDF, judged by its content, never its name: pictures go through the
-catalog's checks and are re-encoded (no metadata, no GPS position of the customer's phone
-survives); a PDF must start with a PDF header, end with a trailer and open as a PDF. At most
-10 MB. Slips live in the media store under `private/slips/…` with a random name, and are
-served only through the order's own pages (its customer, a guest's signed link, staff).
+catalog's checks (pixels counted from the header before anything is decoded) and are
+re-encoded (no metadata, no GPS position of the customer's phone survives); a PDF must start
+with a PDF header, end with a trailer and open as a PDF, and is rewritten page by page
+without anything that acts (JavaScript, launch, links out, embedded files). At most 10 MB,
+and an order over its slip limit is refused before any of that work is done.
+
+Slips are personal data: they are sealed with the PII keys (app/security/pii.py) and kept in
+the media store under `private/slips/…` with a random name, never served at `/media/`, only
+through the order's own pages (its customer, a guest's signed link, staff). Slips stored
+before sealing began are still read as they are, and `flask pii rotate-key` seals them.
 
 Staff verify a slip (the bank-transfer payment is captured and the order becomes paid) or
 reject it (the customer is told why by mail and may upload another).
@@ -29,6 +35,7 @@ from app.notifications import services as notifications
 from app.orders import services as orders
 from app.payments import services as payments
 from app.payments.models import PaymentEvent, TransferSlip
+from app.security import pii
 from app.security.roles import Permission, require
 from app.storage import storage
 
@@ -60,53 +67,87 @@ class SlipTooLarge(Invalid):
 
 # ---- checking what was sent -------------------------------------------------------------------
 
-def _check_pdf(data: bytes) -> None:
-    """A PDF header, a trailer, and a file that opens as a PDF with at least one page."""
+# Keys that make a PDF act rather than show: actions (/A on links and widgets, /AA on pages
+# and fields, /OpenAction), scripts, links out, launches and embedded files. Annotations
+# that only exist to carry such things go whole.
+_ACTING_KEYS = frozenset({"/A", "/AA", "/OpenAction", "/JS", "/JavaScript", "/URI", "/Launch",
+                          "/EmbeddedFiles", "/EmbeddedFile", "/EF", "/RichMediaContent"})
+_ACTING_ANNOTATIONS = frozenset({"/FileAttachment", "/Sound", "/Movie", "/Screen",
+                                 "/RichMedia", "/3D"})
+
+
+def _clean_pdf(data: bytes) -> bytes:
+    """A PDF header, a trailer, a file that opens as a PDF with 1 to MAX_PDF_PAGES pages;
+    what is kept is a new file made of its pages alone, with everything that acts removed.
+    Raises NotASlip, Invalid (a password)."""
+    from pypdf import PdfReader, PdfWriter
+    from pypdf.errors import PyPdfError
+
     if not _PDF_HEADER.match(data) or b"%%EOF" not in data[-2048:] \
             or b"startxref" not in data[-4096:]:
         raise NotASlip(field="slip")
-    try:
-        from pypdf import PdfReader
-        from pypdf.errors import PyPdfError
-    except ImportError:  # pypdf not installed: the structure check below must do
-        _check_pdf_structure(data)
-        return
     try:
         reader = PdfReader(io.BytesIO(data), strict=False)
         if reader.is_encrypted:
             raise Invalid(_l("That PDF has a password. Upload one without a password, or a "
                              "photo of the slip."), field="slip")
-        pages = len(reader.pages)
+        if not 1 <= len(reader.pages) <= MAX_PDF_PAGES:
+            raise NotASlip(field="slip")
+        # The document's own catalog (open action, names with scripts and embedded files,
+        # forms, outline) is left behind: the new file holds only the pages, cleaned first
+        # so nothing acting is even copied.
+        writer = PdfWriter()
+        for page in reader.pages:
+            _strip_actions(page)
+            writer.add_page(page)
+        out = io.BytesIO()
+        writer.write(out)
     except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, IndexError,
             RecursionError, OSError) as exc:
         raise NotASlip(field="slip") from exc
-    if not 1 <= pages <= MAX_PDF_PAGES:
-        raise NotASlip(field="slip")
+    return out.getvalue()
 
 
-def _check_pdf_structure(data: bytes) -> None:
-    """Without pypdf: `startxref` must point at a cross-reference table or stream."""
-    found = re.search(rb"startxref\s+(\d{1,10})\s+%%EOF", data[-4096:])
-    if not found:
-        raise NotASlip(field="slip")
-    offset = int(found.group(1))
-    target = data[offset:offset + 32]
-    if not (target.startswith(b"xref") or re.match(rb"\d+\s+\d+\s+obj", target)):
-        raise NotASlip(field="slip")
+def _strip_actions(page) -> None:
+    """Walk everything a page reaches (annotations, form fields, resources) and drop what
+    acts. Iterative, with a visited set: a PDF's objects may point at each other in loops."""
+    from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObject
+
+    seen: set[int] = set()
+    stack = [page]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, IndirectObject):
+            node = node.get_object()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, DictionaryObject):
+            for key in _ACTING_KEYS & set(node):
+                del node[key]
+            annotations = node.get("/Annots")
+            if annotations is not None and isinstance(annotations.get_object(), ArrayObject):
+                node[NameObject("/Annots")] = ArrayObject(
+                    a for a in annotations.get_object()
+                    if a.get_object().get("/Subtype") not in _ACTING_ANNOTATIONS)
+            stack.extend(node.values())
+        elif isinstance(node, ArrayObject):
+            stack.extend(node)
 
 
 def check_slip(data: bytes) -> tuple[bytes, str, str]:
     """What to store for an upload: (bytes, content type, extension). Raises NotASlip,
-    SlipTooLarge."""
+    SlipTooLarge, images.TooManyPixels."""
     if len(data) > MAX_BYTES:
         raise SlipTooLarge(field="slip")
     if len(data) < 8:
         raise NotASlip(field="slip")
     if data.startswith(b"%PDF-"):
-        _check_pdf(data)
-        return data, "application/pdf", "pdf"
+        return _clean_pdf(data), "application/pdf", "pdf"
     try:
-        picture = images.process(data)
+        picture = images.process(data, field="slip")
+    except images.TooManyPixels:
+        raise  # its own message: the file is small, its pixels are not
     except images.ImageTooLarge as exc:
         raise SlipTooLarge(field="slip") from exc
     except images.NotAnImage as exc:
@@ -131,21 +172,20 @@ def upload_slip(order_number: str, data: bytes, *, user_id: int | None = None) -
         raise Conflict(_l("This order is not paid by bank transfer."), field="slip")
     if order.status != "pending_payment":
         raise Conflict(_l("This order is not waiting for a transfer any more."), field="slip")
+    # The limit first: an order that has all its slips costs no decoding (checked again
+    # under the lock below, where two uploads at once are settled).
+    _check_slip_count(order_number)
     stored, content_type, extension = check_slip(data)
     key = f"{KEY_PREFIX}/{order_number}/{secrets.token_urlsafe(18)}.{extension}"
     store = storage()
-    store.save(key, stored, content_type)
+    store.save(key, pii.seal_file(stored, key), "application/octet-stream")
     try:
         with transaction():
             payment = payments.payment_for(order_number, "bank_transfer", lock=True)
             if payment is None or payment.status == "captured":
                 raise Conflict(_l("This order is not waiting for a transfer any more."),
                                field="slip")
-            count = db.session.scalar(select(func.count()).select_from(TransferSlip)
-                                      .where(TransferSlip.order_number == order_number))
-            if count >= MAX_SLIPS:
-                raise Conflict(_l("You have sent %(n)d slips for this order. We will contact "
-                                  "you about it.", n=MAX_SLIPS), field="slip")
+            _check_slip_count(order_number)
             slip = TransferSlip(payment_id=payment.id, order_number=order_number,
                                 storage_key=key, content_type=content_type,
                                 size_bytes=len(stored), status="pending", uploaded_by=user_id)
@@ -159,6 +199,14 @@ def upload_slip(order_number: str, data: bytes, *, user_id: int | None = None) -
     log.info("transfer_slip_uploaded", extra={"order_number": order_number,
                                               "slip_id": slip.id})
     return slip
+
+
+def _check_slip_count(order_number: str) -> None:
+    count = db.session.scalar(select(func.count()).select_from(TransferSlip)
+                              .where(TransferSlip.order_number == order_number))
+    if count >= MAX_SLIPS:
+        raise Conflict(_l("You have sent %(n)d slips for this order. We will contact "
+                          "you about it.", n=MAX_SLIPS), field="slip")
 
 
 def slips_for(order_number: str) -> list[TransferSlip]:
@@ -178,10 +226,46 @@ def order_slip(order_number: str, slip_id: int) -> TransferSlip:
 
 
 def slip_file(slip: TransferSlip) -> bytes:
+    """The slip as it was checked and re-encoded, unsealed. Raises NotFound."""
     try:
-        return storage().read(slip.storage_key)
+        stored = storage().read(slip.storage_key)
     except (FileNotFoundError, ValueError) as exc:
         raise NotFound() from exc
+    if pii.vault().file_key_id(stored) is None:
+        return stored  # kept before slips were sealed; `flask pii rotate-key` seals it
+    try:
+        return pii.open_file(stored, slip.storage_key)
+    except pii.PiiKeyError as exc:  # a key missing from PII_KEYS, or changed bytes
+        log.exception("transfer_slip_unreadable", extra={"slip_id": slip.id})
+        raise NotFound() from exc
+
+
+def slip_filename(slip: TransferSlip) -> str:
+    extension = "pdf" if slip.content_type == "application/pdf" else "webp"
+    return f"{slip.order_number}-slip-{slip.id}.{extension}"
+
+
+def seal_stored_slips() -> int:
+    """Seal every slip file under the newest PII key: those kept in plain before sealing
+    began, and those sealed under an older key. Safe to run again. Returns how many files
+    changed."""
+    vault = pii.vault()
+    store = storage()
+    changed = 0
+    keys = db.session.scalars(select(TransferSlip.storage_key).order_by(TransferSlip.id))
+    for key in keys:
+        try:
+            stored = store.read(key)
+        except (FileNotFoundError, ValueError):
+            log.warning("transfer_slip_file_missing", extra={"storage_key": key})
+            continue
+        kid = vault.file_key_id(stored)
+        if kid == vault.active_key_id:
+            continue
+        plain = stored if kid is None else vault.open_file(stored, key)
+        store.save(key, vault.seal_file(plain, key), "application/octet-stream")
+        changed += 1
+    return changed
 
 
 # ---- staff -----------------------------------------------------------------------------------

@@ -12,12 +12,13 @@ from sqlalchemy import select
 
 from app.audit.models import AuditEntry
 from app.catalog import images, pictures
-from app.catalog.images import ImageTooLarge, NotAnImage
+from app.catalog.images import ImageTooLarge, NotAnImage, TooManyPixels
 from app.catalog.models import ProductImage
 from app.errors import Forbidden
 from app.storage import storage
 from tests.catalog.factories import make_product
 from tests.factories import make_staff
+from tests.pictures import peak_memory_of_processing, png_claiming, png_with_text
 
 GPS_IFD = 0x8825
 
@@ -128,3 +129,62 @@ def test_a_support_agent_cannot_upload(db_session):
 
     with pytest.raises(Forbidden):
         pictures.add_image(product.id, png(), actor=make_staff("support_agent"))
+
+
+# ---- pixels are counted from the header, before anything is decoded ----------------------------
+
+def test_a_5_kb_png_claiming_30000_by_30000_pixels_is_refused_with_little_memory(tmp_path):
+    bomb = png_claiming(30_000, 30_000)  # 2.7 GB of RGB once decoded
+    assert len(bomb) < 8_000
+
+    outcome, extra_kb, _ms = peak_memory_of_processing(bomb, tmp_path)
+
+    assert outcome == "too_many_pixels"
+    assert extra_kb < 50 * 1024  # under 50 MB; measured about 0.4 MB
+
+
+def test_a_png_with_200_mb_of_compressed_text_is_refused_with_little_memory(tmp_path):
+    bomb = png_with_text(200)  # 200 kB
+
+    outcome, extra_kb, _ms = peak_memory_of_processing(bomb, tmp_path)
+
+    assert outcome == "not_an_image"
+    assert extra_kb < 10 * 1024  # measured about 1 MB; Pillow alone allows 64 MB
+
+
+@pytest.mark.parametrize("width, height", [(30_000, 30_000), (4_000, 3_200), (100_000, 200)])
+def test_a_png_over_the_pixel_limit_says_so_not_that_the_file_is_large(db_session, width,
+                                                                        height):
+    product = make_product("Tea")
+
+    with pytest.raises(TooManyPixels) as caught:
+        pictures.add_image(product.id, png_claiming(width, height))
+
+    assert str(caught.value.message) == (
+        "That picture has too many pixels for us to open (more than 12 megapixels). Upload "
+        "a smaller photo or a screenshot.")
+    assert db_session.scalars(select(ProductImage)).all() == []
+
+
+def test_a_large_camera_jpeg_is_decoded_small_and_kept(db_session, tmp_path):
+    """A JPEG may have more pixels than a PNG: it is decoded at a reduced scale."""
+    out = io.BytesIO()
+    Image.new("RGB", (6_000, 4_000), "teal").save(out, "JPEG", quality=60)  # 24 MP, a DSLR
+
+    outcome, extra_kb, _ms = peak_memory_of_processing(out.getvalue(), tmp_path)
+    image = pictures.add_image(make_product("Tea").id, out.getvalue())
+
+    assert outcome == "accepted" and extra_kb < 60 * 1024  # whole, it would be 96 MB
+    assert (image.width, image.height) == (1600, 1067)
+
+
+def test_a_phone_photo_taken_sideways_is_stored_upright(db_session):
+    exif = Image.Exif()
+    exif[0x0112] = 6  # Orientation: rotate 90° clockwise to show
+    out = io.BytesIO()
+    Image.new("RGB", (2_000, 1_000), "green").save(out, "JPEG", exif=exif.tobytes())
+
+    image = pictures.add_image(make_product("Tea").id, out.getvalue())
+
+    stored = Image.open(io.BytesIO(storage().read(image.key)))
+    assert stored.size == (image.width, image.height) == (800, 1600)

@@ -75,3 +75,108 @@ def test_an_uploaded_picture_lands_in_the_bucket_and_is_served(make_app, s3_endp
     assert {f"shop/{image.key}", f"shop/{thumb}"} <= set(_objects(s3_endpoint))
     assert served.status_code == 200 and served.mimetype == "image/webp"
     assert Image.open(io.BytesIO(served.data)).size == (300, 200)
+
+
+# ---- /media/ serves public keys only, however the path is spelled -------------------------------
+
+SLIP_KEY = "private/slips/KD-2026-000001/Zm9vYmFy.pdf"
+SECRET = b"%PDF-1.4 the customer's transfer slip"
+PUBLIC_KEY = "products/7/ab12.webp"
+IMPORT_KEY = "imports/0f3a9c.csv"
+
+PATH_TRICKS = [
+    SLIP_KEY,                                                        # asked for plainly
+    IMPORT_KEY,                                                      # a staff upload, not public
+    "products/../" + SLIP_KEY,                                       # ../
+    "products/%2e%2e/" + SLIP_KEY,                                   # %2e%2e/
+    "products/%2e%2e%2f" + SLIP_KEY,                                 # %2e%2e%2f
+    "products/..%2f" + SLIP_KEY,                                     # ..%2f
+    "products/%252e%252e/" + SLIP_KEY,                               # %252e: encoded twice
+    "products/%25252e%25252e%25252f" + SLIP_KEY,                     # three times
+    "products/7//../../" + SLIP_KEY,                                 # //
+    "/" + SLIP_KEY,                                                  # absolute: /media//private
+    "%2f" + SLIP_KEY,                                                # absolute, encoded
+    "products/7/..\\..\\" + SLIP_KEY,                                # backslashes
+    "products%5c..%5c" + SLIP_KEY.replace("/", "%5c"),               # %5c
+    "./" + SLIP_KEY,                                                 # /./
+    "products/./../" + SLIP_KEY,
+    "private./slips./KD-2026-000001./Zm9vYmFy.pdf.",                 # trailing dots (Windows)
+    "products/.../" + SLIP_KEY,
+    "PRIVATE/slips/KD-2026-000001/Zm9vYmFy.pdf",                     # case (macOS, S3 gateways)
+    "products/\uff0e\uff0e/" + SLIP_KEY,                             # full-width dots
+    "products/\u2025/" + SLIP_KEY,                                   # two-dot leader
+    "products/..\uff0f" + SLIP_KEY,                                  # full-width slash
+    "products/..\u2215" + SLIP_KEY,                                  # division slash
+    "products/..%c0%af" + SLIP_KEY,                                  # overlong UTF-8 slash
+    "products/%00/../../" + SLIP_KEY,                                # NUL
+    "products/\u202e/../../" + SLIP_KEY,                             # a bidi override
+    "products/..%20/" + SLIP_KEY,                                    # trailing space
+]
+
+
+@pytest.fixture(params=["local", "s3"])
+def media_app(request, make_app, tmp_path):
+    """An app whose media store holds a slip, a catalog import and a product picture."""
+    if request.param == "local":
+        app = make_app(MEDIA_URL=f"file://{tmp_path / 'media'}")
+    else:
+        endpoint = request.getfixturevalue("s3_endpoint")
+        app = make_app(MEDIA_URL=f"s3://{BUCKET}/tricks", AWS_ENDPOINT_URL=endpoint)
+    with app.app_context():
+        store = storage()
+        store.save(SLIP_KEY, SECRET, "application/pdf")
+        store.save(IMPORT_KEY, b"sku,price\nTEA-1,100\n", "text/csv")
+        store.save(PUBLIC_KEY, b"RIFF....WEBPpicture", "image/webp")
+    return app
+
+
+@pytest.mark.parametrize("path", PATH_TRICKS)
+def test_no_spelling_of_a_path_serves_a_private_file(media_app, path):
+    client = media_app.test_client()
+
+    response = client.get(f"/media/{path}", follow_redirects=True)
+
+    assert response.status_code == 404
+    assert SECRET not in response.data and b"TEA-1" not in response.data
+
+
+@pytest.mark.parametrize("path", [PUBLIC_KEY, "products/7/./ab12.webp",
+                                  "products/7/../7/ab12.webp", "products/7/%2e/ab12.webp"])
+def test_a_public_picture_is_served_by_any_spelling_of_its_key(media_app, path):
+    response = media_app.test_client().get(f"/media/{path}")
+
+    assert response.status_code == 200 and response.data == b"RIFF....WEBPpicture"
+    assert response.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+
+
+@pytest.mark.parametrize("path", ["products/7", "products/7/", "products/7/missing.webp",
+                                  "products", ""])
+def test_a_folder_or_a_missing_picture_is_a_404(media_app, path):
+    assert media_app.test_client().get(f"/media/{path}").status_code == 404
+
+
+@pytest.mark.parametrize("key", ["products/../private/x.pdf", "/products/1/a.webp",
+                                 "products//1/a.webp", "products\\1\\a.webp", "products/1/",
+                                 "products/1/a.webp.", "products/./1/a.webp", "",
+                                 "products/1/\x00.webp", "products/1/\uff41.webp"])
+def test_both_stores_take_keys_only_in_their_plain_spelling(s3_endpoint, tmp_path, key):
+    for store in (LocalStorage(str(tmp_path)), S3Storage(f"s3://{BUCKET}/plain", s3_endpoint)):
+        with pytest.raises(ValueError):
+            store.save(key, b"x")
+        with pytest.raises(ValueError):
+            store.read(key)
+
+
+def test_a_private_file_in_the_bucket_is_never_kept_by_a_cache(s3_endpoint):
+    import boto3
+
+    store = S3Storage(f"s3://{BUCKET}/cache", s3_endpoint)
+    store.save(SLIP_KEY, SECRET, "application/octet-stream")
+    store.save(PUBLIC_KEY, b"picture", "image/webp")
+    client = boto3.client("s3", endpoint_url=s3_endpoint)
+
+    private = client.head_object(Bucket=BUCKET, Key=f"cache/{SLIP_KEY}")
+    public = client.head_object(Bucket=BUCKET, Key=f"cache/{PUBLIC_KEY}")
+
+    assert private["CacheControl"] == "private, no-store"
+    assert public["CacheControl"] == "public, max-age=31536000"

@@ -10,6 +10,7 @@ import re
 import pytest
 from fpdf import FPDF
 from PIL import Image
+from pypdf import PdfReader
 
 from app import db
 from app.audit.models import AuditEntry
@@ -17,10 +18,13 @@ from app.errors import Conflict, Forbidden, NotFound
 from app.orders import services as orders
 from app.payments import services as payments, slips
 from app.payments.models import TransferSlip
+from app.security import pii
 from app.storage import storage
+from tests.backoffice.conftest import sign_in_staff  # noqa: F401 (a fixture)
 from tests.checkout.factories import GALLE, guest_cart, place_guest_order, starter_delivery, stocked
 from tests.conftest import Outbox
 from tests.factories import make_customer, make_staff
+from tests.pictures import png_claiming
 
 BANK = "Bank: Commercial Bank | Account number: 1000 2345 6789"
 
@@ -142,10 +146,12 @@ def test_the_customer_sends_a_slip_and_sees_it_waiting(client, login, shopper, a
     assert served.status_code == 200
     if kind == "png":  # re-encoded: no metadata from the customer's phone survives
         assert served.mimetype == "image/webp" and served.data[8:12] == b"WEBP"
-        assert served.headers["Content-Disposition"].startswith("inline")
-    else:
-        assert served.mimetype == "application/pdf" and served.data == data
-        assert served.headers["Content-Disposition"].startswith("attachment")
+    else:  # rewritten page by page: the same text, nothing that acts
+        assert served.mimetype == "application/pdf"
+        assert "ref KD-2026-000001" in PdfReader(io.BytesIO(served.data)).pages[0].extract_text()
+    extension = "webp" if kind == "png" else "pdf"
+    assert served.headers["Content-Disposition"] == (
+        f'attachment; filename="{awaiting.number}-slip-{slip.id}.{extension}"')
     assert "sandbox" in served.headers["Content-Security-Policy"]
     assert served.headers["Cache-Control"] == "private, no-store"
     assert db.session.query(AuditEntry).filter_by(action="payments.slip_uploaded").count() == 1
@@ -292,3 +298,253 @@ def test_only_payment_staff_check_slips(shopper, awaiting):
     with pytest.raises(NotFound):
         slips.verify_slip(999_999, actor=make_staff("order_manager"))
     assert _slips(awaiting)[0].status == "pending"
+
+
+# ---- private: sealed at rest, a download for its own people only --------------------------------
+
+def test_a_slip_is_a_private_download_for_its_customer_and_payment_staff_only(
+        app, client, login, shopper, awaiting, request):
+    slip = slips.upload_slip(awaiting.number, png(), user_id=shopper.id)
+    own, staff_file = (f"/account/orders/{awaiting.number}/slips/{slip.id}",
+                       f"/staff/payments/slips/{slip.id}/file")
+    login(shopper)
+    staff_sign_in = request.getfixturevalue("sign_in_staff")  # the back office's own
+    manager = staff_sign_in(make_staff("order_manager"), c=app.test_client())
+    stranger = app.test_client()
+    login(make_customer(), c=stranger)
+    anonymous = app.test_client()
+
+    for response in (client.get(own), manager.get(staff_file)):
+        assert response.status_code == 200 and response.data[8:12] == b"WEBP"
+        assert response.headers["Content-Disposition"].startswith("attachment;")
+        assert response.headers["Cache-Control"] == "private, no-store"
+    assert stranger.get(own).status_code == 404
+    assert stranger.get(f"/orders/{awaiting.number}/slips/{slip.id}").status_code == 404
+    assert anonymous.get(f"/orders/{awaiting.number}/slips/{slip.id}").status_code == 404
+    assert anonymous.get(own).status_code in (302, 303)  # to the sign-in, no file
+    assert anonymous.get(staff_file).status_code in (302, 303)
+    for someone in (client, manager, stranger, anonymous):  # never at /media/, even to itself
+        assert someone.get(f"/media/{slip.storage_key}").status_code == 404
+
+
+def test_a_guests_slip_is_a_private_download_through_their_link(app, db_session):
+    order = place_guest_order(stocked(units=3), payment_method="bank_transfer")
+    slip = slips.upload_slip(order.number, pdf())
+    token = orders.guest_token(order.number)
+    guest = app.test_client()
+
+    served = guest.get(f"/orders/{order.number}/slips/{slip.id}?t={token}")
+
+    assert served.status_code == 200 and served.mimetype == "application/pdf"
+    assert served.headers["Content-Disposition"] == (
+        f'attachment; filename="{order.number}-slip-{slip.id}.pdf"')
+    assert served.headers["Cache-Control"] == "private, no-store"
+    assert guest.get(f"/orders/{order.number}/slips/{slip.id}").status_code == 404
+
+
+MAGIC = {"PNG": b"\x89PNG", "WebP": b"WEBP", "RIFF": b"RIFF", "PDF": b"%PDF", "JPEG": b"\xff\xd8"}
+
+
+@pytest.mark.parametrize("kind", ["png", "pdf"])
+def test_a_slip_is_sealed_at_rest_and_its_customer_gets_it_back(client, login, shopper,
+                                                                awaiting, kind):
+    login(shopper)
+    data, name = (png(), "slip.png") if kind == "png" else (pdf(), "slip.pdf")
+    _upload(client, awaiting, data, name)
+    [slip] = _slips(awaiting)
+
+    stored = storage().read(slip.storage_key)
+    served = client.get(f"/account/orders/{awaiting.number}/slips/{slip.id}")
+
+    assert stored.startswith(pii.FILE_MAGIC)
+    assert not any(magic in stored[:64] for magic in MAGIC.values())
+    assert b"%PDF" not in stored and b"ref KD-2026" not in stored
+    assert served.status_code == 200 and served.data == pii.open_file(stored, slip.storage_key)
+    assert served.data.startswith(b"%PDF-" if kind == "pdf" else b"RIFF")
+    assert slip.size_bytes == len(served.data)
+
+
+def test_a_sealed_slip_moved_under_another_slips_key_is_not_served(client, login, shopper,
+                                                                   awaiting):
+    first = slips.upload_slip(awaiting.number, png(), user_id=shopper.id)
+    second = slips.upload_slip(awaiting.number, png(30, 30), user_id=shopper.id)
+    store = storage()
+    store.save(second.storage_key, store.read(first.storage_key))
+    login(shopper)
+
+    response = client.get(f"/account/orders/{awaiting.number}/slips/{second.id}")
+
+    assert response.status_code == 404
+
+
+def test_a_slip_kept_in_plain_before_sealing_is_served_then_sealed(client, login, shopper,
+                                                                   awaiting):
+    slip = slips.upload_slip(awaiting.number, png(), user_id=shopper.id)
+    store = storage()
+    plain = pii.open_file(store.read(slip.storage_key), slip.storage_key)
+    store.save(slip.storage_key, plain)  # as slips were kept before this change
+    login(shopper)
+    url = f"/account/orders/{awaiting.number}/slips/{slip.id}"
+
+    before = client.get(url)
+    sealed_count = slips.seal_stored_slips()
+    after = client.get(url)
+
+    assert before.status_code == 200 and before.data == plain
+    assert sealed_count == 1 and slips.seal_stored_slips() == 0
+    assert store.read(slip.storage_key).startswith(pii.FILE_MAGIC)
+    assert after.status_code == 200 and after.data == plain
+
+
+def test_rotating_the_pii_key_reseals_slips_and_they_still_open(app, client, login, shopper,
+                                                                awaiting):
+    import base64
+
+    slip = slips.upload_slip(awaiting.number, png(), user_id=shopper.id)
+    store = storage()
+    old = pii.vault()
+    spell = ",".join(f"{kid}:{base64.urlsafe_b64encode(key).decode()}"
+                     for kid, key in old.keys.items())
+    index = base64.urlsafe_b64encode(old.index_key).decode()
+    login(shopper)
+    try:
+        pii.configure(f"{spell},slipnew:{base64.urlsafe_b64encode(b's' * 32).decode()}", index)
+        result = app.test_cli_runner().invoke(args=["pii", "rotate-key"])
+        served = client.get(f"/account/orders/{awaiting.number}/slips/{slip.id}")
+        resealed_under = pii.vault().file_key_id(store.read(slip.storage_key))
+    finally:
+        pii.configure(spell, index)
+
+    assert result.exit_code == 0 and "transfer slips: 1 files sealed" in result.output
+    assert resealed_under == "slipnew"
+    assert served.status_code == 200 and served.data[8:12] == b"WEBP"
+
+
+# ---- what is kept of a file: nothing that acts, nothing that bursts -----------------------------
+
+ACTING = {"/JS", "/JavaScript", "/OpenAction", "/AA", "/Launch", "/URI", "/EmbeddedFiles",
+          "/EmbeddedFile", "/EF", "/FileAttachment"}
+
+
+def _names_reachable(data: bytes) -> set[str]:
+    """Every name used as a key or a value anywhere the file's trailer leads."""
+    from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObject
+
+    found, seen, stack = set(), set(), [PdfReader(io.BytesIO(data)).trailer]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, IndirectObject):
+            if (node.idnum, node.generation) in seen:
+                continue
+            seen.add((node.idnum, node.generation))
+            node = node.get_object()
+        if isinstance(node, DictionaryObject):
+            found |= set(node)
+            stack.extend(node.values())
+        elif isinstance(node, ArrayObject):
+            stack.extend(node)
+        elif isinstance(node, NameObject):
+            found.add(str(node))
+    return found
+
+
+def pdf_that_acts() -> bytes:
+    """The bank's slip, with a script when opened, a script on the page, a launch, a link
+    out, an embedded program and a file-attachment annotation."""
+    from pypdf import PdfWriter
+    from pypdf.generic import (
+        ArrayObject,
+        DecodedStreamObject,
+        DictionaryObject,
+        NameObject as N,
+        NumberObject,
+        TextStringObject,
+    )
+
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf())))
+    writer.add_attachment("invoice.exe", b"MZ not really a program")
+
+    def action(kind: str, **fields) -> DictionaryObject:
+        return DictionaryObject({N("/Type"): N("/Action"), N("/S"): N(kind), **{
+            N(f"/{k}"): TextStringObject(v) for k, v in fields.items()}})
+
+    writer._root_object["/Names"].get_object()[N("/JavaScript")] = DictionaryObject({
+        N("/Names"): ArrayObject([TextStringObject("greeting"), writer._add_object(
+            action("/JavaScript", JS="app.alert('named script');"))])})
+
+    def link(act: DictionaryObject) -> DictionaryObject:
+        return DictionaryObject({
+            N("/Type"): N("/Annot"), N("/Subtype"): N("/Link"),
+            N("/Rect"): ArrayObject([NumberObject(n) for n in (10, 10, 200, 40)]),
+            N("/A"): writer._add_object(act)})
+
+    embedded = DecodedStreamObject()
+    embedded.set_data(b"MZ another program")
+    embedded[N("/Type")] = N("/EmbeddedFile")
+    attachment = DictionaryObject({
+        N("/Type"): N("/Annot"), N("/Subtype"): N("/FileAttachment"),
+        N("/Rect"): ArrayObject([NumberObject(n) for n in (0, 0, 20, 20)]),
+        N("/FS"): DictionaryObject({
+            N("/Type"): N("/Filespec"), N("/F"): TextStringObject("x.exe"),
+            N("/EF"): DictionaryObject({N("/F"): writer._add_object(embedded)})})})
+    writer._root_object[N("/OpenAction")] = writer._add_object(
+        action("/JavaScript", JS="app.alert(1)"))
+    page = writer.pages[0]
+    page[N("/AA")] = DictionaryObject({N("/O"): action("/JavaScript", JS="app.alert(2)")})
+    page[N("/Annots")] = ArrayObject([
+        writer._add_object(link(action("/Launch", F="cmd.exe"))),
+        writer._add_object(link(action("/URI", URI="https://evil.example/steal"))),
+        writer._add_object(attachment)])
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def test_a_pdf_slip_is_kept_without_scripts_launches_links_or_embedded_files(shopper, awaiting):
+    acting = pdf_that_acts()
+    assert ACTING <= _names_reachable(acting)  # the upload really does all of it
+
+    slip = slips.upload_slip(awaiting.number, acting, user_id=shopper.id)
+
+    stored = pii.open_file(storage().read(slip.storage_key), slip.storage_key)
+    assert _names_reachable(stored) & ACTING == set()
+    for name in ACTING:
+        assert name.encode() not in stored
+    assert b"evil.example" not in stored and b"MZ " not in stored
+    reader = PdfReader(io.BytesIO(stored))
+    assert len(reader.pages) == 1
+    assert "ref KD-2026-000001" in reader.pages[0].extract_text()
+
+
+def test_a_5_kb_png_of_30000_by_30000_pixels_is_refused_with_a_clear_message(
+        client, login, shopper, awaiting):
+    login(shopper)
+    bomb = png_claiming(30_000, 30_000)
+    assert len(bomb) < 8_000
+    files_before = _stored_files()
+
+    response = _upload(client, awaiting, bomb)
+
+    assert response.status_code == 422
+    assert "That picture has too many pixels for us to open (more than 12 megapixels)" in (
+        _text(response.text))
+    assert _slips(awaiting) == [] and _stored_files() == files_before
+
+
+def test_an_order_with_all_its_slips_refuses_another_before_opening_it(client, login, shopper,
+                                                                      awaiting):
+    for _ in range(slips.MAX_SLIPS):
+        slips.upload_slip(awaiting.number, png(40, 40), user_id=shopper.id)
+    login(shopper)
+    files_before = _stored_files()
+
+    answers = [_upload(client, awaiting, data, name) for data, name in (
+        (png_claiming(30_000, 30_000), "bomb.png"),  # opened, it would be "too many pixels"
+        (TEXT, "notes.pdf"),                          # opened, it would be "not a picture"
+        (pdf_that_acts(), "slip.pdf"))]
+
+    for response in answers:
+        assert response.status_code == 422
+        assert "You have sent 5 slips for this order" in _text(response.text)
+        assert "too many pixels" not in response.text and "not a picture" not in response.text
+    assert len(_slips(awaiting)) == slips.MAX_SLIPS and _stored_files() == files_before

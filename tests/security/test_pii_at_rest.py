@@ -97,3 +97,20 @@ def test_blind_index_finds_by_email_regardless_of_case(app_ctx):
     user = make_customer(email="Case.Mix@Example.lk")
 
     assert accounts.find_by_email("case.mix@example.LK").id == user.id
+
+
+def test_a_sealed_file_opens_only_under_its_own_name_and_unchanged(app_ctx):
+    picture = b"RIFF\x00\x00\x00\x00WEBPVP8 a customer's slip"
+    sealed = pii.seal_file(picture, "private/slips/KD-2026-000001/a.webp")
+    changed = bytearray(sealed)
+    changed[-1] ^= 1
+
+    assert sealed.startswith(pii.FILE_MAGIC) and b"WEBP" not in sealed
+    assert pii.vault().file_key_id(sealed) == pii.vault().active_key_id
+    assert pii.open_file(sealed, "private/slips/KD-2026-000001/a.webp") == picture
+    assert pii.vault().file_key_id(picture) is None  # never sealed
+    for blob, name in ((sealed, "private/slips/KD-2026-000002/a.webp"),
+                       (bytes(changed), "private/slips/KD-2026-000001/a.webp"),
+                       (picture, "private/slips/KD-2026-000001/a.webp")):
+        with pytest.raises(pii.PiiKeyError):
+            pii.open_file(blob, name)
