@@ -514,7 +514,7 @@ def _order_url(order) -> str:
     if order.user_id:
         return url_for("orders.detail", number=order.number)
     return url_for("orders.guest_detail", number=order.number,
-                   t=orders.guest_token(order.number))
+                   t=orders.guest_token(order))
 
 
 def _placed_url(order) -> str:

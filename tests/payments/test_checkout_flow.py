@@ -126,8 +126,14 @@ def test_the_form_carries_the_order_and_a_hash_computed_as_payhere_documents(ph_
         assert f"{url.scheme}://{url.netloc}{url.path}" == SHOP + path
         query = parse_qs(url.query)
         assert query["order_id"] == [number]
-        # A token for this order (its bytes carry the second it was signed in).
-        assert token_order(ph_app, query["t"][0]) == number
+        # No order-link token travels through PayHere: only a return token, which opens
+        # neither the order page nor its invoice.
+        assert set(query) == {"order_id", "r", "since"}
+        assert token_order(ph_app, query["r"][0]) is None
+        client = ph_app.test_client()
+        assert client.get(f"/orders/{number}?t={query['r'][0]}").status_code == 404
+        assert client.get(f"/orders/{number}/invoice.pdf?t={query['r'][0]}"
+                          ).status_code == 404
         assert query["since"][0].isdigit()
 
 
