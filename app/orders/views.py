@@ -13,8 +13,8 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app.errors import DomainError
-from app.orders import services as orders
 from app.extensions import limiter
+from app.orders import services as orders
 from app.orders.forms import CancelForm, OrderLinkForm, ReturnForm
 from app.orders.models import Order
 from app.payments import methods
