@@ -47,12 +47,11 @@ def is_personal() -> bool:
 
 
 def _signed_in() -> bool:
-    # Only when Flask-Login has looked the user up already, or the session names one: an
-    # anonymous catalogue visit costs no lookup.
-    from flask import session
-    from flask_login import current_user
-
-    return "_user_id" in session and bool(current_user.is_authenticated)
+    # The user Flask-Login has looked up for this request, if it has: a page that shows
+    # anything of a signed-in customer's looked them up. Not looking them up here keeps the
+    # session untouched, so public answers do not gain a `Vary: Cookie`.
+    user = g.get("_login_user")
+    return user is not None and bool(user.is_authenticated)
 
 
 def init_app(app) -> None:
