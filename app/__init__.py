@@ -8,7 +8,7 @@ from pathlib import Path
 from apiflask import APIFlask
 from werkzeug.routing import IntegerConverter
 
-from app import config as config_module, db, headers
+from app import config as config_module, db, headers, personal_pages
 from app.extensions import babel, csrf, htmx, limiter, login_manager
 from app.security import pii
 
@@ -60,6 +60,7 @@ def create_app(config: dict | None = None) -> APIFlask:
     db.init_app(app)
     _init_extensions(app)
     headers.init_app(app)
+    personal_pages.init_app(app)
     _register_templates(app)
     _register_blueprints(app)
     _register_error_pages(app)

@@ -27,9 +27,8 @@ def _wire_into_app(state) -> None:
 
 @bp.after_request
 def _private_answers(response):
-    # Answers hold personal data and tokens (RFC 6749 §5.1 asks no-store for tokens), and
-    # differ by language.
-    response.headers.setdefault("Cache-Control", "no-store")
+    # Answers hold personal data and tokens (RFC 6749 §5.1 asks no-store for tokens): the
+    # API is a personal blueprint (app/personal_pages.py). They differ by language.
     response.headers.setdefault("Content-Language", api_locale())
     response.vary.add("Accept-Language")
     return response

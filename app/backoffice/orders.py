@@ -20,6 +20,7 @@ from app.backoffice.orders_forms import (
     FulfilForm,
     NoteForm,
     OrderFilterForm,
+    ResendLinkForm,
     StatusForm,
     payment_label,
 )
@@ -228,6 +229,23 @@ def order_note(number: str):
             return redirect_to(url_for("staff.order_detail", number=order.number)
                                + "#timeline")
     return _detail_page(order, note_form=form, status=code)
+
+
+@bp.post("/orders/<number>/link")
+@requires(Permission.MANAGE_ORDERS)
+def order_resend_link(number: str):
+    order = orders.staff_order(number, actor=actor())
+    form = ResendLinkForm()
+    if form.validate():
+        try:
+            orders.staff_resend_link(order.number, actor=actor())
+        except DomainError as exc:
+            if exc.status in (403, 404):
+                raise
+            flash(str(exc.message), "error")
+        else:
+            flash(_("A new link is on its way to the customer; older links no longer work."))
+    return redirect_to(url_for("staff.order_detail", number=order.number))
 
 
 def _pdf(data: bytes, name: str) -> Response:

@@ -120,6 +120,10 @@ class NoteForm(Form):
     public = BooleanField(_l("Show this note to the customer"))
 
 
+class ResendLinkForm(Form):
+    """Only the CSRF token: revoke a guest's order links and send a fresh one."""
+
+
 class FulfilForm(Form):
     """The units to send per line come as `send-<line id>` fields (see `quantities`)."""
 

@@ -43,6 +43,7 @@ from app.errors import Conflict, DomainError, Invalid, NotFound
 from app.inventory.services import OutOfStock
 from app.orders import services as orders
 from app.payments import checkout_flow, methods
+from app.personal_pages import mark_personal
 from app.web import form_status, put_error, redirect_to, render, safe_next
 
 log = logging.getLogger(__name__)
@@ -124,7 +125,10 @@ def _cart_count() -> int | None:
     if customer_id is not None:
         return carts.item_count(user_id=customer_id)
     token = _cookie_token()
-    return carts.item_count(token=token) if token else 0
+    if not token:
+        return 0
+    mark_personal()  # this visitor's own count: the page must not be kept for another
+    return carts.item_count(token=token)
 
 
 @bp.app_context_processor
@@ -514,7 +518,7 @@ def _order_url(order) -> str:
     if order.user_id:
         return url_for("orders.detail", number=order.number)
     return url_for("orders.guest_detail", number=order.number,
-                   t=orders.guest_token(order.number))
+                   t=orders.guest_token(order))
 
 
 def _placed_url(order) -> str:

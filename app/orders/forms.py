@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import HiddenField, TextAreaField
+from wtforms import HiddenField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
 from app.forms import Form
@@ -25,3 +25,15 @@ class ReturnForm(Form):
                            validators=[InputRequired(message=_l(
                                "Tell us why you are returning it.")), Length(max=MAX_NOTE)])
     t = HiddenField()
+
+
+class OrderLinkForm(Form):
+    """A guest who lost their order link: the order's number and its email or phone."""
+
+    number = StringField(_l("Order number"), filters=[_strip], validators=[
+        InputRequired(message=_l("Enter the order number, as KD-2026-000123.")),
+        Length(max=24)])
+    contact = StringField(_l("The email or mobile number on the order"), filters=[_strip],
+                          validators=[InputRequired(message=_l(
+                              "Enter the email or mobile number you ordered with.")),
+                                      Length(max=254)])

@@ -54,6 +54,8 @@ class Order(Base):
     idempotency_key: Mapped[str | None] = mapped_column(String(160))
     request_fingerprint: Mapped[str | None] = mapped_column(String(64))
     payment_due_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, index=True)
+    # Part of a guest's signed link: raising it revokes every link sent before.
+    link_version: Mapped[int] = mapped_column(default=0, server_default="0")
     placed_at: Mapped[utc_now]
     updated_at: Mapped[utc_now]
 

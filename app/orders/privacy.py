@@ -72,6 +72,9 @@ def anonymise_for(user_id: int) -> int:
         order.ship_line1 = order.ship_line2 = order.ship_city = None
         order.postal_code = None  # the district stays: it is coarse, and reports use it
         order.idempotency_key = order.request_fingerprint = None
+        # Once the customer is gone the order has no user: a link made for it earlier (a
+        # PayHere return before links were guests' only) must not open it as a guest's.
+        order.link_version += 1
         for event in db.session.scalars(select(OrderEvent).where(
                 OrderEvent.order_id == order.id, OrderEvent.actor_kind == "customer")):
             event.note = None  # their words: a cancellation reason, a return request

@@ -10,6 +10,7 @@ NotFound, never Forbidden, so numbers cannot be probed.
 from __future__ import annotations
 
 import datetime as dt
+import hmac
 from dataclasses import dataclass, field
 
 from flask import current_app
@@ -19,6 +20,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import selectinload
 
 from app import db
+from app.accounts.phones import normalise_phone
 from app.audit import services as audit
 from app.catalog import booking_slots
 from app.db import transaction, utcnow
@@ -180,15 +182,137 @@ def find_by_number(number: str) -> Order | None:
 
 # ---- mail and links --------------------------------------------------------------------------
 
-def guest_token(number: str) -> str:
-    return serializer("order").dumps(number)
+# A guest's link opens their order this long after it was sent (returns, a warranty
+# question); a new link can always be asked for (`resend_link`).
+GUEST_LINK_DAYS = 180
+TOKEN_MAX = 200  # longer than any token we sign: refused before any work
 
 
-def number_from_guest_token(token: str, max_age_days: int = 180) -> str | None:
+def guest_token(order: Order | str) -> str:
+    """The signed token of a guest's order link, at the order's current link version (so
+    `revoke_links` ends it). Takes the order or its number (a number no order has gets a
+    token that opens nothing)."""
+    if isinstance(order, Order):
+        number, version = order.number, order.link_version
+    else:
+        found = find_by_number(order)
+        number, version = order, (found.link_version if found is not None else 0)
+    # "<number>~<version>", and the bare number at version 0 (as links were before they
+    # had versions): short, since the link must fit in one SMS.
+    return serializer("order").dumps(f"{number}~{version}" if version else number)
+
+
+def _link_claim(token: str) -> tuple[str, int] | None:
+    """(number, link version) from a well-signed, unexpired link token; None otherwise."""
+    if not token or len(token) > TOKEN_MAX:
+        return None
     try:
-        return serializer("order").loads(token, max_age=max_age_days * 86400)
+        claim = serializer("order").loads(token, max_age=GUEST_LINK_DAYS * 86400)
     except BadSignature:
         return None
+    if not isinstance(claim, str):
+        return None
+    number, _, version = claim.partition("~")
+    if not version:
+        return number, 0
+    return (number, int(version)) if version.isascii() and version.isdigit() else None
+
+
+def guest_order(number: str, token: str) -> Order:
+    """A guest's order through the signed link in their mail. NotFound for a wrong, expired
+    or revoked link, and for a registered customer's order: that opens only for its
+    customer, signed in, so a link that leaks (a forwarded mail, a shared screen, a
+    payment page's logs) gives nobody their account's order."""
+    claim = _link_claim(token or "")
+    if claim is None or claim[0] != number:
+        raise NotFound()
+    order = find_by_number(number)
+    if order is None or order.user_id is not None or order.link_version != claim[1]:
+        raise NotFound()
+    return order
+
+
+def number_from_guest_token(token: str) -> str | None:
+    """The number of the order this link token opens now (None: none)."""
+    claim = _link_claim(token or "")
+    if claim is None:
+        return None
+    try:
+        return guest_order(claim[0], token).number
+    except NotFound:
+        return None
+
+
+def revoke_links(order: Order) -> None:
+    """End every link sent for this order so far (inside the caller's transaction)."""
+    db.session.execute(update(Order).where(Order.id == order.id)
+                       .values(link_version=Order.link_version + 1)
+                       .execution_options(synchronize_session=False))
+    db.session.refresh(order)
+
+
+def _contact_channel(order: Order, contact: str) -> str | None:
+    """"email" or "sms" when `contact` is the order's own email or phone, else None."""
+    contact = (contact or "").strip()
+    if "@" in contact:
+        return "email" if _same(contact.lower(), (order.contact_email or "").strip().lower()) \
+            else None
+    phone = normalise_phone(contact, mobile_only=False)
+    return "sms" if phone and _same(phone, order.contact_phone or "") else None
+
+
+def _same(given: str, ours: str) -> bool:
+    return bool(ours) and hmac.compare_digest(given.encode(), ours.encode())
+
+
+def _send_link(order: Order, channels: set[str]) -> None:
+    """Queue the order's link (a guest's fresh one, or the account's page) on `channels`."""
+    # One message per link version; a customer's account link does not change, so its
+    # resends are told apart by the hour (the view's limits keep them few anyway).
+    stamp = f"v{order.link_version}" if order.user_id is None else f"{utcnow():%Y%m%d%H}"
+    data = {"number": order.number, "name": order.contact_name, "link": order_link(order),
+            "status": order.status, "total_cents": order.total_cents,
+            "payment_method": order.payment_method, "account": order.user_id is not None}
+    key = f"order:{order.number}:link:{stamp}"
+    if "email" in channels and order.contact_email:
+        notifications.queue_email("order_link", to=order.contact_email, locale=order.locale,
+                                  user_id=order.user_id, dedupe_key=key, **data)
+    if "sms" in channels and order.contact_phone:
+        notifications.queue_sms("order_link", to=order.contact_phone, locale=order.locale,
+                                user_id=order.user_id, dedupe_key=f"{key}:sms", **data)
+
+
+def resend_link(number: str, contact: str) -> None:
+    """A guest lost their order link: when `contact` is the order's email or phone, older
+    links are revoked and a fresh one goes to that address (a registered customer's order
+    gets its account page's address instead: it opens only when signed in). Says nothing
+    either way, so that nobody learns which numbers exist or whose they are."""
+    order = find_by_number((number or "").strip().upper())
+    channel = _contact_channel(order, contact) if order is not None else None
+    if channel is None:
+        return
+    with transaction():
+        if order.user_id is None:
+            revoke_links(order)
+        _send_link(order, {channel})
+        audit.record("orders.link_resent", actor_id=None, target_type="order",
+                     target_id=order.number, channel=channel)
+
+
+def staff_resend_link(number: str, *, actor=None) -> Order:
+    """Staff revoke a guest's order links and send a fresh one to the order's email and
+    phone (for a caller who lost theirs, or a link that went astray)."""
+    require(actor, Permission.MANAGE_ORDERS)
+    with transaction():
+        order = _existing(number)
+        if order.user_id is not None:
+            raise Conflict(_l("This order belongs to an account: its customer sees it after "
+                              "signing in, and it has no link to send."))
+        revoke_links(order)
+        _send_link(order, {"email", "sms"})
+        audit.record("orders.link_resent", actor_id=actor.id if actor else None,
+                     target_type="order", target_id=order.number, channel="all")
+    return order
 
 
 def order_link(order: Order) -> str:
@@ -356,13 +480,6 @@ def customer_order(number: str, user_id: int) -> Order:
     if order is None or order.user_id is None or order.user_id != user_id:
         raise NotFound()
     return order
-
-
-def guest_order(number: str, token: str) -> Order:
-    """A guest's order through the signed link in their mail."""
-    if number_from_guest_token(token or "") != number:
-        raise NotFound()
-    return _existing(number)
 
 
 def public_events(order: Order) -> list[OrderEvent]:

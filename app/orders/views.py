@@ -13,13 +13,19 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app.errors import DomainError
+from app.extensions import limiter
 from app.orders import services as orders
-from app.orders.forms import CancelForm, ReturnForm
+from app.orders.forms import CancelForm, OrderLinkForm, ReturnForm
 from app.orders.models import Order
 from app.payments import methods
-from app.web import redirect_to, render
+from app.web import form_status, redirect_to, render
 
 bp = Blueprint("orders", __name__)
+
+# Asking for a fresh order link: per client, and per order number whoever asks (so a
+# guest's inbox is not flooded from many addresses).
+LINK_LIMIT = "5 per 15 minutes; 20 per day"
+LINK_PER_ORDER_LIMIT = "3 per hour"
 
 # Set by checkout when it places an order: the order page then says "Thank you".
 JUST_PLACED_KEY = "just_placed"
@@ -170,3 +176,24 @@ def guest_request_return(number: str):
 def guest_invoice(number: str):
     order, _token = _guest_order(number)
     return _invoice(order)
+
+
+# ---- a guest who lost their link ------------------------------------------------------------
+
+def _asked_number() -> str:
+    return "order-link:" + request.form.get("number", "").strip().upper()[:24]
+
+
+@bp.route("/order-link", methods=["GET", "POST"])
+@limiter.limit(LINK_LIMIT, methods=["POST"])
+@limiter.limit(LINK_PER_ORDER_LIMIT, methods=["POST"], key_func=_asked_number)
+def order_link():
+    form = OrderLinkForm(number=request.args.get("number", "")[:24] or None) \
+        if request.method == "GET" else OrderLinkForm()
+    if form.validate_on_submit():
+        orders.resend_link(form.number.data, form.contact.data)
+        # The same answer whether or not an order matched: numbers and contacts stay secret.
+        flash(_("If that order was placed with that email or mobile number, we have sent "
+                "it a new link. Links sent before no longer work."))
+        return redirect_to(url_for("orders.order_link"))
+    return render("orders/order_link.html", form=form, status=form_status(form))

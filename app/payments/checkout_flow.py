@@ -4,8 +4,10 @@
 The fields follow PayHere's Checkout API (app.payments.payhere builds them and their
 `hash`): the customer's details come from the order, `items` names what was bought, and the
 return, cancel and notify URLs are absolute (PUBLIC_URL when set). The return and cancel
-URLs carry the order's signed link token, so the shopper comes back to their order from
-PayHere's page, or the app's web view, without a session.
+URLs never carry the order's link token (PayHere's logs, the browser's history and any
+Referer would then hold a key to the order): they carry a return token instead, signed for
+that purpose only, good for RETURN_TOKEN_HOURS and ended with the order's links, which
+shows the payment's state and nothing else (see payments.views).
 
 Where the form goes: PayHere's live or sandbox checkout by PAYHERE_SANDBOX, or, with the
 local sandbox on (development and tests only, see `local_sandbox_on`), our own page that
@@ -22,9 +24,10 @@ from dataclasses import dataclass
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
+from itsdangerous import BadSignature
 
 from app.errors import Invalid
-from app.links import external_url
+from app.links import external_url, serializer
 from app.orders import services as orders
 from app.payments import payhere, services as payments
 
@@ -64,7 +67,35 @@ def payable(order) -> bool:
 
 def access_token(order) -> str:
     """The signed token of the order's link (the one mailed to a guest)."""
-    return orders.guest_token(order.number)
+    return orders.guest_token(order)
+
+
+RETURN_PURPOSE = "payhere-return"
+RETURN_TOKEN_HOURS = 6  # a hosted checkout, with 3-D Secure and a slow bank, and then some
+
+
+def return_token(order) -> str:
+    """A token that brings the shopper back from PayHere to this order's payment state: it
+    opens the return and cancel pages only, for RETURN_TOKEN_HOURS, and ends when the
+    order's links are revoked."""
+    return serializer(RETURN_PURPOSE).dumps([order.number, order.link_version])
+
+
+def order_for_return_token(number: str, token: str):
+    """The order a return token was made for, if it is `number`'s and still good; else
+    None."""
+    if not token or len(token) > orders.TOKEN_MAX:
+        return None
+    try:
+        claim = serializer(RETURN_PURPOSE).loads(token, max_age=RETURN_TOKEN_HOURS * 3600)
+    except BadSignature:
+        return None
+    if not (isinstance(claim, list) and len(claim) == 2 and claim[0] == number):
+        return None
+    order = orders.find_by_number(number)
+    if order is None or order.link_version != claim[1]:
+        return None
+    return order
 
 
 def split_name(name: str) -> tuple[str, str]:
@@ -114,7 +145,7 @@ def hosted_form(order, *, since: int | None = None) -> HostedForm:
     if not configured():
         raise Invalid(_l("Card payment is not available right now."), field="payment_method")
     config = current_app.config
-    token = access_token(order)
+    token = return_token(order)
     since = int(time.time()) if since is None else since
     action, fields = payhere.checkout_form(
         merchant_id=config["PAYHERE_MERCHANT_ID"],
@@ -122,9 +153,9 @@ def hosted_form(order, *, since: int | None = None) -> HostedForm:
         sandbox=bool(config.get("PAYHERE_SANDBOX")), order_id=order.number,
         amount_cents=order.total_cents, currency=order.currency or "LKR",
         items=items_text(order), customer=customer_fields(order),
-        return_url=external_url("payments.payhere_return", order_id=order.number, t=token,
+        return_url=external_url("payments.payhere_return", order_id=order.number, r=token,
                                 since=since),
-        cancel_url=external_url("payments.payhere_cancel", order_id=order.number, t=token,
+        cancel_url=external_url("payments.payhere_cancel", order_id=order.number, r=token,
                                 since=since),
         notify_url=external_url("payments.payhere_notify"))
     if local_sandbox_on():

@@ -14,7 +14,7 @@ def test_me_answers_my_profile(client, customer, auth_headers):
     response = client.get("/api/v1/me", headers=auth_headers)
 
     assert response.status_code == 200
-    assert response.headers["Cache-Control"] == "no-store"
+    assert response.headers["Cache-Control"] == "private, no-store"
     me = response.get_json()
     assert me == {"id": customer.id, "name": customer.name, "email": customer.email,
                   "email_verified": True, "phone": customer.phone, "language": "en",
@@ -93,7 +93,7 @@ def test_export_holds_my_data_and_nobody_else_s(client, customer, auth_headers, 
     response = client.get("/api/v1/me/export", headers=auth_headers)
 
     assert response.status_code == 200
-    assert response.headers["Cache-Control"] == "no-store"
+    assert response.headers["Cache-Control"] == "private, no-store"
     data = response.get_json()
     assert data["account"]["email"] == customer.email
     assert data["account"]["created_at"].endswith("+00:00")

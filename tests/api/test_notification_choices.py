@@ -23,7 +23,7 @@ def test_the_defaults_are_sms_updates_and_no_offers(client, auth_headers):
     response = client.get(URL, headers=auth_headers)
 
     assert response.status_code == 200
-    assert response.headers["Cache-Control"] == "no-store"
+    assert response.headers["Cache-Control"] == "private, no-store"
     assert response.get_json() == DEFAULTS
 
 

@@ -42,7 +42,7 @@ def test_enrolled_staff_signs_in_with_password_and_code(client, db_session):
     assert step_two.status_code == 303 and step_two.location == "/staff/"
     assert home.status_code == 200
     assert user.name in home.text and "Administrator" in home.text
-    assert home.headers["Cache-Control"] == "no-store"
+    assert home.headers["Cache-Control"] == "private, no-store"
 
 
 def test_sign_in_returns_to_the_page_asked_for(client, db_session):
@@ -76,7 +76,7 @@ def test_new_staff_enrols_an_authenticator_at_first_sign_in(client, db_session):
     assert accepted.status_code == 303 and accepted.location == "/staff/login/code"
     assert page.status_code == 200
     assert "Set up your authenticator app" in page.text and "<svg" in page.text
-    assert page.headers["Cache-Control"] == "no-store"
+    assert page.headers["Cache-Control"] == "private, no-store"
     assert setup_key(again.text) == secret  # reloading keeps the secret being set up
     assert done.status_code == 303 and _signed_in(client)
     assert db_session.get(User, user.id).totp_enrolled_at is not None

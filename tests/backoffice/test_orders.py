@@ -20,7 +20,8 @@ from tests.factories import make_customer, make_staff
 LIST_PAGES = ["/staff/orders", "/staff/orders.csv"]
 ORDER_PAGES = ["/staff/orders/{n}", "/staff/orders/{n}/packing-slip.pdf",
                "/staff/orders/{n}/invoice.pdf"]
-WRITES = ["/staff/orders/{n}/status", "/staff/orders/{n}/fulfil", "/staff/orders/{n}/notes"]
+WRITES = ["/staff/orders/{n}/status", "/staff/orders/{n}/fulfil", "/staff/orders/{n}/notes",
+          "/staff/orders/{n}/link"]
 COLOMBO_ADDRESS = AddressInput(recipient="Nimal Perera", phone="0711234567",
                                line1="12 Galle Road", city="Colombo 3", district="colombo",
                                postal_code="00300")
@@ -558,3 +559,46 @@ def test_htmx_gets_only_the_results_when_a_filter_changes(manager_client, three_
     assert response.status_code == 200
     assert response.text.lstrip().startswith('<section id="order-results"')
     assert three_orders[2].number in response.text and three_orders[0].number not in response.text
+
+
+# ---- a guest's order link ---------------------------------------------------------------------
+
+def test_staff_send_a_guest_a_new_link_and_the_old_one_stops(
+        client, manager_client, order, outbox):
+    old = orders.guest_token(order)
+    page = manager_client.get(f"/staff/orders/{order.number}").text
+    assert f'action="/staff/orders/{order.number}/link"' in page
+
+    response = manager_client.post(f"/staff/orders/{order.number}/link")
+
+    assert response.status_code == 303
+    assert "A new link is on its way" in manager_client.get(response.location).text
+    [mail] = [m for m in outbox.to("sarah@example.lk") if ":link:" in m["X-Kade-Dedupe-Key"]]
+    guest = client.application.test_client()
+    assert guest.get(f"/orders/{order.number}?t={old}").status_code == 404
+    fresh = outbox.link(mail).split("?t=")[1]
+    assert guest.get(f"/orders/{order.number}?t={fresh}").status_code == 200
+    assert _fresh(order.number).link_version == 1
+
+
+def test_a_customers_order_has_no_link_for_staff_to_send(manager_client, tea, outbox):
+    from tests.checkout.factories import customer_order
+
+    theirs = customer_order(make_customer(email="nimal@example.lk"), (tea, 1))
+    assert "/link" not in manager_client.get(f"/staff/orders/{theirs.number}").text
+
+    response = manager_client.post(f"/staff/orders/{theirs.number}/link")
+
+    assert "This order belongs to an account" in manager_client.get(response.location).text
+    assert not [m for m in outbox.messages() if ":link:" in m["X-Kade-Dedupe-Key"]]
+    assert _fresh(theirs.number).link_version == 0
+
+
+@pytest.mark.parametrize("role", [None, "support_agent"])
+def test_only_order_staff_revoke_a_link(client, order, sign_in_staff, role):
+    if role:
+        sign_in_staff(make_staff(role))
+    token = orders.guest_token(order)
+
+    assert client.post(f"/staff/orders/{order.number}/link").status_code == 403
+    assert client.get(f"/orders/{order.number}?t={token}").status_code == 200

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import time
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -21,6 +22,7 @@ from app.payments.sandbox import wait_for_notifications
 from app.queue import wait_for_local_jobs
 from tests.catalog.pages import attr, find, text, texts
 from tests.checkout.factories import (
+    customer_order,
     order_link_target,
     place_guest_order,
     service_with_slot,
@@ -126,8 +128,14 @@ def test_the_form_carries_the_order_and_a_hash_computed_as_payhere_documents(ph_
         assert f"{url.scheme}://{url.netloc}{url.path}" == SHOP + path
         query = parse_qs(url.query)
         assert query["order_id"] == [number]
-        # A token for this order (its bytes carry the second it was signed in).
-        assert token_order(ph_app, query["t"][0]) == number
+        # No order-link token travels through PayHere: only a return token, which opens
+        # neither the order page nor its invoice.
+        assert set(query) == {"order_id", "r", "since"}
+        assert token_order(ph_app, query["r"][0]) is None
+        client = ph_app.test_client()
+        assert client.get(f"/orders/{number}?t={query['r'][0]}").status_code == 404
+        assert client.get(f"/orders/{number}/invoice.pdf?t={query['r'][0]}"
+                          ).status_code == 404
         assert query["since"][0].isdigit()
 
 
@@ -454,3 +462,115 @@ def test_the_cancel_page_of_an_order_paid_meanwhile(ph_app):
         f"/payments/payhere/cancel?order_id={number}&t={token}").get_data(as_text=True)
     assert text(html, tag="h1") == "This order is already paid"
     assert not find(html, cls="payhere-form")
+
+
+# ---- the return token: PayHere's way back carries no order link ------------------------------
+
+def _back_from_payhere(app, number: str, page: str = "return_url") -> str:
+    """The path PayHere sends the shopper back to (return or cancel), as built for the form."""
+    url = urlsplit(form_of(app, number, since=1).fields[page])
+    return f"{url.path}?{url.query}"
+
+
+def test_back_from_payhere_a_new_browser_sees_the_payment_state_only(ph_app):
+    number, _token, total = place_payhere_order(ph_app)
+    back = _back_from_payhere(ph_app, number)
+    client = ph_app.test_client()  # the app's web view, or another device: no session
+
+    waiting = client.get(back)
+    html = waiting.get_data(as_text=True)
+    assert waiting.status_code == 200 and "no-store" in waiting.headers["Cache-Control"]
+    assert text(html, tag="h1") == "Waiting for PayHere"
+    poll = find(html, id="payment-state")[0]["attrs"]["hx-get"]
+    assert "r=" in poll and "t=" not in poll
+    assert find(html, tag="a", href=f"/order-link?number={number}")  # "Find your order"
+    assert "sarah@example.lk" not in html and "?t=" not in html
+
+    notify(ph_app, number, total, "-2")
+    failed = client.get(back).get_data(as_text=True)
+    assert text(failed, tag="h1") == "The payment did not go through"
+    # The "Try again" form carries the customer's name, email, phone and address.
+    assert not find(failed, cls="payhere-form") and "sarah@example.lk" not in failed
+    assert f"To try again, open your order {number} first." in failed
+
+    notify(ph_app, number, total)
+    paid = client.get(back).get_data(as_text=True)
+    assert text(paid, tag="h1") == "Payment received"
+
+
+def test_the_cancel_url_with_the_return_token_shows_no_form_to_a_new_browser(ph_app):
+    number, _token, total = place_payhere_order(ph_app)
+    notify(ph_app, number, total, "-1")
+
+    page = ph_app.test_client().get(_back_from_payhere(ph_app, number, "cancel_url"))
+
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and text(html, tag="h1") == "Payment cancelled"
+    assert not find(html, cls="payhere-form") and "sarah@example.lk" not in html
+    assert find(html, tag="a", href=f"/order-link?number={number}")
+
+
+def test_the_browser_that_left_from_the_pay_page_gets_its_order_link_back(ph_app):
+    number, token, total = place_payhere_order(ph_app)
+    client = ph_app.test_client()
+    assert client.get(f"/payments/payhere/{number}/pay?t={token}").status_code == 200
+    notify(ph_app, number, total, "-2")
+
+    html = client.get(_back_from_payhere(ph_app, number)).get_data(as_text=True)
+
+    assert find(html, cls="payhere-form")  # try again, from here
+    [link] = [a["attrs"]["href"] for a in find(html, tag="a")
+              if a["text"] == "View your order"]
+    assert token_order(ph_app, parse_qs(urlsplit(link).query)["t"][0]) == number
+    assert client.get(link).status_code == 200
+
+
+def test_a_customers_return_page_links_to_their_account_order(ph_app, login):
+    with ph_app.app_context():
+        nimal = make_customer(email="nimal@example.lk")
+        variant = stocked("Ceylon tea", units=5)
+        number = customer_order(nimal, (variant, 1), method="payhere").number
+        db.session.remove()
+    back = _back_from_payhere(ph_app, number)
+
+    signed_out = ph_app.test_client().get(back).get_data(as_text=True)
+    client = ph_app.test_client()
+    login(nimal, c=client)
+    signed_in = client.get(back).get_data(as_text=True)
+
+    assert find(signed_out, tag="a", href=f"/account/orders/{number}")
+    assert "nimal@example.lk" not in signed_out
+    assert find(signed_in, tag="a", href=f"/account/orders/{number}")
+
+
+def test_the_return_token_opens_no_other_page_and_no_other_order(ph_app):
+    number, _token, _total = place_payhere_order(ph_app)
+    other, _other_token, _ = place_payhere_order(ph_app)
+    r = parse_qs(urlsplit(_back_from_payhere(ph_app, number)).query)["r"][0]
+    client = ph_app.test_client()
+
+    assert client.get(f"/payments/payhere/{number}/pay?r={r}").status_code == 404
+    assert client.get(f"/payments/payhere/{number}/pay?t={r}").status_code == 404
+    assert client.get(f"/orders/{number}?t={r}").status_code == 404
+    assert client.get(f"/payments/payhere/return?order_id={other}&r={r}").status_code == 404
+    assert client.get(f"/payments/payhere/return?order_id={number}&r={r}x").status_code == 404
+
+
+def test_the_return_token_expires_and_ends_with_the_orders_links(ph_app, monkeypatch):
+    from itsdangerous.timed import TimestampSigner
+
+    number, _token, _total = place_payhere_order(ph_app)
+    fresh = _back_from_payhere(ph_app, number)
+    signed_at = int(time.time()) - checkout_flow.RETURN_TOKEN_HOURS * 3600 - 60
+    monkeypatch.setattr(TimestampSigner, "get_timestamp", lambda self: signed_at)
+    stale = _back_from_payhere(ph_app, number)
+    monkeypatch.undo()
+    client = ph_app.test_client()
+
+    assert client.get(fresh).status_code == 200
+    assert client.get(stale).status_code == 404
+    with ph_app.app_context():
+        orders.revoke_links(orders.find_by_number(number))
+        db.session.commit()
+        db.session.remove()
+    assert client.get(fresh).status_code == 404
