@@ -87,7 +87,8 @@ def from_environment() -> dict:
         # default outside production, so a developer sees an edit at once.
         "PAGE_CACHE_SECONDS": int(os.environ.get("PAGE_CACHE_SECONDS",
                                                  "10" if production else "0")),
-        # /metrics answers only `Authorization: Bearer <METRICS_TOKEN>` when this is set.
+        # /metrics answers only `Authorization: Bearer <METRICS_TOKEN>` when this is set; in
+        # production without it /metrics is a 404 (app/ops/views.py).
         "METRICS_TOKEN": os.environ.get("METRICS_TOKEN") or None,
         "PGBACKREST_STANZA": os.environ.get("PGBACKREST_STANZA") or None,
         "PGBACKREST_CONFIG": os.environ.get("PGBACKREST_CONFIG") or None,

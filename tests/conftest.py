@@ -101,6 +101,16 @@ def database_url(backend, tmp_root):
     admin.dispose()
 
 
+# What production needs besides the keys base_config gives (app.config.check_production):
+# a test that runs the app as production starts from these.
+PRODUCTION_SETTINGS = {
+    "KADE_ENV": "production",
+    "PUBLIC_URL": "https://shop.example.lk",
+    "SMTP_URL": "smtps://kade:secret@mail.example.lk:465",
+    "SMS_GATEWAY_URL": "https://sms.example.lk/api/v1/send",
+}
+
+
 def base_config(database_url: str, tmp_root: Path) -> dict:
     return {
         "TESTING": True,
