@@ -19,8 +19,8 @@ from app.payments import payhere, sandbox, services as payments
 from app.payments.models import PaymentEvent
 from app.queue import wait_for_local_jobs
 from tests.catalog.pages import attr, find, text, texts
-from tests.conftest import PRODUCTION_SETTINGS
 from tests.checkout.factories import place_guest_order, stocked
+from tests.conftest import PRODUCTION_SETTINGS
 from tests.payments.test_checkout_flow import MERCHANT, SECRET, md5, payhere_settings
 
 ROUTES = ("/payhere-sandbox/pay/checkout", "/payhere-sandbox/pay/complete")
