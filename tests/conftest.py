@@ -134,6 +134,27 @@ def base_config(database_url: str, tmp_root: Path) -> dict:
     }
 
 
+@pytest.fixture()
+def scratch_url(backend, tmp_path, database_url):
+    """An empty database of the backend under test, dropped afterwards (for tests that
+    migrate up and down)."""
+    if backend == "sqlite":
+        yield f"sqlite:///{tmp_path / 'scratch.db'}"
+        return
+    name = f"kade_scratch_{secrets.token_hex(4)}"
+    server = make_url(database_url)
+    admin = create_engine(server.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    yield server.set(database=name).render_as_string(hide_password=False)
+    from app.db import dispose_engines
+
+    dispose_engines()
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
 @pytest.fixture(scope="session")
 def migrated(database_url):
     from app import migrate
