@@ -78,7 +78,8 @@ class SmtpMailer:
                 client = smtplib.SMTP_SSL(u.hostname, u.port or 465, timeout=self.timeout,
                                           context=tls_context(self.ca_file))
             else:
-                client = smtplib.SMTP(u.hostname, u.port or 587, timeout=self.timeout)
+                default_port = 587 if self.security == "starttls" else 25
+                client = smtplib.SMTP(u.hostname, u.port or default_port, timeout=self.timeout)
             with client:
                 client.ehlo()
                 if self.security == "starttls":
