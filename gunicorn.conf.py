@@ -34,9 +34,13 @@ keepalive = 5
 max_requests = 20000
 max_requests_jitter = 2000
 
-# Logs go to stdout/stderr, where the platform collects them; the app writes its own JSON lines.
-accesslog = "-"
+# Logs go to stderr, where the platform collects them. No gunicorn access log: it prints the
+# raw request line, whose path or query may hold a reset or order-link token. The app writes
+# one JSON line per request naming the route instead (app/ops/logs.py), and the logger class
+# keeps request lines out of gunicorn's own messages too, even if --access-logfile is given.
+accesslog = None
 errorlog = "-"
+logger_class = "app.ops.server_log.RouteOnlyLogger"
 loglevel = os.environ.get("LOG_LEVEL", "info")
 
 # Trust X-Forwarded-* (client address, https) only from the proxy in front of us. Gunicorn's

@@ -28,6 +28,7 @@ def create_app(config: dict | None = None) -> APIFlask:
     settings = config_module.from_environment()
     settings.update(config or {})
     config_module.check_production(settings)
+    _check_smtp_url(settings)
 
     app = APIFlask(
         __name__,
@@ -70,6 +71,18 @@ def create_app(config: dict | None = None) -> APIFlask:
 
         start_local_schedule(app)
     return app
+
+
+def _check_smtp_url(settings) -> None:
+    """A misspelt SMTP_URL fails here, at start, not at the first mail (or, worse, in
+    clear): only smtps://, smtp:// with STARTTLS, and the explicit smtp+insecure:// go."""
+    from app.notifications.transports import smtp_security
+
+    if settings.get("SMTP_URL"):
+        try:
+            smtp_security(settings["SMTP_URL"])
+        except ValueError as exc:
+            raise RuntimeError(str(exc)) from None
 
 
 def _init_extensions(app) -> None:

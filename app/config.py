@@ -2,7 +2,8 @@
 
 Embedded default: SQLite under the instance folder, jobs in-process, mail and SMS written as
 files, keys generated once and kept in the instance folder. Production must set SECRET_KEY,
-PII_KEYS, PII_INDEX_KEY and DATABASE_URL; `create_app` refuses to start without them there.
+PII_KEYS, PII_INDEX_KEY, DATABASE_URL, PUBLIC_URL, SMTP_URL and SMS_GATEWAY_URL; `create_app`
+refuses to start without them there.
 """
 
 from __future__ import annotations
@@ -57,7 +58,10 @@ def from_environment() -> dict:
         "INSTANCE_PATH": str(instance),
         "DATABASE_URL": os.environ.get("DATABASE_URL", f"sqlite:///{instance / 'kade.db'}"),
         "REDIS_URL": os.environ.get("REDIS_URL") or None,
+        # smtps:// or smtp:// (STARTTLS required); plain SMTP only as smtp+insecure://.
         "SMTP_URL": os.environ.get("SMTP_URL") or None,
+        # A CA bundle (PEM) to trust besides the system's, for a relay with a private CA.
+        "SMTP_CA_FILE": os.environ.get("SMTP_CA_FILE") or None,
         "SMS_GATEWAY_URL": os.environ.get("SMS_GATEWAY_URL") or None,
         "SMS_USER_ID": os.environ.get("SMS_USER_ID") or None,
         "SMS_API_KEY": os.environ.get("SMS_API_KEY") or None,
@@ -83,7 +87,8 @@ def from_environment() -> dict:
         # default outside production, so a developer sees an edit at once.
         "PAGE_CACHE_SECONDS": int(os.environ.get("PAGE_CACHE_SECONDS",
                                                  "10" if production else "0")),
-        # /metrics answers only `Authorization: Bearer <METRICS_TOKEN>` when this is set.
+        # /metrics answers only `Authorization: Bearer <METRICS_TOKEN>` when this is set; in
+        # production without it /metrics is a 404 (app/ops/views.py).
         "METRICS_TOKEN": os.environ.get("METRICS_TOKEN") or None,
         "PGBACKREST_STANZA": os.environ.get("PGBACKREST_STANZA") or None,
         "PGBACKREST_CONFIG": os.environ.get("PGBACKREST_CONFIG") or None,
@@ -187,7 +192,10 @@ def check_production(config: dict) -> None:
     """Refuse to serve real shoppers with development defaults."""
     if config["KADE_ENV"] != "production":
         return
-    required = ("SECRET_KEY", "PII_KEYS", "PII_INDEX_KEY", "BACKUP_KEYS", "PUBLIC_URL")
+    # Without SMTP_URL and SMS_GATEWAY_URL messages would be written to files on the server,
+    # and customers would never get their order mails or reset links.
+    required = ("SECRET_KEY", "PII_KEYS", "PII_INDEX_KEY", "BACKUP_KEYS", "PUBLIC_URL",
+                "SMTP_URL", "SMS_GATEWAY_URL")
     missing = [k for k in required if not config.get(k)]
     if config["DATABASE_URL"] == f"sqlite:///{Path(config['INSTANCE_PATH']) / 'kade.db'}":
         missing.append("DATABASE_URL")  # the embedded default is not for real shoppers

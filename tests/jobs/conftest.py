@@ -156,6 +156,8 @@ class SmtpHandler:
         self.refuse_next = 0  # refuse this many, then go by `mode`
         self.refuse_at = "data"  # rcpt | data
         self.release = threading.Event()  # lets a stalled session end (with a 451)
+        self.senders: list[str] = []  # every MAIL FROM, accepted or not
+        self.over_tls: list[bool] = []  # for each accepted mail: did it come over TLS?
 
     def _refuses(self, stage: str) -> bool:
         with self.lock:
@@ -167,6 +169,13 @@ class SmtpHandler:
                 return False
             self.refused += 1
             return True
+
+    async def handle_MAIL(self, server, session, envelope, address, mail_options):
+        with self.lock:
+            self.senders.append(address)
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 OK"
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if self._refuses("rcpt"):
@@ -186,6 +195,7 @@ class SmtpHandler:
             return "451 4.3.0 Gave up"
         with self.lock:
             self.received.append(message)
+            self.over_tls.append(bool(session.ssl))
         return "250 2.0.0 Message accepted for delivery"
 
     def mails(self, dedupe_key: str | None = None) -> list:
@@ -194,12 +204,70 @@ class SmtpHandler:
                     if dedupe_key is None or m["X-Kade-Dedupe-Key"] == dedupe_key]
 
 
+def self_signed_certificate(folder: Path) -> tuple[Path, Path]:
+    """A certificate for 127.0.0.1 and its key, made here: the server presents it and the
+    app trusts it through SMTP_CA_FILE, so the client checks it as it checks any other."""
+    import datetime as dt
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = dt.datetime.now(dt.UTC)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
+            .public_key(key.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(now - dt.timedelta(minutes=5))
+            .not_valid_after(now + dt.timedelta(days=1))
+            .add_extension(x509.SubjectAlternativeName(
+                [x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+            .sign(key, hashes.SHA256()))
+    folder.mkdir(parents=True, exist_ok=True)
+    cert_path, key_path = folder / "smtp-cert.pem", folder / "smtp-key.pem"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM,
+                                           serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    return cert_path, key_path
+
+
 class SmtpServer:
-    def __init__(self):
+    """aiosmtpd on 127.0.0.1. With `certificate` it offers STARTTLS with it (as a real
+    submission server does); without, it is a plain server that never offers STARTTLS and
+    would take a password in clear: what it got is in `logins` and `handler.senders`."""
+
+    def __init__(self, certificate: tuple[Path, Path] | None = None):
+        import ssl
+
         self.handler = SmtpHandler()
         self.port = free_port()
-        self.url = f"smtp://127.0.0.1:{self.port}"
-        self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port)
+        self.logins: list[tuple[bytes, bytes]] = []
+        options = {}
+        if certificate:
+            context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+            context.load_cert_chain(*certificate)
+            options["tls_context"] = context
+        self.ca_file = str(certificate[0]) if certificate else None
+        self.url = f"smtp://kade:smtp-secret-pw@127.0.0.1:{self.port}"
+        self.controller = Controller(
+            self.handler, hostname="127.0.0.1", port=self.port,
+            auth_require_tls=False, authenticator=self._authenticate, **options)
+
+    def _authenticate(self, server, session, envelope, mechanism, auth_data):
+        from aiosmtpd.smtp import AuthResult, LoginPassword
+
+        if isinstance(auth_data, LoginPassword):
+            with self.handler.lock:
+                self.logins.append((auth_data.login, auth_data.password))
+        return AuthResult(success=True)
+
+    def settings(self) -> dict:
+        """The app's settings for this server."""
+        return {"SMTP_URL": self.url, "SMTP_CA_FILE": self.ca_file}
 
     def start(self):
         self.controller.start()
@@ -209,8 +277,23 @@ class SmtpServer:
         self.controller.stop()
 
 
+@pytest.fixture(scope="session")
+def smtp_certificate(tmp_path_factory):
+    return self_signed_certificate(tmp_path_factory.mktemp("smtp-tls"))
+
+
 @pytest.fixture()
-def smtp():
+def smtp(smtp_certificate):
+    """A submission server that offers STARTTLS (the app must upgrade before anything)."""
+    server = SmtpServer(smtp_certificate)
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture()
+def plain_smtp():
+    """A server that offers no STARTTLS."""
     server = SmtpServer()
     server.start()
     yield server
@@ -272,7 +355,7 @@ def shop(make_app, redis_server, smtp, sms_gateway):
 
     def make(**overrides):
         settings = {
-            "REDIS_URL": redis_server.url, "SMTP_URL": smtp.url,
+            "REDIS_URL": redis_server.url, **smtp.settings(),
             "SMS_GATEWAY_URL": sms_gateway.url, "SMS_USER_ID": "kade-test",
             "SMS_API_KEY": "test-api-key", "SMS_SENDER_ID": "Kade",
             "OUTBOX_LEASE_SECONDS": 30, "OUTBOX_RETRY_INTERVALS": "1,1,1",
@@ -287,6 +370,7 @@ def shop(make_app, redis_server, smtp, sms_gateway):
 _CONFIG_TO_ENV = {
     "DATABASE_URL": "DATABASE_URL", "REDIS_URL": "REDIS_URL", "SECRET_KEY": "SECRET_KEY",
     "PII_KEYS": "PII_KEYS", "PII_INDEX_KEY": "PII_INDEX_KEY", "SMTP_URL": "SMTP_URL",
+    "SMTP_CA_FILE": "SMTP_CA_FILE",
     "SMS_GATEWAY_URL": "SMS_GATEWAY_URL", "SMS_USER_ID": "SMS_USER_ID",
     "SMS_API_KEY": "SMS_API_KEY", "SMS_SENDER_ID": "SMS_SENDER_ID",
     "OUTBOX_LEASE_SECONDS": "OUTBOX_LEASE_SECONDS",

@@ -277,3 +277,37 @@ def test_a_failed_delivery_is_retried_or_discarded_from_the_back_office(
     assert jobs[discarded].id not in FailedJobRegistry("high", connection=redis).get_job_ids()
     assert not smtp.handler.mails(discarded)
     assert len(smtp.handler.mails(retried)) == 1
+
+
+def test_a_server_without_starttls_gets_nothing_and_the_delivery_is_retried_and_reported(
+        shop, background, plain_smtp, sms_gateway, redis_server):
+    app = shop(OUTBOX_RETRY_INTERVALS="1,1", **plain_smtp.settings())
+    worker = background.worker(app)
+    key = f"order:{_order(app)}:order_placed"
+    row = _row(app, key)
+    redis = redis_server.client()
+
+    job = wait_for(lambda: _failed_delivery(redis, row.id), 60, "the failed delivery job",
+                   on_fail=worker.tail)
+
+    # Three tries (the first and two retries), and not one password or envelope among them.
+    assert plain_smtp.logins == []
+    assert plain_smtp.handler.senders == [] and plain_smtp.handler.mails() == []
+    assert "offers no STARTTLS" in job.latest_result().exc_string
+    row = _row(app, key)
+    assert row.attempts == 3 and "offers no STARTTLS" in row.last_error
+    assert len(sms_gateway.messages()) == 1  # the SMS went its own way
+    assert "smtp-secret-pw" not in background.logs()
+
+
+def test_a_mail_goes_over_starttls_with_the_password_only_after_the_upgrade(
+        shop, background, smtp):
+    app = shop()
+    worker = background.worker(app)
+    key = f"order:{_order(app)}:order_placed"
+
+    wait_for(lambda: smtp.handler.mails(key), 30, "the mail", on_fail=worker.tail)
+
+    assert smtp.handler.over_tls == [True]
+    assert smtp.logins == [(b"kade", b"smtp-secret-pw")]
+    assert "smtp-secret-pw" not in background.logs()

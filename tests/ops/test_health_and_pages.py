@@ -8,6 +8,7 @@ from flask import abort
 
 from app.ops.logs import JsonFormatter
 from app.queue import wait_for_local_jobs
+from tests.conftest import PRODUCTION_SETTINGS
 
 
 def test_healthz_answers_without_touching_the_database(client):
@@ -60,9 +61,9 @@ def test_security_headers_on_every_page(client):
 
 
 def test_production_sends_hsts_and_secure_cookies(make_app, monkeypatch):
-    monkeypatch.setenv("KADE_ENV", "production")
-    monkeypatch.setenv("PUBLIC_URL", "https://shop.example.lk")
-    app = make_app(KADE_ENV="production", PUBLIC_URL="https://shop.example.lk")
+    for name, value in PRODUCTION_SETTINGS.items():
+        monkeypatch.setenv(name, value)
+    app = make_app(**PRODUCTION_SETTINGS)
 
     response = app.test_client().get("/account/login")
 
@@ -79,6 +80,20 @@ def test_production_refuses_to_start_without_secrets(monkeypatch):
 
     with pytest.raises(RuntimeError, match="SECRET_KEY"):
         create_app()
+
+
+@pytest.mark.parametrize("missing", ["SMTP_URL", "SMS_GATEWAY_URL"])
+def test_production_refuses_to_start_without_a_mail_or_sms_transport(migrated, tmp_root,
+                                                                     missing):
+    """Rather than write customers' mails and codes to files on the server."""
+    from app import create_app
+    from tests.conftest import base_config
+
+    settings = {**base_config(migrated, tmp_root), **PRODUCTION_SETTINGS, missing: None}
+
+    with pytest.raises(RuntimeError, match=f"KADE_ENV=production needs these settings: "
+                                           f"{missing}"):
+        create_app(settings)
 
 
 @pytest.mark.parametrize(("path", "status", "text"), [

@@ -20,6 +20,7 @@ from app.payments.models import PaymentEvent
 from app.queue import wait_for_local_jobs
 from tests.catalog.pages import attr, find, text, texts
 from tests.checkout.factories import place_guest_order, stocked
+from tests.conftest import PRODUCTION_SETTINGS
 from tests.payments.test_checkout_flow import MERCHANT, SECRET, md5, payhere_settings
 
 ROUTES = ("/payhere-sandbox/pay/checkout", "/payhere-sandbox/pay/complete")
@@ -250,8 +251,7 @@ def test_with_csrf_on_the_choice_needs_the_pages_token(make_app):
 @pytest.mark.parametrize("settings", [
     {"PAYHERE_LOCAL_SANDBOX": False},
     {"PAYHERE_LOCAL_SANDBOX": True, "PAYHERE_SANDBOX": False},
-    {"PAYHERE_LOCAL_SANDBOX": True, "KADE_ENV": "production",
-     "PUBLIC_URL": "https://shop.example.lk", "WTF_CSRF_ENABLED": True},
+    {"PAYHERE_LOCAL_SANDBOX": True, **PRODUCTION_SETTINGS, "WTF_CSRF_ENABLED": True},
 ], ids=["local-sandbox-off", "payhere-sandbox-off", "production"])
 def test_every_sandbox_route_is_a_404_when_it_is_off(make_app, settings):
     app = make_app(**payhere_settings(**settings))

@@ -114,3 +114,111 @@ def test_a_sealed_file_opens_only_under_its_own_name_and_unchanged(app_ctx):
                        (picture, "private/slips/KD-2026-000001/a.webp")):
         with pytest.raises(pii.PiiKeyError):
             pii.open_file(blob, name)
+
+
+# ---- what customers write: ticket subjects, cancel and return reasons ------------------------
+
+WRITTEN = {
+    "subject": "Parcel for Tharindu at 0779876543",
+    "cancel": "Ordered twice, call Tharindu 0779876543",
+    "return": "Box crushed, deliver to 77 Jasmine Lane",
+}
+
+
+def _written_rows(customer):
+    """A ticket, a cancelled order and a returned one, with the customer's words in them."""
+    from app.orders import services as orders
+    from app.support import services as support
+    from tests.checkout.factories import customer_order, stocked
+
+    ticket = support.open_ticket(customer.id, subject=WRITTEN["subject"], body="Any news?")
+    cancelled = customer_order(customer, (stocked("Tea", units=5), 1))
+    orders.cancel_by_customer(cancelled, reason=WRITTEN["cancel"])
+    returned = customer_order(customer, (stocked("Rice", units=5), 1))
+    orders.change_status(returned.number, "shipped")
+    orders.change_status(returned.number, "delivered")
+    orders.request_return(orders.find_by_number(returned.number), WRITTEN["return"])
+    db.session.commit()
+    return ticket.id, cancelled.number, returned.number
+
+
+def _raw_values() -> list[str]:
+    return [value for (value,) in db.session.execute(text(
+        "SELECT subject FROM support_ticket UNION ALL "
+        "SELECT note FROM orders_order_event WHERE note IS NOT NULL"))]
+
+
+def _read_back(ticket_id, cancelled, returned) -> set[str]:
+    from app.orders import services as orders
+    from app.support.models import Ticket
+
+    db.session.expire_all()
+    notes = {event.note for number in (cancelled, returned)
+             for event in orders.find_by_number(number).events if event.note}
+    return {db.session.get(Ticket, ticket_id).subject, *notes}
+
+
+def test_ticket_subjects_and_cancel_and_return_reasons_are_sealed(app_ctx, migrated,
+                                                                  db_session):
+    customer = make_customer()
+    rows = _written_rows(customer)
+
+    dump = _database_bytes(migrated)
+    raw = _raw_values()
+
+    assert _read_back(*rows) == set(WRITTEN.values())  # the app reads them…
+    assert len(raw) == 3 and all(value.startswith(pii.vault().active_key_id + ":")
+                                 for value in raw)  # …the rows hold sealed values
+    for label, value in WRITTEN.items():
+        for part in (value, "0779876543", "Jasmine Lane"):
+            assert part.encode() not in dump, f"{label} found in plaintext"
+
+
+def test_staff_still_find_a_ticket_by_words_of_its_sealed_subject(app_ctx, db_session):
+    from app.support import services as support
+    from tests.factories import make_staff
+
+    customer = make_customer()
+    parcel = support.open_ticket(customer.id, subject="Parcel  LATE again", body="Hi")
+    support.open_ticket(customer.id, subject="Refund please", body="Hi")
+    agent = make_staff("admin")
+
+    def found(query):
+        tickets, total = support.staff_tickets(support.TicketFilter(query=query), actor=agent)
+        return [t.id for t in tickets], total
+
+    assert found("parcel late") == ([parcel.id], 1)
+    assert found(f"#{parcel.id}") == ([parcel.id], 1)
+    assert found("nothing like it") == ([], 0)
+
+
+def test_migration_0016_seals_the_rows_already_there_and_its_downgrade_opens_them(
+        scratch_url, tmp_path):
+    """Rows written before 0016 are plaintext; after it, sealed and readable; a downgrade
+    gives the plaintext back."""
+    from app import create_app, migrate
+    from app.db import dispose_engines
+    from tests.conftest import base_config
+
+    migrate.upgrade(scratch_url)
+    shop = create_app(base_config(scratch_url, tmp_path))
+    with shop.app_context():
+        rows = _written_rows(make_customer())
+        db.session.remove()
+    dispose_engines()
+
+    migrate.downgrade(scratch_url, "0016-1")  # the revision before 0016, whichever it is
+    with shop.app_context():
+        before = sorted(_raw_values())
+        db.session.remove()
+    dispose_engines()
+    migrate.upgrade(scratch_url)
+
+    with shop.app_context():
+        after = _raw_values()
+        read = _read_back(*rows)
+        db.session.remove()
+    dispose_engines()
+    assert before == sorted(WRITTEN.values())
+    assert all(value.startswith(pii.vault().active_key_id + ":") for value in after)
+    assert read == set(WRITTEN.values())

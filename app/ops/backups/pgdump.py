@@ -8,19 +8,32 @@ the moment it started (one snapshot), so its recovery point is the night, not th
 from __future__ import annotations
 
 import contextlib
+import os
 import shutil
 import subprocess
 from pathlib import Path
 
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 
 from app.ops.backups.errors import BackupError, CorruptBackup
 
 
-def libpq_url(database_url: str) -> str:
-    """postgresql+psycopg://… -> postgresql://… (what pg_dump and psql understand)."""
-    return make_url(database_url).set(drivername="postgresql").render_as_string(
-        hide_password=False)
+def libpq_target(database_url: str) -> tuple[str, dict[str, str]]:
+    """postgresql+psycopg://user:pw@host/db -> postgresql://user@host/db (what pg_dump and
+    pg_restore understand) and the environment that carries the password to the child
+    instead. A command line is readable by every local user (ps, /proc/<pid>/cmdline) and
+    lands in audit logs; a child's environment is readable only by its own user."""
+    url = make_url(database_url).set(drivername="postgresql")
+    query = dict(url.query)
+    in_query = query.pop("password", None)  # ?password=… is libpq's spelling too
+    password = url.password if url.password is not None else in_query
+    env = {**os.environ}
+    if password is not None:
+        env["PGPASSWORD"] = str(password)
+    # URL.set(password=None) would keep the password: None there means "unchanged".
+    bare = URL.create("postgresql", username=url.username, host=url.host, port=url.port,
+                      database=url.database, query=query)
+    return bare.render_as_string(hide_password=False), env
 
 
 def _tool(name: str) -> str:
@@ -30,16 +43,17 @@ def _tool(name: str) -> str:
     return found
 
 
-def _run(args: list[str]) -> None:
-    done = subprocess.run(args, capture_output=True, text=True, check=False)  # noqa: S603 — our args
+def _run(args: list[str], env: dict[str, str] | None = None) -> None:
+    done = subprocess.run(args, capture_output=True, text=True, check=False, env=env)  # noqa: S603 — our args
     if done.returncode:
         # pg_dump's own messages name objects, not row data: safe to show.
         raise BackupError(f"{Path(args[0]).name} failed: {done.stderr.strip()[-800:]}")
 
 
 def dump(database_url: str, target: Path) -> None:
+    dbname, env = libpq_target(database_url)
     _run([_tool("pg_dump"), "--format=custom", "--no-owner", "--no-privileges",
-          f"--file={target}", f"--dbname={libpq_url(database_url)}"])
+          f"--file={target}", f"--dbname={dbname}"], env)
 
 
 def restore(database_url: str, source: Path, kept_as: str) -> str | None:
@@ -55,9 +69,9 @@ def restore(database_url: str, source: Path, kept_as: str) -> str | None:
         admin(f'DROP DATABASE IF EXISTS "{staging}"')
         admin(f'CREATE DATABASE "{staging}"')
     try:
+        dbname, env = libpq_target(url.set(database=staging).render_as_string(False))
         _run([_tool("pg_restore"), "--no-owner", "--no-privileges", "--exit-on-error",
-              f"--dbname={libpq_url(url.set(database=staging).render_as_string(False))}",
-              str(source)])
+              f"--dbname={dbname}", str(source)], env)
     except BackupError:
         with _admin(url) as admin:
             admin(f'DROP DATABASE IF EXISTS "{staging}"')

@@ -11,6 +11,7 @@ from app import db
 from app.db import utcnow
 from app.ops.backups import alerts
 from app.ops.backups.models import BackupRun
+from tests.conftest import PRODUCTION_SETTINGS
 from tests.factories import make_staff
 
 
@@ -66,6 +67,17 @@ def test_metrics_need_the_token_when_one_is_set(make_app):
     assert client.get("/metrics").status_code == 401
     assert client.get("/metrics", headers={"Authorization": "Bearer wrong"}).status_code == 401
     ok = client.get("/metrics", headers={"Authorization": "Bearer s3cret-token"})
+    assert ok.status_code == 200 and "kade_backup_stale" in ok.get_data(as_text=True)
+
+
+def test_metrics_in_production_are_a_404_without_a_token_and_need_it_with_one(make_app):
+    closed = make_app(**PRODUCTION_SETTINGS, METRICS_TOKEN=None).test_client()
+    guarded = make_app(**PRODUCTION_SETTINGS, METRICS_TOKEN="s3cret-token").test_client()  # noqa: S106
+
+    assert closed.get("/metrics").status_code == 404
+    assert closed.get("/metrics", headers={"Authorization": "Bearer "}).status_code == 404
+    assert guarded.get("/metrics").status_code == 401
+    ok = guarded.get("/metrics", headers={"Authorization": "Bearer s3cret-token"})
     assert ok.status_code == 200 and "kade_backup_stale" in ok.get_data(as_text=True)
 
 
