@@ -41,13 +41,30 @@ def run_offline() -> None:
 def run_online() -> None:
     engine = engine_for(url)
     with engine.connect() as connection:
-        # Batch mode lets SQLite alter tables (it rebuilds them); PostgreSQL alters in place.
-        context.configure(connection=connection, target_metadata=Base.metadata,
-                          render_as_batch=True, compare_type=True,
-                          render_item=render_item, include_name=include_name)
-        with context.begin_transaction():
-            context.run_migrations()
-        connection.commit()
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            # Batch mode alters a SQLite table by rebuilding it and dropping the old one; with
+            # foreign keys enforced, that drop deletes every row referencing the table through
+            # ON DELETE CASCADE (rebuilding accounts_user would empty orders' customers,
+            # tickets, addresses …). SQLite's own ALTER TABLE recipe: keys off for the change
+            # (outside any transaction, where the pragma works: on the driver's connection,
+            # before SQLAlchemy's BEGIN), checked before commit.
+            connection.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
+        try:
+            # Batch mode lets SQLite alter tables (it rebuilds them); PostgreSQL alters in place.
+            context.configure(connection=connection, target_metadata=Base.metadata,
+                              render_as_batch=True, compare_type=True,
+                              render_item=render_item, include_name=include_name)
+            with context.begin_transaction():
+                context.run_migrations()
+                if sqlite:
+                    dangling = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+                    if dangling:
+                        raise RuntimeError(f"migration left dangling keys: {dangling[:5]}")
+            connection.commit()
+        finally:
+            if sqlite:
+                connection.connection.driver_connection.execute("PRAGMA foreign_keys=ON")
 
 
 if context.is_offline_mode():
