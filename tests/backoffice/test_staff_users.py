@@ -46,7 +46,7 @@ def test_an_admin_adds_a_staff_member_who_then_enrols(admin_client, admin, db_se
 
     assert response.status_code == 201
     assert "Dilani Silva" in response.text and "Catalog manager" in response.text
-    assert response.headers["Cache-Control"] == "no-store"
+    assert response.headers["Cache-Control"] == "private, no-store"
     assert code not in shown_again.text  # shown once, on the answer to the form
     created = _audit(db_session, "staff.create")
     assert [(e.actor_id, e.details["role"]) for e in created][-1] == (admin.id, "catalog_manager")
