@@ -167,6 +167,11 @@ class RegisterIn(Body):
     password: NewPassword
 
 
+class RegisteredOut(Output):
+    detail: str = Field(description="What to do next: the same words whether the email was "
+                                    "new or already had an account.")
+
+
 class TokenIn(Body):
     # Any text: an address that cannot be an account's simply does not sign in (401).
     email: Annotated[str, Text(min_length=1, max_length=EMAIL_MAX),
