@@ -176,13 +176,16 @@ def _theirs(user_id: int | None, phone: str | None):
     return or_(*who) if who else None
 
 
-def placed_since(since: dt.datetime, *, user_id: int | None, phone: str | None) -> int:
-    """How many orders this customer or mobile number placed since then (checkout limits)."""
+def placed_since(since: dt.datetime, *, user_id: int | None,
+                 phone: str | None) -> tuple[int, dt.datetime | None]:
+    """How many orders this customer or mobile number placed since then, and when the first
+    of them was placed (checkout's pace limit)."""
     theirs = _theirs(user_id, phone)
     if theirs is None:
-        return 0
-    return db.session.scalar(select(func.count()).select_from(Order).where(
-        theirs, Order.placed_at >= since))
+        return 0, None
+    count, first = db.session.execute(select(func.count(), func.min(Order.placed_at)).where(
+        theirs, Order.placed_at >= since)).one()
+    return count, first
 
 
 def waiting_for_payment(*, user_id: int | None, phone: str | None,
