@@ -26,7 +26,6 @@ from app.api.schemas import (
 from app.errors import DomainError, Forbidden, Invalid
 from app.extensions import AUTH_LIMIT, limiter
 
-
 CHECK_YOUR_EMAIL = _l("Check your email: we sent you a message to finish registering. Then "
                       "sign in.")
 

@@ -8,7 +8,6 @@ from flask_babel import get_domain
 
 from app.accounts import privacy
 from tests.api.helpers import PROBLEM, assert_problem
-from tests.factories import make_customer
 
 GOOD = {"name": "Nimal Perera", "email": "nimal@example.lk", "phone": "077 123 4567",
         "password": "a long pass phrase"}
