@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import secrets
 
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired
@@ -122,7 +123,9 @@ def _tell_owner_of_attempt(owner: User, ip: str | None) -> None:
     if owner.email:
         notifications.queue_email(
             "account_exists", to=owner.email, locale=owner.locale, user_id=owner.id,
-            dedupe_key=f"account_exists:{owner.id}:{int(utcnow().timestamp())}",
+            # One mail per attempt, as a new account gets its verification mail: a key shared
+            # by attempts in the same second would make the second one faster, and tell.
+            dedupe_key=f"account_exists:{owner.id}:{secrets.token_hex(8)}",
             name=owner.name, sign_in_link=_external_url("accounts.login"),
             reset_link=_external_url("accounts.forgot_password"))
 
