@@ -152,7 +152,7 @@ class Problem(Output):
     title: str
     status: int
     detail: str
-    code: str = Field(description="A stable word to switch on: not_found, email_taken, "
+    code: str = Field(description="A stable word to switch on: not_found, weak_password, "
                                   "validation_failed …")
     errors: list[FieldError] = Field(default=None, description="The wrong fields, when "
                                                                "fields are wrong.")
