@@ -33,7 +33,7 @@ from app.inventory import services as inventory
 from app.inventory.services import OutOfStock
 from app.orders import services as orders
 from app.orders.models import Order
-from app.payments import methods, services as payments
+from app.payments import limits, methods, services as payments
 from app.payments.limits import Payer
 
 MAX_NAME = 120
@@ -209,9 +209,8 @@ def place_order(cart: Cart | None, choices: CheckoutChoices, *, user=None,
             address = None
     priced = carts.priced(cart, district=district, delivery=option,
                           customer_id=user.id if user else None, locale=choices.locale)
-    method = methods.get_method(choices.payment_method, priced.total_cents, district,
-                                Payer(user_id=user.id if user else None, phone=contact.phone,
-                                      place=address))
+    payer = Payer(user_id=user.id if user else None, phone=contact.phone, place=address)
+    method = methods.get_method(choices.payment_method, priced.total_cents, district, payer)
     now = utcnow()
     draft = orders.OrderDraft(
         user_id=user.id if user else None, locale=choices.locale,
@@ -241,6 +240,14 @@ def place_order(cart: Cart | None, choices: CheckoutChoices, *, user=None,
                 .execution_options(synchronize_session=False)).rowcount
             if claimed != 1:
                 raise _AlreadyOrdered()
+            # Counted again, now that this payer's other checkouts wait for this one: two
+            # placed at the same moment must not both slip under the limits.
+            limits.hold(payer, place=method.waits_for_payment)
+            _check_pace(user, contact.phone)
+            if method.waits_for_payment:
+                reason = limits.unpaid_refusal(payer)
+                if reason is not None:
+                    raise Invalid(reason, field="payment_method")
             order = orders.create_order(draft)
             payments.open_payment(order.number, method.code, order.total_cents)
             db.session.execute(update(Cart).where(Cart.id == cart.id)

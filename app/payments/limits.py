@@ -11,11 +11,15 @@ API see the same ones.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import text
 
+from app import db
+from app.accounts import addresses, services as accounts
 from app.accounts.phones import normalise_phone
 from app.orders import services as orders
 
@@ -28,6 +32,30 @@ class Payer:
     user_id: int | None = None
     phone: str | None = None
     place: dict | None = None  # line1, city, district at least
+
+
+def hold(payer: Payer, *, place: bool = True) -> None:
+    """Inside a checkout's transaction: make other checkouts of the same account, mobile
+    number or (with `place`, for an order to pay later) place wait until this one commits, so that two placed at the same moment
+    cannot both pass a count that only one of them should. PostgreSQL: advisory locks held
+    to the end of the transaction (taken in one order, so two holders never deadlock);
+    SQLite: the write lock `transaction()` takes already serialises every checkout."""
+    if db.session.get_bind().dialect.name != "postgresql":
+        return
+    phone = normalise_phone(payer.phone or "") if payer.phone else None
+    names = []
+    if payer.user_id is not None:
+        names.append(f"user:{payer.user_id}")
+    if phone:
+        names.append(f"phone:{accounts.phone_index(phone)}")
+    if place and payer.place and payer.place.get("line1"):
+        names.append("place:" + addresses.place_index(
+            payer.place["line1"], payer.place.get("city") or "",
+            payer.place.get("district") or ""))
+    keys = sorted(int.from_bytes(hashlib.sha256(f"kade-payer:{name}".encode()).digest()[:8],
+                                 "big", signed=True) for name in names)
+    for key in keys:
+        db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
 
 
 def unpaid_refusal(payer: Payer):

@@ -240,3 +240,57 @@ def test_the_web_and_the_api_share_one_count_per_client_address(make_app, tea):
 
     assert first.status_code == 201
     assert_problem(second, 429, "too_many_requests")
+
+
+def test_checkouts_at_the_same_moment_do_not_slip_past_the_cap(app):
+    """Twelve transfers from one number at once, each on its own connection: the count is
+    taken again inside each transaction while the others wait, so exactly the cap wins."""
+    import threading
+
+    from app import db
+    from app.checkout import cart as carts
+    from app.checkout.models import Cart
+
+    cap = app.config["UNPAID_ORDERS_PER_PHONE"]
+    with app.app_context():
+        starter_delivery()
+        variant_id = stocked("Kithul treacle", units=50).id
+        cart_ids = []
+        for _ in range(12):
+            cart = carts.open_cart(token=carts.new_token())
+            carts.add_item(cart, variant_id, 1)
+            cart_ids.append(cart.id)
+        db.session.remove()
+    start = threading.Barrier(12, timeout=60)
+    outcomes, record = [], threading.Lock()
+
+    def shop(n: int, cart_id: int) -> None:
+        with app.app_context():
+            cart = db.session.get(Cart, cart_id)
+            cart.lines  # noqa: B018 — loaded now, so the race below is only the checkout
+            db.session.commit()
+            start.wait()
+            try:
+                place_order(cart, guest_choices(payment_method="bank_transfer",
+                                                address=_elsewhere(n)))
+                outcome = "placed"
+            except Invalid as refusal:
+                outcome = "capped" if CAP_MESSAGE in str(refusal.message) else repr(refusal)
+            except Exception as error:  # anything else is a failure the test must show
+                outcome = repr(error)
+            finally:
+                db.session.remove()
+            with record:
+                outcomes.append(outcome)
+
+    threads = [threading.Thread(target=shop, args=(n, cart_id))
+               for n, cart_id in enumerate(cart_ids)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+
+    assert sorted(outcomes) == ["capped"] * (12 - cap) + ["placed"] * cap, outcomes
+    with app.app_context():
+        assert inventory.available([variant_id]) == {variant_id: 50 - cap}
+        db.session.remove()
