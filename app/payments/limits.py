@@ -35,11 +35,12 @@ class Payer:
 
 
 def hold(payer: Payer, *, place: bool = True) -> None:
-    """Inside a checkout's transaction: make other checkouts of the same account, mobile
-    number or (with `place`, for an order to pay later) place wait until this one commits, so that two placed at the same moment
-    cannot both pass a count that only one of them should. PostgreSQL: advisory locks held
-    to the end of the transaction (taken in one order, so two holders never deadlock);
-    SQLite: the write lock `transaction()` takes already serialises every checkout."""
+    """Inside a checkout's transaction: make other checkouts of the same account or mobile
+    number (and, with `place`, for an order to pay later, of the same place) wait until
+    this one commits, so that two placed at the same moment cannot both pass a count that
+    only one of them should. PostgreSQL: advisory locks held to the end of the transaction
+    (taken in one order, so two holders never deadlock); SQLite: the write lock that
+    `transaction()` takes already serialises every checkout."""
     if db.session.get_bind().dialect.name != "postgresql":
         return
     phone = normalise_phone(payer.phone or "") if payer.phone else None
