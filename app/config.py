@@ -133,6 +133,15 @@ def from_environment() -> dict:
         # a thread of the web process. With Redis, `python -m jobs.scheduler` does it.
         "LOCAL_SCHEDULE": _flag("KADE_LOCAL_SCHEDULE", False),
         "UNPAID_ORDER_HOURS": int(os.environ.get("UNPAID_ORDER_HOURS", "72")),
+        # Abuse limits of checkout (web and API together). Orders placed from one client
+        # address (Flask-Limiter, in Redis when set); orders one mobile number or customer
+        # places within an hour; orders waiting for payment (bank transfer, card) one mobile
+        # number or customer, and one delivery address, may have at once (app.payments.limits).
+        "CHECKOUT_RATE_LIMIT": os.environ.get("CHECKOUT_RATE_LIMIT",
+                                              "10 per minute; 100 per hour"),
+        "ORDERS_PER_PHONE_PER_HOUR": int(os.environ.get("ORDERS_PER_PHONE_PER_HOUR", "10")),
+        "UNPAID_ORDERS_PER_PHONE": int(os.environ.get("UNPAID_ORDERS_PER_PHONE", "3")),
+        "UNPAID_ORDERS_PER_PLACE": int(os.environ.get("UNPAID_ORDERS_PER_PLACE", "3")),
         # The shop's details on invoices and packing slips; VAT is shown only when the shop
         # is registered (SHOP_VAT_NUMBER set), at SHOP_VAT_PERCENT included in prices.
         "SHOP_ADDRESS": os.environ.get("SHOP_ADDRESS", "No. 1, Galle Road, Colombo 03"),

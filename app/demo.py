@@ -11,8 +11,7 @@ from app import db
 from app.accounts import addresses, services as accounts, staff
 from app.accounts.models import User
 from app.db import transaction, utcnow
-
-DEMO_PASSWORD = "kade-demo-2026"  # noqa: S105 — published demo logins, never for production
+from app.security.passwords import DEMO_PASSWORD
 
 STAFF = [
     ("admin@kade.lk", "admin", "Kade Admin"),

@@ -15,6 +15,10 @@ def _register(page: Page, email: str) -> None:
     page.get_by_label("Mobile number").fill("0712345678")
     page.get_by_label("Password").fill("a long audited phrase")
     page.get_by_role("button", name="Create account").click()
+    expect(page.get_by_role("status")).to_contain_text("Check your email")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill("a long audited phrase")
+    page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("heading", name="My account")).to_be_visible()
     page.get_by_role("button", name="Sign out").click()
 

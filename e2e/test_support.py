@@ -23,6 +23,10 @@ def _register(page: Page) -> None:
     page.get_by_label("Mobile number").fill("0715551234")
     page.get_by_label("Password").fill("a long question phrase")
     page.get_by_role("button", name="Create account").click()
+    expect(page.get_by_role("status")).to_contain_text("Check your email")
+    page.get_by_label("Email").fill(EMAIL)
+    page.get_by_label("Password").fill("a long question phrase")
+    page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("heading", name="My account")).to_be_visible()
 
 

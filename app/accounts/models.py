@@ -135,4 +135,19 @@ class ApiToken(Base):
     created_at: Mapped[utc_now]
 
 
-__all__ = ["Address", "ApiToken", "LoginSession", "User", "blind_index"]
+class SignInFailure(Base):
+    """Wrong passwords given for one email, counted by its blind index whether or not an
+    account uses it: the lock then answers the same for every email, so it cannot tell who
+    has an account. A streak is forgotten a while after its last failure, and such rows are
+    deleted as new ones come (accounts.services), so the table stays small."""
+
+    __tablename__ = "accounts_sign_in_failure"
+
+    email_index: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(default=0)
+    # Set only for an email no account uses; an account's lock is User.locked_until.
+    locked_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    last_failed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
+
+
+__all__ = ["Address", "ApiToken", "LoginSession", "SignInFailure", "User", "blind_index"]

@@ -7,13 +7,11 @@ from __future__ import annotations
 
 from app.accounts import services as accounts, sessions
 from app.accounts.districts import district_name
-from app.accounts.errors import InvalidCredentials
 from app.accounts.models import User
 from app.audit import services as audit
 from app.db import transaction, utcnow
 from app.notifications import services as notifications
 from app.orders import privacy as orders
-from app.security import passwords
 from app.support import services as support
 
 
@@ -47,16 +45,16 @@ def export_data(user_id: int) -> dict:
     }
 
 
-def erase_account(user_id: int, *, password: str) -> None:
+def erase_account(user_id: int, *, password: str, ip: str | None = None) -> None:
     """Erase the person: personal fields emptied, addresses and tokens removed, their orders
     kept without their details, their words taken out of support tickets, their messages
     deleted, sign-in impossible. The row stays (anonymised) so orders keep a customer id.
-    Raises InvalidCredentials when the password does not match, Conflict while an order is
-    still on its way (it needs their address and phone to arrive)."""
+    Raises InvalidCredentials when the password does not match (counted towards the lock
+    as a wrong sign-in is), AccountLocked, Conflict while an order is still on its way (it
+    needs their address and phone to arrive)."""
+    accounts.check_password(user_id, password, field="password", ip=ip)
     with transaction():
         user: User = accounts.get_user(user_id)
-        if not passwords.verify_password(user.password_hash or "", password):
-            raise InvalidCredentials(field="password")
         orders.check_erasable(user.id)
         # First, while the name, e-mail and phone are still known: staff replies may quote them.
         support.erase_for(user.id, names=[user.name], contacts=[user.email, user.phone])

@@ -8,26 +8,30 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import secrets
 
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired
-from sqlalchemy import func, select
+from redis.exceptions import RedisError
+from sqlalchemy import delete, func, or_, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from app import db
 from app.accounts import sessions
 from app.accounts.errors import (
     AccountLocked,
-    EmailTaken,
     InvalidCredentials,
     InvalidToken,
     WeakPassword,
 )
-from app.accounts.models import User
+from app.accounts.models import SignInFailure, User
 from app.audit import services as audit
 from app.db import transaction, utcnow
 from app.errors import Invalid, NotFound
 from app.links import external_url, serializer
 from app.notifications import services as notifications
+from app.queue import enqueue
 from app.security import passwords, pii
 
 log = logging.getLogger(__name__)
@@ -86,16 +90,23 @@ def _check_password_strength(password: str, *, name: str, email: str, phone: str
 
 
 def register(*, name: str, email: str, phone: str, password: str, locale: str = "en",
-             ip: str | None = None) -> User:
-    """Create an unverified customer and send the verification mail. Raises EmailTaken,
-    WeakPassword. `phone` is already E.164 (forms and API normalise it)."""
+             ip: str | None = None) -> User | None:
+    """Create an unverified customer and mail the verification link. Returns the new user,
+    or None when the email already has an account: then nothing is created and the owner is
+    mailed that someone tried to register with their email (with the way to sign in or
+    choose a new password). Callers answer the same either way ("check your email"), and
+    both ways hash the password and queue one mail, so neither the answer nor its time tells
+    who has an account. Raises WeakPassword. `phone` is already E.164."""
     _check_password_strength(password, name=name, email=email, phone=phone)
+    password_hash = passwords.hash_password(password)
     with transaction():
-        if find_by_email(email):
-            raise EmailTaken(field="email")
+        owner = find_by_email(email)
+        if owner is not None:
+            _tell_owner_of_attempt(owner, ip)
+            return None
         user = User(name=name.strip(), email=normalise_email(email),
                     email_index=email_index(email), phone=phone, phone_index=phone_index(phone),
-                    password_hash=passwords.hash_password(password), locale=locale)
+                    password_hash=password_hash, locale=locale)
         db.session.add(user)
         db.session.flush()
         audit.record("account.register", actor_id=user.id, target_type="user",
@@ -103,6 +114,19 @@ def register(*, name: str, email: str, phone: str, password: str, locale: str = 
         _queue_verification(user)
     log.info("account_registered", extra={"user_id": user.id})
     return user
+
+
+def _tell_owner_of_attempt(owner: User, ip: str | None) -> None:
+    audit.record("account.register_existing", actor_id=None, target_type="user",
+                 target_id=owner.id, success=False, ip=ip)
+    if owner.email:
+        notifications.queue_email(
+            "account_exists", to=owner.email, locale=owner.locale, user_id=owner.id,
+            # One mail per attempt, as a new account gets its verification mail: a key shared
+            # by attempts in the same second would make the second one faster, and tell.
+            dedupe_key=f"account_exists:{owner.id}:{secrets.token_hex(8)}",
+            name=owner.name, sign_in_link=_external_url("accounts.login"),
+            reset_link=_external_url("accounts.forgot_password"))
 
 
 _serializer = serializer
@@ -142,38 +166,36 @@ def verify_email(token: str) -> User:
 
 
 def authenticate(email: str, password: str, *, ip: str | None = None) -> User:
-    """The user whose password this is. Wrong passwords count; after LOGIN_MAX_FAILURES in a
-    row the account waits LOGIN_LOCK_SECONDS. Raises InvalidCredentials, AccountLocked."""
-    config = current_app.config
+    """The user whose password this is. Wrong passwords count (per email, whether or not an
+    account uses it); after LOGIN_MAX_FAILURES the email waits LOGIN_LOCK_SECONDS. An email
+    no account uses answers exactly as an account would, locked included, so neither the
+    message nor the lock tells who has an account. Raises InvalidCredentials, AccountLocked."""
     # A failure is recorded (audit entry, failure count) and committed before it is raised.
     failure = None
     with transaction():
         user = find_by_email(email)
         now = utcnow()
-        if user is None or not user.is_active or not user.password_hash:
-            passwords.verify_password(_DUMMY_HASH, password)
-            audit.record("login.failed", actor_id=None, success=False, ip=ip,
-                         reason="unknown_account")
-            failure = InvalidCredentials()
-        elif user.locked_until and user.locked_until > now:
-            wait = int((user.locked_until - now).total_seconds()) + 1
-            audit.record("login.locked", actor_id=user.id, target_type="user",
-                         target_id=user.id, success=False, ip=ip)
+        known = user is not None and user.is_active and bool(user.password_hash)
+        wait = _locked_for(user if known else None, email_index(email), now)
+        if wait:
+            audit.record("login.locked", actor_id=user.id if known else None,
+                         target_type="user" if known else None,
+                         target_id=user.id if known else None, success=False, ip=ip)
             failure = AccountLocked(retry_after=wait)
-        elif not passwords.verify_password(user.password_hash, password):
-            user.failed_logins += 1
-            if user.failed_logins >= config["LOGIN_MAX_FAILURES"]:
-                user.locked_until = now + dt.timedelta(seconds=config["LOGIN_LOCK_SECONDS"])
-                user.failed_logins = 0
-                log.warning("account_locked", extra={"user_id": user.id})
-            audit.record("login.failed", actor_id=user.id, target_type="user",
-                         target_id=user.id, success=False, ip=ip, reason="wrong_password")
+        elif (not known or not passwords.verify_password(user.password_hash, password)
+              or _published_in_production(password)):
+            if not known:
+                passwords.verify_password(_DUMMY_HASH, password)  # the same time either way
+            _count_failure(user if known else None, email_index(email), now)
+            audit.record("login.failed", actor_id=user.id if known else None,
+                         target_type="user" if known else None,
+                         target_id=user.id if known else None, success=False, ip=ip,
+                         reason="wrong_password" if known else "unknown_account")
             failure = InvalidCredentials()
         else:
             if passwords.needs_rehash(user.password_hash):
                 user.password_hash = passwords.hash_password(password)
-            user.failed_logins = 0
-            user.locked_until = None
+            _forget_failures(user)
             user.last_login_at = now
             audit.record("login.success", actor_id=user.id, target_type="user",
                          target_id=user.id, ip=ip, staff=user.is_staff)
@@ -182,11 +204,125 @@ def authenticate(email: str, password: str, *, ip: str | None = None) -> User:
     return user
 
 
-def request_password_reset(email: str, *, ip: str | None = None) -> None:
-    """Mail a reset link if the account exists. Says nothing either way, so the answer
-    cannot be used to learn who has an account."""
+def _published_in_production(password: str) -> bool:
+    """The demo's published password opens no account in production, even one a demo
+    database brought along."""
+    return (current_app.config["KADE_ENV"] == "production"
+            and password == passwords.DEMO_PASSWORD)
+
+
+def check_password(user_id: int, password: str, *, field: str = "password",
+                   ip: str | None = None) -> User:
+    """Confirm a signed-in person's password before something that needs it (a new password,
+    erasure). Counted and locked exactly like a sign-in: a stolen session cannot guess the
+    password a few tries at a time. Commits the count before raising.
+    Raises InvalidCredentials (on `field`), AccountLocked, NotFound."""
+    failure = None
     with transaction():
-        user = find_by_email(email)
+        user = get_user(user_id)
+        now = utcnow()
+        wait = _locked_for(user, user.email_index or "", now)
+        if wait:
+            audit.record("password.confirm_locked", actor_id=user.id, target_type="user",
+                         target_id=user.id, success=False, ip=ip)
+            failure = AccountLocked(retry_after=wait, field=field)
+        elif not passwords.verify_password(user.password_hash or "", password):
+            _count_failure(user, user.email_index or "", now)
+            audit.record("password.confirm_failed", actor_id=user.id, target_type="user",
+                         target_id=user.id, success=False, ip=ip)
+            failure = InvalidCredentials(field=field)
+        else:
+            _forget_failures(user)
+    if failure:
+        raise failure
+    return user
+
+
+# A streak of wrong passwords is forgotten this long after its last failure, for accounts
+# and unknown emails alike; rows older than that are deleted, which bounds the table.
+FAILURE_MEMORY = dt.timedelta(hours=24)
+
+
+def _failure_row(index: str, now: dt.datetime, *, create: bool) -> SignInFailure | None:
+    """The email's failure row, locked for this transaction (made when `create`)."""
+    if create:
+        # Two wrong passwords at once for a new email: one inserts, the other finds it.
+        insert = (pg_insert if db.session.get_bind().dialect.name == "postgresql"
+                  else sqlite_insert)
+        db.session.execute(insert(SignInFailure).values(
+            email_index=index, failures=0, last_failed_at=now).on_conflict_do_nothing())
+    return db.session.scalar(select(SignInFailure).where(SignInFailure.email_index == index)
+                             .with_for_update().execution_options(populate_existing=True))
+
+
+def _locked_for(user: User | None, index: str, now: dt.datetime) -> int:
+    """Seconds the email still waits (0: not locked). An account's lock is on the user (staff
+    and a password reset lift it there); an unknown email's on its failure row."""
+    until = user.locked_until if user is not None else None
+    if user is None and index:
+        row = db.session.get(SignInFailure, index)
+        until = row.locked_until if row is not None else None
+    if until and until > now:
+        return int((until - now).total_seconds()) + 1
+    return 0
+
+
+def _count_failure(user: User | None, index: str, now: dt.datetime) -> None:
+    config = current_app.config
+    if not index:
+        return
+    row = _failure_row(index, now, create=True)
+    if row.last_failed_at < now - FAILURE_MEMORY:
+        row.failures = 0
+    row.failures += 1
+    row.last_failed_at = now
+    if row.failures >= config["LOGIN_MAX_FAILURES"]:
+        row.failures = 0
+        until = now + dt.timedelta(seconds=config["LOGIN_LOCK_SECONDS"])
+        if user is not None:
+            user.locked_until = until
+            log.warning("account_locked", extra={"user_id": user.id})
+        else:
+            row.locked_until = until
+    if user is not None:
+        user.failed_logins = row.failures
+    # Forgotten streaks go, a few at a time, as new failures come.
+    stale = select(SignInFailure.email_index).where(
+        SignInFailure.last_failed_at < now - FAILURE_MEMORY,
+        or_(SignInFailure.locked_until.is_(None), SignInFailure.locked_until < now)).limit(50)
+    db.session.execute(delete(SignInFailure).where(SignInFailure.email_index.in_(stale))
+                       .execution_options(synchronize_session=False))
+
+
+def _forget_failures(user: User) -> None:
+    """The right password (or a reset) ends the streak."""
+    user.failed_logins = 0
+    user.locked_until = None
+    if user.email_index:
+        db.session.execute(delete(SignInFailure).where(
+            SignInFailure.email_index == user.email_index)
+            .execution_options(synchronize_session=False))
+
+
+RESET_JOB = "jobs.accounts.send_password_reset"
+
+
+def request_password_reset(email: str, *, ip: str | None = None) -> None:
+    """Mail a reset link if the account exists. Says nothing either way, and takes the same
+    time either way: the request only hands the email's blind index to a job (the queue, or
+    a thread in the embedded default), and the job looks the account up and mails it."""
+    index = email_index(email)
+    try:
+        enqueue(RESET_JOB, index, ip, queue="high")
+    except RedisError:
+        log.warning("reset_enqueue_failed")  # Redis down: do it here rather than lose it
+        send_password_reset(index, ip=ip)
+
+
+def send_password_reset(index: str, *, ip: str | None = None) -> None:
+    """The job's body: mail a reset link to the account with this email index, if any."""
+    with transaction():
+        user = db.session.scalar(select(User).where(User.email_index == index))
         if user is None or not user.is_active:
             return
         token = _serializer("reset").dumps({"u": user.id, "v": user.session_version})
@@ -217,8 +353,7 @@ def reset_password(token: str, new_password: str, *, ip: str | None = None) -> U
         _check_password_strength(new_password, name=user.name or "", email=user.email or "",
                                  phone=user.phone or "")
         _set_password(user, new_password)
-        user.locked_until = None
-        user.failed_logins = 0
+        _forget_failures(user)
         audit.record("password.reset", actor_id=user.id, target_type="user",
                      target_id=user.id, ip=ip)
     return user
@@ -226,12 +361,12 @@ def reset_password(token: str, new_password: str, *, ip: str | None = None) -> U
 
 def change_password(user_id: int, current: str, new_password: str, *,
                     ip: str | None = None) -> User:
-    """Raises InvalidCredentials (field current_password), WeakPassword. Signs out every
-    other session and API token: the caller re-signs-in the current one."""
+    """Raises InvalidCredentials (field current_password), AccountLocked (wrong current
+    passwords count as wrong sign-ins do), WeakPassword. Signs out every other session and
+    API token: the caller re-signs-in the current one."""
+    check_password(user_id, current, field="current_password", ip=ip)
     with transaction():
         user = get_user(user_id)
-        if not passwords.verify_password(user.password_hash or "", current):
-            raise InvalidCredentials(field="current_password")
         _check_password_strength(new_password, name=user.name or "", email=user.email or "",
                                  phone=user.phone or "")
         _set_password(user, new_password)

@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 
 from flask import Blueprint, Response, flash, request, session, url_for
-from flask_babel import gettext as _
+from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from app.accounts import addresses, privacy, services as accounts, sessions, signin
-from app.accounts.errors import AccountLocked, EmailTaken, InvalidCredentials, InvalidToken
+from app.accounts.errors import AccountLocked, InvalidCredentials, InvalidToken
 from app.accounts.forms import (
     AddressForm,
     ChangePasswordForm,
@@ -35,6 +35,9 @@ from app.web import (
 
 bp = Blueprint("accounts", __name__, url_prefix="/account")
 
+CHECK_YOUR_EMAIL = _l("Thank you! Check your email: we sent you a message to finish "
+                      "registering. Then sign in here.")
+
 
 
 def _start_session(user, remember: bool = False) -> None:
@@ -49,14 +52,15 @@ def register():
     form = RegisterForm()
     if form.validate_on_submit():
         try:
-            user = accounts.register(**form.data_for_service(),
-                                     locale=session.get("locale", "en"), ip=client_ip())
-        except (EmailTaken, DomainError) as exc:
+            accounts.register(**form.data_for_service(), locale=session.get("locale", "en"),
+                              ip=client_ip())
+        except DomainError as exc:
             put_error(form, exc, "email")
         else:
-            _start_session(user)
-            flash(_("Welcome! We sent a link to your email: open it to verify your address."))
-            return redirect_to(url_for("accounts.profile"))
+            # The same answer, and no session, whether the email was new or already had an
+            # account (its owner got a mail about it): the page tells nobody who is a customer.
+            flash(CHECK_YOUR_EMAIL)
+            return redirect_to(url_for("accounts.login"))
     return render("accounts/register.html", form=form, status=form_status(form))
 
 
@@ -178,21 +182,27 @@ def sign_out_everywhere():
 
 @bp.route("/password", methods=["GET", "POST"])
 @login_required
+@limiter.limit(AUTH_LIMIT, methods=["POST"])
 def change_password():
     form = ChangePasswordForm()
+    status, retry_after = form_status(form), None
     if form.validate_on_submit():
         try:
             user = accounts.change_password(current_user.id, form.current_password.data,
                                             form.password.data, ip=client_ip())
         except InvalidCredentials:
             form.current_password.errors = [_("That is not your current password.")]
+        except AccountLocked as exc:
+            form.current_password.errors = [str(exc.message)]
+            status, retry_after = 429, exc.retry_after
         except DomainError as exc:
             put_error(form, exc, "password")
         else:
             _start_session(user)  # this device stays signed in; the others are signed out
             flash(_("Your password is changed. Other devices are signed out."))
             return redirect_to(url_for("accounts.profile"))
-    return render("accounts/change_password.html", form=form, status=form_status(form))
+    return with_retry_after(render("accounts/change_password.html", form=form, status=status),
+                            retry_after)
 
 
 @bp.get("/addresses")
@@ -262,20 +272,27 @@ def export_data():
 
 @bp.route("/delete", methods=["GET", "POST"])
 @login_required
+@limiter.limit(AUTH_LIMIT, methods=["POST"])
 def delete_account():
     form = DeleteAccountForm()
+    status, retry_after = form_status(form), None
     if form.validate_on_submit():
         try:
-            privacy.erase_account(current_user.id, password=form.password.data)
+            privacy.erase_account(current_user.id, password=form.password.data,
+                                  ip=client_ip())
         except InvalidCredentials:
             form.password.errors = [_("That is not your password.")]
+        except AccountLocked as exc:
+            form.password.errors = [str(exc.message)]
+            status, retry_after = 429, exc.retry_after
         except Conflict as refusal:  # an order still on its way
             flash(str(refusal.message), "error")
         else:
             signin.sign_out()
             flash(_("Your account and personal data are erased."))
             return redirect_to(url_for("pages.home"))
-    return render("accounts/delete.html", form=form, status=form_status(form))
+    return with_retry_after(render("accounts/delete.html", form=form, status=status),
+                            retry_after)
 
 
 from app.accounts import notification_views  # noqa: E402, F401  (its routes join bp)

@@ -4,7 +4,7 @@ erasure). Thin: the schemas parse, a service decides, the schemas answer."""
 from __future__ import annotations
 
 from flask import request
-from flask_babel import lazy_gettext as _l
+from flask_babel import force_locale, lazy_gettext as _l
 
 from app.accounts import privacy, services as accounts, tokens
 from app.accounts.errors import InvalidCredentials, InvalidToken
@@ -17,6 +17,7 @@ from app.api.schemas import (
     ExportOut,
     ProfilePatch,
     RefreshIn,
+    RegisteredOut,
     RegisterIn,
     TokenIn,
     TokenPairOut,
@@ -24,6 +25,9 @@ from app.api.schemas import (
 )
 from app.errors import DomainError, Forbidden, Invalid
 from app.extensions import AUTH_LIMIT, limiter
+
+CHECK_YOUR_EMAIL = _l("Check your email: we sent you a message to finish registering. Then "
+                      "sign in.")
 
 
 class SessionExpired(DomainError):
@@ -49,22 +53,27 @@ def _token_pair(pair: tokens.TokenPair) -> TokenPairOut:
 @bp.post("/auth/register")
 @limiter.limit(AUTH_LIMIT)
 @bp.input(RegisterIn, arg_name="body")
-@bp.output(UserOut, status_code=201, description="The new account, not yet verified.")
-@bp.doc(tags=["Auth"], responses=error_responses(400, 409, 422, 429, when={
-    409: "An account already uses this email (`email_taken`).",
+@bp.output(RegisteredOut, status_code=202,
+           description="Accepted: a mail is on its way. The same answer whether the email was "
+                       "new (a verification link) or already had an account (its owner is "
+                       "told someone tried), so the answer tells nobody who is a customer.")
+@bp.doc(tags=["Auth"], responses=error_responses(400, 422, 429, when={
     422: "A field is wrong, or the password is too weak: see `errors`.",
 }))
 def register(body: RegisterIn):
     """Create a customer account
 
-    Sends a link to verify the email. The phone is a Sri Lankan mobile number in any usual
-    spelling; it is stored as E.164. The language of the account is Accept-Language's.
-    Errors: 409 `email_taken`; 422 with `errors` for a wrong field or a weak password.
+    Sends a link to verify the email, then the person signs in with POST /auth/token. If
+    the email already has an account nothing is created and its owner gets a mail instead;
+    the answer is the same 202 either way. The phone is a Sri Lankan mobile number in any
+    usual spelling; it is stored as E.164. The language of the account is Accept-Language's.
+    Errors: 422 with `errors` for a wrong field or a weak password.
     """
-    user = accounts.register(name=body.name, email=body.email, phone=body.phone,
-                             password=body.password, locale=api_locale(),
-                             ip=request.remote_addr)
-    return UserOut.of(user)
+    locale = api_locale()
+    accounts.register(name=body.name, email=body.email, phone=body.phone,
+                      password=body.password, locale=locale, ip=request.remote_addr)
+    with force_locale(locale):
+        return RegisteredOut(detail=str(CHECK_YOUR_EMAIL))
 
 
 @bp.post("/auth/token")
@@ -166,6 +175,9 @@ def export_my_data():
             409: "An order is still on its way: erasure waits until it is delivered or "
                  "cancelled (the message names the orders).",
             422: "The password is missing or is not the account's (`errors` on `password`).",
+            429: "Too many attempts from this address, or too many wrong passwords: the "
+                 "account is locked as after wrong sign-ins (`account_locked`); wait "
+                 "`Retry-After` seconds.",
         }))
 def erase_account(body: EraseIn):
     """Erase my account
@@ -177,7 +189,8 @@ def erase_account(body: EraseIn):
     order is still on its way.
     """
     try:
-        privacy.erase_account(current_customer().id, password=body.password)
+        privacy.erase_account(current_customer().id, password=body.password,
+                              ip=request.remote_addr)
     except InvalidCredentials as exc:
         # Not 401: the token is fine, and a client that hears 401 signs the person out.
         raise Invalid(_l("That is not your password."), field="password") from exc

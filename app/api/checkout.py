@@ -21,6 +21,7 @@ from app.api.orders import order_out
 from app.checkout import cart as carts
 from app.checkout.services import CheckoutChoices, place_order
 from app.errors import Invalid
+from app.extensions import checkout_rate_limit, limiter
 from app.payments import checkout_flow
 
 REPLAYED = "Idempotent-Replayed"
@@ -28,13 +29,14 @@ REPLAYED = "Idempotent-Replayed"
 
 @bp.post("/checkout")
 @bp.auth_required(auth)
+@limiter.shared_limit(checkout_rate_limit, scope="checkout")
 @bp.input(CheckoutHeaders, location="headers", arg_name="headers")
 @bp.input(CheckoutIn, arg_name="body")
 @bp.output(CheckoutOut, status_code=201,
            description="The order placed; or, for a retry with the same key and body, the "
                        f"order the first attempt placed (with `{REPLAYED}: true`). For "
                        "`payhere`, `payment` is the hosted-checkout form to post.")
-@bp.doc(tags=["Checkout"], responses=error_responses(400, 401, 409, 422, when={
+@bp.doc(tags=["Checkout"], responses=error_responses(400, 401, 409, 422, 429, when={
     409: "Not enough in stock any more (`out_of_stock`, with `available`), a booked time "
          "was just taken, or the Idempotency-Key was used with another body (`conflict`, "
          "`errors` on `Idempotency-Key`).",
@@ -42,7 +44,13 @@ REPLAYED = "Idempotent-Replayed"
          "over 100 characters, `address_id` not one of mine, no address or delivery option "
          "for goods, a delivery option that does not serve the district, `address` and "
          "`address_id` both, `payhere` when the shop has no PayHere account), or the cart "
-         "cannot be checked out (`cart_not_ready`: empty, or an item no longer on sale).",
+         "cannot be checked out (`cart_not_ready`: empty, or an item no longer on sale). "
+         "`payment_method` is also refused when my mobile number or the address already "
+         "has UNPAID_ORDERS_PER_PHONE / UNPAID_ORDERS_PER_PLACE orders waiting for payment "
+         "(bank transfer, card): pay or cancel one first, or pay on delivery.",
+    429: "Too many orders: from this client address (with the web shop), or from my "
+         "account or mobile number within the hour (`too_many_orders`); wait `Retry-After` "
+         "seconds.",
 }))
 def checkout(headers: CheckoutHeaders, body: CheckoutIn):
     """Place an order from my cart

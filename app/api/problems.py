@@ -1,7 +1,7 @@
 """Every error under /api/v1 as problem+json (RFC 9457).
 
 Body: `type`, `title`, `status`, `detail`, `code` and, when fields are wrong, `errors:
-[{field, message}]`. `code` is a stable word a client may switch on (`email_taken`,
+[{field, message}]`. `code` is a stable word a client may switch on (`weak_password`,
 `validation_failed`); `type` is `about:blank` for a plain HTTP error and a tag URI naming the
 code otherwise. `title` and `detail` are in the language of Accept-Language.
 

@@ -152,7 +152,7 @@ class Problem(Output):
     title: str
     status: int
     detail: str
-    code: str = Field(description="A stable word to switch on: not_found, email_taken, "
+    code: str = Field(description="A stable word to switch on: not_found, weak_password, "
                                   "validation_failed …")
     errors: list[FieldError] = Field(default=None, description="The wrong fields, when "
                                                                "fields are wrong.")
@@ -165,6 +165,11 @@ class RegisterIn(Body):
     email: Email
     phone: Phone
     password: NewPassword
+
+
+class RegisteredOut(Output):
+    detail: str = Field(description="What to do next: the same words whether the email was "
+                                    "new or already had an account.")
 
 
 class TokenIn(Body):

@@ -9,11 +9,13 @@ order back; the same key with a different request is refused.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 from dataclasses import asdict, dataclass
 
 from email_validator import EmailNotValidError, validate_email
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
@@ -26,12 +28,13 @@ from app.checkout import cart as carts, delivery
 from app.checkout.models import Cart
 from app.checkout.pricing import PricedCart
 from app.db import transaction, utcnow
-from app.errors import Conflict, Invalid, NotFound
+from app.errors import Conflict, Invalid, NotFound, TooManyAttempts
 from app.inventory import services as inventory
 from app.inventory.services import OutOfStock
 from app.orders import services as orders
 from app.orders.models import Order
-from app.payments import methods, services as payments
+from app.payments import limits, methods, services as payments
+from app.payments.limits import Payer
 
 MAX_NAME = 120
 
@@ -61,6 +64,15 @@ class CheckoutChoices:
         not part of it: after the first attempt the cart is already the order."""
         return hashlib.sha256(json.dumps(asdict(self), sort_keys=True, default=str).encode()
                               ).hexdigest()
+
+
+class TooManyOrders(TooManyAttempts):
+    """One mobile number (or customer) placed ORDERS_PER_PHONE_PER_HOUR orders within the
+    hour: a person shopping never needs more; a script holding stock with fake orders does."""
+
+    code = "too_many_orders"
+    default_message = _l("You have placed many orders in the last hour. Please wait a while "
+                         "before placing another one, or call the shop.")
 
 
 class CheckoutProblem(Invalid):
@@ -135,6 +147,21 @@ def quote(cart: Cart | None, choices: CheckoutChoices | None = None, *, user=Non
 
 # ---- placing ---------------------------------------------------------------------------------
 
+PACE_WINDOW = dt.timedelta(hours=1)
+
+
+def _check_pace(user, phone: str) -> None:
+    """Raises TooManyOrders when this customer or mobile number is over the hour's orders.
+    Counted in the database, so every web process and the API share the count."""
+    limit = current_app.config["ORDERS_PER_PHONE_PER_HOUR"]
+    now = utcnow()
+    count, first = orders.placed_since(now - PACE_WINDOW, user_id=user.id if user else None,
+                                       phone=phone or None)
+    if count >= limit:
+        wait = (first + PACE_WINDOW - now).total_seconds() if first else PACE_WINDOW.seconds
+        raise TooManyOrders(retry_after=max(1, int(wait) + 1))
+
+
 def place_order(cart: Cart | None, choices: CheckoutChoices, *, user=None,
                 idempotency_key: str | None = None) -> tuple[Order, bool]:
     """Place the order for `cart`. Returns (order, created): created is False when this was
@@ -159,6 +186,7 @@ def place_order(cart: Cart | None, choices: CheckoutChoices, *, user=None,
         return orders.find_by_number(cart.order_number), False
 
     contact = _contact(choices, user)
+    _check_pace(user, contact.phone)
     priced_now = carts.priced(cart, customer_id=user.id if user else None,
                               locale=choices.locale)
     if not priced_now.lines or priced_now.unavailable:
@@ -181,7 +209,8 @@ def place_order(cart: Cart | None, choices: CheckoutChoices, *, user=None,
             address = None
     priced = carts.priced(cart, district=district, delivery=option,
                           customer_id=user.id if user else None, locale=choices.locale)
-    method = methods.get_method(choices.payment_method, priced.total_cents, district)
+    payer = Payer(user_id=user.id if user else None, phone=contact.phone, place=address)
+    method = methods.get_method(choices.payment_method, priced.total_cents, district, payer)
     now = utcnow()
     draft = orders.OrderDraft(
         user_id=user.id if user else None, locale=choices.locale,
@@ -211,6 +240,14 @@ def place_order(cart: Cart | None, choices: CheckoutChoices, *, user=None,
                 .execution_options(synchronize_session=False)).rowcount
             if claimed != 1:
                 raise _AlreadyOrdered()
+            # Counted again, now that this payer's other checkouts wait for this one: two
+            # placed at the same moment must not both slip under the limits.
+            limits.hold(payer, place=method.waits_for_payment)
+            _check_pace(user, contact.phone)
+            if method.waits_for_payment:
+                reason = limits.unpaid_refusal(payer)
+                if reason is not None:
+                    raise Invalid(reason, field="payment_method")
             order = orders.create_order(draft)
             payments.open_payment(order.number, method.code, order.total_cents)
             db.session.execute(update(Cart).where(Cart.id == cart.id)

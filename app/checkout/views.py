@@ -39,10 +39,12 @@ from app.checkout.forms import (
     PlaceOrderForm,
 )
 from app.checkout.models import Cart
-from app.errors import Conflict, DomainError, Invalid, NotFound
+from app.errors import Conflict, DomainError, Invalid, NotFound, TooManyAttempts
+from app.extensions import checkout_rate_limit, limiter
 from app.inventory.services import OutOfStock
 from app.orders import services as orders
 from app.payments import checkout_flow, methods
+from app.payments.limits import Payer
 from app.personal_pages import mark_personal
 from app.web import form_status, put_error, redirect_to, render, safe_next
 
@@ -312,6 +314,14 @@ class _Checkout:
     def contact(self):
         return steps.contact(self.data)
 
+    def payer(self) -> Payer:
+        """Who would pay: their unpaid orders decide whether bank transfer and card are
+        offered (app.payments.limits)."""
+        if self.user is not None:
+            return Payer(user_id=self.user.id, phone=self.user.phone, place=self.address)
+        contact = self.contact
+        return Payer(phone=contact.phone if contact else None, place=self.address)
+
     def choices(self) -> checkout.CheckoutChoices:
         return steps.choices(self.data, signed_in=self.signed_in,
                              needs_delivery=self.needs_delivery, locale=_locale())
@@ -341,7 +351,7 @@ class _Checkout:
         if step == "payment":
             code = self.data.get("payment_method")
             return code in {m.code for m in methods.available(self.quote().total_cents,
-                                                              self.district)}
+                                                              self.district, self.payer())}
         return False
 
     def first_open(self) -> str:
@@ -355,7 +365,15 @@ def _to_step(step: str):
     return redirect_to(url_for("checkout.checkout_page", step=step))
 
 
+def _not_placing() -> bool:
+    return request.form.get("step") != "place"
+
+
 @bp.route("/checkout", methods=["GET", "POST"])
+# Placing orders is limited per client address, with the API's POST /checkout (one count):
+# each order holds stock. The steps before it are not.
+@limiter.shared_limit(checkout_rate_limit, scope="checkout", methods=["POST"],
+                      exempt_when=_not_placing)
 def checkout_page():
     if _is_staff():
         flash(_("Staff accounts cannot shop. Sign in as a customer."), "error")
@@ -481,7 +499,8 @@ def _delivery_step(state: _Checkout):
 
 def _payment_step(state: _Checkout):
     quote = state.quote()
-    available = methods.available(quote.total_cents, state.district)
+    payer = state.payer()
+    available = methods.available(quote.total_cents, state.district, payer)
     if request.method == "POST":
         form = PaymentForm()
     else:
@@ -491,14 +510,15 @@ def _payment_step(state: _Checkout):
     if request.method == "POST" and form.validate():
         try:
             method = methods.get_method(form.payment_method.data, quote.total_cents,
-                                        state.district)
+                                        state.district, payer)
         except Invalid as exc:
             put_error(form, exc, "payment_method")
         else:
             steps.save(state.cart, payment_method=method.code)
             return _to_step("review")
     return _step_page(state, "payment", status=form_status(form), form=form,
-                      methods=available, quote=quote)
+                      methods=available, quote=quote,
+                      refused=methods.refused(quote.total_cents, state.district, payer))
 
 
 def _review_step(state: _Checkout):
@@ -556,7 +576,7 @@ def _place_order():
         flash(str(exc.message), "error")
         step = FIELD_STEPS.get(exc.field or "", state.step_names[0])
         return _to_step(step if step in state.step_names else state.step_names[0])
-    except Conflict as exc:
+    except (Conflict, TooManyAttempts) as exc:
         flash(str(exc.message), "error")
         return _to_step("review")
     placed[key] = order.number

@@ -42,6 +42,10 @@ class Order(Base):
     ship_line2: Mapped[encrypted_str | None]
     ship_city: Mapped[encrypted_str | None]
     district: Mapped[str | None] = mapped_column(String(32), index=True)
+    # Blind indexes of the contact phone and of the delivery address (accounts.addresses
+    # place_index): checkout counts a phone's or a place's unpaid orders by them.
+    contact_phone_index: Mapped[str | None] = mapped_column(String(64), index=True)
+    place_index: Mapped[str | None] = mapped_column(String(64), index=True)
     postal_code: Mapped[str | None] = mapped_column(String(5))
     delivery_code: Mapped[str | None] = mapped_column(String(32))
     delivery_name: Mapped[str | None] = mapped_column(String(80))

@@ -16,10 +16,11 @@ from dataclasses import dataclass, field
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import selectinload
 
 from app import db
+from app.accounts import addresses, services as accounts
 from app.accounts.phones import normalise_phone
 from app.audit import services as audit
 from app.catalog import booking_slots
@@ -132,7 +133,12 @@ def create_order(draft: OrderDraft) -> Order:
             discount_cents=draft.discount_cents, delivery_fee_cents=draft.delivery_fee_cents,
             total_cents=draft.total_cents, idempotency_key=draft.idempotency_key,
             request_fingerprint=draft.request_fingerprint,
-            payment_due_at=draft.payment_due_at, placed_at=now, updated_at=now)
+            payment_due_at=draft.payment_due_at, placed_at=now, updated_at=now,
+            contact_phone_index=(accounts.phone_index(draft.contact_phone)
+                                 if draft.contact_phone else None),
+            place_index=(addresses.place_index(address["line1"], address.get("city") or "",
+                                               draft.district or "")
+                         if address.get("line1") else None))
         db.session.add(order)
         db.session.flush()
         order.number = f"KD-{now.year}-{order.id:06d}"
@@ -160,6 +166,45 @@ def create_order(draft: OrderDraft) -> Order:
                     name=line.names["en"]))
         _mail(order, "order_placed")
     return order
+
+
+def _theirs(user_id: int | None, phone: str | None):
+    """Orders of this customer (by account) or of this mobile number (any guest's, too)."""
+    who = []
+    if user_id is not None:
+        who.append(Order.user_id == user_id)
+    if phone:
+        who.append(Order.contact_phone_index == accounts.phone_index(phone))
+    return or_(*who) if who else None
+
+
+def placed_since(since: dt.datetime, *, user_id: int | None,
+                 phone: str | None) -> tuple[int, dt.datetime | None]:
+    """How many orders this customer or mobile number placed since then, and when the first
+    of them was placed (checkout's pace limit)."""
+    theirs = _theirs(user_id, phone)
+    if theirs is None:
+        return 0, None
+    count, first = db.session.execute(select(func.count(), func.min(Order.placed_at)).where(
+        theirs, Order.placed_at >= since)).one()
+    return count, first
+
+
+def waiting_for_payment(*, user_id: int | None, phone: str | None,
+                        place: dict | None) -> tuple[int, int]:
+    """Orders still waiting for payment: (of this customer or mobile number, to this place).
+    `place` is an address as orders keep it (line1, city, district), or None."""
+    waiting = Order.status == "pending_payment"
+    theirs = _theirs(user_id, phone)
+    by_them = 0 if theirs is None else db.session.scalar(
+        select(func.count()).select_from(Order).where(waiting, theirs))
+    by_place = 0
+    if place and place.get("line1"):
+        index = addresses.place_index(place["line1"], place.get("city") or "",
+                                      place.get("district") or "")
+        by_place = db.session.scalar(select(func.count()).select_from(Order).where(
+            waiting, Order.place_index == index))
+    return by_them, by_place
 
 
 def find_by_idempotency_key(key: str) -> Order | None:

@@ -15,7 +15,8 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from app.errors import Invalid
-from app.payments import settings
+from app.payments import limits, settings
+from app.payments.limits import Payer
 
 
 @dataclass(frozen=True)
@@ -26,12 +27,15 @@ class PaymentMethod:
     initial_status: str  # the order's status once placed
     waits_for_payment: bool  # True: unpaid orders expire
 
-    def refusal(self, total_cents: int, district: str | None):
-        """None when the method can pay this order, else the reason it cannot."""
+    def refusal(self, total_cents: int, district: str | None, payer: Payer | None = None):
+        """None when the method can pay this order, else the reason it cannot. With the
+        `payer`, a method that waits for payment also counts their unpaid orders."""
         if self.code == "payhere" and not current_app.config.get("PAYHERE_MERCHANT_ID"):
             return _l("Card payment is not available right now.")
         if self.code == "cod":
             return settings.cod_refusal(total_cents, district)  # staff-set limits
+        if self.waits_for_payment and payer is not None:
+            return limits.unpaid_refusal(payer)
         return None
 
 
@@ -51,16 +55,31 @@ METHODS: dict[str, PaymentMethod] = {
 }
 
 
-def available(total_cents: int, district: str | None) -> list[PaymentMethod]:
-    return [m for m in METHODS.values() if m.refusal(total_cents, district) is None]
+def available(total_cents: int, district: str | None,
+              payer: Payer | None = None) -> list[PaymentMethod]:
+    return [m for m in METHODS.values() if m.refusal(total_cents, district, payer) is None]
 
 
-def get_method(code: str, total_cents: int, district: str | None) -> PaymentMethod:
+def refused(total_cents: int, district: str | None, payer: Payer | None = None) -> list:
+    """(method, why not) for each method that cannot pay this order and may be told of:
+    the shopper then knows why a way to pay is missing. An unconfigured one is left out."""
+    reasons = []
+    for method in METHODS.values():
+        if method.code == "payhere" and not current_app.config.get("PAYHERE_MERCHANT_ID"):
+            continue
+        reason = method.refusal(total_cents, district, payer)
+        if reason is not None:
+            reasons.append((method, reason))
+    return reasons
+
+
+def get_method(code: str, total_cents: int, district: str | None,
+               payer: Payer | None = None) -> PaymentMethod:
     """The method, if it can pay this order. Raises Invalid (for the field)."""
     method = METHODS.get(code or "")
     if method is None:
         raise Invalid(_l("Choose a payment method."), field="payment_method")
-    reason = method.refusal(total_cents, district)
+    reason = method.refusal(total_cents, district, payer)
     if reason is not None:
         raise Invalid(reason, field="payment_method")
     return method

@@ -65,6 +65,20 @@ def _suspicious(reason: str, order_id: str | None = None) -> str:
     return "refused"
 
 
+def is_signed_by_payhere(form: dict[str, str]) -> bool:
+    """Whether the notification carries PayHere's signature under our merchant secret. Only
+    the signature: whether it is about an order of ours is for record_payhere_notification."""
+    config = current_app.config
+    merchant_id, secret = config.get("PAYHERE_MERCHANT_ID"), config.get("PAYHERE_MERCHANT_SECRET")
+    if not merchant_id or not secret:
+        return False
+    try:
+        payhere.verify(form, merchant_id=merchant_id, merchant_secret=secret)
+    except payhere.BadNotification:
+        return False
+    return True
+
+
 def record_payhere_notification(form: dict[str, str]) -> str:
     """Apply one notification. Returns "applied", "duplicate" or "refused" (for our log and
     tests; the HTTP answer is the same whatever it is)."""

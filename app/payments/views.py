@@ -35,9 +35,23 @@ POLL_SECONDS = 3
 POLL_MAX = 200  # about ten minutes of polling, then the page says we will email
 
 
+# A notification PayHere signed is never limited: a payment must not be lost because someone
+# else flooded the address. What is not signed (a forger, a scanner) is limited per sender and
+# over all senders together; each one that gets through writes an audit row, so the overall
+# limit is also the most refusal rows the audit log can gain in an hour.
+UNSIGNED_PER_SENDER = "10 per minute"
+UNSIGNED_OVERALL = "100 per hour"
+
+
+def _signed_by_payhere() -> bool:
+    return payments.is_signed_by_payhere(request.form.to_dict())
+
+
 @bp.post("/payments/payhere/notify")
 @csrf.exempt
-@limiter.limit("120 per minute")
+@limiter.limit(UNSIGNED_PER_SENDER, exempt_when=_signed_by_payhere)
+@limiter.shared_limit(UNSIGNED_OVERALL, scope="payhere-unsigned", key_func=lambda: "everyone",
+                      exempt_when=_signed_by_payhere)
 def payhere_notify():
     payments.record_payhere_notification(request.form.to_dict())
     # The same answer whatever happened: a forger learns nothing from it. PayHere retries

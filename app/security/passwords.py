@@ -14,6 +14,10 @@ _hasher = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
 MIN_LENGTH = 10
 MAX_LENGTH = 128
 
+# The demo shop's logins are printed by `flask seed demo` and the README: in production no
+# account signs in with it, whatever database it came from (app.accounts.services).
+DEMO_PASSWORD = "kade-demo-2026"  # noqa: S105 — published on purpose, refused in production
+
 # Patterns that top every breached-password list; a password made only of them is refused.
 _COMMON_WORDS = (
     "password", "passw0rd", "qwerty", "letmein", "welcome", "admin", "iloveyou", "monkey",

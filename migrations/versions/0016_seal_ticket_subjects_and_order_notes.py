@@ -10,7 +10,7 @@ every value of these columns, so a database with the new type and plaintext rows
 type and sealed rows, too long for VARCHAR(120)) would fail on every ticket and order page.
 
 Revision ID: 0016
-Revises: 0013
+Revises: 0015
 Create Date: 2026-12-05 22:00:00
 """
 from alembic import op
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 
 
 revision = '0016'
-down_revision = '0013'
+down_revision = '0015'
 branch_labels = None
 depends_on = None
 

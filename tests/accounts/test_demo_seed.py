@@ -11,6 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from sqlalchemy import create_engine, func, select, text
 
 from app.accounts.models import User
@@ -75,3 +76,19 @@ def test_seed_demo_prints_an_enrolment_code_for_each_staff_login(app, db_session
     assert len(codes) == 3
     assert again.exit_code == 0, again.output
     assert set(re.findall(r"enrolment code (\S+)\)", again.output)).isdisjoint(codes)
+
+
+def test_the_published_demo_password_opens_no_account_in_production(app, db_session,
+                                                                     monkeypatch):
+    from app.accounts import services as accounts
+    from app.accounts.errors import InvalidCredentials
+    from app.security.passwords import DEMO_PASSWORD
+    from tests.factories import make_customer
+
+    user = make_customer(password=DEMO_PASSWORD)
+    assert accounts.authenticate(user.email, DEMO_PASSWORD).id == user.id  # development
+
+    monkeypatch.setitem(app.config, "KADE_ENV", "production")
+
+    with pytest.raises(InvalidCredentials):
+        accounts.authenticate(user.email, DEMO_PASSWORD)

@@ -42,12 +42,19 @@ class OrderLoop:
 
     def _run(self) -> None:
         from app import db
+        from app.checkout.services import Contact
         from tests.checkout.factories import place_guest_order
 
+        shopper = 0
         while not self._stop.is_set():
+            # The shop's traffic: each order from another shopper (one number placing them
+            # all would meet the per-phone checkout limit).
+            shopper += 1
+            contact = Contact(name="Drill Shopper", email="drill@example.lk",
+                              phone=f"0771{shopper:06d}")
             with self.app.app_context():
                 try:
-                    order = place_guest_order(self.variant)
+                    order = place_guest_order(self.variant, contact=contact)
                     self.placed.append((order.number, utcnow()))
                 except Exception as exc:  # the database vanishing mid-drill is expected
                     self.errors.append(type(exc).__name__)
