@@ -1,12 +1,11 @@
-"""Requests whose path or query holds a control character, or whose form holds a NUL, are
-refused with 400 before any view, hook or database query sees them.
+"""Requests whose path or query holds a control character are refused with 400 before any
+view, hook or database query sees them.
 
 NUL in a path or a query parameter made about twenty routes answer 500 (PostgreSQL refuses
-a string holding NUL); checking here covers every route, present and future, at once. A form
-field's NUL is refused here too, because some views use a field before the form is validated
-(the support page looks up the order chosen) and no person can type one. Other characters in
-form fields are refused by the forms themselves (app/forms.py), on the field that holds them;
-JSON bodies by the API's schemas. The characters are app/security/characters.py's.
+a string holding NUL); checking here covers every route, present and future, at once. Form
+fields are checked by the forms themselves (app/forms.py), so a person sees which field is
+wrong; JSON bodies, and the API's paths and queries, by the API's schemas. The characters
+are app/security/characters.py's.
 """
 
 from __future__ import annotations
@@ -21,8 +20,8 @@ from app.security import characters
 class ControlCharacters(DomainError):
     code = "control_characters"
     status = 400
-    default_message = _l("The request holds invisible control characters. "
-                         "Please check the link or the form and try again.")
+    default_message = _l("The address holds invisible control characters. "
+                         "Please check the link and try again.")
 
 
 def init_app(app) -> None:
@@ -32,12 +31,17 @@ def init_app(app) -> None:
 
 
 def _refuse_control_characters():
+    if request.url_rule is None:
+        return  # no route matched: the 404 (or 405) answers, and no view runs
+    if "api" in request.blueprints:
+        # The API's routes check their path and query with their schemas, which refuse the
+        # same characters with a 422 naming the parameter: more than this guard could say.
+        return
     if not _holds_controls():
         return
-    if request.path.startswith("/api/") and "api" not in request.blueprints:
-        # Not an API blueprint route (none matched, or the OpenAPI document), so the API's
-        # problem+json handlers are not in play; the pages' handler answers an /api/ URL's
-        # HTTP error as problem+json.
+    if request.path.startswith("/api/"):
+        # The OpenAPI document: not an API blueprint route, so the API's problem+json
+        # handlers are not in play; the pages' handler answers its HTTP errors as problem+json.
         abort(400)
     raise ControlCharacters()
 
@@ -45,8 +49,5 @@ def _refuse_control_characters():
 def _holds_controls() -> bool:
     if characters.has_url_controls(request.path):
         return True
-    if any(characters.has_url_controls(name) or characters.has_url_controls(value)
-           for name, value in request.args.items(multi=True)):
-        return True
-    return any("\x00" in name or "\x00" in value
-               for name, value in request.form.items(multi=True))
+    return any(characters.has_url_controls(name) or characters.has_url_controls(value)
+               for name, value in request.args.items(multi=True))
