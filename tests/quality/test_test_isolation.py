@@ -11,6 +11,7 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
 from redis import Redis
 
 from tests.instance_guard import differences, fingerprint
@@ -34,6 +35,7 @@ def test_no_test_uses_a_redis_server_it_did_not_start():
     assert offenders == []
 
 
+@pytest.mark.sqlite_only  # its pytest runs on SQLite whatever the pass: once is enough
 def test_the_jobs_page_tests_pass_while_another_program_uses_database_13(tmp_path):
     """What once failed them: another program busy in "their" database 13 of the shared
     server (and they flushed its data). That server is handed to the run the way
@@ -56,14 +58,18 @@ def test_the_jobs_page_tests_pass_while_another_program_uses_database_13(tmp_pat
     writer.start()
     try:
         env = {**os.environ, "TEST_REDIS_URL": shared.url}
+        # The tests that count and list what Redis holds: another program's jobs in their
+        # Redis would show on the page (the whole file takes minutes on a busy machine).
         run = subprocess.run([sys.executable, "-m", "pytest", "tests/backoffice/test_jobs.py",
-                              "-q", "-p", "no:randomly"], cwd=ROOT, env=env,
-                             capture_output=True, text=True, timeout=600)
+                              "-q", "-p", "no:randomly", "-k", "counts_each_queues or "
+                              "failed_jobs_are_listed or discard_deletes"],
+                             cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
     finally:
         stop.set()
         writer.join()
     try:
         assert run.returncode == 0, run.stdout[-3000:]
+        assert re.search(r"\b3 passed", run.stdout), run.stdout[-500:]
         assert other_program.get("other:0") == b"theirs"
         assert other_program.llen("rq:queue:high") > 0
     finally:
@@ -83,7 +89,8 @@ def test_the_instance_fingerprint_sees_an_added_a_changed_and_a_removed_file(tmp
     (folder / "old.eml").unlink()
 
     assert differences(before, fingerprint(folder)) == [
-        "added backups/20260101.kbak", "removed old.eml", "changed kade.db"]
+        "added backups/20260101.kbak", "removed old.eml",
+        "changed backups", "changed kade.db"]  # a folder changes with what it holds
     assert differences(None, fingerprint(folder)) == ["the folder was created"]
     assert differences(fingerprint(folder), fingerprint(folder)) == []
 
