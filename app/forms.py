@@ -23,7 +23,8 @@ class Form(FlaskForm):
         sent, not what a filter made of it. Only a text area may hold tabs and line breaks."""
         valid = super().validate(extra_validators)
         for field in self:
-            sent = [value for value in field.raw_data or () if isinstance(value, str)]
+            sent = [value for value in getattr(field, "raw_data", None) or ()
+                    if isinstance(value, str)]
             multiline = isinstance(field, TextAreaField)
             if any(characters.has_forbidden_characters(value, multiline=multiline)
                    for value in sent):
