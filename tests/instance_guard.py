@@ -73,7 +73,9 @@ class InstanceGuard:
             lines = [f"the test run changed {self.folder} (the demo shop's folder):",
                      *changed[:20], *(["..."] if len(changed) > 20 else [])]
             if reporter:
-                reporter.write_line("\n".join(lines), red=True, bold=True)
+                reporter.write("\n")
+                reporter.write_sep("=", "instance/ changed", red=True, bold=True)
+                reporter.write_line("\n".join(lines), red=True)
             session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
