@@ -15,10 +15,11 @@ PORT ?= 5000
 LANGS ?= si ta
 TRANSLATIONS := app/translations
 
-.PHONY: help venv install run up test serve lint messages clean
+.PHONY: help venv install install-test run up test serve lint messages clean
 
 help:
-	@echo "make install   .venv with the app and its test tools; compile translations"
+	@echo "make install   .venv with what the shop needs (no test tools); compile translations"
+	@echo "make install-test  the same, plus the test tools (pytest, Playwright, ruff …)"
 	@echo "make run       migrate, seed demo data, serve on 127.0.0.1:\$$PORT ($(PORT))"
 	@echo "make up        web, worker and scheduler (Procfile, honcho) against DATABASE_URL, REDIS_URL"
 	@echo "make test      unit tests on SQLite and PostgreSQL, then the Playwright suite"
@@ -33,8 +34,16 @@ $(PY):
 	$(PYTHON) -m venv $(VENV)
 
 # Reinstall only when the dependencies may have changed: the stamp is older than pyproject.
+# The shop's own dependencies first: all `make run` and `make serve` need, so a newcomer's
+# first page does not wait for the test tools (~800 MB with them, a third without).
 $(VENV)/.installed: pyproject.toml | $(PY)
-	$(PY) -m pip install --disable-pip-version-check -q -e '.[test]'
+	$(PY) -m pip install --disable-pip-version-check -q -e .
+	touch $@
+
+# An extra on top of them, one stamp each: test (the suites' and lint's tools), procfile
+# (honcho, for `make up`). Redone after the app's stamp is.
+$(VENV)/.installed-%: $(VENV)/.installed
+	$(PY) -m pip install --disable-pip-version-check -q -e '.[$*]'
 	touch $@
 
 # .mo files are build output (gitignored), so every install compiles them; -f keeps fuzzy
@@ -48,6 +57,8 @@ install: $(VENV)/.installed
 
 venv: install
 
+install-test: install $(VENV)/.installed-test
+
 run: install
 	$(FLASK) db upgrade
 	$(FLASK) seed demo
@@ -57,7 +68,7 @@ run: install
 # Redis; the database is DATABASE_URL, else the embedded SQLite file (shared by all three).
 # `db upgrade` runs first, which also makes the development keys once, before three processes
 # could each make their own.
-up: install
+up: install $(VENV)/.installed-procfile
 	@if [[ -z "$${REDIS_URL:-}" ]]; then
 		echo "make up: REDIS_URL is not set. The worker and the scheduler need Redis," >&2
 		echo "  e.g. REDIS_URL=redis://127.0.0.1:6379/0 make up" >&2
@@ -74,7 +85,9 @@ serve: install
 # Three suites, each timed; all three run even when one fails, and the services this started
 # are stopped whatever happens. Tests get their backends from TEST_POSTGRES_URL and
 # TEST_REDIS_URL only: a developer's DATABASE_URL/REDIS_URL must never be wiped by a test.
-test: install
+# The demo shop's instance/ must come out as it went in (each suite checks too:
+# tests/instance_guard.py); compared here by names, sizes and modification times.
+test: install-test
 	@scripts/services.sh browser
 	services=$$(scripts/services.sh start)   # not eval "$$(...)": that would hide a failure
 	eval "$$services"
@@ -82,6 +95,11 @@ test: install
 	unset DATABASE_URL REDIS_URL
 	failed=()
 	summary=()
+	instance_state() {
+		if [[ -d instance ]]; then find instance -printf '%P %s %T@\n' | sort | sha256sum
+		else echo "no instance folder"; fi
+	}
+	instance_before=$$(instance_state)
 	step() {
 		local name=$$1 start=$$SECONDS rc=0 result=ok
 		shift
@@ -94,11 +112,15 @@ test: install
 	step sqlite $(PY) -m pytest tests --db=sqlite
 	step postgres $(PY) -m pytest tests --db=postgresql
 	step e2e $(PY) -m pytest e2e --screenshot=only-on-failure --output=test-results
+	if [[ "$$(instance_state)" != "$$instance_before" ]]; then
+		echo "=== instance/ (the demo shop's folder) changed during the run"
+		failed+=("instance")
+	fi
 	echo "=== summary"
 	printf '%s\n' "$${summary[@]}"
 	if (($${#failed[@]})); then echo "=== failed: $${failed[*]}"; exit 1; fi
 
-lint: install
+lint: install-test
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/lint-imports
 

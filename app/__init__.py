@@ -8,7 +8,7 @@ from pathlib import Path
 from apiflask import APIFlask
 from werkzeug.routing import IntegerConverter
 
-from app import config as config_module, db, headers, personal_pages
+from app import config as config_module, db, headers, personal_pages, request_guard
 from app.extensions import babel, csrf, htmx, limiter, login_manager
 from app.security import pii
 
@@ -66,6 +66,7 @@ def create_app(config: dict | None = None) -> APIFlask:
     _register_blueprints(app)
     _register_error_pages(app)
     _register_cli(app)
+    request_guard.init_app(app)  # last, so that its hook runs first
     if app.config.get("LOCAL_SCHEDULE"):
         from app.queue import start_local_schedule
 

@@ -1,16 +1,37 @@
 """The base of every HTML form: Flask-WTF, with WTForms' own messages ("This field is
-required.") translated from Kade's catalogs, since WTForms ships no Sinhala."""
+required.") translated from Kade's catalogs, since WTForms ships no Sinhala, and every field
+checked for the characters no text may hold (app/security/characters.py, the API's rule too),
+so a form of any page refuses them on the field that holds them."""
 
 from __future__ import annotations
 
 from flask_babel import get_translations, lazy_gettext as _l, lazy_ngettext
 from flask_wtf import FlaskForm
+from wtforms import TextAreaField
+
+from app.security import characters
 
 
 class Form(FlaskForm):
     class Meta(FlaskForm.Meta):
         def get_translations(self, form):
             return get_translations()
+
+    def validate(self, extra_validators=None) -> bool:
+        """The fields' own checks, then the characters check on every field, whatever its
+        type (a hidden field or a select is as easy to tamper with as a text box): what was
+        sent, not what a filter made of it. Only a text area may hold tabs and line breaks."""
+        valid = super().validate(extra_validators)
+        for field in self:
+            sent = [value for value in getattr(field, "raw_data", None) or ()
+                    if isinstance(value, str)]
+            multiline = isinstance(field, TextAreaField)
+            if any(characters.has_forbidden_characters(value, multiline=multiline)
+                   for value in sent):
+                if characters.MESSAGE not in field.errors:
+                    field.errors = [*field.errors, characters.MESSAGE]
+                valid = False
+        return valid
 
 
 # WTForms' built-in messages that Kade's forms can show, listed so `make messages` puts them

@@ -20,6 +20,8 @@ from pathlib import Path
 
 import pytest
 
+from tests import instance_guard
+
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"  # Debian's: Playwright cannot download its own build here
 STARTUP_TIMEOUT = 30.0
@@ -33,6 +35,12 @@ INHERITED_SETTINGS_DROPPED = (
     "DATABASE_URL",
     "REDIS_URL",
     "BACKUP_URL",
+    "BACKUP_KEYS",
+    "PII_INDEX_KEY",
+    "MEDIA_URL",
+    "MEDIA_PUBLIC_URL",
+    "KADE_OUTBOX_DIR",
+    "KADE_INSTANCE_PATH",
     "AWS_ENDPOINT_URL",
     "SMTP_URL",
     "SMS_GATEWAY_URL",
@@ -52,6 +60,10 @@ INHERITED_SETTINGS_DROPPED = (
     "FLASK_DEBUG",
     "KADE_ENV",
 )
+
+
+def pytest_configure(config):
+    instance_guard.register(config)  # the demo shop's instance/ is left as it was
 
 
 @dataclass

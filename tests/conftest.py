@@ -26,6 +26,8 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from app.queue import wait_for_local_jobs
+from tests import instance_guard
+from tests.redis_server import RedisServer
 
 TEST_PII_KEYS = "t1:" + base64.urlsafe_b64encode(b"k" * 32).decode()
 TEST_INDEX_KEY = base64.urlsafe_b64encode(b"i" * 32).decode()
@@ -39,6 +41,7 @@ _CHEAP_HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
 
 
 def pytest_configure(config):
+    instance_guard.register(config)  # the demo shop's instance/ is left as it was
     config.addinivalue_line(
         "markers", "production_argon2: hash passwords with the production argon2 parameters "
         "(tests of those parameters); other tests hash with the cheapest ones")
@@ -121,6 +124,12 @@ def base_config(database_url: str, tmp_root: Path) -> dict:
         "BACKUP_KEYS": TEST_BACKUP_KEYS,
         "INSTANCE_PATH": str(tmp_root / "instance"),
         "OUTBOX_DIR": str(tmp_root / "outbox"),
+        # Spelt out, not left to follow INSTANCE_PATH: their defaults come from the
+        # environment's instance folder, which was the demo shop's (tests/instance_guard.py).
+        "BACKUP_URL": f"file://{tmp_root / 'backups'}",
+        "MEDIA_URL": f"file://{tmp_root / 'media'}",
+        "MEDIA_PUBLIC_URL": None,
+        "AWS_ENDPOINT_URL": None,
         "REDIS_URL": None,
         "SMTP_URL": None,
         "WTF_CSRF_ENABLED": False,
@@ -282,6 +291,26 @@ def _cheap_password_hashing(request, monkeypatch):
     from app.security import passwords
 
     monkeypatch.setattr(passwords, "_hasher", _CHEAP_HASHER)
+
+
+@pytest.fixture(scope="session")
+def own_redis(tmp_root):
+    """A Redis server of the suite's own (tests/redis_server.py), started when a test first
+    asks for it: never a database number on a server another program may be using."""
+    server = RedisServer(tmp_root / "redis")
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture()
+def redis_url(own_redis):
+    """The suite's own Redis, empty when the test starts and emptied after it."""
+    client = own_redis.client()
+    client.flushall()
+    yield own_redis.url
+    client.flushall()
+    client.close()
 
 
 @pytest.fixture()

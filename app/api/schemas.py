@@ -10,7 +10,6 @@ have no place in a name or an address, and PostgreSQL cannot store NUL at all.
 from __future__ import annotations
 
 import datetime as dt
-import unicodedata
 from typing import Annotated, Any, Literal
 
 from email_validator import EmailNotValidError, validate_email
@@ -26,6 +25,7 @@ from pydantic_core import PydanticCustomError
 
 from app.accounts.districts import DISTRICTS, district_name
 from app.accounts.phones import normalise_phone
+from app.security import characters
 from app.security.passwords import MAX_LENGTH as PASSWORD_MAX, MIN_LENGTH as PASSWORD_MIN
 
 NAME_MAX = 100
@@ -36,9 +36,9 @@ ID_MAX = 2**31 - 1  # the largest id every backend stores; a larger one cannot e
 
 
 def _no_control_characters(value: str) -> str:
-    # Cc: NUL, escapes and other controls; Cs: lone surrogates, which cannot be encoded.
-    # Cf stays allowed: Sinhala needs the zero-width joiner (ශ්‍රී).
-    if any(unicodedata.category(char) in ("Cc", "Cs") for char in value):
+    # The characters the web forms refuse too (app/security/characters.py): controls, lone
+    # surrogates and bidi overrides. The zero-width joiner Sinhala needs stays allowed.
+    if characters.has_forbidden_characters(value):
         raise PydanticCustomError("text_characters", "text holds control characters")
     return value
 
@@ -64,7 +64,7 @@ def _iso_utc(value: dt.datetime) -> str:
 
 # What _no_control_characters and stripping accept, for the document (and so for clients and
 # the fuzzer): no control character, and something besides spaces.
-_CONTROLS = r"\x00-\x1f\x7f-\x9f"
+_CONTROLS = characters.PATTERN_CLASS
 PRINTABLE_PATTERN = rf"^[^{_CONTROLS}]*[^\s{_CONTROLS}][^{_CONTROLS}]*$"
 NO_CONTROLS_PATTERN = rf"^[^{_CONTROLS}]*$"
 

@@ -9,7 +9,6 @@ The schemas live here: only these routes use them.
 
 from __future__ import annotations
 
-import re
 from typing import Annotated, Literal
 
 from flask_babel import force_locale
@@ -24,18 +23,18 @@ from app.api.openapi import error_responses
 from app.api.pagination import Page, PageQuery
 from app.api.schemas import Body, Id, Output, Timestamp, _text
 from app.extensions import limiter
+from app.security import characters
 from app.support import limits, services as support
 from app.support.models import MAX_BODY, MAX_SUBJECT, STATUSES
 
-# A message may run over several lines (and hold tabs); other control characters have no
-# place in it, and PostgreSQL cannot store NUL at all.
-_MESSAGE_CONTROLS = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"
-_BAD_IN_MESSAGE = re.compile(f"[{_MESSAGE_CONTROLS}\ud800-\udfff]")
+# A message may run over several lines (and hold tabs); the characters no text may hold
+# (app/security/characters.py) have no place in it.
+_MESSAGE_CONTROLS = characters.MULTILINE_PATTERN_CLASS
 MESSAGE_PATTERN = rf"^[^{_MESSAGE_CONTROLS}]*[^\s{_MESSAGE_CONTROLS}][^{_MESSAGE_CONTROLS}]*$"
 
 
 def _message_characters(value: str) -> str:
-    if _BAD_IN_MESSAGE.search(value):
+    if characters.has_forbidden_characters(value, multiline=True):
         raise PydanticCustomError("text_characters", "text holds control characters")
     return value
 

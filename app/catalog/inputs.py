@@ -13,6 +13,7 @@ from decimal import Decimal, InvalidOperation
 from flask_babel import lazy_gettext as _l
 
 from app.errors import Invalid
+from app.security import characters
 
 KINDS = ("product", "service")
 STATUSES = ("draft", "published", "archived")
@@ -152,13 +153,13 @@ def _too_long(field_name: str, limit: int) -> Invalid:
     return Invalid(_l("Use at most %(max)d characters.", max=limit), field=field_name)
 
 
-CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+CONTROL_CHARACTERS = characters.FORBIDDEN_IN_TEXT
 
 
 def has_control_characters(value: str | None) -> bool:
-    """Invisible characters no one types (NUL, which PostgreSQL cannot store, and the
-    like); tabs and line breaks are fine."""
-    return bool(value) and CONTROL_CHARACTERS.search(value) is not None
+    """Invisible characters no one types (NUL, which PostgreSQL cannot store, the other
+    controls, bidi overrides: app/security/characters.py); tabs and line breaks are fine."""
+    return characters.has_forbidden_characters(value, multiline=True)
 
 
 def _text(value: str | None, field_name: str, limit: int, *, required: bool = False) -> None:

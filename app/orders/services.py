@@ -30,6 +30,7 @@ from app.inventory import services as inventory
 from app.links import external_url, serializer
 from app.notifications import services as notifications
 from app.orders.models import STATUSES, Order, OrderEvent, OrderLine
+from app.security import characters
 from app.security.roles import Permission, require
 
 # Where each status may go next. Refunds arrive with the payment ledger.
@@ -219,7 +220,9 @@ def _existing(number: str) -> Order:
 
 
 def find_by_number(number: str) -> Order | None:
-    if not number or len(number) > 24:
+    # No order number holds a control character, and PostgreSQL would refuse a NUL in the
+    # query (an error, not "no order"): a form field may bring one before it is validated.
+    if not number or len(number) > 24 or characters.has_forbidden_characters(number):
         return None
     return db.session.scalar(select(Order).where(Order.number == number)
                              .options(selectinload(Order.lines), selectinload(Order.events)))

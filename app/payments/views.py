@@ -26,6 +26,7 @@ from app.errors import Invalid, NotFound
 from app.extensions import csrf, limiter
 from app.orders import services as orders
 from app.payments import checkout_flow, sandbox, services as payments
+from app.security import characters
 from app.web import redirect_to, render
 
 bp = Blueprint("payments", __name__)
@@ -53,7 +54,13 @@ def _signed_by_payhere() -> bool:
 @limiter.shared_limit(UNSIGNED_OVERALL, scope="payhere-unsigned", key_func=lambda: "everyone",
                       exempt_when=_signed_by_payhere)
 def payhere_notify():
-    payments.record_payhere_notification(request.form.to_dict())
+    fields = request.form.to_dict()
+    if any(characters.has_forbidden_characters(name + value, multiline=True)
+           for name, value in fields.items()):
+        # Not from PayHere, which sends plain text: refused before it is checked, recorded or
+        # audited, so the junk is stored nowhere. (NUL never gets here: app/request_guard.py.)
+        abort(400)
+    payments.record_payhere_notification(fields)
     # The same answer whatever happened: a forger learns nothing from it. PayHere retries
     # only on network failure, and every outcome is already recorded or logged.
     return "OK", 200, {"Content-Type": "text/plain; charset=utf-8"}

@@ -316,7 +316,8 @@ print(" ".join(str(client.post("/account/login", data={"email": "a@example.lk",
 """
 
 
-def test_rate_limits_are_shared_by_every_web_process_through_redis(migrated, tmp_path):
+def test_rate_limits_are_shared_by_every_web_process_through_redis(migrated, tmp_path,
+                                                                    redis_url):
     """Two processes stand for two gunicorn workers (or machines): with Redis storage the
     limit counts requests to both, so adding processes does not multiply the allowance."""
     import os
@@ -326,7 +327,6 @@ def test_rate_limits_are_shared_by_every_web_process_through_redis(migrated, tmp
 
     from tests.conftest import TEST_INDEX_KEY, TEST_PII_KEYS
 
-    redis_url = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
     args = [migrated, redis_url, f"test-{uuid.uuid4().hex}", TEST_PII_KEYS, TEST_INDEX_KEY,
             str(tmp_path)]
 

@@ -5,9 +5,7 @@ entries, an unreachable Redis, and the embedded mode's outbox with "retry"."""
 from __future__ import annotations
 
 import json
-import os
 import re
-from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from redis import Redis
@@ -23,9 +21,6 @@ from app.notifications.models import OutboxMessage
 from app.ops import jobs
 from tests.factories import make_staff
 
-# A Redis database of this module's own, emptied before and after each test, so the shared
-# server's other users (the rate limiter, other suites) are never touched.
-JOBS_REDIS_DB = 13
 FAILING = "tests.backoffice.test_jobs.fail_on_purpose"
 SUCCEEDING = "tests.backoffice.test_jobs.succeed"
 ORDER_MAIL = {"number": "KD-2026-000042", "name": "Nimal", "link": "http://x/o/42",
@@ -39,24 +34,6 @@ def fail_on_purpose(order_id: int) -> None:
 
 def succeed(order_id: int) -> int:
     return order_id
-
-
-def _redis_url() -> str:
-    base = urlsplit(os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0"))
-    return urlunsplit(base._replace(path=f"/{JOBS_REDIS_DB}"))
-
-
-@pytest.fixture()
-def redis_url():
-    url = _redis_url()
-    connection = Redis.from_url(url)
-    try:
-        connection.flushdb()
-    except Exception as exc:  # the suite needs a Redis: fail loudly, never skip silently
-        pytest.fail(f"Redis at {url} is not usable: {exc}")
-    yield url
-    connection.flushdb()
-    connection.close()
 
 
 @pytest.fixture()

@@ -6,7 +6,6 @@ rendered as if nothing were kept."""
 from __future__ import annotations
 
 import logging
-import os
 import re
 
 import pytest
@@ -17,14 +16,12 @@ from app.catalog import editing, inputs
 from app.shared_pages import SharedPages
 from tests.catalog.factories import make_product
 
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
-
 
 @pytest.fixture()
-def two_processes(make_app):
+def two_processes(make_app, redis_url):
     """Two apps over the same database and Redis: what two gunicorn workers (or machines)
     are to each other, each with its own first level."""
-    apps = [make_app(PAGE_CACHE_SECONDS=300, REDIS_URL=REDIS_URL, WTF_CSRF_ENABLED=True)
+    apps = [make_app(PAGE_CACHE_SECONDS=300, REDIS_URL=redis_url, WTF_CSRF_ENABLED=True)
             for _ in range(2)]
     yield apps
     for app in apps:
@@ -98,9 +95,9 @@ def test_api_answers_are_shared_with_their_headers(two_processes, app_ctx):
     assert response.headers["Cache-Control"] == "public, max-age=60"
 
 
-def test_another_shops_pages_are_never_served():
-    ours = SharedPages(REDIS_URL, "postgresql://db.example/shop")
-    theirs = SharedPages(REDIS_URL, "postgresql://db.example/staging")
+def test_another_shops_pages_are_never_served(redis_url):
+    ours = SharedPages(redis_url, "postgresql://db.example/shop")
+    theirs = SharedPages(redis_url, "postgresql://db.example/staging")
     key = ("shop.lk", "/p/kettle?", "en", "", None, None)
     ours.put(key, {"body": "ours", "headers": [], "extra": None}, 60)
     try:

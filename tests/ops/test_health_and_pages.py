@@ -36,11 +36,8 @@ def test_readyz_is_unavailable_when_redis_does_not_answer(make_app):
     assert response.get_json()["checks"]["redis"]["ok"] is False
 
 
-def test_readyz_with_a_real_redis(make_app):
-    import os
-
-    url = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
-    app = make_app(REDIS_URL=url)
+def test_readyz_with_a_real_redis(make_app, redis_url):
+    app = make_app(REDIS_URL=redis_url)
 
     response = app.test_client().get("/readyz")
 
