@@ -63,17 +63,35 @@ def login():
     status, retry_after = (422 if form.is_submitted() else 200), None
     if form.validate_on_submit():
         try:
-            user = staff.authenticate_staff(form.email.data, form.password.data, ip=client_ip())
-        except AccountLocked as exc:
-            form.password.errors = [str(exc.message)]
-            status, retry_after = 429, exc.retry_after
-        except InvalidCredentials as exc:
-            form.password.errors = [str(exc.message)]
+            user = _step(form.password, staff.authenticate_staff, form.email.data,
+                         form.password.data)
+        except _Refused as refused:
+            status, retry_after = refused.status, refused.retry_after
         else:
             _start_pending(user, safe_next(request.args.get("next"), url_for("staff.home")))
             step = "staff.login_code" if user.totp_enrolled_at else "staff.login_enrol"
             return redirect_to(url_for(step))
     return with_retry_after(render("staff/login.html", form=form, status=status), retry_after)
+
+
+class _Refused(Exception):
+    """A sign-in step said no; its message is on the form's field already."""
+
+    def __init__(self, status: int, retry_after: int | None = None):
+        self.status, self.retry_after = status, retry_after
+
+
+def _step(field, check, *args):
+    """Run one sign-in step's service. A wrong password or code, or the lock, goes onto
+    `field` and raises _Refused with the page's status (429 with Retry-After when locked)."""
+    try:
+        return check(*args, ip=client_ip())
+    except AccountLocked as exc:
+        field.errors = [str(exc.message)]
+        raise _Refused(429, exc.retry_after) from exc
+    except (InvalidCredentials, InvalidCode) as exc:
+        field.errors = [str(exc.message)]
+        raise _Refused(422) from exc
 
 
 def _back_to_start(marker):
@@ -97,12 +115,10 @@ def login_enrol():
     status, retry_after = (422 if form.is_submitted() else 200), None
     if form.validate_on_submit():
         try:
-            staff.start_totp_enrolment(user.id, form.enrolment_code.data, ip=client_ip())
-        except AccountLocked as exc:
-            form.enrolment_code.errors = [str(exc.message)]
-            status, retry_after = 429, exc.retry_after
-        except InvalidCode as exc:
-            form.enrolment_code.errors = [str(exc.message)]
+            _step(form.enrolment_code, staff.start_totp_enrolment, user.id,
+                  form.enrolment_code.data)
+        except _Refused as refused:
+            status, retry_after = refused.status, refused.retry_after
         else:
             _mark_pending(enrol=True)
             return redirect_to(url_for("staff.login_code"))
@@ -125,12 +141,9 @@ def login_code():
     if form.validate_on_submit():
         check = staff.confirm_totp_enrolment if enrolling else staff.verify_totp
         try:
-            user = check(user.id, form.code.data, ip=client_ip())
-        except AccountLocked as exc:
-            form.code.errors = [str(exc.message)]
-            status, retry_after = 429, exc.retry_after
-        except InvalidCode as exc:
-            form.code.errors = [str(exc.message)]
+            user = _step(form.code, check, user.id, form.code.data)
+        except _Refused as refused:
+            status, retry_after = refused.status, refused.retry_after
         else:
             signin.sign_in(user, kind=sessions.STAFF)
             mark_verified(user)

@@ -10,28 +10,6 @@ from email.message import EmailMessage
 import pytest
 
 from app.notifications.transports import DeliveryError, SmtpMailer, mailer_for
-from tests.jobs.conftest import SmtpServer, self_signed_certificate
-
-
-@pytest.fixture(scope="module")
-def certificate(tmp_path_factory):
-    return self_signed_certificate(tmp_path_factory.mktemp("smtp-tls"))
-
-
-@pytest.fixture()
-def tls_server(certificate):
-    server = SmtpServer(certificate)
-    server.start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture()
-def plain_server():
-    server = SmtpServer()
-    server.start()
-    yield server
-    server.stop()
 
 
 def _mail() -> EmailMessage:
@@ -43,46 +21,46 @@ def _mail() -> EmailMessage:
     return message
 
 
-def test_starttls_offered_and_verified_sends_over_tls(tls_server):
-    mailer = SmtpMailer(tls_server.url, ca_file=tls_server.ca_file)
+def test_starttls_offered_and_verified_sends_over_tls(smtp):
+    mailer = SmtpMailer(smtp.url, ca_file=smtp.ca_file)
 
     mailer.send(_mail(), "order:KD-1:order_placed")
 
-    assert [m["Subject"] for m in tls_server.handler.mails()] == ["Your order"]
-    assert tls_server.handler.over_tls == [True]
-    assert tls_server.logins == [(b"kade", b"smtp-secret-pw")]
+    assert [m["Subject"] for m in smtp.handler.mails()] == ["Your order"]
+    assert smtp.handler.over_tls == [True]
+    assert smtp.logins == [(b"kade", b"smtp-secret-pw")]
 
 
-def test_a_server_without_starttls_gets_no_password_and_no_mail(plain_server):
-    mailer = SmtpMailer(plain_server.url)
+def test_a_server_without_starttls_gets_no_password_and_no_mail(plain_smtp):
+    mailer = SmtpMailer(plain_smtp.url)
 
     with pytest.raises(DeliveryError, match="offers no STARTTLS"):
         mailer.send(_mail(), "order:KD-1:order_placed")
 
-    assert plain_server.logins == []
-    assert plain_server.handler.senders == []
-    assert plain_server.handler.mails() == []
+    assert plain_smtp.logins == []
+    assert plain_smtp.handler.senders == []
+    assert plain_smtp.handler.mails() == []
 
 
-def test_a_certificate_that_does_not_verify_gets_no_password_and_no_mail(tls_server):
-    mailer = SmtpMailer(tls_server.url)  # the self-signed certificate is not trusted
+def test_a_certificate_that_does_not_verify_gets_no_password_and_no_mail(smtp):
+    mailer = SmtpMailer(smtp.url)  # the self-signed certificate is not trusted
 
     with pytest.raises(DeliveryError, match="TLS failed") as refused:
         mailer.send(_mail(), "order:KD-1:order_placed")
 
     assert "smtp-secret-pw" not in str(refused.value)
-    assert tls_server.logins == [] and tls_server.handler.senders == []
-    assert tls_server.handler.mails() == []
+    assert smtp.logins == [] and smtp.handler.senders == []
+    assert smtp.handler.mails() == []
 
 
-def test_smtps_checks_the_certificate_too(certificate, tmp_path):
+def test_smtps_checks_the_certificate_too(smtp_certificate, tmp_path):
     """Implicit TLS: the server's certificate is checked before the first SMTP word."""
     import socket
     import ssl
     import threading
 
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    context.load_cert_chain(*certificate)
+    context.load_cert_chain(*smtp_certificate)
     listener = socket.create_server(("127.0.0.1", 0))
     port = listener.getsockname()[1]
     handshakes: list[str] = []
@@ -106,13 +84,13 @@ def test_smtps_checks_the_certificate_too(certificate, tmp_path):
     assert handshakes == ["refused"]
 
 
-def test_plain_smtp_only_when_the_url_says_so(plain_server):
-    url = plain_server.url.replace("smtp://", "smtp+insecure://")
+def test_plain_smtp_only_when_the_url_says_so(plain_smtp):
+    url = plain_smtp.url.replace("smtp://", "smtp+insecure://")
 
     SmtpMailer(url).send(_mail(), "order:KD-1:order_placed")
 
-    assert [m["Subject"] for m in plain_server.handler.mails()] == ["Your order"]
-    assert plain_server.handler.over_tls == [False]
+    assert [m["Subject"] for m in plain_smtp.handler.mails()] == ["Your order"]
+    assert plain_smtp.handler.over_tls == [False]
 
 
 @pytest.mark.parametrize("url", [

@@ -8,8 +8,7 @@ import pytest
 
 from app import db
 from app.audit.models import AuditEntry
-from app.payments import services as payments, views
-from tests.checkout.factories import place_guest_order, stocked
+from app.payments import views
 from tests.payments.test_payhere import MERCHANT, SECRET, _form, _state
 
 NOTIFY = "/payments/payhere/notify"
@@ -22,19 +21,6 @@ def payhere_app(make_app):
     """PayHere set up, with rate limits on as in production."""
     return make_app(PAYHERE_MERCHANT_ID=MERCHANT, PAYHERE_MERCHANT_SECRET=SECRET,
                     RATELIMIT_ENABLED=True)
-
-
-@pytest.fixture()
-def awaiting(payhere_app):
-    """An order waiting for its PayHere payment: (number, total)."""
-    with payhere_app.app_context():
-        order = place_guest_order((stocked(units=5, price_cents=1_250_00), 1),
-                                  payment_method="bank_transfer")
-        payments.open_payment(order.number, "payhere", order.total_cents)
-        db.session.commit()
-        number, total = order.number, order.total_cents
-        db.session.remove()
-    return number, total
 
 
 def _post(client, form, sender="203.0.113.7"):

@@ -73,19 +73,6 @@ def outbox(payhere_app):
     return Outbox(payhere_app, Path(payhere_app.config["OUTBOX_DIR"]))
 
 
-@pytest.fixture()
-def awaiting(payhere_app):
-    """A bank-transfer style order waiting for payment, with a PayHere payment open."""
-    with payhere_app.app_context():
-        order = place_guest_order((stocked(units=5, price_cents=1_250_00), 1),
-                                  payment_method="bank_transfer")
-        payments.open_payment(order.number, "payhere", order.total_cents)
-        db.session.commit()
-        number, total = order.number, order.total_cents
-        db.session.remove()
-    return number, total
-
-
 def _form(number: str, total_cents: int, status: str = "2", *, payment_id="320025071",
           amount: str | None = None, currency="LKR", secret=SECRET, merchant=MERCHANT) -> dict:
     amount = amount or payhere.format_amount(total_cents)
