@@ -23,7 +23,7 @@ def test_register_verify_sign_in_add_address_switch_language(page: Page, live_se
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_text("Your email is not verified yet")).to_be_visible()
-    page.get_by_role("button", name="Sign out").click()
+    page.get_by_role("button", name="Sign out", exact=True).click()
     expect(page.get_by_role("link", name="Sign in")).to_be_visible()
 
     link = first_link(wait_for_mail(live_server.outbox_dir, email, "verify"))

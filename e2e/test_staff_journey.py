@@ -20,7 +20,7 @@ def _register(page: Page, email: str) -> None:
     page.get_by_label("Password").fill("a long audited phrase")
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("heading", name="My account")).to_be_visible()
-    page.get_by_role("button", name="Sign out").click()
+    page.get_by_role("button", name="Sign out", exact=True).click()
 
 
 def test_admin_enrols_totp_and_finds_the_registration_in_the_audit_log(page: Page,

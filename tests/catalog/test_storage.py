@@ -136,7 +136,8 @@ def test_no_spelling_of_a_path_serves_a_private_file(media_app, path):
 
     response = client.get(f"/media/{path}", follow_redirects=True)
 
-    assert response.status_code == 404
+    # Not found; or, for a control character in the path, refused before any view (400).
+    assert response.status_code == (400 if "%00" in path else 404)
     assert SECRET not in response.data and b"TEA-1" not in response.data
 
 

@@ -39,8 +39,9 @@ def test_the_schedule_names_each_periodic_job_once_with_its_queue_and_interval()
                      ("jobs.backups.full", "backups", 604800),
                      ("jobs.backups.differential", "backups", 86400),
                      ("jobs.backups.prune", "backups", 3600),
-                     ("jobs.backups.watch", "default", 300)}
-    assert len({options["name"] for _f, _q, options in recorder.registered}) == 10
+                     ("jobs.backups.watch", "default", 300),
+                     ("jobs.accounts.purge_sessions", "low", 86400)}
+    assert len({options["name"] for _f, _q, options in recorder.registered}) == 11
     assert all(queue in QUEUES for _f, queue, _o in recorder.registered)
 
 
@@ -49,7 +50,7 @@ def test_the_schedule_compresses_for_tests(monkeypatch):
     recorder = _Recorder()
     schedule.register(recorder)
     intervals = sorted(options["interval"] for _f, _q, options in recorder.registered)
-    assert intervals == pytest.approx([0.6, 3, 3, 3, 9, 9, 36, 864, 864, 6048])
+    assert intervals == pytest.approx([0.6, 3, 3, 3, 9, 9, 36, 864, 864, 864, 6048])
     # RQ wants whole seconds for the TTLs, however small the interval.
     assert all(isinstance(options["ttl"], int) and options["ttl"] >= 60
                for _f, _q, options in recorder.registered)

@@ -12,7 +12,8 @@ from sqlalchemy import func, select
 from app.audit.models import AuditEntry
 from tests.api.helpers import assert_problem, error_fields
 from tests.catalog.pages import text
-from tests.payments.test_payhere import MERCHANT, SECRET, _form, awaiting, payhere_app  # noqa: F401
+from tests.payments.conftest import awaiting  # noqa: F401
+from tests.payments.test_payhere import MERCHANT, SECRET, _form, payhere_app  # noqa: F401
 from tests.security.bad_input import stored_forbidden_values
 
 PAGE_MESSAGE = "The address holds invisible control characters."
