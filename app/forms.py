@@ -17,6 +17,15 @@ class Form(FlaskForm):
         def get_translations(self, form):
             return get_translations()
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        csrf_field = getattr(self, "csrf_token", None)
+        if csrf_field is not None:
+            # The hidden token has no label to point at it, and pages hold several forms:
+            # rendered without an id (WTForms leaves out an attribute set to False), it can
+            # never repeat one.
+            csrf_field.id = False
+
     def validate(self, extra_validators=None) -> bool:
         """The fields' own checks, then the characters check on every field, whatever its
         type (a hidden field or a select is as easy to tamper with as a text box): what was

@@ -27,6 +27,7 @@ from sqlalchemy.engine import make_url
 
 from app.queue import wait_for_local_jobs
 from tests import instance_guard
+from tests.html_checks import check_page
 from tests.redis_server import RedisServer
 
 TEST_PII_KEYS = "t1:" + base64.urlsafe_b64encode(b"k" * 32).decode()
@@ -180,9 +181,12 @@ class IsolatedClient(FlaskClient):
     def open(self, *args, **kwargs):
         token = _cv_app.set(None)
         try:
-            return super().open(*args, **kwargs)
+            response = super().open(*args, **kwargs)
         finally:
             _cv_app.reset(token)
+        # Every page the suite renders keeps its ids unique (tests/html_checks.py).
+        check_page(response, str(args[0]) if args else kwargs.get("path", ""))
+        return response
 
 
 def _create_test_app(config):

@@ -103,9 +103,11 @@ class StatusForm(Form):
     # Any value is passed on: the service says in words why a status cannot follow.
     status = SelectField(_l("New status"), validate_choice=False,
                          validators=[InputRequired(_l("Choose the new status."))])
+    # The order page holds three forms with a `note`: each its own id, so each label and hint
+    # points at its own box.
     note = TextAreaField(_l("Note for the timeline (optional)"), filters=[_strip],
                          validators=[Optional(), Length(max=orders.MAX_NOTE)],
-                         render_kw={"rows": 2})
+                         render_kw={"rows": 2}, id="status-note")
 
     def __init__(self, *args, order=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -116,7 +118,7 @@ class StatusForm(Form):
 class NoteForm(Form):
     note = TextAreaField(_l("Note"), filters=[_strip], validators=[
         InputRequired(_l("Write a note.")), Length(max=orders.MAX_NOTE)],
-        render_kw={"rows": 3})
+        render_kw={"rows": 3}, id="timeline-note")
     public = BooleanField(_l("Show this note to the customer"))
 
 
@@ -129,7 +131,7 @@ class FulfilForm(Form):
 
     note = TextAreaField(_l("Shipment note (optional)"), filters=[_strip],
                          validators=[Optional(), Length(max=orders.MAX_NOTE)],
-                         render_kw={"rows": 2})
+                         render_kw={"rows": 2}, id="shipment-note")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

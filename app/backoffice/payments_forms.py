@@ -82,13 +82,13 @@ class PaymentFilterForm(Form):
 
 
 class CollectedForm(Form):
-    amount = RupeesField(_l("Cash collected (rupees)"), required=True)
+    amount = RupeesField(_l("Cash collected (rupees)"), required=True, id="collected-amount")
 
 
 class RefundForm(Form):
     """The units per line come as `units-<line id>` fields (see `units`)."""
 
-    amount = RupeesField(_l("Amount to refund (rupees)"), required=True)
+    amount = RupeesField(_l("Amount to refund (rupees)"), required=True, id="refund-amount")
     restock = BooleanField(_l("Return the items chosen above to stock"))
     reason = TextAreaField(_l("Reason (the customer reads it)"), filters=[_strip], validators=[
         InputRequired(_l("Say why the money goes back.")),

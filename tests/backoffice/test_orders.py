@@ -331,7 +331,7 @@ def test_the_status_form_offers_only_the_next_statuses(manager_client, order):
     assert offered == orders.next_statuses(_fresh(order.number))
     assert offered == ["shipped", "ready_for_collection", "completed", "cancelled"]
     assert '<label for="status">New status</label>' in form
-    assert '<label for="note">Note for the timeline (optional)</label>' in form
+    assert '<label for="status-note">Note for the timeline (optional)</label>' in form
     assert ">Change status</button>" in form
 
 
@@ -602,3 +602,23 @@ def test_only_order_staff_revoke_a_link(client, order, sign_in_staff, role):
 
     assert client.post(f"/staff/orders/{order.number}/link").status_code == 403
     assert client.get(f"/orders/{order.number}?t={token}").status_code == 200
+
+
+@pytest.mark.parametrize(("label", "form_action"), [
+    ("Note for the timeline (optional)", "/status"),
+    ("Shipment note (optional)", "/fulfil"),
+    ("Note", "/notes"),
+])
+def test_each_note_label_points_at_the_box_of_its_own_form(manager_client, order, label,
+                                                           form_action):
+    """Three forms on the order page have a note: a label naming another form's box sent a
+    shipment's tracking note typed under its label to the wrong form."""
+    page = manager_client.get(f"/staff/orders/{order.number}").text
+
+    target = re.search(rf'<label for="([^"]+)">{re.escape(label)}</label>', page).group(1)
+    form = re.search(rf'<form[^>]*action="[^"]*{form_action}"[^>]*>(.*?)</form>', page,
+                     re.S).group(1)
+
+    assert page.count(f'id="{target}"') == 1
+    assert re.search(rf'<textarea[^>]*id="{target}"[^>]*name="note"|'
+                     rf'<textarea[^>]*name="note"[^>]*id="{target}"', form)

@@ -1,0 +1,35 @@
+"""Checks every HTML answer the suite's test client receives must pass, whatever the test:
+ids unique on the page (a label, aria-describedby or fragment link pointing at the first of
+two equal ids reaches the wrong element)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from html.parser import HTMLParser
+
+
+class _Ids(HTMLParser):
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.ids: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        for name, value in attrs:
+            if name == "id" and value:
+                self.ids.append(value)
+
+    handle_startendtag = handle_starttag
+
+
+def duplicate_ids(html: str) -> list[str]:
+    parser = _Ids()
+    parser.feed(html)
+    return sorted(id_ for id_, n in Counter(parser.ids).items() if n > 1)
+
+
+def check_page(response, path: str) -> None:
+    """Raise AssertionError for an HTML page whose ids repeat."""
+    if response.mimetype != "text/html":
+        return
+    repeated = duplicate_ids(response.get_data(as_text=True))
+    assert not repeated, f"{path} repeats the ids {repeated}"
