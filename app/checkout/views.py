@@ -42,7 +42,7 @@ from app.checkout.models import Cart
 from app.errors import Conflict, DomainError, Invalid, NotFound, TooManyAttempts
 from app.extensions import checkout_rate_limit, limiter
 from app.inventory.services import OutOfStock
-from app.orders import services as orders
+from app.orders import just_placed as placed_note, services as orders
 from app.payments import checkout_flow, methods
 from app.payments.limits import Payer
 from app.personal_pages import mark_personal
@@ -58,8 +58,6 @@ CART_COOKIE_DAYS = 90
 # the first one emptied the cart) goes to the order the first one made.
 PLACED_KEY = "placed_orders"
 PLACED_KEPT = 5
-# Read (and forgotten) by the order page, which then says "Thank you".
-JUST_PLACED_KEY = "just_placed"
 
 STEP_TITLES = {
     "address": _l("Address"),
@@ -581,7 +579,7 @@ def _place_order():
         return _to_step("review")
     placed[key] = order.number
     session[PLACED_KEY] = dict(list(placed.items())[-PLACED_KEPT:])
-    session[JUST_PLACED_KEY] = order.number
+    placed_note.remember(order.number)
     if order.user_id is None:
         g.forget_cart_cookie = True  # the cart is an order now; a next visit starts afresh
     log.info("order_placed_web", extra={"order_id": order.id})

@@ -8,13 +8,13 @@ services raise NotFound), so order numbers cannot be probed.
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, flash, request, session, url_for
+from flask import Blueprint, Response, abort, flash, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app.errors import DomainError
 from app.extensions import limiter
-from app.orders import services as orders
+from app.orders import just_placed as placed_note, services as orders
 from app.orders.forms import CancelForm, OrderLinkForm, ReturnForm
 from app.orders.models import Order
 from app.payments import methods
@@ -27,8 +27,6 @@ bp = Blueprint("orders", __name__)
 LINK_LIMIT = "5 per 15 minutes; 20 per day"
 LINK_PER_ORDER_LIMIT = "3 per hour"
 
-# Set by checkout when it places an order: the order page then says "Thank you".
-JUST_PLACED_KEY = "just_placed"
 MAX_PAGE = 10_000
 
 
@@ -64,9 +62,7 @@ def _can_return(order: Order) -> bool:
 
 def detail_page(order: Order, token: str | None, *, cancel_form=None, return_form=None,
                  status: int = 200):
-    just_placed = session.get(JUST_PLACED_KEY) == order.number
-    if just_placed:
-        session.pop(JUST_PLACED_KEY)
+    just_placed = placed_note.take(order.number)
     method = methods.METHODS.get(order.payment_method)
     response = render(
         "orders/detail.html", status=status, order=order, token=token,

@@ -5,6 +5,7 @@ submit making one order. Run on SQLite and on PostgreSQL (`--db`)."""
 from __future__ import annotations
 
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -124,6 +125,26 @@ def test_a_guest_checks_out_cash_on_delivery_to_galle(client, shop, outbox, db_s
         placed.headers["Location"]) == (f"/orders/{number}", number)
     again = client.get(placed.headers["Location"]).get_data(as_text=True)
     assert "Thank you!" not in again  # said once
+
+
+def test_the_thank_you_is_not_shown_when_the_order_is_opened_much_later(client, shop,
+                                                                      db_session, monkeypatch):
+    """A card payer goes to PayHere first and may open the order days later: no stale
+    "Thank you! Your order is placed" then."""
+    from app.orders import just_placed
+
+    add(client, shop["tea"], 1)
+    step(client, "address", **GUEST)
+    step(client, "delivery", delivery_option="island-wide")
+    step(client, "payment", payment_method="cod")
+    placed = place(client)
+    later = time.time() + just_placed.FRESH_SECONDS + 60
+    monkeypatch.setattr(just_placed, "_now", lambda: later)
+
+    opened = client.get(placed.headers["Location"]).get_data(as_text=True)
+
+    assert "Thank you!" not in opened and "is placed." not in opened
+    assert "Order KD-" in opened
 
 
 def test_the_place_order_form_submitted_twice_makes_one_order(client, shop, db_session):
