@@ -357,9 +357,12 @@ def test_a_slip_is_sealed_at_rest_and_its_customer_gets_it_back(client, login, s
     served = client.get(f"/account/orders/{awaiting.number}/slips/{slip.id}")
 
     assert stored.startswith(pii.FILE_MAGIC)
-    assert not any(magic in stored[:64] for magic in MAGIC.values())
+    # Magics of four bytes or more only: random ciphertext holds a given two-byte run (JPEG's)
+    # in its first 64 bytes about once in a thousand uploads.
+    assert not any(magic in stored[:64] for magic in MAGIC.values() if len(magic) >= 4)
     assert b"%PDF" not in stored and b"ref KD-2026" not in stored
     assert served.status_code == 200 and served.data == pii.open_file(stored, slip.storage_key)
+    assert served.data[:32] not in stored
     assert served.data.startswith(b"%PDF-" if kind == "pdf" else b"RIFF")
     assert slip.size_bytes == len(served.data)
 
