@@ -6,26 +6,23 @@ sealed by the column types; lookups use blind indexes of the normalised value.
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 import secrets
 
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired
 from redis.exceptions import RedisError
-from sqlalchemy import delete, func, or_, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import func, select
 
 from app import db
-from app.accounts import sessions
+from app.accounts import lockout, sessions
 from app.accounts.errors import (
     AccountLocked,
     InvalidCredentials,
     InvalidToken,
     WeakPassword,
 )
-from app.accounts.models import SignInFailure, User
+from app.accounts.models import User
 from app.audit import services as audit
 from app.db import transaction, utcnow
 from app.errors import Invalid, NotFound
@@ -176,7 +173,7 @@ def authenticate(email: str, password: str, *, ip: str | None = None) -> User:
         user = find_by_email(email)
         now = utcnow()
         known = user is not None and user.is_active and bool(user.password_hash)
-        wait = _locked_for(user if known else None, email_index(email), now)
+        wait = lockout.locked_for(user if known else None, email_index(email), now)
         if wait:
             audit.record("login.locked", actor_id=user.id if known else None,
                          target_type="user" if known else None,
@@ -186,7 +183,7 @@ def authenticate(email: str, password: str, *, ip: str | None = None) -> User:
               or _published_in_production(password)):
             if not known:
                 passwords.verify_password(_DUMMY_HASH, password)  # the same time either way
-            _count_failure(user if known else None, email_index(email), now)
+            lockout.count_failure(user if known else None, email_index(email), now)
             audit.record("login.failed", actor_id=user.id if known else None,
                          target_type="user" if known else None,
                          target_id=user.id if known else None, success=False, ip=ip,
@@ -195,7 +192,7 @@ def authenticate(email: str, password: str, *, ip: str | None = None) -> User:
         else:
             if passwords.needs_rehash(user.password_hash):
                 user.password_hash = passwords.hash_password(password)
-            _forget_failures(user)
+            lockout.forget_failures(user)
             user.last_login_at = now
             audit.record("login.success", actor_id=user.id, target_type="user",
                          target_id=user.id, ip=ip, staff=user.is_staff)
@@ -221,87 +218,21 @@ def check_password(user_id: int, password: str, *, field: str = "password",
     with transaction():
         user = get_user(user_id)
         now = utcnow()
-        wait = _locked_for(user, user.email_index or "", now)
+        wait = lockout.locked_for(user, user.email_index or "", now)
         if wait:
             audit.record("password.confirm_locked", actor_id=user.id, target_type="user",
                          target_id=user.id, success=False, ip=ip)
             failure = AccountLocked(retry_after=wait, field=field)
         elif not passwords.verify_password(user.password_hash or "", password):
-            _count_failure(user, user.email_index or "", now)
+            lockout.count_failure(user, user.email_index or "", now)
             audit.record("password.confirm_failed", actor_id=user.id, target_type="user",
                          target_id=user.id, success=False, ip=ip)
             failure = InvalidCredentials(field=field)
         else:
-            _forget_failures(user)
+            lockout.forget_failures(user)
     if failure:
         raise failure
     return user
-
-
-# A streak of wrong passwords is forgotten this long after its last failure, for accounts
-# and unknown emails alike; rows older than that are deleted, which bounds the table.
-FAILURE_MEMORY = dt.timedelta(hours=24)
-
-
-def _failure_row(index: str, now: dt.datetime, *, create: bool) -> SignInFailure | None:
-    """The email's failure row, locked for this transaction (made when `create`)."""
-    if create:
-        # Two wrong passwords at once for a new email: one inserts, the other finds it.
-        insert = (pg_insert if db.session.get_bind().dialect.name == "postgresql"
-                  else sqlite_insert)
-        db.session.execute(insert(SignInFailure).values(
-            email_index=index, failures=0, last_failed_at=now).on_conflict_do_nothing())
-    return db.session.scalar(select(SignInFailure).where(SignInFailure.email_index == index)
-                             .with_for_update().execution_options(populate_existing=True))
-
-
-def _locked_for(user: User | None, index: str, now: dt.datetime) -> int:
-    """Seconds the email still waits (0: not locked). An account's lock is on the user (staff
-    and a password reset lift it there); an unknown email's on its failure row."""
-    until = user.locked_until if user is not None else None
-    if user is None and index:
-        row = db.session.get(SignInFailure, index)
-        until = row.locked_until if row is not None else None
-    if until and until > now:
-        return int((until - now).total_seconds()) + 1
-    return 0
-
-
-def _count_failure(user: User | None, index: str, now: dt.datetime) -> None:
-    config = current_app.config
-    if not index:
-        return
-    row = _failure_row(index, now, create=True)
-    if row.last_failed_at < now - FAILURE_MEMORY:
-        row.failures = 0
-    row.failures += 1
-    row.last_failed_at = now
-    if row.failures >= config["LOGIN_MAX_FAILURES"]:
-        row.failures = 0
-        until = now + dt.timedelta(seconds=config["LOGIN_LOCK_SECONDS"])
-        if user is not None:
-            user.locked_until = until
-            log.warning("account_locked", extra={"user_id": user.id})
-        else:
-            row.locked_until = until
-    if user is not None:
-        user.failed_logins = row.failures
-    # Forgotten streaks go, a few at a time, as new failures come.
-    stale = select(SignInFailure.email_index).where(
-        SignInFailure.last_failed_at < now - FAILURE_MEMORY,
-        or_(SignInFailure.locked_until.is_(None), SignInFailure.locked_until < now)).limit(50)
-    db.session.execute(delete(SignInFailure).where(SignInFailure.email_index.in_(stale))
-                       .execution_options(synchronize_session=False))
-
-
-def _forget_failures(user: User) -> None:
-    """The right password (or a reset) ends the streak."""
-    user.failed_logins = 0
-    user.locked_until = None
-    if user.email_index:
-        db.session.execute(delete(SignInFailure).where(
-            SignInFailure.email_index == user.email_index)
-            .execution_options(synchronize_session=False))
 
 
 RESET_JOB = "jobs.accounts.send_password_reset"
@@ -353,7 +284,7 @@ def reset_password(token: str, new_password: str, *, ip: str | None = None) -> U
         _check_password_strength(new_password, name=user.name or "", email=user.email or "",
                                  phone=user.phone or "")
         _set_password(user, new_password)
-        _forget_failures(user)
+        lockout.forget_failures(user)
         audit.record("password.reset", actor_id=user.id, target_type="user",
                      target_id=user.id, ip=ip)
     return user

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from flask import Blueprint, abort, flash, request, session, url_for
+from flask import Blueprint, abort, flash, g, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -45,7 +45,10 @@ UNSIGNED_OVERALL = "100 per hour"
 
 
 def _signed_by_payhere() -> bool:
-    return payments.is_signed_by_payhere(request.form.to_dict())
+    # Asked by both limits: checked once a request.
+    if "payhere_signed" not in g:
+        g.payhere_signed = payments.is_signed_by_payhere(request.form.to_dict())
+    return g.payhere_signed
 
 
 @bp.post("/payments/payhere/notify")

@@ -9,7 +9,7 @@ import threading
 import pytest
 from sqlalchemy import event, select
 
-from app.accounts import services as accounts
+from app.accounts import lockout, services as accounts
 from app.accounts.errors import InvalidCredentials
 from app.accounts.models import SignInFailure, User
 from app.db import engine_for, utcnow
@@ -71,7 +71,7 @@ def test_forgotten_streaks_are_deleted_so_the_table_stays_small(app, db_session)
         with pytest.raises(InvalidCredentials):
             accounts.authenticate(f"probe{n}@example.lk", "wrong guess here")
     assert db_session.scalar(select(SignInFailure.email_index).limit(1)) is not None
-    long_ago = utcnow() - accounts.FAILURE_MEMORY - dt.timedelta(minutes=1)
+    long_ago = utcnow() - lockout.FAILURE_MEMORY - dt.timedelta(minutes=1)
     for row in db_session.scalars(select(SignInFailure)):
         row.last_failed_at = long_ago
     db_session.commit()
@@ -90,7 +90,7 @@ def test_an_old_streak_starts_again(app, db_session, customer):
         with pytest.raises(InvalidCredentials):
             accounts.authenticate(customer.email, "wrong guess here")
     row = db_session.get(SignInFailure, accounts.email_index(customer.email))
-    row.last_failed_at = utcnow() - accounts.FAILURE_MEMORY - dt.timedelta(minutes=1)
+    row.last_failed_at = utcnow() - lockout.FAILURE_MEMORY - dt.timedelta(minutes=1)
     db_session.commit()
 
     with pytest.raises(InvalidCredentials):
