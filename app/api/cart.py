@@ -106,6 +106,7 @@ def _cart_out(cart, locale: str, *, district: str | None = None,
                                         problem=problems_by_line.get(item.line_id, gone))
                      for item in priced.unavailable],
         item_count=priced.item_count, needs_delivery=priced.needs_delivery,
+        needs_address=priced.needs_address,
         subtotal=Money.of(priced.subtotal_cents),
         order_discounts=[AdjustmentOut(code=a.code, label=a.label,
                                        amount=Money.of(a.amount_cents))

@@ -230,6 +230,9 @@ def get_product(slug: str, path: ProductPath):
                     for attribute in sorted(product.attributes,
                                             key=lambda a: (a.name, a.value))],
         duration_minutes=product.duration_minutes if product.is_service else None,
+        service_location=(product.service_location or "shop") if product.is_service else None,
+        service_districts=list(product.service_districts or ())
+        if product.at_customer_address else [],
         next_slots=[SlotOut(id=slot.id, starts_at=slot.starts_at, ends_at=slot.ends_at,
                             free=slot.free) for slot in slots],
         published_at=product.published_at)

@@ -27,6 +27,7 @@ SORTS = ("relevance", "newest", "price_asc", "price_desc", "name")
 
 Availability = Literal["in_stock", "low", "sold_out"]
 Kind = Literal["product", "service"]
+ServiceLocation = Literal["address", "shop", "online"]
 Sort = Literal[SORTS]
 
 
@@ -203,6 +204,13 @@ class ProductOut(Output):
     images: list[ImageOut]
     attributes: list[AttributeOut]
     duration_minutes: int | None = Field(description="Services only: how long it takes.")
+    service_location: ServiceLocation | None = Field(
+        default=None, description="Services only: where it happens. `address`: at the "
+        "customer's address (checkout needs an address in one of `service_districts`); "
+        "`shop`: at the shop; `online`.")
+    service_districts: list[str] = Field(
+        default_factory=list, description="Services at the customer's address: the district "
+        "codes served (as in the address's `district`); empty otherwise.")
     next_slots: list[SlotOut] = Field(description="Services only: the next bookable times "
                                                   "(at most 6) with room left; empty for "
                                                   "products.")

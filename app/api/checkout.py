@@ -42,7 +42,10 @@ REPLAYED = "Idempotent-Replayed"
          "`errors` on `Idempotency-Key`).",
     422: "A field is wrong (`errors` says which: the Idempotency-Key header missing or "
          "over 100 characters, `address_id` not one of mine, no address or delivery option "
-         "for goods, a delivery option that does not serve the district, `address` and "
+         "for goods or for a service done at my address, a delivery option that does not serve "
+         "the district, a service at my address that does not cover the address's district "
+         "(`outside_service_area`, on `district`: the message names the service and the "
+         "districts it covers), `address` and "
          "`address_id` both, `payhere` when the shop has no PayHere account), or the cart "
          "cannot be checked out (`cart_not_ready`: empty, or an item no longer on sale). "
          "`payment_method` is also refused when my mobile number or the address already "
@@ -55,15 +58,16 @@ REPLAYED = "Idempotent-Replayed"
 def checkout(headers: CheckoutHeaders, body: CheckoutIn):
     """Place an order from my cart
 
-    Give the address as `address_id` (one of mine) or `address` (a new one, not saved),
-    the `delivery_option` (its `code`; it must serve the address's district; services alone
-    need neither), and `payment_method`: `cod` confirms the order at once, `bank_transfer`
-    waits for the money until `payment_due_at` and is then cancelled, `payhere` waits the
-    same way and answers `payment`, PayHere's hosted-checkout form: post its `fields` to
-    its `action` in a web view; the order is paid when PayHere tells the shop (GET
-    /orders/{number}), not when the web view comes back. Prices are the
-    pricing pipeline's at this moment: nothing in the body sets a price. The cart is emptied
-    into the order and a confirmation is mailed.
+    Give the address as `address_id` (one of mine) or `address` (a new one, not saved), the
+    `delivery_option` (its `code`; it must serve the address's district; services alone need
+    none; a service done at my address (`service_location` `address`) needs the address, in
+    a district it covers), and `payment_method`: `cod` confirms the order at once,
+    `bank_transfer` waits for the money until `payment_due_at` and is then cancelled,
+    `payhere` waits the same way and answers `payment`, PayHere's hosted-checkout form: post
+    its `fields` to its `action` in a web view; the order is paid when PayHere tells the
+    shop (GET /orders/{number}), not when the web view comes back. Prices are the pricing
+    pipeline's at this moment: nothing in the body sets a price. The cart is emptied into
+    the order and a confirmation is mailed.
 
     Send an `Idempotency-Key` header (a UUID made once per order): retrying with the same
     key and body answers the first order (201 with `Idempotent-Replayed: true`), never a

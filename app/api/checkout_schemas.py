@@ -23,7 +23,7 @@ from pydantic import (
 )
 
 from app.accounts.districts import district_name
-from app.api.catalog_schemas import Kind, Money
+from app.api.catalog_schemas import Kind, Money, ServiceLocation
 from app.api.pagination import Page
 from app.api.schemas import (
     ID_MAX,
@@ -154,6 +154,11 @@ class CartItemOut(Output):
                                             "(`weight: 500 g`); null when it has none.")
     kind: Kind
     slot: SlotRef | None = Field(description="Services: the booked time.")
+    service_location: ServiceLocation | None = Field(
+        None, description="Services: where it happens (`address`: at my address, which "
+        "must be in one of `service_districts`; `shop`; `online`); null for goods.")
+    service_districts: list[str] = Field(
+        default_factory=list, description="Services at my address: the district codes served.")
     quantity: int
     unit_price: Money
     discount: Money = Field(description="Line discounts, for all its units.")
@@ -170,6 +175,9 @@ class CartItemOut(Output):
         return cls(id=item.line_id, variant_id=item.variant_id, sku=line.sku,
                    product_slug=line.product_slug, name=line.name(locale),
                    options=line.options or None, kind=line.kind, slot=slot,
+                   service_location=line.service_location,
+                   service_districts=list(line.service_districts)
+                   if line.at_customer_address else [],
                    quantity=line.quantity, unit_price=Money.of(line.unit_cents),
                    discount=Money.of(line.discount_cents), total=Money.of(line.total_cents),
                    problem=problem)
@@ -199,6 +207,9 @@ class CartOut(Output):
                                                               "remove them to check out.")
     item_count: int = Field(description="Units over the priced lines.")
     needs_delivery: bool = Field(description="It holds goods (services need no delivery).")
+    needs_address: bool = Field(
+        False, description="Checkout needs an address: goods to deliver, or a service done "
+        "at my address (its district must be one the service covers).")
     subtotal: Money = Field(description="The lines after their own discounts.")
     order_discounts: list[AdjustmentOut]
     discount: Money = Field(description="The order discounts together.")
@@ -281,6 +292,9 @@ class OrderLineOut(Output):
     options: str | None
     kind: Kind
     slot_starts_at: Timestamp | None = Field(description="Services: the booked time.")
+    service_location: ServiceLocation | None = Field(
+        None, description="Services: where it happens (`address`: at the order's `address`; "
+        "`shop`; `online`); null for goods.")
     quantity: int
     fulfilled_quantity: int = Field(description="Units sent so far.")
     unit_price: Money
@@ -342,8 +356,10 @@ class OrderOut(_OrderFields):
     delivery: DeliveryRef | None = Field(description="How it is delivered, named as when "
                                                      "it was placed (English); null for "
                                                      "services only.")
-    address: OrderAddressOut | None = Field(description="Where it goes; null for services "
-                                                        "only and collection from the shop.")
+    address: OrderAddressOut | None = Field(description="Where it goes, or where a service "
+                                                        "is done at my address; null for "
+                                                        "services at the shop or online only "
+                                                        "and collection from the shop.")
     timeline: list[TimelineEventOut] = Field(description="What happened, oldest first.")
 
 

@@ -16,10 +16,12 @@ from wtforms import (
     StringField,
     TextAreaField,
     TimeField,
+    widgets,
 )
 from wtforms.fields import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
+from app.accounts import districts
 from app.catalog import inputs, staff_search
 from app.errors import Invalid
 from app.forms import Form
@@ -27,6 +29,8 @@ from app.i18n import COLOMBO
 
 STATUS_LABELS = {"draft": _l("Draft"), "published": _l("Published"), "archived": _l("Archived")}
 KIND_LABELS = {"product": _l("Product"), "service": _l("Service")}
+SERVICE_LOCATION_LABELS = {"address": _l("At the customer's address"),
+                           "shop": _l("At the shop"), "online": _l("Online")}
 NAME_MAX = inputs.LIMITS["product_name"]
 
 
@@ -73,6 +77,13 @@ class RupeesField(StringField):
             self.errors.append(str(exc.message))
 
 
+class DistrictsField(SelectMultipleField):
+    """Districts as tick boxes (easier on a phone than a multiple select)."""
+
+    widget = widgets.ListWidget(prefix_label=False)
+    option_widget = widgets.CheckboxInput()
+
+
 def _choices(labels: dict) -> list[SelectChoice]:
     return [SelectChoice(value, label) for value, label in labels.items()]
 
@@ -102,6 +113,11 @@ class ProductForm(Form):
         _l("Duration in minutes (services)"),
         validators=[Optional(), NumberRange(min=1, max=inputs.MAX_DURATION_MINUTES)],
         render_kw={"inputmode": "numeric"})
+    service_location = SelectField(
+        _l("Where the service happens (services)"), choices=_choices(SERVICE_LOCATION_LABELS),
+        default="shop", validators=[Optional()])
+    service_districts = DistrictsField(_l("Districts served at customers' addresses"),
+                                       validators=[Optional()])
     description_en = TextAreaField(
         _l("Description (English)"), filters=[_strip],
         validators=[Optional(), Length(max=inputs.MAX_DESCRIPTION)], render_kw={"rows": 4})
@@ -118,6 +134,8 @@ class ProductForm(Form):
         super().__init__(*args, **kwargs)
         self.category.choices = [SelectChoice("", _l("No category")), *(
             SelectChoice(c.slug, "— " * depth + c.name_en) for c, depth in categories)]
+        self.service_districts.choices = [SelectChoice(code, name)
+                                          for code, name in districts.choices()]
 
     def details(self) -> inputs.ProductDetails:
         return inputs.ProductDetails(
@@ -128,6 +146,8 @@ class ProductForm(Form):
             is_featured=self.is_featured.data,
             duration_minutes=self.duration_minutes.data if self.kind.data == "service"
             else None,
+            service_location=self.service_location.data or "shop",
+            service_districts=tuple(self.service_districts.data or ()),
             description_en=self.description_en.data or "",
             description_si=_optional(self.description_si.data),
             description_ta=_optional(self.description_ta.data))

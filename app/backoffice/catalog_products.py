@@ -63,6 +63,8 @@ def catalog_product_new():
 def _details_form(product) -> ProductForm:
     data = {name: getattr(product, name) for name in DETAIL_FIELDS}
     data["category"] = product.category.slug if product.category else ""
+    data["service_location"] = product.service_location or "shop"
+    data["service_districts"] = list(product.service_districts or ())
     return ProductForm(formdata=None, data=data,
                        categories=staff_search.category_rows(actor=actor()))
 

@@ -6,8 +6,11 @@ The rules that need the database (a SKU owned by another product, an unknown cat
 checked by `app.catalog.imports`.
 
 Columns missing from a file keep what the catalog has. In a column that is there, an empty
-cell clears an optional value, except `kind`, `status`, `is_featured`, `duration_minutes` and
-`active`, where empty keeps the current value (the default for something new). Product
+cell clears an optional value, except `kind`, `status`, `is_featured`, `duration_minutes`,
+`service_location` and `active`, where empty keeps the current value (the default for
+something new). A service's place is `service_location` (address, shop or online) and, for
+"address", `service_districts`: the district codes it covers, separated by spaces
+(`colombo gampaha jaffna`). Product
 columns need only be filled on a product's first row; where a later row fills them, it must
 say the same.
 """
@@ -25,19 +28,22 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from app import db
+from app.accounts import districts
 from app.catalog import inputs
 from app.catalog.models import Product
 from app.errors import Invalid
 
 PRODUCT_COLUMNS = ("product_slug", "kind", "status", "category_slug", "name_en", "name_si",
                    "name_ta", "description_en", "description_si", "description_ta", "brand",
-                   "is_featured", "duration_minutes", "attributes")
+                   "is_featured", "duration_minutes", "service_location", "service_districts",
+                   "attributes")
 VARIANT_COLUMNS = ("sku", "price", "compare_at", "weight_grams", "barcode", "options",
                    "active")
 COLUMNS = PRODUCT_COLUMNS + VARIANT_COLUMNS
 REQUIRED = ("product_slug", "name_en", "sku", "price")
 # Empty means "keep what is there" in these; elsewhere it clears.
-KEEP_IF_EMPTY = ("kind", "status", "is_featured", "duration_minutes", "active")
+KEEP_IF_EMPTY = ("kind", "status", "is_featured", "duration_minutes", "service_location",
+                 "active")
 MAX_FILE_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 10_000
 LENGTHS = {
@@ -274,6 +280,20 @@ def _product_values(group: ProductGroup, cells: dict[str, str], problem) -> None
                                            max=inputs.MAX_DURATION_MINUTES))
         else:
             values["duration_minutes"] = minutes
+    raw = cells.get("service_location", "").lower()
+    if raw and raw not in inputs.SERVICE_LOCATIONS:
+        problem("service_location", _l("Use one of: %(choices)s.",
+                                       choices=", ".join(inputs.SERVICE_LOCATIONS)))
+    elif raw:
+        values["service_location"] = raw
+    if "service_districts" in cells:
+        codes = tuple(dict.fromkeys(cells["service_districts"].replace(",", " ").lower().split()))
+        unknown = [code for code in codes if not districts.is_district(code)]
+        if unknown:
+            problem("service_districts", _l("Not a district code: %(codes)s.",
+                                            codes=", ".join(unknown[:5])))
+        else:
+            values["service_districts"] = codes
     if "category_slug" in cells:
         group.category_given = True
         group.category_slug = cells["category_slug"] or None
@@ -355,7 +375,8 @@ def csv_cell(value) -> str:
 def _product_cells(p: Product) -> list:
     return [p.slug, p.kind, p.status, p.category.slug if p.category else None, p.name_en,
             p.name_si, p.name_ta, p.description_en, p.description_si, p.description_ta,
-            p.brand, p.is_featured, p.duration_minutes,
+            p.brand, p.is_featured, p.duration_minutes, p.service_location,
+            " ".join(p.service_districts or ()) or None,
             inputs.format_pairs(sorted((a.name, a.value) for a in p.attributes))]
 
 

@@ -64,14 +64,15 @@ def load_catalog() -> list[str]:
             # Most things in stock; every ninth product sold out, to show how that looks.
             inventory.set_on_hand(variant.id, 0 if number % 9 == 0 else rng.randint(3, 40))
         added += 1
-    for number, (en, si, ta, rupees, minutes) in enumerate(SERVICES, 1):
+    for number, (en, si, ta, rupees, minutes, where, districts) in enumerate(SERVICES, 1):
         slug = inputs.slugify(en)
         if slug in known:
             continue
         service = editing.create_product(inputs.ProductInput(
             name_en=en, name_si=si, name_ta=ta, slug=slug, kind="service",
             category_slug="services", duration_minutes=minutes, status="published",
-            description_en=f"{en} by a trained Kade partner, at your home or our studio.",
+            service_location=where, service_districts=districts,
+            description_en=f"{en} by a trained Kade partner, {PLACES[where]}.",
             variants=[inputs.VariantInput(sku=f"KD-S{number:03d}", price_cents=rupees * 100)],
             is_featured=number == 1))
         pictures.add_image(service.id, picture(en, PALETTE[-number]), alt=en)
@@ -80,6 +81,10 @@ def load_catalog() -> list[str]:
     db.session.commit()
     total = db.session.scalar(select(func.count()).select_from(Product))
     return [f"catalog: {total} products and services ({added} added now)"]
+
+
+PLACES = {"address": "at your home", "shop": "at our Colombo shop",
+          "online": "online, by video call"}
 
 
 def _add_slots(product_id: int) -> None:

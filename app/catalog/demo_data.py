@@ -79,14 +79,19 @@ PRODUCTS = [
     ("Body lotion", "සිරුරු ලෝෂන්", "உடல் லோஷன்", "beauty", 1250, "size", {"brand": "Veda"}),
 ]
 
-# (English, Sinhala, Tamil, price in rupees, minutes)
+# Where the home services go: the Western province, Kandy, Galle and Jaffna (partners there);
+# not the rest of the north and east, Uva or Sabaragamuwa.
+HOME_SERVICE_DISTRICTS = ("colombo", "gampaha", "kalutara", "kandy", "galle", "jaffna")
+
+# (English, Sinhala, Tamil, price in rupees, minutes, where, districts served at the address)
+# Where: "address" (at the customer's address), "shop" (at our Colombo shop) or "online".
 SERVICES = [
-    ("Air conditioner installation", "වායු සමීකරණ සවි කිරීම", "குளிரூட்டி பொருத்துதல்", 8500, 180),
-    ("Phone screen repair", "දුරකථන තිර අලුත්වැඩියාව", "கைபேசி திரை பழுதுபார்ப்பு", 4500, 60),
-    ("Home deep cleaning", "නිවාස පිරිසිදු කිරීම", "வீடு ஆழ்ந்த சுத்தம்", 12000, 240),
-    ("Sri Lankan cooking class", "ශ්‍රී ලාංකික ඉවුම් පිහුම් පන්තිය", "இலங்கை சமையல் வகுப்பு", 6500, 150),
-    ("Tailoring consultation", "ඇඳුම් මැසීමේ උපදේශනය", "தையல் ஆலோசனை", 2000, 45),
-    ("Laptop servicing", "ලැප්ටොප් සේවාව", "மடிக்கணினி சேவை", 5500, 90),
+    ("Air conditioner installation", "වායු සමීකරණ සවි කිරීම", "குளிரூட்டி பொருத்துதல்", 8500, 180, "address", ("colombo", "gampaha", "kalutara", "kandy", "jaffna")),
+    ("Phone screen repair", "දුරකථන තිර අලුත්වැඩියාව", "கைபேசி திரை பழுதுபார்ப்பு", 4500, 60, "shop", ()),
+    ("Home deep cleaning", "නිවාස පිරිසිදු කිරීම", "வீடு ஆழ்ந்த சுத்தம்", 12000, 240, "address", HOME_SERVICE_DISTRICTS),
+    ("Sri Lankan cooking class", "ශ්‍රී ලාංකික ඉවුම් පිහුම් පන්තිය", "இலங்கை சமையல் வகுப்பு", 6500, 150, "shop", ()),
+    ("Tailoring consultation", "ඇඳුම් මැසීමේ උපදේශනය", "தையல் ஆலோசனை", 2000, 45, "online", ()),
+    ("Laptop servicing", "ලැප්ටොප් සේවාව", "மடிக்கணினி சேவை", 5500, 90, "address", ("colombo", "gampaha")),
 ]
 
 VARIANT_SETS = {

@@ -30,6 +30,7 @@ from app.catalog.inputs import (
     check_details,
     check_slug,
     check_variant,
+    service_place,
     slugify,
 )
 from app.catalog.models import Category, Product, ProductAttribute, Variant
@@ -212,6 +213,7 @@ def create_product(data: ProductInput, *, actor: User | None = None) -> Product:
             description_ta=data.description_ta or None, brand=data.brand or None,
             is_featured=data.is_featured,
             duration_minutes=data.duration_minutes if data.kind == "service" else None,
+            **service_place(data),
             published_at=utcnow() if data.status == "published" else None,
             variants=[Variant(position=i, **vars(v)) for i, v in enumerate(data.variants)],
             attributes=[ProductAttribute(name=k, value=v) for k, v in data.attributes.items()])
@@ -253,6 +255,7 @@ def update_product(product_id: int, data: ProductDetails, *,
             "description_ta": data.description_ta or None, "brand": data.brand or None,
             "is_featured": data.is_featured,
             "duration_minutes": data.duration_minutes if data.kind == "service" else None,
+            **service_place(data),
         }
         changed = sorted(k for k, v in values.items() if getattr(product, k) != v)
         if not changed:

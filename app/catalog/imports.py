@@ -56,7 +56,8 @@ COLUMN_OF = {"slug": "product_slug", "category": "category_slug", "variant": "sk
 _DETAIL_DEFAULTS = {"name_en": "", "kind": "product", "status": "draft", "name_si": None,
                     "name_ta": None, "description_en": "", "description_si": None,
                     "description_ta": None, "brand": None, "is_featured": False,
-                    "duration_minutes": None}
+                    "duration_minutes": None, "service_location": None,
+                    "service_districts": None}
 _VARIANT_DEFAULTS = {"options": {}, "compare_at_cents": None, "weight_grams": None,
                      "barcode": None}
 
@@ -191,6 +192,9 @@ def _details(existing: Product | None, group: ProductGroup) -> inputs.ProductDet
     if existing is not None:
         base = {name: getattr(existing, name) for name in _DETAIL_DEFAULTS}
     base.update(group.values)
+    # A service saved before services had a place is at the shop until staff say otherwise.
+    base["service_location"] = base["service_location"] or "shop"
+    base["service_districts"] = tuple(base["service_districts"] or ())
     return inputs.ProductDetails(**base)
 
 
@@ -325,6 +329,11 @@ def _apply_product(product: Product, group: ProductGroup, categories: dict[str, 
         product.category_id = categories[group.category_slug] if group.category_slug else None
     if product.kind != "service":
         product.duration_minutes = None
+    place = inputs.service_place(product if product.kind != "service" else inputs.ProductDetails(
+        name_en="", kind="service", service_location=product.service_location or "shop",
+        service_districts=tuple(product.service_districts or ())))
+    product.service_location = place["service_location"]
+    product.service_districts = place["service_districts"]
     if product.status == "published" and product.published_at is None:
         product.published_at = now
     product.updated_at = now

@@ -12,10 +12,14 @@ from decimal import Decimal, InvalidOperation
 
 from flask_babel import lazy_gettext as _l
 
+from app.accounts import districts
 from app.errors import Invalid
 from app.security import characters
 
 KINDS = ("product", "service")
+# Where a service happens: at the customer's address (in the districts it serves), at the
+# shop, or online.
+SERVICE_LOCATIONS = ("address", "shop", "online")
 STATUSES = ("draft", "published", "archived")
 # Integer columns are 32-bit on PostgreSQL; these caps keep every value far inside them and
 # turn a typo (an extra zero or five) into a message rather than a database error.
@@ -129,6 +133,10 @@ class ProductDetails:
     is_featured: bool = False
     duration_minutes: int | None = None
     status: str = "draft"
+    # Services only (ignored for products): where it happens, and for "address" the district
+    # codes it serves (at least one).
+    service_location: str = "shop"
+    service_districts: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -198,6 +206,31 @@ def check_details(data) -> None:
         if minutes is None or not 0 < minutes <= MAX_DURATION_MINUTES:
             raise Invalid(_l("A service needs a duration from 1 to %(max)d minutes.",
                              max=MAX_DURATION_MINUTES), field="duration_minutes")
+        check_service_place(data.service_location, data.service_districts)
+
+
+def check_service_place(location: str | None, district_codes) -> None:
+    """Raises Invalid unless `location` is known and, for a service at the customer's
+    address, `district_codes` names at least one district and only real ones."""
+    if location not in SERVICE_LOCATIONS:
+        raise Invalid(_l("Choose where the service happens."), field="service_location")
+    if location == "address":
+        codes = list(district_codes or ())
+        if not codes:
+            raise Invalid(_l("Tick the districts this service covers at customers' "
+                             "addresses."), field="service_districts")
+        if not all(districts.is_district(code) for code in codes):
+            raise Invalid(_l("Choose districts from the list."), field="service_districts")
+
+
+def service_place(data) -> dict:
+    """The service place columns as a product stores them (None for products; districts
+    only for a service at the customer's address, sorted, each once)."""
+    if data.kind != "service":
+        return {"service_location": None, "service_districts": None}
+    codes = sorted(set(data.service_districts or ())) if data.service_location == "address" \
+        else None
+    return {"service_location": data.service_location, "service_districts": codes}
 
 
 def _check_cents(cents: int, field_name: str) -> None:

@@ -71,6 +71,8 @@ class Product(Translated, Base):
     __table_args__ = (
         CheckConstraint("kind IN ('product', 'service')", name="kind_known"),
         CheckConstraint("status IN ('draft', 'published', 'archived')", name="status_known"),
+        CheckConstraint("service_location IS NULL OR service_location IN "
+                        "('address', 'shop', 'online')", name="service_location_known"),
         Index("ix_catalog_product_listing", "status", "category_id", "kind"),
         # "Newest first" is the default listing: this index, read backwards, gives published
         # products in that order and spares the database a sort of every product.
@@ -94,6 +96,12 @@ class Product(Translated, Base):
     brand: Mapped[str | None] = mapped_column(String(80))
     is_featured: Mapped[bool] = mapped_column(default=False)
     duration_minutes: Mapped[int | None]  # services only
+    # Services only: where it happens. "address": at the customer's address, in one of
+    # `service_districts` (district codes, app/accounts/districts.py); "shop": at the shop;
+    # "online". Checkout asks for an address for "address" services and refuses a district
+    # the service does not cover.
+    service_location: Mapped[str | None] = mapped_column(String(10))
+    service_districts: Mapped[list | None] = mapped_column(JSON)
     # Lowest active variant price, kept by the services: listings sort and filter on it
     # without a join.
     min_price_cents: Mapped[int] = mapped_column(default=0, index=True)
@@ -114,6 +122,10 @@ class Product(Translated, Base):
     @property
     def is_service(self) -> bool:
         return self.kind == "service"
+
+    @property
+    def at_customer_address(self) -> bool:
+        return self.kind == "service" and self.service_location == "address"
 
 
 class Variant(Base):

@@ -52,6 +52,14 @@ class PricedLine:
     image_key: str | None
     slot_starts_at: object | None = None
     discounts: list[Adjustment] = field(default_factory=list)
+    # Services only: where it happens ("address", "shop", "online") and, at the customer's
+    # address, the district codes served.
+    service_location: str | None = None
+    service_districts: tuple[str, ...] = ()
+
+    @property
+    def at_customer_address(self) -> bool:
+        return self.service_location == "address"
 
     @property
     def quantity(self) -> int:
@@ -117,6 +125,16 @@ class PricedCart:
     @property
     def item_count(self) -> int:
         return sum(line.quantity for line in self.lines)
+
+    @property
+    def visits(self) -> list[PricedLine]:
+        """Services done at the customer's address."""
+        return [line for line in self.lines if line.at_customer_address]
+
+    @property
+    def needs_address(self) -> bool:
+        """An address is asked for: goods to deliver, or a service at the customer's."""
+        return self.needs_delivery or bool(self.visits)
 
 
 @dataclass(frozen=True)
@@ -208,7 +226,10 @@ def price(items: list[Item], *, district: str | None = None,
             names={lang: product.text("name", lang) for lang in ("en", "si", "ta")},
             options=_options_text(variant.options), unit_cents=variant.price_cents,
             compare_at_cents=variant.compare_at_cents, image_key=image,
-            slot_starts_at=slot.starts_at if slot else None))
+            slot_starts_at=slot.starts_at if slot else None,
+            service_location=(product.service_location or "shop") if product.is_service
+            else None,
+            service_districts=tuple(product.service_districts or ())))
     for line in lines:
         proposed = [a for rule in _rules for a in rule.line_discounts(context, line)]
         line.discounts = _clamped(proposed, line.gross_cents)

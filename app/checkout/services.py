@@ -23,6 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from app import db
 from app.accounts import addresses
 from app.accounts.addresses import AddressInput
+from app.accounts.districts import district_name
 from app.accounts.phones import normalise_phone
 from app.checkout import cart as carts, delivery
 from app.checkout.models import Cart
@@ -49,8 +50,8 @@ class Contact:
 @dataclass(frozen=True)
 class CheckoutChoices:
     """What the shopper chose. Signed-in customers give `address_id` (from their book) or
-    `address`; guests give `contact` and `address`. Orders of services only need no address
-    and no delivery option."""
+    `address`; guests give `contact` and `address`. Orders of services only need no delivery
+    option, and no address unless a service is done at the customer's address."""
 
     payment_method: str
     delivery_option: str | None = None
@@ -131,6 +132,40 @@ def _address(choices: CheckoutChoices, user) -> dict:
     return asdict(data)
 
 
+class OutsideServiceArea(Invalid):
+    """A service done at the customer's address does not cover the address's district."""
+
+    code = "outside_service_area"
+
+
+def service_area_problem(priced: PricedCart, district: str | None,
+                         locale: str = "en") -> OutsideServiceArea | None:
+    """The refusal for the first service at the customer's address that does not cover
+    `district` (naming the service and the districts it serves), or None when all do."""
+    for line in priced.visits:
+        if district in line.service_districts:
+            continue
+        served = sorted(district_name(code, locale) for code in line.service_districts)
+        if not served:
+            return OutsideServiceArea(
+                _l("%(service)s cannot be booked at an address just now. Please call the shop.",
+                   service=line.name(locale)), field="district")
+        return OutsideServiceArea(
+            _l("%(service)s is not offered in %(district)s. It covers: %(districts)s. Choose "
+               "an address in one of these districts, or remove it from your cart.",
+               service=line.name(locale), district=district_name(district or "", locale),
+               districts=", ".join(served)), field="district")
+    return None
+
+
+def check_service_area(priced: PricedCart, district: str | None, locale: str = "en") -> None:
+    """Raises OutsideServiceArea (on the district field) when a service at the customer's
+    address in `priced` does not cover `district`."""
+    problem = service_area_problem(priced, district, locale)
+    if problem is not None:
+        raise problem
+
+
 def quote(cart: Cart | None, choices: CheckoutChoices | None = None, *, user=None,
           district: str | None = None) -> PricedCart:
     """The cart priced with the delivery option chosen so far (review page, API)."""
@@ -201,11 +236,15 @@ def place_order(cart: Cart | None, choices: CheckoutChoices, *, user=None,
                             "available in the quantity you chose. Check your cart."))
 
     address, district, option = None, None, None
-    if priced_now.needs_delivery:
+    if priced_now.needs_address:
+        # Goods to deliver, or a service done at the customer's address: both need one,
+        # and each such service must cover its district.
         address = _address(choices, user)
         district = address["district"]
+        check_service_area(priced_now, district, choices.locale)
+    if priced_now.needs_delivery:
         option = delivery.get_option(choices.delivery_option or "", district)
-        if option.is_pickup:
+        if option.is_pickup and not priced_now.visits:
             address = None
     priced = carts.priced(cart, district=district, delivery=option,
                           customer_id=user.id if user else None, locale=choices.locale)
@@ -224,7 +263,8 @@ def place_order(cart: Cart | None, choices: CheckoutChoices, *, user=None,
             sku=line.sku, names=line.names, options=line.options,
             unit_cents=line.unit_cents, quantity=line.quantity,
             discount_cents=line.discount_cents, total_cents=line.total_cents,
-            slot_id=line.item.slot_id, slot_starts_at=line.slot_starts_at)
+            slot_id=line.item.slot_id, slot_starts_at=line.slot_starts_at,
+            service_location=line.service_location)
             for line in priced.lines],
         address=address, district=district,
         delivery_code=option.code if option else None,

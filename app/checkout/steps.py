@@ -69,14 +69,18 @@ def contact(data: dict) -> Contact | None:
 
 
 def choices(data: dict, *, signed_in: bool, needs_delivery: bool,
-            locale: str = "en") -> CheckoutChoices:
+            needs_address: bool | None = None, locale: str = "en") -> CheckoutChoices:
     """The saved choices as checkout takes them: a customer's address from their book (or
-    a new one), a guest's contact details; no address or delivery for services only."""
-    address_id = data.get("address_id") if signed_in and needs_delivery else None
+    a new one), a guest's contact details. The address only when goods are delivered or a
+    service is done at the customer's address (`needs_address`, by default as
+    `needs_delivery`); the delivery option only for goods."""
+    if needs_address is None:
+        needs_address = needs_delivery
+    address_id = data.get("address_id") if signed_in and needs_address else None
     return CheckoutChoices(
         payment_method=data.get("payment_method") or "",
         delivery_option=data.get("delivery_option") if needs_delivery else None,
         address_id=address_id if isinstance(address_id, int) else None,
-        address=address_input(data) if needs_delivery and address_id is None else None,
+        address=address_input(data) if needs_address and address_id is None else None,
         contact=None if signed_in else contact(data),
         locale=locale)

@@ -26,6 +26,7 @@ from flask_login import current_user, user_logged_in
 
 from app.accounts import addresses
 from app.accounts.addresses import AddressInput
+from app.accounts.districts import district_name
 from app.accounts.phones import display_phone
 from app.checkout import cart as carts, delivery, services as checkout, steps
 from app.checkout.forms import (
@@ -267,8 +268,11 @@ class _Checkout:
         self.user = current_user if _customer_id() is not None else None
         self.priced = carts.priced(self.cart, locale=_locale())
         self.needs_delivery = self.priced.needs_delivery
+        # Goods to deliver, or a service done at the customer's address.
+        self.needs_address = self.priced.needs_address
+        self.visits = self.priced.visits
         self.saved_address = None
-        if self.user is not None and self.needs_delivery and self.data.get("address_id"):
+        if self.user is not None and self.needs_address and self.data.get("address_id"):
             try:
                 self.saved_address = addresses.get_address(self.user.id,
                                                            int(self.data["address_id"]))
@@ -284,13 +288,15 @@ class _Checkout:
         names = []
         if self.needs_delivery:
             names += ["address", "delivery"]
+        elif self.needs_address:
+            names.append("address")  # a service at the customer's address: where
         elif not self.signed_in:
             names.append("details")  # a guest buying services: who they are
         return [*names, "payment", "review"]
 
     @property
     def district(self) -> str | None:
-        if not self.needs_delivery:
+        if not self.needs_address:
             return None
         if self.saved_address is not None:
             return self.saved_address.district
@@ -306,7 +312,7 @@ class _Checkout:
                     "line2": a.line2, "city": a.city, "district": a.district,
                     "postal_code": a.postal_code}
         address = self.data.get("address")
-        return address if self.needs_delivery and isinstance(address, dict) else None
+        return address if self.needs_address and isinstance(address, dict) else None
 
     @property
     def contact(self):
@@ -322,7 +328,8 @@ class _Checkout:
 
     def choices(self) -> checkout.CheckoutChoices:
         return steps.choices(self.data, signed_in=self.signed_in,
-                             needs_delivery=self.needs_delivery, locale=_locale())
+                             needs_delivery=self.needs_delivery,
+                             needs_address=self.needs_address, locale=_locale())
 
     def quote(self):
         return checkout.quote(self.cart, self.choices(), user=self.user,
@@ -339,9 +346,9 @@ class _Checkout:
 
     def done(self, step: str) -> bool:
         if step == "address":
-            if self.signed_in:
-                return self.district is not None
-            return self.contact is not None and self.district is not None
+            if self.district is None or self.area_problem() is not None:
+                return False
+            return self.signed_in or self.contact is not None
         if step == "details":
             return self.contact is not None
         if step == "delivery":
@@ -351,6 +358,19 @@ class _Checkout:
             return code in {m.code for m in methods.available(self.quote().total_cents,
                                                               self.district, self.payer())}
         return False
+
+    def area_problem(self, district: str | None = None):
+        """Why a service at the customer's address cannot be done in `district` (the one
+        chosen, by default), or None."""
+        return checkout.service_area_problem(self.priced, district or self.district,
+                                             _locale())
+
+    def visit_areas(self) -> list[tuple]:
+        """Each service done at the customer's address, with the districts it covers."""
+        locale = _locale()
+        return [(line, ", ".join(sorted(district_name(code, locale)
+                                        for code in line.service_districts)))
+                for line in self.visits]
 
     def first_open(self) -> str:
         return next(step for step in self.step_names if not self.done(step))
@@ -405,8 +425,8 @@ def _step_page(state: _Checkout, step: str, status: int = 200, **context):
 def _address_step(state: _Checkout):
     if state.signed_in:
         return _customer_address_step(state)
-    form_class = GuestAddressForm if state.needs_delivery else GuestContactForm
-    step = "address" if state.needs_delivery else "details"
+    form_class = GuestAddressForm if state.needs_address else GuestContactForm
+    step = "address" if state.needs_address else "details"
     if request.method == "POST":
         form = form_class()
     else:
@@ -415,15 +435,16 @@ def _address_step(state: _Checkout):
         if contact is not None:
             prefill.update(name=contact.name, email=contact.email,
                            phone=display_phone(contact.phone))
-        if address is not None and state.needs_delivery:
+        if address is not None and state.needs_address:
             prefill.update(line1=address.line1, line2=address.line2, city=address.city,
                            district=address.district, postal_code=address.postal_code)
         form = form_class(formdata=None, data=prefill)
     if request.method == "POST" and form.validate():
-        address = form.address_data() if state.needs_delivery else None
+        address = form.address_data() if state.needs_address else None
         try:
             if address is not None:
                 addresses.check_address(AddressInput(**address))
+                _check_area(state, address["district"])
         except Invalid as exc:
             put_error(form, exc, "line1")
         else:
@@ -431,6 +452,15 @@ def _address_step(state: _Checkout):
                        address_id=None)
             return _to_step(state.next_after(step))
     return _step_page(state, step, status=form_status(form), form=form)
+
+
+def _check_area(state: _Checkout, district: str | None, field: str = "district") -> None:
+    """Raises the refusal (on `field`) when a service in the cart that is done at the
+    customer's address does not cover `district`."""
+    problem = state.area_problem(district)
+    if problem is not None:
+        problem.field = field
+        raise problem
 
 
 def _customer_address_step(state: _Checkout):
@@ -453,6 +483,7 @@ def _customer_address_step(state: _Checkout):
         try:
             if form.wants_new:
                 data = AddressInput(**form.address_data())
+                _check_area(state, data.district)
                 if form.save_address.data:
                     kept = addresses.add_address(user.id, data)
                     steps.save(state.cart, address_id=kept.id, address=None)
@@ -465,6 +496,7 @@ def _customer_address_step(state: _Checkout):
                 except NotFound:
                     raise Invalid(_l("Choose one of your addresses."),
                                   field="address_id") from None
+                _check_area(state, kept.district, field="address_id")
                 steps.save(state.cart, address_id=kept.id, address=None)
         except Invalid as exc:
             put_error(form, exc, "line1")

@@ -81,8 +81,18 @@ def invoice_pdf(order: Order) -> bytes:
                    (_("Payment method"), _payment_label(order))])
         pdf.ln(3)
         pdf.label(_("Bill to"))
-        for text in _customer_lines(order, locale):
+        visit = order.has_visit and bool(order.ship_line1)
+        for text in _customer_lines(order, locale, with_address=not visit):
             pdf.line_of(text)
+        if visit:
+            # Where the service is done, under its own heading: the team goes there.
+            pdf.ln(2)
+            pdf.label(_("Delivery and service address") if order.needs_shipping
+                      else _("Service at your address"))
+            for text in _address_lines(order, locale):
+                pdf.line_of(text)
+            if order.ship_phone:
+                pdf.line_of(display_phone(order.ship_phone))
         pdf.ln(4)
         _invoice_lines(pdf, order, locale)
         pdf.ln(2)
@@ -120,7 +130,8 @@ def packing_slip_pdf(order: Order) -> bytes:
                    (_("Delivery"), order.delivery_name or _("No delivery"))])
         pdf.ln(3)
         if order.ship_line1:
-            pdf.label(_("Ship to"))
+            pdf.label(_("Service at") if order.has_visit and not order.needs_shipping
+                      else _("Ship to and service at") if order.has_visit else _("Ship to"))
             for text in _address_lines(order, locale):
                 pdf.line_of(text)
             if order.ship_phone:
@@ -135,6 +146,12 @@ def packing_slip_pdf(order: Order) -> bytes:
             _packing_lines(pdf, products, locale)
         else:
             pdf.line_of(_("Nothing to pack: this order has services only."))
+        services = [line for line in order.lines if line.kind == "service"]
+        if services:
+            pdf.ln(4)
+            pdf.label(_("Services"))
+            for line in services:
+                pdf.line_of(_line_description(line, locale, staff=True).replace("\n", " · "))
     return pdf.bytes()
 
 
@@ -149,8 +166,22 @@ def _date(value: dt.datetime, locale: str) -> str:
 
 
 def _payment_label(order: Order) -> str:
+    if order.payment_method == "cod" and order.is_services_only:
+        return _("Cash on the day of the booking")
     method = METHODS.get(order.payment_method)
     return str(method.label) if method else order.payment_method
+
+
+def service_place(line: OrderLine, *, staff: bool = False) -> str | None:
+    """Where a service line happens, in words ("At your address", "At the shop: <address>",
+    "Online"); None for products."""
+    if line.kind != "service":
+        return None
+    if line.service_location == "address":
+        return _("At the customer's address") if staff else _("At your address")
+    if line.service_location == "online":
+        return _("Online")
+    return _("At the shop: %(address)s", address=current_app.config.get("SHOP_ADDRESS") or "")
 
 
 def _address_lines(order: Order, locale: str) -> list[str]:
@@ -161,9 +192,9 @@ def _address_lines(order: Order, locale: str) -> list[str]:
             if text]
 
 
-def _customer_lines(order: Order, locale: str) -> list[str]:
+def _customer_lines(order: Order, locale: str, *, with_address: bool = True) -> list[str]:
     lines = [order.contact_name]
-    if order.ship_line1:
+    if order.ship_line1 and with_address:
         address = _address_lines(order, locale)
         if address and address[0] == order.contact_name:
             address = address[1:]  # the recipient is the customer: say the name once
@@ -183,13 +214,16 @@ def _shop_header(pdf: _Document, config, vat) -> None:
     pdf.ln(4)
 
 
-def _line_description(line: OrderLine, locale: str) -> str:
+def _line_description(line: OrderLine, locale: str, *, staff: bool = False) -> str:
     parts = [line.name(locale)]
     if line.options:
         parts.append(line.options)
     if line.slot_starts_at:
         parts.append(format_datetime(line.slot_starts_at.astimezone(COLOMBO), "d MMM y, HH:mm",
                                      tzinfo=COLOMBO, locale=FORMAT_LOCALES[locale]))
+    place = service_place(line, staff=staff)
+    if place:
+        parts.append(place)
     return "\n".join(parts)
 
 

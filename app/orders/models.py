@@ -72,6 +72,15 @@ class Order(Base):
     def needs_shipping(self) -> bool:
         return any(line.kind == "product" for line in self.lines)
 
+    @property
+    def is_services_only(self) -> bool:
+        return bool(self.lines) and all(line.kind == "service" for line in self.lines)
+
+    @property
+    def has_visit(self) -> bool:
+        """A service is done at the order's address."""
+        return any(line.service_location == "address" for line in self.lines)
+
 
 class OrderLine(Base):
     __tablename__ = "orders_order_line"
@@ -94,6 +103,9 @@ class OrderLine(Base):
     name_ta: Mapped[str | None] = mapped_column(String(200))
     options: Mapped[str | None] = mapped_column(String(200))  # "Size: L, Colour: Red"
     slot_id: Mapped[int | None]
+    # A service's place, copied from the catalog when ordered: "address" (at the order's
+    # address), "shop" or "online"; None for products.
+    service_location: Mapped[str | None] = mapped_column(String(10))
     slot_starts_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     unit_cents: Mapped[int]
     quantity: Mapped[int]

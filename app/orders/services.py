@@ -85,6 +85,7 @@ class LineDraft:
     total_cents: int
     slot_id: int | None = None
     slot_starts_at: dt.datetime | None = None
+    service_location: str | None = None  # services: "address", "shop" or "online"
 
 
 @dataclass
@@ -149,6 +150,7 @@ def create_order(draft: OrderDraft) -> Order:
                 sku=line.sku, name_en=line.names["en"], name_si=line.names.get("si"),
                 name_ta=line.names.get("ta"), options=line.options or None,
                 slot_id=line.slot_id, slot_starts_at=line.slot_starts_at,
+                service_location=line.service_location if line.kind == "service" else None,
                 unit_cents=line.unit_cents, quantity=line.quantity,
                 discount_cents=line.discount_cents, total_cents=line.total_cents))
         order.events.append(OrderEvent(kind="status", status=draft.status,
@@ -377,7 +379,7 @@ def _mail(order: Order, template: str) -> None:
         user_id=order.user_id, dedupe_key=f"order:{order.number}:{template}",
         number=order.number, name=order.contact_name, link=order_link(order),
         status=order.status, total_cents=order.total_cents,
-        payment_method=order.payment_method)
+        payment_method=order.payment_method, services_only=order.is_services_only)
 
 
 # ---- moving through statuses -----------------------------------------------------------------
