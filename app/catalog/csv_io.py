@@ -33,13 +33,16 @@ from app.catalog import inputs
 from app.catalog.models import Product
 from app.errors import Invalid
 
-PRODUCT_COLUMNS = ("product_slug", "kind", "status", "category_slug", "name_en", "name_si",
-                   "name_ta", "description_en", "description_si", "description_ta", "brand",
-                   "is_featured", "duration_minutes", "service_location", "service_districts",
-                   "attributes")
+_PRODUCT_FIRST = ("product_slug", "kind", "status", "category_slug", "name_en", "name_si",
+                  "name_ta", "description_en", "description_si", "description_ta", "brand",
+                  "is_featured", "duration_minutes", "attributes")
+# Product columns added later go last in an export, so the columns people know keep
+# their places in their spreadsheets.
+SERVICE_COLUMNS = ("service_location", "service_districts")
+PRODUCT_COLUMNS = _PRODUCT_FIRST + SERVICE_COLUMNS
 VARIANT_COLUMNS = ("sku", "price", "compare_at", "weight_grams", "barcode", "options",
                    "active")
-COLUMNS = PRODUCT_COLUMNS + VARIANT_COLUMNS
+COLUMNS = _PRODUCT_FIRST + VARIANT_COLUMNS + SERVICE_COLUMNS
 REQUIRED = ("product_slug", "name_en", "sku", "price")
 # Empty means "keep what is there" in these; elsewhere it clears.
 KEEP_IF_EMPTY = ("kind", "status", "is_featured", "duration_minutes", "service_location",
@@ -375,9 +378,12 @@ def csv_cell(value) -> str:
 def _product_cells(p: Product) -> list:
     return [p.slug, p.kind, p.status, p.category.slug if p.category else None, p.name_en,
             p.name_si, p.name_ta, p.description_en, p.description_si, p.description_ta,
-            p.brand, p.is_featured, p.duration_minutes, p.service_location,
-            " ".join(p.service_districts or ()) or None,
+            p.brand, p.is_featured, p.duration_minutes,
             inputs.format_pairs(sorted((a.name, a.value) for a in p.attributes))]
+
+
+def _service_cells(p: Product) -> list:
+    return [p.service_location, " ".join(p.service_districts or ()) or None]
 
 
 def export_lines(batch: int = 200) -> Iterator[str]:
@@ -398,13 +404,13 @@ def export_lines(batch: int = 200) -> Iterator[str]:
         out.seek(0)
         out.truncate()
         for product in products:
-            cells = _product_cells(product)
+            cells, service = _product_cells(product), _service_cells(product)
             for v in product.variants or [None]:
-                variant = [] if v is None else [
+                variant = [None] * len(VARIANT_COLUMNS) if v is None else [
                     v.sku, inputs.rupees(v.price_cents), inputs.rupees(v.compare_at_cents),
                     v.weight_grams, v.barcode, inputs.format_pairs(v.options.items()),
                     v.is_active]
-                writer.writerow([csv_cell(c) for c in cells + variant])
+                writer.writerow([csv_cell(c) for c in cells + variant + service])
         yield out.getvalue()
         last_id = products[-1].id
         for product in products:  # a big catalog need not stay in memory

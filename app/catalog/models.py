@@ -71,8 +71,6 @@ class Product(Translated, Base):
     __table_args__ = (
         CheckConstraint("kind IN ('product', 'service')", name="kind_known"),
         CheckConstraint("status IN ('draft', 'published', 'archived')", name="status_known"),
-        CheckConstraint("service_location IS NULL OR service_location IN "
-                        "('address', 'shop', 'online')", name="service_location_known"),
         Index("ix_catalog_product_listing", "status", "category_id", "kind"),
         # "Newest first" is the default listing: this index, read backwards, gives published
         # products in that order and spares the database a sort of every product.
@@ -99,7 +97,8 @@ class Product(Translated, Base):
     # Services only: where it happens. "address": at the customer's address, in one of
     # `service_districts` (district codes, app/accounts/districts.py); "shop": at the shop;
     # "online". Checkout asks for an address for "address" services and refuses a district
-    # the service does not cover.
+    # the service does not cover. No CHECK constraint: adding one makes SQLite rebuild the
+    # table, which drops the search index's triggers; the catalog services check it.
     service_location: Mapped[str | None] = mapped_column(String(10))
     service_districts: Mapped[list | None] = mapped_column(JSON)
     # Lowest active variant price, kept by the services: listings sort and filter on it

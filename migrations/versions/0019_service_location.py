@@ -16,12 +16,11 @@ depends_on = None
 
 
 def upgrade() -> None:
+    # Only columns added: SQLite adds them in place. A constraint would make batch mode
+    # rebuild catalog_product and lose the search triggers of 0004.
     with op.batch_alter_table('catalog_product', schema=None) as batch_op:
         batch_op.add_column(sa.Column('service_location', sa.String(length=10), nullable=True))
         batch_op.add_column(sa.Column('service_districts', sa.JSON(), nullable=True))
-        batch_op.create_check_constraint(
-            op.f('ck_catalog_product_service_location_known'),
-            "service_location IS NULL OR service_location IN ('address', 'shop', 'online')")
     with op.batch_alter_table('orders_order_line', schema=None) as batch_op:
         batch_op.add_column(sa.Column('service_location', sa.String(length=10), nullable=True))
 
@@ -29,7 +28,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     with op.batch_alter_table('orders_order_line', schema=None) as batch_op:
         batch_op.drop_column('service_location')
-    with op.batch_alter_table('catalog_product', schema=None) as batch_op:
-        batch_op.drop_constraint(op.f('ck_catalog_product_service_location_known'), type_='check')
-        batch_op.drop_column('service_districts')
-        batch_op.drop_column('service_location')
+    # ALTER TABLE … DROP COLUMN (SQLite 3.35+, PostgreSQL) rather than batch mode: a rebuilt
+    # catalog_product would lose the search triggers.
+    op.execute("ALTER TABLE catalog_product DROP COLUMN service_districts")
+    op.execute("ALTER TABLE catalog_product DROP COLUMN service_location")

@@ -97,6 +97,7 @@ def test_an_empty_cart_is_priced_at_nothing(client, auth_headers, customer):
     assert response.status_code == 200
     assert response.get_json() == {
         "items": [], "unavailable": [], "item_count": 0, "needs_delivery": False,
+        "needs_address": False,
         "subtotal": money(0), "order_discounts": [], "discount": money(0), "delivery": None,
         "delivery_fee": None, "total": money(0), "can_check_out": False}
     assert carts.find_cart(user_id=customer.id) is None  # reading makes no cart
@@ -130,7 +131,8 @@ def test_adding_answers_the_priced_line_and_the_cart_adds_up(client, auth_header
     line = first.get_json()
     assert line == {"id": line["id"], "variant_id": tea.id, "sku": tea.sku,
                     "product_slug": "ceylon-tea", "name": "Ceylon tea", "options": None,
-                    "kind": "product", "slot": None, "quantity": 2,
+                    "kind": "product", "slot": None, "service_location": None,
+                    "service_districts": [], "quantity": 2,
                     "unit_price": money(1_250_00), "discount": money(0),
                     "total": money(2_500_00), "problem": None}
     assert again.status_code == 200  # onto the same line

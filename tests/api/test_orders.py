@@ -117,6 +117,7 @@ def test_one_order_with_lines_totals_address_and_timeline(client, auth_headers, 
     [line] = order["lines"]
     assert line == {"id": line["id"], "variant_id": tea, "sku": line["sku"], "name": "තේ",
                     "options": None, "kind": "product", "slot_starts_at": None,
+                    "service_location": None,
                     "quantity": 2, "fulfilled_quantity": 0, "unit_price": money(1_000_00),
                     "discount": money(0), "total": money(2_000_00)}
     assert order["address"]["district_name"] == "ගාල්ල"
