@@ -174,8 +174,8 @@ def _payment_label(order: Order) -> str:
 
 def service_place(line: OrderLine, *, staff: bool = False) -> str | None:
     """Where a service line happens, in words ("At your address", "At the shop: <address>",
-    "Online"); None for products."""
-    if line.kind != "service":
+    "Online"); None for products and for services ordered before orders kept the place."""
+    if line.kind != "service" or not line.service_location:
         return None
     if line.service_location == "address":
         return _("At the customer's address") if staff else _("At your address")

@@ -482,3 +482,69 @@ def test_a_shopping_trip_keeps_to_the_document(app, auth_headers, customer, tea,
          number=order["number"])
     call("POST", "/api/v1/orders/{number}/cancel", 409, body={}, number=order["number"])
     call("DELETE", "/api/v1/cart/items/{item_id}", 404, item_id=line["id"])  # it was ordered
+
+
+# Services done at my address
+
+JAFFNA = {**GALLE, "line1": "14 Hospital Road", "city": "Jaffna", "district": "jaffna",
+          "postal_code": "40000"}
+
+
+@pytest.fixture()
+def cleaning(db_session) -> tuple[int, int]:
+    """A home service for Colombo and Jaffna: (variant id, slot id)."""
+    starter_delivery()
+    variant, slot = service_with_slot("Home deep cleaning", price_cents=12_000_00,
+                                      where="address", districts=("colombo", "jaffna"))
+    return variant.id, slot.id
+
+
+def test_a_home_service_shows_where_it_happens_in_the_cart_and_the_product(
+        client, auth_headers, cleaning):
+    variant, slot = cleaning
+    fill_cart(client, auth_headers, variant, slot_id=slot)
+
+    cart = client.get("/api/v1/cart", headers=auth_headers).get_json()
+    [line] = cart["items"]
+    product = client.get(f"/api/v1/products/{line['product_slug']}").get_json()
+
+    assert (cart["needs_delivery"], cart["needs_address"]) == (False, True)
+    assert (line["service_location"], line["service_districts"]) == (
+        "address", ["colombo", "jaffna"])
+    assert (product["service_location"], product["service_districts"]) == (
+        "address", ["colombo", "jaffna"])
+
+
+@pytest.mark.parametrize(("body", "field", "code", "detail"), [
+    ({"address": GALLE}, "district", "outside_service_area",
+     "Home deep cleaning is not offered in Galle. It covers: Colombo, Jaffna."),
+    ({}, "address_id", "invalid", "Enter your delivery address."),
+])
+def test_a_home_service_is_refused_without_an_address_it_covers(
+        client, auth_headers, customer, cleaning, body, field, code, detail):
+    variant, slot = cleaning
+    fill_cart(client, auth_headers, variant, slot_id=slot)
+
+    response = post_checkout(client, auth_headers, {"payment_method": "cod", **body})
+
+    problem = assert_problem(response, 422, code)
+    assert field in error_fields(problem)
+    assert detail in json.dumps(problem, ensure_ascii=False)
+    assert order_count(customer.id) == 0
+    assert len(client.get("/api/v1/cart", headers=auth_headers).get_json()["items"]) == 1
+
+
+def test_a_home_service_in_a_district_it_covers_is_booked_at_the_address(
+        client, auth_headers, cleaning):
+    variant, slot = cleaning
+    fill_cart(client, auth_headers, variant, slot_id=slot)
+
+    response = post_checkout(client, auth_headers, {"payment_method": "cod",
+                                                    "address": JAFFNA})
+
+    assert response.status_code == 201, response.get_data(as_text=True)
+    order = response.get_json()
+    assert order["address"]["district"] == "jaffna"
+    assert order["address"]["line1"] == "14 Hospital Road"
+    assert order["delivery"] is None and order["delivery_fee"] == money(0)
+    assert [line["service_location"] for line in order["lines"]] == ["address"]

@@ -80,6 +80,13 @@ LONG = "x" * 10_000
      "A service needs a duration from 1 to 10080 minutes."),
     ({"kind": "service", "duration_minutes": "an hour"}, "duration_minutes",
      "Not a valid integer value."),
+    ({"kind": "service", "duration_minutes": "60", "service_location": "address"},
+     "service_districts", "Tick the districts this service covers at customers"),
+    ({"kind": "service", "duration_minutes": "60", "service_location": "moon"},
+     "service_location", "Not a valid choice."),
+    ({"kind": "service", "duration_minutes": "60", "service_location": "address",
+      "service_districts": "atlantis"}, "service_districts",
+     "is not a valid choice for this field."),
     ({"sku": ""}, "sku", "This field is required."),
     ({"sku": "TAKEN-1"}, "sku", "SKU TAKEN-1 is already used by another variant."),
     ({"sku": "has space"}, "sku", "Letters, digits and . _ / - only"),
@@ -423,3 +430,32 @@ def test_every_form_on_the_edit_page_carries_a_csrf_token_that_works(make_app, d
     assert forged.status_code == 400
     db_session.expire_all()
     assert db_session.get(Product, product.id).status == "published"
+
+
+def test_a_home_service_is_saved_with_the_districts_it_covers(manager_client, db_session):
+    data = {**GOOD_NEW, "kind": "service", "duration_minutes": "240",
+            "service_location": "address", "service_districts": ["jaffna", "colombo"]}
+
+    created = manager_client.post("/staff/catalog/products/new", data=data)
+    product = db_session.scalar(select(Product))
+    page = manager_client.get(created.location).text
+    moved = manager_client.post(f"/staff/catalog/products/{product.id}",
+                                data=_details(product, service_location="shop",
+                                              service_districts=["jaffna"]))
+    product = db_session.scalar(select(Product))
+
+    assert created.status_code == 303
+    assert re.search(r'<input checked id="service_districts-\d+" name="service_districts" '
+                     r'type="checkbox" value="jaffna">', page)
+    assert '<option selected value="address">' in page
+    assert moved.status_code == 303
+    assert (product.service_location, product.service_districts) == ("shop", None)
+
+
+def test_a_product_keeps_no_service_place(manager_client, db_session):
+    data = {**GOOD_NEW, "service_location": "address", "service_districts": ["jaffna"]}
+
+    manager_client.post("/staff/catalog/products/new", data=data)
+
+    product = db_session.scalar(select(Product))
+    assert (product.service_location, product.service_districts) == (None, None)

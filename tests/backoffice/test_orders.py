@@ -14,7 +14,7 @@ from app.accounts.addresses import AddressInput
 from app.i18n import COLOMBO
 from app.inventory import services as inventory
 from app.orders import services as orders
-from tests.checkout.factories import place_guest_order, stocked
+from tests.checkout.factories import place_guest_order, service_with_slot, stocked
 from tests.factories import make_customer, make_staff
 
 LIST_PAGES = ["/staff/orders", "/staff/orders.csv"]
@@ -622,3 +622,20 @@ def test_each_note_label_points_at_the_box_of_its_own_form(manager_client, order
     assert page.count(f'id="{target}"') == 1
     assert re.search(rf'<textarea[^>]*id="{target}"[^>]*name="note"|'
                      rf'<textarea[^>]*name="note"[^>]*id="{target}"', form)
+
+
+def test_the_staff_page_of_a_home_service_shows_where_the_team_goes(manager_client,
+                                                                   db_session):
+    visit, slot = service_with_slot("Home deep cleaning", where="address",
+                                    districts=("jaffna",))
+    jaffna = AddressInput(recipient="Kumaran Sivakumar", phone="0771234567",
+                          line1="14 Hospital Road", city="Jaffna", district="jaffna",
+                          postal_code="40000")
+    order = place_guest_order((visit, 1, slot), address=jaffna)
+
+    page = _text(manager_client.get(f"/staff/orders/{order.number}").text)
+
+    assert "Where the service happens" in page
+    assert "Home deep cleaning At the customer's address" in page.replace("&#39;", "'")
+    assert "Kumaran Sivakumar 14 Hospital Road Jaffna 40000 Jaffna" in page
+    assert "077 123 4567" in page

@@ -386,3 +386,54 @@ def test_export_has_a_bom_and_one_row_per_variant_and_imports_back_unchanged(
     assert db_session.scalar(select(Product.name_en).where(Product.slug.startswith("hyper"))) \
         == "=HYPERLINK(\"http://evil\")"
     assert _count(db_session, Product) == 3 and _count(db_session, Variant) == 4
+
+
+# ---- a service's place ----------------------------------------------------------------------
+
+SERVICE_HEADER = [*MINIMAL, "kind", "duration_minutes", "service_location",
+                  "service_districts"]
+
+
+@pytest.mark.parametrize(("cells", "message"), [
+    (["moon", ""], "service_location: Use one of: address, shop, online."),
+    (["address", "jaffna atlantis"], "service_districts: Not a district code: atlantis."),
+])
+def test_a_bad_service_place_is_reported_on_its_column(cells, message):
+    found = problems(rows_of([SERVICE_HEADER,
+                              ["cleaning", "Cleaning", "CL-1", "100", "service", "60", *cells]]))
+
+    assert found == [(2, message)]
+
+
+def test_a_home_service_imports_with_its_districts_and_exports_them(db_session, queued,
+                                                                    manager):
+    data = rows_of([SERVICE_HEADER,
+                    ["cleaning", "Home cleaning", "CL-1", "12000", "service", "240", "address",
+                     "Jaffna, colombo"],
+                    ["repair", "Phone repair", "PR-1", "4500", "service", "60", "shop",
+                     "jaffna"]])
+
+    done = _run(db_session, imports.start_import("s.csv", data, actor=manager).id)
+    exported = list(csv.reader(io.StringIO("".join(csv_io.export_lines()).lstrip("\ufeff"))))
+
+    assert done.status == "done", done.errors
+    places = {p.slug: (p.service_location, p.service_districts)
+              for p in db_session.scalars(select(Product))}
+    assert places == {"cleaning": ("address", ["colombo", "jaffna"]), "repair": ("shop", None)}
+    header = exported[0]
+    rows = {row[0]: row for row in exported[1:]}
+    at = header.index("service_location")
+    assert rows["cleaning"][at:at + 2] == ["address", "colombo jaffna"]
+    assert rows["repair"][at:at + 2] == ["shop", ""]
+
+
+def test_a_home_service_without_districts_is_refused(db_session, queued, manager):
+    data = rows_of([SERVICE_HEADER,
+                    ["cleaning", "Home cleaning", "CL-1", "12000", "service", "240", "address",
+                     ""]])
+
+    done = _run(db_session, imports.start_import("s.csv", data, actor=manager).id)
+
+    assert done.errors == [{"row": 2, "message": "service_districts: Tick the districts this "
+                                                 "service covers at customers' addresses."}]
+    assert _count(db_session, Product) == 0

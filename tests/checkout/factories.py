@@ -27,9 +27,12 @@ def stocked(name: str = "Ceylon tea", *, units: int = 10, price_cents: int = 1_2
 
 
 def service_with_slot(name: str = "AC service visit", *, capacity: int = 2,
-                      price_cents: int = 5_000_00):
-    """A published service with one bookable slot tomorrow. Returns (variant, slot)."""
-    product = make_product(name, kind="service", price_cents=price_cents)
+                      price_cents: int = 5_000_00, where: str = "shop",
+                      districts: tuple[str, ...] = ()):
+    """A published service with one bookable slot tomorrow, done `where` ("shop",
+    "online", or "address" in `districts`). Returns (variant, slot)."""
+    product = make_product(name, kind="service", price_cents=price_cents,
+                           service_location=where, service_districts=districts)
     slot = booking_slots.add_slot(product.id, utcnow() + dt.timedelta(days=1),
                                   capacity=capacity)
     return product.variants[0], slot

@@ -10,13 +10,14 @@ from decimal import ROUND_HALF_UP, Decimal
 import pytest
 from pypdf import PdfReader
 
+from app.accounts.addresses import AddressInput
 from app.checkout.services import Contact
 from app.db import transaction
 from app.i18n import format_lkr
 from app.orders import services as orders
 from app.orders.documents import invoice_pdf, packing_slip_pdf, vat_included_cents
 from app.orders.models import Order, OrderLine
-from tests.checkout.factories import GUEST, place_guest_order, stocked
+from tests.checkout.factories import GUEST, place_guest_order, service_with_slot, stocked
 
 TEA_SI = "ශ්‍රී ලංකා තේ කොළ"  # a ZWJ conjunct (ශ්‍රී) and a two-part vowel sign (කො)
 TEA_TA = "இலங்கை தேயிலை கொழுந்து"  # vowel signs drawn before (தே) and around (கொ) letters
@@ -273,3 +274,46 @@ def test_a_slip_for_services_only_says_there_is_nothing_to_pack(app_ctx):
     assert "AC-1" not in text
     assert "AC service visit" in pdf_text(invoice_pdf(order))
     assert "2 Jan 2026, 10:00" in pdf_text(invoice_pdf(order))  # the visit, Colombo time
+
+
+def _home_cleaning_in_jaffna():
+    visit, slot = service_with_slot("Home deep cleaning", price_cents=12_000_00,
+                                    where="address", districts=("jaffna",))
+    return place_guest_order((visit, 1, slot), delivery_option=None, address=AddressInput(
+        recipient="Kumaran Sivakumar", phone="0771234567", line1="14 Hospital Road",
+        city="Jaffna", district="jaffna", postal_code="40000"))
+
+
+def test_the_invoice_of_a_home_service_shows_where_the_team_goes(app, db_session):
+    order = _home_cleaning_in_jaffna()
+
+    text = pdf_text(invoice_pdf(order))
+
+    for expected in ("Bill to", "Sarah Fernando", "Service at your address",
+                     "Kumaran Sivakumar", "14 Hospital Road", "Jaffna, Jaffna, 40000",
+                     "Home deep cleaning", "At your address",
+                     "Cash on the day of the booking"):
+        assert expected in text, expected
+    assert "Cash on delivery" not in text
+    assert text.count("14 Hospital Road") == 1  # under its heading only, not in "Bill to"
+
+
+def test_the_packing_slip_of_a_home_service_gives_the_address_and_the_visit(app, db_session):
+    order = _home_cleaning_in_jaffna()
+
+    text = pdf_text(packing_slip_pdf(order))
+
+    for expected in ("Service at", "Kumaran Sivakumar", "14 Hospital Road", "Jaffna",
+                     "Nothing to pack", "Home deep cleaning", "At the customer's address"):
+        assert expected in text, expected
+    assert "Ship to" not in text
+
+
+def test_a_shop_service_on_the_invoice_names_the_shop(app, db_session):
+    visit, slot = service_with_slot("Phone screen repair", where="shop")
+    order = place_guest_order((visit, 1, slot), address=None)
+
+    text = pdf_text(invoice_pdf(order))
+
+    assert f"At the shop: {app.config['SHOP_ADDRESS']}" in " ".join(text.split())
+    assert "Service at your address" not in text
