@@ -91,7 +91,7 @@ SERVICES = [
     ("Home deep cleaning", "නිවාස පිරිසිදු කිරීම", "வீடு ஆழ்ந்த சுத்தம்", 12000, 240, "address", HOME_SERVICE_DISTRICTS),
     ("Sri Lankan cooking class", "ශ්‍රී ලාංකික ඉවුම් පිහුම් පන්තිය", "இலங்கை சமையல் வகுப்பு", 6500, 150, "shop", ()),
     ("Tailoring consultation", "ඇඳුම් මැසීමේ උපදේශනය", "தையல் ஆலோசனை", 2000, 45, "online", ()),
-    ("Laptop servicing", "ලැප්ටොප් සේවාව", "மடிக்கணினி சேவை", 5500, 90, "address", ("colombo", "gampaha")),
+    ("Laptop servicing", "ලැප්ටොප් සේවාව", "மடிக்கணினி சேவை", 5500, 90, "shop", ()),
 ]
 
 VARIANT_SETS = {
