@@ -173,10 +173,11 @@ class ShopInfo:
     whatsapp: str | None  # E.164
     email: str | None
     hours: str
+    hotline_text: str = ""  # as the setting spells it, when it comes from SHOP_PHONE
 
     @property
     def hotline_display(self) -> str:
-        return display_phone(self.hotline)
+        return self.hotline_text or display_phone(self.hotline)
 
     @property
     def whatsapp_display(self) -> str:
@@ -224,9 +225,20 @@ def shop_details(locale: str | None = None) -> ShopInfo:
         return (saved.get(f"{field}_{locale}") or saved.get(f"{field}_en")
                 or fallback.get(f"{field}_en") or "")
 
+    hotline_text = "" if saved.get("hotline") else (
+        current_app.config.get("SHOP_PHONE") or "").strip()
     return ShopInfo(name=pick("name"), address=per_language("address"),
                     hotline=pick("hotline"), whatsapp=pick("whatsapp"), email=pick("email"),
-                    hours=per_language("hours"))
+                    hours=per_language("hours"), hotline_text=hotline_text)
+
+
+def configured_details(locale: str | None = None) -> ShopInfo:
+    """The details from the settings alone (when the database cannot be read)."""
+    fallback = _configured()
+    return ShopInfo(name=fallback["name"], address=fallback["address_en"],
+                    hotline=fallback["hotline"], whatsapp=fallback["whatsapp"],
+                    email=fallback["email"], hours=fallback["hours_en"],
+                    hotline_text=(current_app.config.get("SHOP_PHONE") or "").strip())
 
 
 def shop_name() -> str:
