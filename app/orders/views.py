@@ -55,7 +55,9 @@ def _links(order: Order, token: str | None) -> dict:
             "cancel": url_for("orders.guest_cancel", number=order.number),
             "return_request": url_for("orders.guest_request_return", number=order.number),
             "invoice": url_for("orders.guest_invoice", number=order.number, t=token),
-            "ask": url_for("orders.guest_ask", number=order.number)}
+            # The token in the address, as on the page itself (a second hidden field would
+            # be one more copy of it in the page).
+            "ask": url_for("orders.guest_ask", number=order.number, t=token)}
 
 
 def _can_return(order: Order) -> bool:
