@@ -8,8 +8,8 @@ import pytest
 
 from app.checkout import delivery
 from app.payments import settings as payment_settings
-from tests.checkout.factories import starter_delivery
 from tests.catalog.factories import make_product
+from tests.checkout.factories import starter_delivery
 
 
 @pytest.fixture()
