@@ -149,6 +149,7 @@ def _register_blueprints(app) -> None:
     from app.catalog.search_views import bp as search_bp
     from app.catalog.views import bp as catalog_bp
     from app.checkout.views import bp as checkout_bp
+    from app.content.views import bp as content_bp
     from app.ops.views import bp as ops_bp
     from app.orders.views import bp as orders_bp
     from app.pages import bp as pages_bp
@@ -165,6 +166,7 @@ def _register_blueprints(app) -> None:
     app.register_blueprint(payments_bp)
     app.register_blueprint(payment_slips_bp)
     app.register_blueprint(support_bp)
+    app.register_blueprint(content_bp)
     app.register_blueprint(staff_bp)
     app.register_blueprint(ops_bp)
     app.register_blueprint(api_bp)

@@ -143,10 +143,13 @@ def from_environment() -> dict:
         "UNPAID_ORDERS_PER_PHONE": int(os.environ.get("UNPAID_ORDERS_PER_PHONE", "3")),
         "UNPAID_ORDERS_PER_PLACE": int(os.environ.get("UNPAID_ORDERS_PER_PLACE", "3")),
         # The shop's details on invoices and packing slips; VAT is shown only when the shop
-        # is registered (SHOP_VAT_NUMBER set), at SHOP_VAT_PERCENT included in prices.
+        # is registered (SHOP_VAT_NUMBER set), at SHOP_VAT_PERCENT included in prices. Staff
+        # may save other details in the back office (app.content): these are the defaults.
         "SHOP_ADDRESS": os.environ.get("SHOP_ADDRESS", "No. 1, Galle Road, Colombo 03"),
         "SHOP_PHONE": os.environ.get("SHOP_PHONE", "+94 11 234 5678"),
         "SHOP_EMAIL": os.environ.get("SHOP_EMAIL", "hello@kade.lk"),
+        "SHOP_WHATSAPP": os.environ.get("SHOP_WHATSAPP") or None,  # a mobile number
+        "SHOP_HOURS": os.environ.get("SHOP_HOURS") or None,  # in English
         "SHOP_VAT_NUMBER": os.environ.get("SHOP_VAT_NUMBER") or None,
         "SHOP_VAT_PERCENT": int(os.environ.get("SHOP_VAT_PERCENT", "18")),
         "PAYHERE_MERCHANT_ID": os.environ.get("PAYHERE_MERCHANT_ID") or None,

@@ -78,7 +78,9 @@ def load_demo() -> list[str]:
     from app.catalog.demo import load_catalog
     from app.checkout.delivery import ensure_starter_options
     from app.checkout.demo import load_demo_orders
+    from app.content.demo import load_details
 
     ensure_starter_options()
+    load_details()
     catalog_lines = load_catalog()
     return [*catalog_lines, *load_demo_orders(), "Demo logins (password for all):", *lines]

@@ -22,6 +22,7 @@ from app.backoffice.guards import requires
 from app.backoffice.orders import staff_names
 from app.errors import DomainError, NotFound
 from app.forms import Form
+from app.orders import services as orders
 from app.security.roles import Permission, can
 from app.support import services as support
 from app.support.models import MAX_BODY, MAX_SUBJECT
@@ -86,7 +87,8 @@ def support_list():
                                              actor=actor())
         result = {"items": items, "total": total, "page": page,
                   "pages": max(1, math.ceil(total / PER_PAGE)),
-                  "customers": _customer_names(t.user_id for t in items)}
+                  "customers": _customer_names(t.user_id for t in items
+                                               if t.user_id is not None)}
     else:
         status = 422
     return render("staff/support/list.html", "staff/support/_results.html", form=form,
@@ -108,13 +110,18 @@ def _customer_names(ids) -> dict[int, str]:
 # ---- one ticket --------------------------------------------------------------------------------
 
 def _detail_page(ticket, *, reply_form=None, status: int = 200):
-    try:
-        customer = accounts.get_user(ticket.user_id)
-    except NotFound:
-        customer = None
+    customer = guest = None
+    if ticket.user_id is None:  # a guest's question from their order's page
+        guest = orders.find_by_number(ticket.order_number or "")
+    else:
+        try:
+            customer = accounts.get_user(ticket.user_id)
+        except NotFound:
+            customer = None
     authors = staff_names(m.author_id for m in ticket.messages if m.author_kind == "staff")
     return render(
         "staff/support/detail.html", status=status, ticket=ticket, customer=customer,
+        guest=guest,
         authors=authors, reply_form=reply_form or StaffReplyForm(formdata=None),
         action_form=TicketActionForm(formdata=None),
         can_see_orders=can(current_user.role, Permission.MANAGE_ORDERS))

@@ -12,7 +12,7 @@ from flask import Blueprint, current_app, request, session, url_for
 from flask_babel import get_locale, gettext as _, lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
 
-from app import page_cache
+from app import memo, page_cache
 from app.catalog import images, services as catalog
 from app.catalog.models import Product, Variant
 from app.catalog.services import ProductFilter
@@ -225,8 +225,24 @@ def _product_context(slug: str):
     variant = _chosen_variant(active, request.args.get("variant", ""))
     units = inventory.available([v.id for v in active]) if not item.is_service else {}
     return item, dict(product=item, variants=active, variant=variant, units=units,
-                      image=_image_for(item, variant),
+                      image=_image_for(item, variant), promise=_promise(item, variant),
                       slots=catalog.next_free_slots(item.id) if item.is_service else [])
+
+
+def _promise(item: Product, variant: Variant | None) -> dict | None:
+    """What the page says about delivery and cash on delivery: for goods only (a service
+    is booked, not delivered), from facts kept briefly (memo), so no query per page in
+    production. Cash on delivery is named only when this price may use it."""
+    from app.checkout import delivery
+
+    if item.is_service:
+        return None
+    facts = memo.remember(("delivery_promise",), delivery.promise)
+    if facts is None:
+        return None
+    price = variant.price_cents if variant else item.min_price_cents
+    cod = facts.cod_offered and (facts.cod_max_cents is None or price <= facts.cod_max_cents)
+    return {"facts": facts, "cod": cod}
 
 
 def _product_page(slug: str):

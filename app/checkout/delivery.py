@@ -131,3 +131,37 @@ def ensure_starter_options() -> None:
         for data in STARTER_OPTIONS:
             if data.code not in existing:
                 save_option(data)
+
+
+# ---- what a product page promises -----------------------------------------------------------
+
+@dataclass(frozen=True)
+class Promise:
+    """The delivery and payment facts a product page states, the same for every product
+    (the page keeps them briefly: app.memo)."""
+
+    min_days: int
+    max_days: int
+    same_day: tuple[str, ...]  # districts with same-day delivery, when the rest take longer
+    cod_offered: bool  # somewhere, for some amount
+    cod_everywhere: bool
+    cod_max_cents: int | None
+
+
+def promise() -> Promise | None:
+    """The days the active delivery options take (the island-wide ones when there are some,
+    else all that deliver) and where cash on delivery is offered. None when nothing is
+    delivered (only collection, or no option)."""
+    from app.payments import settings as payment_settings
+
+    delivered = [o for o in options_for(None) if not o.is_pickup]
+    if not delivered:
+        return None
+    island = [o for o in delivered if not o.districts] or delivered
+    low, high = min(o.min_days for o in island), max(o.max_days for o in island)
+    same_day = tuple(sorted({d for o in delivered if o.districts and o.max_days == 0
+                             for d in o.districts})) if high > 0 else ()
+    cod = payment_settings.cod_limits()
+    return Promise(min_days=low, max_days=high, same_day=same_day,
+                   cod_offered=cod.districts is None or bool(cod.districts),
+                   cod_everywhere=cod.districts is None, cod_max_cents=cod.max_cents)

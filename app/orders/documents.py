@@ -28,6 +28,7 @@ from fpdf.syntax import PDFContentStream
 
 from app.accounts.districts import district_name
 from app.accounts.phones import display_phone
+from app.content import services as content
 from app.i18n import COLOMBO, FORMAT_LOCALES, LANGUAGES, format_lkr
 from app.orders.models import Order, OrderLine
 from app.payments.methods import METHODS
@@ -70,11 +71,12 @@ def invoice_pdf(order: Order) -> bytes:
     in the order's language. Needs an app context."""
     config = current_app.config
     locale = _locale(order)
+    shop = content.shop_details(locale)  # staff-saved, else the SHOP_* settings
     vat = _vat(config)
     with force_locale(locale):
         title = _("Tax invoice") if vat else _("Invoice")
-        pdf = _Document(locale, f"{title} {order.number}", config["SHOP_NAME"])
-        _shop_header(pdf, config, vat)
+        pdf = _Document(locale, f"{title} {order.number}", shop.name)
+        _shop_header(pdf, shop, vat)
         pdf.heading(title)
         pdf.facts([(_("Invoice number"), order.number),
                    (_("Date"), _date(order.placed_at, locale)),
@@ -109,7 +111,7 @@ def invoice_pdf(order: Order) -> bytes:
                           amount=format_lkr(vat_included_cents(order.total_cents, percent),
                                             locale)), size=9, grey=True, align="R")
         pdf.ln(8)
-        pdf.line_of(_("Thank you for shopping with %(shop)s.", shop=config["SHOP_NAME"]),
+        pdf.line_of(_("Thank you for shopping with %(shop)s.", shop=shop.name),
                     size=9, grey=True)
     return pdf.bytes()
 
@@ -117,12 +119,15 @@ def invoice_pdf(order: Order) -> bytes:
 def packing_slip_pdf(order: Order) -> bytes:
     """What to put in the parcel: ship-to, delivery option and, per product line, the SKU and
     the units still to pack (ordered less already sent). No prices. Needs an app context."""
-    config = current_app.config
     locale = _locale(order)
+    shop = content.shop_details(locale)
     with force_locale(locale):
         title = _("Packing slip")
-        pdf = _Document(locale, f"{title} {order.number}", config["SHOP_NAME"])
-        pdf.line_of(config["SHOP_NAME"], size=12, bold=True)
+        pdf = _Document(locale, f"{title} {order.number}", shop.name)
+        pdf.line_of(shop.name, size=12, bold=True)
+        for text in (_one_line(shop.address), shop.hotline_display):
+            if text:
+                pdf.line_of(text, size=9, grey=True)
         pdf.ln(2)
         pdf.heading(title)
         pdf.facts([(_("Order number"), order.number),
@@ -203,11 +208,17 @@ def _customer_lines(order: Order, locale: str, *, with_address: bool = True) -> 
                     if text]
 
 
-def _shop_header(pdf: _Document, config, vat) -> None:
-    pdf.line_of(config["SHOP_NAME"], size=16, bold=True)
-    for key in ("SHOP_ADDRESS", "SHOP_PHONE", "SHOP_EMAIL"):
-        if config.get(key):
-            pdf.line_of(config[key], size=9, grey=True)
+def _one_line(text: str | None) -> str:
+    return ", ".join(part.strip().rstrip(",") for part in (text or "").splitlines()
+                     if part.strip())
+
+
+def _shop_header(pdf: _Document, shop, vat) -> None:
+    """The shop's name, address (in the order's language), hotline and email."""
+    pdf.line_of(shop.name, size=16, bold=True)
+    for text in (_one_line(shop.address), shop.hotline_display, shop.email):
+        if text:
+            pdf.line_of(text, size=9, grey=True)
     if vat:
         pdf.line_of(_("VAT registration number: %(number)s", number=vat[0]), size=9,
                     grey=True)

@@ -18,7 +18,9 @@ from app.orders import just_placed as placed_note, services as orders
 from app.orders.forms import CancelForm, OrderLinkForm, ReturnForm
 from app.orders.models import Order
 from app.payments import methods
-from app.web import form_status, redirect_to, render
+from app.support import limits as support_limits, services as support
+from app.support.forms import GuestQuestionForm
+from app.web import form_status, put_error, redirect_to, render
 
 bp = Blueprint("orders", __name__)
 
@@ -52,7 +54,10 @@ def _links(order: Order, token: str | None) -> dict:
     return {"self": url_for("orders.guest_detail", number=order.number, t=token),
             "cancel": url_for("orders.guest_cancel", number=order.number),
             "return_request": url_for("orders.guest_request_return", number=order.number),
-            "invoice": url_for("orders.guest_invoice", number=order.number, t=token)}
+            "invoice": url_for("orders.guest_invoice", number=order.number, t=token),
+            # The token in the address, as on the page itself (a second hidden field would
+            # be one more copy of it in the page).
+            "ask": url_for("orders.guest_ask", number=order.number, t=token)}
 
 
 def _can_return(order: Order) -> bool:
@@ -61,16 +66,21 @@ def _can_return(order: Order) -> bool:
 
 
 def detail_page(order: Order, token: str | None, *, cancel_form=None, return_form=None,
-                 status: int = 200):
+                 question_form=None, status: int = 200, question=None):
+    """`question`: the guest's thread about this order, when the caller has it already."""
     just_placed = placed_note.take(order.number)
     method = methods.METHODS.get(order.payment_method)
+    if token and question is None:
+        question = support.guest_ticket(order.number)
     response = render(
         "orders/detail.html", status=status, order=order, token=token,
         links=_links(order, token), events=orders.public_events(order),
         labels=orders.STATUS_LABELS, method=method, just_placed=just_placed,
         can_cancel=orders.can_cancel(order), can_return=_can_return(order),
         cancel_form=cancel_form or CancelForm(formdata=None),
-        return_form=return_form or ReturnForm(formdata=None))
+        return_form=return_form or ReturnForm(formdata=None),
+        question=question, question_messages=support.public_messages(question) if question
+        else [], question_form=question_form or GuestQuestionForm(formdata=None))
     response.headers["Cache-Control"] = "private, no-store"
     return response
 
@@ -155,7 +165,10 @@ def invoice(number: str):
 @bp.get("/orders/<number>")
 def guest_detail(number: str):
     order, token = _guest_order(number)
-    return detail_page(order, token)
+    question = support.guest_ticket(order.number)
+    if question is not None and support.unread_replies(question):
+        support.guest_mark_read(question)  # a write only when there is something to mark
+    return detail_page(order, token, question=question)
 
 
 @bp.post("/orders/<number>/cancel")
@@ -166,6 +179,30 @@ def guest_cancel(number: str):
 @bp.post("/orders/<number>/return")
 def guest_request_return(number: str):
     return _return(*_guest_order(number))
+
+
+def _asking_order() -> str:
+    return support_limits.guest_order_key(request.view_args.get("number", "")[:24])
+
+
+@bp.post("/orders/<number>/ask")
+@limiter.limit(support_limits.GUEST_CLIENT_LIMIT)
+@limiter.shared_limit(support_limits.GUEST_LIMIT, support_limits.GUEST_SCOPE,
+                      key_func=_asking_order)
+def guest_ask(number: str):
+    """A guest's question about their order, from its page: a support ticket tied to the
+    order; the reply comes by mail and SMS and shows on this page."""
+    order, token = _guest_order(number)  # a wrong, stale or other order's link: 404
+    form = GuestQuestionForm()
+    if form.validate():
+        try:
+            support.guest_ask(order.number, form.body.data)
+        except DomainError as exc:
+            put_error(form, exc, "body")
+        else:
+            flash(_("Thank you. We have your question and will reply by email and SMS."))
+            return redirect_to(_links(order, token)["self"] + "#questions")
+    return detail_page(order, token, question_form=form, status=422)
 
 
 @bp.get("/orders/<number>/invoice.pdf")

@@ -38,6 +38,7 @@ class Permission(enum.StrEnum):
     MANAGE_PROMOTIONS = "promotions.manage"
     VIEW_REPORTS = "reports.view"
     MANAGE_JOBS = "jobs.manage"
+    MANAGE_CONTENT = "content.manage"  # the shop's pages and details (app.content)
 
 
 _GRANTS: dict[Role, frozenset[Permission]] = {
@@ -51,7 +52,8 @@ _GRANTS: dict[Role, frozenset[Permission]] = {
     ),
     Role.SUPPORT_AGENT: frozenset({Permission.VIEW_BACKOFFICE, Permission.MANAGE_SUPPORT}),
     Role.MARKETING: frozenset(
-        {Permission.VIEW_BACKOFFICE, Permission.MANAGE_PROMOTIONS, Permission.VIEW_REPORTS}
+        {Permission.VIEW_BACKOFFICE, Permission.MANAGE_PROMOTIONS, Permission.VIEW_REPORTS,
+         Permission.MANAGE_CONTENT}
     ),
 }
 

@@ -39,3 +39,9 @@ class TicketForm(Form):
 
 class ReplyForm(Form):
     body = _body_field(_l("Your reply"))
+
+
+class GuestQuestionForm(Form):
+    """A guest's question on their order's page (the order link is the form's credential)."""
+
+    body = _body_field(_l("Your question"))

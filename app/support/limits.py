@@ -14,3 +14,14 @@ REPLY_SCOPE = "support-reply"
 def customer_key(user_id: int) -> str:
     """The limiter's key for a customer, whichever way they signed in."""
     return f"customer:{user_id}"
+
+
+# A guest asking from their order's page: counted per order (its link is the guest's only
+# credential, and anyone holding it writes to the same thread) and per client address.
+GUEST_LIMIT = "10 per hour; 30 per day"
+GUEST_CLIENT_LIMIT = "20 per hour"
+GUEST_SCOPE = "support-guest"
+
+
+def guest_order_key(order_number: str) -> str:
+    return f"guest-order:{order_number}"

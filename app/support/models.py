@@ -1,7 +1,9 @@
 """Support tickets and their messages.
 
 A ticket belongs to one customer and may name one of their orders (kept as the order's
-number, as payments keep it: the orders domain owns the order row). Subjects and message
+number, as payments keep it: the orders domain owns the order row). A guest's ticket has no
+customer: it names the order whose page the guest asked from, and the guest is reached through
+that order's contact details. Subjects and message
 bodies are sealed like all personal data, since customers write names, phone numbers and
 addresses into both; staff search subjects after opening them (support.services).
 """
@@ -28,7 +30,7 @@ class Ticket(Base):
 
     # The id is the ticket number customers and staff quote ("#42").
     id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(
+    user_id: Mapped[int | None] = mapped_column(  # None: a guest's, about `order_number`
         ForeignKey("accounts_user.id", ondelete="CASCADE"), index=True)
     order_number: Mapped[str | None] = mapped_column(String(24), index=True)
     subject: Mapped[str] = mapped_column(EncryptedText)  # at most MAX_SUBJECT characters

@@ -167,6 +167,49 @@ def customer_reply(ticket_id: int, user_id: int, body: str) -> TicketMessage:
     return message
 
 
+# ---- guests, from their order's page -----------------------------------------------------------
+
+def guest_ticket(order_number: str) -> Ticket | None:
+    """The question a guest asked from this order's page (one thread per order), if any.
+    The caller has checked the order link (orders.guest_order)."""
+    return db.session.scalar(
+        select(Ticket).where(Ticket.order_number == order_number, Ticket.user_id.is_(None))
+        .order_by(Ticket.id).limit(1).options(selectinload(Ticket.messages))
+        .execution_options(populate_existing=True))
+
+
+def guest_ask(order_number: str, body: str) -> Ticket:
+    """A guest asks about their order from its page (the caller has checked the link):
+    the order's thread gets the message and is open again, or the thread starts. Staff
+    replies reach the guest at the order's email and phone. Raises Invalid for an empty or
+    long message."""
+    body = _clean_body(body)
+    with transaction():
+        ticket = guest_ticket(order_number)
+        if ticket is None:
+            # In English whatever the guest's language: staff read and search it.
+            ticket = Ticket(user_id=None, order_number=order_number, status="open",
+                            subject=f"Question about order {order_number}"[:MAX_SUBJECT])
+            db.session.add(ticket)
+        else:
+            _touch(ticket, "open")
+        ticket.messages.append(TicketMessage(author_kind="customer", author_id=None,
+                                             body=body))
+        db.session.flush()
+    log.info("support_guest_asked", extra={"ticket_id": ticket.id})
+    return ticket
+
+
+def guest_mark_read(ticket: Ticket) -> None:
+    """The guest opened their order's page: the staff replies on it are read."""
+    with transaction():
+        db.session.execute(
+            update(TicketMessage)
+            .where(TicketMessage.ticket_id == ticket.id, TicketMessage.author_kind == "staff",
+                   TicketMessage.is_note.is_(False), TicketMessage.read_at.is_(None))
+            .values(read_at=utcnow()).execution_options(synchronize_session=False))
+
+
 # ---- staff ------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -245,7 +288,20 @@ def staff_reply(ticket_id: int, body: str, *, note: bool = False, actor=None) ->
 
 def _tell_customer(ticket: Ticket, message: TicketMessage) -> None:
     """Queue the reply mail and SMS (inside the reply's transaction), in the customer's
-    stored language. An erased account has no address left to write to."""
+    stored language. An erased account has no address left to write to. A guest hears at
+    their order's email and phone, in the order's language, with the order's link: the
+    thread is on the order's page."""
+    if ticket.user_id is None:
+        order = orders.find_by_number(ticket.order_number or "")
+        if order is None or order.user_id is not None:
+            return
+        notifications.notify(
+            "support_reply", email=order.contact_email, phone=order.contact_phone,
+            locale=order.locale, user_id=None, dedupe_key=f"support-reply:{message.id}",
+            purpose="transactional", number=ticket.id, subject=ticket.subject,
+            reply=message.body, name=order.contact_name,
+            link=orders.order_link(order) + "#questions")
+        return
     try:
         customer = accounts.get_user(ticket.user_id)
     except NotFound:

@@ -14,8 +14,10 @@ from app.inventory import services as inventory
 from tests.catalog.factories import make_category
 
 # What a page may cost at most, whatever it shows; a new query on these pages should be a
-# decision, so raise a limit knowingly.
-LIMITS = {"category": 12, "home": 14, "product": 13}
+# decision, so raise a limit knowingly. Category 12 -> 13 and home 14 -> 15: the footer of
+# every page shows the shop's hotline and WhatsApp (staff-editable, app.content), one query
+# here, where PAGE_CACHE_SECONDS is 0; in production app.memo keeps them (no query).
+LIMITS = {"category": 13, "home": 15, "product": 13}
 
 
 @pytest.fixture()

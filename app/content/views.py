@@ -1,0 +1,73 @@
+"""The shop's pages at their own addresses (/about, /contact, /delivery-and-returns,
+/privacy, /terms), in the shopper's language, and what the footer of every page needs.
+
+The same for every visitor, so the page cache may keep them (app/page_cache.py)."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Blueprint
+from sqlalchemy.exc import SQLAlchemyError
+
+from app import page_cache
+from app.content import markup, services as content
+from app.web import render
+
+bp = Blueprint("content", __name__)
+log = logging.getLogger(__name__)
+
+
+def _page(slug: str):
+    def produce():
+        text = content.page(slug)
+        return render("content/page.html", text=text, body=markup.to_html(text.body),
+                      details=content.shop_details() if slug == "contact" else None), None
+
+    return page_cache.serve(produce)
+
+
+@bp.get("/about")
+def about():
+    return _page("about")
+
+
+@bp.get("/contact")
+def contact():
+    return _page("contact")
+
+
+@bp.get("/delivery-and-returns")
+def delivery_and_returns():
+    return _page("delivery-and-returns")
+
+
+@bp.get("/privacy")
+def privacy():
+    return _page("privacy")
+
+
+@bp.get("/terms")
+def terms():
+    return _page("terms")
+
+
+# The footer's links, in order: (endpoint, label).
+FOOTER_LINKS = [(f"content.{slug.replace('-', '_')}", content.PAGE_LABELS[slug])
+                for slug in content.SLUGS]
+
+
+@bp.app_template_global("shop_details")
+def _shop_details():
+    """The shop's details in the page's language (base.html's footer, the contact page).
+    An error page rendered because the database failed still gets a footer: the settings'."""
+    try:
+        return content.shop_details()
+    except SQLAlchemyError:
+        log.warning("shop_details_unavailable")
+        return content.configured_details()
+
+
+@bp.app_template_global("footer_links")
+def _footer_links():
+    return FOOTER_LINKS
