@@ -127,6 +127,7 @@ def _register_templates(app) -> None:
     from app import i18n
     from app.accounts.districts import district_name
     from app.accounts.phones import display_phone
+    from app.content.views import ShopName
 
     @app.template_filter("money")
     def money(cents):
@@ -139,7 +140,7 @@ def _register_templates(app) -> None:
     @app.context_processor
     def _globals():
         return {"languages": i18n.LANGUAGES, "current_locale": str(get_locale() or "en"),
-                "shop_name": app.config["SHOP_NAME"]}
+                "shop_name": ShopName()}
 
 
 def _register_blueprints(app) -> None:

@@ -100,3 +100,7 @@ def test_a_guest_asks_about_an_order_and_reads_the_staff_reply(page: Page, live_
     footer = page.locator("footer")
     expect(footer.get_by_role("link", name=re.compile("WhatsApp"))).to_have_attribute(
         "href", re.compile(r"^https://wa\.me/94\d{9}$"))
+    heights = footer.locator("a").evaluate_all(
+        "links => links.map(a => [a.textContent.trim(), a.getBoundingClientRect().height])")
+    assert len(heights) >= 8  # hotline, WhatsApp, five pages, find your order
+    assert all(height >= 44 for _, height in heights), heights

@@ -237,7 +237,8 @@ def _promise(item: Product, variant: Variant | None) -> dict | None:
 
     if item.is_service:
         return None
-    facts = memo.remember(("delivery_promise",), delivery.promise)
+    # In a tuple: memo keeps no None, and "nothing is delivered" is worth keeping too.
+    facts = memo.remember(("delivery_promise",), lambda: (delivery.promise(),))[0]
     if facts is None:
         return None
     price = variant.price_cents if variant else item.min_price_cents

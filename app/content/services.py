@@ -48,7 +48,8 @@ def _per_request(key: str, produce):
     """`produce()` once per request (or app context), under memo's short keeping."""
     found = g.get("_content", {})
     if key not in found:
-        found[key] = memo.remember(("content." + key,), produce)
+        # In a tuple: memo keeps no None, and "nothing saved" is worth keeping too.
+        found[key] = memo.remember(("content." + key,), lambda: (produce(),))[0]
         g._content = found
     return found[key]
 

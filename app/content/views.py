@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 
 from flask import Blueprint
+from markupsafe import escape
 from sqlalchemy.exc import SQLAlchemyError
 
 from app import page_cache
@@ -66,6 +67,17 @@ def _shop_details():
     except SQLAlchemyError:
         log.warning("shop_details_unavailable")
         return content.configured_details()
+
+
+class ShopName:
+    """The shop's name for templates (`shop_name`): staff's saved one, else SHOP_NAME. Read
+    only where a template prints it, once per request with the footer's details."""
+
+    def __str__(self) -> str:
+        return _shop_details().name
+
+    def __html__(self) -> str:
+        return str(escape(str(self)))
 
 
 @bp.app_template_global("footer_links")

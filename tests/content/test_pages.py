@@ -151,3 +151,11 @@ def test_the_invoice_and_slip_show_the_address_in_the_orders_language(app, db_se
         assert re.search(r"1\s*காலி\s*வீதி", text), text[:300]
     order.locale = "si"  # no Sinhala address saved: the English one
     assert "1 Galle Road" in pdf_text(invoice_pdf(order))
+
+
+def test_the_saved_shop_name_is_the_one_pages_show(client, db_session):
+    content.save_details({"name": "Perera & Sons"})
+
+    html = client.get("/about").get_data(as_text=True)
+
+    assert "<title>About us · Perera &amp; Sons</title>" in html
