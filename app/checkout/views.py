@@ -439,6 +439,7 @@ def _address_step(state: _Checkout):
             prefill.update(line1=address.line1, line2=address.line2, city=address.city,
                            district=address.district, postal_code=address.postal_code)
         form = form_class(formdata=None, data=prefill)
+        _show_area_problem(state, form, "district")
     if request.method == "POST" and form.validate():
         address = form.address_data() if state.needs_address else None
         try:
@@ -463,6 +464,15 @@ def _check_area(state: _Checkout, district: str | None, field: str = "district")
         raise problem
 
 
+def _show_area_problem(state: _Checkout, form, field: str) -> None:
+    """On the address page: the address saved earlier is in a district a service in the
+    cart does not cover (changed since, or sent back from placing the order): say so."""
+    problem = state.area_problem() if state.district else None
+    if problem is not None:
+        problem.field = field
+        put_error(form, problem, field)
+
+
 def _customer_address_step(state: _Checkout):
     user = state.user
     saved = addresses.list_addresses(user.id)
@@ -479,6 +489,7 @@ def _customer_address_step(state: _Checkout):
                            **{k: old.get(k) for k in ("line1", "line2", "city", "district",
                                                       "postal_code")})
         form = CustomerAddressForm(formdata=None, data=prefill, saved=saved)
+        _show_area_problem(state, form, "address_id" if state.saved_address else "district")
     if request.method == "POST" and form.validate():
         try:
             if form.wants_new:
@@ -603,7 +614,8 @@ def _place_order():
         flash(str(exc.message), "error")
         return redirect_to(url_for("checkout.cart_page"))
     except Invalid as exc:
-        flash(str(exc.message), "error")
+        if not isinstance(exc, checkout.OutsideServiceArea):  # the address page says it
+            flash(str(exc.message), "error")
         step = FIELD_STEPS.get(exc.field or "", state.step_names[0])
         return _to_step(step if step in state.step_names else state.step_names[0])
     except (Conflict, TooManyAttempts) as exc:

@@ -187,7 +187,9 @@ def test_a_district_the_service_stopped_covering_sends_the_shopper_back(client, 
 
     assert review.headers["Location"] == "/checkout?step=address"
     assert placed.headers["Location"] == "/checkout?step=address"
-    assert REFUSED_IN_GALLE in page(client, "address")
+    address = page(client, "address")
+    assert text(address, id="district-error") == REFUSED_IN_GALLE
+    assert address.count(REFUSED_IN_GALLE) == 1  # on its field, not repeated above
     assert order_count(db_session) == 0
 
 
