@@ -624,7 +624,7 @@ def test_each_note_label_points_at_the_box_of_its_own_form(manager_client, order
                      rf'<textarea[^>]*name="note"[^>]*id="{target}"', form)
 
 
-# ---- what went in a shipment, by name ------------------------------------------------------------
+# ---- what went in a shipment, by name ---------------------------------------------------------
 
 @pytest.fixture()
 def named_order(db_session):

@@ -576,7 +576,7 @@ def test_the_return_token_expires_and_ends_with_the_orders_links(ph_app, monkeyp
     assert client.get(fresh).status_code == 404
 
 
-# ---- "Payment received": the order and what happens next ------------------------------------------
+# ---- "Payment received": the order and what happens next -----------------------------------------
 
 def _words(html: str) -> str:
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
