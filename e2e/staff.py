@@ -41,3 +41,12 @@ def sign_in_new_staff(page: Page, live_server, *, email: str, role: str, name: s
     expect(page.get_by_role("heading", name="Your enrolment code")).to_be_visible()
     enrol_authenticator(page, enrolment_code(created.stdout))
     expect(page.get_by_role("heading", name="Back office")).to_be_visible()
+
+
+def open_staff_area(page: Page, name: str) -> None:
+    """Go to a back-office area from its menu, unfolding the menu first on a phone."""
+    menu = page.get_by_role("navigation", name="Back office")
+    folded = menu.locator("details.staff-menu")
+    if folded.is_visible() and folded.get_attribute("open") is None:
+        menu.locator("summary").click()
+    menu.get_by_role("link", name=name, exact=True).click()

@@ -7,7 +7,7 @@ import re
 
 from playwright.sync_api import Page, expect
 
-from e2e.staff import sign_in_new_staff
+from e2e.staff import open_staff_area, sign_in_new_staff
 
 EMAIL = "catalog.manager@kade.lk"
 PASSWORD = "a long catalog phrase"  # noqa: S105 — made for this test only
@@ -36,7 +36,7 @@ def _sign_in_as_new_catalog_manager(page: Page, live_server) -> None:
 
 
 def _upload(page: Page, name: str, data: bytes) -> None:
-    page.get_by_role("link", name="Catalog").first.click()
+    open_staff_area(page, "Catalog")
     # Wait for the boosted navigation to land before the next click: a click on the old
     # page's own "Import and export" link while it is under way is lost when it swaps in.
     expect(page).to_have_url(re.compile(r"/staff/catalog$"))

@@ -313,12 +313,21 @@ class OrderAddressOut(Output):
     postal_code: str | None
 
 
+class ShippedItemOut(Output):
+    line_id: int = Field(description="The order line (`lines[].id`).")
+    name: str = Field(description="In the language of Accept-Language.")
+    quantity: int = Field(description="Units sent with this event.")
+
+
 class TimelineEventOut(Output):
     kind: Literal["status", "note", "shipment", "return_request"]
     status: Status | None = Field(description="The status reached (`kind` status).")
     status_label: str | None = Field(description="The status as the customer reads it, in "
                                                  "the language of Accept-Language.")
     note: str | None
+    items: list[ShippedItemOut] = Field(
+        default_factory=list, description="What left the shop with this event (a shipment, "
+                                          "or the status that sent the rest).")
     at: Timestamp
 
 

@@ -20,6 +20,7 @@ from app.api.checkout_schemas import (
     OrderPage,
     OrderPath,
     OrderSummary,
+    ShippedItemOut,
     TimelineEventOut,
     order_address,
 )
@@ -59,7 +60,11 @@ def order_out(order, locale: str) -> OrderOut:
                   if order.delivery_code else None),
         address=order_address(order, locale),
         timeline=[TimelineEventOut(kind=event.kind, status=event.status,
-                                   status_label=_label(event.status), note=event.note,
+                                   status_label=_label(event.status), note=event.shown_note,
+                                   items=[ShippedItemOut(line_id=line.id,
+                                                         name=line.name(locale),
+                                                         quantity=units)
+                                          for line, units in event.shipped_items()],
                                    at=event.created_at)
                   for event in orders.public_events(order)])
 

@@ -17,20 +17,36 @@ from app.security.roles import ROLE_LABELS, Permission, Role, can
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 
+# The menu's groups, in order: staff find an area by what they are doing, not in a row of a
+# dozen links.
+GROUPS = {
+    "sell": _l("Sell"),
+    "catalogue": _l("Catalogue"),
+    "customers": _l("Customers"),
+    "shop": _l("Shop"),
+}
+
 # The areas that exist, in menu order: (endpoint, label, permission needed, endpoint prefix of
-# its pages). An area appears here when its pages do; until then the menu does not mention it.
+# its pages, menu group). An area appears here when its pages do; until then the menu does
+# not mention it.
 AREAS = [
-    ("staff.order_list", _l("Orders"), Permission.MANAGE_ORDERS, "staff.order"),
-    ("staff.payment_list", _l("Payments"), Permission.MANAGE_PAYMENTS, "staff.payment"),
-    ("staff.stock_list", _l("Stock"), Permission.MANAGE_INVENTORY, "staff.stock"),
-    ("staff.catalog_list", _l("Catalog"), Permission.MANAGE_CATALOG, "staff.catalog"),
-    ("staff.delivery_list", _l("Delivery"), Permission.MANAGE_ORDERS, "staff.delivery"),
-    ("staff.support_list", _l("Support"), Permission.MANAGE_SUPPORT, "staff.support"),
-    ("staff.content_list", _l("Shop pages"), Permission.MANAGE_CONTENT, "staff.content"),
-    ("staff.audit_log", _l("Audit log"), Permission.READ_AUDIT_LOG, "staff.audit"),
-    ("staff.user_list", _l("Staff"), Permission.MANAGE_STAFF, "staff.user"),
-    ("staff.job_list", _l("Jobs"), Permission.MANAGE_JOBS, "staff.job"),
-    ("staff.backup_list", _l("Backups"), Permission.MANAGE_JOBS, "staff.backup"),
+    ("staff.order_list", _l("Orders"), Permission.MANAGE_ORDERS, "staff.order", "sell"),
+    ("staff.payment_list", _l("Payments"), Permission.MANAGE_PAYMENTS, "staff.payment",
+     "sell"),
+    ("staff.catalog_list", _l("Catalog"), Permission.MANAGE_CATALOG, "staff.catalog",
+     "catalogue"),
+    ("staff.stock_list", _l("Stock"), Permission.MANAGE_INVENTORY, "staff.stock",
+     "catalogue"),
+    ("staff.delivery_list", _l("Delivery"), Permission.MANAGE_ORDERS, "staff.delivery",
+     "catalogue"),
+    ("staff.support_list", _l("Support"), Permission.MANAGE_SUPPORT, "staff.support",
+     "customers"),
+    ("staff.content_list", _l("Shop pages"), Permission.MANAGE_CONTENT, "staff.content",
+     "customers"),
+    ("staff.user_list", _l("Staff"), Permission.MANAGE_STAFF, "staff.user", "shop"),
+    ("staff.job_list", _l("Jobs"), Permission.MANAGE_JOBS, "staff.job", "shop"),
+    ("staff.backup_list", _l("Backups"), Permission.MANAGE_JOBS, "staff.backup", "shop"),
+    ("staff.audit_log", _l("Audit log"), Permission.READ_AUDIT_LOG, "staff.audit", "shop"),
 ]
 
 
@@ -57,10 +73,15 @@ def _shell():
     if not staff_verified():
         return {"staff_areas": [], "staff_role_label": None, "role_labels": ROLE_LABELS}
     here = request.endpoint or ""
-    areas = [{"endpoint": endpoint, "label": label, "current": here.startswith(prefix)}
-             for endpoint, label, permission, prefix in AREAS
+    areas = [{"endpoint": endpoint, "label": label, "current": here.startswith(prefix),
+              "group": group}
+             for endpoint, label, permission, prefix, group in AREAS
              if can(current_user.role, permission)]
-    return {"staff_areas": areas, "staff_role_label": ROLE_LABELS[Role(current_user.role)],
+    groups = [{"label": label, "areas": [a for a in areas if a["group"] == key]}
+              for key, label in GROUPS.items()]
+    return {"staff_areas": areas, "staff_groups": [g for g in groups if g["areas"]],
+            "staff_here": next((a["label"] for a in areas if a["current"]), None),
+            "staff_role_label": ROLE_LABELS[Role(current_user.role)],
             "role_labels": ROLE_LABELS}
 
 

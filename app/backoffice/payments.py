@@ -10,7 +10,7 @@ import json
 import math
 
 from flask import flash, request, url_for
-from flask_babel import gettext as _
+from flask_babel import get_locale, gettext as _
 from flask_login import current_user
 
 from app.accounts import districts
@@ -28,6 +28,7 @@ from app.backoffice.payments_forms import (
 )
 from app.catalog.inputs import rupees
 from app.errors import DomainError, NotFound
+from app.i18n import format_lkr
 from app.orders import services as orders
 from app.payments import refunds, services as payments, settings, slips, staff as ledger
 from app.payments.methods import METHODS
@@ -42,6 +43,11 @@ MASKED_FIELDS = ("card_holder_name", "customer_name", "first_name", "last_name",
 
 def actor():
     return current_user._get_current_object()
+
+
+def money(cents: int) -> str:
+    """Cents with the currency, in the reader's language, as the `money` filter shows it."""
+    return format_lkr(cents, str(get_locale() or "en"))
 
 
 @bp.context_processor
@@ -118,6 +124,24 @@ def _history(payment) -> list[dict]:
     return rows
 
 
+def quick_amounts(lines, left: int) -> list[dict]:
+    """One-tap starting points for the refund form: each line with units still to refund,
+    at what was paid for those units (its total after discounts, in proportion), and
+    everything left. None of them refunds anything: the form still asks to confirm."""
+    choices = []
+    for entry in lines:
+        line = entry.line
+        if entry.units_left <= 0:
+            continue
+        cents = min(left, line.total_cents * entry.units_left // line.quantity)
+        if cents > 0:
+            choices.append({"key": f"line-{line.id}", "line": line, "units": entry.units_left,
+                            "cents": cents})
+    if left > 0:
+        choices.append({"key": "all", "line": None, "units": None, "cents": left})
+    return choices
+
+
 def _detail_page(payment, *, status: int = 200, collected_form=None, refund_form=None,
                  reject_forms=None, refund_units=None):
     order = orders.find_by_number(payment.order_number)
@@ -127,14 +151,21 @@ def _detail_page(payment, *, status: int = 200, collected_form=None, refund_form
     slip_list = slips.slips_for(payment.order_number) if payment.method == "bank_transfer" else []
     people = staff_names([r.actor_id for r in refund_list] + [r.settled_by for r in refund_list]
                          + [s.reviewed_by for s in slip_list])
+    quick = quick_amounts(lines, left)
+    chosen = request.args.get("fill", "") if request.method == "GET" else ""
     if refund_form is None:
-        refund_form = RefundForm(formdata=None, amount=rupees(left) if left else "",
+        # The form starts empty: a refund is a choice, never what the page suggests. A quick
+        # choice (a link, so it works without JavaScript) fills it with one line's value.
+        picked = next((q for q in quick if q["key"] == chosen), None)
+        refund_form = RefundForm(formdata=None, amount=rupees(picked["cents"]) if picked else "",
                                  request_key=refunds.new_request_key())
+        if picked and picked["line"] is not None:
+            refund_units = {f"units-{picked['line'].id}": str(picked["units"])}
     return render(
         "staff/payments/detail.html", status=status, payment=payment, order=order,
         history=_history(payment), left=left, lines=lines, refunds=refund_list,
-        slips=slip_list, people=people,
-        line_skus={entry.line.id: entry.line.sku for entry in lines},
+        slips=slip_list, people=people, quick_amounts=quick, quick_chosen=chosen,
+        line_names={entry.line.id: entry.line.name_en for entry in lines},
         can_collect=payment.method == "cod" and payment.status not in payments.FINAL,
         can_refund=left > 0 and payment.status != "charged_back",
         collected_form=collected_form or CollectedForm(
@@ -186,7 +217,7 @@ def payment_collected(payment_id: int):
             if exc.field == "amount" and exc.message == exc.default_message:
                 form.amount.errors = [_("Enter the order's total, %(amount)s: that is what "
                                         "the customer pays at the door.",
-                                        amount=rupees(payment.amount_cents))]
+                                        amount=money(payment.amount_cents))]
             else:
                 form.amount.errors = [str(exc.message)]
         else:
@@ -196,38 +227,60 @@ def payment_collected(payment_id: int):
                         collected_form=form)
 
 
+def _refund_errors(form, exc: DomainError) -> int:
+    code = _refused(exc)
+    if exc.field == "amount":
+        form.amount.errors = [*form.amount.errors, str(exc.message)]
+    elif exc.field == "reason":
+        form.reason.errors = [*form.reason.errors, str(exc.message)]
+    else:
+        form.problems.append(str(exc.message))
+    return code
+
+
 @bp.post("/payments/<int:payment_id>/refund")
 @requires(Permission.MANAGE_PAYMENTS)
 def payment_refund(payment_id: int):
+    """Two steps. The form posts here and gets back what would be refunded, to whom and
+    why, with every value in hidden fields; only that page's "Confirm" (`confirm=yes`)
+    refunds, after checking everything again (another refund may have come first). "Change"
+    (`edit`) brings the form back filled in. The request key makes a confirmation posted
+    twice one refund."""
     payment = ledger.staff_payment(payment_id, actor=actor())
     form = RefundForm()
     code, chosen = 422, {}
+    if "edit" in request.form:
+        form.validate()  # to show the values back, with any problem they have
+        return _detail_page(payment, status=200, refund_form=form, refund_units=request.form)
     if form.validate():
         try:
             chosen = form.units(request.form)
         except ValueError:
             form.problems.append(_("Enter the units of each item as whole numbers."))
         else:
+            values = {"lines": chosen, "restock": bool(form.restock.data),
+                      "reason": form.reason.data, "actor": actor()}
+            confirming = request.form.get("confirm") == "yes"
+            earlier = refunds.made_for_request(payment.order_number, form.request_key.data)
+            if confirming and earlier is not None:
+                flash(_("This refund of %(amount)s was already made; nothing more was "
+                        "refunded.", amount=money(earlier.amount_cents)))
+                return _back(payment, "#refunds")
             try:
-                refund = refunds.refund(
-                    payment.order_number, form.amount.cents, lines=chosen,
-                    restock=bool(form.restock.data), reason=form.reason.data, actor=actor(),
-                    request_key=form.request_key.data or None)
+                if not confirming:
+                    plan = refunds.preview(payment.order_number, form.amount.cents, **values)
+                    return render("staff/payments/refund_confirm.html", payment=payment,
+                                  plan=plan, form=form, units=chosen)
+                refund = refunds.refund(payment.order_number, form.amount.cents, **values,
+                                        request_key=form.request_key.data or None)
             except DomainError as exc:
-                code = _refused(exc)
-                if exc.field == "amount":
-                    form.amount.errors = [*form.amount.errors, str(exc.message)]
-                elif exc.field == "reason":
-                    form.reason.errors = [*form.reason.errors, str(exc.message)]
-                else:
-                    form.problems.append(str(exc.message))
+                code = _refund_errors(form, exc)
             else:
                 if refund.state == "to_pay_back":
                     flash(_("Refund of %(amount)s recorded. Pay it back to the customer by "
-                            "hand, then mark it paid back.",
-                            amount=rupees(refund.amount_cents)))
+                            "hand, then mark it paid back.", amount=money(refund.amount_cents)))
                 else:
-                    flash(_("PayHere refunded %(amount)s.", amount=rupees(refund.amount_cents)))
+                    flash(_("PayHere refunded %(amount)s.", amount=money(refund.amount_cents)))
                 return _back(payment, "#refunds")
     return _detail_page(ledger.staff_payment(payment_id, actor=actor()), status=code,
                         refund_form=form, refund_units=request.form)

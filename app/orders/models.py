@@ -138,3 +138,52 @@ class OrderEvent(Base):
     created_at: Mapped[utc_now]
 
     order: Mapped[Order] = relationship(back_populates="events")
+    # What went in a shipment: which lines, how many of each. Shipment events written
+    # before these were stored kept the list as text ("TEA-1 × 2") in `note`.
+    shipment_lines: Mapped[list[ShipmentLine]] = relationship(
+        back_populates="event", cascade="all, delete-orphan", order_by="ShipmentLine.id")
+
+    def shipped_items(self) -> list[tuple[OrderLine, int]]:
+        """(order line, units) sent with this event. For an old shipment, read from its
+        "SKU × n, ..." note when every SKU in it is one of the order's."""
+        if self.shipment_lines:
+            return [(s.line, s.quantity) for s in self.shipment_lines]
+        if self.kind != "shipment" or not self.note:
+            return []
+        return _items_from_note(self.note, self.order.lines)
+
+    @property
+    def shown_note(self) -> str | None:
+        """The note as people should read it: an old shipment's list of SKUs is shown as
+        its items instead (see `shipped_items`)."""
+        if self.kind == "shipment" and not self.shipment_lines and self.shipped_items():
+            return None
+        return self.note
+
+
+class ShipmentLine(Base):
+    """Units of one order line sent with one shipment (an order event)."""
+
+    __tablename__ = "orders_shipment_line"
+    __table_args__ = (CheckConstraint("quantity > 0", name="quantity_positive"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(
+        ForeignKey("orders_order_event.id", ondelete="CASCADE"), index=True)
+    order_line_id: Mapped[int] = mapped_column(
+        ForeignKey("orders_order_line.id", ondelete="CASCADE"), index=True)
+    quantity: Mapped[int]
+
+    event: Mapped[OrderEvent] = relationship(back_populates="shipment_lines")
+    line: Mapped[OrderLine] = relationship()
+
+
+def _items_from_note(note: str, lines: list[OrderLine]) -> list[tuple[OrderLine, int]]:
+    by_sku = {line.sku: line for line in lines}
+    items = []
+    for part in note.split(", "):
+        sku, sep, units = part.rpartition(" × ")
+        if not sep or sku not in by_sku or not units.isdigit():
+            return []  # a tracking note staff typed, not a list of SKUs
+        items.append((by_sku[sku], int(units)))
+    return items

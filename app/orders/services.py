@@ -29,7 +29,7 @@ from app.errors import Conflict, Invalid, NotFound
 from app.inventory import services as inventory
 from app.links import external_url, serializer
 from app.notifications import services as notifications
-from app.orders.models import STATUSES, Order, OrderEvent, OrderLine
+from app.orders.models import STATUSES, Order, OrderEvent, OrderLine, ShipmentLine
 from app.security import characters
 from app.security.roles import Permission, require
 
@@ -374,12 +374,17 @@ def order_link(order: Order) -> str:
 
 def _mail(order: Order, template: str) -> None:
     """Tell the customer by mail and, if they want it, by SMS, in the order's language."""
+    extra = {}
+    if template == "order_shipped":
+        # What is in the parcel, named in the customer's language (never a SKU).
+        extra["items"] = [{"name": line.name(order.locale), "quantity": line.quantity}
+                          for line in order.lines if line.kind == "product"]
     notifications.notify(
         template, email=order.contact_email, phone=order.contact_phone, locale=order.locale,
         user_id=order.user_id, dedupe_key=f"order:{order.number}:{template}",
         number=order.number, name=order.contact_name, link=order_link(order),
         status=order.status, total_cents=order.total_cents,
-        payment_method=order.payment_method, services_only=order.is_services_only)
+        payment_method=order.payment_method, services_only=order.is_services_only, **extra)
 
 
 # ---- moving through statuses -----------------------------------------------------------------
@@ -406,6 +411,7 @@ def _move(order: Order, status: str, *, actor=None, note: str | None = None) -> 
         raise Conflict(_l("This order changed a moment ago. Look again and retry."))
     previous = order.status
     db.session.refresh(order)
+    sent_now: list[ShipmentLine] = []
     if status == "cancelled":
         inventory.release(order.number)
         for line in order.lines:
@@ -415,13 +421,17 @@ def _move(order: Order, status: str, *, actor=None, note: str | None = None) -> 
             "processing", "paid"):
         inventory.sell(order.number)  # whatever is still held leaves with this shipment
         for line in order.lines:
+            if line.kind == "product" and line.fulfilled_quantity < line.quantity:
+                sent_now.append(ShipmentLine(line=line,
+                                             quantity=line.quantity - line.fulfilled_quantity))
             line.fulfilled_quantity = line.quantity
     if status == "paid":
         order.payment_status = "paid"
         order.payment_due_at = None
     order.events.append(OrderEvent(kind="status", status=status, note=note,
                                    actor_kind=_actor_kind(actor),
-                                   actor_id=actor.id if actor else None))
+                                   actor_id=actor.id if actor else None,
+                                   shipment_lines=sent_now))
     if status in MAILED:
         _mail(order, MAILED[status])
     return order
@@ -478,6 +488,7 @@ def fulfil(number: str, quantities: dict[int, int], *, note: str | None = None,
             raise Conflict(_l("Only a confirmed order can be shipped."), field="status")
         lines = {line.id: line for line in order.lines if line.kind == "product"}
         sending: dict[int, int] = {}
+        shipped: list[ShipmentLine] = []
         for line_id, units in quantities.items():
             line = lines.get(line_id)
             if line is None:
@@ -489,15 +500,15 @@ def fulfil(number: str, quantities: dict[int, int], *, note: str | None = None,
             if units:
                 sending[line.variant_id] = sending.get(line.variant_id, 0) + units
                 line.fulfilled_quantity += units
+                shipped.append(ShipmentLine(line=line, quantity=units))
         if not sending:
             raise Invalid(_l("Choose at least one item to send."), field="quantities")
         inventory.sell(order.number, sending)
+        # The lines are stored as such, so every page and message names them in its
+        # reader's language; the note is only what staff typed (a tracking number).
         order.events.append(OrderEvent(
             kind="shipment", public=True, actor_kind=_actor_kind(actor),
-            actor_id=actor.id if actor else None,
-            note=note or ", ".join(f"{line.sku} × {units}" for line_id, units in
-                                   quantities.items() if units
-                                   for line in [lines[line_id]])))
+            actor_id=actor.id if actor else None, note=note, shipment_lines=shipped))
         audit.record("orders.fulfil", actor_id=actor.id if actor else None,
                      target_type="order", target_id=order.number,
                      units=sum(sending.values()))

@@ -167,19 +167,33 @@ def refund(order_number: str, amount_cents: int, *, lines: dict[int, int] | None
         raise
 
 
-def _refund(order_number, amount_cents, chosen, restock, reason, actor, request_key) -> Refund:
-    order = orders.find_by_number(order_number)
-    if order is None:
-        raise NotFound()
-    payment = refundable_payment(order_number, lock=True)
+@dataclass(frozen=True)
+class RefundPlan:
+    """What a refund would do, checked against the payment as it stands: shown to staff to
+    confirm before anything changes, and carried out by `refund`."""
+
+    order: object  # Order
+    payment: Payment
+    amount_cents: int
+    left_cents: int  # what may still be refunded, before this one
+    reason: str
+    units: tuple[tuple[object, int, int], ...]  # (OrderLine, units, units back to stock)
+    through_payhere: bool
+
+    @property
+    def fully(self) -> bool:
+        return self.amount_cents == self.left_cents
+
+    @property
+    def restocking(self) -> dict[int, int]:
+        return {line.id: back for line, _units, back in self.units if back}
+
+
+def _plan(order, payment, amount_cents, chosen, restock, reason) -> RefundPlan:
+    """Every rule a refund must pass. Raises Conflict or Invalid; changes nothing."""
     if payment is None:
         raise Conflict(_l("Nothing has been paid on this order, so there is nothing to "
                           "refund."), field="amount")
-    if request_key:
-        earlier = db.session.scalar(select(Refund).where(Refund.payment_id == payment.id,
-                                                         Refund.request_key == request_key))
-        if earlier is not None:
-            return earlier
     if payment.status == "charged_back":
         raise Conflict(_l("The bank has already taken this payment back: there is nothing "
                           "to refund."), field="amount")
@@ -193,20 +207,56 @@ def _refund(order_number, amount_cents, chosen, restock, reason, actor, request_
                          amount=format_lkr(left)), field="amount")
 
     by_id = {entry.line.id: entry for entry in lines_left(order)}
-    restocking: dict[int, int] = {}
-    for line_id, units in sorted(chosen.items()):
+    units = []
+    for line_id, count in sorted(chosen.items()):
         entry = by_id.get(line_id)
         if entry is None:
             raise Invalid(_l("That item is not in this order."), field="lines")
-        if units > entry.units_left:
+        if count > entry.units_left:
             raise Invalid(_l("Only %(n)d of %(name)s can still be refunded.",
                              n=entry.units_left, name=entry.line.name_en), field="lines")
-        if restock:
-            back = min(units, entry.returnable_units)
-            if back:
-                restocking[line_id] = back
+        units.append((entry.line, count, min(count, entry.returnable_units) if restock else 0))
     if restock and not chosen:
         raise Invalid(_l("Choose the items that come back to stock."), field="lines")
+    return RefundPlan(order=order, payment=payment, amount_cents=amount_cents, left_cents=left,
+                      reason=reason, units=tuple(units),
+                      through_payhere=_through_payhere(payment, amount_cents))
+
+
+def preview(order_number: str, amount_cents: int, *, lines: dict[int, int] | None = None,
+            restock: bool = False, reason: str, actor=None) -> RefundPlan:
+    """What `refund` would do with the same values, for staff to confirm first. Changes
+    nothing. Raises what `refund` raises before it calls PayHere."""
+    require(actor, Permission.MANAGE_PAYMENTS)
+    chosen, reason = _check_input(amount_cents, lines, reason)
+    order = orders.find_by_number(order_number)
+    if order is None:
+        raise NotFound()
+    return _plan(order, refundable_payment(order_number), amount_cents, chosen, restock,
+                 reason)
+
+
+def made_for_request(order_number: str, request_key: str | None) -> Refund | None:
+    """The refund a form with this key already made (a confirmation posted twice)."""
+    request_key = (request_key or "").strip()[:64]
+    if not request_key:
+        return None
+    return db.session.scalar(select(Refund).where(Refund.order_number == order_number,
+                                                  Refund.request_key == request_key))
+
+
+def _refund(order_number, amount_cents, chosen, restock, reason, actor, request_key) -> Refund:
+    order = orders.find_by_number(order_number)
+    if order is None:
+        raise NotFound()
+    payment = refundable_payment(order_number, lock=True)
+    if payment is not None and request_key:
+        earlier = db.session.scalar(select(Refund).where(Refund.payment_id == payment.id,
+                                                         Refund.request_key == request_key))
+        if earlier is not None:
+            return earlier
+    plan = _plan(order, payment, amount_cents, chosen, restock, reason)
+    left, restocking = plan.left_cents, plan.restocking
 
     fully = amount_cents == left
     mode, provider_ref, raw = "manual", None, None

@@ -139,6 +139,10 @@ def test_the_timeline_shows_public_events_only(client, auth_headers, customer, t
         ("status", "processing", None), ("note", None, "Packed with care"),
         ("status", "shipped", "Sent with Pronto")]
     assert order["timeline"][2]["status_label"] == "Shipped"
+    line = order["lines"][0]
+    assert order["timeline"][2]["items"] == [
+        {"line_id": line["id"], "name": line["name"], "quantity": 1}]
+    assert order["timeline"][0]["items"] == []
     assert "annoyed" not in client.get(f"{ORDERS}/{number}",
                                        headers=auth_headers).get_data(as_text=True)
     assert order["status"] == "shipped" and order["can_cancel"] is False

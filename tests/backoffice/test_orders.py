@@ -639,3 +639,61 @@ def test_the_staff_page_of_a_home_service_shows_where_the_team_goes(manager_clie
     assert "Home deep cleaning At the customer's address" in page.replace("&#39;", "'")
     assert "Kumaran Sivakumar 14 Hospital Road Jaffna 40000 Jaffna" in page
     assert "077 123 4567" in page
+
+
+# ---- what went in a shipment, by name ---------------------------------------------------------
+
+@pytest.fixture()
+def named_order(db_session):
+    """Sinhala-speaking guest: tea × 3 and kithul × 1, each named in three languages."""
+    tea = stocked("Ceylon tea", units=10, sku="TEA-1", name_si="ලංකා තේ", name_ta="இலங்கை தேநீர்")
+    kithul = stocked("Kithul treacle", units=5, sku="KIT-1", name_si="කිතුල් පැණි",
+                     name_ta="கித்துள் பாணி")
+    return place_guest_order((tea, 3), (kithul, 1), locale="si")
+
+
+def test_a_shipment_stores_its_lines_and_the_staff_page_names_them(manager_client, named_order):
+    order = named_order
+    tea_line = _line(order, "TEA-1")
+
+    manager_client.post(f"/staff/orders/{order.number}/fulfil",
+                        data={f"send-{tea_line.id}": "2", "note": "Pronto ABC123"})
+
+    event = next(e for e in _fresh(order.number).events if e.kind == "shipment")
+    assert [(s.line.sku, s.quantity) for s in event.shipment_lines] == [("TEA-1", 2)]
+    assert event.note == "Pronto ABC123"  # the tracking note alone, no SKUs in it
+    page = _text(manager_client.get(f"/staff/orders/{order.number}").text)
+    assert "Items sent customer sees this Pronto ABC123 Ceylon tea × 2 TEA-1" in page
+    assert "Pronto ABC123" in page
+
+
+def test_the_shipped_mail_names_the_items_in_the_customers_language(manager_client,
+                                                                     named_order, outbox):
+    order = named_order
+    tea_line, kithul_line = _line(order, "TEA-1"), _line(order, "KIT-1")
+
+    manager_client.post(f"/staff/orders/{order.number}/fulfil",
+                        data={f"send-{tea_line.id}": "3", f"send-{kithul_line.id}": "1"})
+
+    shipped = [m for m in outbox.to("sarah@example.lk")
+               if m["X-Kade-Dedupe-Key"].endswith("order_shipped")]
+    assert len(shipped) == 1
+    body = outbox.text(shipped[0])
+    assert "ලංකා තේ × 3" in body and "කිතුල් පැණි × 1" in body
+    assert "TEA-1" not in body and "KIT-1" not in body
+    html = shipped[0].get_body(("html",)).get_content()
+    assert "<li>ලංකා තේ × 3</li>" in html
+
+
+def test_marking_shipped_without_a_shipment_records_what_was_left_to_send(manager_client,
+                                                                        named_order):
+    order = named_order
+    tea_line = _line(order, "TEA-1")
+    manager_client.post(f"/staff/orders/{order.number}/fulfil", data={f"send-{tea_line.id}": "1"})
+
+    manager_client.post(f"/staff/orders/{order.number}/status", data={"status": "shipped"})
+
+    event = [e for e in _fresh(order.number).events if e.kind == "status"][-1]
+    assert event.status == "shipped"
+    assert sorted((s.line.sku, s.quantity) for s in event.shipment_lines) == [
+        ("KIT-1", 1), ("TEA-1", 2)]

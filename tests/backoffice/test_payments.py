@@ -238,7 +238,7 @@ def test_staff_mark_cash_collected_and_the_order_is_paid(manager_client, manager
 
 
 @pytest.mark.parametrize("amount, message", [
-    ("100.00", "3130.00: that is what the customer pays at the door"),
+    ("100.00", "Rs. 3,130.00: that is what the customer pays at the door"),
     ("-5", "cannot be negative"),
     ("", "This field is required."),
 ])
@@ -269,12 +269,11 @@ def test_a_partial_refund_with_stock_back_from_the_payment_page(manager_client, 
     _delivered(order)
     tea_line = next(line for line in order.lines if line.sku == "TEA-1")
     page = manager_client.get(f"/staff/payments/{payment.id}").text
-    assert 'value="3130.00"' in page  # the amount box starts at what is left
     before = _units(tea)
 
     response = manager_client.post(f"/staff/payments/{payment.id}/refund", data={
         **_refund_form(page), "amount": "1,250.00", f"units-{tea_line.id}": "1",
-        "restock": "y", "reason": "One box arrived crushed"})
+        "restock": "y", "reason": "One box arrived crushed", "confirm": "yes"})
 
     assert response.status_code == 303 and response.location.endswith("#refunds")
     db.session.expire_all()
@@ -294,7 +293,7 @@ def test_a_full_refund_without_stock_back(manager_client, cod):
     before = _units(tea)
 
     response = manager_client.post(f"/staff/payments/{payment.id}/refund", data={
-        "amount": "3,130.00", "reason": "Never arrived"})
+        "amount": "3,130.00", "reason": "Never arrived", "confirm": "yes"})
 
     assert response.status_code == 303
     db.session.expire_all()
@@ -305,13 +304,18 @@ def test_a_full_refund_without_stock_back(manager_client, cod):
 def test_the_same_refund_posted_twice_refunds_once(manager_client, cod):
     order, payment, _tea = cod
     _delivered(order)
-    data = {"amount": "100.00", "reason": "Late", "request_key": refunds.new_request_key()}
+    data = {"amount": "100.00", "reason": "Late", "request_key": refunds.new_request_key(),
+            "confirm": "yes"}
 
-    manager_client.post(f"/staff/payments/{payment.id}/refund", data=data)
-    manager_client.post(f"/staff/payments/{payment.id}/refund", data=data)
+    first = manager_client.post(f"/staff/payments/{payment.id}/refund", data=data)
+    again = manager_client.post(f"/staff/payments/{payment.id}/refund", data=data)
 
+    assert first.status_code == again.status_code == 303
     db.session.expire_all()
     assert payments.payment_for(order.number, "cod").refunded_cents == 100_00
+    assert len(refunds.refunds_of(order.number)) == 1
+    page = _text(manager_client.get(again.location).text)
+    assert "This refund of Rs. 100.00 was already made; nothing more was refunded." in page
 
 
 def _other_line():
@@ -321,21 +325,31 @@ def _other_line():
 @pytest.mark.parametrize("case, message", [
     ("too much", "You can refund at most Rs. 3,130.00."),
     ("negative", "cannot be negative"),
+    ("zero", "Enter an amount above zero."),
+    ("empty", "This field is required."),
     ("not a number", "Enter an amount in rupees"),
     ("another order's line", "That item is not in this order."),
     ("units not whole", "Enter the units of each item as whole numbers."),
     ("negative units", "whole number from 0"),
     ("no reason", "Say why the money goes back."),
 ])
-def test_bad_refunds_are_explained_and_change_nothing(manager_client, cod, case, message):
+@pytest.mark.parametrize("confirm", [False, True], ids=["review", "confirm"])
+def test_bad_refunds_are_explained_and_change_nothing(manager_client, cod, case, message,
+                                                      confirm):
     order, payment, tea = cod
     _delivered(order)
     tea_line = next(line for line in order.lines if line.sku == "TEA-1")
     data = {"amount": "100.00", "reason": "Late", f"units-{tea_line.id}": "1", "restock": "y"}
+    if confirm:  # a forged or stale confirmation is checked as closely as the form
+        data["confirm"] = "yes"
     if case == "too much":
         data["amount"] = "3,130.01"
     elif case == "negative":
         data["amount"] = "-100.00"
+    elif case == "zero":
+        data["amount"] = "0.00"
+    elif case == "empty":
+        data["amount"] = ""
     elif case == "not a number":
         data["amount"] = "a lot"
     elif case == "another order's line":
@@ -368,6 +382,132 @@ def test_an_unpaid_payment_offers_no_refund_and_refuses_one(manager_client, cod)
 
     assert response.status_code == 409
     assert "Nothing has been paid on this order" in _text(response.text)
+
+
+def _hidden(page: str) -> dict:
+    """The hidden fields of the confirmation form, as the browser would post them back."""
+    form = page[page.index('class="confirm-actions"'):]
+    form = form[:form.index("</form>")]
+    return {name: value.replace("&#39;", "'").replace("&amp;", "&")
+            for name, value in re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"',
+                                          form)}
+
+
+def test_the_refund_form_starts_empty_and_offers_each_lines_value(manager_client, cod):
+    order, payment, _tea = cod
+    _delivered(order)
+
+    page = manager_client.get(f"/staff/payments/{payment.id}").text
+
+    assert re.search(r'<input[^>]*id="refund-amount"[^>]*value=""', page)
+    assert 'value="3130.00"' not in page
+    text = _text(page)
+    assert "Line: Ceylon tea × 2 — Rs. 2,500.00" in text
+    assert "Line: Herbal soap × 1 — Rs. 280.00" in text
+    assert "Everything left — Rs. 3,130.00" in text
+    tea_line = next(line for line in order.lines if line.sku == "TEA-1")
+    filled = manager_client.get(f"/staff/payments/{payment.id}?fill=line-{tea_line.id}").text
+    assert re.search(r'<input[^>]*id="refund-amount"[^>]*value="2500.00"', filled)
+    assert re.search(rf'name="units-{tea_line.id}"[^>]*value="2"', filled)
+    db.session.expire_all()
+    assert payments.payment_for(order.number, "cod").refunded_cents == 0
+
+
+def test_a_refund_is_shown_for_confirmation_and_refunds_only_when_confirmed(
+        manager_client, cod, outbox):
+    order, payment, _tea = cod
+    _delivered(order)
+    tea_line = next(line for line in order.lines if line.sku == "TEA-1")
+    page = manager_client.get(f"/staff/payments/{payment.id}").text
+
+    review = manager_client.post(f"/staff/payments/{payment.id}/refund", data={
+        **_refund_form(page), "amount": "1250", f"units-{tea_line.id}": "1",
+        "reason": "One box arrived crushed"})
+
+    assert review.status_code == 200
+    text = _text(review.text)
+    assert "Refund Rs. 1,250.00 on order " + order.number in text
+    assert "Cash on delivery payment of Rs. 3,130.00" in text
+    assert "you pay it back to the customer by hand" in text
+    assert "One box arrived crushed" in text and "Ceylon tea × 1" in text
+    assert "Confirm: refund Rs. 1,250.00" in text
+    db.session.expire_all()
+    assert payments.payment_for(order.number, "cod").refunded_cents == 0
+    assert refunds.refunds_of(order.number) == []
+
+    hidden = _hidden(review.text)
+    assert hidden["amount"] == "1250.00" and hidden[f"units-{tea_line.id}"] == "1"
+    assert hidden["csrf_token"] and hidden["request_key"]
+    done = manager_client.post(f"/staff/payments/{payment.id}/refund",
+                               data={**hidden, "confirm": "yes"})
+
+    assert done.status_code == 303
+    db.session.expire_all()
+    assert payments.payment_for(order.number, "cod").refunded_cents == TEA
+    assert "Refund of Rs. 1,250.00 recorded." in _text(manager_client.get(done.location).text)
+
+
+def test_cancelling_the_confirmation_refunds_nothing(manager_client, cod):
+    order, payment, _tea = cod
+    _delivered(order)
+    review = manager_client.post(f"/staff/payments/{payment.id}/refund",
+                                 data={"amount": "500", "reason": "Late"})
+    cancel = re.search(r'<a href="([^"]+)" role="button"[^>]*>Cancel: refund nothing',
+                       review.text)
+
+    page = manager_client.get(cancel.group(1))
+
+    assert page.status_code == 200 and "Review the refund" in page.text
+    db.session.expire_all()
+    assert payments.payment_for(order.number, "cod").refunded_cents == 0
+
+
+def test_change_brings_the_form_back_filled_in(manager_client, cod):
+    order, payment, _tea = cod
+    _delivered(order)
+    review = manager_client.post(f"/staff/payments/{payment.id}/refund",
+                                 data={"amount": "500", "reason": "Late"})
+
+    back = manager_client.post(f"/staff/payments/{payment.id}/refund",
+                               data={**_hidden(review.text), "edit": "yes"})
+
+    assert back.status_code == 200
+    assert re.search(r'<input[^>]*id="refund-amount"[^>]*value="500.00"', back.text)
+    assert re.search(r">\s*Late</textarea>", back.text)
+    db.session.expire_all()
+    assert payments.payment_for(order.number, "cod").refunded_cents == 0
+
+
+def test_a_confirmation_that_came_too_late_is_refused(manager_client, manager, cod):
+    order, payment, _tea = cod
+    _delivered(order)
+    review = manager_client.post(f"/staff/payments/{payment.id}/refund",
+                                 data={"amount": "3,000.00", "reason": "Late"})
+    refunds.refund(order.number, 1_000_00, reason="Another colleague was quicker",
+                   actor=manager)
+
+    response = manager_client.post(f"/staff/payments/{payment.id}/refund",
+                                   data={**_hidden(review.text), "confirm": "yes"})
+
+    assert response.status_code == 422
+    assert "You can refund at most Rs. 2,130.00." in _text(response.text)
+    db.session.expire_all()
+    assert payments.payment_for(order.number, "cod").refunded_cents == 1_000_00
+
+
+def test_the_confirmation_needs_the_csrf_token(app, manager_client, cod):
+    order, payment, _tea = cod
+    _delivered(order)
+    app.config["WTF_CSRF_ENABLED"] = True
+    try:
+        response = manager_client.post(f"/staff/payments/{payment.id}/refund", data={
+            "amount": "100", "reason": "Late", "confirm": "yes"})
+    finally:
+        app.config["WTF_CSRF_ENABLED"] = False
+
+    assert response.status_code in (400, 422)
+    db.session.expire_all()
+    assert payments.payment_for(order.number, "cod").refunded_cents == 0
 
 
 def test_a_manual_refund_is_marked_paid_back(manager_client, manager, cod):

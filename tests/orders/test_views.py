@@ -232,3 +232,47 @@ def test_a_bad_guest_link_is_not_found(client, tea, db_session, which):
 
     assert [r.status_code for r in responses] == [404, 404, 404]
     assert orders.find_by_number(order.number).status == "processing"
+
+
+def _sinhala_tea():
+    return stocked("Ceylon tea", units=10, sku="TEA-SI", name_si="ලංකා තේ",
+                   name_ta="இலங்கை தேநீர்")
+
+
+@pytest.mark.parametrize("language, name", [("si", "ලංකා තේ"), ("ta", "இலங்கை தேநீர்"),
+                                            ("en", "Ceylon tea")])
+def test_the_timeline_names_what_was_sent_in_the_readers_language(
+        client, customer, signed_in, db_session, language, name):
+    order = customer_order(customer, (_sinhala_tea(), 2))
+    line = order.lines[0]
+    orders.fulfil(order.number, {line.id: 1}, note="Pronto ABC123",
+                  actor=make_staff("order_manager"))
+
+    with client.session_transaction() as session:
+        session["locale"] = language  # what the language switch keeps
+
+    html = client.get(f"/account/orders/{order.number}").get_data(as_text=True)
+
+    timeline = texts(html, cls="timeline")[0]
+    assert f"{name} × 1" in timeline and "Pronto ABC123" in timeline
+    assert "TEA-SI" not in html
+
+
+def test_an_old_shipment_written_with_skus_is_shown_with_names(
+        client, customer, signed_in, db_session):
+    from app import db
+    from app.orders.models import OrderEvent
+
+    order = customer_order(customer, (_sinhala_tea(), 2))
+    order.events.append(OrderEvent(kind="shipment", note="TEA-SI × 2", actor_kind="staff"))
+    order.events.append(OrderEvent(kind="shipment", note="Courier: Domex", actor_kind="staff"))
+    db.session.commit()
+
+    with client.session_transaction() as session:
+        session["locale"] = "si"
+
+    html = client.get(f"/account/orders/{order.number}").get_data(as_text=True)
+
+    timeline = texts(html, cls="timeline")[0]
+    assert "ලංකා තේ × 2" in timeline and "TEA-SI" not in timeline
+    assert "Courier: Domex" in timeline  # a note that is not a list of SKUs stays as it was

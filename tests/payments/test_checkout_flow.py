@@ -574,3 +574,74 @@ def test_the_return_token_expires_and_ends_with_the_orders_links(ph_app, monkeyp
         db.session.commit()
         db.session.remove()
     assert client.get(fresh).status_code == 404
+
+
+# ---- "Payment received": the order and what happens next -----------------------------------------
+
+def _words(html: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+
+
+def test_payment_received_shows_the_order_and_what_happens_next(ph_app):
+    number, token, total = place_payhere_order(ph_app)
+    notify(ph_app, number, total)
+
+    html = ph_app.test_client().get(
+        f"/payments/payhere/return?order_id={number}&t={token}").get_data(as_text=True)
+
+    words = _words(html)
+    assert text(html, tag="h1") == "Payment received"
+    assert "We pack your order and text you when it ships." in words
+    assert "Ceylon tea" in texts(html, cls="summary-name")[0]
+    assert "2 × Rs. 1,250.00" in words
+    assert texts(html, cls="grand-total") == ["Paid", "Rs. 2,850.00"]
+    assert "Delivery Rs. 350.00" in words
+    assert "5 Church Street" in words and "Galle" in words
+    assert find(html, tag="a", href=f"/orders/{number}?t={token}")
+    assert "not confirmed yet" not in words
+
+
+def test_a_payment_not_confirmed_yet_says_so_with_the_order(ph_app):
+    number, token, _total = place_payhere_order(ph_app)
+
+    html = ph_app.test_client().get(
+        f"/payments/payhere/return?order_id={number}&t={token}&since=1").get_data(as_text=True)
+
+    words = _words(html)
+    assert "Your payment of Rs. 2,850.00 is not confirmed yet." in words
+    assert "Please do not pay again." in words
+    assert "When the payment is confirmed, we pack your order" in words
+    assert texts(html, cls="grand-total") == ["Total", "Rs. 2,850.00"]
+    assert polls(html)
+
+
+def test_a_paid_booking_says_when_it_is(ph_app):
+    with ph_app.app_context():
+        variant, slot = service_with_slot("Laptop servicing")
+        order = place_guest_order((variant, 1, slot), payment_method="payhere",
+                                  delivery_option=None, address=None)
+        number, token, total = order.number, orders.guest_token(order.number), order.total_cents
+        from app.i18n import local_time
+
+        when = local_time(order.lines[0].slot_starts_at)
+        db.session.remove()
+    notify(ph_app, number, total)
+
+    html = ph_app.test_client().get(
+        f"/payments/payhere/return?order_id={number}&t={token}").get_data(as_text=True)
+
+    words = _words(html)
+    assert f"Your booking for Laptop servicing on {when} is confirmed." in words
+    assert "ships" not in words and "Deliver to" not in words
+
+
+def test_with_only_the_return_token_the_paid_page_shows_no_order_details(ph_app):
+    number, _token, total = place_payhere_order(ph_app)
+    back = _back_from_payhere(ph_app, number)
+    notify(ph_app, number, total)
+
+    html = ph_app.test_client().get(back).get_data(as_text=True)
+
+    assert text(html, tag="h1") == "Payment received"
+    assert "5 Church Street" not in html and "Sarah" not in html
+    assert not find(html, cls="summary-lines")

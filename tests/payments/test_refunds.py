@@ -90,6 +90,44 @@ def test_a_partial_refund_of_one_line_leaves_the_order_partly_refunded_and_the_b
     assert (timeline.status, timeline.note) == ("partially_refunded", "Rs. 1,250.00 refunded.")
 
 
+def test_a_preview_states_the_refund_and_changes_nothing(delivered, manager, outbox):
+    order, tea, _soap = delivered
+    tea_before = _on_hand(tea)
+    sent_before = len(outbox.messages())
+
+    plan = refunds.preview(order.number, TEA, lines={_line(order, "TEA-1").id: 1},
+                           restock=True, reason="  One box arrived crushed ", actor=manager)
+
+    assert (plan.amount_cents, plan.left_cents, plan.fully) == (TEA, order.total_cents, False)
+    assert plan.reason == "One box arrived crushed" and plan.through_payhere is False
+    assert [(line.sku, units, back) for line, units, back in plan.units] == [("TEA-1", 1, 1)]
+    assert payments.payment_for(order.number, "cod").refunded_cents == 0
+    assert refunds.refunds_of(order.number) == [] and _on_hand(tea) == tea_before
+    assert len(outbox.messages()) == sent_before
+    assert db.session.query(AuditEntry).filter_by(action="payments.refund").count() == 0
+
+
+@pytest.mark.parametrize("amount, error, message", [
+    (0, Invalid, "Enter an amount above zero."),
+    (-1, Invalid, "Enter an amount above zero."),
+    (TEA * 10, Invalid, "You can refund at most Rs. 3,130.00."),
+])
+def test_a_preview_refuses_what_the_refund_would(delivered, manager, amount, error, message):
+    order, _tea, _soap = delivered
+
+    with pytest.raises(error) as refused:
+        refunds.preview(order.number, amount, reason="Late", actor=manager)
+
+    assert str(refused.value.message) == message
+
+
+def test_a_preview_needs_the_permission(delivered):
+    order, _tea, _soap = delivered
+
+    with pytest.raises(Forbidden):
+        refunds.preview(order.number, TEA, reason="Late", actor=make_staff("support_agent"))
+
+
 def test_stock_stays_where_it_is_unless_staff_choose_to_return_it(delivered, manager):
     order, tea, soap = delivered
     tea_before = _on_hand(tea)
