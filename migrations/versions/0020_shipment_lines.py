@@ -1,7 +1,7 @@
 """shipment lines: which order lines, and how many units, went in each shipment
 
 Revision ID: 0020
-Revises: 0018
+Revises: 0019
 Create Date: 2026-12-06 00:40:00
 """
 from alembic import op

@@ -9,7 +9,7 @@ Three changes in one revision because they ship together as one feature (issue 1
 the downgrade removes guests' tickets before user_id is required again.
 
 Revision ID: 0021
-Revises: 0018
+Revises: 0020
 Create Date: 2026-12-06 00:40:00
 """
 from alembic import op
