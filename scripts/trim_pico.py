@@ -32,8 +32,11 @@ OUT = ROOT / "static" / "vendor" / "pico.kade.min.css"
 PACKAGE = "@picocss/pico@2.1.1"
 SOURCE_SHA256 = "fbc9a63fc9fc9f72d12fd7fc9806e11fa9f77ae4f9cad146b27003a1119ba3db"
 
-# Selectors that can never match a Kade page, whatever the templates hold.
-NEVER = ("[data-theme=dark]", ":not([data-theme])", ":host", "[dir=rtl]")
+# Selectors that can never match a Kade page, whatever the templates hold: as written (the
+# dark theme's media query asks for no data-theme at all), and in the selector's own parts
+# (":root:not([data-theme=dark])" is the light theme, and stays).
+NEVER_WRITTEN = (":not([data-theme])",)
+NEVER_OWN = ("[data-theme=dark]", ":host", "[dir=rtl]")
 # The <input type> each WTForms field renders.
 FIELD_TYPES = {
     "String": "text", "Email": "email", "Password": "password", "Integer": "number",
@@ -164,9 +167,9 @@ def _strip_functions(selector: str) -> str:
 
 
 def selector_can_match(selector: str, use: dict[str, set[str]]) -> bool:
-    if any(never in selector for never in NEVER):
-        return False
     own = _strip_functions(selector)
+    if any(n in selector for n in NEVER_WRITTEN) or any(n in own for n in NEVER_OWN):
+        return False
     for name, value in re.findall(r"\[([\w-]+)(?:[~|^$*]?=\"?([^\]\"]*)\"?)?\]", own):
         if name == "type" and value and value not in use["types"]:
             return False
