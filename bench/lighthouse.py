@@ -101,6 +101,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--page", action="append", help="a path (repeatable)")
     parser.add_argument("--runs", type=int, default=1, help="runs per page (median kept)")
+    parser.add_argument("--keep", type=Path, help="a folder to keep the JSON reports in")
     parser.add_argument("--lighthouse", type=Path,
                         default=Path.home() / ".cache" / "kade-lighthouse")
     args = parser.parse_args()
@@ -122,6 +123,10 @@ def main() -> None:
                       + ("  PASS" if ok else "  FAIL"))
                 for line in _lost_points(runs[-1]):
                     print(line)
+                if args.keep:
+                    args.keep.mkdir(parents=True, exist_ok=True)
+                    name = path.strip("/").replace("/", "-").replace("?", "-") or "home"
+                    (args.keep / f"{name}.json").write_text(json.dumps(runs[-1]))
         finally:
             server.terminate()
             server.wait(timeout=10)

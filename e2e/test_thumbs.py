@@ -92,7 +92,8 @@ def test_every_card_ends_with_one_action_in_the_same_place(browser: Browser, bas
               const actions = card.querySelectorAll('.card-action');
               const box = card.getBoundingClientRect();
               const act = actions[0] && actions[0].getBoundingClientRect();
-              return {count: actions.length, text: actions[0] && actions[0].textContent.trim(),
+              const words = actions[0] && actions[0].childNodes[0].textContent.trim();
+              return {count: actions.length, text: words,
                       cardTop: Math.round(box.top),
                       fromBottom: act && Math.round(box.bottom - act.bottom)};
             })""")

@@ -263,8 +263,8 @@ def test_cards_of_single_variant_products_have_an_add_button(client, db_session)
 
     buttons = {b["attrs"].get("aria-label") or " ".join(b["text"].split()): b["attrs"]
                for b in find(html, cls="card-add-button")}
-    assert "Add Ceylon tea to cart" in buttons
-    assert "disabled" not in buttons["Add Ceylon tea to cart"]
+    assert "Add to cart (Ceylon tea)" in buttons
+    assert "disabled" not in buttons["Add to cart (Ceylon tea)"]
     assert "Sold out" in buttons and "disabled" in buttons["Sold out"]
     assert len(find(html, cls="card-add")) == 2  # a service needs a time: no button either
 
@@ -281,7 +281,7 @@ def test_every_card_ends_with_one_action_in_the_same_place(client, db_session):
 
     actions = [a["attrs"].get("aria-label") or " ".join(a["text"].split())
                for a in find(html, cls="card-action")]
-    assert actions == ["Book AC service visit", "Add Ceylon tea to cart", "Sold out",
+    assert actions == ["Book AC service visit", "Add to cart (Ceylon tea)", "Sold out",
                        "Choose options for Rice"]
     links = {a["attrs"]["aria-label"]: a["attrs"]["href"] for a in find(html, tag="a",
                                                                          cls="card-action")}
