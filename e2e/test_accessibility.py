@@ -66,9 +66,8 @@ def test_shopper_pages_have_no_serious_accessibility_problems(browser: Browser, 
         page.get_by_role("button", name="Review your order").click()
         expect(page.get_by_role("heading", name="Review", level=2)).to_be_visible()
         found += axe_problems(page)
-        page.get_by_role("button", name="Place order").click()
-        expect(page.locator("#order-status")).to_be_visible()
-        found += axe_problems(page)
+        # Not placed (the suite's demo stock is shared and small): the order page is checked
+        # as the customer sees it from their account, below.
 
         page.goto("/account/login")
         found += axe_problems(page)

@@ -132,9 +132,8 @@ def test_storefront_pages_fit_a_thumb_and_a_small_phone(walk: Walk):
     _submit_step(page)
     expect(page.locator("input[name=step][value=place]")).to_be_attached()
     walk.check("checkout-review")
-    _submit_step(page)
-    expect(page.locator("#order-status")).to_be_visible()
-    walk.check("order-placed")
+    # Not placed: the suite's server is shared, and its demo stock is small. The order page
+    # is walked from the account (test_account_pages_…).
 
     walk.assert_clean()
 
@@ -177,7 +176,7 @@ def test_back_office_pages_fit_a_thumb_and_a_small_phone(walk: Walk, live_server
     walk.visit(orders[0], "staff-order")
     # One of each detail page the lists lead to, where the list has any.
     for listing, pattern in [("/staff/payments", r"^/staff/payments/."),
-                             ("/staff/catalog/products", r"^/staff/catalog/products/\d+"),
+                             ("/staff/catalog", r"^/staff/catalog/products/\d+$"),
                              ("/staff/support", r"^/staff/support/\d+")]:
         page.goto(listing)
         found = [p for p in walk.links("main a[href]") if re.match(pattern, p)]
