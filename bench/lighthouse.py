@@ -76,12 +76,18 @@ def _start_shop(tmp: Path) -> tuple[subprocess.Popen, str]:
     raise SystemExit(f"the shop did not start: see {tmp / 'server.log'}")
 
 
-def _run(cli: Path, url: str, out: Path) -> dict:
+def _run(cli: Path, url: str, out: Path, tries: int = 3) -> dict:
+    """One Lighthouse run; tried again when Chromium gives up (it can, on a busy machine)."""
     env = {**os.environ, "CHROME_PATH": os.environ.get("CHROME_PATH", "/usr/bin/chromium")}
-    subprocess.run(["node", str(cli), url, "--output=json", f"--output-path={out}",  # noqa: S603, S607
-                    f"--chrome-flags={CHROME_FLAGS}", "--quiet",
-                    f"--only-categories={','.join(CATEGORIES)}"], env=env, check=True)
-    return json.loads(out.read_text())
+    for attempt in range(1, tries + 1):
+        done = subprocess.run(["node", str(cli), url, "--output=json",  # noqa: S603, S607
+                               f"--output-path={out}", f"--chrome-flags={CHROME_FLAGS}",
+                               "--quiet", f"--only-categories={','.join(CATEGORIES)}"],
+                              env=env, capture_output=True, text=True)
+        if done.returncode == 0:
+            return json.loads(out.read_text())
+        print(f"    lighthouse failed on {url} (try {attempt}): {done.stderr.strip()[-300:]}")
+    raise SystemExit(f"lighthouse kept failing on {url}")
 
 
 def _lost_points(report: dict) -> list[str]:
