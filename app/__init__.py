@@ -8,7 +8,15 @@ from pathlib import Path
 from apiflask import APIFlask
 from werkzeug.routing import IntegerConverter
 
-from app import config as config_module, db, headers, personal_pages, request_guard
+from app import (
+    compression,
+    config as config_module,
+    db,
+    headers,
+    personal_pages,
+    request_guard,
+    static_assets,
+)
 from app.extensions import babel, csrf, htmx, limiter, login_manager
 from app.security import pii
 
@@ -53,6 +61,8 @@ def create_app(config: dict | None = None) -> APIFlask:
         n = settings["PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
     app.config.setdefault("SQLALCHEMY_DATABASE_URI", settings["DATABASE_URL"])
+    compression.init_app(app)  # first, so that its hook runs last, on the finished answer
+    static_assets.init_app(app)
 
     from app.ops import logs
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 from urllib.parse import urlsplit
 
-from flask import g
+from flask import g, request
 
 
 def nonce() -> str:
@@ -36,6 +36,12 @@ def init_app(app) -> None:
 
     @app.after_request
     def _security_headers(response):
+        headers = response.headers
+        if request.endpoint == "static":
+            # A stylesheet or script needs none of the page's rules (CSP, frames, referrer,
+            # permissions): sent with each of a page's files they only cost bytes.
+            headers.setdefault("X-Content-Type-Options", "nosniff")
+            return response
         csp = "; ".join([
             "default-src 'self'",
             f"script-src 'self' 'nonce-{nonce()}'",
@@ -49,7 +55,6 @@ def init_app(app) -> None:
             "base-uri 'self'",
             "object-src 'none'",
         ])
-        headers = response.headers
         headers.setdefault("Content-Security-Policy", csp)
         headers.setdefault("X-Content-Type-Options", "nosniff")
         headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")

@@ -28,7 +28,7 @@ def test_a_guest_buys_two_products_and_a_service_cash_on_delivery_to_galle(
 
     page.get_by_role("searchbox", name="Search products").fill("Herbal soap")
     page.get_by_role("button", name="Search", exact=True).click()
-    page.get_by_role("button", name="Add Herbal soap to cart").click()
+    page.get_by_role("button", name="Add to cart (Herbal soap)").click()
     expect(cart_link(page, 2)).to_be_visible()
 
     page.goto("/p/laptop-servicing")

@@ -25,7 +25,7 @@ def test_view_cart_from_a_product_page_opens_the_cart(page: Page, live_server):
 
 def test_view_cart_from_a_listing_card_opens_the_cart(page: Page, live_server):
     page.goto("/search?q=Herbal+soap")
-    page.get_by_role("button", name="Add Herbal soap to cart").click()
+    page.get_by_role("button", name="Add to cart (Herbal soap)").click()
 
     _tap_view_cart(page)
 

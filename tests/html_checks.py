@@ -4,8 +4,11 @@ two equal ids reaches the wrong element)."""
 
 from __future__ import annotations
 
+import gzip
 from collections import Counter
 from html.parser import HTMLParser
+
+import brotli
 
 
 class _Ids(HTMLParser):
@@ -31,5 +34,11 @@ def check_page(response, path: str) -> None:
     """Raise AssertionError for an HTML page whose ids repeat."""
     if response.mimetype != "text/html":
         return
-    repeated = duplicate_ids(response.get_data(as_text=True))
+    body = response.get_data()
+    encoding = response.headers.get("Content-Encoding")
+    if encoding == "gzip":
+        body = gzip.decompress(body)
+    elif encoding == "br":
+        body = brotli.decompress(body)
+    repeated = duplicate_ids(body.decode())
     assert not repeated, f"{path} repeats the ids {repeated}"

@@ -23,6 +23,38 @@
     if (control.form && control.form.requestSubmit) { control.form.requestSubmit(); }
   });
 
+  // On a phone, a choice in the filter panel folds the panel away and brings the results into
+  // view (the whole page is swapped, so the wish waits in sessionStorage for the new page).
+  var PHONE = "(max-width: 767.98px)";
+  function wantResults(form) {
+    if (form && form.id === "catalog-filters" && window.matchMedia(PHONE).matches) {
+      try { window.sessionStorage.setItem("kade-show-results", "1"); } catch (e) { /* private mode */ }
+    }
+  }
+  document.addEventListener("submit", function (event) { wantResults(event.target); }, true);
+  function showResults() {
+    var wanted = false;
+    try {
+      wanted = window.sessionStorage.getItem("kade-show-results") === "1";
+      window.sessionStorage.removeItem("kade-show-results");
+    } catch (e) { return; }
+    if (!wanted) { return; }
+    var panel = document.querySelector("#catalog-filters .filter-panel");
+    var results = document.getElementById("product-grid");
+    if (panel) { panel.open = false; }
+    if (results) { results.scrollIntoView({block: "start"}); }
+  }
+  document.addEventListener("htmx:afterSettle", showResults);
+  document.addEventListener("DOMContentLoaded", showResults);
+
+  // An open header menu (data-menu: the language switch) closes on a tap elsewhere.
+  document.addEventListener("click", function (event) {
+    var open = document.querySelectorAll("details[data-menu][open]");
+    for (var i = 0; i < open.length; i++) {
+      if (!open[i].contains(event.target)) { open[i].open = false; }
+    }
+  });
+
   // After htmx puts a new address in the bar (a variant picked on a product page), the
   // language switch must come back to that address, not to the one the page loaded with.
   document.addEventListener("htmx:pushedIntoHistory", function () {

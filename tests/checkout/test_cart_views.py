@@ -263,10 +263,28 @@ def test_cards_of_single_variant_products_have_an_add_button(client, db_session)
 
     buttons = {b["attrs"].get("aria-label") or " ".join(b["text"].split()): b["attrs"]
                for b in find(html, cls="card-add-button")}
-    assert "Add Ceylon tea to cart" in buttons
-    assert "disabled" not in buttons["Add Ceylon tea to cart"]
+    assert "Add to cart (Ceylon tea)" in buttons
+    assert "disabled" not in buttons["Add to cart (Ceylon tea)"]
     assert "Sold out" in buttons and "disabled" in buttons["Sold out"]
     assert len(find(html, cls="card-add")) == 2  # a service needs a time: no button either
+
+
+def test_every_card_ends_with_one_action_in_the_same_place(client, db_session):
+    stocked("Ceylon tea", units=4)
+    stocked("Kettle", units=0)
+    rice = make_product("Rice", variants=[inputs.VariantInput(sku="R-1", price_cents=260_00),
+                                          inputs.VariantInput(sku="R-5", price_cents=1200_00)])
+    inventory.receive(rice.variants[0].id, 5)
+    service_with_slot("AC service visit")
+
+    html = client.get("/products?sort=name").get_data(as_text=True)
+
+    actions = [a["attrs"].get("aria-label") or " ".join(a["text"].split())
+               for a in find(html, cls="card-action")]
+    assert actions == ["Book", "Add to cart (Ceylon tea)", "Sold out", "Choose options"]
+    links = [a["attrs"]["href"] for a in find(html, tag="a", cls="card-action")]
+    assert links == ["/p/ac-service-visit", f"/p/{rice.slug}"]
+    assert len(find(html, cls="card-foot")) == 4  # one per card, at its foot
 
 
 # ---- changing and removing ------------------------------------------------------------------
