@@ -46,6 +46,8 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     "cancelled": frozenset(),
     "refunded": frozenset(),
 }
+# A services-only order has nothing to send: it goes from confirmed straight to completed.
+SHIPMENT_STATUSES = frozenset({"shipped", "ready_for_collection", "delivered"})
 CUSTOMER_CANCELLABLE = frozenset({"pending_payment", "paid", "processing"})
 RETURNABLE = frozenset({"delivered", "completed"})
 # Statuses whose arrival the customer hears about by mail.
@@ -390,9 +392,16 @@ def _actor_kind(actor) -> str:
     return "staff" if actor.role else "customer"
 
 
+def allowed_next(order: Order) -> frozenset[str]:
+    """Where this order may go from its status: TRANSITIONS, without the shipment steps for
+    an order that is only services."""
+    allowed = TRANSITIONS[order.status]
+    return allowed - SHIPMENT_STATUSES if order.is_services_only else allowed
+
+
 def _move(order: Order, status: str, *, actor=None, note: str | None = None) -> Order:
     """Change the status and do what it means. The caller holds a transaction."""
-    if status not in STATUSES or status not in TRANSITIONS[order.status]:
+    if status not in STATUSES or status not in allowed_next(order):
         raise Conflict(_l("An order that is %(now)s cannot become %(next)s.",
                           now=STATUS_LABELS[order.status],
                           next=STATUS_LABELS.get(status, status)), field="status")
@@ -633,7 +642,7 @@ def staff_order(number: str, *, actor=None) -> Order:
 
 def next_statuses(order: Order) -> list[str]:
     """What staff may choose next, in the order of the list of statuses."""
-    return [s for s in STATUSES if s in TRANSITIONS[order.status]
+    return [s for s in STATUSES if s in allowed_next(order)
             and s not in ("refunded", "partially_refunded")]
 
 
