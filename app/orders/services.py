@@ -570,6 +570,9 @@ def request_return(order: Order, reason: str) -> OrderEvent:
     if not reason:
         raise Invalid(_l("Tell us why you are returning it."), field="reason")
     with transaction():
+        if order.is_services_only:
+            raise Conflict(_l("A service cannot be returned. If something went wrong, "
+                              "please contact us."))
         if order.status not in RETURNABLE:
             raise Conflict(_l("You can ask for a return once your order is delivered."))
         if any(event.kind == "return_request" for event in order.events):

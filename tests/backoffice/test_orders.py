@@ -727,3 +727,17 @@ def test_an_order_with_goods_and_a_service_still_ships(manager_client, tea, db_s
         "shipped", "ready_for_collection", "completed", "cancelled"]
     orders.change_status(mixed.number, "shipped")
     assert orders.next_statuses(_fresh(mixed.number)) == ["delivered"]
+
+
+def test_a_completed_booking_offers_no_return_and_refuses_one(client, booking):
+    orders.change_status(booking.number, "completed")
+    link = f"/orders/{booking.number}?t={orders.guest_token(booking)}"
+
+    assert 'id="return-heading"' not in client.get(link).text
+    client.get(link)  # the form's CSRF token comes with the page
+    response = client.post(f"/orders/{booking.number}/return?t={orders.guest_token(booking)}",
+                           data={"reason": "The AC still drips"}, follow_redirects=True)
+
+    assert "A service cannot be returned. If something went wrong, please contact us." in (
+        response.text)
+    assert [e.kind for e in _fresh(booking.number).events] == ["status", "status"]
