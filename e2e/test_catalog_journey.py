@@ -2,8 +2,48 @@
 pack size, the same page in Tamil. Then the listing pages as a phone shows them."""
 
 import re
+import subprocess
+import sys
 
+import pytest
 from playwright.sync_api import Page, expect
+
+from e2e.conftest import ROOT
+
+# Three pages of 24 and more: the demo shop alone has fewer products than that.
+EXTRA_PRODUCTS = 80
+# Imports a CSV of `EXTRA_PRODUCTS` published products through the catalog's own import, as
+# the system (no staff member), waiting for its job: the server's database gets them.
+_IMPORT = """
+import csv, io, sys
+from app import create_app
+from app.catalog import imports
+
+out = io.StringIO()
+writer = csv.writer(out)
+writer.writerow(["product_slug", "status", "name_en", "sku", "price"])
+for n in range(int(sys.argv[1])):
+    writer.writerow([f"scroll-cushion-{n:03d}", "published", f"Handloom cushion cover {n}",
+                     f"SCROLL-{n:03d}", "1,200.00"])
+app = create_app()
+with app.app_context():
+    record = imports.start_import("scroll.csv", out.getvalue().encode(), actor=None)
+    for thread in app.extensions.get("kade_job_threads", []):
+        thread.join(timeout=120)
+    imports.run_import(record.id)  # a no-op when the job above ran it
+    record = imports.get_import(record.id, actor=None)
+    if record.status != "done":
+        sys.exit(f"import {record.status}: {record.errors}")
+"""
+
+
+@pytest.fixture(scope="module")
+def enough_products_for_three_pages(live_server):
+    """The listing's infinite scroll needs more than three pages; no other test's import may
+    be counted on (each test runs alone too)."""
+    result = subprocess.run([sys.executable, "-c", _IMPORT, str(EXTRA_PRODUCTS)], cwd=ROOT,
+                            env=live_server.env, capture_output=True, text=True, timeout=180)
+    assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_browse_filter_open_a_product_pick_a_pack_and_read_it_in_tamil(page: Page, live_server):
@@ -45,7 +85,8 @@ def test_browse_filter_open_a_product_pick_a_pack_and_read_it_in_tamil(page: Pag
     expect(page.locator("html")).to_have_attribute("lang", "en")
 
 
-def test_more_products_load_as_the_shopper_scrolls(page: Page, live_server):
+def test_more_products_load_as_the_shopper_scrolls(page: Page, live_server,
+                                                  enough_products_for_three_pages):
     page.goto("/products")
     cards = page.get_by_role("article")
     expect(cards).to_have_count(24)

@@ -22,6 +22,7 @@ from app.backoffice.orders_forms import (
     OrderFilterForm,
     ResendLinkForm,
     StatusForm,
+    order_payment_label,
     payment_label,
 )
 from app.catalog.csv_io import csv_cell
@@ -59,7 +60,8 @@ def staff_names(ids) -> dict[int, str]:
 
 @bp.context_processor
 def _order_labels():
-    return {"order_status_labels": orders.STATUS_LABELS, "payment_label": payment_label}
+    return {"order_status_labels": orders.STATUS_LABELS, "payment_label": payment_label,
+            "order_payment_label": order_payment_label}
 
 
 # ---- the list ----------------------------------------------------------------------------------

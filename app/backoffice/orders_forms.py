@@ -36,6 +36,14 @@ def payment_label(code: str | None):
     return method.label if method else (code or "")
 
 
+def order_payment_label(order):
+    """The method as this order uses it: cash for a services-only order is paid on the day
+    of the booking, not on delivery (as the customer's page and the invoice say)."""
+    if order.payment_method == "cod" and order.is_services_only:
+        return _l("Cash on the day of the booking")
+    return payment_label(order.payment_method)
+
+
 def units_per_line(formdata, field_name: re.Pattern[str]) -> dict[int, int]:
     """{line id: units} from the posted fields whose name `field_name` matches, the line id
     being its first group (`send-<id>`, `units-<id>`). A blank box is none; a minus sign

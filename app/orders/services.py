@@ -46,6 +46,8 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     "cancelled": frozenset(),
     "refunded": frozenset(),
 }
+# A services-only order has nothing to send: it goes from confirmed straight to completed.
+SHIPMENT_STATUSES = frozenset({"shipped", "ready_for_collection", "delivered"})
 CUSTOMER_CANCELLABLE = frozenset({"pending_payment", "paid", "processing"})
 RETURNABLE = frozenset({"delivered", "completed"})
 # Statuses whose arrival the customer hears about by mail.
@@ -395,9 +397,16 @@ def _actor_kind(actor) -> str:
     return "staff" if actor.role else "customer"
 
 
+def allowed_next(order: Order) -> frozenset[str]:
+    """Where this order may go from its status: TRANSITIONS, without the shipment steps for
+    an order that is only services."""
+    allowed = TRANSITIONS[order.status]
+    return allowed - SHIPMENT_STATUSES if order.is_services_only else allowed
+
+
 def _move(order: Order, status: str, *, actor=None, note: str | None = None) -> Order:
     """Change the status and do what it means. The caller holds a transaction."""
-    if status not in STATUSES or status not in TRANSITIONS[order.status]:
+    if status not in STATUSES or status not in allowed_next(order):
         raise Conflict(_l("An order that is %(now)s cannot become %(next)s.",
                           now=STATUS_LABELS[order.status],
                           next=STATUS_LABELS.get(status, status)), field="status")
@@ -572,6 +581,9 @@ def request_return(order: Order, reason: str) -> OrderEvent:
     if not reason:
         raise Invalid(_l("Tell us why you are returning it."), field="reason")
     with transaction():
+        if order.is_services_only:
+            raise Conflict(_l("A service cannot be returned. If something went wrong, "
+                              "please contact us."))
         if order.status not in RETURNABLE:
             raise Conflict(_l("You can ask for a return once your order is delivered."))
         if any(event.kind == "return_request" for event in order.events):
@@ -644,7 +656,7 @@ def staff_order(number: str, *, actor=None) -> Order:
 
 def next_statuses(order: Order) -> list[str]:
     """What staff may choose next, in the order of the list of statuses."""
-    return [s for s in STATUSES if s in TRANSITIONS[order.status]
+    return [s for s in STATUSES if s in allowed_next(order)
             and s not in ("refunded", "partially_refunded")]
 
 

@@ -61,7 +61,7 @@ def _links(order: Order, token: str | None) -> dict:
 
 
 def _can_return(order: Order) -> bool:
-    return order.status in orders.RETURNABLE and not any(
+    return order.status in orders.RETURNABLE and not order.is_services_only and not any(
         event.kind == "return_request" for event in order.events)
 
 

@@ -697,3 +697,105 @@ def test_marking_shipped_without_a_shipment_records_what_was_left_to_send(manage
     assert event.status == "shipped"
     assert sorted((s.line.sku, s.quantity) for s in event.shipment_lines) == [
         ("KIT-1", 1), ("TEA-1", 2)]
+
+
+# ---- services-only orders: nothing to deliver, nothing to ship ----------------------------------
+
+@pytest.fixture()
+def booking(db_session):
+    """An AC service visit at the shop, cash: nothing to deliver. Starts "processing"."""
+    visit, slot = service_with_slot("AC service visit", price_cents=5_000_00)
+    return place_guest_order((visit, 1, slot), delivery_option=None)
+
+
+def _totals(html: str) -> str:
+    return _text(html[html.index('class="facts order-totals"'):html.index('id="actions"')])
+
+
+def test_a_booking_page_shows_no_delivery_line_and_cash_on_the_day(manager_client, booking):
+    html = manager_client.get(f"/staff/orders/{booking.number}").text
+
+    totals = _totals(html)
+    assert "Subtotal Rs. 5,000.00" in totals and "Total Rs. 5,000.00" in totals
+    assert "Delivery" not in totals and "Rs. 0.00" not in html
+    page = _text(html)
+    assert "Method Cash on the day of the booking" in page
+    assert "Cash on delivery" not in page
+
+
+def test_a_goods_order_keeps_its_delivery_line_and_cash_on_delivery(manager_client, order):
+    html = manager_client.get(f"/staff/orders/{order.number}").text
+
+    assert "Delivery Rs. 350.00" in _totals(html)
+    assert "Method Cash on delivery" in _text(html)
+
+
+def test_a_booking_paid_by_bank_transfer_keeps_the_methods_name(manager_client, db_session):
+    visit, slot = service_with_slot("AC service visit")
+    booking = place_guest_order((visit, 1, slot), delivery_option=None,
+                                payment_method="bank_transfer")
+
+    page = _text(manager_client.get(f"/staff/orders/{booking.number}").text)
+
+    assert "Method Bank transfer" in page
+    assert "Cash on the day" not in page and "Cash on delivery" not in page
+
+
+def test_a_booking_offers_completed_not_shipping(manager_client, booking):
+    page = manager_client.get(f"/staff/orders/{booking.number}").text
+
+    form = page[page.index('id="status-change"'):page.index('id="add-note"')]
+    assert re.findall(r'<option[^>]*value="([a-z_]+)"', form) == ["completed", "cancelled"]
+    assert ">Completed</option>" in form and "Shipped" not in form
+    assert 'id="fulfil"' not in page  # nothing to send
+
+
+def test_a_booking_is_marked_completed_and_the_customer_sees_it(manager_client, client,
+                                                                booking):
+    response = manager_client.post(f"/staff/orders/{booking.number}/status",
+                                   data={"status": "completed", "note": "Serviced"})
+
+    assert response.status_code == 303
+    assert _fresh(booking.number).status == "completed"
+    assert "Status: Completed" in _text(manager_client.get(response.location).text)
+    html = client.get(f"/orders/{booking.number}?t={orders.guest_token(booking)}").text
+    totals = _text(html[html.index('<dl class="totals">'):html.index('id="facts-heading"')])
+    assert "Completed" in _text(html) and "Cash on the day of the booking" in _text(html)
+    assert "Subtotal Rs. 5,000.00" in totals and "Delivery" not in totals
+
+
+@pytest.mark.parametrize("status", ["shipped", "ready_for_collection", "delivered"])
+def test_a_booking_cannot_be_shipped_or_delivered(manager_client, booking, outbox, status):
+    response = manager_client.post(f"/staff/orders/{booking.number}/status",
+                                   data={"status": status})
+
+    assert response.status_code == 409
+    assert "An order that is Confirmed cannot become" in response.text
+    fresh = _fresh(booking.number)
+    assert fresh.status == "processing" and len(fresh.events) == 1
+    assert [m["X-Kade-Dedupe-Key"].rsplit(":", 1)[1]
+            for m in outbox.to("sarah@example.lk")] == ["order_placed"]
+
+
+def test_an_order_with_goods_and_a_service_still_ships(manager_client, tea, db_session):
+    visit, slot = service_with_slot("AC service visit")
+    mixed = place_guest_order((tea, 1), (visit, 1, slot))
+
+    assert orders.next_statuses(_fresh(mixed.number)) == [
+        "shipped", "ready_for_collection", "completed", "cancelled"]
+    orders.change_status(mixed.number, "shipped")
+    assert orders.next_statuses(_fresh(mixed.number)) == ["delivered"]
+
+
+def test_a_completed_booking_offers_no_return_and_refuses_one(client, booking):
+    orders.change_status(booking.number, "completed")
+    link = f"/orders/{booking.number}?t={orders.guest_token(booking)}"
+
+    assert 'id="return-heading"' not in client.get(link).text
+    client.get(link)  # the form's CSRF token comes with the page
+    response = client.post(f"/orders/{booking.number}/return?t={orders.guest_token(booking)}",
+                           data={"reason": "The AC still drips"}, follow_redirects=True)
+
+    assert "A service cannot be returned. If something went wrong, please contact us." in (
+        response.text)
+    assert [e.kind for e in _fresh(booking.number).events] == ["status", "status"]

@@ -295,6 +295,7 @@ def test_the_invoice_of_a_home_service_shows_where_the_team_goes(app, db_session
                      "Cash on the day of the booking"):
         assert expected in text, expected
     assert "Cash on delivery" not in text
+    assert "Delivery" not in text and "Rs. 0.00" not in text  # nothing to deliver, no fee line
     assert text.count("14 Hospital Road") == 1  # under its heading only, not in "Bill to"
 
 
