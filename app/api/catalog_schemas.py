@@ -164,7 +164,10 @@ class VariantOut(Output):
     id: int = Field(description="What a cart line names (`variant_id`).")
     sku: str
     name: str = Field(description="Its options joined (`500 g`, `M / Red`), else the SKU.")
-    options: dict[str, str] = Field(examples=[{"size": "M"}])
+    options: dict[str, str] = Field(
+        examples=[{"size": "M"}],
+        description="Names and values in the language of Accept-Language where staff "
+                    "translated them, else in English.")
     price: Money
     compare_at_price: Money | None = Field(description="The price before a sale, when on "
                                                        "sale.")

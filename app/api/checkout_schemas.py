@@ -151,7 +151,9 @@ class CartItemOut(Output):
     product_slug: str
     name: str = Field(description="In the language of Accept-Language, English fallback.")
     options: str | None = Field(description="The variant's options as text "
-                                            "(`weight: 500 g`); null when it has none.")
+                                            "(`weight: 500 g`), in the language of "
+                                            "Accept-Language where staff translated them; "
+                                            "null when it has none.")
     kind: Kind
     slot: SlotRef | None = Field(description="Services: the booked time.")
     quantity: int
@@ -169,7 +171,7 @@ class CartItemOut(Output):
                 if item.slot_id and line.slot_starts_at else None)
         return cls(id=item.line_id, variant_id=item.variant_id, sku=line.sku,
                    product_slug=line.product_slug, name=line.name(locale),
-                   options=line.options or None, kind=line.kind, slot=slot,
+                   options=line.options_text(locale) or None, kind=line.kind, slot=slot,
                    quantity=line.quantity, unit_price=Money.of(line.unit_cents),
                    discount=Money.of(line.discount_cents), total=Money.of(line.total_cents),
                    problem=problem)
@@ -278,7 +280,8 @@ class OrderLineOut(Output):
     variant_id: int | None
     sku: str
     name: str = Field(description="As ordered, in the language of Accept-Language.")
-    options: str | None
+    options: str | None = Field(description="As ordered (`Size: L`), in the language of "
+                                            "Accept-Language where it had a translation.")
     kind: Kind
     slot_starts_at: Timestamp | None = Field(description="Services: the booked time.")
     quantity: int

@@ -3,6 +3,7 @@ the catalog services check the rules (unique slug and SKU, a category's place in
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 from flask_babel import lazy_gettext as _l
@@ -135,7 +136,8 @@ class ProductForm(Form):
 
 def _options_format(form, field):
     try:
-        field.pairs = inputs.parse_pairs(field.data or "", field="options", unique_names=True)
+        field.pairs = inputs.parse_pairs(field.data or "", field=field.name,
+                                         unique_names=True)
     except Invalid as exc:
         raise ValidationError(str(exc.message)) from exc
 
@@ -170,10 +172,19 @@ class VariantForm(VariantFields, Form):
         render_kw={"inputmode": "numeric", "autocomplete": "off"})
     options = StringField(_l("Options"), filters=[_strip],
                           validators=[Optional(), Length(max=500), _options_format])
+    options_si = StringField(_l("Options in Sinhala"), filters=[_strip],
+                             validators=[Optional(), Length(max=500), _options_format],
+                             render_kw={"lang": "si"})
+    options_ta = StringField(_l("Options in Tamil"), filters=[_strip],
+                             validators=[Optional(), Length(max=500), _options_format],
+                             render_kw={"lang": "ta"})
 
     def to_input(self) -> inputs.VariantInput:
-        return self.variant_input(getattr(self.options, "pairs", []),
-                                  self.barcode.data or None)
+        plain = self.variant_input(getattr(self.options, "pairs", []),
+                                   self.barcode.data or None)
+        return dataclasses.replace(
+            plain, options_si=dict(getattr(self.options_si, "pairs", [])) or None,
+            options_ta=dict(getattr(self.options_ta, "pairs", [])) or None)
 
 
 def _pairs_format(form, field):

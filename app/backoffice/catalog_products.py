@@ -133,7 +133,9 @@ def catalog_variant_edit(variant_id: int):
             "sku": variant.sku, "price": inputs.rupees(variant.price_cents),
             "compare_at": inputs.rupees(variant.compare_at_cents),
             "weight_grams": variant.weight_grams, "barcode": variant.barcode,
-            "options": inputs.format_pairs(variant.options.items())})
+            "options": inputs.format_pairs(variant.options.items()),
+            "options_si": inputs.format_pairs((variant.options_si or {}).items()),
+            "options_ta": inputs.format_pairs((variant.options_ta or {}).items())})
         return render("staff/catalog/variant_edit.html", variant=variant, form=form)
     form = VariantForm()
     if form.validate():

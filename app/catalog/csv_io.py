@@ -33,7 +33,7 @@ PRODUCT_COLUMNS = ("product_slug", "kind", "status", "category_slug", "name_en",
                    "name_ta", "description_en", "description_si", "description_ta", "brand",
                    "is_featured", "duration_minutes", "attributes")
 VARIANT_COLUMNS = ("sku", "price", "compare_at", "weight_grams", "barcode", "options",
-                   "active")
+                   "options_si", "options_ta", "active")
 COLUMNS = PRODUCT_COLUMNS + VARIANT_COLUMNS
 REQUIRED = ("product_slug", "name_en", "sku", "price")
 # Empty means "keep what is there" in these; elsewhere it clears.
@@ -49,6 +49,7 @@ LENGTHS = {
     "description_ta": inputs.MAX_DESCRIPTION,
     "brand": inputs.LIMITS["brand"], "sku": inputs.LIMITS["sku"],
     "barcode": inputs.LIMITS["barcode"], "attributes": 2000, "options": 500,
+    "options_si": 500, "options_ta": 500,
 }
 YES = {"yes", "y", "true", "1"}
 NO = {"no", "n", "false", "0"}
@@ -325,6 +326,13 @@ def _variant_values(variant: VariantRow, cells: dict[str, str], columns, problem
                                                         unique_names=True))
         except Invalid as exc:
             problem("options", exc.message)
+    for column in ("options_si", "options_ta"):
+        if column in columns:
+            try:
+                values[column] = dict(inputs.parse_pairs(cells[column], field=column,
+                                                         unique_names=True)) or None
+            except Invalid as exc:
+                problem(column, exc.message)
     if cells.get("active"):
         flag = _yes_no(cells["active"])
         if flag is None:
@@ -382,7 +390,8 @@ def export_lines(batch: int = 200) -> Iterator[str]:
                 variant = [] if v is None else [
                     v.sku, inputs.rupees(v.price_cents), inputs.rupees(v.compare_at_cents),
                     v.weight_grams, v.barcode, inputs.format_pairs(v.options.items()),
-                    v.is_active]
+                    inputs.format_pairs((v.options_si or {}).items()),
+                    inputs.format_pairs((v.options_ta or {}).items()), v.is_active]
                 writer.writerow([csv_cell(c) for c in cells + variant])
         yield out.getvalue()
         last_id = products[-1].id

@@ -13,7 +13,13 @@ from sqlalchemy import func, select
 
 from app import db
 from app.catalog import booking_slots, editing, inputs, pictures
-from app.catalog.demo_data import CATEGORIES, PRODUCTS, SERVICES, VARIANT_SETS
+from app.catalog.demo_data import (
+    CATEGORIES,
+    PRODUCTS,
+    SERVICES,
+    VARIANT_SETS,
+    translated_options,
+)
 from app.catalog.models import Category, Product
 from app.db import utcnow
 from app.i18n import COLOMBO
@@ -49,6 +55,8 @@ def load_catalog() -> list[str]:
         if slug in known:
             continue
         variants = [inputs.VariantInput(sku=f"KD-{number:04d}-{i + 1}", options=options,
+                                        options_si=translated_options(options, "si"),
+                                        options_ta=translated_options(options, "ta"),
                                         price_cents=round(rupees * factor) * 100,
                                         weight_grams=500)
                     for i, (options, factor) in enumerate(VARIANT_SETS[variant_set])]
@@ -72,6 +80,11 @@ def load_catalog() -> list[str]:
             name_en=en, name_si=si, name_ta=ta, slug=slug, kind="service",
             category_slug="services", duration_minutes=minutes, status="published",
             description_en=f"{en} by a trained Kade partner, at your home or our studio.",
+            # Machine-quality Sinhala and Tamil: needs review by a native speaker.
+            description_si=f"{si} — පුහුණු Kade හවුල්කරුවෙකු විසින්, ඔබේ නිවසේ හෝ අපගේ "
+                           "ස්ටුඩියෝවේ.",
+            description_ta=f"{ta} — பயிற்சி பெற்ற Kade கூட்டாளரால், உங்கள் வீட்டில் அல்லது "
+                           "எங்கள் ஸ்டுடியோவில்.",
             variants=[inputs.VariantInput(sku=f"KD-S{number:03d}", price_cents=rupees * 100)],
             is_featured=number == 1))
         pictures.add_image(service.id, picture(en, PALETTE[-number]), alt=en)

@@ -95,3 +95,25 @@ VARIANT_SETS = {
     "colour": [({"colour": "White"}, 1.0), ({"colour": "Black"}, 1.05)],
     None: [({}, 1.0)],
 }
+
+# The demo's options in Sinhala and Tamil: (name, value) in English → ((si name, si value),
+# (ta name, ta value)). Machine-quality wording: needs review by a native speaker.
+OPTION_TRANSLATIONS = {
+    ("pack", "250 g"): (("ඇසුරුම", "ග්‍රෑම් 250"), ("பொதி", "250 கிராம்")),
+    ("pack", "500 g"): (("ඇසුරුම", "ග්‍රෑම් 500"), ("பொதி", "500 கிராம்")),
+    ("pack", "1 kg"): (("ඇසුරුම", "කිලෝ 1"), ("பொதி", "1 கிலோ")),
+    ("size", "S"): (("ප්‍රමාණය", "කුඩා (S)"), ("அளவு", "சிறியது (S)")),
+    ("size", "M"): (("ප්‍රමාණය", "මධ්‍යම (M)"), ("அளவு", "நடுத்தரம் (M)")),
+    ("size", "L"): (("ප්‍රමාණය", "විශාල (L)"), ("அளவு", "பெரியது (L)")),
+    ("colour", "White"): (("වර්ණය", "සුදු"), ("நிறம்", "வெள்ளை")),
+    ("colour", "Black"): (("වර්ණය", "කළු"), ("நிறம்", "கருப்பு")),
+}
+
+
+def translated_options(options: dict[str, str], lang: str) -> dict[str, str] | None:
+    """The demo's `options` in "si" or "ta", or None when one of them has no translation."""
+    index = {"si": 0, "ta": 1}[lang]
+    pairs = [OPTION_TRANSLATIONS.get((name, value)) for name, value in options.items()]
+    if not pairs or None in pairs:
+        return None
+    return dict(pair[index] for pair in pairs)

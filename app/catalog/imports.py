@@ -58,7 +58,7 @@ _DETAIL_DEFAULTS = {"name_en": "", "kind": "product", "status": "draft", "name_s
                     "description_ta": None, "brand": None, "is_featured": False,
                     "duration_minutes": None}
 _VARIANT_DEFAULTS = {"options": {}, "compare_at_cents": None, "weight_grams": None,
-                     "barcode": None}
+                     "barcode": None, "options_si": None, "options_ta": None}
 
 
 class _Refused(Exception):

@@ -109,6 +109,10 @@ class VariantInput:
     compare_at_cents: int | None = None
     weight_grams: int | None = None
     barcode: str | None = None
+    # The options in Sinhala and Tamil, pair for pair in the order of `options`; None (or
+    # empty) shows the English ones.
+    options_si: dict[str, str] | None = None
+    options_ta: dict[str, str] | None = None
 
 
 @dataclass(frozen=True)
@@ -230,6 +234,29 @@ def check_variant(v: VariantInput) -> None:
         if not name or not value or len(name) > LIMITS["pair_name"] \
                 or len(value) > LIMITS["pair_value"] or has_control_characters(name + value):
             raise Invalid(_l("Write each pair as name=value, like colour=red."), field="options")
+    for lang in ("si", "ta"):
+        _check_translated_options(v.options, getattr(v, f"options_{lang}"), lang)
+
+
+OPTION_LANGUAGES = {"si": _l("Sinhala"), "ta": _l("Tamil")}
+
+
+def _check_translated_options(options: dict, translated: dict | None, lang: str) -> None:
+    """A translation gives one pair for each English option, in the same order (so the n-th
+    translates the n-th). Raises Invalid naming options_si or options_ta."""
+    if not translated:
+        return
+    field_name = f"options_{lang}"
+    for name, value in translated.items():
+        if not name or not value or len(name) > LIMITS["pair_name"] \
+                or len(value) > LIMITS["pair_value"] or has_control_characters(name + value):
+            raise Invalid(_l("Write each pair as name=value, like colour=red."),
+                          field=field_name)
+    if len(translated) != len(options):
+        raise Invalid(_l("Give %(count)d %(language)s pairs, one for each option and in the "
+                         "same order, or leave this empty to show the English ones.",
+                         count=len(options), language=OPTION_LANGUAGES[lang]),
+                      field=field_name)
 
 
 def _check_attributes(pairs) -> None:

@@ -131,6 +131,10 @@ class Variant(Base):
         ForeignKey("catalog_product.id", ondelete="CASCADE"), index=True)
     sku: Mapped[str] = mapped_column(String(64), unique=True)
     options: Mapped[dict] = mapped_column(JSON, default=dict)
+    # The same options in Sinhala and Tamil: as many pairs as `options`, in the same order
+    # (the n-th pair translates the n-th), or None where staff have not translated them.
+    options_si: Mapped[dict | None] = mapped_column(JSON)
+    options_ta: Mapped[dict | None] = mapped_column(JSON)
     price_cents: Mapped[int]
     compare_at_cents: Mapped[int | None]
     weight_grams: Mapped[int | None]
@@ -140,8 +144,31 @@ class Variant(Base):
 
     product: Mapped[Product] = relationship(back_populates="variants")
 
-    def label(self) -> str:
-        return " / ".join(str(v) for v in self.options.values()) or self.sku
+    @validates("options", "options_si", "options_ta")
+    def _composed_options(self, key, value):
+        """NFC, as Translated does for names; an empty translation is none (English shows)."""
+        if not value:
+            return {} if key == "options" else None
+        return {unicodedata.normalize("NFC", str(k)): unicodedata.normalize("NFC", str(v))
+                for k, v in value.items()}
+
+    def options_in(self, locale: str = "en") -> dict[str, str]:
+        """The options in `locale`: the Sinhala or Tamil pairs when staff gave them, else the
+        English ones. A translation that no longer matches the English (an option added or
+        removed since) is not used: showing English beats showing the wrong pair."""
+        options = self.options or {}
+        if locale in ("si", "ta"):
+            translated = getattr(self, f"options_{locale}", None)
+            if translated and len(translated) == len(options):
+                return dict(translated)
+        return dict(options)
+
+    def label(self, locale: str = "en") -> str:
+        return " / ".join(str(v) for v in self.options_in(locale).values()) or self.sku
+
+    def options_text(self, locale: str = "en") -> str:
+        """"Size: L, Colour: Red" in `locale`: what a cart line and an order line show."""
+        return ", ".join(f"{name}: {value}" for name, value in self.options_in(locale).items())
 
 
 class ProductImage(Base):
