@@ -238,9 +238,6 @@ def check_variant(v: VariantInput) -> None:
         _check_translated_options(v.options, getattr(v, f"options_{lang}"), lang)
 
 
-OPTION_LANGUAGES = {"si": _l("Sinhala"), "ta": _l("Tamil")}
-
-
 def _check_translated_options(options: dict, translated: dict | None, lang: str) -> None:
     """A translation gives one pair for each English option, in the same order (so the n-th
     translates the n-th). Raises Invalid naming options_si or options_ta."""
@@ -252,10 +249,16 @@ def _check_translated_options(options: dict, translated: dict | None, lang: str)
                 or len(value) > LIMITS["pair_value"] or has_control_characters(name + value):
             raise Invalid(_l("Write each pair as name=value, like colour=red."),
                           field=field_name)
+    if not options:
+        raise Invalid(_l("Give the options in English first; these translate them."),
+                      field=field_name)
     if len(translated) != len(options):
-        raise Invalid(_l("Give %(count)d %(language)s pairs, one for each option and in the "
-                         "same order, or leave this empty to show the English ones.",
-                         count=len(options), language=OPTION_LANGUAGES[lang]),
+        count = len(options)
+        raise Invalid(_l("Give one Sinhala pair for each of the %(count)d options, in the same "
+                         "order, or leave this empty to show the English ones.", count=count)
+                      if lang == "si" else
+                      _l("Give one Tamil pair for each of the %(count)d options, in the same "
+                         "order, or leave this empty to show the English ones.", count=count),
                       field=field_name)
 
 
