@@ -227,7 +227,8 @@ def get_product(slug: str, path: ProductPath):
             availability=_availability(product, units.get(variant.id, 0)))
             for variant in variants],
         images=[pictures.of(image) for image in product.images],
-        attributes=[AttributeOut(name=attribute.name, value=attribute.value)
+        attributes=[AttributeOut(name=attribute.name, value=attribute.value,
+                                 label=attribute.value_in(locale))
                     for attribute in sorted(product.attributes,
                                             key=lambda a: (a.name, a.value))],
         duration_minutes=product.duration_minutes if product.is_service else None,

@@ -177,7 +177,9 @@ class VariantOut(Output):
 
 class AttributeOut(Output):
     name: str
-    value: str
+    value: str = Field(description="As filters take it (`attr_colour=red`), in English.")
+    label: str = Field(description="The value to show, in the language of Accept-Language "
+                                   "where staff translated it, else the English value.")
 
 
 class SlotOut(Output):

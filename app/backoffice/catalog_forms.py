@@ -189,7 +189,7 @@ class VariantForm(VariantFields, Form):
 
 def _pairs_format(form, field):
     try:
-        field.pairs = inputs.parse_pairs(field.data or "", field="attributes")
+        field.pairs = inputs.parse_pairs(field.data or "", field=field.short_name)
     except Invalid as exc:
         raise ValidationError(str(exc.message)) from exc
 
@@ -198,9 +198,20 @@ class AttributesForm(Form):
     attributes = TextAreaField(_l("Attributes"), filters=[_strip],
                                validators=[Optional(), Length(max=2000), _pairs_format],
                                render_kw={"rows": 4, "spellcheck": "false"})
+    attributes_si = TextAreaField(_l("Their values in Sinhala"), filters=[_strip],
+                                  validators=[Optional(), Length(max=2000), _pairs_format],
+                                  render_kw={"rows": 3, "lang": "si"})
+    attributes_ta = TextAreaField(_l("Their values in Tamil"), filters=[_strip],
+                                  validators=[Optional(), Length(max=2000), _pairs_format],
+                                  render_kw={"rows": 3, "lang": "ta"})
 
     def pairs(self) -> list[tuple[str, str]]:
         return getattr(self.attributes, "pairs", [])
+
+    def translations(self) -> dict[str, dict[str, str]]:
+        """{"si": {English value: Sinhala value}, "ta": {…}}."""
+        return {lang: dict(getattr(self[f"attributes_{lang}"], "pairs", []))
+                for lang in ("si", "ta")}
 
 
 class SlotForm(Form):

@@ -67,6 +67,20 @@ def _details_form(product) -> ProductForm:
                        categories=staff_search.category_rows(actor=actor()))
 
 
+def _attributes_form(product) -> AttributesForm:
+    ordered = sorted(product.attributes, key=lambda a: (a.name, a.value))
+
+    def translated(lang: str) -> str:
+        values = {a.value: getattr(a, f"value_{lang}") for a in ordered
+                  if getattr(a, f"value_{lang}")}
+        return "\n".join(f"{value}={text}" for value, text in values.items())
+
+    return AttributesForm(
+        formdata=None, prefix="attr",
+        attributes="\n".join(f"{a.name}={a.value}" for a in ordered),
+        attributes_si=translated("si"), attributes_ta=translated("ta"))
+
+
 def _edit_page(product, *, status: int = 200, details=None, variant=None, attributes=None,
                slot=None, image=None):
     """The edit page with every form; the one just submitted keeps what was typed."""
@@ -76,10 +90,7 @@ def _edit_page(product, *, status: int = 200, details=None, variant=None, attrib
         "staff/catalog/product_edit.html", product=product, pictures=pictures,
         details=details or _details_form(product),
         variant_form=variant or VariantForm(formdata=None, prefix="variant"),
-        attributes_form=attributes or AttributesForm(
-            formdata=None, prefix="attr",
-            attributes="\n".join(f"{a.name}={a.value}" for a in sorted(
-                product.attributes, key=lambda a: (a.name, a.value)))),
+        attributes_form=attributes or _attributes_form(product),
         slot_form=slot or SlotForm(formdata=None, prefix="slot"),
         image_form=image or ImageForm(formdata=None, prefix="image"),
         slots=booking_slots.upcoming_slots(product.id, actor=actor()) if product.is_service else [],
@@ -171,7 +182,8 @@ def catalog_attributes(product_id: int):
     form = AttributesForm(prefix="attr")
     if form.validate():
         try:
-            editing.set_attributes(product.id, form.pairs(), actor=actor())
+            editing.set_attributes(product.id, form.pairs(),
+                                   translations=form.translations(), actor=actor())
         except DomainError as exc:
             field_error(form, exc, "attributes")
         else:

@@ -31,7 +31,8 @@ from app.errors import Invalid
 
 PRODUCT_COLUMNS = ("product_slug", "kind", "status", "category_slug", "name_en", "name_si",
                    "name_ta", "description_en", "description_si", "description_ta", "brand",
-                   "is_featured", "duration_minutes", "attributes")
+                   "is_featured", "duration_minutes", "attributes", "attributes_si",
+                   "attributes_ta")
 VARIANT_COLUMNS = ("sku", "price", "compare_at", "weight_grams", "barcode", "options",
                    "options_si", "options_ta", "active")
 COLUMNS = PRODUCT_COLUMNS + VARIANT_COLUMNS
@@ -48,7 +49,8 @@ LENGTHS = {
     "description_en": inputs.MAX_DESCRIPTION, "description_si": inputs.MAX_DESCRIPTION,
     "description_ta": inputs.MAX_DESCRIPTION,
     "brand": inputs.LIMITS["brand"], "sku": inputs.LIMITS["sku"],
-    "barcode": inputs.LIMITS["barcode"], "attributes": 2000, "options": 500,
+    "barcode": inputs.LIMITS["barcode"], "attributes": 2000, "attributes_si": 2000,
+    "attributes_ta": 2000, "options": 500,
     "options_si": 500, "options_ta": 500,
 }
 YES = {"yes", "y", "true", "1"}
@@ -83,6 +85,8 @@ class ProductGroup:
     category_slug: str | None = None
     category_given: bool = False
     attributes: list[tuple[str, str]] | None = None  # None: no attributes column
+    # {"si": {English value: Sinhala value}, …} from attributes_si/_ta; None: no such column
+    value_translations: dict[str, dict[str, str]] | None = None
 
 
 @dataclass
@@ -289,6 +293,22 @@ def _product_values(group: ProductGroup, cells: dict[str, str], problem) -> None
             group.attributes = inputs.parse_pairs(cells["attributes"], field="attributes")
         except Invalid as exc:
             problem("attributes", exc.message)
+    for lang in ("si", "ta"):
+        column = f"attributes_{lang}"
+        if column in cells:
+            try:
+                pairs = inputs.parse_pairs(cells[column], field=column, unique_names=True)
+            except Invalid as exc:
+                problem(column, exc.message)
+                continue
+            group.value_translations = {**(group.value_translations or {}),
+                                        lang: dict(pairs)}
+            if group.attributes is not None:
+                try:
+                    inputs.check_value_translations({v for _n, v in group.attributes},
+                                                    {lang: dict(pairs)})
+                except Invalid as exc:
+                    problem(column, exc.message)
 
 
 def _variant_values(variant: VariantRow, cells: dict[str, str], columns, problem) -> None:
@@ -364,7 +384,10 @@ def _product_cells(p: Product) -> list:
     return [p.slug, p.kind, p.status, p.category.slug if p.category else None, p.name_en,
             p.name_si, p.name_ta, p.description_en, p.description_si, p.description_ta,
             p.brand, p.is_featured, p.duration_minutes,
-            inputs.format_pairs(sorted((a.name, a.value) for a in p.attributes))]
+            inputs.format_pairs(sorted((a.name, a.value) for a in p.attributes)),
+            *(inputs.format_pairs(sorted({(a.value, getattr(a, f"value_{lang}"))
+                                          for a in p.attributes if getattr(a, f"value_{lang}")}))
+              for lang in ("si", "ta"))]
 
 
 def export_lines(batch: int = 200) -> Iterator[str]:

@@ -334,3 +334,7 @@ def _apply_product(product: Product, group: ProductGroup, categories: dict[str, 
         have = {(a.name, a.value) for a in keep}
         product.attributes = keep + [ProductAttribute(name=n, value=v) for n, v in wanted
                                      if (n, v) not in have]
+    if group.value_translations is not None:
+        for attribute in product.attributes:
+            for lang, pairs in group.value_translations.items():
+                setattr(attribute, f"value_{lang}", pairs.get(attribute.value))

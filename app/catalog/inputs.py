@@ -268,3 +268,19 @@ def _check_attributes(pairs) -> None:
                 or len(value) > LIMITS["pair_value"] or has_control_characters(name + value):
             raise Invalid(_l("Write each pair as name=value, like colour=red."),
                           field="attributes")
+
+
+def check_value_translations(values, translations: dict[str, dict[str, str]] | None) -> None:
+    """`translations` is {"si": {English value: Sinhala value}, "ta": {…}}: each English
+    value must be one of `values`. Raises Invalid naming attributes_si or attributes_ta."""
+    for lang, pairs in (translations or {}).items():
+        field_name = f"attributes_{lang}"
+        for english, translated in (pairs or {}).items():
+            if english not in values:
+                raise Invalid(_l("“%(value)s” is not one of this product's attribute values. "
+                                 "Write the English value, =, then its translation.",
+                                 value=english), field=field_name)
+            if not translated or len(translated) > LIMITS["pair_value"] \
+                    or has_control_characters(translated):
+                raise Invalid(_l("Write each pair as name=value, like colour=red."),
+                              field=field_name)

@@ -204,8 +204,21 @@ class ProductAttribute(Base):
         ForeignKey("catalog_product.id", ondelete="CASCADE"), index=True)
     name: Mapped[str] = mapped_column(String(40))
     value: Mapped[str] = mapped_column(String(80))
+    # The value in Sinhala and Tamil ("red" → "රතු"); filters and links keep the English
+    # value, shoppers read these. The name is translated by the shop's labels (size, colour).
+    value_si: Mapped[str | None] = mapped_column(String(80))
+    value_ta: Mapped[str | None] = mapped_column(String(80))
 
     product: Mapped[Product] = relationship(back_populates="attributes")
+
+    @validates("value_si", "value_ta")
+    def _composed(self, _key, value):
+        return unicodedata.normalize("NFC", value) if value else None
+
+    def value_in(self, locale: str = "en") -> str:
+        if locale in ("si", "ta"):
+            return getattr(self, f"value_{locale}", None) or self.value
+        return self.value
 
 
 class ServiceSlot(Base):

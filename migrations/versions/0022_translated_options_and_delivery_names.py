@@ -1,4 +1,5 @@
-"""translated variant options, and orders keep options and delivery names in three languages
+"""translated variant options and attribute values; orders keep options and delivery names
+in three languages
 
 Revision ID: 0022
 Revises: 0018
@@ -18,6 +19,9 @@ def upgrade() -> None:
     with op.batch_alter_table('catalog_variant', schema=None) as batch_op:
         batch_op.add_column(sa.Column('options_si', sa.JSON(), nullable=True))
         batch_op.add_column(sa.Column('options_ta', sa.JSON(), nullable=True))
+    with op.batch_alter_table('catalog_product_attribute', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('value_si', sa.String(length=80), nullable=True))
+        batch_op.add_column(sa.Column('value_ta', sa.String(length=80), nullable=True))
     with op.batch_alter_table('orders_order_line', schema=None) as batch_op:
         batch_op.add_column(sa.Column('options_si', sa.String(length=200), nullable=True))
         batch_op.add_column(sa.Column('options_ta', sa.String(length=200), nullable=True))
@@ -33,6 +37,9 @@ def downgrade() -> None:
     with op.batch_alter_table('orders_order_line', schema=None) as batch_op:
         batch_op.drop_column('options_ta')
         batch_op.drop_column('options_si')
+    with op.batch_alter_table('catalog_product_attribute', schema=None) as batch_op:
+        batch_op.drop_column('value_ta')
+        batch_op.drop_column('value_si')
     with op.batch_alter_table('catalog_variant', schema=None) as batch_op:
         batch_op.drop_column('options_ta')
         batch_op.drop_column('options_si')

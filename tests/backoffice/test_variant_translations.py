@@ -8,6 +8,7 @@ import pytest
 from app.catalog import editing, inputs
 from app.catalog.models import Variant
 from app.errors import Invalid
+from tests.catalog.factories import make_product
 from tests.catalog.test_translated_options import PACK_SI, PACK_TA, _tea
 from tests.factories import make_staff
 
@@ -28,6 +29,7 @@ def test_staff_give_the_options_in_sinhala_and_tamil(manager_client, db_session)
     saved = manager_client.post(f"/staff/catalog/variants/{small.id}", data=_variant_form(
         small, options_si="ඇසුරුම = ග්‍රෑම් 250", options_ta="பொதி=250 கிராம்"))
     form = manager_client.get(f"/staff/catalog/variants/{small.id}")
+    listing = manager_client.get(f"/staff/catalog/products/{small.product_id}").text
 
     assert saved.status_code == 303
     db_session.expire_all()
@@ -36,6 +38,7 @@ def test_staff_give_the_options_in_sinhala_and_tamil(manager_client, db_session)
         {"pack": "250 g"}, PACK_SI, PACK_TA)
     assert 'value="ඇසුරුම=ග්‍රෑම් 250"' in form.text and 'lang="si"' in form.text
     assert "Options in Tamil" in form.text
+    assert "பொதி: 250 கிராம்" in listing and "Not translated" in listing  # the 1 kg pack
 
 
 def test_emptying_a_translation_shows_english_again(manager_client, db_session):
@@ -84,3 +87,37 @@ def test_the_service_refuses_a_translation_that_does_not_match_the_options(db_se
     assert refused.value.field == "options_si"
 
 
+
+
+# ---- attribute values -------------------------------------------------------------------------
+
+def test_staff_translate_attribute_values(manager_client, db_session):
+    product = make_product("Sarong", attributes={"colour": "red"})
+
+    saved = manager_client.post(f"/staff/catalog/products/{product.id}/attributes", data={
+        "attr-attributes": "colour=red\nmaterial=cotton", "attr-attributes_si": "red=රතු",
+        "attr-attributes_ta": "red=சிவப்பு\ncotton=பருத்தி"})
+    page = manager_client.get(f"/staff/catalog/products/{product.id}").text
+
+    assert saved.status_code == 303
+    db_session.expire_all()
+    values = {a.value: (a.value_si, a.value_ta) for a in product.attributes}
+    assert values == {"red": ("රතු", "சிவப்பு"), "cotton": (None, "பருத்தி")}
+    assert "red=රතු" in page and "cotton=பருத்தி" in page
+
+
+@pytest.mark.parametrize(("data", "message"), [
+    ({"attr-attributes_si": "blue=නිල්"}, "“blue” is not one of this product's attribute"),
+    ({"attr-attributes_ta": "red சிவப்பு"}, "Write each pair as name=value"),
+    ({"attr-attributes_ta": "red=" + "ச" * 81}, "Keep names under 41 and values under 81"),
+])
+def test_bad_attribute_translations_are_refused(manager_client, db_session, data, message):
+    product = make_product("Sarong", attributes={"colour": "red"})
+
+    response = manager_client.post(f"/staff/catalog/products/{product.id}/attributes",
+                                   data={"attr-attributes": "colour=red", **data})
+
+    assert response.status_code == 422
+    assert message in response.text.replace("&#39;", "'").replace("&#34;", '"')
+    db_session.expire_all()
+    assert [(a.value, a.value_si) for a in product.attributes] == [("red", None)]

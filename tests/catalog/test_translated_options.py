@@ -11,7 +11,8 @@ import pytest
 from sqlalchemy import select
 
 from app.catalog import csv_io, editing, imports, inputs
-from app.catalog.models import CatalogImport, Variant
+from app.catalog.models import CatalogImport, ProductAttribute, Variant
+from app.errors import Invalid
 from app.inventory import services as inventory
 from app.orders import services as orders
 from app.orders.documents import invoice_pdf, packing_slip_pdf
@@ -198,3 +199,88 @@ def test_a_csv_row_whose_translation_does_not_match_is_refused(db_session, queue
     assert "options_si" in record.errors[0]["message"]
     assert db_session.scalar(select(Variant).where(Variant.sku == "TEA-250")).options_si \
         == PACK_SI
+
+
+# ---- attribute values -----------------------------------------------------------------------
+
+def _sarong():
+    product = make_product("Handloom sarong", attributes={"colour": "red", "material": "cotton"})
+    editing.set_attributes(product.id, [("colour", "red"), ("material", "cotton")],
+                           translations={"si": {"red": "රතු"}, "ta": {"red": "சிவப்பு",
+                                                                        "cotton": "பருத்தி"}})
+    return product
+
+
+def test_the_product_page_shows_attribute_values_in_sinhala_english_where_none(client,
+                                                                               db_session):
+    product = _sarong()
+    _in(client, "si")
+
+    page = client.get(f"/p/{product.slug}").text
+
+    assert "<dd>රතු</dd>" in page
+    assert "<dd>cotton</dd>" in page  # no Sinhala given: English
+
+
+def test_the_filter_panel_shows_tamil_values_and_filters_by_the_english_one(client,
+                                                                           db_session):
+    _sarong()
+    _in(client, "ta")
+
+    page = client.get("/products").text
+    chosen = client.get("/products?attr_colour=red").text
+
+    assert ('name="attr_colour" value="red" data-autosubmit > சிவப்பு <span class="muted">(1)'
+            in page)
+    assert 'name="attr_material" value="cotton" data-autosubmit > பருத்தி' in page
+    assert 'value="red" data-autosubmit checked> சிவப்பு' in chosen
+    assert "/p/handloom-sarong" in chosen
+
+
+def test_keeping_the_attributes_without_translations_keeps_their_translations(db_session):
+    product = _sarong()
+
+    editing.set_attributes(product.id, [("colour", "red"), ("size", "free")])
+
+    values = {a.value: (a.value_si, a.value_ta) for a in product.attributes}
+    assert values == {"red": ("රතු", "சிவப்பு"), "free": (None, None)}
+
+
+def test_a_translation_of_a_value_the_product_does_not_have_is_refused(db_session):
+    product = _sarong()
+
+    with pytest.raises(Invalid) as refused:
+        editing.set_attributes(product.id, [("colour", "red")],
+                               translations={"si": {"blue": "නිල්"}})
+
+    assert refused.value.field == "attributes_si"
+    assert {a.value: a.value_si for a in product.attributes}["red"] == "රතු"
+
+
+def test_the_api_labels_attribute_values_in_the_accept_language(client, db_session):
+    product = _sarong()
+
+    body = client.get(f"/api/v1/products/{product.slug}",
+                      headers={"Accept-Language": "ta"}).get_json()
+
+    assert body["attributes"] == [
+        {"name": "colour", "value": "red", "label": "சிவப்பு"},
+        {"name": "material", "value": "cotton", "label": "பருத்தி"}]
+
+
+def test_the_csv_carries_attribute_translations_both_ways(db_session, queued):
+    _sarong()
+
+    exported = "".join(csv_io.export_lines()).lstrip("\ufeff")
+    [row] = list(csv.DictReader(io.StringIO(exported)))
+    row["attributes_si"] = "red=රතු;cotton=කපු"
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(row))
+    writer.writeheader()
+    writer.writerow(row)
+    record = _import(db_session, out.getvalue().encode())
+
+    assert row["attributes_ta"] == "cotton=பருத்தி; red=சிவப்பு"
+    assert (record.status, record.errors) == ("done", [])
+    attributes = db_session.scalars(select(ProductAttribute)).all()
+    assert {a.value: a.value_si for a in attributes} == {"red": "රතු", "cotton": "කපු"}
