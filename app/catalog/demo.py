@@ -19,6 +19,7 @@ from app.catalog.demo_data import (
     SERVICES,
     VARIANT_SETS,
     translated_options,
+    value_translations,
 )
 from app.catalog.models import Category, Product
 from app.db import utcnow
@@ -67,6 +68,9 @@ def load_catalog() -> list[str]:
             description_ta=f"{ta} — இலங்கை வீடுகளுக்காக. நாடு முழுவதும் விநியோகம்.",
             variants=variants, attributes=attrs, status="published",
             is_featured=number % 7 == 1))
+        if attrs:
+            editing.set_attributes(product.id, list(attrs.items()),
+                                   translations=value_translations(attrs))
         pictures.add_image(product.id, picture(en, PALETTE[number % len(PALETTE)]), alt=en)
         for variant in product.variants:
             # Most things in stock; every ninth product sold out, to show how that looks.

@@ -117,3 +117,28 @@ def translated_options(options: dict[str, str], lang: str) -> dict[str, str] | N
     if not pairs or None in pairs:
         return None
     return dict(pair[index] for pair in pairs)
+
+
+# The demo's attribute values in Sinhala and Tamil (brands stay as they are). Machine-quality
+# wording: needs review by a native speaker.
+VALUE_TRANSLATIONS = {
+    "brass": ("පිත්තල", "பித்தளை"), "cane": ("වේවැල්", "பிரம்பு"), "clay": ("මැටි", "களிமண்"),
+    "cotton": ("කපු", "பருத்தி"), "denim": ("ඩෙනිම්", "டெனிம்"), "iron": ("යකඩ", "இரும்பு"),
+    "leather": ("සම්", "தோல்"), "linen": ("ලිනන්", "லினன்"), "nylon": ("නයිලෝන්", "நைலான்"),
+    "rubber": ("රබර්", "இரப்பர்"), "steel": ("වානේ", "எஃகு"), "wood": ("ලී", "மரம்"),
+    "Ampara": ("අම්පාර", "அம்பாறை"), "Anuradhapura": ("අනුරාධපුරය", "அனுராதபுரம்"),
+    "Colombo": ("කොළඹ", "கொழும்பு"), "Galle": ("ගාල්ල", "காலி"),
+    "Imported": ("ආනයනික", "இறக்குமதி"), "Jaffna": ("යාපනය", "யாழ்ப்பாணம்"),
+    "Kandy": ("මහනුවර", "கண்டி"), "Kurunegala": ("කුරුණෑගල", "குருநாகல்"),
+    "Matale": ("මාතලේ", "மாத்தளை"), "Monaragala": ("මොණරාගල", "மொனராகலை"),
+    "Negombo": ("මීගමුව", "நீர்கொழும்பு"), "Nuwara Eliya": ("නුවරඑළිය", "நுவரெலியா"),
+    "Polonnaruwa": ("පොළොන්නරුව", "பொலன்னறுவை"), "Ratnapura": ("රත්නපුරය", "இரத்தினபுரி"),
+    "Vavuniya": ("වව්නියාව", "வவுனியா"),
+}
+
+
+def value_translations(attributes: dict[str, str]) -> dict[str, dict[str, str]]:
+    """{"si": {value: Sinhala}, "ta": {value: Tamil}} for the demo values that have them."""
+    known = [v for v in attributes.values() if v in VALUE_TRANSLATIONS]
+    return {lang: {v: VALUE_TRANSLATIONS[v][i] for v in known}
+            for i, lang in enumerate(("si", "ta"))}

@@ -284,3 +284,19 @@ def test_the_csv_carries_attribute_translations_both_ways(db_session, queued):
     assert (record.status, record.errors) == ("done", [])
     attributes = db_session.scalars(select(ProductAttribute)).all()
     assert {a.value: a.value_si for a in attributes} == {"red": "රතු", "cotton": "කපු"}
+
+
+# ---- the demo shop --------------------------------------------------------------------------
+
+def test_every_demo_option_and_attribute_value_has_sinhala_and_tamil():
+    """The data the demo loader uses (the loaded shop: tests/accounts/test_demo_seed.py)."""
+    from app.catalog.demo_data import PRODUCTS, VARIANT_SETS, translated_options, value_translations
+
+    for variants in VARIANT_SETS.values():
+        for options, _factor in variants:
+            if options:
+                assert translated_options(options, "si") and translated_options(options, "ta")
+    for *_names, attributes in PRODUCTS:
+        wanted = {v for k, v in attributes.items() if k != "brand"}
+        translated = value_translations(attributes)
+        assert set(translated["si"]) == set(translated["ta"]) == wanted
