@@ -35,7 +35,11 @@ PRODUCT_COLUMNS = ("product_slug", "kind", "status", "category_slug", "name_en",
                    "attributes_ta")
 VARIANT_COLUMNS = ("sku", "price", "compare_at", "weight_grams", "barcode", "options",
                    "options_si", "options_ta", "active")
-COLUMNS = PRODUCT_COLUMNS + VARIANT_COLUMNS
+# An exported file keeps the columns it had before translations came in their old places (a
+# spreadsheet's column letters, a script's indexes), and puts the translations after them.
+TRANSLATION_COLUMNS = ("attributes_si", "attributes_ta", "options_si", "options_ta")
+COLUMNS = tuple(c for c in PRODUCT_COLUMNS + VARIANT_COLUMNS
+                if c not in TRANSLATION_COLUMNS) + TRANSLATION_COLUMNS
 REQUIRED = ("product_slug", "name_en", "sku", "price")
 # Empty means "keep what is there" in these; elsewhere it clears.
 KEEP_IF_EMPTY = ("kind", "status", "is_featured", "duration_minutes", "active")
@@ -415,7 +419,9 @@ def export_lines(batch: int = 200) -> Iterator[str]:
                     v.weight_grams, v.barcode, inputs.format_pairs(v.options.items()),
                     inputs.format_pairs((v.options_si or {}).items()),
                     inputs.format_pairs((v.options_ta or {}).items()), v.is_active]
-                writer.writerow([csv_cell(c) for c in cells + variant])
+                named = dict(zip(PRODUCT_COLUMNS + VARIANT_COLUMNS, cells + variant,
+                                 strict=False))
+                writer.writerow([csv_cell(named.get(column)) for column in COLUMNS])
         yield out.getvalue()
         last_id = products[-1].id
         for product in products:  # a big catalog need not stay in memory
