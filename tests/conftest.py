@@ -46,6 +46,17 @@ def pytest_configure(config):
     config.addinivalue_line(
         "markers", "production_argon2: hash passwords with the production argon2 parameters "
         "(tests of those parameters); other tests hash with the cheapest ones")
+    _schemathesis_asks_for_plain_bodies()
+
+
+def _schemathesis_asks_for_plain_bodies():
+    """schemathesis sends requests' default Accept-Encoding (gzip, deflate, br), but its WSGI
+    transport hands back the body as the app sent it, undecoded: the app's compressed JSON
+    would read as binary. Its tests are about the document, not the transfer (compression has
+    its own tests in tests/ops/test_lighter_pages.py), so it asks for plain bodies."""
+    from schemathesis.transport.prepare import get_default_headers
+
+    get_default_headers()["Accept-Encoding"] = "identity"  # the cached dict every case copies
 
 
 def pytest_addoption(parser):
