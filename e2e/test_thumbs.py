@@ -111,7 +111,8 @@ def test_every_card_ends_with_one_action_in_the_same_place(browser: Browser, bas
 _LINES_JS = """els => els.map(el => {
     const style = getComputedStyle(el);
     const line = parseFloat(style.lineHeight) || parseFloat(style.fontSize) * 1.5;
-    return {text: el.textContent.trim(), lines: Math.round(el.getBoundingClientRect().height / line)};
+    const height = el.getBoundingClientRect().height;
+    return {text: el.textContent.trim(), lines: Math.round(height / line)};
 })"""
 
 
