@@ -132,6 +132,11 @@ def test_the_back_office_on_a_phone_and_a_desk(page: Page, live_server):
         _shot(phone, "refund-confirm-390")
         phone.get_by_role("button", name=re.compile(r"^Confirm: refund Rs\.")).click()
         expect(phone.get_by_text(re.compile(r"Refund of Rs\. [\d,.]+ recorded"))).to_be_visible()
+        # Cash is paid back by hand: the refund waits for staff to say so, with a full-size button.
+        refunds = phone.locator("#refunds")
+        expect(refunds.get_by_role("button", name="Mark paid back")).to_be_visible()
+        assert refunds.evaluate(SMALL_TARGETS_JS) == []
+        _no_sideways_scroll(phone)
         _shot(phone, "payment-390")
 
         desk = staff.new_page()

@@ -106,3 +106,34 @@ def test_every_card_ends_with_one_action_in_the_same_place(browser: Browser, bas
         assert all(len(spots) == 1 for spots in rows.values()), rows  # one line per row
     finally:
         page.context.close()
+
+
+_LINES_JS = """els => els.map(el => {
+    const style = getComputedStyle(el);
+    const line = parseFloat(style.lineHeight) || parseFloat(style.fontSize) * 1.5;
+    const height = el.getBoundingClientRect().height;
+    return {text: el.textContent.trim(), lines: Math.round(height / line)};
+})"""
+
+
+@pytest.mark.parametrize("locale", ["si-LK", "ta-LK"])
+def test_labels_keep_their_words_whole_on_a_small_phone(browser: Browser, base_url, locale):
+    """The quantity's label and the cart's totals ("Subtotal (1 item)") read on one line at
+    360 and 390 px: a long note beside them once squeezed them to a letter or two a line."""
+    page = _phone(browser, base_url, locale, SMALL_PHONE)
+    try:
+        page.goto("/p/ceylon-black-tea-leaves")
+        for viewport in (SMALL_PHONE, PHONE):
+            page.set_viewport_size(viewport)
+            label = page.locator(".add-row label").evaluate_all(_LINES_JS)
+            assert label and label[0]["lines"] == 1, f"{locale} {viewport}: {label}"
+        page.locator("form.add-to-cart button[type=submit]").click()
+        expect(page.locator(".add-result")).not_to_be_empty()
+        page.goto("/cart")
+        for viewport in (SMALL_PHONE, PHONE):
+            page.set_viewport_size(viewport)
+            labels = page.locator(".cart-summary .totals dt").evaluate_all(_LINES_JS)
+            assert len(labels) >= 3, labels
+            assert all(label["lines"] == 1 for label in labels), f"{locale} {viewport}: {labels}"
+    finally:
+        page.context.close()
