@@ -217,8 +217,9 @@ def get_product(slug: str, path: ProductPath):
         compare_at_price=Money.of(_sale_price(variants)),
         availability=_availability(product, sum(units.values())),
         variants=[VariantOut(
-            id=variant.id, sku=variant.sku, name=variant.label(),
-            options={str(name): str(value) for name, value in (variant.options or {}).items()},
+            id=variant.id, sku=variant.sku, name=variant.label(locale),
+            options={str(name): str(value)
+                     for name, value in variant.options_in(locale).items()},
             price=Money.of(variant.price_cents),
             compare_at_price=Money.of(variant.compare_at_cents
                                       if (variant.compare_at_cents or 0) > variant.price_cents
@@ -226,7 +227,8 @@ def get_product(slug: str, path: ProductPath):
             availability=_availability(product, units.get(variant.id, 0)))
             for variant in variants],
         images=[pictures.of(image) for image in product.images],
-        attributes=[AttributeOut(name=attribute.name, value=attribute.value)
+        attributes=[AttributeOut(name=attribute.name, value=attribute.value,
+                                 label=attribute.value_in(locale))
                     for attribute in sorted(product.attributes,
                                             key=lambda a: (a.name, a.value))],
         duration_minutes=product.duration_minutes if product.is_service else None,

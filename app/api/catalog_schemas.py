@@ -165,7 +165,10 @@ class VariantOut(Output):
     id: int = Field(description="What a cart line names (`variant_id`).")
     sku: str
     name: str = Field(description="Its options joined (`500 g`, `M / Red`), else the SKU.")
-    options: dict[str, str] = Field(examples=[{"size": "M"}])
+    options: dict[str, str] = Field(
+        examples=[{"size": "M"}],
+        description="Names and values in the language of Accept-Language where staff "
+                    "translated them, else in English.")
     price: Money
     compare_at_price: Money | None = Field(description="The price before a sale, when on "
                                                        "sale.")
@@ -175,7 +178,9 @@ class VariantOut(Output):
 
 class AttributeOut(Output):
     name: str
-    value: str
+    value: str = Field(description="As filters take it (`attr_colour=red`), in English.")
+    label: str = Field(description="The value to show, in the language of Accept-Language "
+                                   "where staff translated it, else the English value.")
 
 
 class SlotOut(Output):

@@ -151,7 +151,9 @@ class CartItemOut(Output):
     product_slug: str
     name: str = Field(description="In the language of Accept-Language, English fallback.")
     options: str | None = Field(description="The variant's options as text "
-                                            "(`weight: 500 g`); null when it has none.")
+                                            "(`weight: 500 g`), in the language of "
+                                            "Accept-Language where staff translated them; "
+                                            "null when it has none.")
     kind: Kind
     slot: SlotRef | None = Field(description="Services: the booked time.")
     service_location: ServiceLocation | None = Field(
@@ -174,7 +176,7 @@ class CartItemOut(Output):
                 if item.slot_id and line.slot_starts_at else None)
         return cls(id=item.line_id, variant_id=item.variant_id, sku=line.sku,
                    product_slug=line.product_slug, name=line.name(locale),
-                   options=line.options or None, kind=line.kind, slot=slot,
+                   options=line.options_text(locale) or None, kind=line.kind, slot=slot,
                    service_location=line.service_location,
                    service_districts=list(line.service_districts)
                    if line.at_customer_address else [],
@@ -289,7 +291,8 @@ class OrderLineOut(Output):
     variant_id: int | None
     sku: str
     name: str = Field(description="As ordered, in the language of Accept-Language.")
-    options: str | None
+    options: str | None = Field(description="As ordered (`Size: L`), in the language of "
+                                            "Accept-Language where it had a translation.")
     kind: Kind
     slot_starts_at: Timestamp | None = Field(description="Services: the booked time.")
     service_location: ServiceLocation | None = Field(

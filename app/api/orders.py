@@ -46,7 +46,8 @@ def order_out(order, locale: str) -> OrderOut:
     return OrderOut(
         **_common(order), payment_due_at=order.payment_due_at,
         lines=[OrderLineOut(id=line.id, variant_id=line.variant_id, sku=line.sku,
-                            name=line.name(locale), options=line.options, kind=line.kind,
+                            name=line.name(locale),
+                            options=line.options_text(locale) or None, kind=line.kind,
                             slot_starts_at=line.slot_starts_at,
                             service_location=line.service_location, quantity=line.quantity,
                             fulfilled_quantity=line.fulfilled_quantity,
@@ -56,7 +57,8 @@ def order_out(order, locale: str) -> OrderOut:
                for line in order.lines],
         subtotal=Money.of(order.subtotal_cents), discount=Money.of(order.discount_cents),
         delivery_fee=Money.of(order.delivery_fee_cents),
-        delivery=(DeliveryRef(code=order.delivery_code, name=order.delivery_name or "")
+        delivery=(DeliveryRef(code=order.delivery_code,
+                              name=order.delivery_name_in(locale) or "")
                   if order.delivery_code else None),
         address=order_address(order, locale),
         timeline=[TimelineEventOut(kind=event.kind, status=event.status,

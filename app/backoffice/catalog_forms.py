@@ -3,6 +3,7 @@ the catalog services check the rules (unique slug and SKU, a category's place in
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 from flask_babel import lazy_gettext as _l
@@ -155,7 +156,8 @@ class ProductForm(Form):
 
 def _options_format(form, field):
     try:
-        field.pairs = inputs.parse_pairs(field.data or "", field="options", unique_names=True)
+        field.pairs = inputs.parse_pairs(field.data or "", field=field.name,
+                                         unique_names=True)
     except Invalid as exc:
         raise ValidationError(str(exc.message)) from exc
 
@@ -190,15 +192,24 @@ class VariantForm(VariantFields, Form):
         render_kw={"inputmode": "numeric", "autocomplete": "off"})
     options = StringField(_l("Options"), filters=[_strip],
                           validators=[Optional(), Length(max=500), _options_format])
+    options_si = StringField(_l("Options in Sinhala"), filters=[_strip],
+                             validators=[Optional(), Length(max=500), _options_format],
+                             render_kw={"lang": "si"})
+    options_ta = StringField(_l("Options in Tamil"), filters=[_strip],
+                             validators=[Optional(), Length(max=500), _options_format],
+                             render_kw={"lang": "ta"})
 
     def to_input(self) -> inputs.VariantInput:
-        return self.variant_input(getattr(self.options, "pairs", []),
-                                  self.barcode.data or None)
+        plain = self.variant_input(getattr(self.options, "pairs", []),
+                                   self.barcode.data or None)
+        return dataclasses.replace(
+            plain, options_si=dict(getattr(self.options_si, "pairs", [])) or None,
+            options_ta=dict(getattr(self.options_ta, "pairs", [])) or None)
 
 
 def _pairs_format(form, field):
     try:
-        field.pairs = inputs.parse_pairs(field.data or "", field="attributes")
+        field.pairs = inputs.parse_pairs(field.data or "", field=field.short_name)
     except Invalid as exc:
         raise ValidationError(str(exc.message)) from exc
 
@@ -207,9 +218,20 @@ class AttributesForm(Form):
     attributes = TextAreaField(_l("Attributes"), filters=[_strip],
                                validators=[Optional(), Length(max=2000), _pairs_format],
                                render_kw={"rows": 4, "spellcheck": "false"})
+    attributes_si = TextAreaField(_l("Their values in Sinhala"), filters=[_strip],
+                                  validators=[Optional(), Length(max=2000), _pairs_format],
+                                  render_kw={"rows": 3, "lang": "si"})
+    attributes_ta = TextAreaField(_l("Their values in Tamil"), filters=[_strip],
+                                  validators=[Optional(), Length(max=2000), _pairs_format],
+                                  render_kw={"rows": 3, "lang": "ta"})
 
     def pairs(self) -> list[tuple[str, str]]:
         return getattr(self.attributes, "pairs", [])
+
+    def translations(self) -> dict[str, dict[str, str]]:
+        """{"si": {English value: Sinhala value}, "ta": {…}}."""
+        return {lang: dict(getattr(self[f"attributes_{lang}"], "pairs", []))
+                for lang in ("si", "ta")}
 
 
 class SlotForm(Form):

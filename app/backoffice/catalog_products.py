@@ -69,6 +69,20 @@ def _details_form(product) -> ProductForm:
                        categories=staff_search.category_rows(actor=actor()))
 
 
+def _attributes_form(product) -> AttributesForm:
+    ordered = sorted(product.attributes, key=lambda a: (a.name, a.value))
+
+    def translated(lang: str) -> str:
+        values = {a.value: getattr(a, f"value_{lang}") for a in ordered
+                  if getattr(a, f"value_{lang}")}
+        return "\n".join(f"{value}={text}" for value, text in values.items())
+
+    return AttributesForm(
+        formdata=None, prefix="attr",
+        attributes="\n".join(f"{a.name}={a.value}" for a in ordered),
+        attributes_si=translated("si"), attributes_ta=translated("ta"))
+
+
 def _edit_page(product, *, status: int = 200, details=None, variant=None, attributes=None,
                slot=None, image=None):
     """The edit page with every form; the one just submitted keeps what was typed."""
@@ -78,10 +92,7 @@ def _edit_page(product, *, status: int = 200, details=None, variant=None, attrib
         "staff/catalog/product_edit.html", product=product, pictures=pictures,
         details=details or _details_form(product),
         variant_form=variant or VariantForm(formdata=None, prefix="variant"),
-        attributes_form=attributes or AttributesForm(
-            formdata=None, prefix="attr",
-            attributes="\n".join(f"{a.name}={a.value}" for a in sorted(
-                product.attributes, key=lambda a: (a.name, a.value)))),
+        attributes_form=attributes or _attributes_form(product),
         slot_form=slot or SlotForm(formdata=None, prefix="slot"),
         image_form=image or ImageForm(formdata=None, prefix="image"),
         slots=booking_slots.upcoming_slots(product.id, actor=actor()) if product.is_service else [],
@@ -135,7 +146,9 @@ def catalog_variant_edit(variant_id: int):
             "sku": variant.sku, "price": inputs.rupees(variant.price_cents),
             "compare_at": inputs.rupees(variant.compare_at_cents),
             "weight_grams": variant.weight_grams, "barcode": variant.barcode,
-            "options": inputs.format_pairs(variant.options.items())})
+            "options": inputs.format_pairs(variant.options.items()),
+            "options_si": inputs.format_pairs((variant.options_si or {}).items()),
+            "options_ta": inputs.format_pairs((variant.options_ta or {}).items())})
         return render("staff/catalog/variant_edit.html", variant=variant, form=form)
     form = VariantForm()
     if form.validate():
@@ -171,7 +184,8 @@ def catalog_attributes(product_id: int):
     form = AttributesForm(prefix="attr")
     if form.validate():
         try:
-            editing.set_attributes(product.id, form.pairs(), actor=actor())
+            editing.set_attributes(product.id, form.pairs(),
+                                   translations=form.translations(), actor=actor())
         except DomainError as exc:
             field_error(form, exc, "attributes")
         else:

@@ -37,12 +37,16 @@ _PRODUCT_FIRST = ("product_slug", "kind", "status", "category_slug", "name_en", 
                   "name_ta", "description_en", "description_si", "description_ta", "brand",
                   "is_featured", "duration_minutes", "attributes")
 # Product columns added later go last in an export, so the columns people know keep
-# their places in their spreadsheets.
+# their places in their spreadsheets: first the service columns, then the translations.
 SERVICE_COLUMNS = ("service_location", "service_districts")
-PRODUCT_COLUMNS = _PRODUCT_FIRST + SERVICE_COLUMNS
+PRODUCT_COLUMNS = _PRODUCT_FIRST + SERVICE_COLUMNS + ("attributes_si", "attributes_ta")
 VARIANT_COLUMNS = ("sku", "price", "compare_at", "weight_grams", "barcode", "options",
-                   "active")
-COLUMNS = _PRODUCT_FIRST + VARIANT_COLUMNS + SERVICE_COLUMNS
+                   "options_si", "options_ta", "active")
+# An exported file keeps the columns it had before translations came in their old places (a
+# spreadsheet's column letters, a script's indexes), and puts the translations after them.
+TRANSLATION_COLUMNS = ("attributes_si", "attributes_ta", "options_si", "options_ta")
+COLUMNS = tuple(c for c in _PRODUCT_FIRST + VARIANT_COLUMNS
+                if c not in TRANSLATION_COLUMNS) + SERVICE_COLUMNS + TRANSLATION_COLUMNS
 REQUIRED = ("product_slug", "name_en", "sku", "price")
 # Empty means "keep what is there" in these; elsewhere it clears.
 KEEP_IF_EMPTY = ("kind", "status", "is_featured", "duration_minutes", "service_location",
@@ -57,7 +61,9 @@ LENGTHS = {
     "description_en": inputs.MAX_DESCRIPTION, "description_si": inputs.MAX_DESCRIPTION,
     "description_ta": inputs.MAX_DESCRIPTION,
     "brand": inputs.LIMITS["brand"], "sku": inputs.LIMITS["sku"],
-    "barcode": inputs.LIMITS["barcode"], "attributes": 2000, "options": 500,
+    "barcode": inputs.LIMITS["barcode"], "attributes": 2000, "attributes_si": 2000,
+    "attributes_ta": 2000, "options": 500,
+    "options_si": 500, "options_ta": 500,
 }
 YES = {"yes", "y", "true", "1"}
 NO = {"no", "n", "false", "0"}
@@ -91,6 +97,8 @@ class ProductGroup:
     category_slug: str | None = None
     category_given: bool = False
     attributes: list[tuple[str, str]] | None = None  # None: no attributes column
+    # {"si": {English value: Sinhala value}, …} from attributes_si/_ta; None: no such column
+    value_translations: dict[str, dict[str, str]] | None = None
 
 
 @dataclass
@@ -311,6 +319,22 @@ def _product_values(group: ProductGroup, cells: dict[str, str], problem) -> None
             group.attributes = inputs.parse_pairs(cells["attributes"], field="attributes")
         except Invalid as exc:
             problem("attributes", exc.message)
+    for lang in ("si", "ta"):
+        column = f"attributes_{lang}"
+        if column in cells:
+            try:
+                pairs = inputs.parse_pairs(cells[column], field=column, unique_names=True)
+            except Invalid as exc:
+                problem(column, exc.message)
+                continue
+            group.value_translations = {**(group.value_translations or {}),
+                                        lang: dict(pairs)}
+            if group.attributes is not None:
+                try:
+                    inputs.check_value_translations({v for _n, v in group.attributes},
+                                                    {lang: dict(pairs)})
+                except Invalid as exc:
+                    problem(column, exc.message)
 
 
 def _variant_values(variant: VariantRow, cells: dict[str, str], columns, problem) -> None:
@@ -348,6 +372,13 @@ def _variant_values(variant: VariantRow, cells: dict[str, str], columns, problem
                                                         unique_names=True))
         except Invalid as exc:
             problem("options", exc.message)
+    for column in ("options_si", "options_ta"):
+        if column in columns:
+            try:
+                values[column] = dict(inputs.parse_pairs(cells[column], field=column,
+                                                         unique_names=True)) or None
+            except Invalid as exc:
+                problem(column, exc.message)
     if cells.get("active"):
         flag = _yes_no(cells["active"])
         if flag is None:
@@ -379,7 +410,10 @@ def _product_cells(p: Product) -> list:
     return [p.slug, p.kind, p.status, p.category.slug if p.category else None, p.name_en,
             p.name_si, p.name_ta, p.description_en, p.description_si, p.description_ta,
             p.brand, p.is_featured, p.duration_minutes,
-            inputs.format_pairs(sorted((a.name, a.value) for a in p.attributes))]
+            inputs.format_pairs(sorted((a.name, a.value) for a in p.attributes)),
+            *(inputs.format_pairs(sorted({(a.value, getattr(a, f"value_{lang}"))
+                                          for a in p.attributes if getattr(a, f"value_{lang}")}))
+              for lang in ("si", "ta"))]
 
 
 def _service_cells(p: Product) -> list:
@@ -409,8 +443,14 @@ def export_lines(batch: int = 200) -> Iterator[str]:
                 variant = [None] * len(VARIANT_COLUMNS) if v is None else [
                     v.sku, inputs.rupees(v.price_cents), inputs.rupees(v.compare_at_cents),
                     v.weight_grams, v.barcode, inputs.format_pairs(v.options.items()),
-                    v.is_active]
-                writer.writerow([csv_cell(c) for c in cells + variant + service])
+                    inputs.format_pairs((v.options_si or {}).items()),
+                    inputs.format_pairs((v.options_ta or {}).items()), v.is_active]
+                named = dict(zip(_PRODUCT_FIRST, cells[:len(_PRODUCT_FIRST)], strict=True))
+                named.update(zip(("attributes_si", "attributes_ta"),
+                                 cells[len(_PRODUCT_FIRST):], strict=True))
+                named.update(zip(VARIANT_COLUMNS, variant, strict=True))
+                named.update(zip(SERVICE_COLUMNS, service, strict=True))
+                writer.writerow([csv_cell(named.get(column)) for column in COLUMNS])
         yield out.getvalue()
         last_id = products[-1].id
         for product in products:  # a big catalog need not stay in memory

@@ -13,7 +13,14 @@ from sqlalchemy import func, select
 
 from app import db
 from app.catalog import booking_slots, editing, inputs, pictures
-from app.catalog.demo_data import CATEGORIES, PRODUCTS, SERVICES, VARIANT_SETS
+from app.catalog.demo_data import (
+    CATEGORIES,
+    PRODUCTS,
+    SERVICES,
+    VARIANT_SETS,
+    translated_options,
+    value_translations,
+)
 from app.catalog.models import Category, Product
 from app.db import utcnow
 from app.i18n import COLOMBO
@@ -49,6 +56,8 @@ def load_catalog() -> list[str]:
         if slug in known:
             continue
         variants = [inputs.VariantInput(sku=f"KD-{number:04d}-{i + 1}", options=options,
+                                        options_si=translated_options(options, "si"),
+                                        options_ta=translated_options(options, "ta"),
                                         price_cents=round(rupees * factor) * 100,
                                         weight_grams=500)
                     for i, (options, factor) in enumerate(VARIANT_SETS[variant_set])]
@@ -59,6 +68,9 @@ def load_catalog() -> list[str]:
             description_ta=f"{ta} — இலங்கை வீடுகளுக்காக. நாடு முழுவதும் விநியோகம்.",
             variants=variants, attributes=attrs, status="published",
             is_featured=number % 7 == 1))
+        if attrs:
+            editing.set_attributes(product.id, list(attrs.items()),
+                                   translations=value_translations(attrs))
         pictures.add_image(product.id, picture(en, PALETTE[number % len(PALETTE)]), alt=en)
         for variant in product.variants:
             # Most things in stock; every ninth product sold out, to show how that looks.
@@ -73,6 +85,9 @@ def load_catalog() -> list[str]:
             category_slug="services", duration_minutes=minutes, status="published",
             service_location=where, service_districts=districts,
             description_en=f"{en} by a trained Kade partner, {PLACES[where]}.",
+            # Machine-quality Sinhala and Tamil: needs review by a native speaker.
+            description_si=f"{si} — පුහුණු Kade හවුල්කරුවෙකු විසින්, {PLACES_SI[where]}.",
+            description_ta=f"{ta} — பயிற்சி பெற்ற Kade கூட்டாளரால், {PLACES_TA[where]}.",
             variants=[inputs.VariantInput(sku=f"KD-S{number:03d}", price_cents=rupees * 100)],
             is_featured=number == 1))
         pictures.add_image(service.id, picture(en, PALETTE[-number]), alt=en)
@@ -85,6 +100,10 @@ def load_catalog() -> list[str]:
 
 PLACES = {"address": "at your home", "shop": "at our Colombo shop",
           "online": "online, by video call"}
+PLACES_SI = {"address": "ඔබේ නිවසේදී", "shop": "අපගේ කොළඹ සාප්පුවේදී",
+             "online": "අන්තර්ජාලය හරහා, වීඩියෝ ඇමතුමකින්"}
+PLACES_TA = {"address": "உங்கள் வீட்டில்", "shop": "எங்கள் கொழும்பு கடையில்",
+             "online": "இணையவழியில், வீடியோ அழைப்பில்"}
 
 
 def _add_slots(product_id: int) -> None:

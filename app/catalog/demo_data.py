@@ -100,3 +100,50 @@ VARIANT_SETS = {
     "colour": [({"colour": "White"}, 1.0), ({"colour": "Black"}, 1.05)],
     None: [({}, 1.0)],
 }
+
+# The demo's options in Sinhala and Tamil: (name, value) in English → ((si name, si value),
+# (ta name, ta value)). Machine-quality wording: needs review by a native speaker.
+OPTION_TRANSLATIONS = {
+    ("pack", "250 g"): (("ඇසුරුම", "ග්‍රෑම් 250"), ("பொதி", "250 கிராம்")),
+    ("pack", "500 g"): (("ඇසුරුම", "ග්‍රෑම් 500"), ("பொதி", "500 கிராம்")),
+    ("pack", "1 kg"): (("ඇසුරුම", "කිලෝ 1"), ("பொதி", "1 கிலோ")),
+    ("size", "S"): (("ප්‍රමාණය", "කුඩා (S)"), ("அளவு", "சிறியது (S)")),
+    ("size", "M"): (("ප්‍රමාණය", "මධ්‍යම (M)"), ("அளவு", "நடுத்தரம் (M)")),
+    ("size", "L"): (("ප්‍රමාණය", "විශාල (L)"), ("அளவு", "பெரியது (L)")),
+    ("colour", "White"): (("වර්ණය", "සුදු"), ("நிறம்", "வெள்ளை")),
+    ("colour", "Black"): (("වර්ණය", "කළු"), ("நிறம்", "கருப்பு")),
+}
+
+
+def translated_options(options: dict[str, str], lang: str) -> dict[str, str] | None:
+    """The demo's `options` in "si" or "ta", or None when one of them has no translation."""
+    index = {"si": 0, "ta": 1}[lang]
+    pairs = [OPTION_TRANSLATIONS.get((name, value)) for name, value in options.items()]
+    if not pairs or None in pairs:
+        return None
+    return dict(pair[index] for pair in pairs)
+
+
+# The demo's attribute values in Sinhala and Tamil (brands stay as they are). Machine-quality
+# wording: needs review by a native speaker.
+VALUE_TRANSLATIONS = {
+    "brass": ("පිත්තල", "பித்தளை"), "cane": ("වේවැල්", "பிரம்பு"), "clay": ("මැටි", "களிமண்"),
+    "cotton": ("කපු", "பருத்தி"), "denim": ("ඩෙනිම්", "டெனிம்"), "iron": ("යකඩ", "இரும்பு"),
+    "leather": ("සම්", "தோல்"), "linen": ("ලිනන්", "லினன்"), "nylon": ("නයිලෝන්", "நைலான்"),
+    "rubber": ("රබර්", "இரப்பர்"), "steel": ("වානේ", "எஃகு"), "wood": ("ලී", "மரம்"),
+    "Ampara": ("අම්පාර", "அம்பாறை"), "Anuradhapura": ("අනුරාධපුරය", "அனுராதபுரம்"),
+    "Colombo": ("කොළඹ", "கொழும்பு"), "Galle": ("ගාල්ල", "காலி"),
+    "Imported": ("ආනයනික", "இறக்குமதி"), "Jaffna": ("යාපනය", "யாழ்ப்பாணம்"),
+    "Kandy": ("මහනුවර", "கண்டி"), "Kurunegala": ("කුරුණෑගල", "குருநாகல்"),
+    "Matale": ("මාතලේ", "மாத்தளை"), "Monaragala": ("මොණරාගල", "மொனராகலை"),
+    "Negombo": ("මීගමුව", "நீர்கொழும்பு"), "Nuwara Eliya": ("නුවරඑළිය", "நுவரெலியா"),
+    "Polonnaruwa": ("පොළොන්නරුව", "பொலன்னறுவை"), "Ratnapura": ("රත්නපුරය", "இரத்தினபுரி"),
+    "Vavuniya": ("වව්නියාව", "வவுனியா"),
+}
+
+
+def value_translations(attributes: dict[str, str]) -> dict[str, dict[str, str]]:
+    """{"si": {value: Sinhala}, "ta": {value: Tamil}} for the demo values that have them."""
+    known = [v for v in attributes.values() if v in VALUE_TRANSLATIONS]
+    return {lang: {v: VALUE_TRANSLATIONS[v][i] for v in known}
+            for i, lang in enumerate(("si", "ta"))}

@@ -29,6 +29,7 @@ from app.catalog.inputs import (
     _text,
     check_details,
     check_slug,
+    check_value_translations,
     check_variant,
     service_place,
     slugify,
@@ -369,19 +370,28 @@ def set_variant_active(variant_id: int, active: bool, *, actor: User | None = No
 
 
 def set_attributes(product_id: int, pairs: list[tuple[str, str]], *,
+                   translations: dict[str, dict[str, str]] | None = None,
                    actor: User | None = None) -> Product:
-    """Replace a product's attributes (colour=red, material=cotton …)."""
+    """Replace a product's attributes (colour=red, material=cotton …). `translations`
+    ({"si": {"red": "රතු"}, "ta": {…}}) sets their values' Sinhala and Tamil; None keeps the
+    translations of the values that stay. Raises Invalid, NotFound, Forbidden."""
     _require(actor)
     _check_attributes(pairs)
+    wanted = list(dict.fromkeys(pairs))
+    check_value_translations({v for _n, v in wanted}, translations)
     with transaction():
         product = _load_product(product_id)
-        before = {(a.name, a.value) for a in product.attributes}
-        wanted = list(dict.fromkeys(pairs))
-        if before == set(wanted):
-            return product
+        before = {(a.name, a.value): (a.value_si, a.value_ta) for a in product.attributes}
         keep = [a for a in product.attributes if (a.name, a.value) in set(wanted)]
         product.attributes = keep + [ProductAttribute(name=n, value=v) for n, v in wanted
                                      if (n, v) not in before]
+        if translations is not None:
+            for attribute in product.attributes:
+                attribute.value_si = translations.get("si", {}).get(attribute.value)
+                attribute.value_ta = translations.get("ta", {}).get(attribute.value)
+        after = {(a.name, a.value): (a.value_si, a.value_ta) for a in product.attributes}
+        if before == after:
+            return product
         product.updated_at = utcnow()
         db.session.flush()
         audit.record("catalog.attributes_set", actor_id=_actor_id(actor),

@@ -59,7 +59,7 @@ _DETAIL_DEFAULTS = {"name_en": "", "kind": "product", "status": "draft", "name_s
                     "duration_minutes": None, "service_location": None,
                     "service_districts": None}
 _VARIANT_DEFAULTS = {"options": {}, "compare_at_cents": None, "weight_grams": None,
-                     "barcode": None}
+                     "barcode": None, "options_si": None, "options_ta": None}
 
 
 class _Refused(Exception):
@@ -343,3 +343,7 @@ def _apply_product(product: Product, group: ProductGroup, categories: dict[str, 
         have = {(a.name, a.value) for a in keep}
         product.attributes = keep + [ProductAttribute(name=n, value=v) for n, v in wanted
                                      if (n, v) not in have]
+    if group.value_translations is not None:
+        for attribute in product.attributes:
+            for lang, pairs in group.value_translations.items():
+                setattr(attribute, f"value_{lang}", pairs.get(attribute.value))

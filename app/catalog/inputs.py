@@ -113,6 +113,10 @@ class VariantInput:
     compare_at_cents: int | None = None
     weight_grams: int | None = None
     barcode: str | None = None
+    # The options in Sinhala and Tamil, pair for pair in the order of `options`; None (or
+    # empty) shows the English ones.
+    options_si: dict[str, str] | None = None
+    options_ta: dict[str, str] | None = None
 
 
 @dataclass(frozen=True)
@@ -263,6 +267,32 @@ def check_variant(v: VariantInput) -> None:
         if not name or not value or len(name) > LIMITS["pair_name"] \
                 or len(value) > LIMITS["pair_value"] or has_control_characters(name + value):
             raise Invalid(_l("Write each pair as name=value, like colour=red."), field="options")
+    for lang in ("si", "ta"):
+        _check_translated_options(v.options, getattr(v, f"options_{lang}"), lang)
+
+
+def _check_translated_options(options: dict, translated: dict | None, lang: str) -> None:
+    """A translation gives one pair for each English option, in the same order (so the n-th
+    translates the n-th). Raises Invalid naming options_si or options_ta."""
+    if not translated:
+        return
+    field_name = f"options_{lang}"
+    for name, value in translated.items():
+        if not name or not value or len(name) > LIMITS["pair_name"] \
+                or len(value) > LIMITS["pair_value"] or has_control_characters(name + value):
+            raise Invalid(_l("Write each pair as name=value, like colour=red."),
+                          field=field_name)
+    if not options:
+        raise Invalid(_l("Give the options in English first; these translate them."),
+                      field=field_name)
+    if len(translated) != len(options):
+        count = len(options)
+        raise Invalid(_l("Give one Sinhala pair for each of the %(count)d options, in the same "
+                         "order, or leave this empty to show the English ones.", count=count)
+                      if lang == "si" else
+                      _l("Give one Tamil pair for each of the %(count)d options, in the same "
+                         "order, or leave this empty to show the English ones.", count=count),
+                      field=field_name)
 
 
 def _check_attributes(pairs) -> None:
@@ -271,3 +301,19 @@ def _check_attributes(pairs) -> None:
                 or len(value) > LIMITS["pair_value"] or has_control_characters(name + value):
             raise Invalid(_l("Write each pair as name=value, like colour=red."),
                           field="attributes")
+
+
+def check_value_translations(values, translations: dict[str, dict[str, str]] | None) -> None:
+    """`translations` is {"si": {English value: Sinhala value}, "ta": {…}}: each English
+    value must be one of `values`. Raises Invalid naming attributes_si or attributes_ta."""
+    for lang, pairs in (translations or {}).items():
+        field_name = f"attributes_{lang}"
+        for english, translated in (pairs or {}).items():
+            if english not in values:
+                raise Invalid(_l("“%(value)s” is not one of this product's attribute values. "
+                                 "Write the English value, =, then its translation.",
+                                 value=english), field=field_name)
+            if not translated or len(translated) > LIMITS["pair_value"] \
+                    or has_control_characters(translated):
+                raise Invalid(_l("Write each pair as name=value, like colour=red."),
+                              field=field_name)

@@ -142,6 +142,10 @@ class Variant(Base):
         ForeignKey("catalog_product.id", ondelete="CASCADE"), index=True)
     sku: Mapped[str] = mapped_column(String(64), unique=True)
     options: Mapped[dict] = mapped_column(JSON, default=dict)
+    # The same options in Sinhala and Tamil: as many pairs as `options`, in the same order
+    # (the n-th pair translates the n-th), or None where staff have not translated them.
+    options_si: Mapped[dict | None] = mapped_column(JSON)
+    options_ta: Mapped[dict | None] = mapped_column(JSON)
     price_cents: Mapped[int]
     compare_at_cents: Mapped[int | None]
     weight_grams: Mapped[int | None]
@@ -151,8 +155,31 @@ class Variant(Base):
 
     product: Mapped[Product] = relationship(back_populates="variants")
 
-    def label(self) -> str:
-        return " / ".join(str(v) for v in self.options.values()) or self.sku
+    @validates("options", "options_si", "options_ta")
+    def _composed_options(self, key, value):
+        """NFC, as Translated does for names; an empty translation is none (English shows)."""
+        if not value:
+            return {} if key == "options" else None
+        return {unicodedata.normalize("NFC", str(k)): unicodedata.normalize("NFC", str(v))
+                for k, v in value.items()}
+
+    def options_in(self, locale: str = "en") -> dict[str, str]:
+        """The options in `locale`: the Sinhala or Tamil pairs when staff gave them, else the
+        English ones. A translation that no longer matches the English (an option added or
+        removed since) is not used: showing English beats showing the wrong pair."""
+        options = self.options or {}
+        if locale in ("si", "ta"):
+            translated = getattr(self, f"options_{locale}", None)
+            if translated and len(translated) == len(options):
+                return dict(translated)
+        return dict(options)
+
+    def label(self, locale: str = "en") -> str:
+        return " / ".join(str(v) for v in self.options_in(locale).values()) or self.sku
+
+    def options_text(self, locale: str = "en") -> str:
+        """"Size: L, Colour: Red" in `locale`: what a cart line and an order line show."""
+        return ", ".join(f"{name}: {value}" for name, value in self.options_in(locale).items())
 
 
 class ProductImage(Base):
@@ -188,8 +215,21 @@ class ProductAttribute(Base):
         ForeignKey("catalog_product.id", ondelete="CASCADE"), index=True)
     name: Mapped[str] = mapped_column(String(40))
     value: Mapped[str] = mapped_column(String(80))
+    # The value in Sinhala and Tamil ("red" → "රතු"); filters and links keep the English
+    # value, shoppers read these. The name is translated by the shop's labels (size, colour).
+    value_si: Mapped[str | None] = mapped_column(String(80))
+    value_ta: Mapped[str | None] = mapped_column(String(80))
 
     product: Mapped[Product] = relationship(back_populates="attributes")
+
+    @validates("value_si", "value_ta")
+    def _composed(self, _key, value):
+        return unicodedata.normalize("NFC", value) if value else None
+
+    def value_in(self, locale: str = "en") -> str:
+        if locale in ("si", "ta"):
+            return getattr(self, f"value_{locale}", None) or self.value
+        return self.value
 
 
 class ServiceSlot(Base):

@@ -269,6 +269,24 @@ def _count_facets(filters: ProductFilter) -> dict[str, list[tuple[str, int]]]:
     return facets
 
 
+def attribute_value_labels(locale: str) -> dict[tuple[str, str], str]:
+    """{(name, English value): its Sinhala or Tamil} for the filter panel: the values staff
+    translated (any product's translation serves), remembered a few seconds."""
+    if locale not in ("si", "ta"):
+        return {}
+    return memo.remember(("attribute_value_labels", locale),
+                         lambda: _value_labels(locale))
+
+
+def _value_labels(locale: str) -> dict[tuple[str, str], str]:
+    column = ProductAttribute.value_si if locale == "si" else ProductAttribute.value_ta
+    rows = db.session.execute(
+        select(ProductAttribute.name, ProductAttribute.value, func.min(column))
+        .where(column.is_not(None))
+        .group_by(ProductAttribute.name, ProductAttribute.value)).all()
+    return {(name, value): text for name, value, text in rows}
+
+
 def refresh_min_price(product: Product) -> None:
     """Keep the listing price (lowest active variant) in step with the variants."""
     prices = [v.price_cents for v in product.variants if v.is_active]

@@ -62,6 +62,12 @@ def attribute_label(name: str) -> str:
     return str(label) if label is not None else name.replace("_", " ").capitalize()
 
 
+@bp.app_template_global()
+def attribute_value_labels() -> dict[tuple[str, str], str]:
+    """The filter panel's values in the reader's language, where staff translated them."""
+    return catalog.attribute_value_labels(str(get_locale() or "en"))
+
+
 @bp.app_template_filter("duration")
 def duration(minutes: int | None) -> str:
     """`45 min`, `2 h`, `2 h 30 min`."""

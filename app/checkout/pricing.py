@@ -57,9 +57,15 @@ class PricedLine:
     service_location: str | None = None
     service_districts: tuple[str, ...] = ()
 
+    # The options in Sinhala and Tamil ("si", "ta"); English is `options`.
+    translated_options: dict[str, str] = field(default_factory=dict)
+
     @property
     def at_customer_address(self) -> bool:
         return self.service_location == "address"
+
+    def options_text(self, locale: str = "en") -> str:
+        return self.translated_options.get(locale) or self.options
 
     @property
     def quantity(self) -> int:
@@ -176,10 +182,6 @@ def rule_applied(rule: PricingRule):
         _rules.remove(rule)
 
 
-def _options_text(options: dict) -> str:
-    return ", ".join(f"{name}: {value}" for name, value in (options or {}).items())
-
-
 def _clamped(proposed: list[Adjustment], room_cents: int) -> list[Adjustment]:
     """Keep discounts within what is left to discount, in the order proposed."""
     kept = []
@@ -224,7 +226,10 @@ def price(items: list[Item], *, district: str | None = None,
             item=item, product_id=product.id, product_slug=product.slug, kind=product.kind,
             sku=variant.sku,
             names={lang: product.text("name", lang) for lang in ("en", "si", "ta")},
-            options=_options_text(variant.options), unit_cents=variant.price_cents,
+            options=variant.options_text("en"),
+            translated_options={lang: text for lang in ("si", "ta")
+                                if (text := variant.options_text(lang)) != variant.options_text()},
+            unit_cents=variant.price_cents,
             compare_at_cents=variant.compare_at_cents, image_key=image,
             slot_starts_at=slot.starts_at if slot else None,
             service_location=(product.service_location or "shop") if product.is_service

@@ -261,7 +261,8 @@ def place_order(cart: Cart | None, choices: CheckoutChoices, *, user=None,
         lines=[orders.LineDraft(
             product_id=line.product_id, variant_id=line.item.variant_id, kind=line.kind,
             sku=line.sku, names=line.names, options=line.options,
-            unit_cents=line.unit_cents, quantity=line.quantity,
+            translated_options=line.translated_options, unit_cents=line.unit_cents,
+            quantity=line.quantity,
             discount_cents=line.discount_cents, total_cents=line.total_cents,
             slot_id=line.item.slot_id, slot_starts_at=line.slot_starts_at,
             service_location=line.service_location)
@@ -269,6 +270,7 @@ def place_order(cart: Cart | None, choices: CheckoutChoices, *, user=None,
         address=address, district=district,
         delivery_code=option.code if option else None,
         delivery_name=option.name_en if option else None,
+        delivery_names={"si": option.name_si, "ta": option.name_ta} if option else {},
         idempotency_key=key, request_fingerprint=fingerprint)
     try:
         with transaction():

@@ -132,7 +132,7 @@ def packing_slip_pdf(order: Order) -> bytes:
         pdf.heading(title)
         pdf.facts([(_("Order number"), order.number),
                    (_("Date"), _date(order.placed_at, locale)),
-                   (_("Delivery"), order.delivery_name or _("No delivery"))])
+                   (_("Delivery"), order.delivery_name_in(locale) or _("No delivery"))])
         pdf.ln(3)
         if order.ship_line1:
             pdf.label(_("Service at") if order.has_visit and not order.needs_shipping
@@ -227,8 +227,8 @@ def _shop_header(pdf: _Document, shop, vat) -> None:
 
 def _line_description(line: OrderLine, locale: str, *, staff: bool = False) -> str:
     parts = [line.name(locale)]
-    if line.options:
-        parts.append(line.options)
+    if line.options_text(locale):
+        parts.append(line.options_text(locale))
     if line.slot_starts_at:
         parts.append(format_datetime(line.slot_starts_at.astimezone(COLOMBO), "d MMM y, HH:mm",
                                      tzinfo=COLOMBO, locale=FORMAT_LOCALES[locale]))

@@ -48,7 +48,10 @@ class Order(Base):
     place_index: Mapped[str | None] = mapped_column(String(64), index=True)
     postal_code: Mapped[str | None] = mapped_column(String(5))
     delivery_code: Mapped[str | None] = mapped_column(String(32))
+    # The delivery option's name as it was, in each language (its code can be renamed).
     delivery_name: Mapped[str | None] = mapped_column(String(80))
+    delivery_name_si: Mapped[str | None] = mapped_column(String(80))
+    delivery_name_ta: Mapped[str | None] = mapped_column(String(80))
     subtotal_cents: Mapped[int]
     discount_cents: Mapped[int] = mapped_column(default=0)
     delivery_fee_cents: Mapped[int] = mapped_column(default=0)
@@ -67,6 +70,12 @@ class Order(Base):
         back_populates="order", cascade="all, delete-orphan", order_by="OrderLine.id")
     events: Mapped[list[OrderEvent]] = relationship(
         back_populates="order", cascade="all, delete-orphan", order_by="OrderEvent.id")
+
+    def delivery_name_in(self, locale: str = "en") -> str | None:
+        """The delivery option's name in `locale`, English where it had no translation."""
+        if locale in ("si", "ta"):
+            return getattr(self, f"delivery_name_{locale}", None) or self.delivery_name
+        return self.delivery_name
 
     @property
     def needs_shipping(self) -> bool:
@@ -101,7 +110,10 @@ class OrderLine(Base):
     name_en: Mapped[str] = mapped_column(String(200))
     name_si: Mapped[str | None] = mapped_column(String(200))
     name_ta: Mapped[str | None] = mapped_column(String(200))
-    options: Mapped[str | None] = mapped_column(String(200))  # "Size: L, Colour: Red"
+    # The variant's options as text at the time, in each language: "Size: L, Colour: Red".
+    options: Mapped[str | None] = mapped_column(String(200))
+    options_si: Mapped[str | None] = mapped_column(String(200))
+    options_ta: Mapped[str | None] = mapped_column(String(200))
     slot_id: Mapped[int | None]
     # A service's place, copied from the catalog when ordered: "address" (at the order's
     # address), "shop" or "online"; None for products.
@@ -117,6 +129,13 @@ class OrderLine(Base):
 
     def name(self, locale: str = "en") -> str:
         return getattr(self, f"name_{locale}", None) or self.name_en
+
+    def options_text(self, locale: str = "en") -> str:
+        """The options as they read when the order was placed, in `locale` (English where
+        the variant had no translation)."""
+        if locale in ("si", "ta"):
+            return getattr(self, f"options_{locale}", None) or self.options or ""
+        return self.options or ""
 
 
 class OrderEvent(Base):

@@ -29,6 +29,7 @@ from app.errors import Conflict, Invalid, NotFound
 from app.inventory import services as inventory
 from app.links import external_url, serializer
 from app.notifications import services as notifications
+from app.orders import short_links
 from app.orders.models import STATUSES, Order, OrderEvent, OrderLine, ShipmentLine
 from app.security import characters
 from app.security.roles import Permission, require
@@ -88,6 +89,7 @@ class LineDraft:
     slot_id: int | None = None
     slot_starts_at: dt.datetime | None = None
     service_location: str | None = None  # services: "address", "shop" or "online"
+    translated_options: dict[str, str] = field(default_factory=dict)  # "si", "ta"
 
 
 @dataclass
@@ -111,6 +113,7 @@ class OrderDraft:
     district: str | None = None
     delivery_code: str | None = None
     delivery_name: str | None = None
+    delivery_names: dict[str, str | None] = field(default_factory=dict)  # "si", "ta"
     idempotency_key: str | None = None
     request_fingerprint: str | None = None
     notes: list[str] = field(default_factory=list)
@@ -133,7 +136,10 @@ def create_order(draft: OrderDraft) -> Order:
             ship_line1=address.get("line1"), ship_line2=address.get("line2"),
             ship_city=address.get("city"), district=draft.district,
             postal_code=address.get("postal_code"), delivery_code=draft.delivery_code,
-            delivery_name=draft.delivery_name, subtotal_cents=draft.subtotal_cents,
+            delivery_name=draft.delivery_name,
+            delivery_name_si=draft.delivery_names.get("si") or None,
+            delivery_name_ta=draft.delivery_names.get("ta") or None,
+            subtotal_cents=draft.subtotal_cents,
             discount_cents=draft.discount_cents, delivery_fee_cents=draft.delivery_fee_cents,
             total_cents=draft.total_cents, idempotency_key=draft.idempotency_key,
             request_fingerprint=draft.request_fingerprint,
@@ -150,7 +156,9 @@ def create_order(draft: OrderDraft) -> Order:
             order.lines.append(OrderLine(
                 product_id=line.product_id, variant_id=line.variant_id, kind=line.kind,
                 sku=line.sku, name_en=line.names["en"], name_si=line.names.get("si"),
-                name_ta=line.names.get("ta"), options=line.options or None,
+                name_ta=line.names.get("ta"), options=_column_text(line.options),
+                options_si=_column_text(line.translated_options.get("si")),
+                options_ta=_column_text(line.translated_options.get("ta")),
                 slot_id=line.slot_id, slot_starts_at=line.slot_starts_at,
                 service_location=line.service_location if line.kind == "service" else None,
                 unit_cents=line.unit_cents, quantity=line.quantity,
@@ -171,6 +179,14 @@ def create_order(draft: OrderDraft) -> Order:
                     name=line.names["en"]))
         _mail(order, "order_placed")
     return order
+
+
+def _column_text(text: str | None, limit: int = 200) -> str | None:
+    """Options text as an order line keeps it: five long pairs can outgrow the column, and a
+    shortened text beats a refused order."""
+    if not text:
+        return None
+    return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
 def _theirs(user_id: int | None, phone: str | None):
@@ -323,6 +339,7 @@ def _send_link(order: Order, channels: set[str]) -> None:
     # resends are told apart by the hour (the view's limits keep them few anyway).
     stamp = f"v{order.link_version}" if order.user_id is None else f"{utcnow():%Y%m%d%H}"
     data = {"number": order.number, "name": order.contact_name, "link": order_link(order),
+            "short_link": short_link(order),
             "status": order.status, "total_cents": order.total_cents,
             "payment_method": order.payment_method, "account": order.user_id is not None}
     key = f"order:{order.number}:link:{stamp}"
@@ -367,6 +384,20 @@ def staff_resend_link(number: str, *, actor=None) -> Order:
     return order
 
 
+def short_link(order: Order) -> str:
+    """The order's short link for an SMS (/o/<code>): it opens `order_link`, and ends with
+    it when the links are revoked."""
+    return short_links.short_link(order)
+
+
+def order_by_short_code(code: str) -> Order:
+    """The order a short link opens. Raises NotFound for a wrong, expired or revoked code."""
+    order = short_links.order_for_code(code, max_days=GUEST_LINK_DAYS)
+    if order is None:
+        raise NotFound()
+    return order
+
+
 def order_link(order: Order) -> str:
     if order.user_id:
         return external_url("orders.detail", number=order.number)
@@ -385,7 +416,7 @@ def _mail(order: Order, template: str) -> None:
         template, email=order.contact_email, phone=order.contact_phone, locale=order.locale,
         user_id=order.user_id, dedupe_key=f"order:{order.number}:{template}",
         number=order.number, name=order.contact_name, link=order_link(order),
-        status=order.status, total_cents=order.total_cents,
+        short_link=short_link(order), status=order.status, total_cents=order.total_cents,
         payment_method=order.payment_method, services_only=order.is_services_only, **extra)
 
 

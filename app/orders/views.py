@@ -8,7 +8,7 @@ services raise NotFound), so order numbers cannot be probed.
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, flash, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -28,6 +28,8 @@ bp = Blueprint("orders", __name__)
 # guest's inbox is not flooded from many addresses).
 LINK_LIMIT = "5 per 15 minutes; 20 per day"
 LINK_PER_ORDER_LIMIT = "3 per hour"
+# A short code is 72 bits of HMAC: the limit only keeps a prober from costing us much.
+SHORT_LINK_LIMIT = "30 per minute; 300 per day"
 
 MAX_PAGE = 10_000
 
@@ -209,6 +211,18 @@ def guest_ask(number: str):
 def guest_invoice(number: str):
     order, _token = _guest_order(number)
     return _invoice(order)
+
+
+# ---- the short link in an SMS -------------------------------------------------------------
+
+@bp.get("/o/<code>")
+@limiter.limit(SHORT_LINK_LIMIT)
+def short_link(code: str):
+    """Opens the order's full link; a wrong, old or revoked code is the 404 page."""
+    response = redirect(orders.order_link(orders.order_by_short_code(code)), 303)
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
 
 
 # ---- a guest who lost their link ------------------------------------------------------------

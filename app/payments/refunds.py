@@ -294,7 +294,8 @@ def _refund(order_number, amount_cents, chosen, restock, reason, actor, request_
         "order_refunded", email=order.contact_email, phone=order.contact_phone,
         locale=order.locale, user_id=order.user_id,
         dedupe_key=f"order:{order_number}:order_refunded:{record.id}", number=order_number,
-        name=order.contact_name, link=orders.order_link(order), amount_cents=amount_cents,
+        name=order.contact_name, link=orders.order_link(order),
+        short_link=orders.short_link(order), amount_cents=amount_cents,
         refunded_cents=payment.refunded_cents, total_cents=order.total_cents, fully=fully,
         manual=mode == "manual", payment_method=payment.method)
     return record

@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import create_engine, func, select, text
 
 from app.accounts.models import User
+from app.catalog.models import Product
 from tests.checkout.factories import place_guest_order, stocked
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -76,6 +77,11 @@ def test_seed_demo_prints_an_enrolment_code_for_each_staff_login(app, db_session
     assert len(codes) == 3
     assert again.exit_code == 0, again.output
     assert set(re.findall(r"enrolment code (\S+)\)", again.output)).isdisjoint(codes)
+    # The demo shop reads in Sinhala and Tamil all the way: options and attribute values too.
+    tea = db_session.scalar(select(Product).where(Product.slug == "ceylon-black-tea-leaves"))
+    assert [v.label("ta") for v in tea.variants] == ["250 கிராம்", "500 கிராம்", "1 கிலோ"]
+    assert [v.label("si") for v in tea.variants] == ["ග්‍රෑම් 250", "ග්‍රෑම් 500", "කිලෝ 1"]
+    assert all(a.value_si and a.value_ta for a in tea.attributes if a.name != "brand")
 
 
 def test_the_published_demo_password_opens_no_account_in_production(app, db_session,

@@ -399,8 +399,9 @@ def test_a_product_with_its_variants_pictures_and_attributes(client, db_session)
         {"id": product.variants[1].id, "sku": "BS-L", "name": "L", "options": {"size": "L"},
          "price": {"amount_cents": 3700_00, "currency": "LKR"}, "compare_at_price": None,
          "availability": "in_stock"}]
-    assert body["attributes"] == [{"name": "colour", "value": "blue"},
-                                  {"name": "material", "value": "cotton"}]
+    # Untranslated values are labelled in English (translations: test_translated_options.py).
+    assert body["attributes"] == [{"name": "colour", "value": "blue", "label": "blue"},
+                                  {"name": "material", "value": "cotton", "label": "cotton"}]
     assert [image["alt"] for image in body["images"]] == ["Front", None]
     assert body["images"][0]["url"] == f"http://localhost/media/{first.key}"
     assert all(image["thumbnail_url"].startswith("http://localhost/media/products/")
