@@ -54,7 +54,8 @@ RETURNABLE = frozenset({"delivered", "completed"})
 # Statuses whose arrival the customer hears about by mail.
 MAILED = {"paid": "order_paid", "shipped": "order_shipped",
           "ready_for_collection": "order_ready", "delivered": "order_delivered",
-          "cancelled": "order_cancelled"}
+          "cancelled": "order_cancelled", "completed": "order_completed"}
+# Completed after delivered adds nothing the customer was not told: "delivered" thanked them.
 
 STATUS_LABELS = {
     "pending_payment": _l("Waiting for payment"),
@@ -472,7 +473,7 @@ def _move(order: Order, status: str, *, actor=None, note: str | None = None) -> 
                                    actor_kind=_actor_kind(actor),
                                    actor_id=actor.id if actor else None,
                                    shipment_lines=sent_now))
-    if status in MAILED:
+    if status in MAILED and not (status == "completed" and previous == "delivered"):
         _mail(order, MAILED[status])
     return order
 
