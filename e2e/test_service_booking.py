@@ -93,6 +93,14 @@ def test_a_home_cleaning_booked_for_jaffna_asks_for_an_address_it_covers(
         expect(address).to_contain_text("Jaffna")
         staff_page.screenshot(path=tmp_path / "staff-order.png", full_page=True)
 
+        # The list says how this booking is paid too, on a phone without sideways scrolling.
+        staff_page.goto(f"{live_server.url}/staff/orders?number={number}")
+        row = staff_page.locator("tbody tr").filter(has_text=number)
+        expect(row).to_contain_text("Cash on the day of the booking")
+        expect(row).not_to_contain_text("Cash on delivery")
+        assert staff_page.evaluate("document.documentElement.scrollWidth") <= 390
+        staff_page.screenshot(path=tmp_path / "staff-order-list.png", full_page=True)
+
         invoice = staff_page.request.get(f"{live_server.url}/staff/orders/{number}/invoice.pdf")
         assert invoice.ok and invoice.headers["content-type"] == "application/pdf"
         text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(invoice.body())).pages)

@@ -20,7 +20,7 @@ def export_data(user_id: int) -> dict:
     with transaction():
         user = accounts.get_user(user_id)
         tickets = support.export_for(user.id)
-        their_orders = orders.export_for(user.id)
+        their_orders = orders.export_for(user.id, user.locale)
         audit.record("account.export", actor_id=user.id, target_type="user",
                      target_id=user.id)
     return {

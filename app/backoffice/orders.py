@@ -80,7 +80,8 @@ def order_list():
         items, total = orders.staff_orders(form.to_filter(), page=page, per_page=PER_PAGE,
                                            actor=actor())
         result = {"items": items, "total": total, "page": page,
-                  "pages": max(1, math.ceil(total / PER_PAGE))}
+                  "pages": max(1, math.ceil(total / PER_PAGE)),
+                  "services_only": orders.services_only_ids([o.id for o in items])}
     else:
         status = 422
     return render("staff/orders/list.html", "staff/orders/_results.html", form=form,

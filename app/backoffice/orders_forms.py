@@ -36,10 +36,13 @@ def payment_label(code: str | None):
     return method.label if method else (code or "")
 
 
-def order_payment_label(order):
+def order_payment_label(order, services_only: bool | None = None):
     """The method as this order uses it: cash for a services-only order is paid on the day
-    of the booking, not on delivery (as the customer's page and the invoice say)."""
-    if order.payment_method == "cod" and order.is_services_only:
+    of the booking, not on delivery (as the customer's page and the invoice say). A list
+    passes `services_only` (orders.services_only_ids), so its rows need not load lines."""
+    if services_only is None:
+        services_only = order.is_services_only
+    if order.payment_method == "cod" and services_only:
         return _l("Cash on the day of the booking")
     return payment_label(order.payment_method)
 

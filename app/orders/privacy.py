@@ -24,9 +24,11 @@ def _orders_of(user_id: int) -> list[Order]:
         select(Order).where(Order.user_id == user_id).order_by(Order.id)))
 
 
-def export_for(user_id: int) -> list[dict]:
+def export_for(user_id: int, locale: str = "en") -> list[dict]:
     """The customer's orders as JSON-ready values: what they bought, where it went, what it
-    cost, and the timeline they can see."""
+    cost, and the timeline they can see. Names of what they bought, its options and the
+    delivery option are in `locale` (the customer's language), English where an order kept
+    no translation."""
     return [{
         "number": order.number,
         "status": order.status,
@@ -35,11 +37,12 @@ def export_for(user_id: int) -> list[dict]:
         "payment_status": order.payment_status,
         "contact": {"name": order.contact_name, "email": order.contact_email,
                     "phone": order.contact_phone},
-        "delivery": {"option": order.delivery_name, "recipient": order.ship_recipient,
+        "delivery": {"option": order.delivery_name_in(locale), "recipient": order.ship_recipient,
                      "phone": order.ship_phone, "line1": order.ship_line1,
                      "line2": order.ship_line2, "city": order.ship_city,
                      "district": order.district, "postal_code": order.postal_code},
-        "lines": [{"sku": line.sku, "name": line.name(order.locale), "options": line.options,
+        "lines": [{"sku": line.sku, "name": line.name(locale),
+                   "options": line.options_text(locale) or None,
                    "quantity": line.quantity, "unit_cents": line.unit_cents,
                    "total_cents": line.total_cents} for line in order.lines],
         "subtotal_cents": order.subtotal_cents,

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import case, func, or_, select, update
 from sqlalchemy.orm import selectinload
 
 from app import db
@@ -54,7 +54,8 @@ RETURNABLE = frozenset({"delivered", "completed"})
 # Statuses whose arrival the customer hears about by mail.
 MAILED = {"paid": "order_paid", "shipped": "order_shipped",
           "ready_for_collection": "order_ready", "delivered": "order_delivered",
-          "cancelled": "order_cancelled"}
+          "cancelled": "order_cancelled", "completed": "order_completed"}
+# Completed after delivered adds nothing the customer was not told: "delivered" thanked them.
 
 STATUS_LABELS = {
     "pending_payment": _l("Waiting for payment"),
@@ -472,7 +473,7 @@ def _move(order: Order, status: str, *, actor=None, note: str | None = None) -> 
                                    actor_kind=_actor_kind(actor),
                                    actor_id=actor.id if actor else None,
                                    shipment_lines=sent_now))
-    if status in MAILED:
+    if status in MAILED and not (status == "completed" and previous == "delivered"):
         _mail(order, MAILED[status])
     return order
 
@@ -668,8 +669,18 @@ def staff_orders(filters: OrderFilter = OrderFilter(), *, page: int = 1, per_pag
     total = db.session.scalar(select(func.count()).select_from(query.subquery()))
     page = max(1, min(page, 100_000))
     return list(db.session.scalars(
-        query.order_by(Order.id.desc()).limit(per_page).offset((page - 1) * per_page)
-        .options(selectinload(Order.lines)))), total
+        query.order_by(Order.id.desc()).limit(per_page).offset((page - 1) * per_page))), total
+
+
+def services_only_ids(order_ids) -> set[int]:
+    """Which of these orders are only services (Order.is_services_only), in one query for
+    the lot: a list of orders need not load every order's lines to say so."""
+    if not order_ids:
+        return set()
+    goods = func.sum(case((OrderLine.kind == "service", 0), else_=1))
+    return set(db.session.scalars(
+        select(OrderLine.order_id).where(OrderLine.order_id.in_(list(order_ids)))
+        .group_by(OrderLine.order_id).having(goods == 0)))
 
 
 def staff_orders_all(filters: OrderFilter = OrderFilter(), *, actor=None):

@@ -94,3 +94,58 @@ def test_the_erase_page_says_why_it_waits(client, login, nimal):
     assert "still on their way" in response.get_data(as_text=True)
     db.session.expire_all()
     assert db.session.get(type(nimal), nimal.id).erased_at is None
+
+
+def _tea_in_two_packs():
+    """250 g with Sinhala and Tamil options; 1 kg with English ones only."""
+    from app.catalog import inputs
+    from app.inventory import services as inventory
+    from tests.catalog.factories import make_product
+
+    product = make_product("Ceylon tea", name_si="ලංකා තේ", name_ta="இலங்கை தேநீர்", variants=[
+        inputs.VariantInput(sku="TEA-250", price_cents=450_00, options={"pack": "250 g"},
+                            options_si={"ඇසුරුම": "ග්‍රෑම් 250"},
+                            options_ta={"பொதி": "250 கிராம்"}),
+        inputs.VariantInput(sku="TEA-1K", price_cents=1_500_00, options={"pack": "1 kg"})])
+    for variant in product.variants:
+        inventory.receive(variant.id, 5)
+    return product.variants
+
+
+@pytest.mark.parametrize(("language", "name", "pack", "delivery"), [
+    ("si", "ලංකා තේ", "ඇසුරුම: ග්‍රෑම් 250", "දිවයින පුරා සාමාන්‍ය"),
+    ("ta", "இலங்கை தேநீர்", "பொதி: 250 கிராம்", "தீவு முழுவதும் சாதாரண"),
+    ("en", "Ceylon tea", "pack: 250 g", "Island-wide standard"),
+])
+def test_the_export_names_what_was_bought_and_its_delivery_in_the_customer_s_language(
+        db_session, language, name, pack, delivery):
+    customer = make_customer(locale=language)
+    small, big = _tea_in_two_packs()
+    customer_order(customer, (small, 1), (big, 1))
+
+    [exported] = privacy.export_data(customer.id)["orders"]
+
+    assert exported["delivery"]["option"] == delivery
+    assert [(line["name"], line["options"]) for line in exported["lines"]] == [
+        (name, pack), (name, "pack: 1 kg")]  # English where the pack had no translation
+
+
+def test_the_export_follows_the_customer_s_language_now_not_the_order_s(db_session):
+    customer = make_customer(locale="en")
+    small, _big = _tea_in_two_packs()
+    customer_order(customer, (small, 1))
+    customer.locale = "ta"  # they switched to Tamil after ordering
+    db_session.flush()
+
+    [exported] = privacy.export_data(customer.id)["orders"]
+
+    assert exported["lines"][0]["options"] == "பொதி: 250 கிராம்"
+    assert exported["delivery"]["option"] == "தீவு முழுவதும் சாதாரண"
+
+
+def test_an_export_of_an_order_without_options_says_none(nimal):
+    customer_order(nimal, (stocked("Plain tea", units=5), 1))
+
+    [exported] = privacy.export_data(nimal.id)["orders"]
+
+    assert exported["lines"][0]["options"] is None
