@@ -1,44 +1,23 @@
 """Cash on delivery on a phone: a guest places an order paid at the door; staff find its
 payment on /staff/payments and mark the cash collected; the guest's order shows it paid."""
 
-import re
 
 from playwright.sync_api import Page, expect
 
 from e2e.mail import first_link, wait_for_mail
+from e2e.shopper import Guest, place_cod_order
 from e2e.staff import STAFF_CONTEXT, open_staff_area, sign_in_new_staff
 
 EMAIL = "kamal.cod@example.lk"
+GUEST = Guest("Kamal Silva", EMAIL, "077 765 4321", "22 Lighthouse Street", "Galle", "Galle")
 STAFF_EMAIL = "amaya.payments@kade.lk"
 STAFF_PASSWORD = "coins in a clay till"  # noqa: S105 — a test login
 
 
-def _place_cod_order(page: Page) -> str:
-    page.goto("/p/ceylon-black-tea-leaves")
-    page.get_by_role("button", name="Add to cart").click()
-    expect(page.get_by_role("status").filter(has_text="Added to your cart.")).to_be_visible()
-    page.goto("/checkout")
-    expect(page.get_by_role("heading", name="Address", level=2)).to_be_visible()
-    page.get_by_label("Full name").fill("Kamal Silva")
-    page.get_by_label("Email").fill(EMAIL)
-    page.get_by_label("Mobile number").fill("077 765 4321")
-    page.get_by_label("Address line 1").fill("22 Lighthouse Street")
-    page.get_by_label("City or town").fill("Galle")
-    page.get_by_label("District").select_option(label="Galle")
-    page.get_by_role("button", name="Continue to delivery").click()
-    page.get_by_role("radio", name=re.compile("Island-wide standard")).check()
-    page.get_by_role("button", name="Continue to payment").click()
-    page.get_by_role("radio", name=re.compile("Cash on delivery")).check()
-    page.get_by_role("button", name="Review your order").click()
-    page.get_by_role("button", name="Place order").click()
-    expect(page.get_by_role("heading", name="Thank you!")).to_be_visible()
-    heading = page.get_by_role("heading", name=re.compile(r"Order KD-\d{4}-\d{6}"))
-    return re.search(r"KD-\d{4}-\d{6}", heading.inner_text()).group()
-
 
 def test_staff_mark_a_cash_on_delivery_order_collected_and_it_shows_paid(page: Page,
                                                                           live_server):
-    number = _place_cod_order(page)
+    number = place_cod_order(page, GUEST)
     expect(page.locator("#order-status")).to_have_text("Confirmed")
     expect(page.get_by_text("Cash on delivery · Paid")).to_have_count(0)
     order_link = first_link(wait_for_mail(live_server.outbox_dir, EMAIL, "order"))

@@ -12,33 +12,15 @@ from pathlib import Path
 from playwright.sync_api import Page, expect
 
 from e2e.mail import first_link, wait_for_mail
+from e2e.shopper import Guest, place_cod_order
 from e2e.staff import STAFF_CONTEXT, sign_in_new_staff
 
 EMAIL = "kamal.guest@example.lk"
+GUEST = Guest("Kamal Perera", EMAIL, "071 555 0101", "8 Hill Street", "Kandy", "Kandy")
 STAFF_EMAIL = "ruwani.support@kade.lk"
 STAFF_PASSWORD = "answers with a smile"  # noqa: S105 — a test login
 QUESTION = "Can the rider come after 5 pm? I am at work until then."
 
-
-def _place_guest_order(page: Page) -> str:
-    page.goto("/p/ceylon-black-tea-leaves")
-    page.get_by_role("button", name="Add to cart").click()
-    expect(page.get_by_role("status").filter(has_text="Added to your cart.")).to_be_visible()
-    page.goto("/checkout")
-    page.get_by_label("Full name").fill("Kamal Perera")
-    page.get_by_label("Email").fill(EMAIL)
-    page.get_by_label("Mobile number").fill("071 555 0101")
-    page.get_by_label("Address line 1").fill("8 Hill Street")
-    page.get_by_label("City or town").fill("Kandy")
-    page.get_by_label("District").select_option(label="Kandy")
-    page.get_by_role("button", name="Continue to delivery").click()
-    page.get_by_role("radio", name=re.compile("Island-wide standard")).check()
-    page.get_by_role("button", name="Continue to payment").click()
-    page.get_by_role("radio", name=re.compile("Cash on delivery")).check()
-    page.get_by_role("button", name="Review your order").click()
-    page.get_by_role("button", name="Place order").click()
-    heading = page.get_by_role("heading", name=re.compile(r"Order KD-\d{4}-\d{6}"))
-    return re.search(r"KD-\d{4}-\d{6}", heading.inner_text()).group()
 
 
 def _reply_sms(outbox: Path, timeout: float = 10.0) -> dict:
@@ -53,7 +35,7 @@ def _reply_sms(outbox: Path, timeout: float = 10.0) -> dict:
 
 
 def test_a_guest_asks_about_an_order_and_reads_the_staff_reply(page: Page, live_server):
-    number = _place_guest_order(page)
+    number = place_cod_order(page, GUEST)
     page.goto(first_link(wait_for_mail(live_server.outbox_dir, EMAIL, "order")))
 
     # The guest asks from the order's page; an empty question says what is missing.

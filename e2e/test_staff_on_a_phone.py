@@ -9,9 +9,11 @@ from pathlib import Path
 
 from playwright.sync_api import Page, expect
 
+from e2e.shopper import Guest, place_cod_order
 from e2e.staff import STAFF_CONTEXT, sign_in_new_staff
 
 EMAIL = "nadee.rows@example.lk"
+GUEST = Guest("Nadee Perera", EMAIL, "077 555 0101", "8 Fort Road", "Galle", "Galle")
 STAFF_EMAIL = "ruwan.rows@kade.lk"
 STAFF_PASSWORD = "rows of orders on a phone"  # noqa: S105 — a test login
 SHOTS = os.environ.get("KADE_SHOTS")
@@ -50,29 +52,9 @@ def _no_sideways_scroll(page: Page) -> None:
     assert page.evaluate("document.documentElement.scrollWidth") <= page.viewport_size["width"]
 
 
-def _place_cod_order(page: Page) -> str:
-    page.goto("/p/ceylon-black-tea-leaves")
-    page.get_by_role("button", name="Add to cart").click()
-    expect(page.get_by_role("status").filter(has_text="Added to your cart.")).to_be_visible()
-    page.goto("/checkout")
-    page.get_by_label("Full name").fill("Nadee Perera")
-    page.get_by_label("Email").fill(EMAIL)
-    page.get_by_label("Mobile number").fill("077 555 0101")
-    page.get_by_label("Address line 1").fill("8 Fort Road")
-    page.get_by_label("City or town").fill("Galle")
-    page.get_by_label("District").select_option(label="Galle")
-    page.get_by_role("button", name="Continue to delivery").click()
-    page.get_by_role("radio", name=re.compile("Island-wide standard")).check()
-    page.get_by_role("button", name="Continue to payment").click()
-    page.get_by_role("radio", name=re.compile("Cash on delivery")).check()
-    page.get_by_role("button", name="Review your order").click()
-    page.get_by_role("button", name="Place order").click()
-    heading = page.get_by_role("heading", name=re.compile(r"Order KD-\d{4}-\d{6}"))
-    return re.search(r"KD-\d{4}-\d{6}", heading.inner_text()).group()
-
 
 def test_the_back_office_on_a_phone_and_a_desk(page: Page, live_server):
-    number = _place_cod_order(page)
+    number = place_cod_order(page, GUEST)
     staff = page.context.browser.new_context(**STAFF_CONTEXT)
     phone = staff.new_page()
     try:

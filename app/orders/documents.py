@@ -177,16 +177,18 @@ def _payment_label(order: Order) -> str:
     return str(method.label) if method else order.payment_method
 
 
-def service_place(line: OrderLine, *, staff: bool = False) -> str | None:
+def service_place(line: OrderLine, *, staff: bool = False,
+                  locale: str | None = None) -> str | None:
     """Where a service line happens, in words ("At your address", "At the shop: <address>",
-    "Online"); None for products and for services ordered before orders kept the place."""
+    "Online"); None for products and for services ordered before orders kept the place. The
+    shop's address is the one staff saved, in `locale`."""
     if line.kind != "service" or not line.service_location:
         return None
     if line.service_location == "address":
         return _("At the customer's address") if staff else _("At your address")
     if line.service_location == "online":
         return _("Online")
-    return _("At the shop: %(address)s", address=current_app.config.get("SHOP_ADDRESS") or "")
+    return _("At the shop: %(address)s", address=content.shop_details(locale).address)
 
 
 def _address_lines(order: Order, locale: str) -> list[str]:
@@ -232,7 +234,7 @@ def _line_description(line: OrderLine, locale: str, *, staff: bool = False) -> s
     if line.slot_starts_at:
         parts.append(format_datetime(line.slot_starts_at.astimezone(COLOMBO), "d MMM y, HH:mm",
                                      tzinfo=COLOMBO, locale=FORMAT_LOCALES[locale]))
-    place = service_place(line, staff=staff)
+    place = service_place(line, staff=staff, locale=locale)
     if place:
         parts.append(place)
     return "\n".join(parts)

@@ -26,6 +26,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature
 
+from app.content import services as content
 from app.errors import Invalid
 from app.links import external_url, serializer
 from app.orders import services as orders
@@ -127,7 +128,7 @@ def _billing_place(order) -> tuple[str, str]:
     if order.ship_line1:
         line = order.ship_line1 + (f", {order.ship_line2}" if order.ship_line2 else "")
         return line, order.ship_city or ""
-    street, _, city = (current_app.config.get("SHOP_ADDRESS") or "").rpartition(",")
+    street, _, city = content.shop_details("en").address.rpartition(",")
     return (street.strip() or city.strip()), city.strip()
 
 

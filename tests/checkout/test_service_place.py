@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from app.accounts.addresses import AddressInput
 from app.checkout import steps
 from app.checkout.services import CheckoutChoices, OutsideServiceArea, place_order
+from app.content import services as content
 from app.errors import Invalid
 from app.orders.models import Order
 from tests.catalog.pages import attr, find, text, texts
@@ -230,3 +231,19 @@ def test_a_shop_service_shows_the_shop_address_and_asks_no_address(client, app, 
     assert text(shown, cls="service-place") == (
         f"At the shop: {app.config['SHOP_ADDRESS']}")
     assert "Where we come to" not in shown
+
+
+def test_a_shop_service_names_the_address_staff_saved_not_the_setting(client, app, db_session):
+    content.save_details({"address_en": "12 Temple Road, Kandy"})
+    starter_delivery()
+    visit, slot = service_with_slot("Phone screen repair", where="shop")
+    add(client, visit, 1, slot)
+    step(client, "details", **{k: GUEST_JAFFNA[k] for k in ("name", "email", "phone")})
+    step(client, "payment", payment_method="cod")
+
+    review = page(client, "review")
+    shown = client.get(place(client).headers["Location"]).get_data(as_text=True)
+
+    for html in (review, shown):
+        assert text(html, cls="service-place") == "At the shop: 12 Temple Road, Kandy"
+    assert app.config["SHOP_ADDRESS"] not in shown

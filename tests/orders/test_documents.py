@@ -12,6 +12,7 @@ from pypdf import PdfReader
 
 from app.accounts.addresses import AddressInput
 from app.checkout.services import Contact
+from app.content import services as content
 from app.db import transaction
 from app.i18n import format_lkr
 from app.orders import services as orders
@@ -318,3 +319,15 @@ def test_a_shop_service_on_the_invoice_names_the_shop(app, db_session):
 
     assert f"At the shop: {app.config['SHOP_ADDRESS']}" in " ".join(text.split())
     assert "Service at your address" not in text
+
+
+def test_a_shop_service_on_a_tamil_invoice_names_the_shop_address_staff_saved(app, db_session):
+    content.save_details({"address_en": "12 Temple Road, Kandy",
+                          "address_ta": "12 கோயில் வீதி, கண்டி"})
+    visit, slot = service_with_slot("Phone screen repair", where="shop")
+    order = place_guest_order((visit, 1, slot), address=None, locale="ta")
+
+    text = " ".join(pdf_text(invoice_pdf(order)).split())
+
+    assert "12 கோயில் வீதி, கண்டி" in text
+    assert app.config["SHOP_ADDRESS"] not in text

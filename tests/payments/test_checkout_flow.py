@@ -14,6 +14,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from app import db
+from app.content import services as content
 from app.errors import Invalid
 from app.inventory import services as inventory
 from app.orders import services as orders
@@ -645,3 +646,15 @@ def test_with_only_the_return_token_the_paid_page_shows_no_order_details(ph_app)
     assert text(html, tag="h1") == "Payment received"
     assert "5 Church Street" not in html and "Sarah" not in html
     assert not find(html, cls="summary-lines")
+
+
+def test_a_service_at_the_shop_is_billed_at_the_address_staff_saved(ph_app):
+    with ph_app.app_context():
+        content.save_details({"address_en": "12 Temple Road, Kandy"})
+        variant, slot = service_with_slot("Laptop servicing")
+        order = place_guest_order((variant, 1, slot), payment_method="payhere",
+                                  delivery_option=None, address=None)
+        number = order.number
+        db.session.remove()
+    fields = form_of(ph_app, number).fields
+    assert (fields["address"], fields["city"]) == ("12 Temple Road", "Kandy")
