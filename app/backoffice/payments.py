@@ -99,7 +99,9 @@ def payment_list():
                                              actor=actor())
         result = {"items": items, "total": total, "page": page,
                   "pages": max(1, math.ceil(total / ledger.PER_PAGE)),
-                  "waiting": ledger.waiting_slip_counts([p.id for p in items])}
+                  "waiting": ledger.waiting_slip_counts([p.id for p in items]),
+                  "bookings": orders.services_only_numbers(
+                      {p.order_number for p in items if p.method == "cod"})}
     else:
         status = 422
     return render("staff/payments/list.html", "staff/payments/_results.html", form=form,

@@ -151,8 +151,9 @@ def support_reply(ticket_id: int):
                 raise
             form.body.errors = [*form.body.errors, str(exc.message)]
         else:
-            flash(_("Note added.") if form.note.data
-                  else _("Reply sent. The customer is told by email."))
+            sent = _("Reply sent. The customer is told by email and, where they take texts, "
+                     "by SMS.")
+            flash(_("Note added.") if form.note.data else sent)
             return _back(ticket.id, "#latest")
     return _detail_page(support.staff_ticket(ticket_id, actor=actor()), reply_form=form,
                         status=code)

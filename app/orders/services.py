@@ -672,15 +672,27 @@ def staff_orders(filters: OrderFilter = OrderFilter(), *, page: int = 1, per_pag
         query.order_by(Order.id.desc()).limit(per_page).offset((page - 1) * per_page))), total
 
 
+_GOODS = func.sum(case((OrderLine.kind == "service", 0), else_=1))
+
+
 def services_only_ids(order_ids) -> set[int]:
     """Which of these orders are only services (Order.is_services_only), in one query for
     the lot: a list of orders need not load every order's lines to say so."""
     if not order_ids:
         return set()
-    goods = func.sum(case((OrderLine.kind == "service", 0), else_=1))
     return set(db.session.scalars(
         select(OrderLine.order_id).where(OrderLine.order_id.in_(list(order_ids)))
-        .group_by(OrderLine.order_id).having(goods == 0)))
+        .group_by(OrderLine.order_id).having(_GOODS == 0)))
+
+
+def services_only_numbers(numbers) -> set[str]:
+    """The same by order number (payments know their order by number), in one query."""
+    if not numbers:
+        return set()
+    return set(db.session.scalars(
+        select(Order.number).join(OrderLine, OrderLine.order_id == Order.id)
+        .where(Order.number.in_(list(numbers))).group_by(Order.number)
+        .having(_GOODS == 0)))
 
 
 def staff_orders_all(filters: OrderFilter = OrderFilter(), *, actor=None):

@@ -22,7 +22,8 @@ def manager_client(client, db_session, sign_in_staff):
 
 
 def _row(html: str, number: str) -> str:
-    row = re.search(rf"<tr>(?:(?!</tr>).)*{re.escape(number)}(?:(?!</tr>).)*</tr>", html, re.S)
+    row = re.search(rf"<tr[ >](?:(?!</tr>).)*{re.escape(number)}(?:(?!</tr>).)*</tr>", html,
+                    re.S)
     assert row, number
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", row.group(0)))
 
@@ -44,6 +45,21 @@ def test_each_row_names_cash_as_the_order_pays_it(manager_client, db_session):
     assert "Cash on delivery" in _row(html, mixed.number)  # its goods still travel
     assert "Bank transfer" in _row(html, transfer.number)
     assert "Cash on the day" not in _row(html, transfer.number)
+
+
+def test_the_payments_list_names_a_bookings_cash_as_paid_on_the_day(manager_client,
+                                                                     db_session):
+    tea = stocked("Ceylon tea", units=10)
+    visit, slot = service_with_slot("AC service visit", capacity=5)
+    booking = place_guest_order((visit, 1, slot), delivery_option=None)
+    goods = place_guest_order((tea, 1))
+
+    html = manager_client.get("/staff/payments").text
+
+    assert "Cash on the day of the booking" in _row(html, booking.number)
+    assert "Cash on delivery" in _row(html, goods.number)
+    assert orders.services_only_numbers([booking.number, goods.number]) == {booking.number}
+    assert orders.services_only_numbers([]) == set()
 
 
 def test_services_only_ids_picks_the_bookings_and_nothing_for_no_orders(db_session):

@@ -166,7 +166,7 @@ def test_a_public_reply_waits_on_the_customer_and_mails_them(agent_client, custo
     assert response.status_code == 303
     assert response.headers["Location"].endswith(f"/staff/support/{ticket.id}#latest")
     page = agent_client.get(response.headers["Location"]).text
-    assert "Reply sent. The customer is told by email." in page
+    assert "Reply sent. The customer is told by email and, where they take texts, by SMS." in page
     assert text(page, id="ticket-status") == "Waiting on customer"
     [mail] = outbox.to(customer.email, "support-reply")
     assert "It arrives tomorrow." in outbox.text(mail)
