@@ -159,8 +159,10 @@ class OrderEvent(Base):
     order: Mapped[Order] = relationship(back_populates="events")
     # What went in a shipment: which lines, how many of each. Shipment events written
     # before these were stored kept the list as text ("TEA-1 × 2") in `note`.
+    # Loaded with the events in one query (a timeline asks every event), not one per event.
     shipment_lines: Mapped[list[ShipmentLine]] = relationship(
-        back_populates="event", cascade="all, delete-orphan", order_by="ShipmentLine.id")
+        back_populates="event", cascade="all, delete-orphan", order_by="ShipmentLine.id",
+        lazy="selectin")
 
     def shipped_items(self) -> list[tuple[OrderLine, int]]:
         """(order line, units) sent with this event. For an old shipment, read from its
