@@ -27,6 +27,8 @@ class Cart(Base):
     status: Mapped[str] = mapped_column(String(10), default="open", index=True)
     checkout: Mapped[encrypted_str | None]  # JSON of the checkout choices so far
     order_number: Mapped[str | None] = mapped_column(String(24))
+    # The voucher code the shopper entered, as typed (upper-cased); checked at every pricing.
+    voucher_code: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[utc_now]
     updated_at: Mapped[utc_now]
 

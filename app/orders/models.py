@@ -70,6 +70,23 @@ class Order(Base):
         back_populates="order", cascade="all, delete-orphan", order_by="OrderLine.id")
     events: Mapped[list[OrderEvent]] = relationship(
         back_populates="order", cascade="all, delete-orphan", order_by="OrderEvent.id")
+    adjustments: Mapped[list[OrderAdjustment]] = relationship(
+        back_populates="order", cascade="all, delete-orphan", order_by="OrderAdjustment.id",
+        lazy="selectin")
+
+    def adjustments_of(self, kind: str) -> list[OrderAdjustment]:
+        """The discounts of one class: "line", "order" or "delivery"."""
+        return [a for a in self.adjustments if a.kind == kind]
+
+    @property
+    def delivery_discount_cents(self) -> int:
+        """Taken off the delivery fee (already out of `delivery_fee_cents`)."""
+        return sum(a.amount_cents for a in self.adjustments_of("delivery"))
+
+    @property
+    def savings_cents(self) -> int:
+        return sum(a.amount_cents for a in self.adjustments) or (
+            sum(line.discount_cents for line in self.lines) + self.discount_cents)
 
     def delivery_name_in(self, locale: str = "en") -> str | None:
         """The delivery option's name in `locale`, English where it had no translation."""
@@ -208,3 +225,33 @@ def _items_from_note(note: str, lines: list[OrderLine]) -> list[tuple[OrderLine,
             return []  # a tracking note staff typed, not a list of SKUs
         items.append((by_sku[sku], int(units)))
     return items
+
+
+class OrderAdjustment(Base):
+    """A discount as it was applied when the order was placed: which promotion and code, its
+    label in each language and the amount. Invoices, the order page and refunds read these,
+    never today's promotions. `line_id` is set for a line discount."""
+
+    __tablename__ = "orders_order_adjustment"
+    __table_args__ = (CheckConstraint("amount_cents > 0", name="amount_positive"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders_order.id", ondelete="CASCADE"),
+                                          index=True)
+    line_id: Mapped[int | None] = mapped_column(
+        ForeignKey("orders_order_line.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(10))  # line | order | delivery
+    # Plain ids and copies: the promotion may be edited or deleted later.
+    promotion_id: Mapped[int | None]
+    rule: Mapped[str] = mapped_column(String(40))  # the pricing rule's code, e.g. "promo:12"
+    voucher: Mapped[str | None] = mapped_column(String(32))
+    label_en: Mapped[str] = mapped_column(String(160))
+    label_si: Mapped[str | None] = mapped_column(String(160))
+    label_ta: Mapped[str | None] = mapped_column(String(160))
+    amount_cents: Mapped[int]
+
+    order: Mapped[Order] = relationship(back_populates="adjustments")
+    line: Mapped[OrderLine | None] = relationship()
+
+    def label(self, locale: str = "en") -> str:
+        return getattr(self, f"label_{locale}", None) or self.label_en
