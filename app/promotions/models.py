@@ -98,6 +98,20 @@ class Promotion(Base):
     def name(self, locale: str = "en") -> str:
         return getattr(self, f"name_{locale}", None) or self.name_en
 
+    def status(self, now: dt.datetime) -> str:
+        """scheduled, running, paused, ended or exhausted (`now` in UTC)."""
+        if self.ends_at is not None and now >= self.ends_at:
+            return "ended"
+        if (self.max_uses is not None and self.uses_count >= self.max_uses) or (
+                self.max_discount_cents is not None
+                and self.discount_given_cents >= self.max_discount_cents):
+            return "exhausted"
+        if self.paused:
+            return "paused"
+        if self.starts_at is not None and now < self.starts_at:
+            return "scheduled"
+        return "running"
+
     def description(self, locale: str = "en") -> str:
         return getattr(self, f"description_{locale}", None) or self.description_en or ""
 
