@@ -388,9 +388,15 @@ def price(items: list[Item], *, district: str | None = None,
     cart = PricedCart(lines, [], None, unavailable,
                       needs_delivery=any(line.kind == "product" for line in lines),
                       district=district, context=context, delivery_option=delivery)
+    return apply_rules(cart, _rules if rules is None else rules)
+
+
+def apply_rules(cart: PricedCart, rules: list) -> PricedCart:
+    """Discount `cart` (lines priced, nothing applied yet) with `rules`, in order."""
     _requote(cart)
-    for rule in list(_rules if rules is None else rules):
-        _apply(rule, context, cart)
+    for rule in list(rules):
+        _apply(rule, cart.context, cart)
+    voucher = cart.context.voucher if cart.context else None
     if voucher and cart.voucher is None:
         cart.voucher = VoucherState(voucher, refusal=str(UNKNOWN_CODE))
     return cart

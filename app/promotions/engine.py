@@ -215,7 +215,7 @@ class PromotionsRule:
     def _discounts(self, running, code, context: Context, cart: PricedCart) -> Discounts:
         usage = vouchers.Usage(context)
         eligible, voucher_offer, refusal = [], None, None
-        for offer in running:
+        for offer in sorted(running, key=lambda o: o.rank):
             if offer.requires_code:
                 if code is None or code.promotion_id != offer.id:
                     continue
