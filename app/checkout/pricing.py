@@ -155,6 +155,7 @@ class PricedCart:
     voucher: VoucherState | None = None
     # Why the discounts are what they are ("X was not combined with Y: Y saves more").
     explanations: list[str] = field(default_factory=list)
+    nudges: list[str] = field(default_factory=list)
 
     def quote_for(self, goods_cents: int) -> DeliveryQuote | None:
         """The delivery quote if the goods came to `goods_cents` (free over a threshold)."""
@@ -251,6 +252,8 @@ class Discounts:
     delivery: list[Adjustment] = field(default_factory=list)
     explanations: list[str] = field(default_factory=list)
     voucher: VoucherState | None = None
+    # What the shopper could still get ("Add Rs. 1,250.00 more to get: free delivery").
+    nudges: list[str] = field(default_factory=list)
 
 
 class PricingRule(Protocol):
@@ -344,6 +347,7 @@ def _apply(rule, context: Context, cart: PricedCart) -> None:
         cart.delivery.discounts = cart.delivery.discounts + _clamped(
             proposal.delivery, cart.delivery.fee_cents)
     cart.explanations += proposal.explanations
+    cart.nudges += proposal.nudges
     if proposal.voucher is not None:
         cart.voucher = proposal.voucher
 
