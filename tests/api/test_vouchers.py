@@ -7,9 +7,9 @@ import uuid
 
 import pytest
 
-from tests.api.helpers import assert_problem, bearer, sign_in
 from app import db
 from app.catalog.models import Variant
+from tests.api.helpers import assert_problem, bearer, sign_in
 from tests.checkout.factories import customer_order, starter_delivery, stocked
 from tests.factories import make_address
 from tests.promotions.factories import make_promotion
