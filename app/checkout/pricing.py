@@ -298,7 +298,8 @@ def _clamped(proposed: list[Adjustment], room_cents: int) -> list[Adjustment]:
         if adjustment.amount_cents <= 0 or room_cents <= 0:
             continue
         amount = min(adjustment.amount_cents, room_cents)
-        kept.append(adjustment.with_amount(amount))
+        kept.append(adjustment if amount == adjustment.amount_cents
+                    else adjustment.with_amount(amount))
         room_cents -= amount
     return kept
 

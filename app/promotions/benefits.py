@@ -16,8 +16,56 @@ def line_key(line) -> tuple:
     return (line.item.variant_id, line.item.slot_id or 0, line.quantity, line.unit_cents)
 
 
-def _ordered(lines, indexes) -> list[int]:
-    return sorted(indexes, key=lambda i: line_key(lines[i]))
+class CartView:
+    """A cart's lines as the engine reads them many times over for one pricing: their
+    stable order, and each offer's qualifying lines worked out once, through an index of
+    the lines by variant, product and category (an offer names a handful of ids: looking
+    them up beats testing every line against every offer)."""
+
+    def __init__(self, lines, now=None):
+        self.lines = lines
+        self.now = now  # the moment the cart is priced at (UTC)
+        self.keys = [line_key(line) for line in lines]
+        self.order = sorted(range(len(lines)), key=self.keys.__getitem__)
+        self.position = {i: n for n, i in enumerate(self.order)}
+        self.subtotal_cents = sum(line.total_cents for line in lines)
+        # What is left to discount on each line before this rule.
+        self.room = {i: line.gross_cents - line.discount_cents for i, line in enumerate(lines)}
+        self._by: dict[str, dict[int, set[int]]] = {"variant": {}, "product": {},
+                                                    "category": {}}
+        for i, line in enumerate(lines):
+            self._by["variant"].setdefault(line.item.variant_id, set()).add(i)
+            self._by["product"].setdefault(line.product_id, set()).add(i)
+            if line.category_id is not None:
+                self._by["category"].setdefault(line.category_id, set()).add(i)
+        self._qualifying: dict[int, list[int]] = {}
+
+    def qualifying(self, offer: Offer) -> list[int]:
+        """Indexes of the lines `offer` applies to, in the stable order."""
+        found = self._qualifying.get(offer.id)
+        if found is None:
+            if offer.benefit == "bundle":
+                hits = self._lines("variant", offer.bundle)
+            elif not (offer.products or offer.variants or offer.categories):
+                hits = set(self.order)
+            else:
+                hits = (self._lines("variant", offer.variants)
+                        | self._lines("product", offer.products)
+                        | self._lines("category", offer.categories))
+            found = sorted(hits, key=self.position.__getitem__)
+            self._qualifying[offer.id] = found
+        return found
+
+    def _lines(self, kind: str, ids) -> set[int]:
+        index = self._by[kind]
+        hits: set[int] = set()
+        for one in ids:
+            hits |= index.get(one, set())
+        return hits
+
+    def quantity(self, offer: Offer) -> int:
+        lines = self.lines
+        return sum(lines[i].quantity for i in self.qualifying(offer))
 
 
 def percent_of(cents: int, percent: int) -> int:
@@ -44,17 +92,10 @@ def spread(total: int, weights: dict[int, int], order: list[int]) -> dict[int, i
     return {i: amount for i, amount in shares.items() if amount > 0}
 
 
-def qualifying(offer: Offer, lines) -> list[int]:
-    return _ordered(lines, [i for i, line in enumerate(lines) if offer.qualifies(line)])
-
-
-def quantity(offer: Offer, lines) -> int:
-    return sum(lines[i].quantity for i in qualifying(offer, lines))
-
-
-def line_amounts(offer: Offer, lines, room: dict[int, int]) -> dict[int, int]:
+def line_amounts(offer: Offer, view: CartView, room: dict[int, int]) -> dict[int, int]:
     """A line-class benefit's proposed discount per line index (before the budget cap)."""
-    chosen = qualifying(offer, lines)
+    lines = view.lines
+    chosen = view.qualifying(offer)
     if offer.benefit == "line_percent":
         return {i: percent_of(room[i], offer.percent or 0) for i in chosen}
     if offer.benefit == "line_fixed":
@@ -66,13 +107,13 @@ def line_amounts(offer: Offer, lines, room: dict[int, int]) -> dict[int, int]:
             return {}
         return {i: percent_of(room[i], reached[-1]) for i in chosen}
     if offer.benefit == "buy_x_get_y":
-        return _buy_x_get_y(offer, lines, chosen, room)
+        return _buy_x_get_y(offer, view, chosen, room)
     if offer.benefit == "bundle":
         return _bundle(offer, lines, chosen, room)
     return {}
 
 
-def _buy_x_get_y(offer: Offer, lines, chosen: list[int], room: dict[int, int]
+def _buy_x_get_y(offer: Offer, view: CartView, chosen: list[int], room: dict[int, int]
                  ) -> dict[int, int]:
     """Units sorted dearest first and cut into groups of X + Y; in each full group the Y
     cheapest go at the offer's percent off (100: free). The shop's usual reading of "buy 2
@@ -80,7 +121,8 @@ def _buy_x_get_y(offer: Offer, lines, chosen: list[int], room: dict[int, int]
     buy, get = offer.buy or 0, offer.get or 0
     if buy < 1 or get < 1:
         return {}
-    units = sorted(((lines[i].unit_cents, line_key(lines[i]), i) for i in chosen
+    lines = view.lines
+    units = sorted(((lines[i].unit_cents, view.keys[i], i) for i in chosen
                     for _ in range(lines[i].quantity)), key=lambda u: (-u[0], u[1]))
     size = buy + get
     amounts: dict[int, int] = {}

@@ -14,6 +14,7 @@ it. The result never depends on the order of lines or of promotions.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from babel.dates import format_datetime
@@ -32,17 +33,33 @@ invalidate = offer_store.invalidate
 
 @dataclass
 class Outcome:
-    """One candidate combination priced: discounts by class and what they save."""
+    """One candidate combination priced: what each offer takes off where, and in all.
+    Adjustments (with labels) are made only for the combination chosen."""
 
     offers: list[Offer]
-    lines: dict[int, list[Adjustment]] = field(default_factory=dict)
-    order: list[Adjustment] = field(default_factory=list)
-    delivery: list[Adjustment] = field(default_factory=list)
+    # (class, line index or None, offer, cents), in the order applied
+    entries: list[tuple[str, int | None, Offer, int]] = field(default_factory=list)
     given: dict[int, int] = field(default_factory=dict)  # promotion id -> cents
+
+    def add(self, cls: str, index: int | None, offer: Offer, amount: int) -> None:
+        self.entries.append((cls, index, offer, amount))
+        self.given[offer.id] = self.given.get(offer.id, 0) + amount
 
     @property
     def savings_cents(self) -> int:
         return sum(self.given.values())
+
+    def discounts(self, locale: str, voucher: str | None) -> Discounts:
+        found = Discounts()
+        for cls, index, offer, amount in self.entries:
+            adjustment = _adjustment(offer, amount, locale, voucher)
+            if cls == "line":
+                found.lines.setdefault(index, []).append(adjustment)
+            elif cls == "order":
+                found.order.append(adjustment)
+            else:
+                found.delivery.append(adjustment)
+        return found
 
 
 # ---- conditions ------------------------------------------------------------------------------
@@ -50,67 +67,76 @@ class Outcome:
 @dataclass(frozen=True)
 class Refusal:
     """Why a promotion does not apply to this cart now; `pending` when it may still apply
-    once checkout knows more (the district)."""
+    once checkout knows more (the district). The words are put together only when asked
+    for: a cart meets many promotions that do not apply, and says why for one code."""
 
-    message: str
+    words: Callable[[], str]
     pending: bool = False
 
+    @property
+    def message(self) -> str:
+        return self.words()
 
-def _refusal(offer: Offer, context: Context, cart: PricedCart, usage,
-             spend_checked: bool = True) -> Refusal | None:
-    """The first condition that fails, as the shopper should read it, or None.
-    `spend_checked` False leaves out the minimum spend (is it the only thing missing?)."""
+
+def _refusal(offer: Offer, context: Context, cart: PricedCart, view: benefits.CartView,
+             usage, spend_checked: bool = True) -> Refusal | None:
+    """The first condition that fails, or None. `spend_checked` False leaves out the minimum
+    spend (is it the only thing missing?)."""
     locale = context.locale
-    now = context.moment
+    now = view.now
     if offer.paused:
-        return Refusal(_("This offer is paused just now. Please try again later."))
+        return Refusal(lambda: _("This offer is paused just now. Please try again later."))
     if offer.starts_at is not None and now < offer.starts_at:
-        return Refusal(_("This offer starts on %(when)s.",
-                         when=shown_time(offer.starts_at, locale)))
+        return Refusal(lambda: _("This offer starts on %(when)s.",
+                                 when=shown_time(offer.starts_at, locale)))
     if offer.ends_at is not None and now >= offer.ends_at:
-        return Refusal(_("This offer ended on %(when)s.",
-                         when=shown_time(offer.ends_at, locale)))
+        return Refusal(lambda: _("This offer ended on %(when)s.",
+                                 when=shown_time(offer.ends_at, locale)))
     if offer.exhausted:
-        return Refusal(_("This offer has reached its limit."))
+        return Refusal(lambda: _("This offer has reached its limit."))
     if offer.signed_in_only and context.customer_id is None:
-        return Refusal(_("Sign in to use this offer."))
+        return Refusal(lambda: _("Sign in to use this offer."))
     if offer.segment and context.customer_id not in offer.segment:
-        return Refusal(_("This offer is not available for your account."))
+        return Refusal(lambda: _("This offer is not available for your account."))
     if offer.max_per_customer is not None and usage(offer) >= offer.max_per_customer:
-        return Refusal(_("You have already used this offer."))
+        return Refusal(lambda: _("You have already used this offer."))
     if offer.first_order_only and context.orders_before is not None \
             and context.orders_before() > 0:
-        return Refusal(_("This offer is for a first order only."))
-    if offer.names_item and not benefits.qualifying(offer, cart.lines):
-        return Refusal(_("None of the items in your cart are part of this offer."))
-    count = benefits.quantity(offer, cart.lines)
-    if offer.min_quantity and count < offer.min_quantity:
-        return Refusal(_("Add %(count)d more of the items in this offer to use it.",
-                         count=offer.min_quantity - count))
-    if spend_checked and offer.min_subtotal_cents \
-            and cart.subtotal_cents < offer.min_subtotal_cents:
-        return Refusal(_("Spend %(missing)s more to use this offer (minimum spend %(least)s).",
-                         missing=format_lkr(offer.min_subtotal_cents - cart.subtotal_cents,
-                                            locale),
-                         least=format_lkr(offer.min_subtotal_cents, locale)))
+        return Refusal(lambda: _("This offer is for a first order only."))
+    if offer.names_item and not view.qualifying(offer):
+        return Refusal(lambda: _("None of the items in your cart are part of this offer."))
+    missing = (offer.min_quantity or 0) - view.quantity(offer)
+    if missing > 0:
+        return Refusal(lambda: _("Add %(count)d more of the items in this offer to use it.",
+                                 count=missing))
+    short = (offer.min_subtotal_cents or 0) - view.subtotal_cents
+    if spend_checked and short > 0:
+        return Refusal(lambda: _(
+            "Spend %(missing)s more to use this offer (minimum spend %(least)s).",
+            missing=format_lkr(short, locale),
+            least=format_lkr(offer.min_subtotal_cents, locale)))
     if offer.districts:
-        served = ", ".join(sorted(district_name(d, locale) for d in offer.districts))
+        def served() -> str:
+            return ", ".join(sorted(district_name(d, locale) for d in offer.districts))
         if context.district is None:
-            return Refusal(_("For delivery to: %(districts)s. Checked when you give your "
-                             "address.", districts=served), pending=True)
+            return Refusal(lambda: _("For delivery to: %(districts)s. Checked when you give "
+                                     "your address.", districts=served()), pending=True)
         if context.district not in offer.districts:
-            return Refusal(_("This offer is not for %(district)s. It applies in: "
-                             "%(districts)s.", district=district_name(context.district, locale),
-                             districts=served))
+            return Refusal(lambda: _("This offer is not for %(district)s. It applies in: "
+                                     "%(districts)s.",
+                                     district=district_name(context.district, locale),
+                                     districts=served()))
     if offer.cls == "delivery" and not cart.needs_delivery:
-        return Refusal(_("This offer is for delivery, and nothing in your cart is delivered."))
+        return Refusal(lambda: _("This offer is for delivery, and nothing in your cart is "
+                                 "delivered."))
     return None
 
 
-def _only_spend_missing(offer: Offer, context: Context, cart: PricedCart, usage) -> bool:
+def _only_spend_missing(offer: Offer, context: Context, cart: PricedCart,
+                        view: benefits.CartView, usage) -> bool:
     """Spending more is all it takes (a district still to be given does not count against
     it): worth a nudge."""
-    problem = _refusal(offer, context, cart, usage, spend_checked=False)
+    problem = _refusal(offer, context, cart, view, usage, spend_checked=False)
     return problem is None or problem.pending
 
 
@@ -127,24 +153,18 @@ def _adjustment(offer: Offer, amount: int, locale: str, voucher: str | None) -> 
                       promotion_id=offer.id, voucher=voucher if offer.requires_code else None)
 
 
-def _price(chosen: list[Offer], context: Context, cart: PricedCart,
-           voucher: str | None) -> Outcome:
+def _price(chosen: list[Offer], cart: PricedCart, view: benefits.CartView) -> Outcome:
     """What `chosen` take off `cart`, class by class, each offer within its budget."""
     outcome = Outcome(sorted(chosen, key=lambda o: o.rank))
-    lines = cart.lines
-    room = {i: line.gross_cents - line.discount_cents for i, line in enumerate(lines)}
-    order = sorted(range(len(lines)), key=lambda i: benefits.line_key(lines[i]))
+    room = dict(view.room)
     for offer in (o for o in outcome.offers if o.cls == "line"):
-        amounts = benefits.capped(benefits.line_amounts(offer, lines, room),
-                                  offer.budget_left_cents, order)
-        for i, amount in amounts.items():
-            amount = min(amount, room[i])
-            if amount <= 0:
-                continue
-            room[i] -= amount
-            outcome.lines.setdefault(i, []).append(
-                _adjustment(offer, amount, context.locale, voucher))
-            outcome.given[offer.id] = outcome.given.get(offer.id, 0) + amount
+        amounts = benefits.capped(benefits.line_amounts(offer, view, room),
+                                  offer.budget_left_cents, view.order)
+        for i in sorted(amounts, key=view.position.__getitem__):
+            amount = min(amounts[i], room[i])
+            if amount > 0:
+                room[i] -= amount
+                outcome.add("line", i, offer, amount)
     base = sum(room.values()) - cart.discount_cents
     for offer in (o for o in outcome.offers if o.cls == "order"):
         amount = benefits.order_amount(offer, max(0, base))
@@ -152,59 +172,75 @@ def _price(chosen: list[Offer], context: Context, cart: PricedCart,
             amount = min(amount, offer.budget_left_cents)
         if amount > 0:
             base -= amount
-            outcome.order.append(_adjustment(offer, amount, context.locale, voucher))
-            outcome.given[offer.id] = outcome.given.get(offer.id, 0) + amount
-    quote = cart.quote_for(max(0, base))
-    fee = quote.base_fee_cents - (cart.delivery.discount_cents if cart.delivery else 0) \
-        if quote else 0
-    for offer in (o for o in outcome.offers if o.cls == "delivery"):
-        amount = benefits.delivery_amount(offer, max(0, fee))
-        if offer.budget_left_cents is not None:
-            amount = min(amount, offer.budget_left_cents)
-        if amount > 0:
-            fee -= amount
-            outcome.delivery.append(_adjustment(offer, amount, context.locale, voucher))
-            outcome.given[offer.id] = outcome.given.get(offer.id, 0) + amount
+            outcome.add("order", None, offer, amount)
+    delivery = [o for o in outcome.offers if o.cls == "delivery"]
+    if delivery:
+        quote = cart.quote_for(max(0, base))
+        fee = quote.base_fee_cents - (cart.delivery.discount_cents if cart.delivery else 0) \
+            if quote else 0
+        for offer in delivery:
+            amount = benefits.delivery_amount(offer, max(0, fee))
+            if offer.budget_left_cents is not None:
+                amount = min(amount, offer.budget_left_cents)
+            if amount > 0:
+                fee -= amount
+                outcome.add("delivery", None, offer, amount)
     return outcome
 
 
 def _candidates(eligible: list[Offer]) -> list[list[Offer]]:
+    """Each exclusive promotion alone, and the others taken by rank while each combines with
+    every one taken (kept as the classes taken and the classes all of them allow, so each
+    check is a set lookup, not a pass over those taken)."""
     together: list[Offer] = []
+    taken: set[str] = set()
+    allowed = {"line", "order", "delivery"}
     for offer in eligible:
-        if not offer.exclusive and all(offer.combines(taken) for taken in together):
-            together.append(offer)
+        if offer.exclusive or (together and (offer.cls not in allowed
+                                             or not taken <= offer.combines_with)):
+            continue
+        together.append(offer)
+        taken.add(offer.cls)
+        allowed &= offer.combines_with
     found = [[offer] for offer in eligible if offer.exclusive]
     if together:
         found.append(together)
     return found
 
 
-def best(eligible: list[Offer], context: Context, cart: PricedCart,
-         voucher: str | None) -> tuple[Outcome | None, list[str]]:
+# Reasons given for promotions left out: the few that rank highest (a shopper reads two or
+# three, not two hundred).
+MAX_EXPLAINED = 3
+
+
+def best(eligible: list[Offer], context: Context, cart: PricedCart, view: benefits.CartView,
+         explain: Offer | None = None) -> tuple[Outcome | None, list[str]]:
     """The combination that saves the customer most (ties: the one whose first promotion
-    ranks higher), and why the others were left out."""
-    outcomes = [_price(c, context, cart, voucher) for c in _candidates(eligible)]
+    ranks higher), and why the best of the others (and `explain`, the code's promotion, if
+    left out) were left out."""
+    outcomes = [_price(c, cart, view) for c in _candidates(eligible)]
     outcomes = [o for o in outcomes if o.savings_cents > 0]
     if not outcomes:
         return None, []
     chosen = min(outcomes, key=lambda o: (-o.savings_cents, [x.rank for x in o.offers]))
     locale = context.locale
-    applied = {o.id for o in chosen.offers if chosen.given.get(o.id)}
+    applied = [o for o in chosen.offers if chosen.given.get(o.id)]
+    applied_ids = {o.id for o in applied}
+    elsewhere = {o.id for other in outcomes if other is not chosen for o in other.offers}
+    left_out = [o for o in eligible if o.id not in applied_ids][:MAX_EXPLAINED]
+    if explain is not None and explain.id not in applied_ids and explain not in left_out:
+        left_out.append(explain)
+    if not left_out:
+        return chosen, []
+    names = " + ".join(o.label(locale) for o in applied)
     why = []
-    for offer in eligible:
-        if offer.id in applied:
-            continue
-        if any(offer.id in {o.id for o in other.offers} and other.savings_cents > 0
-               for other in outcomes):
+    for offer in left_out:
+        if offer.id in elsewhere:
             why.append(_("%(left)s was not added: %(chosen)s saves you more, and the two "
-                         "cannot be combined.", left=offer.label(locale),
-                         chosen=" + ".join(o.label(locale) for o in chosen.offers
-                                           if o.id in applied)))
+                         "cannot be combined.", left=offer.label(locale), chosen=names))
         else:
             why.append(_("%(left)s cannot be combined with %(chosen)s.",
-                         left=offer.label(locale),
-                         chosen=" + ".join(o.label(locale) for o in chosen.offers
-                                           if o.id in applied)))
+                         left=offer.label(locale), chosen=names))
     return chosen, why
 
 
@@ -227,35 +263,39 @@ class PromotionsRule:
 
     def _discounts(self, running, code, context: Context, cart: PricedCart) -> Discounts:
         usage = vouchers.Usage(context)
+        view = benefits.CartView(cart.lines, context.moment)
         eligible, voucher_offer, refusal, nudges = [], None, None, []
         for offer in sorted(running, key=lambda o: o.rank):
             if offer.requires_code:
                 if code is None or code.promotion_id != offer.id:
                     continue
                 voucher_offer = offer
-            problem = _refusal(offer, context, cart, usage)
+            problem = _refusal(offer, context, cart, view, usage)
             if problem is None:
                 eligible.append(offer)
             elif offer is voucher_offer:
                 refusal = problem
-            elif offer.min_subtotal_cents and cart.subtotal_cents < offer.min_subtotal_cents \
-                    and _only_spend_missing(offer, context, cart, usage):
+            elif len(nudges) < 2 and offer.min_subtotal_cents \
+                    and view.subtotal_cents < offer.min_subtotal_cents \
+                    and _only_spend_missing(offer, context, cart, view, usage):
                 nudges.append(_("Add %(amount)s more to get: %(offer)s.", amount=format_lkr(
-                    offer.min_subtotal_cents - cart.subtotal_cents, context.locale),
+                    offer.min_subtotal_cents - view.subtotal_cents, context.locale),
                     offer=offer.label(context.locale)))
         if code is not None and voucher_offer is None:
             # A code of a promotion that is paused or over: not in the running set.
             voucher_offer = vouchers.offer_of_code(code)
-            refusal = _refusal(voucher_offer, context, cart, usage) if voucher_offer else None
-            refusal = refusal or Refusal(_("This offer has ended."))
+            refusal = (_refusal(voucher_offer, context, cart, view, usage)
+                       if voucher_offer else None)
+            refusal = refusal or Refusal(lambda: _("This offer has ended."))
         if code is not None and refusal is None and code.used_up:
-            refusal = Refusal(_("This code has already been used."))
+            refusal = Refusal(lambda: _("This code has already been used."))
             eligible = [o for o in eligible if o is not voucher_offer]
-        chosen, why = best(eligible, context, cart, code.code if code else None)
-        result = Discounts(explanations=why, nudges=nudges[:2])
+        chosen, why = best(eligible, context, cart, view,
+                           explain=voucher_offer if refusal is None else None)
+        result = Discounts(explanations=why, nudges=nudges)
         if chosen is not None:
-            result.lines, result.order, result.delivery = (chosen.lines, chosen.order,
-                                                           chosen.delivery)
+            made = chosen.discounts(context.locale, code.code if code else None)
+            result.lines, result.order, result.delivery = made.lines, made.order, made.delivery
         if context.voucher:
             result.voucher = _voucher_state(context, code, voucher_offer, refusal, chosen, why)
         return result
