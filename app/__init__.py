@@ -14,6 +14,7 @@ from app import (
     db,
     headers,
     personal_pages,
+    promotions,
     request_guard,
     static_assets,
 )
@@ -73,6 +74,7 @@ def create_app(config: dict | None = None) -> APIFlask:
     headers.init_app(app)
     personal_pages.init_app(app)
     _register_templates(app)
+    promotions.init_app(app)
     _register_blueprints(app)
     _register_error_pages(app)
     _register_cli(app)

@@ -87,6 +87,10 @@ def from_environment() -> dict:
         # default outside production, so a developer sees an edit at once.
         "PAGE_CACHE_SECONDS": int(os.environ.get("PAGE_CACHE_SECONDS",
                                                  "10" if production else "0")),
+        # Running promotions are loaded once per process and kept this many seconds, so a
+        # listing never asks for them per card; a staff change clears this process's copy
+        # at once, other processes within this time (app/promotions/offers.py).
+        "PROMOTIONS_CACHE_SECONDS": int(os.environ.get("PROMOTIONS_CACHE_SECONDS", "5")),
         # /metrics answers only `Authorization: Bearer <METRICS_TOKEN>` when this is set; in
         # production without it /metrics is a 404 (app/ops/views.py).
         "METRICS_TOKEN": os.environ.get("METRICS_TOKEN") or None,

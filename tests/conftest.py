@@ -147,6 +147,8 @@ def base_config(database_url: str, tmp_root: Path) -> dict:
         "WTF_CSRF_ENABLED": False,
         "RATELIMIT_ENABLED": False,
         "RATELIMIT_STORAGE_URI": "memory://",
+        # Each test makes its own promotions in a fresh database: none kept from the last.
+        "PROMOTIONS_CACHE_SECONDS": 0,
         "SERVER_NAME": None,
         # No card payments unless a test sets PayHere up (tests/payments do).
         "PAYHERE_LOCAL_SANDBOX": False,

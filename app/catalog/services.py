@@ -102,6 +102,25 @@ def _subtree_ids(slug: str) -> list[int]:
     return ids
 
 
+def descendants(category_ids: set[int]) -> dict[int, set[int]]:
+    """Each of `category_ids` with every category below it (active or not: a promotion on
+    "Groceries" covers a sub-category hidden for a while), from one query of the tree."""
+    children: dict[int, list[int]] = {}
+    for child, parent in db.session.execute(select(Category.id, Category.parent_id)):
+        if parent is not None:
+            children.setdefault(parent, []).append(child)
+    found = {}
+    for top in category_ids:
+        seen, todo = {top}, [top]
+        while todo:
+            for child in children.get(todo.pop(), ()):
+                if child not in seen:  # a loop in bad data ends here
+                    seen.add(child)
+                    todo.append(child)
+        found[top] = seen
+    return found
+
+
 def breadcrumbs(category: Category | None) -> list[Category]:
     """The path from the top category down to `category`. Stops at a parent loop (bad data)
     rather than walking it forever."""

@@ -207,11 +207,48 @@ def items(cart: Cart | None) -> list[pricing.Item]:
 
 def priced(cart: Cart | None, *, district: str | None = None,
            delivery: DeliveryOption | None = None, customer_id: int | None = None,
-           locale: str = "en") -> pricing.PricedCart:
+           locale: str = "en", phone: str | None = None, email: str | None = None,
+           orders_before=None) -> pricing.PricedCart:
+    """The cart through the pricing pipeline, with the voucher the shopper entered.
+    `phone`, `email` and `orders_before` say who is buying, once checkout knows."""
     if customer_id is None and cart is not None:
         customer_id = cart.user_id
     return pricing.price(items(cart), district=district, delivery=delivery,
-                         customer_id=customer_id, locale=locale)
+                         customer_id=customer_id, locale=locale,
+                         voucher=cart.voucher_code if cart is not None else None,
+                         phone=phone, email=email, orders_before=orders_before)
+
+
+MAX_CODE = 32
+
+
+def set_voucher(cart: Cart, code: str, *, locale: str = "en",
+                customer_id: int | None = None) -> pricing.VoucherState:
+    """Keep `code` on the cart when it applies (or may, once checkout knows the district).
+    A refused code is not kept: raises Invalid on the voucher field with the reason."""
+    code = "".join((code or "").split()).upper()
+    if not code:
+        raise Invalid(_l("Enter a code."), field="voucher")
+    if not cart.lines:
+        raise Invalid(_l("Your cart is empty. Add something first, then enter the code."),
+                      field="voucher")
+    if len(code) > MAX_CODE:
+        raise Invalid(pricing.UNKNOWN_CODE, field="voucher")
+    priced_now = pricing.price(items(cart), customer_id=customer_id or cart.user_id,
+                               voucher=code, locale=locale)
+    state = priced_now.voucher
+    if state is None or state.refusal:
+        raise Invalid(state.refusal if state else pricing.UNKNOWN_CODE, field="voucher")
+    with transaction():
+        cart.voucher_code = code
+        cart.updated_at = utcnow()
+    return state
+
+
+def remove_voucher(cart: Cart) -> None:
+    with transaction():
+        cart.voucher_code = None
+        cart.updated_at = utcnow()
 
 
 def item_count(*, user_id: int | None = None, token: str | None = None) -> int:

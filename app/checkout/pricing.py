@@ -27,6 +27,7 @@ from app.catalog import services as catalog
 from app.checkout.models import DeliveryOption
 from app.db import utcnow
 
+
 @dataclass(frozen=True)
 class Item:
     """What is being priced: a variant, how many, and for a service the slot booked."""
@@ -351,12 +352,12 @@ def price(items: list[Item], *, district: str | None = None,
           delivery: DeliveryOption | None = None, customer_id: int | None = None,
           voucher: str | None = None, locale: str = "en", phone: str | None = None,
           email: str | None = None, orders_before: Callable[[], int] | None = None,
-          now: dt.datetime | None = None) -> PricedCart:
+          now: dt.datetime | None = None, rules: list | None = None) -> PricedCart:
     """Price `items`. Items whose variant is not on sale are returned in `unavailable`.
     The delivery fee is charged only when goods need delivering and `delivery` serves
     `district`; `delivery` None leaves it unpriced (the cart page before checkout).
     `voucher` is the code the shopper entered: `PricedCart.voucher` says whether it applied
-    and, if not, why."""
+    and, if not, why. `rules` replaces the registered rules (a staff preview)."""
     variants = catalog.variants_for_sale([item.variant_id for item in items])
     slots = catalog.slots_by_id([item.slot_id for item in items if item.slot_id])
     voucher = (voucher or "").strip().upper() or None
@@ -388,7 +389,7 @@ def price(items: list[Item], *, district: str | None = None,
                       needs_delivery=any(line.kind == "product" for line in lines),
                       district=district, context=context, delivery_option=delivery)
     _requote(cart)
-    for rule in list(_rules):
+    for rule in list(_rules if rules is None else rules):
         _apply(rule, context, cart)
     if voucher and cart.voucher is None:
         cart.voucher = VoucherState(voucher, refusal=str(UNKNOWN_CODE))

@@ -25,9 +25,9 @@ from app.accounts import addresses
 from app.accounts.addresses import AddressInput
 from app.accounts.districts import district_name
 from app.accounts.phones import normalise_phone
-from app.checkout import cart as carts, delivery
+from app.checkout import cart as carts, delivery, pricing
 from app.checkout.models import Cart
-from app.checkout.pricing import PricedCart
+from app.checkout.pricing import UNKNOWN_CODE, PricedCart
 from app.db import transaction, utcnow
 from app.errors import Conflict, Invalid, NotFound, TooManyAttempts
 from app.inventory import services as inventory
@@ -166,6 +166,26 @@ def check_service_area(priced: PricedCart, district: str | None, locale: str = "
         raise problem
 
 
+def _buyer(choices: CheckoutChoices | None, user) -> dict:
+    """Who is buying, as far as known, for promotions' customer conditions: the account's
+    or the guest's phone and email, and a count of their earlier orders (asked only by a
+    first-order offer)."""
+    if user is not None:
+        phone, email = user.phone or None, user.email or None
+    elif choices is not None and choices.contact is not None:
+        phone = normalise_phone(choices.contact.phone or "")
+        email = (choices.contact.email or "").strip() or None
+    else:
+        phone = email = None
+    user_id = user.id if user else None
+
+    def orders_before() -> int:
+        return orders.orders_before(user_id=user_id, phone=phone)
+
+    return {"customer_id": user_id, "phone": phone, "email": email,
+            "orders_before": orders_before if (user_id or phone) else None}
+
+
 def quote(cart: Cart | None, choices: CheckoutChoices | None = None, *, user=None,
           district: str | None = None) -> PricedCart:
     """The cart priced with the delivery option chosen so far (review page, API)."""
@@ -176,8 +196,16 @@ def quote(cart: Cart | None, choices: CheckoutChoices | None = None, *, user=Non
         except Invalid:
             option = None
     return carts.priced(cart, district=district, delivery=option,
-                        customer_id=user.id if user else None,
-                        locale=choices.locale if choices else "en")
+                        locale=choices.locale if choices else "en", **_buyer(choices, user))
+
+
+def check_voucher(priced: PricedCart) -> None:
+    """Raises Invalid on the voucher field when the code on the cart does not apply: the
+    shopper removes it or changes what stops it, and never pays a total they were not
+    shown."""
+    state = priced.voucher
+    if state is not None and not state.applied:
+        raise Invalid(state.refusal or state.note or UNKNOWN_CODE, field="voucher")
 
 
 # ---- placing ---------------------------------------------------------------------------------
@@ -246,8 +274,9 @@ def place_order(cart: Cart | None, choices: CheckoutChoices, *, user=None,
         option = delivery.get_option(choices.delivery_option or "", district)
         if option.is_pickup and not priced_now.visits:
             address = None
-    priced = carts.priced(cart, district=district, delivery=option,
-                          customer_id=user.id if user else None, locale=choices.locale)
+    priced = carts.priced(cart, district=district, delivery=option, locale=choices.locale,
+                          **_buyer(choices, user))
+    check_voucher(priced)
     payer = Payer(user_id=user.id if user else None, phone=contact.phone, place=address)
     method = methods.get_method(choices.payment_method, priced.total_cents, district, payer)
     now = utcnow()
@@ -271,7 +300,8 @@ def place_order(cart: Cart | None, choices: CheckoutChoices, *, user=None,
         delivery_code=option.code if option else None,
         delivery_name=option.name_en if option else None,
         delivery_names={"si": option.name_si, "ta": option.name_ta} if option else {},
-        idempotency_key=key, request_fingerprint=fingerprint)
+        idempotency_key=key, request_fingerprint=fingerprint,
+        adjustments=_adjustments(priced))
     try:
         with transaction():
             # Claim the cart first: a second submit of the same form waits here for the
@@ -291,6 +321,7 @@ def place_order(cart: Cart | None, choices: CheckoutChoices, *, user=None,
                 if reason is not None:
                     raise Invalid(reason, field="payment_method")
             order = orders.create_order(draft)
+            pricing.redeem(priced, order.number)
             payments.open_payment(order.number, method.code, order.total_cents)
             db.session.execute(update(Cart).where(Cart.id == cart.id)
                                .values(order_number=order.number)
@@ -309,6 +340,15 @@ def place_order(cart: Cart | None, choices: CheckoutChoices, *, user=None,
         return _replayed(earlier, fingerprint)
     db.session.refresh(cart)
     return order, True
+
+
+def _adjustments(priced: PricedCart) -> list[orders.AdjustmentDraft]:
+    position = {id(line): i for i, line in enumerate(priced.lines)}
+    return [orders.AdjustmentDraft(
+        kind=kind, rule=a.code, labels=a.labels or {"en": a.label}, amount_cents=a.amount_cents,
+        line_index=position[id(line)] if line is not None else None,
+        promotion_id=a.promotion_id, voucher=a.voucher)
+        for kind, line, a in priced.adjustments]
 
 
 class _AlreadyOrdered(Exception):

@@ -29,8 +29,15 @@ from app.errors import Conflict, Invalid, NotFound
 from app.inventory import services as inventory
 from app.links import external_url, serializer
 from app.notifications import services as notifications
-from app.orders import short_links
-from app.orders.models import STATUSES, Order, OrderEvent, OrderLine, ShipmentLine
+from app.orders import short_links, signals
+from app.orders.models import (
+    STATUSES,
+    Order,
+    OrderAdjustment,
+    OrderEvent,
+    OrderLine,
+    ShipmentLine,
+)
 from app.security import characters
 from app.security.roles import Permission, require
 
@@ -94,6 +101,19 @@ class LineDraft:
 
 
 @dataclass
+class AdjustmentDraft:
+    """A discount as applied (a copy of the pricing's adjustment)."""
+
+    kind: str  # line | order | delivery
+    rule: str
+    labels: dict[str, str]
+    amount_cents: int
+    line_index: int | None = None  # which of the draft's lines, for a line discount
+    promotion_id: int | None = None
+    voucher: str | None = None
+
+
+@dataclass
 class OrderDraft:
     """Everything an order is made of, already priced and checked by checkout."""
 
@@ -118,6 +138,7 @@ class OrderDraft:
     idempotency_key: str | None = None
     request_fingerprint: str | None = None
     notes: list[str] = field(default_factory=list)
+    adjustments: list[AdjustmentDraft] = field(default_factory=list)
 
 
 def create_order(draft: OrderDraft) -> Order:
@@ -164,6 +185,18 @@ def create_order(draft: OrderDraft) -> Order:
                 service_location=line.service_location if line.kind == "service" else None,
                 unit_cents=line.unit_cents, quantity=line.quantity,
                 discount_cents=line.discount_cents, total_cents=line.total_cents))
+        if draft.adjustments:
+            db.session.flush()  # the lines' ids, for line discounts
+        for adjustment in draft.adjustments:
+            order.adjustments.append(OrderAdjustment(
+                kind=adjustment.kind, rule=adjustment.rule[:40],
+                line=(order.lines[adjustment.line_index]
+                      if adjustment.line_index is not None else None),
+                promotion_id=adjustment.promotion_id, voucher=adjustment.voucher,
+                label_en=_column_text(adjustment.labels.get("en"), 160) or adjustment.rule,
+                label_si=_column_text(adjustment.labels.get("si"), 160),
+                label_ta=_column_text(adjustment.labels.get("ta"), 160),
+                amount_cents=adjustment.amount_cents))
         order.events.append(OrderEvent(kind="status", status=draft.status,
                                        actor_kind="customer" if draft.user_id else "guest",
                                        actor_id=draft.user_id))
@@ -210,6 +243,16 @@ def placed_since(since: dt.datetime, *, user_id: int | None,
     count, first = db.session.execute(select(func.count(), func.min(Order.placed_at)).where(
         theirs, Order.placed_at >= since)).one()
     return count, first
+
+
+def orders_before(*, user_id: int | None, phone: str | None) -> int:
+    """Orders this customer or mobile number placed and did not cancel (a "first order
+    only" offer asks)."""
+    theirs = _theirs(user_id, phone)
+    if theirs is None:
+        return 0
+    return db.session.scalar(select(func.count()).select_from(Order).where(
+        theirs, Order.status != "cancelled"))
 
 
 def waiting_for_payment(*, user_id: int | None, phone: str | None,
@@ -455,6 +498,7 @@ def _move(order: Order, status: str, *, actor=None, note: str | None = None) -> 
     sent_now: list[ShipmentLine] = []
     if status == "cancelled":
         inventory.release(order.number)
+        signals.order_cancelled.send(order.number)
         for line in order.lines:
             if line.slot_id:
                 booking_slots.unbook(line.slot_id, line.quantity)

@@ -1,0 +1,22 @@
+"""Promotions and vouchers: automatic discounts, codes, bundles and free delivery.
+
+`init_app` plugs the engine into the pricing pipeline once per process and has cancelled
+orders give their promotions' uses back.
+"""
+
+from __future__ import annotations
+
+
+def init_app(app) -> None:
+    from app.checkout import pricing
+    from app.orders import signals
+    from app.promotions import engine
+
+    pricing.register_rule(engine.RULE)
+    signals.order_cancelled.connect(_give_back, weak=False)
+
+
+def _give_back(order_number: str, **_) -> None:
+    from app.promotions import vouchers
+
+    vouchers.release(order_number)
