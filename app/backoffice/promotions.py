@@ -69,8 +69,7 @@ def promotion_list():
 
 def _form_page(form, promotion=None, *, status: int = 200, priced=None):
     return render("staff/promotions/form.html", form=form, promotion=promotion,
-                  status=status, priced=priced,
-                  preview_available=promotions.preview_available())
+                  status=status, priced=priced)
 
 
 def _save(form, promotion=None):
@@ -124,21 +123,20 @@ def promotion_preview(promotion_id: int | None):
                  if promotion_id is not None else None)
     form = PromotionForm()
     priced, status = None, 422
-    if not promotions.preview_available():
-        form.sample.errors = [*form.sample.errors, _("The preview is not available yet.")]
-    elif form.validate():
+    if form.validate():
         try:
             items = promotions.sample_items(form.sample.data)
             priced = promotions.preview(actor(), form.to_data(), items,
                                         promotion_id=promotion_id,
                                         district=form.preview_district.data or None,
+                                        delivery_code=form.preview_delivery.data or None,
                                         locale="en")
             status = 200
         except DomainError as exc:
             status = _put_error(form, exc)
     if request.htmx and not request.htmx.boosted:
         return render("staff/promotions/_preview.html", form=form, priced=priced,
-                      promotion=promotion, preview_available=True, status=status)
+                      promotion=promotion, status=status)
     return _form_page(form, promotion, status=status, priced=priced)
 
 

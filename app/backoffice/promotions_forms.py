@@ -38,7 +38,7 @@ FIELDS = {
     "amount_cents": "amount", "min_subtotal_cents": "min_subtotal",
     "max_discount_cents": "max_discount", "bundle_variant_ids": "bundle_skus",
     "product_ids": "products", "variant_ids": "variants", "category_ids": "categories",
-    "segment_customer_ids": "segment", "preview_district": "preview_district",
+    "segment_customer_ids": "segment",
 }
 
 
@@ -164,6 +164,7 @@ class PromotionForm(Form):
                            render_kw={"rows": 3, "autocapitalize": "none",
                                       "spellcheck": "false", "placeholder": "TEA-100 2"})
     preview_district = SelectField(_l("District"), validators=[Optional()])
+    preview_delivery = SelectField(_l("Delivery option"), validators=[Optional()])
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -174,6 +175,8 @@ class PromotionForm(Form):
                                   for code, name in districts.choices()]
         self.preview_district.choices = [SelectChoice("", _l("Any")), *(
             SelectChoice(code, name) for code, name in districts.choices())]
+        self.preview_delivery.choices = [SelectChoice("", _l("None (no delivery fee)")), *(
+            SelectChoice(code, name) for code, name in promotions.delivery_choices())]
         self.combines_with.choices = [SelectChoice(c, COMBINE_LABELS[c]) for c in CLASSES]
 
     def validate(self, extra_validators=None) -> bool:

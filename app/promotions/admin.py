@@ -85,13 +85,11 @@ FIELDS = tuple(DEFAULTS)
 
 
 def _promotions_changed() -> None:
-    """Tell the pricing engine its rules changed (it keeps them a few seconds). The engine
-    is built alongside this module: until it exists there is nothing to tell."""
-    try:
-        from app.promotions.engine import invalidate
-    except ImportError:
-        return
-    invalidate()
+    """Tell the pricing engine its rules changed (it keeps them a few seconds), so this
+    process prices with the change at once."""
+    from app.promotions import engine
+
+    engine.invalidate()
 
 
 def _actor_id(actor) -> int | None:
@@ -746,28 +744,37 @@ def sample_items(text: str | None, field: str = "sample") -> list:
     return items
 
 
-def preview_available() -> bool:
-    try:
-        from app.promotions.engine import preview  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
 def preview(actor, data: Mapping, items: list, *, promotion_id: int | None = None,
-            district: str | None = None, locale: str = "en"):
+            district: str | None = None, delivery_code: str | None = None,
+            locale: str = "en"):
     """The sample cart priced with only the promotion as `data` describes it (saved or not:
-    nothing is written), as if running and with its code entered.
-    Raises Forbidden, Invalid(field=…), NotFound."""
-    require(actor, Permission.MANAGE_PROMOTIONS)
-    from app.promotions.engine import preview as price_with
+    nothing is written or counted), as if running and with its code entered; delivered by
+    the option `delivery_code` when given. Returns a PricedCart.
+    Raises Forbidden, NotFound, Invalid(field=…: a promotion field, "preview_district" or
+    "preview_delivery")."""
+    from app.checkout import delivery as delivery_options
+    from app.promotions import engine
 
+    require(actor, Permission.MANAGE_PROMOTIONS)
     if promotion_id is not None:
         get_promotion(actor, promotion_id)
     if district is not None and not district_list.is_district(district):
         raise Invalid(_l("Pick districts from the list."), field="preview_district")
+    option = None
+    if delivery_code:
+        try:
+            option = delivery_options.get_option(delivery_code, district)
+        except Invalid as exc:
+            raise Invalid(exc.message, field="preview_delivery") from exc
     clean = _checked(data)
     # Never added to the session: a promotion in memory only, the saved one untouched.
     draft = Promotion(**clean, id=promotion_id, paused=False, requires_code=False,
                       uses_count=0, discount_given_cents=0)
-    return price_with(draft, items, district=district, locale=locale)
+    return engine.preview(draft, items, district=district, locale=locale, delivery=option)
+
+
+def delivery_choices() -> list[tuple[str, str]]:
+    """The active delivery options as (code, English name), for the preview."""
+    from app.checkout import delivery as delivery_options
+
+    return [(o.code, o.name_en) for o in delivery_options.options_for(None)]

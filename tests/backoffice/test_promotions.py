@@ -360,3 +360,46 @@ def test_the_report_on_the_promotion_page(marketing_client, marketer, promotion)
     assert "2026-12-01" in page and "Rs. 200.00" in page
     assert f"{order.total_cents // 100:,}" in page
     assert "<code>SAVE10</code> · 1 use" in page
+
+
+# ---- the preview -----------------------------------------------------------------------------
+
+def test_the_preview_shows_the_priced_sample_without_saving(marketing_client, promotion):
+    stocked("Tea", sku="TEA-100", price_cents=1_000_00)
+
+    response = marketing_client.post(f"/staff/promotions/{promotion.id}/preview",
+                                     data=_form(percent="20", sample="TEA-100 2"))
+
+    assert response.status_code == 200
+    assert "Rs. 2,000.00" in response.text and "Rs. 400.00" in response.text  # 20% off
+    assert "Rs. 1,600.00" in response.text
+    assert 'value="20"' in response.text  # the form keeps what was typed, unsaved
+    db.session.expire_all()
+    assert db.session.get(Promotion, promotion.id).percent == 10
+
+
+def test_an_htmx_preview_gets_only_the_preview_section(marketing_client):
+    stocked("Tea", sku="TEA-100", price_cents=1_000_00)
+
+    response = marketing_client.post("/staff/promotions/new/preview",
+                                     data=_form(sample="TEA-100 1"),
+                                     headers={"HX-Request": "true"})
+
+    assert response.status_code == 200
+    assert response.text.lstrip().startswith('<fieldset id="promo-preview"')
+    assert "Rs. 100.00" in response.text
+    assert db.session.scalar(select(Promotion)) is None
+
+
+def test_a_bad_sample_shows_on_the_sample_field(marketing_client):
+    response = marketing_client.post("/staff/promotions/new/preview",
+                                     data=_form(sample="GHOST 1"))
+
+    assert response.status_code == 422 and "GHOST" in _error_of(response.text, "sample")
+
+
+def test_the_edit_page_has_a_preview(marketing_client, promotion):
+    page = marketing_client.get(f"/staff/promotions/{promotion.id}/edit").text
+
+    assert 'id="promo-preview"' in page
+    assert f'formaction="/staff/promotions/{promotion.id}/preview#promo-preview"' in page

@@ -395,3 +395,63 @@ def test_an_unused_promotion_reports_zeros(marketer):
 
     assert (report.orders, report.discount_cents, report.revenue_cents, report.by_day,
             report.top_codes) == (0, 0, 0, [], [])
+
+
+# ---- the preview ---------------------------------------------------------------------------
+
+def test_the_preview_prices_a_sample_cart_with_the_unsaved_promotion(marketer):
+    stocked("Tea", sku="TEA-100", price_cents=1_000_00)
+    saved = admin.create_promotion(marketer, _data(benefit="line_percent", percent=10))
+
+    items = admin.sample_items("tea-100 3\n")
+    priced = admin.preview(marketer, _data(benefit="line_percent", percent=25), items,
+                           promotion_id=saved.id)
+
+    assert priced.lines[0].discount_cents == 750_00
+    assert priced.savings_cents == 750_00
+    db.session.expire_all()
+    assert db.session.get(Promotion, saved.id).percent == 10  # nothing saved
+    assert db.session.scalar(select(Promotion).where(Promotion.percent == 25)) is None
+
+
+def test_the_preview_ignores_the_window_and_the_code(marketer):
+    stocked("Tea", sku="TEA-100", price_cents=1_000_00)
+    data = _data(starts_at=NOW + dt.timedelta(days=10), ends_at=NOW + dt.timedelta(days=11))
+    promotion = admin.create_promotion(marketer, data)
+    admin.add_code(marketer, promotion.id, "LATER10")
+
+    priced = admin.preview(marketer, admin.data_of(promotion), admin.sample_items("TEA-100 1"),
+                           promotion_id=promotion.id)
+
+    assert priced.discount_cents == 100_00
+
+
+def test_a_free_delivery_preview_needs_a_delivery_option(marketer):
+    from tests.checkout.factories import starter_delivery
+
+    starter_delivery()
+    stocked("Tea", sku="TEA-100", price_cents=1_000_00)
+
+    priced = admin.preview(marketer, _data(benefit="delivery", percent=100),
+                           admin.sample_items("TEA-100 1"), district="galle",
+                           delivery_code="island-wide")
+
+    assert priced.delivery is not None and priced.delivery.base_fee_cents > 0
+    assert priced.delivery.fee_cents == 0
+
+
+@pytest.mark.parametrize(("text", "words"), [
+    ("", "at least one line"), ("GHOST 1", "GHOST"), ("TEA-100 0", "from 1 to 999"),
+    ("TEA-100 two", "from 1 to 999"), ("TEA-100 1 2", "from 1 to 999")])
+def test_a_bad_sample_cart_is_refused(marketer, text, words):
+    stocked("Tea", sku="TEA-100")
+
+    with pytest.raises(Invalid) as refused:
+        admin.sample_items(text)
+
+    assert refused.value.field == "sample" and words in str(refused.value.message)
+
+
+def test_the_preview_is_for_marketing_only(db_session):
+    with pytest.raises(Forbidden):
+        admin.preview(make_staff("support_agent"), _data(), [])
