@@ -25,7 +25,7 @@ from app.promotions import admin as promotions
 from app.security.roles import Permission
 from app.web import redirect_to, render
 
-CODES_SHOWN = 50
+CODES_SHOWN = 20
 
 
 def actor():

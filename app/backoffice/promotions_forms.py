@@ -138,8 +138,7 @@ class PromotionForm(Form):
                                  validators=[Optional()])
     min_subtotal = RupeesField(_l("Smallest subtotal (rupees)"))
     min_quantity = _count(_l("Fewest items"), maximum=10_000)
-    categories = SelectMultipleField(_l("Categories"), coerce=int, validators=[Optional()],
-                                     render_kw={"size": 6})
+    categories = CheckboxesField(_l("Categories"), coerce=int, validators=[Optional()])
     products = _list(_l("Products (slug or any SKU, one a line)"))
     variants = _list(_l("Variants (SKU, one a line)"))
     districts = CheckboxesField(_l("Districts"), validators=[Optional()])

@@ -503,7 +503,7 @@ def generate_codes(actor, promotion_id: int, count: int, max_uses: int | None = 
                       field="length")
     max_uses = _max_uses(max_uses)
     batch = (batch or "").strip()[:BATCH_MAX] or (
-        f"{prefix or 'batch'}-{utcnow().astimezone(COLOMBO):%Y%m%d-%H%M%S}")[:BATCH_MAX]
+        f"{prefix.rstrip('-') or 'batch'}-{utcnow().astimezone(COLOMBO):%Y%m%d-%H%M%S}")[:BATCH_MAX]
     made: list[str] = []
     with transaction():
         attempts = 0
