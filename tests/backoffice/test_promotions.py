@@ -7,11 +7,14 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
+import time
 
 import pytest
 from sqlalchemy import select
 
 from app import db
+from app.accounts import sessions
 from app.audit.models import AuditEntry
 from app.promotions import admin
 from app.promotions.models import Promotion, Redemption, VoucherCode
@@ -403,3 +406,28 @@ def test_the_edit_page_has_a_preview(marketing_client, promotion):
 
     assert 'id="promo-preview"' in page
     assert f'formaction="/staff/promotions/{promotion.id}/preview#promo-preview"' in page
+
+
+# ---- CSRF, as in production ------------------------------------------------------------------
+
+def test_every_form_on_the_promotion_page_needs_its_csrf_token(make_app, marketer, promotion):
+    client = make_app(WTF_CSRF_ENABLED=True).test_client()
+    with client.session_transaction() as session:
+        session["_user_id"] = session["staff_2fa"] = sessions.start(
+            marketer, kind=sessions.STAFF).session_key
+        session["_fresh"] = True
+        session["staff_seen"] = int(time.time())
+    page = client.get(f"/staff/promotions/{promotion.id}").text
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+
+    without = client.post(f"/staff/promotions/{promotion.id}/pause")
+    code_without = client.post(f"/staff/promotions/{promotion.id}/codes",
+                               data={"code": "NOTOKEN"})
+    paused = client.post(f"/staff/promotions/{promotion.id}/pause",
+                         data={"csrf_token": token})
+    coded = client.post(f"/staff/promotions/{promotion.id}/codes",
+                        data={"csrf_token": token, "code": "WITHTOKEN"})
+
+    assert without.status_code == 400 and code_without.status_code == 400
+    assert paused.status_code == 303 and coded.status_code == 303
+    assert db.session.scalars(select(VoucherCode.code)).all() == ["WITHTOKEN"]
