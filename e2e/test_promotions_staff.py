@@ -36,7 +36,10 @@ def test_marketing_makes_a_promotion_on_a_phone(page: Page, live_server):
 
         phone.get_by_role("button", name="New promotion").click()
         phone.get_by_label("Name (English)").fill("Avurudu tea week")
+        phone.get_by_label("What it gives").select_option("buy_x_get_y")
+        expect(phone.get_by_label("Buy (X)")).to_be_visible()
         phone.get_by_label("What it gives").select_option("line_percent")
+        expect(phone.get_by_label("Buy (X)")).to_be_hidden()  # only its own settings show
         phone.get_by_label("Percent off").fill("15")
         phone.get_by_label("Starts (Colombo time)").fill("2026-04-10T00:00")
         phone.get_by_label("Ends (Colombo time)").fill("2026-04-10T00:00")

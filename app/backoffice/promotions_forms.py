@@ -124,7 +124,8 @@ class PromotionForm(Form):
                                    validators=[Optional(), Length(max=2000)],
                                    render_kw={"rows": 3, "lang": "ta"})
     # Benefit
-    benefit = SelectField(_l("What it gives"), validators=[InputRequired()])
+    benefit = SelectField(_l("What it gives"), validators=[InputRequired()],
+                          render_kw={"data-shows-control": ""})
     percent = _count(_l("Percent off"), maximum=100)
     amount = RupeesField(_l("Amount (rupees)"))
     buy_quantity = _count(_l("Buy (X)"), maximum=1000)
