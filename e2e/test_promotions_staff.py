@@ -1,6 +1,6 @@
 """Marketing on a phone (390 x 844) and a desk (1280 wide): a promotion made from the form,
 previewed on a sample cart, given a code and a batch of codes, paused; the pages never scroll
-sideways. Screenshots land in KADE_SHOTS (if set)."""
+sideways and axe finds no serious problem. Screenshots land in KADE_SHOTS (if set)."""
 
 import os
 from pathlib import Path
@@ -8,6 +8,7 @@ from pathlib import Path
 from playwright.sync_api import Page, expect
 
 from e2e.staff import STAFF_CONTEXT, open_staff_area, sign_in_new_staff
+from e2e.test_accessibility import axe_problems
 
 STAFF_EMAIL = "dilini.offers@kade.lk"
 STAFF_PASSWORD = "offers for avurudu season"  # noqa: S105 — a test login
@@ -25,7 +26,8 @@ def _no_sideways_scroll(page: Page) -> None:
 
 
 def test_marketing_makes_a_promotion_on_a_phone(page: Page, live_server):
-    staff = page.context.browser.new_context(**STAFF_CONTEXT)
+    # bypass_csp: axe is a script the page did not load itself.
+    staff = page.context.browser.new_context(**STAFF_CONTEXT, bypass_csp=True)
     phone = staff.new_page()
     try:
         sign_in_new_staff(phone, live_server, email=STAFF_EMAIL, role="marketing",
@@ -51,6 +53,7 @@ def test_marketing_makes_a_promotion_on_a_phone(page: Page, live_server):
         expect(phone.get_by_label("Percent off")).to_have_value("15")
         _no_sideways_scroll(phone)
         _shot(phone, "promo-form-error-390")
+        problems = axe_problems(phone)
 
         phone.get_by_label("Ends (Colombo time)").fill("2027-04-20T00:00")
         phone.get_by_label("Sample cart (SKU and quantity, one a line)").fill("KD-0001-1 2")
@@ -73,6 +76,7 @@ def test_marketing_makes_a_promotion_on_a_phone(page: Page, live_server):
         expect(phone.get_by_text("25 codes made in batch")).to_be_visible()
         _no_sideways_scroll(phone)
         _shot(phone, "promo-detail-390")
+        problems += axe_problems(phone)
 
         phone.get_by_role("button", name="Pause").click()
         expect(phone.get_by_text("“Avurudu tea week” is paused.")).to_be_visible()
@@ -87,6 +91,8 @@ def test_marketing_makes_a_promotion_on_a_phone(page: Page, live_server):
         expect(phone.get_by_role("link", name="Avurudu tea week", exact=True)).to_be_visible()
         _no_sideways_scroll(phone)
         _shot(phone, "promo-list-390")
+        problems += axe_problems(phone)
+        assert problems == []
 
         phone.get_by_label("Status").select_option("paused")
         expect(phone.locator("#promotion-results")).to_contain_text("(copy)")
