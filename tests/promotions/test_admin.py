@@ -300,6 +300,31 @@ def test_generated_codes_skip_codes_already_taken(marketer, monkeypatch):
     assert sorted(made.codes) == ["BBBBBB", "CCCCCC"]
 
 
+def test_a_code_saved_by_someone_else_meanwhile_is_drawn_again(marketer, monkeypatch):
+    promotion = admin.create_promotion(marketer, _data())
+    admin.add_code(marketer, promotion.id, "AAAAAA")
+    drawn = iter(["AAAAAA", "BBBBBB"])
+    monkeypatch.setattr(admin, "_random_code", lambda prefix, length: next(drawn))
+    monkeypatch.setattr(admin, "_taken", lambda codes: set())  # the check saw nothing yet
+
+    made = admin.generate_codes(marketer, promotion.id, 1, length=6)
+
+    assert made.codes == ["BBBBBB"]
+    assert sorted(db.session.scalars(select(VoucherCode.code))) == ["AAAAAA", "BBBBBB"]
+
+
+def test_a_named_code_saved_by_someone_else_meanwhile_is_refused(marketer, monkeypatch):
+    promotion = admin.create_promotion(marketer, _data())
+    admin.add_code(marketer, promotion.id, "WELCOME10")
+    monkeypatch.setattr(admin, "_taken", lambda codes: set())
+
+    with pytest.raises(Invalid) as refused:
+        admin.add_code(marketer, promotion.id, "welcome10")
+
+    assert refused.value.field == "code" and "already in use" in str(refused.value.message)
+    assert db.session.scalars(select(VoucherCode.code)).all() == ["WELCOME10"]
+
+
 @pytest.mark.parametrize(("kwargs", "field"), [
     ({"count": 0}, "count"), ({"count": 10_001}, "count"), ({"prefix": "A B"}, "prefix"),
     ({"length": 3}, "length"), ({"max_uses": 0}, "max_uses")])
