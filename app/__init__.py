@@ -162,6 +162,7 @@ def _register_blueprints(app) -> None:
     from app.catalog.search_views import bp as search_bp
     from app.catalog.views import bp as catalog_bp
     from app.checkout.views import bp as checkout_bp
+    from app.checkout.voucher_views import bp as vouchers_bp
     from app.content.views import bp as content_bp
     from app.ops.views import bp as ops_bp
     from app.orders.views import bp as orders_bp
@@ -175,6 +176,7 @@ def _register_blueprints(app) -> None:
     app.register_blueprint(catalog_bp)
     app.register_blueprint(search_bp)
     app.register_blueprint(checkout_bp)
+    app.register_blueprint(vouchers_bp)
     app.register_blueprint(orders_bp)
     app.register_blueprint(payments_bp)
     app.register_blueprint(payment_slips_bp)

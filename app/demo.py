@@ -79,8 +79,11 @@ def load_demo() -> list[str]:
     from app.checkout.delivery import ensure_starter_options
     from app.checkout.demo import load_demo_orders
     from app.content.demo import load_details
+    from app.promotions.demo import load_demo_promotions
 
     ensure_starter_options()
     load_details()
     catalog_lines = load_catalog()
-    return [*catalog_lines, *load_demo_orders(), "Demo logins (password for all):", *lines]
+    order_lines = load_demo_orders()  # before the promotions: the demo orders stay as they were
+    return [*catalog_lines, *order_lines, *load_demo_promotions(),
+            "Demo logins (password for all):", *lines]

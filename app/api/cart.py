@@ -29,11 +29,15 @@ from app.api.checkout_schemas import (
     DeliveryOptionsQuery,
     DeliveryRef,
     UnavailableItemOut,
+    VoucherIn,
+    VoucherOut,
 )
 from app.api.languages import api_locale
 from app.api.openapi import error_responses
 from app.checkout import cart as carts, delivery
+from app.checkout.voucher_views import VOUCHER_LIMIT
 from app.errors import Invalid, NotFound
+from app.extensions import limiter
 from app.inventory import services as inventory
 from app.inventory.services import OutOfStock
 
@@ -108,13 +112,15 @@ def _cart_out(cart, locale: str, *, district: str | None = None,
         item_count=priced.item_count, needs_delivery=priced.needs_delivery,
         needs_address=priced.needs_address,
         subtotal=Money.of(priced.subtotal_cents),
-        order_discounts=[AdjustmentOut(code=a.code, label=a.label,
-                                       amount=Money.of(a.amount_cents))
-                         for a in priced.order_discounts],
+        order_discounts=[AdjustmentOut.of(a, locale) for a in priced.order_discounts],
         discount=Money.of(priced.discount_cents),
         delivery=DeliveryRef(code=quoted.code, name=quoted.name) if quoted else None,
         delivery_fee=Money.of(quoted.fee_cents) if quoted else None,
-        total=Money.of(priced.total_cents),
+        delivery_discounts=[AdjustmentOut.of(a, locale)
+                            for a in (quoted.discounts if quoted else [])],
+        total=Money.of(priced.total_cents), savings=Money.of(priced.savings_cents),
+        voucher=VoucherOut.of(priced.voucher), explanations=list(priced.explanations),
+        nudges=list(priced.nudges),
         can_check_out=bool(priced.lines) and not priced.unavailable and not problems_by_line)
 
 
@@ -222,3 +228,55 @@ def remove_cart_item(item_id: int, path: CartItemPath):
     """Remove a line"""
     carts.remove_line(_my_line(path), path.item_id)
     return "", 204
+
+
+# ---- the voucher -----------------------------------------------------------------------------
+
+@bp.put("/cart/voucher")
+@bp.auth_required(auth)
+@limiter.limit(VOUCHER_LIMIT)
+@bp.input(VoucherIn, arg_name="body")
+@bp.output(CartOut)
+@bp.doc(tags=["Cart"], responses=error_responses(400, 401, 422, 429, when={
+    422: "The code does not apply: `errors` on `code` says why, in the language of "
+         "Accept-Language (not valid; not started or ended; minimum spend not reached, with "
+         "the amount missing; not for the district; already used; first order only; limit "
+         "reached; the cart is empty). The cart keeps no refused code.",
+    429: "Too many codes tried: wait (`Retry-After`).",
+}))
+def put_voucher(body: VoucherIn):
+    """Enter a voucher code
+
+    Keeps the code on my cart when it applies, or may once checkout knows more (a code for
+    some districts only: `voucher.message` says so). The cart comes back priced with it.
+    A code entered replaces the one before.
+    """
+    locale = api_locale()
+    with force_locale(locale):
+        cart = _my_cart()
+        if cart is None:
+            raise Invalid(_l("Your cart is empty. Add something first, then enter the code."),
+                          field="code")
+        try:
+            carts.set_voucher(cart, body.code, locale=locale,
+                              customer_id=current_customer().id)
+        except Invalid as refused:
+            raise Invalid(refused.message, field="code") from None
+        return _cart_out(cart, locale)
+
+
+@bp.delete("/cart/voucher")
+@bp.auth_required(auth)
+@bp.output(CartOut)
+@bp.doc(tags=["Cart"], responses=error_responses(401))
+def delete_voucher():
+    """Remove the voucher code
+
+    Takes the code off my cart (nothing happens if there is none) and returns the cart.
+    """
+    locale = api_locale()
+    with force_locale(locale):
+        cart = _my_cart()
+        if cart is not None and cart.voucher_code:
+            carts.remove_voucher(cart)
+        return _cart_out(cart, locale)

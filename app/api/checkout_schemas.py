@@ -137,9 +137,40 @@ class SlotRef(Output):
 
 
 class AdjustmentOut(Output):
-    code: str
-    label: str = Field(description="Why the price changed, for the customer to read.")
+    code: str = Field(description="The pricing rule (`promo:12` for promotion 12).")
+    label: str = Field(description="Why the price changed, for the customer to read, in the "
+                                   "language of Accept-Language.")
     amount: Money
+    promotion_id: int | None = Field(None, description="The promotion that gave it, if one.")
+    voucher: str | None = Field(None, description="The voucher code that unlocked it, if one.")
+
+    @classmethod
+    def of(cls, adjustment, locale: str) -> AdjustmentOut:
+        return cls(code=adjustment.code, label=adjustment.label_in(locale),
+                   amount=Money.of(adjustment.amount_cents),
+                   promotion_id=adjustment.promotion_id, voucher=adjustment.voucher)
+
+
+class VoucherOut(Output):
+    """The code on my cart and what became of it."""
+
+    code: str
+    applied: bool = Field(description="It gives a discount on the cart as it is now.")
+    message: str | None = Field(description="Why it does not apply (`applied` false), or what "
+                                            "is still to be checked (the district, at "
+                                            "checkout); null when applied.")
+
+    @classmethod
+    def of(cls, state) -> VoucherOut | None:
+        if state is None:
+            return None
+        return cls(code=state.code, applied=state.applied,
+                   message=None if state.applied else (state.refusal or state.note))
+
+
+class VoucherIn(BaseModel):
+    code: str = Field(min_length=1, max_length=40, examples=["WELCOME10"],
+                      description="Any case; spaces are ignored.")
 
 
 class CartItemOut(Output):
@@ -164,6 +195,8 @@ class CartItemOut(Output):
     quantity: int
     unit_price: Money
     discount: Money = Field(description="Line discounts, for all its units.")
+    discounts: list[AdjustmentOut] = Field(default_factory=list,
+                                           description="The line discounts one by one.")
     total: Money = Field(description="unit_price × quantity − discount.")
     problem: str | None = Field(description="Why the line cannot be bought as it is now "
                                             "(not enough in stock, the time is gone); null "
@@ -181,8 +214,9 @@ class CartItemOut(Output):
                    service_districts=list(line.service_districts)
                    if line.at_customer_address else [],
                    quantity=line.quantity, unit_price=Money.of(line.unit_cents),
-                   discount=Money.of(line.discount_cents), total=Money.of(line.total_cents),
-                   problem=problem)
+                   discount=Money.of(line.discount_cents),
+                   discounts=[AdjustmentOut.of(a, locale) for a in line.discounts],
+                   total=Money.of(line.total_cents), problem=problem)
 
 
 class UnavailableItemOut(Output):
@@ -218,8 +252,18 @@ class CartOut(Output):
     delivery: DeliveryRef | None = Field(description="The option priced, when one was asked "
                                                      "for and the cart needs delivery.")
     delivery_fee: Money | None = Field(description="Null until a delivery option (with "
-                                                   "its district) is asked for.")
+                                                   "its district) is asked for; after its "
+                                                   "`delivery_discounts`.")
+    delivery_discounts: list[AdjustmentOut] = Field(default_factory=list)
     total: Money = Field(description="subtotal − discount + delivery fee.")
+    savings: Money = Field(description="Everything discounts took off: lines, order and "
+                                       "delivery.")
+    voucher: VoucherOut | None = Field(None, description="The code entered with PUT "
+                                                         "/cart/voucher, if any.")
+    explanations: list[str] = Field(default_factory=list, description=(
+        "Why promotions were left out (one could not be combined with a better one)."))
+    nudges: list[str] = Field(default_factory=list, description=(
+        "What a little more would earn (\"Add Rs. 1,250.00 more to get: free delivery.\")."))
     can_check_out: bool = Field(description="Something to buy, and no line with a problem "
                                             "or no longer on sale.")
 
@@ -305,6 +349,16 @@ class OrderLineOut(Output):
     total: Money
 
 
+class OrderAdjustmentOut(Output):
+    kind: Literal["line", "order", "delivery"]
+    line_id: int | None = Field(description="The line it came off (`lines[].id`), for a line "
+                                            "discount.")
+    label: str = Field(description="In the language of Accept-Language, as it read then.")
+    amount: Money
+    promotion_id: int | None
+    voucher: str | None
+
+
 class OrderAddressOut(Output):
     recipient: str
     phone: str
@@ -363,8 +417,12 @@ class OrderOut(_OrderFields):
                                                           "order is cancelled.")
     lines: list[OrderLineOut]
     subtotal: Money
-    discount: Money
-    delivery_fee: Money
+    discount: Money = Field(description="The order discounts together (line discounts are "
+                                        "in each line's total).")
+    delivery_fee: Money = Field(description="As charged, after delivery discounts.")
+    adjustments: list[OrderAdjustmentOut] = Field(
+        default_factory=list, description="Every discount as it was applied when the order "
+                                          "was placed.")
     delivery: DeliveryRef | None = Field(description="How it is delivered, named as when "
                                                      "it was placed (English); null for "
                                                      "services only.")

@@ -15,6 +15,7 @@ from app.api.catalog_schemas import Money
 from app.api.checkout_schemas import (
     CancelIn,
     DeliveryRef,
+    OrderAdjustmentOut,
     OrderLineOut,
     OrderOut,
     OrderPage,
@@ -57,6 +58,10 @@ def order_out(order, locale: str) -> OrderOut:
                for line in order.lines],
         subtotal=Money.of(order.subtotal_cents), discount=Money.of(order.discount_cents),
         delivery_fee=Money.of(order.delivery_fee_cents),
+        adjustments=[OrderAdjustmentOut(kind=a.kind, line_id=a.line_id, label=a.label(locale),
+                                        amount=Money.of(a.amount_cents),
+                                        promotion_id=a.promotion_id, voucher=a.voucher)
+                     for a in order.adjustments],
         delivery=(DeliveryRef(code=order.delivery_code,
                               name=order.delivery_name_in(locale) or "")
                   if order.delivery_code else None),

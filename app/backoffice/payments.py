@@ -128,14 +128,16 @@ def _history(payment) -> list[dict]:
 
 def quick_amounts(lines, left: int) -> list[dict]:
     """One-tap starting points for the refund form: each line with units still to refund,
-    at what was paid for those units (its total after discounts, in proportion), and
+    at what was paid for those units (its total after its own discounts and its share of
+    the order's, in proportion), and
     everything left. None of them refunds anything: the form still asks to confirm."""
     choices = []
+    paid = lines[0].line.order.paid_for_lines() if lines else {}
     for entry in lines:
         line = entry.line
         if entry.units_left <= 0:
             continue
-        cents = min(left, line.total_cents * entry.units_left // line.quantity)
+        cents = min(left, paid[line.id] * entry.units_left // line.quantity)
         if cents > 0:
             choices.append({"key": f"line-{line.id}", "line": line, "units": entry.units_left,
                             "cents": cents})

@@ -23,6 +23,7 @@ from app.db import transaction, utcnow
 from app.errors import Invalid, NotFound
 from app.inventory import services as inventory
 from app.inventory.services import OutOfStock
+from app.orders import services as orders
 
 MAX_QUANTITY = 99  # per line: a shop for people, not wholesale
 MAX_LINES = 50
@@ -213,6 +214,8 @@ def priced(cart: Cart | None, *, district: str | None = None,
     `phone`, `email` and `orders_before` say who is buying, once checkout knows."""
     if customer_id is None and cart is not None:
         customer_id = cart.user_id
+    if orders_before is None and (customer_id or phone):
+        orders_before = _orders_before(customer_id, phone)
     return pricing.price(items(cart), district=district, delivery=delivery,
                          customer_id=customer_id, locale=locale,
                          voucher=cart.voucher_code if cart is not None else None,
@@ -220,6 +223,13 @@ def priced(cart: Cart | None, *, district: str | None = None,
 
 
 MAX_CODE = 32
+
+
+def _orders_before(customer_id: int | None, phone: str | None):
+    """Counts the customer's earlier orders, when a first-order offer asks."""
+    def count() -> int:
+        return orders.orders_before(user_id=customer_id, phone=phone)
+    return count
 
 
 def set_voucher(cart: Cart, code: str, *, locale: str = "en",
@@ -234,8 +244,11 @@ def set_voucher(cart: Cart, code: str, *, locale: str = "en",
                       field="voucher")
     if len(code) > MAX_CODE:
         raise Invalid(pricing.UNKNOWN_CODE, field="voucher")
-    priced_now = pricing.price(items(cart), customer_id=customer_id or cart.user_id,
-                               voucher=code, locale=locale)
+    customer_id = customer_id or cart.user_id
+    priced_now = pricing.price(items(cart), customer_id=customer_id, voucher=code,
+                               locale=locale,
+                               orders_before=_orders_before(customer_id, None)
+                               if customer_id else None)
     state = priced_now.voucher
     if state is None or state.refusal:
         raise Invalid(state.refusal if state else pricing.UNKNOWN_CODE, field="voucher")

@@ -27,6 +27,16 @@ def options_for(district: str | None) -> list[DeliveryOption]:
     return [o for o in options if district is None or o.serves(district)]
 
 
+def free_delivery_from(district: str | None = None) -> int | None:
+    """The least the goods must come to for free delivery: over the options that charge and
+    serve `district` (with no district, those that serve the whole island). None if no
+    option is ever free."""
+    thresholds = [o.free_over_cents for o in options_for(district)
+                  if not o.is_pickup and o.fee_cents and o.free_over_cents is not None
+                  and (district is not None or not o.districts)]
+    return min(thresholds) if thresholds else None
+
+
 def get_option(code: str, district: str | None = None) -> DeliveryOption:
     """An active option by code that serves `district`. Raises Invalid (for the field)."""
     option = db.session.scalar(select(DeliveryOption).where(

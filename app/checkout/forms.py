@@ -208,3 +208,15 @@ class PlaceOrderForm(Form):
     # Made when the review page renders: a second submit of this page (a double tap, a
     # retry after a dropped connection) names the same order.
     idempotency_key = HiddenField(validators=[InputRequired(), Length(min=16, max=64)])
+
+
+# ---- vouchers -------------------------------------------------------------------------------
+
+class VoucherForm(Form):
+    """A voucher code typed on the cart or the review step. Its rules (does it exist, does
+    it apply) are the promotions engine's; here only its shape."""
+
+    code = StringField(_l("Voucher code"), filters=[_strip], validators=[
+        InputRequired(message=_l("Enter a code.")),
+        Length(max=40, message=_l("This code is not valid. Check it and try again."))])
+    next = HiddenField()

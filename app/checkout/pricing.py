@@ -155,6 +155,7 @@ class PricedCart:
     voucher: VoucherState | None = None
     # Why the discounts are what they are ("X was not combined with Y: Y saves more").
     explanations: list[str] = field(default_factory=list)
+    nudges: list[str] = field(default_factory=list)
 
     def quote_for(self, goods_cents: int) -> DeliveryQuote | None:
         """The delivery quote if the goods came to `goods_cents` (free over a threshold)."""
@@ -251,6 +252,8 @@ class Discounts:
     delivery: list[Adjustment] = field(default_factory=list)
     explanations: list[str] = field(default_factory=list)
     voucher: VoucherState | None = None
+    # What the shopper could still get ("Add Rs. 1,250.00 more to get: free delivery").
+    nudges: list[str] = field(default_factory=list)
 
 
 class PricingRule(Protocol):
@@ -344,6 +347,7 @@ def _apply(rule, context: Context, cart: PricedCart) -> None:
         cart.delivery.discounts = cart.delivery.discounts + _clamped(
             proposal.delivery, cart.delivery.fee_cents)
     cart.explanations += proposal.explanations
+    cart.nudges += proposal.nudges
     if proposal.voucher is not None:
         cart.voucher = proposal.voucher
 
@@ -388,9 +392,15 @@ def price(items: list[Item], *, district: str | None = None,
     cart = PricedCart(lines, [], None, unavailable,
                       needs_delivery=any(line.kind == "product" for line in lines),
                       district=district, context=context, delivery_option=delivery)
+    return apply_rules(cart, _rules if rules is None else rules)
+
+
+def apply_rules(cart: PricedCart, rules: list) -> PricedCart:
+    """Discount `cart` (lines priced, nothing applied yet) with `rules`, in order."""
     _requote(cart)
-    for rule in list(_rules if rules is None else rules):
-        _apply(rule, context, cart)
+    for rule in list(rules):
+        _apply(rule, cart.context, cart)
+    voucher = cart.context.voucher if cart.context else None
     if voucher and cart.voucher is None:
         cart.voucher = VoucherState(voucher, refusal=str(UNKNOWN_CODE))
     return cart

@@ -42,6 +42,7 @@ from app.checkout.forms import (
 from app.checkout.models import Cart
 from app.errors import Conflict, DomainError, Invalid, NotFound, TooManyAttempts
 from app.extensions import checkout_rate_limit, limiter
+from app.i18n import format_lkr
 from app.inventory.services import OutOfStock
 from app.orders import just_placed as placed_note, services as orders
 from app.payments import checkout_flow, methods
@@ -68,7 +69,7 @@ STEP_TITLES = {
     "review": _l("Review"),
 }
 # Which step asks for the field a service names in Invalid(field=…).
-FIELD_STEPS = {"delivery_option": "delivery", "payment_method": "payment"}
+FIELD_STEPS = {"delivery_option": "delivery", "payment_method": "payment", "voucher": "review"}
 
 
 def _locale() -> str:
@@ -178,7 +179,20 @@ def _cart_context(message=None, ok: bool = True) -> dict:
                       for line in priced.lines if line.compare_at_cents)
     return {"cart": cart, "priced": priced, "problems": carts.stock_problems(cart),
             "savings_cents": priced.savings_cents + was_savings,
+            "nudges": _nudges(priced),
             "message": message, "message_ok": ok, "is_staff": _is_staff()}
+
+
+def _nudges(priced) -> list[str]:
+    """What a little more in the cart would earn: free delivery, then promotions."""
+    found = list(priced.nudges)
+    if priced.needs_delivery:
+        free_from = delivery.free_delivery_from()
+        goods = priced.subtotal_cents - priced.discount_cents
+        if free_from is not None and goods < free_from:
+            found.insert(0, _("Add %(amount)s more for free delivery.",
+                              amount=format_lkr(free_from - goods, _locale())))
+    return found
 
 
 @bp.get("/cart")

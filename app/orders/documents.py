@@ -98,12 +98,7 @@ def invoice_pdf(order: Order) -> bytes:
         pdf.ln(4)
         _invoice_lines(pdf, order, locale)
         pdf.ln(2)
-        pdf.amount(_("Subtotal"), format_lkr(order.subtotal_cents, locale))
-        if order.discount_cents:
-            pdf.amount(_("Discount"), "− " + format_lkr(order.discount_cents, locale))
-        if order.needs_shipping or order.delivery_fee_cents:
-            pdf.amount(_("Delivery"), format_lkr(order.delivery_fee_cents, locale))
-        pdf.amount(_("Total"), format_lkr(order.total_cents, locale), bold=True)
+        _invoice_totals(pdf, order, locale)
         if vat:
             percent = vat[1]
             pdf.ln(1)
@@ -244,12 +239,35 @@ def _invoice_lines(pdf: _Document, order: Order, locale: str) -> None:
     rows = [(_("Item"), _("Qty"), _("Unit price"), _("Amount"))]
     for line in order.lines:
         amount = format_lkr(line.total_cents, locale)
-        if line.discount_cents:
+        discounts = [a for a in order.adjustments if a.line_id == line.id]
+        for adjustment in discounts:
+            amount += "\n" + adjustment.label(locale) + " − " + format_lkr(
+                adjustment.amount_cents, locale)
+        if line.discount_cents and not discounts:
             amount += "\n" + _("incl. discount %(amount)s",
                                amount="− " + format_lkr(line.discount_cents, locale))
         rows.append((_line_description(line, locale), str(line.quantity),
                      format_lkr(line.unit_cents, locale), amount))
     pdf.grid(rows, widths=(88, 14, 39, 39), align=("LEFT", "RIGHT", "RIGHT", "RIGHT"))
+
+
+def _invoice_totals(pdf: _Document, order: Order, locale: str) -> None:
+    """Subtotal, each discount by name (as it was when the order was placed), delivery and
+    the total."""
+    pdf.amount(_("Subtotal"), format_lkr(order.subtotal_cents, locale))
+    order_discounts = order.adjustments_of("order")
+    for adjustment in order_discounts:
+        pdf.amount(adjustment.label(locale), "− " + format_lkr(adjustment.amount_cents, locale))
+    if order.discount_cents and not order_discounts:
+        pdf.amount(_("Discount"), "− " + format_lkr(order.discount_cents, locale))
+    if order.needs_shipping or order.delivery_fee_cents:
+        delivery_discounts = order.adjustments_of("delivery")
+        pdf.amount(_("Delivery"), format_lkr(order.delivery_fee_cents
+                                             + order.delivery_discount_cents, locale))
+        for adjustment in delivery_discounts:
+            pdf.amount(adjustment.label(locale),
+                       "− " + format_lkr(adjustment.amount_cents, locale))
+    pdf.amount(_("Total"), format_lkr(order.total_cents, locale), bold=True)
 
 
 def _packing_lines(pdf: _Document, lines: list[OrderLine], locale: str) -> None:

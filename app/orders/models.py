@@ -83,6 +83,22 @@ class Order(Base):
         """Taken off the delivery fee (already out of `delivery_fee_cents`)."""
         return sum(a.amount_cents for a in self.adjustments_of("delivery"))
 
+    def paid_for_lines(self) -> dict[int, int]:
+        """What the customer paid for each line (line id -> cents): its total after its own
+        discounts, less its share of the order discounts (shared by value, the cents left by
+        rounding to the largest remainders), so the lines add up to exactly what was paid
+        for goods. A partial refund of a line gives back this, for its units."""
+        totals = {line.id: line.total_cents for line in self.lines}
+        whole = sum(totals.values())
+        off = min(self.discount_cents, whole)
+        if not off or not whole:
+            return totals
+        shares = {i: off * t // whole for i, t in totals.items()}
+        left = off - sum(shares.values())
+        for i in sorted(totals, key=lambda i: (-(off * totals[i] % whole), i))[:left]:
+            shares[i] += 1
+        return {i: totals[i] - shares[i] for i in totals}
+
     @property
     def savings_cents(self) -> int:
         return sum(a.amount_cents for a in self.adjustments) or (

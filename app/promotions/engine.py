@@ -56,8 +56,10 @@ class Refusal:
     pending: bool = False
 
 
-def _refusal(offer: Offer, context: Context, cart: PricedCart, usage) -> Refusal | None:
-    """The first condition that fails, as the shopper should read it, or None."""
+def _refusal(offer: Offer, context: Context, cart: PricedCart, usage,
+             spend_checked: bool = True) -> Refusal | None:
+    """The first condition that fails, as the shopper should read it, or None.
+    `spend_checked` False leaves out the minimum spend (is it the only thing missing?)."""
     locale = context.locale
     now = context.moment
     if offer.paused:
@@ -83,7 +85,8 @@ def _refusal(offer: Offer, context: Context, cart: PricedCart, usage) -> Refusal
     if offer.min_quantity and count < offer.min_quantity:
         return Refusal(_("Add %(count)d more of the items in this offer to use it.",
                          count=offer.min_quantity - count))
-    if offer.min_subtotal_cents and cart.subtotal_cents < offer.min_subtotal_cents:
+    if spend_checked and offer.min_subtotal_cents \
+            and cart.subtotal_cents < offer.min_subtotal_cents:
         return Refusal(_("Spend %(missing)s more to use this offer (minimum spend %(least)s).",
                          missing=format_lkr(offer.min_subtotal_cents - cart.subtotal_cents,
                                             locale),
@@ -100,6 +103,13 @@ def _refusal(offer: Offer, context: Context, cart: PricedCart, usage) -> Refusal
     if offer.cls == "delivery" and not cart.needs_delivery:
         return Refusal(_("This offer is for delivery, and nothing in your cart is delivered."))
     return None
+
+
+def _only_spend_missing(offer: Offer, context: Context, cart: PricedCart, usage) -> bool:
+    """Spending more is all it takes (a district still to be given does not count against
+    it): worth a nudge."""
+    problem = _refusal(offer, context, cart, usage, spend_checked=False)
+    return problem is None or problem.pending
 
 
 def _when(moment, locale: str) -> str:
@@ -214,8 +224,8 @@ class PromotionsRule:
 
     def _discounts(self, running, code, context: Context, cart: PricedCart) -> Discounts:
         usage = vouchers.Usage(context)
-        eligible, voucher_offer, refusal = [], None, None
-        for offer in running:
+        eligible, voucher_offer, refusal, nudges = [], None, None, []
+        for offer in sorted(running, key=lambda o: o.rank):
             if offer.requires_code:
                 if code is None or code.promotion_id != offer.id:
                     continue
@@ -225,6 +235,11 @@ class PromotionsRule:
                 eligible.append(offer)
             elif offer is voucher_offer:
                 refusal = problem
+            elif offer.min_subtotal_cents and cart.subtotal_cents < offer.min_subtotal_cents \
+                    and _only_spend_missing(offer, context, cart, usage):
+                nudges.append(_("Add %(amount)s more to get: %(offer)s.", amount=format_lkr(
+                    offer.min_subtotal_cents - cart.subtotal_cents, context.locale),
+                    offer=offer.label(context.locale)))
         if code is not None and voucher_offer is None:
             # A code of a promotion that is paused or over: not in the running set.
             voucher_offer = vouchers.offer_of_code(code)
@@ -234,7 +249,7 @@ class PromotionsRule:
             refusal = Refusal(_("This code has already been used."))
             eligible = [o for o in eligible if o is not voucher_offer]
         chosen, why = best(eligible, context, cart, code.code if code else None)
-        result = Discounts(explanations=why)
+        result = Discounts(explanations=why, nudges=nudges[:2])
         if chosen is not None:
             result.lines, result.order, result.delivery = (chosen.lines, chosen.order,
                                                            chosen.delivery)

@@ -99,7 +99,9 @@ def test_an_empty_cart_is_priced_at_nothing(client, auth_headers, customer):
         "items": [], "unavailable": [], "item_count": 0, "needs_delivery": False,
         "needs_address": False,
         "subtotal": money(0), "order_discounts": [], "discount": money(0), "delivery": None,
-        "delivery_fee": None, "total": money(0), "can_check_out": False}
+        "delivery_fee": None, "delivery_discounts": [], "total": money(0),
+        "savings": money(0), "voucher": None, "explanations": [], "nudges": [],
+        "can_check_out": False}
     assert carts.find_cart(user_id=customer.id) is None  # reading makes no cart
 
 
@@ -134,7 +136,7 @@ def test_adding_answers_the_priced_line_and_the_cart_adds_up(client, auth_header
                     "kind": "product", "slot": None, "service_location": None,
                     "service_districts": [], "quantity": 2,
                     "unit_price": money(1_250_00), "discount": money(0),
-                    "total": money(2_500_00), "problem": None}
+                    "discounts": [], "total": money(2_500_00), "problem": None}
     assert again.status_code == 200  # onto the same line
     assert again.get_json()["id"] == line["id"] and again.get_json()["quantity"] == 3
     cart = client.get(CART, headers={**auth_headers, "Accept-Language": "si"}).get_json()
@@ -334,7 +336,8 @@ def test_prices_come_from_the_pricing_pipeline(client, auth_headers, db_session)
         money(1_000_00), money(200_00), money(1_800_00))
     assert cart["subtotal"] == money(1_800_00)
     assert cart["order_discounts"] == [{"code": "welcome", "label": "Welcome",
-                                        "amount": money(50_00)}]
+                                        "amount": money(50_00), "promotion_id": None,
+                                        "voucher": None}]
     assert cart["discount"] == money(50_00) and cart["total"] == money(1_750_00)
 
 

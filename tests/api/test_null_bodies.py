@@ -27,6 +27,7 @@ ROUTES = [
     ("PATCH", "/api/v1/me/addresses/1"),
     ("POST", "/api/v1/cart/items"),
     ("PATCH", "/api/v1/cart/items/1"),
+    ("PUT", "/api/v1/cart/voucher"),
     ("POST", "/api/v1/checkout"),
     ("POST", "/api/v1/orders/KD-2026-000001/cancel"),
     ("POST", "/api/v1/support/tickets"),

@@ -1,0 +1,108 @@
+"""Limits hold when checkouts race: a single-use code is used once, a budget is never
+overspent. Each checkout runs in its own thread, app context and connection, through the
+service the pages and the API call (as in tests/checkout/test_no_oversell.py)."""
+
+from __future__ import annotations
+
+import threading
+
+from sqlalchemy import func, select
+
+from app import db
+from app.checkout import cart as carts
+from app.checkout.models import Cart
+from app.checkout.services import Contact, place_order
+from app.errors import Invalid
+from app.orders.models import Order, OrderAdjustment
+from app.promotions.models import Promotion, VoucherCode
+from tests.checkout.factories import guest_choices, starter_delivery, stocked
+from tests.promotions.factories import make_promotion
+
+
+def race(app, cart_ids: list[int]) -> list[str]:
+    start = threading.Barrier(len(cart_ids), timeout=60)
+    outcomes: list[str] = []
+    record = threading.Lock()
+
+    def shop(cart_id: int) -> None:
+        shopper = Contact(name="Race Shopper", email=f"race{cart_id}@example.lk",
+                          phone=f"0772{cart_id:06d}")
+        with app.app_context():
+            cart = db.session.get(Cart, cart_id)
+            cart.lines  # noqa: B018 — loaded now, so the race below is only the checkout
+            db.session.commit()
+            start.wait()
+            try:
+                place_order(cart, guest_choices(contact=shopper))
+                outcome = "ordered"
+            except Invalid as refusal:
+                # Counted out in the order's transaction (PromotionUnavailable), or seen
+                # used up already when the cart was priced: the shopper is told either way.
+                outcome = "refused" if refusal.field == "voucher" else repr(refusal)
+            except Exception as error:  # anything else is a failure the test must show
+                outcome = repr(error)
+            finally:
+                db.session.remove()
+            with record:
+                outcomes.append(outcome)
+
+    threads = [threading.Thread(target=shop, args=(cart_id,)) for cart_id in cart_ids]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    return outcomes
+
+
+def carts_with(variant_id: int, count: int, code: str | None = None) -> list[int]:
+    ids = []
+    for _ in range(count):
+        cart = carts.open_cart(token=carts.new_token())
+        carts.add_item(cart, variant_id, 1)
+        if code:
+            carts.set_voucher(cart, code)
+        ids.append(cart.id)
+    return ids
+
+
+def test_50_checkouts_with_one_single_use_code_discount_one_order(app):
+    with app.app_context():
+        starter_delivery()
+        rice = stocked("Rice", units=100, price_cents=2_000_00)
+        make_promotion("One lucky shopper", percent=50, code="LUCKY", code_uses=1)
+        cart_ids = carts_with(rice.id, 50, code="LUCKY")
+        db.session.remove()
+
+    outcomes = race(app, cart_ids)
+
+    assert sorted(set(outcomes)) == ["ordered", "refused"], set(outcomes)
+    assert outcomes.count("ordered") == 1
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Order)) == 1
+        [adjustment] = db.session.scalars(select(OrderAdjustment)).all()
+        assert (adjustment.voucher, adjustment.amount_cents) == ("LUCKY", 1_000_00)
+        assert db.session.scalar(select(VoucherCode.uses_count)) == 1
+
+
+def test_100_checkouts_never_overspend_a_budget(app):
+    with app.app_context():
+        starter_delivery()
+        rice = stocked("Rice", units=200, price_cents=2_000_00)
+        make_promotion("Launch week", percent=50, max_discount_cents=10_000_00)
+        cart_ids = carts_with(rice.id, 100)
+        db.session.remove()
+
+    outcomes = race(app, cart_ids)
+
+    assert set(outcomes) <= {"ordered", "refused"}, set(outcomes)
+    with app.app_context():
+        given = db.session.scalar(select(func.coalesce(func.sum(
+            OrderAdjustment.amount_cents), 0)))
+        promotion = db.session.scalars(select(Promotion)).one()
+        assert given <= 10_000_00
+        assert promotion.discount_given_cents == given
+        # Every order placed is one use; the budget paid out in full before anyone went
+        # without (each order's discount was what was left at its pricing).
+        assert promotion.uses_count == db.session.scalar(
+            select(func.count()).select_from(OrderAdjustment))
+        assert given == 10_000_00
