@@ -481,3 +481,16 @@ def test_every_demo_promotion_saves_unchanged_from_its_form(marketing_client):
     assert {p.id: admin.data_of(p) for p in db.session.scalars(select(Promotion))} == before
     assert db.session.scalars(select(AuditEntry).where(
         AuditEntry.action == "promotions.update")).all() == []
+
+
+def test_an_htmx_preview_names_the_other_fields_to_fix(marketing_client):
+    stocked("Tea", sku="TEA-100")
+
+    response = marketing_client.post("/staff/promotions/new/preview",
+                                     data=_form(name_en="", percent="500", sample="TEA-100 1"),
+                                     headers={"HX-Request": "true"})
+
+    assert response.status_code == 422
+    assert response.text.lstrip().startswith('<fieldset id="promo-preview"')
+    assert '<a href="#name_en">Name (English)</a>: This field is required.' in response.text
+    assert '<a href="#percent">Percent off</a>' in response.text
