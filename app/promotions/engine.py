@@ -65,9 +65,11 @@ def _refusal(offer: Offer, context: Context, cart: PricedCart, usage,
     if offer.paused:
         return Refusal(_("This offer is paused just now. Please try again later."))
     if offer.starts_at is not None and now < offer.starts_at:
-        return Refusal(_("This offer starts on %(when)s.", when=_when(offer.starts_at, locale)))
+        return Refusal(_("This offer starts on %(when)s.",
+                         when=shown_time(offer.starts_at, locale)))
     if offer.ends_at is not None and now >= offer.ends_at:
-        return Refusal(_("This offer ended on %(when)s.", when=_when(offer.ends_at, locale)))
+        return Refusal(_("This offer ended on %(when)s.",
+                         when=shown_time(offer.ends_at, locale)))
     if offer.exhausted:
         return Refusal(_("This offer has reached its limit."))
     if offer.signed_in_only and context.customer_id is None:
@@ -112,7 +114,8 @@ def _only_spend_missing(offer: Offer, context: Context, cart: PricedCart, usage)
     return problem is None or problem.pending
 
 
-def _when(moment, locale: str) -> str:
+def shown_time(moment, locale: str) -> str:
+    """A UTC moment as the shopper reads it: Colombo time, month in their language."""
     return format_datetime(moment.astimezone(COLOMBO), "d MMMM y, HH:mm", tzinfo=COLOMBO,
                            locale=FORMAT_LOCALES.get(locale, "en_US"))
 
