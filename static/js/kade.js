@@ -74,6 +74,32 @@
     document.addEventListener("DOMContentLoaded", function () { hideFallbacks(document); });
   }
 
+  // data-shows-for="a b" on a part of a form: shown only while the select marked
+  // data-shows-control has one of those values (a promotion's benefit shows its own
+  // settings). Without JavaScript every part shows, each with a hint saying when it counts.
+  function showFor(root) {
+    var controls = root.querySelectorAll ? root.querySelectorAll("select[data-shows-control]") : [];
+    for (var i = 0; i < controls.length; i++) {
+      var form = controls[i].form;
+      var parts = form ? form.querySelectorAll("[data-shows-for]") : [];
+      for (var j = 0; j < parts.length; j++) {
+        var wanted = parts[j].getAttribute("data-shows-for").split(" ");
+        parts[j].hidden = wanted.indexOf(controls[i].value) < 0 && !parts[j].querySelector(".field-error");
+      }
+    }
+  }
+  document.addEventListener("change", function (event) {
+    var control = event.target;
+    if (control instanceof HTMLSelectElement && control.hasAttribute("data-shows-control")) {
+      showFor(control.parentNode);
+    }
+  });
+  if (window.htmx) {
+    window.htmx.onLoad(showFor);
+  } else {
+    document.addEventListener("DOMContentLoaded", function () { showFor(document); });
+  }
+
   // data-preview="<img id>" on a file input (back-office pictures): show the chosen picture
   // before it is uploaded. A data: URL, which the CSP's img-src allows (blob: it does not);
   // the file is read in the browser and nothing leaves it until the form is submitted.
