@@ -10,7 +10,7 @@ import io
 import math
 
 from flask import Response, flash, request, stream_with_context, url_for
-from flask_babel import gettext as _
+from flask_babel import gettext as _, ngettext
 from flask_login import current_user
 
 from app.accounts import services as accounts
@@ -31,7 +31,8 @@ from app.db import utcnow
 from app.errors import DomainError, NotFound
 from app.i18n import COLOMBO
 from app.orders import services as orders
-from app.security.roles import Permission
+from app.promotions import vouchers
+from app.security.roles import Permission, can
 from app.web import redirect_to, render
 
 PER_PAGE = 50
@@ -145,10 +146,19 @@ def _to_send(order) -> list:
             if line.kind == "product" and line.fulfilled_quantity < line.quantity]
 
 
+# Refunded orders whose promotions' uses staff may give back.
+GIVE_BACK_STATUSES = frozenset({"refunded", "partially_refunded"})
+
+
 def _detail_page(order, *, status: int = 200, status_form=None, fulfil_form=None,
                  note_form=None, sending=None):
+    redemptions = vouchers.redemptions_of(order.number)
     return render(
         "staff/orders/detail.html", order=order, timeline=_timeline(order),
+        redemptions=redemptions,
+        can_see_promotions=can(current_user.role, Permission.MANAGE_PROMOTIONS),
+        can_give_back=order.status in GIVE_BACK_STATUSES
+        and any(r.released_at is None for r in redemptions),
         status_form=status_form or StatusForm(formdata=None, order=order),
         fulfil_form=fulfil_form or FulfilForm(formdata=None),
         note_form=note_form or NoteForm(formdata=None), to_send=_to_send(order),
@@ -248,6 +258,23 @@ def order_resend_link(number: str):
             flash(str(exc.message), "error")
         else:
             flash(_("A new link is on its way to the customer; older links no longer work."))
+    return redirect_to(url_for("staff.order_detail", number=order.number))
+
+
+@bp.post("/orders/<number>/promotions/give-back")
+@requires(Permission.MANAGE_ORDERS)
+def order_give_back(number: str):
+    """A refunded order's promotion uses go back to the promotions (codes may be used
+    again); a cancelled order's go back by themselves."""
+    order = orders.staff_order(number, actor=actor())
+    form = ResendLinkForm()  # nothing but the CSRF token
+    if form.validate() and order.status in GIVE_BACK_STATUSES:
+        count = vouchers.give_back(order.number, actor=actor())
+        flash(ngettext("The use of %(num)d promotion is given back.",
+                       "The uses of %(num)d promotions are given back.", count)
+              if count else _("Nothing to give back."))
+    else:
+        flash(_("Only a refunded order's promotions can be given back."), "error")
     return redirect_to(url_for("staff.order_detail", number=order.number))
 
 

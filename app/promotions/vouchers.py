@@ -17,11 +17,13 @@ from sqlalchemy import func, or_, select, update
 
 from app import db
 from app.accounts import services as accounts
+from app.audit import services as audit
 from app.catalog import services as catalog
 from app.db import transaction, utcnow
 from app.errors import Invalid
 from app.promotions.models import Promotion, Redemption, VoucherCode
 from app.promotions.offers import Offer, offer_of
+from app.security.roles import Permission, require
 
 CODE_PATTERN = re.compile(r"^[A-Z0-9-]{3,32}$")
 
@@ -189,3 +191,22 @@ def release(order_number: str) -> int:
                     .execution_options(synchronize_session=False))
         db.session.flush()
     return len(found)
+
+
+def redemptions_of(order_number: str) -> list[Redemption]:
+    """The promotions an order used (released ones too), oldest first."""
+    return list(db.session.scalars(select(Redemption).where(
+        Redemption.order_number == order_number).order_by(Redemption.id)))
+
+
+def give_back(order_number: str, *, actor) -> int:
+    """Staff return a refunded order's uses to its promotions (a refund keeps them unless
+    staff choose: a customer refunded in full may deserve the code again). Audited.
+    Returns how many promotions got a use back."""
+    require(actor, Permission.MANAGE_ORDERS)
+    with transaction():
+        count = release(order_number)
+        if count:
+            audit.record("promotions.uses_given_back", actor_id=actor.id if actor else None,
+                         target_type="order", target_id=order_number, promotions=count)
+    return count

@@ -3,11 +3,17 @@ discounts and their share of the order's discounts come off, and the books balan
 
 from __future__ import annotations
 
+import pytest
+
+from app import db
 from app.backoffice.payments import quick_amounts
 from app.checkout import cart as carts
 from app.checkout.services import place_order
+from app.errors import Forbidden
 from app.orders import services as orders
 from app.payments import refunds, services as payments
+from app.promotions import vouchers
+from app.promotions.models import Promotion, VoucherCode
 from tests.checkout.factories import guest_cart, guest_choices, starter_delivery, stocked
 from tests.factories import make_staff
 from tests.promotions.factories import make_promotion
@@ -52,3 +58,29 @@ def test_a_partial_refund_of_a_discounted_two_line_order(db_session):
     assert choices[f"line-{soap_line.id}"] == 800_00
     assert choices[f"line-{tea_line.id}"] == 2_400_00
     assert choices["all"] == 3_550_00
+
+
+def test_staff_may_give_a_refunded_orders_uses_back(db_session):
+    starter_delivery()
+    tea = stocked("Ceylon tea", units=10, price_cents=3_000_00)
+    make_promotion("Once", percent=10, code="ONCE", code_uses=1)
+    cart = guest_cart(tea)
+    carts.set_voucher(cart, "once")
+    order, _ = place_order(cart, guest_choices())
+    payments.mark_collected(order.number, order.total_cents)
+    orders.change_status(order.number, "shipped")
+    orders.change_status(order.number, "delivered")
+    manager = make_staff("order_manager")
+    refunds.refund(order.number, order.total_cents, reason="Lost in the post", actor=manager)
+    db.session.expire_all()
+    # A refund keeps the use: the single-use code stays used.
+    assert db.session.query(VoucherCode).one().uses_count == 1
+
+    with pytest.raises(Forbidden):
+        vouchers.give_back(order.number, actor=make_staff("support_agent"))
+    assert vouchers.give_back(order.number, actor=manager) == 1
+    db.session.expire_all()
+    assert db.session.query(VoucherCode).one().uses_count == 0
+    assert db.session.query(Promotion).one().uses_count == 0
+    assert vouchers.give_back(order.number, actor=manager) == 0  # only once
+
