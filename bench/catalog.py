@@ -341,6 +341,49 @@ def pick(url: str) -> dict[str, str]:
     return {"product": product, "category": "groceries", "narrow": NARROW, "broad": BROAD}
 
 
+def set_promotions(url: str, count: int, seed: int = 16) -> None:
+    """Exactly `count` running promotions in the bench database (those there are deleted):
+    the mix of bench/pricing.py, over the loaded categories, products and variants."""
+    from bench.pricing import make_promotions
+
+    now = dt.datetime.now(dt.UTC)
+    with psycopg.connect(url) as conn, conn.cursor() as cur:
+        cur.execute("DELETE FROM promotions_redemption")
+        cur.execute("DELETE FROM promotions_voucher_code")
+        cur.execute("DELETE FROM promotions_promotion")
+        if not count:
+            return
+        categories = [r[0] for r in cur.execute("SELECT id FROM catalog_category")]
+        products = [r[0] for r in cur.execute(
+            "SELECT id FROM catalog_product WHERE status = 'published' ORDER BY id LIMIT 5000")]
+        variants = [r[0] for r in cur.execute(
+            "SELECT id FROM catalog_variant ORDER BY id LIMIT 5000")]
+        columns = ["name_en", "benefit", "priority", "exclusive", "combines_with", "percent",
+                   "amount_cents", "buy_quantity", "get_quantity", "tiers",
+                   "bundle_variant_ids", "product_ids", "variant_ids", "category_ids",
+                   "min_subtotal_cents", "districts", "requires_code", "max_discount_cents"]
+        for promotion in make_promotions(count, categories, products, variants, seed):
+            values = {c: getattr(promotion, c) for c in columns}
+            for c in ("combines_with", "tiers", "bundle_variant_ids", "product_ids",
+                      "variant_ids", "category_ids", "districts"):
+                values[c] = json.dumps(values[c] or [])
+            values["exclusive"] = bool(values["exclusive"])
+            values["requires_code"] = bool(values["requires_code"])
+            cur.execute(
+                f"INSERT INTO promotions_promotion ({', '.join(columns)}, is_public, paused, "
+                "first_order_only, signed_in_only, segment_customer_ids, uses_count, "
+                "discount_given_cents, created_at, updated_at) VALUES ("
+                + ", ".join(f"%({c})s" for c in columns)
+                + ", true, false, false, false, '[]', 0, 0, %(now)s, %(now)s) RETURNING id",
+                {**values, "now": now})
+            promotion_id = cur.fetchone()[0]
+            for code in promotion.codes:
+                cur.execute("INSERT INTO promotions_voucher_code (promotion_id, code, "
+                            "uses_count, created_at) VALUES (%s, %s, 0, %s)",
+                            (promotion_id, code.code, now))
+    print(f"{count} running promotions in the bench database")
+
+
 # -- servers -------------------------------------------------------------------------------------
 
 def _free_port() -> int:
@@ -556,6 +599,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--spread", type=int, metavar="N",
                         help="each page over up to N addresses (N products, categories, "
                              "queries) picked at random per request, not one address")
+    parser.add_argument("--promotions", type=int, metavar="N", default=0,
+                        help="N running promotions (bench/pricing.py's mix) while the pages "
+                             "are driven; 0 (the default) removes any")
     parser.add_argument("--profile", type=int, metavar="N",
                         help="instead of wrk: run each page N times under cProfile")
     args = parser.parse_args(argv)
@@ -574,6 +620,7 @@ def main(argv: list[str] | None = None) -> int:
     if not loaded:
         url = fresh_database(args.server, args.database)
         load_shop(url, args.products)
+    set_promotions(url, args.promotions)
     values = pick(url)
     pages = [spec.split(":", 1) for spec in (args.page or PAGES)]
     for kind, _template in pages:
