@@ -1,5 +1,5 @@
 """Demo promotions, so `make run` shows badges, a voucher and free delivery at work: a
-"buy 2 get 1 free" on tea and spices, WELCOME10 (10 % off a first order in Colombo) and free
+"buy 2 get 1 free" on tea and spices, HELLO10 (10 % off a first order in Colombo) and free
 delivery in Colombo over Rs. 5,000."""
 
 from __future__ import annotations
@@ -36,11 +36,11 @@ def load_demo_promotions() -> list[str]:
             name_en="Welcome: 10% off your first order",
             name_si="සාදරයෙන් පිළිගනිමු: ඔබේ පළමු ඇණවුමට 10% වට්ටමක්",
             name_ta="வரவேற்பு: உங்கள் முதல் ஆர்டருக்கு 10% தள்ளுபடி",
-            description_en="For a first order delivered in Colombo, with the code WELCOME10.",
+            description_en="For a first order delivered in Colombo, with the code HELLO10.",
             benefit="order_percent", percent=10, first_order_only=True,
             districts=["colombo"], requires_code=True, combines_with=ALL_CLASSES,
             max_uses_per_customer=1)
-        welcome.codes.append(VoucherCode(code="WELCOME10"))
+        welcome.codes.append(VoucherCode(code="HELLO10"))
         db.session.add(welcome)
         db.session.add(Promotion(
             name_en="Free delivery in Colombo over Rs. 5,000",
@@ -49,5 +49,5 @@ def load_demo_promotions() -> list[str]:
             benefit="delivery", percent=100, min_subtotal_cents=5_000_00,
             districts=["colombo"], combines_with=ALL_CLASSES))
     offers.invalidate()
-    return ["Promotions: buy 2 get 1 free on tea & spices, WELCOME10, free delivery in "
+    return ["Promotions: buy 2 get 1 free on tea & spices, HELLO10, free delivery in "
             "Colombo over Rs. 5,000"]
