@@ -44,6 +44,7 @@ from pathlib import Path
 from urllib.parse import quote_plus
 
 import psycopg
+from psycopg import sql
 from sqlalchemy.engine import make_url
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -369,12 +370,13 @@ def set_promotions(url: str, count: int, seed: int = 16) -> None:
                 values[c] = json.dumps(values[c] or [])
             values["exclusive"] = bool(values["exclusive"])
             values["requires_code"] = bool(values["requires_code"])
-            cur.execute(
-                f"INSERT INTO promotions_promotion ({', '.join(columns)}, is_public, paused, "
-                "first_order_only, signed_in_only, segment_customer_ids, uses_count, "
-                "discount_given_cents, created_at, updated_at) VALUES ("
-                + ", ".join(f"%({c})s" for c in columns)
-                + ", true, false, false, false, '[]', 0, 0, %(now)s, %(now)s) RETURNING id",
+            cur.execute(sql.SQL(
+                "INSERT INTO promotions_promotion ({}, is_public, paused, first_order_only, "
+                "signed_in_only, segment_customer_ids, uses_count, discount_given_cents, "
+                "created_at, updated_at) VALUES ({}, true, false, false, false, '[]', 0, 0, "
+                "%(now)s, %(now)s) RETURNING id").format(
+                    sql.SQL(", ").join(map(sql.Identifier, columns)),
+                    sql.SQL(", ").join(map(sql.Placeholder, columns))),
                 {**values, "now": now})
             promotion_id = cur.fetchone()[0]
             for code in promotion.codes:

@@ -35,8 +35,9 @@ def _requests(app, number: str, *, api: bool):
         blueprint = _blueprint(rule.endpoint)
         if blueprint not in PERSONAL_BLUEPRINTS or (blueprint == "api") != api:
             continue
+        # An argument a rule takes from its `defaults` (no converter) is not in its path.
         values = {name: 1 if isinstance(rule._converters[name], IntegerConverter)
-                  else number for name in rule.arguments}
+                  else number for name in rule.arguments if name in rule._converters}
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             found.append((method, adapter.build(rule.endpoint, values, method=method),
                           rule.endpoint))
