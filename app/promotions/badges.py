@@ -41,7 +41,7 @@ class Badge:
     # promotion takes it off one unit for anyone; else None.
     price_after_cents: int | None = None
     # Each qualifying variant's price after the discount (the product page follows the
-    # variant chosen); empty when price_after_cents is None.
+    # variant chosen), under the same rule; empty when that rule does not hold.
     variant_prices: Mapping[int, int] = field(default_factory=dict)
     saving_cents: int = 0  # on one unit of the cheapest qualifying variant, to choose
 
@@ -138,8 +138,6 @@ def _badge(offer: Offer, product, locale: str) -> Badge | None:
         lowest_before = min([v.price_cents for v in product.variants if v.is_active])
         if lowest < lowest_before:
             after = lowest
-        else:
-            prices = {}
     return Badge(offer.id, label_of(offer, locale), after, prices, saving)
 
 
