@@ -19,7 +19,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from babel.numbers import format_currency
-from flask import g, has_app_context
+from flask import g, has_request_context
 from flask_babel import force_locale, gettext as _
 
 from app.db import utcnow
@@ -167,8 +167,8 @@ def badges_for(products: Iterable, locale: str, *, running: Iterable[Offer] | No
 
 def for_page(products: Iterable, locale: str) -> dict[int, Badge]:
     """badges_for with the promotions loaded once per request, however many groups of cards
-    a page shows."""
-    if not has_app_context():
+    a page shows. Outside a request (a job's long app context) they are not kept."""
+    if not has_request_context():
         return badges_for(products, locale)
     if "kade_running_offers" not in g:
         g.kade_running_offers = offer_store.running()
