@@ -4,7 +4,7 @@ Public promotions only (`is_public`), not paused, not over and not used up; mean
 everyone (a promotion for a list of customers is theirs, not an advert). Running ones come
 by rank (higher priority first), upcoming ones by when they start. A promotion's conditions
 are told as plain facts; a voucher code is named only when the promotion has exactly one
-(a batch of single-use codes is handed out one by one, never printed on a page).
+and it is not single-use (codes handed out one by one are never printed on a page).
 """
 
 from __future__ import annotations
@@ -62,6 +62,14 @@ def _advertised(now: dt.datetime) -> list[Promotion]:
             and not row.segment_customer_ids]
 
 
+def _shown_code(row: Promotion) -> str | None:
+    """The code to print: the promotion's only one, and one many people may use (a
+    single-use code is somebody's own)."""
+    if row.requires_code and len(row.codes) == 1 and row.codes[0].max_uses != 1:
+        return row.codes[0].code
+    return None
+
+
 def advertised(locale: str, now: dt.datetime | None = None, *, links: bool = True) -> Offers:
     """The public promotions running at `now` and those still to come, in `locale`.
     `links`: also load the categories and products each names (the page links to them)."""
@@ -87,7 +95,7 @@ def advertised(locale: str, now: dt.datetime | None = None, *, links: bool = Tru
         item = PublicOffer(
             promotion=row, name=row.name(locale), description=row.description(locale),
             label=badges.label_of(offer, locale), running=row.status(now) == "running",
-            code=row.codes[0].code if row.requires_code and len(row.codes) == 1 else None,
+            code=_shown_code(row),
             categories=tuple(categories[c] for c in dict.fromkeys(row.category_ids or ())
                              if c in categories)[:LINKS_SHOWN],
             products=tuple(products[p] for p in dict.fromkeys(product_ids)

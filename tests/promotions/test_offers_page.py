@@ -56,12 +56,14 @@ def test_a_public_code_is_named_only_when_it_is_the_only_one(client, db_session)
     with transaction():
         db.session.merge(batch).codes.append(VoucherCode(code="FLY-0002", max_uses=1))
     make_promotion("Hidden code", code="STAFFONLY", is_public=False)
+    make_promotion("Just for you", code="ONLY-ONCE", code_uses=1)
 
     html = page(client)
 
     assert '<span class="offer-code">WELCOME10</span>' in html
     assert "Flyer" in html and "FLY-0001" not in html and "With a voucher code" in html
     assert "STAFFONLY" not in html and "Hidden code" not in html
+    assert "Just for you" in html and "ONLY-ONCE" not in html
 
 
 def test_used_up_ended_and_chosen_customers_offers_are_left_out(client, db_session):
