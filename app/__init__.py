@@ -169,12 +169,14 @@ def _register_blueprints(app) -> None:
     from app.pages import bp as pages_bp
     from app.payments.slip_views import bp as payment_slips_bp
     from app.payments.views import bp as payments_bp
+    from app.promotions.views import bp as promotions_bp
     from app.support.views import bp as support_bp
 
     app.register_blueprint(pages_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(catalog_bp)
     app.register_blueprint(search_bp)
+    app.register_blueprint(promotions_bp)
     app.register_blueprint(checkout_bp)
     app.register_blueprint(vouchers_bp)
     app.register_blueprint(orders_bp)

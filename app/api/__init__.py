@@ -11,6 +11,8 @@
     addresses.py    /me/addresses
     catalog.py      /categories, /products, /products/{slug} (public, no token)
     catalog_schemas.py  the catalogue's query strings and answers
+    promotions.py   /promotions: the public promotions running now (no token)
+    promotion_schemas.py  its answers
     cart.py         /cart, /cart/items, /delivery-options (and the out-of-stock problem)
     checkout.py     /checkout (with Idempotency-Key)
     orders.py       /orders, /orders/{number}, /orders/{number}/cancel
@@ -19,7 +21,17 @@
     support.py      /support/tickets, /support/tickets/{number}[/messages] (my questions)
 """
 
-from app.api import accounts, addresses, cart, catalog, checkout, notifications, orders, support  # noqa: F401  (their routes join the blueprint)
+from app.api import (  # noqa: F401  (their routes join the blueprint)
+    accounts,
+    addresses,
+    cart,
+    catalog,
+    checkout,
+    notifications,
+    orders,
+    promotions,
+    support,
+)
 from app.api.blueprint import bp
 
 __all__ = ["bp"]

@@ -366,3 +366,12 @@ def variant_with_product(variant_id: int) -> Variant:
     if variant is None:
         raise NotFound()
     return variant
+
+
+def categories_by_id(ids) -> dict[int, Category]:
+    """Active categories by id (a promotion's links to what it covers). One query."""
+    wanted = [i for i in set(ids) if isinstance(i, int) and 0 < i < 2**31]
+    if not wanted:
+        return {}
+    return {category.id: category for category in db.session.scalars(
+        select(Category).where(Category.id.in_(wanted), Category.is_active))}

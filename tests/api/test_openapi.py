@@ -129,7 +129,7 @@ OPERATIONS = [
     ("PATCH", "/api/v1/me/addresses/{address_id}"),
     ("DELETE", "/api/v1/me/addresses/{address_id}"),
     ("GET", "/api/v1/categories"), ("GET", "/api/v1/products"),
-    ("GET", "/api/v1/products/{slug}"),
+    ("GET", "/api/v1/products/{slug}"), ("GET", "/api/v1/promotions"),
     ("GET", "/api/v1/delivery-options"), ("GET", "/api/v1/cart"),
     ("POST", "/api/v1/cart/items"), ("PATCH", "/api/v1/cart/items/{item_id}"),
     ("DELETE", "/api/v1/cart/items/{item_id}"), ("PUT", "/api/v1/cart/voucher"),
@@ -206,7 +206,7 @@ def shop(app) -> None:
 
 
 # Operations that take no input at all: there is no wrong request to make of them.
-WITHOUT_INPUT = {("GET", "/api/v1/categories")}
+WITHOUT_INPUT = {("GET", "/api/v1/categories"), ("GET", "/api/v1/promotions")}
 MODES = {GenerationMode.POSITIVE: "valid", GenerationMode.NEGATIVE: "invalid"}
 FUZZ_CASES = [pytest.param(method, path, mode, id=f"{method} {path}-{name}")
               for method, path in OPERATIONS for mode, name in MODES.items()
