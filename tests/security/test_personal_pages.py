@@ -19,7 +19,7 @@ from tests.factories import make_customer
 PRIVATE = "private, no-store"
 # The API's answers that are the same for everyone, and say so.
 PUBLIC_API = {"api.list_delivery_options", "api.list_categories", "api.list_products",
-              "api.get_product"}
+              "api.get_product", "api.list_promotions"}
 
 
 def _blueprint(endpoint: str) -> str:
