@@ -83,7 +83,11 @@ serve: install
 	$(VENV)/bin/gunicorn -c gunicorn.conf.py wsgi:app
 
 # Three suites, each timed; all three run even when one fails, and the services this started
-# are stopped whatever happens. Tests get their backends from TEST_POSTGRES_URL and
+# are stopped whatever happens. The two unit passes share nothing (each makes its own
+# database, Redis and temp folders) and each keeps one core busy, so they run side by side:
+# the PostgreSQL pass in the background, its output shown when it ends; on two cores this
+# takes the longer pass's time, not the sum. Playwright follows, alone (its timeouts are
+# the browser's, not ours). Tests get their backends from TEST_POSTGRES_URL and
 # TEST_REDIS_URL only: a developer's DATABASE_URL/REDIS_URL must never be wiped by a test.
 # The demo shop's instance/ must come out as it went in (each suite checks too:
 # tests/instance_guard.py); compared here by names, sizes and modification times.
@@ -91,7 +95,15 @@ test: install-test
 	@scripts/services.sh browser
 	services=$$(scripts/services.sh start)   # not eval "$$(...)": that would hide a failure
 	eval "$$services"
-	trap 'scripts/services.sh stop' EXIT
+	pg_pid=
+	pg_log=$$(mktemp -t kade-test-postgres.XXXXXX)
+	# A pass still running when make stops (Ctrl-C, a failure here) is interrupted as Ctrl-C
+	# would (pytest then drops its database and stops its Redis) before the services go.
+	stop_pg() {
+		if [[ -n $$pg_pid ]] && kill -INT -- -$$pg_pid 2>/dev/null; then wait $$pg_pid || true; fi
+		rm -f "$$pg_log"
+	}
+	trap 'stop_pg; scripts/services.sh stop' EXIT
 	unset DATABASE_URL REDIS_URL
 	failed=()
 	summary=()
@@ -109,8 +121,19 @@ test: install-test
 		summary+=("$$(printf '%-9s %5ss  %s' "$$name" $$((SECONDS - start)) "$$result")")
 		echo "=== $${summary[-1]}"
 	}
+	pg=($(PY) -m pytest tests --db=postgresql)
+	echo "=== postgres (alongside sqlite; output when it ends): $${pg[*]}"
+	set -m  # a process group of its own, with Ctrl-C not ignored as in a plain `&` job
+	step postgres "$${pg[@]}" </dev/null >"$$pg_log" 2>&1 &
+	pg_pid=$$!
+	set +m
 	step sqlite $(PY) -m pytest tests --db=sqlite
-	step postgres $(PY) -m pytest tests --db=postgresql
+	rc=0
+	wait $$pg_pid || rc=$$?
+	pg_pid=
+	cat "$$pg_log"
+	summary+=("$$(tail -n 1 "$$pg_log" | sed 's/^=== //')")
+	((rc == 0)) && grep -q '  ok$$' <<<"$${summary[-1]}" || failed+=("postgres")
 	step e2e $(PY) -m pytest e2e --screenshot=only-on-failure --output=test-results
 	if [[ "$$(instance_state)" != "$$instance_before" ]]; then
 		echo "=== instance/ (the demo shop's folder) changed during the run"

@@ -4,17 +4,17 @@ and a signed-in session cannot guess the password on the pages that ask for it a
 from __future__ import annotations
 
 import datetime as dt
-import threading
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from app.accounts import lockout, services as accounts
 from app.accounts.errors import InvalidCredentials
 from app.accounts.models import SignInFailure, User
-from app.db import engine_for, utcnow
+from app.db import utcnow
 from tests.api.helpers import assert_problem, bearer, sign_in
 from tests.factories import PASSWORD
+from tests.statements import statements_sent
 
 UNKNOWN = "nobody.here@example.lk"
 
@@ -168,31 +168,15 @@ def test_the_pages_that_ask_for_the_password_are_rate_limited(make_app, customer
 
 # ---- registration and reset answer the same, in about the same time --------------------------
 
-def _statements_in_this_thread(app):
-    """Count the SQL statements the request thread runs (a job's thread is not the request)."""
-    counted = []
-    me = threading.get_ident()
-
-    def count(*_args, **_kwargs):
-        if threading.get_ident() == me:
-            counted.append(1)
-
-    engine = engine_for(app.config["DATABASE_URL"])
-    event.listen(engine, "before_cursor_execute", count)
-    return counted, lambda: event.remove(engine, "before_cursor_execute", count)
-
-
 def test_a_reset_request_does_the_same_work_for_known_and_unknown_emails(app, client,
                                                                          customer, outbox):
-    counted, stop = _statements_in_this_thread(app)
-    try:
+    # The request's statements, in the test client's thread: a job's thread is not the request.
+    with statements_sent(app, this_thread=True) as statements:
         known = client.post("/account/forgot", data={"email": customer.email})
-        known_statements = len(counted)
-        counted.clear()
+        known_statements = len(statements)
+        statements.clear()
         unknown = client.post("/account/forgot", data={"email": UNKNOWN})
-        unknown_statements = len(counted)
-    finally:
-        stop()
+        unknown_statements = len(statements)
 
     assert known.status_code == unknown.status_code == 303
     assert known.headers["Location"] == unknown.headers["Location"]

@@ -3,13 +3,11 @@ pages, and one product's detail, as the mobile app sees them."""
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import io
 
 import pytest
 from PIL import Image
-from sqlalchemy import event
 
 from app.catalog import booking_slots, editing, inputs, pictures
 from app.catalog.models import Category, ProductImage, ServiceSlot
@@ -17,6 +15,7 @@ from app.db import utcnow
 from app.inventory import services as inventory
 from tests.api.helpers import assert_problem, error_fields
 from tests.catalog.factories import make_category, make_product
+from tests.statements import statements_sent
 
 LIST = "/api/v1/products"
 
@@ -30,22 +29,6 @@ def _png() -> bytes:
 def _names(response) -> list[str]:
     assert response.status_code == 200, response.get_data(as_text=True)[:500]
     return [item["name"] for item in response.get_json()["items"]]
-
-
-@contextlib.contextmanager
-def counting_queries(app):
-    """The SQL statements the app sends while the block runs."""
-    statements: list[str] = []
-
-    def count(_conn, _cursor, statement, *_args):
-        statements.append(statement)
-
-    engine = app.extensions["kade_engine"]
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
 
 
 # Categories
@@ -479,9 +462,9 @@ def test_a_list_costs_the_same_queries_whatever_its_size(app, client, db_session
     _shop(50)
     client.get(LIST, query_string={**query, "per_page": 5})  # warm: first-use queries
 
-    with counting_queries(app) as small:
+    with statements_sent(app) as small:
         five = client.get(LIST, query_string={**query, "per_page": 5})
-    with counting_queries(app) as large:
+    with statements_sent(app) as large:
         fifty = client.get(LIST, query_string={**query, "per_page": 50})
 
     assert len(five.get_json()["items"]) == 5
@@ -493,7 +476,7 @@ def test_a_product_costs_a_fixed_number_of_queries(app, client, db_session):
     _shop(3)
     client.get(f"{LIST}/product-00")
 
-    with counting_queries(app) as statements:
+    with statements_sent(app) as statements:
         client.get(f"{LIST}/product-00")
 
     assert len(statements) <= 8, statements

@@ -53,9 +53,22 @@ def redis_admin_client(redis_app, admin, sign_in_staff):
     return sign_in_staff(admin, c=redis_app.test_client())
 
 
+class _InProcessWorker(SimpleWorker):
+    """RQ's SimpleWorker without the command channel (shutdown, stop-job), which nothing
+    sends a worker working here. Leaving it cost up to a minute a burst: RQ unsubscribes,
+    then redis-py's PubSubWorkerThread.stop() joins its thread with no timeout, and a thread
+    that read the unsubscribe reply first waits out RQ's 60 s for a new subscription."""
+
+    def subscribe(self):
+        pass
+
+    def unsubscribe(self):
+        pass
+
+
 def _run(rq, *names: str) -> None:
     """Work the queues until they are empty, here, as a worker process would."""
-    SimpleWorker([Queue(n, connection=rq) for n in names], connection=rq).work(burst=True)
+    _InProcessWorker([Queue(n, connection=rq) for n in names], connection=rq).work(burst=True)
 
 
 def _failed_job(rq, queue: str = "default", order_id: int = 7) -> str:

@@ -4,16 +4,15 @@ which orders are bookings in one query, whatever the number of rows."""
 
 from __future__ import annotations
 
-import contextlib
 import re
 
 import pytest
-from sqlalchemy import event
 
 from app.db import session
 from app.orders import services as orders
 from tests.checkout.factories import place_guest_order, service_with_slot, stocked
 from tests.factories import make_staff
+from tests.statements import statements_sent
 
 
 @pytest.fixture()
@@ -74,20 +73,9 @@ def test_services_only_ids_picks_the_bookings_and_nothing_for_no_orders(db_sessi
     assert orders.services_only_ids([2**31 - 1]) == set()  # an unknown id is not a booking
 
 
-@contextlib.contextmanager
 def _counting(app):
-    engine = app.extensions["kade_engine"]
-    statements: list[str] = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
     session.remove()  # a request starts with an empty session, as in production
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
+    return statements_sent(app)
 
 
 def test_the_list_runs_as_many_queries_for_many_orders_as_for_few(app, manager_client,

@@ -7,12 +7,12 @@ language's answer, an error) is ever served from them."""
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import event
 
 from app import memo, page_cache
 from app.catalog import editing, search, services as catalog
 from app.catalog.services import ProductFilter
 from tests.catalog.factories import make_category, make_product
+from tests.statements import statements_sent
 
 
 @pytest.fixture()
@@ -32,24 +32,6 @@ def cached_ctx(cached_app):
 def _later(monkeypatch, seconds: float) -> None:
     now = memo.time.monotonic() + seconds
     monkeypatch.setattr(memo.time, "monotonic", lambda: now)
-
-
-class _Queries:
-    """Counts the SQL statements run on the app's engine inside the block."""
-
-    def __init__(self, app):
-        self.engine = app.extensions["kade_engine"]
-        self.statements: list[str] = []
-
-    def _record(self, *args):
-        self.statements.append(args[2])
-
-    def __enter__(self):
-        event.listen(self.engine, "before_cursor_execute", self._record)
-        return self.statements
-
-    def __exit__(self, *exc):
-        event.remove(self.engine, "before_cursor_execute", self._record)
 
 
 # ---- the store -------------------------------------------------------------------------
@@ -99,7 +81,7 @@ def test_facet_counts_are_counted_once_for_every_choice_and_page(cached_ctx, mon
     make_product("Black tea", category="tea", attributes={"Origin": "Kandy"})
     chosen = ProductFilter(category="tea", attributes={"Origin": ("Kandy",)})
 
-    with _Queries(cached_ctx) as statements:
+    with statements_sent(cached_ctx) as statements:
         before = catalog.attribute_facets(ProductFilter(category="tea"))
         counted = len(statements)
         assert catalog.attribute_facets(chosen) == before  # a choice: the same counts
@@ -117,7 +99,7 @@ def test_a_listing_walks_its_category_tree_once(cached_ctx):
     make_product("Sencha", category="green-tea", attributes={"Origin": "Nuwara Eliya"})
     filters = ProductFilter(category="tea")
 
-    with _Queries(cached_ctx) as statements:
+    with statements_sent(cached_ctx) as statements:
         listed = catalog.list_products(filters)
         facets = catalog.attribute_facets(filters)
 
@@ -146,7 +128,7 @@ def test_a_second_api_call_is_answered_without_a_query(cached_app, cached_ctx):
     make_product("Kithul treacle")
     client = cached_app.test_client()
     first = client.get("/api/v1/products/kithul-treacle")
-    with _Queries(cached_app) as statements:
+    with statements_sent(cached_app) as statements:
         second = cached_app.test_client().get("/api/v1/products/kithul-treacle")
 
     assert first.status_code == second.status_code == 200

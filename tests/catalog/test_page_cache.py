@@ -9,13 +9,13 @@ from __future__ import annotations
 import re
 
 import pytest
-from sqlalchemy import event
 
 from app import memo, page_cache
 from app.catalog import editing, inputs
 from tests.catalog.factories import make_product
 from tests.checkout.factories import stocked
 from tests.factories import PASSWORD
+from tests.statements import statements_sent
 
 
 @pytest.fixture()
@@ -39,14 +39,8 @@ def test_a_second_visit_is_served_from_the_cache_without_a_query(cached_app, app
     make_product("Kithul treacle")
     client = cached_app.test_client()
     first = client.get("/p/kithul-treacle")
-    statements = []
-    engine = cached_app.extensions["kade_engine"]
-    record = lambda *args: statements.append(args[2])  # noqa: E731
-    event.listen(engine, "before_cursor_execute", record)
-    try:
+    with statements_sent(cached_app) as statements:
         second = cached_app.test_client().get("/p/kithul-treacle")
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
 
     assert first.status_code == second.status_code == 200
     assert "Kithul treacle" in second.get_data(as_text=True)

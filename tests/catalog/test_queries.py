@@ -2,16 +2,14 @@
 products it shows (cards load variants, pictures, categories and stock in a fixed number of
 queries). Counted with SQLAlchemy's before_cursor_execute on the app's engine."""
 
-import contextlib
-
 import pytest
-from sqlalchemy import event
 
 from app.catalog import editing, inputs, pictures
 from app.catalog.demo import picture
 from app.db import session
 from app.inventory import services as inventory
 from tests.catalog.factories import make_category
+from tests.statements import statements_sent
 
 # What a page may cost at most, whatever it shows; a new query on these pages should be a
 # decision, so raise a limit knowingly. Category 12 -> 13 and home 14 -> 15: the footer of
@@ -25,21 +23,9 @@ LIMITS = {"category": 14, "home": 16, "product": 14}
 
 @pytest.fixture()
 def count_queries(app):
-    engine = app.extensions["kade_engine"]
-
-    @contextlib.contextmanager
     def counting():
-        statements: list[str] = []
-
-        def record(conn, cursor, statement, parameters, context, executemany):
-            statements.append(statement)
-
         session.remove()  # a request starts with an empty session, as in production
-        event.listen(engine, "before_cursor_execute", record)
-        try:
-            yield statements
-        finally:
-            event.remove(engine, "before_cursor_execute", record)
+        return statements_sent(app)
 
     return counting
 

@@ -9,12 +9,12 @@ import logging
 import re
 
 import pytest
-from sqlalchemy import event
 
 from app import memo, page_cache, shared_pages as shared_module
 from app.catalog import editing, inputs
 from app.shared_pages import SharedPages
 from tests.catalog.factories import make_product
+from tests.statements import statements_sent
 
 
 @pytest.fixture()
@@ -34,14 +34,8 @@ def _rename(product, name: str) -> None:
 
 
 def _queries_during(app, call):
-    statements = []
-    engine = app.extensions["kade_engine"]
-    record = lambda *args: statements.append(args[2])  # noqa: E731
-    event.listen(engine, "before_cursor_execute", record)
-    try:
+    with statements_sent(app) as statements:
         return call(), statements
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
 
 
 def test_a_page_rendered_by_one_process_serves_the_other(two_processes, app_ctx):

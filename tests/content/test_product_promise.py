@@ -10,6 +10,7 @@ from app.checkout import delivery
 from app.payments import settings as payment_settings
 from tests.catalog.factories import make_product
 from tests.checkout.factories import starter_delivery
+from tests.statements import statements_sent
 
 
 @pytest.fixture()
@@ -74,23 +75,13 @@ def test_once_kept_the_facts_cost_no_query(make_app, tea, customer, login):
     """Production keeps them (PAGE_CACHE_SECONDS): a signed-in shopper's product page, which
     the page cache does not keep, reads neither the delivery options, the cash-on-delivery
     limits nor the shop's details for its footer."""
-    from sqlalchemy import event
-
     app = make_app(PAGE_CACHE_SECONDS=10)
     shopper = app.test_client()
     login(customer, c=shopper)
     shopper.get(f"/p/{tea.slug}")  # kept now
-    statements: list[str] = []
 
-    def record(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    engine = app.extensions["kade_engine"]
-    event.listen(engine, "before_cursor_execute", record)
-    try:
+    with statements_sent(app) as statements:
         html = shopper.get(f"/p/{tea.slug}").text
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
 
     assert "Delivery in 2–4 days" in html and "wa.me" not in html
     read = " ".join(statements)
