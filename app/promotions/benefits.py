@@ -39,6 +39,7 @@ class CartView:
             if line.category_id is not None:
                 self._by["category"].setdefault(line.category_id, set()).add(i)
         self._qualifying: dict[int, list[int]] = {}
+        self._units: dict[int, int] = {}
 
     def qualifying(self, offer: Offer) -> list[int]:
         """Indexes of the lines `offer` applies to, in the stable order."""
@@ -64,8 +65,13 @@ class CartView:
         return hits
 
     def quantity(self, offer: Offer) -> int:
-        lines = self.lines
-        return sum(lines[i].quantity for i in self.qualifying(offer))
+        """Units of the lines `offer` applies to."""
+        found = self._units.get(offer.id)
+        if found is None:
+            lines = self.lines
+            found = self._units[offer.id] = sum(lines[i].quantity
+                                                for i in self.qualifying(offer))
+        return found
 
 
 def percent_of(cents: int, percent: int) -> int:
