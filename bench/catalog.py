@@ -427,6 +427,10 @@ def production_env(database_url: str, instance: Path, port: int,
         "DATABASE_URL": make_url(database_url).set(drivername="postgresql+psycopg")
         .render_as_string(hide_password=False),
         "KADE_INSTANCE_PATH": str(instance),
+        # Production refuses to start without its mail and SMS routes; nothing in a page
+        # view sends either, so they point at a closed port on this machine.
+        "SMTP_URL": "smtps://bench:unused@127.0.0.1:9",
+        "SMS_GATEWAY_URL": "http://127.0.0.1:9/sms",
     }
 
 

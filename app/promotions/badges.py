@@ -123,8 +123,8 @@ def _unit_saving(offer: Offer, price: int) -> int:
     return 0
 
 
-def _badge(offer: Offer, product, locale: str) -> Badge | None:
-    variants = _qualifying_variants(offer, product)
+def _badge(offer: Offer, product, locale: str, variants: list | None = None) -> Badge | None:
+    variants = _qualifying_variants(offer, product) if variants is None else variants
     if not variants:
         return None
     cheapest = min(v.price_cents for v in variants)
@@ -141,27 +141,74 @@ def _badge(offer: Offer, product, locale: str) -> Badge | None:
     return Badge(offer.id, label_of(offer, locale), after, prices, saving)
 
 
+class _Index:
+    """The candidate promotions by what they name, so a card looks up the few that can
+    concern it instead of trying every running promotion (200 of them × 24 cards)."""
+
+    def __init__(self, candidates: list[Offer]):
+        self.rank = {offer.id: n for n, offer in enumerate(candidates)}
+        self.everything: list[Offer] = []
+        self.by: dict[str, dict[int, list[Offer]]] = {"product": {}, "category": {},
+                                                      "variant": {}}
+        for offer in candidates:
+            if offer.benefit == "bundle":
+                for variant in offer.bundle:
+                    self.by["variant"].setdefault(variant, []).append(offer)
+            elif not (offer.products or offer.variants or offer.categories):
+                self.everything.append(offer)
+            else:
+                for kind, ids in (("product", offer.products),
+                                  ("category", offer.categories),
+                                  ("variant", offer.variants)):
+                    for one in ids:
+                        self.by[kind].setdefault(one, []).append(offer)
+
+    def for_product(self, product) -> list[Offer]:
+        found = {o.id: o for o in self.everything}
+        for offer in self.by["product"].get(product.id, ()):
+            found[offer.id] = offer
+        for offer in self.by["category"].get(product.category_id, ()):
+            found[offer.id] = offer
+        for variant in product.variants:
+            for offer in self.by["variant"].get(variant.id, ()):
+                found[offer.id] = offer
+        return sorted(found.values(), key=lambda o: self.rank[o.id])
+
+
+def _saving(offer: Offer, product) -> tuple[int, list] | None:
+    """What one unit saves at best under `offer`, and the variants it covers."""
+    variants = _qualifying_variants(offer, product)
+    if not variants:
+        return None
+    return _unit_saving(offer, min(v.price_cents for v in variants)), variants
+
+
 def badges_for(products: Iterable, locale: str, *, running: Iterable[Offer] | None = None,
                now: dt.datetime | None = None) -> dict[int, Badge]:
     """The best badge of each product that has one, by product id. `running` defaults to
-    `offers.running()` (kept in memory); the products must have their variants loaded."""
+    `offers.running()` (kept in memory); the products must have their variants loaded.
+    The best is the largest saving on one unit, then the higher rank; only its label is
+    put into words."""
     now = now or utcnow()
     candidates = [o for o in (offer_store.running() if running is None else running)
                   if shown(o, now)]
     found: dict[int, Badge] = {}
     if not candidates:
         return found
+    index = _Index(candidates)
     for product in products:
         best: tuple | None = None
-        for rank, offer in enumerate(candidates):  # running() comes sorted by rank
-            badge = _badge(offer, product, locale)
-            if badge is None:
+        for offer in index.for_product(product):
+            measured = _saving(offer, product)
+            if measured is None:
                 continue
-            key = (-badge.saving_cents, rank)
+            key = (-measured[0], index.rank[offer.id])
             if best is None or key < best[0]:
-                best = (key, badge)
+                best = (key, offer, measured[1])
         if best is not None:
-            found[product.id] = best[1]
+            badge = _badge(best[1], product, locale, best[2])
+            if badge is not None:
+                found[product.id] = badge
     return found
 
 
