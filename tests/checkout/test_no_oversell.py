@@ -7,16 +7,13 @@ database at the same instant; the rest queue for a connection, as requests would
 
 from __future__ import annotations
 
-import threading
-
 from app import db
 from app.checkout import cart as carts
-from app.checkout.models import Cart
-from app.checkout.services import Contact, place_order
 from app.inventory import services as inventory
 from app.inventory.services import OutOfStock
 from app.orders.models import Order
-from tests.checkout.factories import guest_choices, starter_delivery, stocked
+from tests.checkout.factories import starter_delivery, stocked
+from tests.checkout.races import checkouts_at_once
 
 SHOPPERS = 200
 UNITS = 20
@@ -33,37 +30,12 @@ def test_200_checkouts_race_for_20_units_and_exactly_20_win(app):
             cart_ids.append(cart.id)
         db.session.remove()
 
-    start = threading.Barrier(SHOPPERS, timeout=60)
-    outcomes: list[str] = []
-    record = threading.Lock()
+    def outcome_of(error: Exception) -> str:
+        if isinstance(error, OutOfStock) and "stock" in str(error.message):
+            return "out of stock"
+        return repr(error)
 
-    def shop(cart_id: int) -> None:
-        # Two hundred shoppers, each with their own mobile number (one number placing them
-        # all would meet the per-phone checkout limit, which is not this test's subject).
-        shopper = Contact(name="Race Shopper", email="race@example.lk",
-                          phone=f"0771{cart_id:06d}")
-        with app.app_context():
-            cart = db.session.get(Cart, cart_id)
-            cart.lines  # noqa: B018 — loaded now, so the race below is only the checkout
-            db.session.commit()  # hand the connection back while waiting for the others
-            start.wait()
-            try:
-                place_order(cart, guest_choices(contact=shopper))
-                outcome = "ordered"
-            except OutOfStock as refusal:
-                outcome = "out of stock" if "stock" in str(refusal.message) else repr(refusal)
-            except Exception as error:  # anything else is a failure the test must show
-                outcome = repr(error)
-            finally:
-                db.session.remove()
-            with record:
-                outcomes.append(outcome)
-
-    threads = [threading.Thread(target=shop, args=(cart_id,)) for cart_id in cart_ids]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
+    outcomes = checkouts_at_once(app, cart_ids, outcome_of)
 
     assert sorted(set(outcomes)) == ["ordered", "out of stock"], set(outcomes)
     assert outcomes.count("ordered") == UNITS

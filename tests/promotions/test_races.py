@@ -4,54 +4,27 @@ service the pages and the API call (as in tests/checkout/test_no_oversell.py).""
 
 from __future__ import annotations
 
-import threading
-
 from sqlalchemy import func, select
 
 from app import db
 from app.checkout import cart as carts
-from app.checkout.models import Cart
-from app.checkout.services import Contact, place_order
 from app.errors import Invalid
 from app.orders.models import Order, OrderAdjustment
 from app.promotions.models import Promotion, VoucherCode
-from tests.checkout.factories import guest_choices, starter_delivery, stocked
+from tests.checkout.factories import starter_delivery, stocked
+from tests.checkout.races import checkouts_at_once
 from tests.promotions.factories import make_promotion
 
 
 def race(app, cart_ids: list[int]) -> list[str]:
-    start = threading.Barrier(len(cart_ids), timeout=60)
-    outcomes: list[str] = []
-    record = threading.Lock()
+    def outcome_of(error: Exception) -> str:
+        # Counted out in the order's transaction (PromotionUnavailable), or seen used up
+        # already when the cart was priced: the shopper is told either way.
+        if isinstance(error, Invalid) and error.field == "voucher":
+            return "refused"
+        return repr(error)
 
-    def shop(cart_id: int) -> None:
-        shopper = Contact(name="Race Shopper", email=f"race{cart_id}@example.lk",
-                          phone=f"0772{cart_id:06d}")
-        with app.app_context():
-            cart = db.session.get(Cart, cart_id)
-            cart.lines  # noqa: B018 — loaded now, so the race below is only the checkout
-            db.session.commit()
-            start.wait()
-            try:
-                place_order(cart, guest_choices(contact=shopper))
-                outcome = "ordered"
-            except Invalid as refusal:
-                # Counted out in the order's transaction (PromotionUnavailable), or seen
-                # used up already when the cart was priced: the shopper is told either way.
-                outcome = "refused" if refusal.field == "voucher" else repr(refusal)
-            except Exception as error:  # anything else is a failure the test must show
-                outcome = repr(error)
-            finally:
-                db.session.remove()
-            with record:
-                outcomes.append(outcome)
-
-    threads = [threading.Thread(target=shop, args=(cart_id,)) for cart_id in cart_ids]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    return outcomes
+    return checkouts_at_once(app, cart_ids, outcome_of, phone_prefix="0772")
 
 
 def carts_with(variant_id: int, count: int, code: str | None = None) -> list[int]:
