@@ -168,8 +168,8 @@ def check_service_area(priced: PricedCart, district: str | None, locale: str = "
 
 def _buyer(choices: CheckoutChoices | None, user) -> dict:
     """Who is buying, as far as known, for promotions' customer conditions: the account's
-    or the guest's phone and email, and a count of their earlier orders (asked only by a
-    first-order offer)."""
+    or the guest's phone and email (carts.priced counts their earlier orders from these,
+    when a first-order offer asks)."""
     if user is not None:
         phone, email = user.phone or None, user.email or None
     elif choices is not None and choices.contact is not None:
@@ -177,13 +177,7 @@ def _buyer(choices: CheckoutChoices | None, user) -> dict:
         email = (choices.contact.email or "").strip() or None
     else:
         phone = email = None
-    user_id = user.id if user else None
-
-    def orders_before() -> int:
-        return orders.orders_before(user_id=user_id, phone=phone)
-
-    return {"customer_id": user_id, "phone": phone, "email": email,
-            "orders_before": orders_before if (user_id or phone) else None}
+    return {"customer_id": user.id if user else None, "phone": phone, "email": email}
 
 
 def quote(cart: Cart | None, choices: CheckoutChoices | None = None, *, user=None,

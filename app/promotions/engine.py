@@ -21,7 +21,6 @@ from babel.dates import format_datetime
 from flask_babel import force_locale, gettext as _
 
 from app.accounts.districts import district_name
-from app.catalog import services as catalog
 from app.checkout import pricing
 from app.checkout.pricing import Adjustment, Context, Discounts, PricedCart, VoucherState
 from app.i18n import COLOMBO, FORMAT_LOCALES, format_lkr
@@ -329,10 +328,8 @@ def preview(promotion, items, district: str | None = None, locale: str = "en",
     """`items` priced with `promotion` alone, as if it were running and its code entered
     (the staff form's preview; nothing is saved or counted). `delivery` is a delivery
     option, for a delivery benefit."""
-    categories = catalog.descendants(set(promotion.category_ids or ()))
-    offer = offer_store.offer_of(
-        promotion, frozenset(c for top in categories.values() for c in top), paused=False)
-    offer = replace(offer, starts_at=None, ends_at=None, requires_code=False, uses_count=0,
+    offer = replace(offer_store.offer_with_sub_categories(promotion), paused=False,
+                    starts_at=None, ends_at=None, requires_code=False, uses_count=0,
                     discount_given_cents=0, max_per_customer=None)
     return pricing.price(items, district=district, locale=locale, delivery=delivery,
                          rules=[PromotionsRule([offer])])

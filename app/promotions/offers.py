@@ -108,8 +108,7 @@ class Offer:
                 and other.cls in self.combines_with and self.cls in other.combines_with)
 
 
-def offer_of(promotion: Promotion, categories: frozenset[int] | None = None,
-             paused: bool | None = None) -> Offer:
+def offer_of(promotion: Promotion, categories: frozenset[int] | None = None) -> Offer:
     return Offer(
         id=promotion.id or 0,
         names={"en": promotion.name_en, "si": promotion.name_si or promotion.name_en,
@@ -137,7 +136,13 @@ def offer_of(promotion: Promotion, categories: frozenset[int] | None = None,
         priority=promotion.priority or 0, exclusive=bool(promotion.exclusive),
         combines_with=frozenset(promotion.combines_with or ()),
         is_public=bool(promotion.is_public),
-        paused=bool(promotion.paused) if paused is None else paused)
+        paused=bool(promotion.paused))
+
+
+def offer_with_sub_categories(promotion: Promotion) -> Offer:
+    """One promotion as an Offer, its categories expanded (a query of the tree)."""
+    below = catalog.descendants(set(promotion.category_ids or ()))
+    return offer_of(promotion, frozenset(sub for top in below.values() for sub in top))
 
 
 def load(now: dt.datetime | None = None) -> tuple[Offer, ...]:

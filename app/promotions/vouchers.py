@@ -18,11 +18,10 @@ from sqlalchemy import func, or_, select, update
 from app import db
 from app.accounts import services as accounts
 from app.audit import services as audit
-from app.catalog import services as catalog
 from app.db import transaction, utcnow
 from app.errors import Invalid
 from app.promotions.models import Promotion, Redemption, VoucherCode
-from app.promotions.offers import Offer, offer_of
+from app.promotions.offers import Offer, offer_with_sub_categories
 from app.security.roles import Permission, require
 
 CODE_PATTERN = re.compile(r"^[A-Z0-9-]{3,32}$")
@@ -67,8 +66,7 @@ def offer_of_code(code: CodeInfo) -> Offer | None:
     promotion = db.session.get(Promotion, code.promotion_id)
     if promotion is None:
         return None
-    below = catalog.descendants(set(promotion.category_ids or ()))
-    return offer_of(promotion, frozenset(c for top in below.values() for c in top))
+    return offer_with_sub_categories(promotion)
 
 
 def _customer_match(user_id: int | None, phone: str | None, email: str | None):
