@@ -84,7 +84,8 @@ def checkout(headers: CheckoutHeaders, body: CheckoutIn):
         address=(AddressInput(**body.address.model_dump()) if body.address else None),
         locale=body.locale or locale)
     order, created = place_order(carts.find_cart(user_id=customer.id), choices,
-                                 user=customer, idempotency_key=headers.idempotency_key)
+                                 user=customer, idempotency_key=headers.idempotency_key,
+                                 channel="app")
     with force_locale(locale):
         answer = CheckoutOut(**order_out(order, locale).model_dump(), payment=_payment(order))
     return answer, 201, {} if created else {REPLAYED: "true"}

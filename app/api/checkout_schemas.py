@@ -38,7 +38,7 @@ from app.api.schemas import (
     _no_control_characters,
 )
 from app.checkout.cart import MAX_QUANTITY
-from app.orders.models import STATUSES
+from app.orders.models import CHANNELS, STATUSES
 from app.orders.services import MAX_NOTE
 
 IDEMPOTENCY_KEY_MAX = 100
@@ -57,6 +57,7 @@ OrderNumber = Annotated[str, Text(min_length=1, max_length=24),
                         Field(json_schema_extra={"pattern": NO_CONTROLS_PATTERN},
                               examples=["KD-2026-000123"])]
 Status = Literal[STATUSES]
+Channel = Literal[CHANNELS]
 PaymentMethod = Literal["cod", "bank_transfer", "payhere"]
 
 
@@ -395,6 +396,9 @@ class _OrderFields(Output):
                                           "(`processing` reads Confirmed).")
     payment_method: str = Field(examples=["cod", "bank_transfer"])
     payment_status: str = Field(examples=["unpaid", "paid"])
+    channel: Channel = Field(
+        description="Where the order came from: the web shop, the app (this API), a phone "
+                    "order staff took, a plan's renewal.")
     placed_at: Timestamp
     total: Money
     can_cancel: bool = Field(description="POST /orders/{number}/cancel would succeed.")

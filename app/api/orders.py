@@ -38,7 +38,8 @@ def _label(status: str | None) -> str | None:
 def _common(order) -> dict:
     return {"number": order.number, "status": order.status,
             "status_label": _label(order.status), "payment_method": order.payment_method,
-            "payment_status": order.payment_status, "placed_at": order.placed_at,
+            "payment_status": order.payment_status, "channel": order.channel,
+            "placed_at": order.placed_at,
             "total": Money.of(order.total_cents), "can_cancel": orders.can_cancel(order)}
 
 

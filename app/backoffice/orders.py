@@ -39,7 +39,7 @@ PER_PAGE = 50
 MAX_PAGE = 100_000
 CSV_COLUMNS = ("number", "placed_at", "status", "payment_method", "payment_status",
                "district", "delivery", "subtotal", "discount", "delivery_fee", "total",
-               "item_count", "customer_email")
+               "item_count", "customer_email", "channel")
 
 
 def actor():
@@ -62,6 +62,7 @@ def staff_names(ids) -> dict[int, str]:
 @bp.context_processor
 def _order_labels():
     return {"order_status_labels": orders.STATUS_LABELS, "payment_label": payment_label,
+            "order_channel_labels": orders.CHANNEL_LABELS,
             "order_payment_label": order_payment_label}
 
 
@@ -102,7 +103,7 @@ def _csv_lines(filters):
             order.payment_status, order.district, order.delivery_code,
             rupees(order.subtotal_cents), rupees(order.discount_cents),
             rupees(order.delivery_fee_cents), rupees(order.total_cents),
-            sum(line.quantity for line in order.lines), order.contact_email)])
+            sum(line.quantity for line in order.lines), order.contact_email, order.channel)])
         if n % 200 == 0:
             yield out.getvalue()
             out.seek(0)

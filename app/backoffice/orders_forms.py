@@ -91,6 +91,9 @@ class OrderFilterForm(Form):
     payment_method = SelectField(_l("Payment method"), validators=[Optional()], choices=[
         SelectChoice("", _l("Any payment method")),
         *(SelectChoice(code, method.label) for code, method in METHODS.items())])
+    channel = SelectField(_l("Channel"), validators=[Optional()], choices=[
+        SelectChoice("", _l("Any channel")),
+        *(SelectChoice(code, label) for code, label in orders.CHANNEL_LABELS.items())])
 
     def __init__(self, formdata):
         super().__init__(formdata)
@@ -107,7 +110,8 @@ class OrderFilterForm(Form):
         return orders.OrderFilter(
             status=self.status.data or None, payment_method=self.payment_method.data or None,
             district=self.district.data or None, placed_from=self.placed_from.data,
-            placed_to=self.placed_to.data, number=self.number.data or None)
+            placed_to=self.placed_to.data, number=self.number.data or None,
+            channel=self.channel.data or None)
 
 
 class StatusForm(Form):

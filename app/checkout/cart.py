@@ -209,17 +209,20 @@ def items(cart: Cart | None) -> list[pricing.Item]:
 def priced(cart: Cart | None, *, district: str | None = None,
            delivery: DeliveryOption | None = None, customer_id: int | None = None,
            locale: str = "en", phone: str | None = None, email: str | None = None,
-           orders_before=None) -> pricing.PricedCart:
+           orders_before=None, extra_rules: tuple = ()) -> pricing.PricedCart:
     """The cart through the pricing pipeline, with the voucher the shopper entered.
-    `phone`, `email` and `orders_before` say who is buying, once checkout knows."""
+    `phone`, `email` and `orders_before` say who is buying, once checkout knows (a staff
+    draft's customer is its customer_id). `extra_rules` price this cart only (a discount
+    staff give)."""
     if customer_id is None and cart is not None:
-        customer_id = cart.user_id
+        customer_id = cart.user_id or cart.customer_id
     if orders_before is None and (customer_id or phone):
         orders_before = _orders_before(customer_id, phone)
     return pricing.price(items(cart), district=district, delivery=delivery,
                          customer_id=customer_id, locale=locale,
                          voucher=cart.voucher_code if cart is not None else None,
-                         phone=phone, email=email, orders_before=orders_before)
+                         phone=phone, email=email, orders_before=orders_before,
+                         extra_rules=tuple(extra_rules))
 
 
 MAX_CODE = 32

@@ -23,6 +23,16 @@ class Cart(Base):
     token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     user_id: Mapped[int | None] = mapped_column(
         ForeignKey("accounts_user.id", ondelete="CASCADE"), index=True)
+    # "cart": a shopper's. "draft": an order staff are taking for a customer (by phone), kept
+    # until they place it; it reserves nothing, like any cart. A draft has no user_id or token
+    # (no shopper's cart page ever finds it): customer_id is who it is for, if they have an
+    # account, and staff_id who started it.
+    kind: Mapped[str] = mapped_column(String(8), default="cart", server_default="cart",
+                                      index=True)
+    staff_id: Mapped[int | None] = mapped_column(
+        ForeignKey("accounts_user.id", ondelete="SET NULL"))
+    customer_id: Mapped[int | None] = mapped_column(
+        ForeignKey("accounts_user.id", ondelete="SET NULL"))
     # open -> ordered (the order it became) or merged (into the customer's cart at sign-in)
     status: Mapped[str] = mapped_column(String(10), default="open", index=True)
     checkout: Mapped[encrypted_str | None]  # JSON of the checkout choices so far

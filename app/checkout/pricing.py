@@ -357,12 +357,14 @@ def price(items: list[Item], *, district: str | None = None,
           delivery: DeliveryOption | None = None, customer_id: int | None = None,
           voucher: str | None = None, locale: str = "en", phone: str | None = None,
           email: str | None = None, orders_before: Callable[[], int] | None = None,
-          now: dt.datetime | None = None, rules: list | None = None) -> PricedCart:
+          now: dt.datetime | None = None, rules: list | None = None,
+          extra_rules: tuple = ()) -> PricedCart:
     """Price `items`. Items whose variant is not on sale are returned in `unavailable`.
     The delivery fee is charged only when goods need delivering and `delivery` serves
     `district`; `delivery` None leaves it unpriced (the cart page before checkout).
     `voucher` is the code the shopper entered: `PricedCart.voucher` says whether it applied
-    and, if not, why. `rules` replaces the registered rules (a staff preview)."""
+    and, if not, why. `rules` replaces the registered rules (a staff preview);
+    `extra_rules` apply after them, to this cart only (a discount staff give by hand)."""
     variants = catalog.variants_for_sale([item.variant_id for item in items])
     slots = catalog.slots_by_id([item.slot_id for item in items if item.slot_id])
     voucher = (voucher or "").strip().upper() or None
@@ -393,7 +395,7 @@ def price(items: list[Item], *, district: str | None = None,
     cart = PricedCart(lines, [], None, unavailable,
                       needs_delivery=any(line.kind == "product" for line in lines),
                       district=district, context=context, delivery_option=delivery)
-    return apply_rules(cart, _rules if rules is None else rules)
+    return apply_rules(cart, [*(_rules if rules is None else rules), *extra_rules])
 
 
 def apply_rules(cart: PricedCart, rules: list) -> PricedCart:

@@ -25,17 +25,20 @@ from app.accounts import addresses
 from app.accounts.addresses import AddressInput
 from app.accounts.districts import district_name
 from app.accounts.phones import normalise_phone
-from app.checkout import cart as carts, delivery, pricing
+from app.audit import services as audit
+from app.checkout import cart as carts, delivery, pricing, staff_discount
 from app.checkout.models import Cart
 from app.checkout.pricing import UNKNOWN_CODE, PricedCart
+from app.checkout.staff_discount import StaffDiscount
 from app.db import transaction, utcnow
-from app.errors import Conflict, Invalid, NotFound, TooManyAttempts
+from app.errors import Conflict, Forbidden, Invalid, NotFound, TooManyAttempts
 from app.inventory import services as inventory
 from app.inventory.services import OutOfStock
 from app.orders import services as orders
 from app.orders.models import Order
 from app.payments import limits, methods, services as payments
 from app.payments.limits import Payer
+from app.security.roles import Permission, require
 
 MAX_NAME = 120
 
@@ -220,17 +223,37 @@ def _check_pace(user, phone: str) -> None:
 
 
 def place_order(cart: Cart | None, choices: CheckoutChoices, *, user=None,
-                idempotency_key: str | None = None) -> tuple[Order, bool]:
-    """Place the order for `cart`. Returns (order, created): created is False when this was
-    a retry and the first attempt's order is returned.
+                idempotency_key: str | None = None, channel: str = "web", actor=None,
+                discount: StaffDiscount | None = None,
+                notes: tuple[str, ...] = ()) -> tuple[Order, bool]:
+    """Place the order for `cart`, from any channel. Returns (order, created): created is
+    False when this was a retry and the first attempt's order is returned.
+
+    `user` is the customer's account (None: a guest, whose contact is in `choices`).
+    `channel` is where the order comes from (orders.models.CHANNELS). `actor` is who places
+    it: None for the customer themselves (or the system, on a plan's renewal), else a staff
+    member taking it for the customer (a phone order from a draft): they need the orders
+    permission, may give a `discount` (with the orders.discount permission; audited with
+    its reason) and leave staff-only `notes`; the per-phone pace and unpaid-order limits,
+    which stop scripts holding stock, do not apply to them.
 
     Raises Invalid (a choice is wrong: the field says which), CheckoutProblem (the cart is
     empty or has items no longer on sale), OutOfStock (stock ran out since the cart was
-    filled), Conflict (the same idempotency key with a different request).
+    filled), Conflict (the same idempotency key with a different request), Forbidden.
     """
+    if channel not in orders.CHANNELS:
+        raise ValueError(f"unknown order channel {channel!r}")
+    by_staff = actor is not None and actor.role is not None
+    if by_staff:
+        require(actor, Permission.MANAGE_ORDERS)
+    if discount is not None:
+        if not by_staff:
+            raise Forbidden()
+        require(actor, Permission.DISCOUNT_ORDERS)
+        discount = discount.check()
     if user is None and cart is None:
         raise CheckoutProblem(_l("Your cart is empty."))
-    scope = f"user:{user.id}" if user is not None else f"cart:{cart.id}"
+    scope = f"user:{user.id}" if user is not None and not by_staff else f"cart:{cart.id}"
     key = f"{scope}:{idempotency_key}"[:160] if idempotency_key else None
     fingerprint = choices.fingerprint()
     if key:
@@ -243,9 +266,11 @@ def place_order(cart: Cart | None, choices: CheckoutChoices, *, user=None,
         return orders.find_by_number(cart.order_number), False
 
     contact = _contact(choices, user)
-    _check_pace(user, contact.phone)
+    if not by_staff:
+        _check_pace(user, contact.phone)
+    extra_rules = (discount,) if discount is not None else ()
     priced_now = carts.priced(cart, customer_id=user.id if user else None,
-                              locale=choices.locale)
+                              locale=choices.locale, extra_rules=extra_rules)
     if not priced_now.lines or priced_now.unavailable:
         raise CheckoutProblem(_l("Your cart is empty.") if not cart.lines else
                               _l("Some items in your cart are no longer on sale. Remove them "
@@ -269,7 +294,7 @@ def place_order(cart: Cart | None, choices: CheckoutChoices, *, user=None,
         if option.is_pickup and not priced_now.visits:
             address = None
     priced = carts.priced(cart, district=district, delivery=option, locale=choices.locale,
-                          **_buyer(choices, user))
+                          extra_rules=extra_rules, **_buyer(choices, user))
     check_voucher(priced)
     payer = Payer(user_id=user.id if user else None, phone=contact.phone, place=address)
     method = methods.get_method(choices.payment_method, priced.total_cents, district, payer)
@@ -295,7 +320,9 @@ def place_order(cart: Cart | None, choices: CheckoutChoices, *, user=None,
         delivery_name=option.name_en if option else None,
         delivery_names={"si": option.name_si, "ta": option.name_ta} if option else {},
         idempotency_key=key, request_fingerprint=fingerprint,
-        adjustments=_adjustments(priced))
+        adjustments=_adjustments(priced), channel=channel,
+        placed_by=actor if by_staff else None,
+        notes=[*notes, *([_discount_note(discount)] if discount else [])])
     try:
         with transaction():
             # Claim the cart first: a second submit of the same form waits here for the
@@ -309,12 +336,17 @@ def place_order(cart: Cart | None, choices: CheckoutChoices, *, user=None,
             # Counted again, now that this payer's other checkouts wait for this one: two
             # placed at the same moment must not both slip under the limits.
             limits.hold(payer, place=method.waits_for_payment)
-            _check_pace(user, contact.phone)
-            if method.waits_for_payment:
+            if not by_staff:
+                _check_pace(user, contact.phone)
+            if method.waits_for_payment and not by_staff:
                 reason = limits.unpaid_refusal(payer)
                 if reason is not None:
                     raise Invalid(reason, field="payment_method")
             order = orders.create_order(draft)
+            if discount is not None:
+                audit.record("orders.discount", actor_id=actor.id, target_type="order",
+                             target_id=order.number, reason=discount.reason,
+                             amount_cents=_given(priced))
             pricing.redeem(priced, order.number)
             payments.open_payment(order.number, method.code, order.total_cents)
             db.session.execute(update(Cart).where(Cart.id == cart.id)
@@ -343,6 +375,17 @@ def _adjustments(priced: PricedCart) -> list[orders.AdjustmentDraft]:
         line_index=position[id(line)] if line is not None else None,
         promotion_id=a.promotion_id, voucher=a.voucher)
         for kind, line, a in priced.adjustments]
+
+
+def _given(priced: PricedCart) -> int:
+    return sum(a.amount_cents for kind, _line, a in priced.adjustments
+               if a.code == staff_discount.CODE)
+
+
+def _discount_note(discount: StaffDiscount) -> str:
+    cents = discount.amount_cents
+    size = f"{discount.percent}%" if discount.percent else f"Rs {cents // 100:,}.{cents % 100:02d}"
+    return f"Discount from the shop ({size}): {discount.reason}"
 
 
 class _AlreadyOrdered(Exception):

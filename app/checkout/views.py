@@ -623,7 +623,7 @@ def _place_order():
     state = _Checkout(cart)
     try:
         order, _created = checkout.place_order(cart, state.choices(), user=state.user,
-                                               idempotency_key=key)
+                                               idempotency_key=key, channel="web")
     except (OutOfStock, checkout.CheckoutProblem) as exc:
         flash(str(exc.message), "error")
         return redirect_to(url_for("checkout.cart_page"))

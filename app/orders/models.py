@@ -11,6 +11,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db import Base, EncryptedText, UTCDateTime, encrypted_str, utc_now
 
+# Where an order came from: the storefront, the mobile app (the API), the shop's phone desk
+# (staff took it), a plan's renewal (the system placed it).
+CHANNELS = ("web", "app", "phone", "subscription")
+
 STATUSES = ("pending_payment", "paid", "processing", "shipped", "ready_for_collection",
             "delivered", "completed", "cancelled", "refunded", "partially_refunded")
 
@@ -31,6 +35,8 @@ class Order(Base):
     payment_method: Mapped[str] = mapped_column(String(16), index=True)
     payment_status: Mapped[str] = mapped_column(String(16), default="unpaid")
     locale: Mapped[str] = mapped_column(String(5), default="en")
+    channel: Mapped[str] = mapped_column(String(16), default="web", server_default="web",
+                                         index=True)
     # Who to tell: the customer's details at the time, or a guest's.
     contact_name: Mapped[encrypted_str]
     contact_email: Mapped[encrypted_str]

@@ -31,6 +31,7 @@ from app.links import external_url, serializer
 from app.notifications import services as notifications
 from app.orders import short_links, signals
 from app.orders.models import (
+    CHANNELS,
     STATUSES,
     Order,
     OrderAdjustment,
@@ -137,8 +138,12 @@ class OrderDraft:
     delivery_names: dict[str, str | None] = field(default_factory=dict)  # "si", "ta"
     idempotency_key: str | None = None
     request_fingerprint: str | None = None
-    notes: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # staff-only, on the timeline
     adjustments: list[AdjustmentDraft] = field(default_factory=list)
+    channel: str = "web"  # one of models.CHANNELS
+    # Who placed it: None for the customer themselves (or the system, on a renewal); the
+    # staff member who took it on the phone.
+    placed_by: object | None = None
 
 
 def create_order(draft: OrderDraft) -> Order:
@@ -152,6 +157,7 @@ def create_order(draft: OrderDraft) -> Order:
             # that numbers never collide and need no counter row that every checkout locks.
             number=f"new-{now:%H%M%S%f}-{id(draft) % 10**6}"[:24],
             user_id=draft.user_id, status=draft.status, payment_method=draft.payment_method,
+            channel=_channel(draft.channel),
             locale=draft.locale, contact_name=draft.contact_name,
             contact_email=draft.contact_email, contact_phone=draft.contact_phone,
             ship_recipient=address.get("recipient"), ship_phone=address.get("phone"),
@@ -197,9 +203,18 @@ def create_order(draft: OrderDraft) -> Order:
                 label_si=_column_text(adjustment.labels.get("si"), 160),
                 label_ta=_column_text(adjustment.labels.get("ta"), 160),
                 amount_cents=adjustment.amount_cents))
+        if draft.placed_by is not None:
+            actor_kind, actor_id = _actor_kind(draft.placed_by), draft.placed_by.id
+        elif draft.channel == "subscription":
+            actor_kind, actor_id = "system", None
+        else:
+            actor_kind = "customer" if draft.user_id else "guest"
+            actor_id = draft.user_id
         order.events.append(OrderEvent(kind="status", status=draft.status,
-                                       actor_kind="customer" if draft.user_id else "guest",
-                                       actor_id=draft.user_id))
+                                       actor_kind=actor_kind, actor_id=actor_id))
+        for note in draft.notes:
+            order.events.append(OrderEvent(kind="note", note=_clean_note(note), public=False,
+                                           actor_kind=actor_kind, actor_id=actor_id))
         db.session.flush()
         wants: dict[int, int] = {}
         for line in draft.lines:
@@ -213,6 +228,12 @@ def create_order(draft: OrderDraft) -> Order:
                     name=line.names["en"]))
         _mail(order, "order_placed")
     return order
+
+
+def _channel(channel: str) -> str:
+    if channel not in CHANNELS:
+        raise ValueError(f"unknown order channel {channel!r}")
+    return channel
 
 
 def _column_text(text: str | None, limit: int = 200) -> str | None:
@@ -672,6 +693,14 @@ def request_return(order: Order, reason: str) -> OrderEvent:
 
 # ---- staff -----------------------------------------------------------------------------------
 
+CHANNEL_LABELS = {
+    "web": _l("Web shop"),
+    "app": _l("App"),
+    "phone": _l("Phone order"),
+    "subscription": _l("Plan renewal"),
+}
+
+
 @dataclass(frozen=True)
 class OrderFilter:
     status: str | None = None
@@ -680,6 +709,7 @@ class OrderFilter:
     placed_from: dt.date | None = None  # Colombo dates, inclusive
     placed_to: dt.date | None = None
     number: str | None = None
+    channel: str | None = None
 
 
 def _colombo_midnight(day: dt.date) -> dt.datetime:
@@ -694,6 +724,8 @@ def _filtered(filters: OrderFilter):
         query = query.where(Order.status == filters.status)
     if filters.payment_method:
         query = query.where(Order.payment_method == filters.payment_method)
+    if filters.channel:
+        query = query.where(Order.channel == filters.channel)
     if filters.district:
         query = query.where(Order.district == filters.district)
     if filters.placed_from:

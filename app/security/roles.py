@@ -33,6 +33,8 @@ class Permission(enum.StrEnum):
     MANAGE_CATALOG = "catalog.manage"
     MANAGE_INVENTORY = "inventory.manage"
     MANAGE_ORDERS = "orders.manage"
+    # Take money off an order by hand (a phone order's goodwill): admins only, audited.
+    DISCOUNT_ORDERS = "orders.discount"
     MANAGE_PAYMENTS = "payments.manage"
     MANAGE_SUPPORT = "support.manage"
     MANAGE_PROMOTIONS = "promotions.manage"

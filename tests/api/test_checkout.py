@@ -85,6 +85,7 @@ def test_cash_on_delivery_to_my_address_places_a_confirmed_order(
     assert order["number"].startswith("KD-")
     assert (order["status"], order["status_label"]) == ("processing", "Confirmed")
     assert (order["payment_method"], order["payment_status"]) == ("cod", "unpaid")
+    assert order["channel"] == "app"  # the API is the app's channel
     assert order["payment_due_at"] is None and order["can_cancel"] is True
     assert order["subtotal"] == quoted["subtotal"] == money(2_500_00)
     assert order["delivery_fee"] == quoted["delivery_fee"] == money(35_000)

@@ -56,7 +56,8 @@ def test_my_orders_newest_first_in_pages(client, auth_headers, customer, tea):
     newest = first["items"][0]
     assert newest == {"number": numbers[2], "status": "processing",
                       "status_label": "Confirmed", "payment_method": "cod",
-                      "payment_status": "unpaid", "placed_at": newest["placed_at"],
+                      "payment_status": "unpaid", "channel": "web",
+                      "placed_at": newest["placed_at"],
                       "total": money(3_000_00 + 35_000), "can_cancel": True, "item_count": 3}
     assert newest["placed_at"].endswith("+00:00")
 

@@ -172,6 +172,24 @@ def test_filters_narrow_the_list(manager_client, three_orders, params, expected)
     assert _listed(manager_client, **params) == {three_orders[i].number for i in expected}
 
 
+def test_the_channel_filter_finds_phone_orders_and_rows_name_the_channel(manager_client,
+                                                                        three_orders, tea):
+    from app.checkout.services import place_order
+    from tests.checkout.factories import guest_cart, guest_choices
+
+    phoned, _ = place_order(guest_cart((tea, 1)), guest_choices(), channel="phone",
+                            actor=make_staff("order_manager"))
+
+    assert _listed(manager_client, channel="phone") == {phoned.number}
+    assert _listed(manager_client, channel="web") == {o.number for o in three_orders}
+    assert _listed(manager_client, channel="subscription") == set()
+    row = _text(manager_client.get("/staff/orders", query_string={
+        "number": phoned.number}).text)
+    assert "Phone order" in row
+    detail = _text(manager_client.get(f"/staff/orders/{phoned.number}").text)
+    assert "Phone order" in detail
+
+
 def test_the_order_number_search_finds_part_of_a_number(manager_client, three_orders):
     colombo = three_orders[1]
 
@@ -213,6 +231,7 @@ def test_a_row_shows_placed_time_customer_district_payment_total_and_status(mana
     ({"placed_from": "2026-05-02", "placed_to": "2026-05-01"}, "before the start date"),
     ({"status": "lost"}, "Not a valid choice"),
     ({"district": "atlantis"}, "Not a valid choice"),
+    ({"channel": "fax"}, "Not a valid choice"),
     ({"number": "K" * 200}, "Field cannot be longer"),
 ])
 def test_bad_filters_say_what_is_wrong(manager_client, order, params, message):
@@ -262,7 +281,7 @@ def test_the_csv_export_has_one_row_per_order_with_the_same_filters(manager_clie
 
     assert rows[0] == ["number", "placed_at", "status", "payment_method", "payment_status",
                        "district", "delivery", "subtotal", "discount", "delivery_fee", "total",
-                       "item_count", "customer_email"]
+                       "item_count", "customer_email", "channel"]
     assert [r[0] for r in rows[1:]] == [galle.number, cancelled.number]  # oldest first
     row = dict(zip(rows[0], rows[1], strict=True))
     assert row["placed_at"] == galle.placed_at.isoformat()
@@ -273,6 +292,7 @@ def test_the_csv_export_has_one_row_per_order_with_the_same_filters(manager_clie
     assert row["subtotal"] == "1250.00" and row["discount"] == "0.00"
     assert row["delivery_fee"] == "350.00" and row["total"] == "1600.00"
     assert row["item_count"] == "1" and row["customer_email"] == "sarah@example.lk"
+    assert row["channel"] == "web"
 
 
 def test_the_csv_export_counts_units_and_is_empty_but_for_the_header_when_nothing_matches(
