@@ -9,10 +9,13 @@ from __future__ import annotations
 import logging
 import secrets
 
+from email_validator import EmailNotValidError, validate_email
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired
 from redis.exceptions import RedisError
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from app import db
 from app.accounts import lockout, sessions
@@ -23,6 +26,7 @@ from app.accounts.errors import (
     WeakPassword,
 )
 from app.accounts.models import User
+from app.accounts.phones import normalise_phone
 from app.audit import services as audit
 from app.db import transaction, utcnow
 from app.errors import Invalid, NotFound
@@ -30,6 +34,7 @@ from app.links import external_url, serializer
 from app.notifications import services as notifications
 from app.queue import enqueue
 from app.security import passwords, pii
+from app.security.roles import Permission, require
 
 log = logging.getLogger(__name__)
 
@@ -331,4 +336,62 @@ def update_profile(user_id: int, *, name: str | None = None, phone: str | None =
         if changed:
             audit.record("account.update", actor_id=user.id, target_type="user",
                          target_id=user.id, fields=changed)
+    return user
+
+
+# ---- the phone desk: staff find or add the customer who is calling ---------------------------
+
+MAX_NAME = 120
+
+
+def customers_by_phone(phone: str, *, actor) -> list[User]:
+    """Customers whose mobile number is `phone` (as typed; found by its blind index), newest
+    first. Raises Invalid when it is not a Sri Lankan mobile number, Forbidden for a person
+    who does not take orders."""
+    require(actor, Permission.MANAGE_ORDERS)
+    e164 = normalise_phone(phone or "")
+    if e164 is None:
+        raise Invalid(_l("Enter a Sri Lankan mobile number, like 077 123 4567."), field="phone")
+    return list(db.session.scalars(
+        select(User).where(User.phone_index == phone_index(e164), User.role.is_(None),
+                           User.erased_at.is_(None), User.is_active.is_(True))
+        .order_by(User.id.desc()).limit(20)))
+
+
+def create_customer(*, name: str, phone: str, email: str, locale: str = "en",
+                    actor) -> User:
+    """An account for a customer who orders by phone, made by staff while they take the
+    order. It has no password (the customer can choose one with "forgot password", and the
+    email is unverified until they do); the order mails and texts reach them as any
+    customer's. Raises Invalid on the field at fault, including an email that already has an
+    account (staff then find that customer by the phone on it)."""
+    require(actor, Permission.MANAGE_ORDERS)
+    name = " ".join((name or "").split())
+    if not name or len(name) > MAX_NAME:
+        raise Invalid(_l("Enter the customer's name."), field="name")
+    e164 = normalise_phone(phone or "")
+    if e164 is None:
+        raise Invalid(_l("Enter a Sri Lankan mobile number, like 077 123 4567."), field="phone")
+    try:
+        address = validate_email(email or "", check_deliverability=False).normalized
+    except EmailNotValidError:
+        raise Invalid(_l("Enter a valid email address."), field="email") from None
+    if locale not in ("en", "si", "ta"):
+        locale = "en"
+    taken = Invalid(_l("An account already uses this email. Find that customer by the mobile "
+                       "number on their account."), field="email")
+    if find_by_email(address) is not None:
+        raise taken
+    try:
+        with transaction():
+            user = User(name=name, email=normalise_email(address),
+                        email_index=email_index(address), phone=e164,
+                        phone_index=phone_index(e164), locale=locale)
+            db.session.add(user)
+            db.session.flush()
+            audit.record("account.created_by_staff", actor_id=actor.id if actor else None,
+                         target_type="user", target_id=user.id)
+    except IntegrityError:
+        raise taken from None  # the same email, added a moment ago by someone else
+    log.info("account_created_by_staff", extra={"user_id": user.id})
     return user

@@ -109,6 +109,7 @@ from app.backoffice import (  # noqa: E402, F401  (routes)
     jobs,
     orders,
     payments,
+    phone_orders,
     promotions,
     security,
     staff_users,
