@@ -1,0 +1,103 @@
+"""The phone-order desk in the browser: an order manager on a phone (390 x 844) takes an order
+for a new caller from Kandy, adds green tea from the quick search, enters the Kandy address,
+and places it; on a desk (1280 wide) the order list shows it as a phone order. The pages never
+scroll sideways and axe finds no serious problem. Screenshots land in KADE_SHOTS (if set)."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+from playwright.sync_api import Page, expect
+
+from e2e.staff import STAFF_CONTEXT, open_staff_area, sign_in_new_staff
+from e2e.test_accessibility import axe_problems
+
+STAFF_EMAIL = "sunil.desk@kade.lk"
+STAFF_PASSWORD = "phone orders all day long"  # noqa: S105 — a test login
+SHOTS = os.environ.get("KADE_SHOTS")
+CALLER = {"name": "Chaminda Kandy Caller", "phone": "071 555 8899",
+          "email": "chaminda.kandy@example.lk"}
+
+
+def _shot(page: Page, name: str) -> None:
+    if SHOTS:
+        Path(SHOTS).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=f"{SHOTS}/{name}.png", full_page=True)
+
+
+def _no_sideways_scroll(page: Page) -> None:
+    assert page.evaluate("document.documentElement.scrollWidth") <= page.viewport_size["width"]
+
+
+def take_phone_order(phone: Page, *, payment: re.Pattern[str]) -> str:
+    """On the desk: find the caller (new), add them, add two packs of green tea, the Kandy
+    address, island-wide delivery, the payment chosen; place it. Returns the order number."""
+    open_staff_area(phone, "Orders")
+    phone.get_by_role("button", name="New phone order").click()
+    phone.get_by_label("Caller's mobile number").fill(CALLER["phone"])
+    phone.get_by_role("button", name="Find the caller").click()
+    expect(phone.get_by_text("No customer has this number yet")).to_be_visible()
+    _shot(phone, "desk-new-customer-390")
+    phone.get_by_label("Name").fill(CALLER["name"])
+    phone.get_by_label("Email").fill(CALLER["email"])
+    phone.get_by_role("button", name="Add the customer and start the order").click()
+    expect(phone.get_by_role("heading", name=f"Phone order for {CALLER['name']}")).to_be_visible()
+
+    phone.get_by_label("Find a product or service").fill("green tea")
+    add = phone.get_by_role("button", name="Add Green tea").first
+    expect(add).to_be_visible()
+    expect(phone.locator("#draft-found")).to_contain_text("in stock")
+    phone.locator("#draft-found input[name=quantity]").first.fill("2")
+    add.click()
+    expect(phone.locator("#draft-lines table")).to_contain_text("Green tea")
+
+    phone.get_by_label("A new address").check()
+    phone.get_by_label("Recipient").fill(CALLER["name"])
+    phone.get_by_label("Phone at the address").fill("081 222 3344")
+    phone.get_by_label("House and street").fill("7 Peradeniya Road")
+    phone.get_by_label("Town or city").fill("Kandy")
+    phone.get_by_label("District").select_option("kandy")
+    phone.get_by_role("button", name="Save draft").click()
+    expect(phone.get_by_text("Draft saved.")).to_be_visible()
+    phone.get_by_label("Delivery").select_option("island-wide")
+    phone.get_by_role("radio", name=payment).check()
+    _no_sideways_scroll(phone)
+    _shot(phone, "desk-draft-390")
+    phone.get_by_role("button", name="Place order").click()
+    heading = phone.get_by_role("heading", level=1, name=re.compile(r"^KD-\d{4}-\d{6}$"))
+    expect(heading).to_be_visible()
+    expect(phone.get_by_text("Phone order", exact=False).first).to_be_visible()
+    return heading.inner_text()
+
+
+def test_staff_take_a_cash_order_by_phone_for_a_caller_from_kandy(page: Page, live_server):
+    staff = page.context.browser.new_context(**STAFF_CONTEXT, bypass_csp=True)
+    phone = staff.new_page()
+    try:
+        sign_in_new_staff(phone, live_server, email=STAFF_EMAIL, role="order_manager",
+                          name="Sunil Desk", password=STAFF_PASSWORD)
+        number = take_phone_order(phone, payment=re.compile("Cash on delivery"))
+        _no_sideways_scroll(phone)
+        _shot(phone, "desk-placed-390")
+        assert axe_problems(phone) == []
+
+        desk = staff.new_page()
+        desk.set_viewport_size({"width": 1280, "height": 900})
+        desk.goto(f"{live_server.url}/staff/orders?channel=phone")
+        row = desk.get_by_role("row", name=re.compile(number))
+        expect(row).to_contain_text("Phone order")
+        expect(row).to_contain_text("Kandy")
+        _no_sideways_scroll(desk)
+        _shot(desk, "desk-orders-1280")
+        desk.goto(f"{live_server.url}/staff/orders/new?phone=0715558899")
+        expect(desk.get_by_role("button", name=f"Take an order for {CALLER['name']}")
+               ).to_be_visible()
+        _shot(desk, "desk-find-1280")
+        desk.get_by_role("button", name=f"Take an order for {CALLER['name']}").click()
+        _no_sideways_scroll(desk)
+        _shot(desk, "desk-draft-1280")
+        assert axe_problems(desk) == []
+    finally:
+        staff.close()
