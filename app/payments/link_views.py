@@ -30,6 +30,23 @@ NEW_LINK_PER_ORDER_LIMIT = "3 per hour"
 PAGE_LIMIT = "60 per minute; 600 per day"
 
 
+# The links this browser opened (order number -> code, the last few), so that PayHere's
+# return and cancel pages can lead back to the payment page to try again.
+LINKS_KEY = "payment_links"
+LINKS_KEPT = 5
+
+
+def remember(order, code: str) -> None:
+    kept = {n: c for n, c in session.get(LINKS_KEY, {}).items() if n != order.number}
+    session[LINKS_KEY] = dict([*kept.items(), (order.number, code)][-LINKS_KEPT:])
+
+
+def remembered_page(order) -> str | None:
+    """The payment page this browser came from for `order`, if any."""
+    code = session.get(LINKS_KEY, {}).get(order.number)
+    return url_for("payment_links.pay", code=code) if isinstance(code, str) else None
+
+
 class NewLinkForm(Form):
     """Only the CSRF token: the link goes to the order's own contact."""
 
@@ -69,6 +86,8 @@ def _page(view, *, status: int = 200, form=None):
 def pay(code: str):
     view = links.open_link(code)  # NotFound -> the 404 page
     _in_the_orders_language(view.order)
+    if view.state == "payable":
+        remember(view.order, code)
     return _page(view)
 
 

@@ -244,8 +244,8 @@ def masked_phone(e164: str | None) -> str:
 
 
 def masked_email(address: str | None) -> str:
-    """"sarah@example.lk" -> "s****@example.lk"."""
+    """"sarah@example.lk" -> "s****@example.lk" (four stars whatever the name's length)."""
     name, at, domain = (address or "").partition("@")
     if not at or not name:
         return ""
-    return name[0] + "*" * max(3, len(name) - 1) + "@" + domain
+    return name[0] + "****@" + domain

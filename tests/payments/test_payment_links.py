@@ -220,6 +220,23 @@ def test_paying_through_the_link_marks_the_order_paid_and_the_page_says_so(ph_ap
     assert "with PayHere" not in page and "payhere-form" not in page
 
 
+def test_back_from_payhere_unpaid_the_customer_finds_the_payment_page_again(ph_app):
+    number, _total = _order(ph_app)
+    sent = _send(ph_app, number)
+    client = ph_app.test_client()
+    html = client.get(_path(sent.url)).get_data(as_text=True)
+    cancel_url = re.search(r'name="cancel_url" value="([^"]+)"', html).group(1)
+
+    back = client.get(cancel_url.replace("&amp;", "&").replace(SHOP, ""))
+
+    assert back.status_code == 200
+    assert "Payment cancelled" in back.text and "Back to the payment page" in back.text
+    assert f'href="{_path(sent.url)}"' in back.text
+    # Another browser, with only PayHere's return address, is not led to the link.
+    other = ph_app.test_client().get(cancel_url.replace("&amp;", "&").replace(SHOP, ""))
+    assert "Back to the payment page" not in other.text
+
+
 def test_an_expired_link_says_so_and_offers_a_new_one(ph_app):
     number, _total = _order(ph_app)
     code = _code(ph_app, number, hours_ago=24)  # PAYMENT_LINK_HOURS is 24
