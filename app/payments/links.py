@@ -199,27 +199,30 @@ def send_payment_link(number: str, *, actor=None, now: dt.datetime | None = None
         url = url_for_code(code)
         expires_at = now.replace(microsecond=0) + dt.timedelta(hours=hours())
         data = {"number": order.number, "name": order.contact_name, "link": url,
-                "total_cents": order.total_cents, "hours": hours(),
+                "total_cents": order.total_cents,
                 # Numeric, so it reads the same in every language of the message.
                 "expires": local_time(expires_at, "%Y-%m-%d %H:%M")}
         key = f"order:{order.number}:payment_link:{int(now.timestamp())}"
-        sent = []
-        if order.contact_email and notifications.queue_email(
+        queued = {}
+        if order.contact_email:
+            queued["email"] = notifications.queue_email(
                 TEMPLATE, to=order.contact_email, locale=order.locale, user_id=order.user_id,
-                dedupe_key=key, **data):
-            sent.append("email")
-        if order.contact_phone and notifications.queue_sms(
+                dedupe_key=key, **data)
+        if order.contact_phone:
+            queued["sms"] = notifications.queue_sms(
                 TEMPLATE, to=order.contact_phone, locale=order.locale, user_id=order.user_id,
-                dedupe_key=f"{key}:sms", **data):
-            sent.append("sms")
-        if not sent:
+                dedupe_key=f"{key}:sms", **data)
+        channels = tuple(name for name, message in queued.items() if message is not None)
+        if not channels:
             raise Invalid(_l("The customer does not take SMS and has no email: send the "
                              "link another way."))
-        channels = tuple(sent)
-        orders.add_note(order.number, _note(channels, data["expires"]), actor=actor)
-        audit.record("payments.link_sent", actor_id=actor.id if actor else None,
-                     target_type="order", target_id=order.number, channels=list(channels),
-                     by="staff" if actor else "customer")
+        # A second press in the same second makes the same link, and the outbox sends it
+        # once: the timeline and the audit log say so once too.
+        if any(getattr(message, "queued_now", False) for message in queued.values()):
+            orders.add_note(order.number, _note(channels, data["expires"]), actor=actor)
+            audit.record("payments.link_sent", actor_id=actor.id if actor else None,
+                         target_type="order", target_id=order.number,
+                         channels=list(channels), by="staff" if actor else "customer")
     return PaymentLink(number=order.number, code=code, url=url, expires_at=expires_at,
                        channels=channels)
 

@@ -138,6 +138,21 @@ def test_the_link_speaks_the_orders_language(ph_app):
     assert "රු.2,850.00" in sms["message"]  # the amount as Sinhala writes it
 
 
+def test_two_presses_in_the_same_second_send_one_link(ph_app):
+    number, _total = _order(ph_app)
+    now = utcnow()
+
+    first, second = _send(ph_app, number, now=now), _send(ph_app, number, now=now)
+
+    assert first.url == second.url
+    assert len(_mails(ph_app, number)) == 1 and len(_texts(ph_app, number)) == 1
+    with ph_app.app_context():
+        notes = [e for e in orders.find_by_number(number).events
+                 if e.kind == "note" and e.note.startswith("Payment link sent")]
+        assert len(notes) == 1
+        db.session.remove()
+
+
 @pytest.mark.parametrize(("kind", "message"), [
     ("paid", "is already paid"),
     ("cancelled", "is cancelled: it cannot be paid"),
