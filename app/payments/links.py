@@ -198,7 +198,9 @@ def send_payment_link(number: str, *, actor=None, now: dt.datetime | None = None
         code = make_code(order, issued_at=now)
         url = url_for_code(code)
         expires_at = now.replace(microsecond=0) + dt.timedelta(hours=hours())
+        # `short_link` as in the order messages: it is already short enough for an SMS.
         data = {"number": order.number, "name": order.contact_name, "link": url,
+                "short_link": url,
                 "total_cents": order.total_cents,
                 # Numeric, so it reads the same in every language of the message.
                 "expires": local_time(expires_at, "%Y-%m-%d %H:%M")}
