@@ -20,13 +20,16 @@ from e2e.conftest import ROOT
 from e2e.mail import wait_for_mail
 from e2e.page_checks import problems, screenshot
 from e2e.staff import STAFF_CONTEXT, sign_in_new_staff
+from e2e.test_accessibility import axe_problems
 
 EMAIL = "dilani.link@example.lk"
 MOBILE = "077 555 1267"
 STAFF_EMAIL = "chaminda.orders@kade.lk"
 STAFF_PASSWORD = "phone orders all day"  # noqa: S105 — a test login
 NUMBER = re.compile(r"KD-\d{4}-\d{6}")
-PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
+# bypass_csp: only so that axe-core can be added to the page (see test_accessibility).
+PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True,
+         "bypass_csp": True}
 
 
 def order_waiting_for_payhere(page: Page) -> str:
@@ -124,6 +127,7 @@ def test_a_customer_pays_an_order_by_the_link_staff_sent_to_their_phone(page: Pa
         expect(customer.get_by_role("heading", name="This payment link has expired")
                ).to_be_visible()
         screenshot(customer, "payment-link-expired")
+        assert axe_problems(customer) == []
         expect(customer.get_by_text("077 *** **67")).to_be_visible()
         expect(customer.get_by_text(MOBILE)).to_have_count(0)
         customer.get_by_role("button", name="Send me a new link").click()
@@ -142,6 +146,7 @@ def test_a_customer_pays_an_order_by_the_link_staff_sent_to_their_phone(page: Pa
         for width, height in ((1280, 900), (390, 844)):  # a desktop too, then the phone
             customer.set_viewport_size({"width": width, "height": height})
             assert problems(customer) == []  # fits, no tiny targets
+            assert axe_problems(customer) == []
             screenshot(customer, "payment-link")  # KADE_SHOTS=<folder> keeps a picture
 
         # A change of mind on PayHere's page leads back to the payment page.

@@ -223,6 +223,20 @@ def test_the_page_shows_the_order_and_the_payhere_button_without_an_account(ph_a
     assert page.headers["Referrer-Policy"] == "no-referrer"
 
 
+def test_the_page_speaks_the_orders_language_until_the_customer_picks_another(ph_app):
+    number, _total = _order(ph_app)
+    with ph_app.app_context():
+        orders.find_by_number(number).locale = "ta"
+        db.session.commit()
+        db.session.remove()
+    code = _code(ph_app, number)
+    client = ph_app.test_client()
+
+    assert '<html lang="ta"' in client.get(f"/pay/{code}").text
+    client.post("/language", data={"language": "en"})
+    assert '<html lang="en"' in client.get(f"/pay/{code}").text
+
+
 def test_paying_through_the_link_marks_the_order_paid_and_the_page_says_so(ph_app):
     number, total = _order(ph_app)
     sent = _send(ph_app, number)
