@@ -167,6 +167,7 @@ def _register_blueprints(app) -> None:
     from app.ops.views import bp as ops_bp
     from app.orders.views import bp as orders_bp
     from app.pages import bp as pages_bp
+    from app.payments.link_views import bp as payment_links_bp
     from app.payments.slip_views import bp as payment_slips_bp
     from app.payments.views import bp as payments_bp
     from app.promotions.views import bp as promotions_bp
@@ -182,6 +183,7 @@ def _register_blueprints(app) -> None:
     app.register_blueprint(orders_bp)
     app.register_blueprint(payments_bp)
     app.register_blueprint(payment_slips_bp)
+    app.register_blueprint(payment_links_bp)
     app.register_blueprint(support_bp)
     app.register_blueprint(content_bp)
     app.register_blueprint(staff_bp)

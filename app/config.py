@@ -137,6 +137,9 @@ def from_environment() -> dict:
         # a thread of the web process. With Redis, `python -m jobs.scheduler` does it.
         "LOCAL_SCHEDULE": _flag("KADE_LOCAL_SCHEDULE", False),
         "UNPAID_ORDER_HOURS": int(os.environ.get("UNPAID_ORDER_HOURS", "72")),
+        # A payment link (SMS and mail, app.payments.links) opens PayHere's checkout for its
+        # order this many hours after it was sent; then its page offers a fresh one.
+        "PAYMENT_LINK_HOURS": int(os.environ.get("PAYMENT_LINK_HOURS", "24")),
         # Abuse limits of checkout (web and API together). Orders placed from one client
         # address (Flask-Limiter, in Redis when set); orders one mobile number or customer
         # places within an hour; orders waiting for payment (bank transfer, card) one mobile

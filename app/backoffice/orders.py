@@ -29,8 +29,9 @@ from app.catalog.csv_io import csv_cell
 from app.catalog.inputs import rupees
 from app.db import utcnow
 from app.errors import DomainError, NotFound
-from app.i18n import COLOMBO
+from app.i18n import COLOMBO, local_time
 from app.orders import services as orders
+from app.payments import checkout_flow, links as payment_links
 from app.promotions import vouchers
 from app.security.roles import Permission, can
 from app.web import redirect_to, render
@@ -163,7 +164,9 @@ def _detail_page(order, *, status: int = 200, status_form=None, fulfil_form=None
         status_form=status_form or StatusForm(formdata=None, order=order),
         fulfil_form=fulfil_form or FulfilForm(formdata=None),
         note_form=note_form or NoteForm(formdata=None), to_send=_to_send(order),
-        sending=sending or {}, status=status)
+        sending=sending or {}, status=status,
+        can_send_payment_link=order.status == "pending_payment"
+        and order.payment_method == checkout_flow.METHOD)
 
 
 def _refused(form, field: str, exc: DomainError):
@@ -260,6 +263,33 @@ def order_resend_link(number: str):
         else:
             flash(_("A new link is on its way to the customer; older links no longer work."))
     return redirect_to(url_for("staff.order_detail", number=order.number))
+
+
+@bp.post("/orders/<number>/payment-link")
+@requires(Permission.MANAGE_ORDERS)
+def order_payment_link(number: str):
+    """Send the customer a link that opens PayHere's checkout for this order on their own
+    phone (a phone order paid by link, or a web order whose payment did not go through)."""
+    order = orders.staff_order(number, actor=actor())
+    form = ResendLinkForm()  # nothing but the CSRF token
+    if form.validate():
+        try:
+            sent = payment_links.send_payment_link(order.number, actor=actor())
+        except DomainError as exc:
+            if exc.status in (403, 404):
+                raise
+            flash(str(exc.message), "error")
+        else:
+            flash(_("Payment link sent by %(channels)s; it works until %(when)s.",
+                    channels=_channels_text(sent.channels),
+                    when=local_time(sent.expires_at)))
+    return redirect_to(url_for("staff.order_detail", number=order.number))
+
+
+def _channels_text(channels: tuple[str, ...]) -> str:
+    if len(channels) == 2:
+        return _("email and SMS")
+    return _("email") if channels == ("email",) else _("SMS")
 
 
 @bp.post("/orders/<number>/promotions/give-back")

@@ -25,7 +25,7 @@ from flask_login import current_user
 from app.errors import Invalid, NotFound
 from app.extensions import csrf, limiter
 from app.orders import services as orders
-from app.payments import checkout_flow, sandbox, services as payments
+from app.payments import checkout_flow, link_views, sandbox, services as payments
 from app.security import characters
 from app.web import redirect_to, render
 
@@ -198,7 +198,7 @@ def payhere_return():
         state=state.state, poll_url=poll_url, poll_seconds=POLL_SECONDS,
         gave_up=state.state == "waiting" and polls >= POLL_MAX, form=form,
         labels=orders.STATUS_LABELS, full=access.full,
-        order_link=_order_link(access),
+        order_link=_order_link(access), pay_link=link_views.remembered_page(order),
         refresh_url=url_for("payments.payhere_return", order_id=order.number, **access.args,
                             since=since)))
 
@@ -210,4 +210,5 @@ def payhere_cancel():
     state = checkout_flow.payment_state(access.order)
     return _private(render(
         "payments/cancel.html", order=access.order, paid=state.state == "paid",
-        form=_form_or_none(access), full=access.full, order_link=_order_link(access)))
+        form=_form_or_none(access), full=access.full, order_link=_order_link(access),
+        pay_link=link_views.remembered_page(access.order)))

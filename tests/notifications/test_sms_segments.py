@@ -32,7 +32,8 @@ def _worst_case_data() -> dict:
             "short_link": short_link(order), "total_cents": BIG, "amount_cents": BIG,
             "refunded_cents": BIG, "status": "processing", "payment_method": "bank_transfer",
             "account": False, "fully": False, "manual": False, "can_upload": True,
-            "reason": "The amount on the slip does not match the order total."}
+            "reason": "The amount on the slip does not match the order total.",
+            "expires": "2026-12-31 23:59"}
 
 
 def _rendered(template: str, language: str, data: dict) -> str:
