@@ -30,6 +30,7 @@ from app.errors import Invalid, NotFound
 from app.inventory import services as inventory
 from app.orders import services as orders
 from app.orders.models import Order
+from app.payments import links as payment_links
 from app.security.roles import Permission, can, require
 
 # How staff may take payment: cash or a transfer, or a PayHere payment link the customer
@@ -304,6 +305,9 @@ def place(draft_id: int, *, actor) -> Order:
         draft, choices, user=customer, channel="phone", actor=actor,
         discount=chosen.discount, notes=(chosen.note,) if chosen.note else (),
         idempotency_key=f"draft-{draft.id}")
+    if order.payment_method == "payhere" and order.status == "pending_payment":
+        # Paid by a link on the customer's own phone: it goes out by SMS and mail now.
+        payment_links.send_payment_link(order.number, actor=actor)
     return order
 
 
