@@ -140,14 +140,14 @@ def _timeline(order) -> list[dict]:
 
 def _to_send(order) -> list:
     """Product lines with units still to send, when the order may be shipped at all."""
-    if order.status not in ("processing", "paid"):
+    if order.status not in orders.UNSENT_STATUSES:
         return []
     return [line for line in order.lines
             if line.kind == "product" and line.fulfilled_quantity < line.quantity]
 
 
-# Refunded orders whose promotions' uses staff may give back.
-GIVE_BACK_STATUSES = frozenset({"refunded", "partially_refunded"})
+# Refunded orders (whole or in part) are those whose promotions' uses staff may give back.
+GIVE_BACK_STATUSES = orders.REFUND_STATUSES
 
 
 def _detail_page(order, *, status: int = 200, status_form=None, fulfil_form=None,

@@ -11,9 +11,6 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db import Base, EncryptedText, UTCDateTime, encrypted_str, utc_now
 
-STATUSES = ("pending_payment", "paid", "processing", "shipped", "ready_for_collection",
-            "delivered", "completed", "cancelled", "refunded", "partially_refunded")
-
 
 class Order(Base):
     __tablename__ = "orders_order"
