@@ -4,7 +4,18 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Response, make_response, redirect, render_template, request, session
+from flask import (
+    Response,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    stream_with_context,
+)
+
+from app.db import utcnow
+from app.i18n import COLOMBO
 
 
 def render(page: str, fragment: str | None = None, /, status: int = 200, **context):
@@ -74,3 +85,11 @@ def private_file(data: bytes, mimetype: str, filename: str) -> Response:
         "Cache-Control": "private, no-store",
         "X-Content-Type-Options": "nosniff",
         "Content-Security-Policy": "default-src 'none'; img-src 'self'; sandbox"})
+
+
+def csv_download(chunks, name: str) -> Response:
+    """A CSV export (chunks from app.csv_export) streamed as a download named
+    `<name>-<Colombo date and time>.csv`; the request context stays open while it streams."""
+    stamp = utcnow().astimezone(COLOMBO).strftime("%Y%m%d-%H%M")
+    return Response(stream_with_context(chunks), mimetype="text/csv", headers={
+        "Content-Disposition": f'attachment; filename="{name}-{stamp}.csv"'})

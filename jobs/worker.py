@@ -9,8 +9,8 @@ never be shared between processes).
 Supervised: when Redis goes away the worker leaves its loop and this process waits, with
 backoff, until Redis answers again, then starts a fresh worker (new registration, new
 scheduler). SIGTERM or Ctrl+C stop it after the running job (a second one at once).
-Log lines and the errors RQ keeps for failed jobs never carry an email address or a phone
-number: they are masked on the way out.
+Log lines and the errors RQ keeps for failed jobs never carry an email address, a phone or
+NIC number, a card number or a token: they are masked on the way out.
 """
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import logging
 import os
-import re
 import signal
 import socket
 import sys
@@ -33,6 +32,7 @@ from rq import Queue, Worker, worker_registration
 from rq.exceptions import StopRequested
 
 from app.queue import QUEUES
+from app.security import masking
 
 log = logging.getLogger("kade.worker")
 
@@ -42,17 +42,11 @@ HEALTHY_AFTER = 60.0  # a run this long resets the backoff
 
 # ---- no personal data in logs or in Redis ----------------------------------------------------
 
-_EMAIL = re.compile(r"[\w.%+-]+@[\w-]+(?:\.[\w-]+)+")
-# Sri Lankan numbers in any common form: +94 77 123 4567, 94771234567, 0771234567.
-_PHONE = re.compile(r"(?<![\w+])(?:\+?94|0)(?:[\s-]?\d){9}(?!\w)")
-
-
 def redact(text: str) -> str:
-    """`text` with email addresses and phone numbers masked (an SMTP server's refusal, for
-    one, tends to quote the recipient)."""
-    if not text:
-        return text
-    return _PHONE.sub("[phone]", _EMAIL.sub("[email]", text))
+    """`text` with email addresses, phone and NIC numbers, card numbers and tokens masked (an
+    SMTP server's refusal, for one, tends to quote the recipient): app.security.masking, the
+    masker the staff jobs page uses too."""
+    return masking.mask(text) if text else text
 
 
 class RedactingFilter(logging.Filter):

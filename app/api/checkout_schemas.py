@@ -38,8 +38,9 @@ from app.api.schemas import (
     _no_control_characters,
 )
 from app.checkout.cart import MAX_QUANTITY
-from app.orders.models import CHANNELS, STATUSES
+from app.orders.models import CHANNELS
 from app.orders.services import MAX_NOTE
+from app.orders.statuses import STATUSES
 
 IDEMPOTENCY_KEY_MAX = 100
 IDEMPOTENCY_HEADER = "Idempotency-Key"

@@ -32,7 +32,7 @@ from app.orders import services as orders
 
 
 def _label(status: str | None) -> str | None:
-    return str(orders.STATUS_LABELS[status]) if status in orders.STATUS_LABELS else None
+    return orders.status_label(status)
 
 
 def _common(order) -> dict:

@@ -4,18 +4,16 @@ row errors. Without JavaScript, a Refresh link does the same."""
 
 from __future__ import annotations
 
-from flask import Response, stream_with_context, url_for
+from flask import url_for
 
 from app.backoffice import bp
 from app.backoffice.catalog import actor, field_error
 from app.backoffice.catalog_forms import ImportForm
 from app.backoffice.guards import requires
 from app.catalog import imports
-from app.db import utcnow
 from app.errors import DomainError
-from app.i18n import COLOMBO
 from app.security.roles import Permission
-from app.web import redirect_to, render
+from app.web import csv_download, redirect_to, render
 
 
 def _import_page(form, status=200):
@@ -55,8 +53,4 @@ def catalog_import_detail(import_id: int):
 @bp.get("/catalog/export.csv")
 @requires(Permission.MANAGE_CATALOG)
 def catalog_export():
-    lines = imports.export_catalog(actor=actor())
-    stamp = utcnow().astimezone(COLOMBO).strftime("%Y%m%d-%H%M")
-    return Response(stream_with_context(lines), mimetype="text/csv",
-                    headers={"Content-Disposition":
-                             f'attachment; filename="kade-catalog-{stamp}.csv"'})
+    return csv_download(imports.export_catalog(actor=actor()), "kade-catalog")

@@ -9,14 +9,13 @@ variant's page) is shown again with that form's messages and a 422."""
 
 from __future__ import annotations
 
-import csv
-import io
 import math
 
-from flask import Response, flash, request, stream_with_context, url_for
+from flask import flash, request, url_for
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
 
+from app import csv_export
 from app.backoffice import bp
 from app.backoffice.guards import requires
 from app.backoffice.inventory_forms import (
@@ -29,14 +28,11 @@ from app.backoffice.inventory_forms import (
 )
 from app.backoffice.orders import staff_names
 from app.catalog import services as catalog
-from app.catalog.csv_io import csv_cell
 from app.catalog.models import Variant
-from app.db import utcnow
 from app.errors import DomainError
-from app.i18n import COLOMBO
 from app.inventory import services as inventory
 from app.security.roles import Permission, can
-from app.web import redirect_to, render
+from app.web import csv_download, redirect_to, render
 
 PER_PAGE = 50
 MAX_PAGE = 100_000
@@ -96,23 +92,15 @@ def stock_list():
     return _list_page()
 
 
-def _csv_lines(query: str, low_only: bool, warehouse_id: int | None, who):
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(CSV_COLUMNS)
-    yield "\ufeff" + out.getvalue()
+def _csv_rows(query: str, low_only: bool, warehouse_id: int | None, who):
     offset = 0
     while True:
-        out.seek(0)
-        out.truncate()
         rows, _total = inventory.stock_rows(query=query, low_only=low_only,
                                             warehouse_id=warehouse_id, limit=CSV_BATCH,
                                             offset=offset, actor=who)
         for r in rows:
-            writer.writerow([csv_cell(c) for c in (
-                r.sku, r.product_name, r.warehouse_code, r.on_hand, r.reserved, r.available,
-                r.threshold)])
-        yield out.getvalue()
+            yield (r.sku, r.product_name, r.warehouse_code, r.on_hand, r.reserved, r.available,
+                   r.threshold)
         if len(rows) < CSV_BATCH:
             return
         offset += CSV_BATCH
@@ -124,13 +112,10 @@ def stock_export():
     filters = StockFilterForm(request.args, warehouses=_warehouses())
     if not filters.validate():
         return _list_page()
-    lines = _csv_lines(filters.q.data or "", filters.low.data,
-                       int(filters.warehouse.data) if filters.warehouse.data else None,
-                       actor())
-    stamp = utcnow().astimezone(COLOMBO).strftime("%Y%m%d-%H%M")
-    return Response(stream_with_context(lines), mimetype="text/csv",
-                    headers={"Content-Disposition":
-                             f'attachment; filename="kade-stock-{stamp}.csv"'})
+    rows = _csv_rows(filters.q.data or "", filters.low.data,
+                     int(filters.warehouse.data) if filters.warehouse.data else None, actor())
+    return csv_download(csv_export.stream(CSV_COLUMNS, rows, rows_per_chunk=CSV_BATCH),
+                        "kade-stock")
 
 
 # ---- one variant -------------------------------------------------------------------------------

@@ -5,14 +5,13 @@ timeline and the audit entries and queue the customer's mail; these views parse 
 
 from __future__ import annotations
 
-import csv
-import io
 import math
 
-from flask import Response, flash, request, stream_with_context, url_for
+from flask import Response, flash, request, url_for
 from flask_babel import gettext as _, ngettext
 from flask_login import current_user
 
+from app import csv_export
 from app.accounts import services as accounts
 from app.backoffice import bp
 from app.backoffice.guards import requires
@@ -25,16 +24,14 @@ from app.backoffice.orders_forms import (
     order_payment_label,
     payment_label,
 )
-from app.catalog.csv_io import csv_cell
 from app.catalog.inputs import rupees
-from app.db import utcnow
 from app.errors import DomainError, NotFound
-from app.i18n import COLOMBO, local_time
+from app.i18n import local_time
 from app.orders import services as orders
 from app.payments import checkout_flow, links as payment_links
 from app.promotions import vouchers
 from app.security.roles import Permission, can
-from app.web import redirect_to, render
+from app.web import csv_download, redirect_to, render
 
 PER_PAGE = 50
 MAX_PAGE = 100_000
@@ -91,25 +88,13 @@ def order_list():
                   result=result, filter_args=_filter_args(), status=status)
 
 
-def _csv_lines(filters):
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(CSV_COLUMNS)
-    yield "\ufeff" + out.getvalue()  # a byte-order mark: Excel then reads UTF-8
-    out.seek(0)
-    out.truncate()
-    for n, order in enumerate(orders.staff_orders_all(filters, actor=actor()), start=1):
-        writer.writerow([csv_cell(cell) for cell in (
-            order.number, order.placed_at.isoformat(), order.status, order.payment_method,
-            order.payment_status, order.district, order.delivery_code,
-            rupees(order.subtotal_cents), rupees(order.discount_cents),
-            rupees(order.delivery_fee_cents), rupees(order.total_cents),
-            sum(line.quantity for line in order.lines), order.contact_email, order.channel)])
-        if n % 200 == 0:
-            yield out.getvalue()
-            out.seek(0)
-            out.truncate()
-    yield out.getvalue()
+def _csv_rows(filters):
+    for order in orders.staff_orders_all(filters, actor=actor()):
+        yield (order.number, order.placed_at.isoformat(), order.status, order.payment_method,
+               order.payment_status, order.district, order.delivery_code,
+               rupees(order.subtotal_cents), rupees(order.discount_cents),
+               rupees(order.delivery_fee_cents), rupees(order.total_cents),
+               sum(line.quantity for line in order.lines), order.contact_email, order.channel)
 
 
 @bp.get("/orders.csv")
@@ -118,11 +103,8 @@ def order_export():
     form = OrderFilterForm(request.args)
     if not form.validate():
         return order_list()  # the list page says what is wrong with the filters
-    filters = form.to_filter()
-    stamp = utcnow().astimezone(COLOMBO).strftime("%Y%m%d-%H%M")
-    return Response(stream_with_context(_csv_lines(filters)), mimetype="text/csv",
-                    headers={"Content-Disposition":
-                             f'attachment; filename="kade-orders-{stamp}.csv"'})
+    return csv_download(csv_export.stream(CSV_COLUMNS, _csv_rows(form.to_filter())),
+                        "kade-orders")
 
 
 # ---- one order ---------------------------------------------------------------------------------
@@ -142,14 +124,14 @@ def _timeline(order) -> list[dict]:
 
 def _to_send(order) -> list:
     """Product lines with units still to send, when the order may be shipped at all."""
-    if order.status not in ("processing", "paid"):
+    if order.status not in orders.UNSENT_STATUSES:
         return []
     return [line for line in order.lines
             if line.kind == "product" and line.fulfilled_quantity < line.quantity]
 
 
-# Refunded orders whose promotions' uses staff may give back.
-GIVE_BACK_STATUSES = frozenset({"refunded", "partially_refunded"})
+# Refunded orders (whole or in part) are those whose promotions' uses staff may give back.
+GIVE_BACK_STATUSES = orders.REFUND_STATUSES
 
 
 def _detail_page(order, *, status: int = 200, status_form=None, fulfil_form=None,

@@ -5,7 +5,7 @@ promotions service checks the permission again, validates and writes the audit e
 
 from __future__ import annotations
 
-from flask import Response, flash, request, stream_with_context, url_for
+from flask import flash, request, url_for
 from flask_babel import gettext as _, ngettext
 from flask_login import current_user
 
@@ -20,10 +20,9 @@ from app.backoffice.promotions_forms import (
 )
 from app.db import utcnow
 from app.errors import DomainError
-from app.i18n import COLOMBO
 from app.promotions import admin as promotions
 from app.security.roles import Permission
-from app.web import redirect_to, render
+from app.web import csv_download, redirect_to, render
 
 CODES_SHOWN = 20
 
@@ -233,8 +232,5 @@ def promotion_codes_generate(promotion_id: int):
 @bp.get("/promotions/<int:promotion_id>/codes.csv")
 @requires(Permission.MANAGE_PROMOTIONS)
 def promotion_codes_export(promotion_id: int):
-    lines = promotions.export_codes(actor(), promotion_id)
-    stamp = utcnow().astimezone(COLOMBO).strftime("%Y%m%d-%H%M")
-    return Response(stream_with_context(lines), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename='
-                             f'"kade-promotion-{promotion_id}-codes-{stamp}.csv"'})
+    return csv_download(promotions.export_codes(actor(), promotion_id),
+                        f"kade-promotion-{promotion_id}-codes")

@@ -27,7 +27,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from app import db
+from app import csv_export, db
 from app.accounts import districts
 from app.catalog import inputs
 from app.catalog.models import Product
@@ -68,8 +68,8 @@ LENGTHS = {
 YES = {"yes", "y", "true", "1"}
 NO = {"no", "n", "false", "0"}
 # A cell that starts with one of these is a formula to a spreadsheet (CSV injection):
-# exports put a ' in front, and imports take it off again.
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# exports put a ' in front (app.csv_export), and imports take it off again.
+FORMULA_START = csv_export.FORMULA_START
 
 
 class CsvProblem(Invalid):
@@ -393,19 +393,6 @@ def _variant_values(variant: VariantRow, cells: dict[str, str], columns, problem
 
 # ---- export ----------------------------------------------------------------------------------
 
-def csv_cell(value) -> str:
-    """A value as an exported CSV cell. Text that a spreadsheet would run as a formula
-    (starting = + - @ …) gets a leading quote; numbers are numbers, a negative one too."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, int):
-        return str(value)
-    text = str(value)
-    return "'" + text if text.startswith(FORMULA_START) else text
-
-
 def _product_cells(p: Product) -> list:
     return [p.slug, p.kind, p.status, p.category.slug if p.category else None, p.name_en,
             p.name_si, p.name_ta, p.description_en, p.description_si, p.description_ta,
@@ -420,13 +407,14 @@ def _service_cells(p: Product) -> list:
     return [p.service_location, " ".join(p.service_districts or ()) or None]
 
 
-def export_lines(batch: int = 200) -> Iterator[str]:
-    """The whole catalog as CSV text, a batch of products at a time (memory stays flat for
-    any catalog size). Starts with a byte-order mark, so Excel reads Sinhala and Tamil."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(COLUMNS)
-    yield "\ufeff" + out.getvalue()
+def export_lines(batch: int = 200) -> Iterator[bytes]:
+    """The whole catalog as CSV (app.csv_export: UTF-8 chunks with a byte-order mark, so
+    Excel reads Sinhala and Tamil), a batch of products at a time: memory stays flat for
+    any catalog size."""
+    return csv_export.stream(COLUMNS, _export_rows(batch))
+
+
+def _export_rows(batch: int) -> Iterator[list]:
     last_id = 0
     while True:
         products = list(db.session.scalars(
@@ -435,8 +423,6 @@ def export_lines(batch: int = 200) -> Iterator[str]:
                      selectinload(Product.category))))
         if not products:
             return
-        out.seek(0)
-        out.truncate()
         for product in products:
             cells, service = _product_cells(product), _service_cells(product)
             for v in product.variants or [None]:
@@ -447,8 +433,7 @@ def export_lines(batch: int = 200) -> Iterator[str]:
                     inputs.format_pairs((v.options_ta or {}).items()), v.is_active]
                 named = dict(zip(_PRODUCT_FIRST + VARIANT_COLUMNS + SERVICE_COLUMNS,
                                  cells + variant + service, strict=True))
-                writer.writerow([csv_cell(named.get(column)) for column in COLUMNS])
-        yield out.getvalue()
+                yield [named.get(column) for column in COLUMNS]
         last_id = products[-1].id
         for product in products:  # a big catalog need not stay in memory
             db.session.expunge(product)

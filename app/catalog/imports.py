@@ -106,8 +106,8 @@ def recent_imports(*, actor: User | None, limit: int = 10) -> list[CatalogImport
                                    .order_by(CatalogImport.id.desc()).limit(limit)))
 
 
-def export_catalog(*, actor: User | None) -> Iterator[str]:
-    """The whole catalog as CSV text chunks (see csv_io). Raises Forbidden."""
+def export_catalog(*, actor: User | None) -> Iterator[bytes]:
+    """The whole catalog as CSV chunks of UTF-8 (see csv_io). Raises Forbidden."""
     editing.require_catalog_manager(actor)
     audit.record("catalog.export", actor_id=actor.id if actor else None)
     return csv_io.export_lines()

@@ -68,8 +68,6 @@ STEP_TITLES = {
     "payment": _l("Payment"),
     "review": _l("Review"),
 }
-# Which step asks for the field a service names in Invalid(field=…).
-FIELD_STEPS = {"delivery_option": "delivery", "payment_method": "payment", "voucher": "review"}
 
 
 def _locale() -> str:
@@ -175,10 +173,8 @@ def _connect_signals(state) -> None:
 def _cart_context(message=None, ok: bool = True) -> dict:
     cart = current_cart()
     priced = carts.priced(cart, locale=_locale())
-    was_savings = sum(max(line.compare_at_cents - line.unit_cents, 0) * line.quantity
-                      for line in priced.lines if line.compare_at_cents)
     return {"cart": cart, "priced": priced, "problems": carts.stock_problems(cart),
-            "savings_cents": priced.savings_cents + was_savings,
+            "savings_cents": steps.you_save_cents(priced),
             "nudges": _nudges(priced),
             "message": message, "message_ok": ok, "is_staff": _is_staff()}
 
@@ -299,14 +295,22 @@ class _Checkout:
 
     @property
     def step_names(self) -> list[str]:
-        names = []
-        if self.needs_delivery:
-            names += ["address", "delivery"]
-        elif self.needs_address:
-            names.append("address")  # a service at the customer's address: where
-        elif not self.signed_in:
-            names.append("details")  # a guest buying services: who they are
-        return [*names, "payment", "review"]
+        return steps.step_names(needs_delivery=self.needs_delivery,
+                                needs_address=self.needs_address, signed_in=self.signed_in)
+
+    def facts(self) -> steps.StepFacts:
+        """What the shopper gave so far, for the step rules (app.checkout.steps); the
+        delivery option and the payment method are looked up only when the rules ask."""
+        return steps.StepFacts(
+            signed_in=self.signed_in, has_contact=self.contact is not None,
+            district=self.district, in_service_area=lambda: self.area_problem() is None,
+            has_delivery_option=lambda: self.option() is not None,
+            has_payment_method=self._payment_offered)
+
+    def _payment_offered(self) -> bool:
+        code = self.data.get("payment_method")
+        return code in {m.code for m in methods.available(self.quote().total_cents,
+                                                          self.district, self.payer())}
 
     @property
     def district(self) -> str | None:
@@ -358,21 +362,6 @@ class _Checkout:
         except Invalid:
             return None
 
-    def done(self, step: str) -> bool:
-        if step == "address":
-            if self.district is None or self.area_problem() is not None:
-                return False
-            return self.signed_in or self.contact is not None
-        if step == "details":
-            return self.contact is not None
-        if step == "delivery":
-            return self.option() is not None
-        if step == "payment":
-            code = self.data.get("payment_method")
-            return code in {m.code for m in methods.available(self.quote().total_cents,
-                                                              self.district, self.payer())}
-        return False
-
     def area_problem(self, district: str | None = None):
         """Why a service at the customer's address cannot be done in `district` (the one
         chosen, by default), or None."""
@@ -386,11 +375,8 @@ class _Checkout:
                                         for code in line.service_districts)))
                 for line in self.visits]
 
-    def first_open(self) -> str:
-        return next(step for step in self.step_names if not self.done(step))
-
     def next_after(self, step: str) -> str:
-        return self.step_names[self.step_names.index(step) + 1]
+        return steps.next_after(self.step_names, step)
 
 
 def _to_step(step: str):
@@ -422,13 +408,9 @@ def checkout_page():
                 "cart."), "error")
         return redirect_to(url_for("checkout.cart_page"))
     asked = (request.form if request.method == "POST" else request.args).get("step", "")
-    first_open = state.first_open()
-    names = state.step_names
-    if asked not in names or names.index(asked) > names.index(first_open):
-        if request.method == "POST" or asked:
-            return _to_step(first_open)
-        asked = first_open
-    return _STEPS[asked](state)
+    step, elsewhere = steps.step_to_show(state.step_names, state.facts(), asked,
+                                         posted=request.method == "POST")
+    return _to_step(step) if elsewhere else _STEPS[step](state)
 
 
 def _step_page(state: _Checkout, step: str, status: int = 200, **context):
@@ -581,8 +563,9 @@ def _review_step(state: _Checkout):
         return _to_step("review")
     form = PlaceOrderForm(formdata=None, idempotency_key=secrets.token_urlsafe(24))
     method = methods.METHODS.get(state.data.get("payment_method") or "")
-    return _step_page(state, "review", form=form, quote=state.quote(), method=method,
-                      option=state.option())
+    quote = state.quote()
+    return _step_page(state, "review", form=form, quote=quote, method=method,
+                      option=state.option(), savings_cents=steps.you_save_cents(quote))
 
 
 _STEPS = {"address": _address_step, "details": _address_step, "delivery": _delivery_step,
@@ -630,8 +613,7 @@ def _place_order():
     except Invalid as exc:
         if not isinstance(exc, checkout.OutsideServiceArea):  # the address page says it
             flash(str(exc.message), "error")
-        step = FIELD_STEPS.get(exc.field or "", state.step_names[0])
-        return _to_step(step if step in state.step_names else state.step_names[0])
+        return _to_step(steps.step_for_field(exc.field, state.step_names))
     except (Conflict, TooManyAttempts) as exc:
         flash(str(exc.message), "error")
         return _to_step("review")

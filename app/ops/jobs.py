@@ -8,8 +8,9 @@ threads of the web process and leave no trace but the outbox, so the outbox is w
 its counts and the messages that gave up, which staff may send again.
 
 Only administrators may look (Permission.MANAGE_JOBS): a traceback can quote what a job
-touched. Jobs carry ids only, but errors from a mail server can name an address, so addresses
-and phone numbers are masked in what is shown, and nothing here logs an error or a traceback.
+touched. Jobs carry ids only, but errors from a mail server can name an address, so personal data
+and tokens are masked in what is shown (app.security.masking, as the worker masks its logs),
+and nothing here logs an error or a traceback.
 """
 
 from __future__ import annotations
@@ -44,13 +45,12 @@ from app.notifications import services as notifications
 from app.notifications.models import OutboxMessage
 from app.queue import QUEUES
 from app.redis_client import redis_for
+from app.security.masking import mask
 from app.security.roles import Permission, require
 
 FAILED_LIMIT = 50  # failed jobs (and failed messages) listed; the counts tell the rest
 # RQ's ids are UUID hex; ours may be names ("outbox-relay-wakeup"). Anything else is no job.
 JOB_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$")
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-_PHONE = re.compile(r"(?:\+|\b)94\d{9}\b|\b0\d{9}\b")
 
 
 class RedisUnavailable(DomainError):
@@ -130,13 +130,6 @@ class Overview:
     outbox: OutboxCounts = OutboxCounts(0, 0, 0)
     failed_messages: list[FailedMessage] = field(default_factory=list)
     failed_messages_total: int = 0
-
-
-def mask(text: str | None) -> str:
-    """An error as staff may see it: email addresses and Sri Lankan numbers hidden."""
-    if not text:
-        return ""
-    return _PHONE.sub("[phone]", _EMAIL.sub("[email]", text))
 
 
 def _connection() -> Redis | None:

@@ -15,9 +15,6 @@ from app.db import Base, EncryptedText, UTCDateTime, encrypted_str, utc_now
 # (staff took it), a plan's renewal (the system placed it).
 CHANNELS = ("web", "app", "phone", "subscription")
 
-STATUSES = ("pending_payment", "paid", "processing", "shipped", "ready_for_collection",
-            "delivered", "completed", "cancelled", "refunded", "partially_refunded")
-
 
 class Order(Base):
     __tablename__ = "orders_order"

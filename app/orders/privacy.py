@@ -12,11 +12,8 @@ from sqlalchemy import select
 
 from app import db
 from app.errors import Conflict
+from app.orders import statuses
 from app.orders.models import Order, OrderEvent
-
-# Statuses in which the shop still needs to reach the customer or deliver to them.
-IN_PROGRESS = frozenset({"pending_payment", "paid", "processing", "shipped",
-                         "ready_for_collection"})
 
 
 def _orders_of(user_id: int) -> list[Order]:
@@ -58,7 +55,7 @@ def export_for(user_id: int, locale: str = "en") -> list[dict]:
 
 def check_erasable(user_id: int) -> None:
     """Raises Conflict naming the orders still on their way."""
-    open_numbers = [o.number for o in _orders_of(user_id) if o.status in IN_PROGRESS]
+    open_numbers = [o.number for o in _orders_of(user_id) if o.status in statuses.IN_PROGRESS]
     if open_numbers:
         raise Conflict(_l("Your orders %(numbers)s are still on their way. You can erase "
                           "your account once they are delivered or cancelled.",

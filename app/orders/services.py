@@ -29,10 +29,9 @@ from app.errors import Conflict, Invalid, NotFound
 from app.inventory import services as inventory
 from app.links import external_url, serializer
 from app.notifications import services as notifications
-from app.orders import short_links, signals
+from app.orders import short_links, signals, statuses
 from app.orders.models import (
     CHANNELS,
-    STATUSES,
     Order,
     OrderAdjustment,
     OrderEvent,
@@ -42,41 +41,13 @@ from app.orders.models import (
 from app.security import characters
 from app.security.roles import Permission, require
 
-# Where each status may go next. Refunds arrive with the payment ledger.
-TRANSITIONS: dict[str, frozenset[str]] = {
-    "pending_payment": frozenset({"paid", "cancelled"}),
-    "paid": frozenset({"processing", "cancelled", "refunded"}),
-    "processing": frozenset({"shipped", "ready_for_collection", "completed", "cancelled"}),
-    "shipped": frozenset({"delivered"}),
-    "ready_for_collection": frozenset({"completed"}),
-    "delivered": frozenset({"completed", "refunded", "partially_refunded"}),
-    "completed": frozenset({"refunded", "partially_refunded"}),
-    "partially_refunded": frozenset({"refunded"}),
-    "cancelled": frozenset(),
-    "refunded": frozenset(),
-}
-# A services-only order has nothing to send: it goes from confirmed straight to completed.
-SHIPMENT_STATUSES = frozenset({"shipped", "ready_for_collection", "delivered"})
-CUSTOMER_CANCELLABLE = frozenset({"pending_payment", "paid", "processing"})
-RETURNABLE = frozenset({"delivered", "completed"})
-# Statuses whose arrival the customer hears about by mail.
-MAILED = {"paid": "order_paid", "shipped": "order_shipped",
-          "ready_for_collection": "order_ready", "delivered": "order_delivered",
-          "cancelled": "order_cancelled", "completed": "order_completed"}
-# Completed after delivered adds nothing the customer was not told: "delivered" thanked them.
-
-STATUS_LABELS = {
-    "pending_payment": _l("Waiting for payment"),
-    "paid": _l("Paid"),
-    "processing": _l("Confirmed"),
-    "shipped": _l("Shipped"),
-    "ready_for_collection": _l("Ready for collection"),
-    "delivered": _l("Delivered"),
-    "completed": _l("Completed"),
-    "cancelled": _l("Cancelled"),
-    "refunded": _l("Refunded"),
-    "partially_refunded": _l("Partly refunded"),
-}
+# The statuses, their labels and transitions are one table (app.orders.statuses); the
+# pages, the staff back office and the API read the labels through here.
+STATUS_LABELS = statuses.LABELS
+status_label = statuses.label
+RETURNABLE = statuses.RETURNABLE
+REFUND_STATUSES = statuses.REFUND
+UNSENT_STATUSES = statuses.UNSENT
 MAX_NOTE = 1000
 PER_PAGE = 20
 
@@ -494,18 +465,17 @@ def _actor_kind(actor) -> str:
 
 
 def allowed_next(order: Order) -> frozenset[str]:
-    """Where this order may go from its status: TRANSITIONS, without the shipment steps for
-    an order that is only services."""
-    allowed = TRANSITIONS[order.status]
-    return allowed - SHIPMENT_STATUSES if order.is_services_only else allowed
+    """Where this order may go from its status (the table in app.orders.statuses), without
+    the shipment steps for an order that is only services."""
+    return statuses.next_of(order.status, services_only=order.is_services_only)
 
 
 def _move(order: Order, status: str, *, actor=None, note: str | None = None) -> Order:
     """Change the status and do what it means. The caller holds a transaction."""
-    if status not in STATUSES or status not in allowed_next(order):
+    if status not in statuses.BY_CODE or status not in allowed_next(order):
         raise Conflict(_l("An order that is %(now)s cannot become %(next)s.",
-                          now=STATUS_LABELS[order.status],
-                          next=STATUS_LABELS.get(status, status)), field="status")
+                          now=statuses.LABELS[order.status],
+                          next=statuses.LABELS.get(status, status)), field="status")
     # Claim the change with a conditional update: two staff (or staff and the expiry job)
     # changing one order at once make one change, not two.
     claimed = db.session.execute(
@@ -523,8 +493,8 @@ def _move(order: Order, status: str, *, actor=None, note: str | None = None) -> 
         for line in order.lines:
             if line.slot_id:
                 booking_slots.unbook(line.slot_id, line.quantity)
-    elif status in ("shipped", "ready_for_collection", "completed") and previous in (
-            "processing", "paid"):
+    elif status in ("shipped", "ready_for_collection", "completed") and (
+            previous in statuses.UNSENT):
         inventory.sell(order.number)  # whatever is still held leaves with this shipment
         for line in order.lines:
             if line.kind == "product" and line.fulfilled_quantity < line.quantity:
@@ -538,8 +508,8 @@ def _move(order: Order, status: str, *, actor=None, note: str | None = None) -> 
                                    actor_kind=_actor_kind(actor),
                                    actor_id=actor.id if actor else None,
                                    shipment_lines=sent_now))
-    if status in MAILED and not (status == "completed" and previous == "delivered"):
-        _mail(order, MAILED[status])
+    if status in statuses.MAILED and not (status == "completed" and previous == "delivered"):
+        _mail(order, statuses.MAILED[status])
     return order
 
 
@@ -555,7 +525,7 @@ def change_status(number: str, status: str, *, note: str | None = None, actor=No
     the refund service only: they must match money actually paid back."""
     require(actor, Permission.MANAGE_ORDERS)
     note = _clean_note(note)
-    if status in ("refunded", "partially_refunded"):
+    if status in statuses.REFUND:
         raise Conflict(_l("Refund an order from its payment, so the money and the status "
                           "agree."), field="status")
     with transaction():
@@ -590,7 +560,7 @@ def fulfil(number: str, quantities: dict[int, int], *, note: str | None = None,
     note = _clean_note(note)
     with transaction():
         order = _existing(number)
-        if order.status not in ("processing", "paid"):
+        if order.status not in statuses.UNSENT:
             raise Conflict(_l("Only a confirmed order can be shipped."), field="status")
         lines = {line.id: line for line in order.lines if line.kind == "product"}
         sending: dict[int, int] = {}
@@ -654,7 +624,7 @@ def public_events(order: Order) -> list[OrderEvent]:
 
 
 def can_cancel(order: Order) -> bool:
-    return order.status in CUSTOMER_CANCELLABLE and not any(
+    return order.status in statuses.CUSTOMER_CANCELLABLE and not any(
         line.fulfilled_quantity for line in order.lines)
 
 
@@ -681,7 +651,7 @@ def request_return(order: Order, reason: str) -> OrderEvent:
         if order.is_services_only:
             raise Conflict(_l("A service cannot be returned. If something went wrong, "
                               "please contact us."))
-        if order.status not in RETURNABLE:
+        if order.status not in statuses.RETURNABLE:
             raise Conflict(_l("You can ask for a return once your order is delivered."))
         if any(event.kind == "return_request" for event in order.events):
             raise Conflict(_l("You have already asked to return this order."))
@@ -797,8 +767,8 @@ def staff_order(number: str, *, actor=None) -> Order:
 
 def next_statuses(order: Order) -> list[str]:
     """What staff may choose next, in the order of the list of statuses."""
-    return [s for s in STATUSES if s in allowed_next(order)
-            and s not in ("refunded", "partially_refunded")]
+    return [s for s in statuses.STATUSES if s in allowed_next(order)
+            and s not in statuses.REFUND]
 
 
 # ---- payments ---------------------------------------------------------------------------------
@@ -850,13 +820,9 @@ def unpaid_hours() -> int:
 # ---- refunds (payments) ----------------------------------------------------------------------
 
 # The payment ledger refunds an order wherever it stands once paid: all of it ends the order
-# ("refunded"), part of it marks a finished order "partially refunded". Only `refund_recorded`
-# takes these steps (next_statuses leaves both out of what staff may choose).
-for _status in ("processing", "shipped", "ready_for_collection"):
-    TRANSITIONS[_status] = TRANSITIONS[_status] | {"refunded"}
-# Partly refunded before it went out, an order still has to be sent: it keeps its status and
-# the refund is a line in its timeline. After delivery it becomes "partially refunded".
-PARTLY_REFUNDABLE = frozenset({"delivered", "completed"})
+# ("refunded"), part of it marks a finished order "partially refunded" (statuses'
+# is_partly_refundable). Only `refund_recorded` takes these steps (next_statuses leaves both
+# out of what staff may choose).
 
 
 def _refund_note(order: Order, amount_cents: int, fully: bool) -> str:
@@ -896,15 +862,15 @@ def refund_recorded(number: str, *, amount_cents: int, fully: bool,
                 inventory.restock(line.variant_id, units, reference=order.number, actor=actor)
         note = _refund_note(order, amount_cents, fully)
         previous = order.status
-        if fully and "refunded" in TRANSITIONS[previous]:
+        if fully and "refunded" in statuses.next_of(previous):
             _move(order, "refunded", actor=actor, note=note)
-            if previous in ("paid", "processing"):
+            if previous in statuses.UNSENT:
                 # Never to be sent now: what is still held goes back to sale.
                 inventory.release(order.number)
                 for line in order.lines:
                     if line.slot_id:
                         booking_slots.unbook(line.slot_id, line.quantity)
-        elif not fully and previous in PARTLY_REFUNDABLE:
+        elif not fully and previous in statuses.PARTLY_REFUNDABLE:
             _move(order, "partially_refunded", actor=actor, note=note)
         else:
             # Cancelled (the money came after), still on its way, or refunded in part again.

@@ -9,10 +9,8 @@ changed, and tells the pricing engine to reload its rules.
 
 from __future__ import annotations
 
-import csv
 import dataclasses
 import datetime as dt
-import io
 import re
 import secrets
 from collections import Counter
@@ -22,12 +20,11 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, insert, or_, select
 from sqlalchemy.exc import IntegrityError
 
-from app import db
+from app import csv_export, db
 from app.accounts import districts as district_list
 from app.accounts.models import User
 from app.audit import services as audit
 from app.catalog import services as catalog
-from app.catalog.csv_io import csv_cell
 from app.catalog.models import Category, Product, Variant
 from app.db import transaction, utcnow
 from app.errors import Invalid, NotFound
@@ -555,7 +552,7 @@ def code_count(actor, promotion_id: int) -> int:
 CSV_COLUMNS = ["code", "max_uses", "uses", "batch", "created_colombo"]
 
 
-def export_codes(actor, promotion_id: int, chunk: int = 1000) -> Iterator[str]:
+def export_codes(actor, promotion_id: int, chunk: int = 1000) -> Iterator[bytes]:
     """The promotion's codes as CSV text (code, max uses, uses, batch, created in Colombo
     time), a chunk at a time; UTF-8 with a byte-order mark for Excel, and no cell a
     spreadsheet would run as a formula. The export is audited (codes are worth money).
@@ -566,11 +563,11 @@ def export_codes(actor, promotion_id: int, chunk: int = 1000) -> Iterator[str]:
     return _code_lines(promotion.id, chunk)
 
 
-def _code_lines(promotion_id: int, chunk: int) -> Iterator[str]:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(CSV_COLUMNS)
-    yield "\ufeff" + out.getvalue()
+def _code_lines(promotion_id: int, chunk: int) -> Iterator[bytes]:
+    return csv_export.stream(CSV_COLUMNS, _code_rows(promotion_id, chunk), rows_per_chunk=chunk)
+
+
+def _code_rows(promotion_id: int, chunk: int) -> Iterator[tuple]:
     last_id = 0
     while True:
         rows = list(db.session.scalars(
@@ -579,13 +576,9 @@ def _code_lines(promotion_id: int, chunk: int) -> Iterator[str]:
             .order_by(VoucherCode.id).limit(chunk)))
         if not rows:
             return
-        out.seek(0)
-        out.truncate()
         for row in rows:
-            writer.writerow([csv_cell(cell) for cell in (
-                row.code, row.max_uses, row.uses_count, row.batch,
-                row.created_at.astimezone(COLOMBO).strftime("%Y-%m-%d %H:%M"))])
-        yield out.getvalue()
+            yield (row.code, row.max_uses, row.uses_count, row.batch,
+                   row.created_at.astimezone(COLOMBO).strftime("%Y-%m-%d %H:%M"))
         last_id = rows[-1].id
 
 

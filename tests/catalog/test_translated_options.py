@@ -171,7 +171,7 @@ def _import(db_session, data: bytes):
 def test_the_csv_export_carries_the_translations_and_an_import_sets_them(db_session, queued):
     _tea()
 
-    exported = "".join(csv_io.export_lines()).lstrip("\ufeff")
+    exported = b"".join(csv_io.export_lines()).decode("utf-8-sig")
     rows = list(csv.DictReader(io.StringIO(exported)))
     [row] = [r for r in rows if r["sku"] == "TEA-250"]
     row["options_ta"] = "பொதி=கால் கிலோ"
@@ -271,7 +271,7 @@ def test_the_api_labels_attribute_values_in_the_accept_language(client, db_sessi
 def test_the_csv_carries_attribute_translations_both_ways(db_session, queued):
     _sarong()
 
-    exported = "".join(csv_io.export_lines()).lstrip("\ufeff")
+    exported = b"".join(csv_io.export_lines()).decode("utf-8-sig")
     [row] = list(csv.DictReader(io.StringIO(exported)))
     row["attributes_si"] = "red=රතු;cotton=කපු"
     out = io.StringIO()

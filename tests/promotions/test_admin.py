@@ -342,7 +342,7 @@ def test_the_codes_csv_has_a_bom_and_no_formulas(marketer):
     admin.add_code(marketer, promotion.id, "-CMD-1", max_uses=3)
     admin.generate_codes(marketer, promotion.id, 3, max_uses=1, batch="=HYPERLINK(1)")
 
-    text = "".join(admin.export_codes(marketer, promotion.id))
+    text = b"".join(admin.export_codes(marketer, promotion.id)).decode("utf-8")
 
     assert text.startswith("\ufeffcode,max_uses,uses,batch,created_colombo")
     rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
