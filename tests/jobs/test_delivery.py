@@ -345,7 +345,9 @@ def test_a_mail_whose_answer_comes_too_late_is_sent_once_more_at_most_never_twic
         key = f"order:{number}:order_placed"
         first = wait_for(lambda: (r := _row(app, key)).attempts == 1 and r.last_error and r,
                          30, "the first attempt to give up waiting",
-                         on_fail=lambda: workers[0].tail() + workers[1].tail())
+                         on_fail=lambda: f"attempts {_row(app, key).attempts}, at most "
+                         f"{smtp.handler.most_in_flight} in flight at once\n"
+                         + workers[0].tail() + workers[1].tail())
         _wait_until_sent(app, key)
     finally:
         sweeping.set()
