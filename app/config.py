@@ -66,10 +66,14 @@ def from_environment() -> dict:
         "SMS_USER_ID": os.environ.get("SMS_USER_ID") or None,
         "SMS_API_KEY": os.environ.get("SMS_API_KEY") or None,
         "SMS_SENDER_ID": os.environ.get("SMS_SENDER_ID", "Kade"),
-        # Outbox delivery: how long a claimed message is someone's before another relay may
-        # take it, and RQ's retry intervals (seconds) for a delivery that failed.
+        # Outbox delivery (app/notifications/services.py): how long a claimed message is one
+        # delivery's before a sweep may take it again (never less than an attempt may last),
+        # the waits (seconds) after each failed attempt, the last one ending in "gave up", and
+        # how long the mail server or SMS gateway may take to answer.
         "OUTBOX_LEASE_SECONDS": int(os.environ.get("OUTBOX_LEASE_SECONDS", "300")),
-        "OUTBOX_RETRY_INTERVALS": os.environ.get("OUTBOX_RETRY_INTERVALS", "10,60,300"),
+        "OUTBOX_RETRY_INTERVALS": os.environ.get("OUTBOX_RETRY_INTERVALS",
+                                                 "10,60,300,900,1800,3600,3600"),
+        "OUTBOX_SEND_TIMEOUT_SECONDS": float(os.environ.get("OUTBOX_SEND_TIMEOUT_SECONDS", "20")),
         "MAIL_FROM": os.environ.get("MAIL_FROM", "Kade <no-reply@kade.lk>"),
         "OUTBOX_DIR": os.environ.get("KADE_OUTBOX_DIR", str(instance / "outbox")),
         # Backups (app/ops/backups): where they go (file:///path or s3://bucket/prefix), how

@@ -57,7 +57,8 @@ def wait_for_local_jobs(app, timeout: float = 30) -> None:
 
 def start_local_schedule(app, stop: threading.Event | None = None) -> threading.Thread | None:
     """The embedded default's scheduler (`make run`, no Redis): one daemon thread that runs
-    the periodic jobs of jobs/schedule.py in this process at their intervals. With Redis,
+    the periodic jobs of jobs/schedule.py in this process at their intervals or their
+    Colombo times of day. With Redis,
     `python -m jobs.scheduler` does this through RQ instead, and this is never started.
     Loaded by name, like every job, so the app does not import jobs/. `stop` ends it."""
     if app.config.get("REDIS_URL"):
@@ -69,12 +70,14 @@ def start_local_schedule(app, stop: threading.Event | None = None) -> threading.
     def loop() -> None:
         import time
 
-        due = {job.name: 0.0 for job in schedule.SCHEDULE}
+        start = time.monotonic()
+        due = {job.name: start + job.next_wait(factor, starting=True)
+               for job in schedule.SCHEDULE}
         while not stop.is_set():
             now = time.monotonic()
             for job in schedule.SCHEDULE:
                 if now >= due[job.name]:
-                    due[job.name] = now + job.every * factor
+                    due[job.name] = now + job.next_wait(factor)
                     with app.app_context():
                         try:
                             job.func()

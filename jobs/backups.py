@@ -7,12 +7,18 @@ import datetime as dt
 
 from jobs.context import app_context
 
-# How often each runs (jobs/schedule.py uses these): a job that finds a backup of its kind
-# younger than this does not make another (a restarted scheduler runs every job at once).
+# How often each runs: a job that finds a backup of its kind younger than (90 % of) this
+# does not make another (a restarted scheduler runs every interval job at once; two
+# schedulers by mistake would run the nightly ones twice).
 SNAPSHOT_EVERY = 5 * 60
 DUMP_EVERY = 24 * 60 * 60
 FULL_EVERY = 7 * 24 * 60 * 60
 DIFF_EVERY = 24 * 60 * 60
+# When the nightly and weekly ones run (jobs/schedule.py), in Asia/Colombo time: the quiet
+# of the night, the dump first, then the weekly full on Sunday or the day's differential.
+DUMP_AT = "02:00"
+FULL_AT = "sun 03:00"
+DIFF_AT = "03:30"
 
 
 def _every(seconds: float) -> dt.timedelta:

@@ -13,10 +13,12 @@ def relay() -> int:
         return notifications.relay_now()
 
 
-def deliver(message_id: int) -> bool:
-    """Send one outbox message. Raises when the provider refused it, so RQ retries it and,
-    when retries run out, keeps it with its error among the failed jobs."""
+def deliver(message_id: int, attempts: int | None = None) -> bool:
+    """One attempt at an outbox message the relay claimed (`attempts`: the claim's token).
+    Enqueued without RQ retries: a refusal is written on the row, whose sweep tries again.
+    Raises when the message gave up, so RQ keeps it with its error among the failed jobs.
+    Safe to run twice: a second run of the same claim does nothing."""
     from app.notifications import services as notifications
 
     with app_context():
-        return notifications.deliver_now(message_id)
+        return notifications.deliver_now(message_id, attempts)

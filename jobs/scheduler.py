@@ -3,8 +3,9 @@ schedule of jobs/schedule.py against REDIS_URL. Run exactly one.
 
 It only enqueues; the workers run the jobs. RQ's CronScheduler exits when Redis goes away,
 so it is supervised: this process waits for Redis with backoff and starts a new one, which
-enqueues every periodic job at once (they are all safe to run twice) and then keeps their
-intervals. KADE_SCHEDULE_SCALE compresses the intervals (see jobs/schedule.py).
+enqueues every interval job at once (they are all safe to run twice) and then keeps their
+intervals; jobs at a Colombo time of day wait for it. KADE_SCHEDULE_SCALE compresses the
+intervals (see jobs/schedule.py).
 SIGTERM or Ctrl+C stop it.
 """
 

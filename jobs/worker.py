@@ -39,6 +39,7 @@ log = logging.getLogger("kade.worker")
 BACKOFF_FIRST = 0.5  # seconds before the first reconnection attempt
 BACKOFF_MAX = 30.0
 HEALTHY_AFTER = 60.0  # a run this long resets the backoff
+SHUTDOWN_JOIN_SECONDS = 2.0  # the longest a stop waits for the command-channel thread
 
 # ---- no personal data in logs or in Redis ----------------------------------------------------
 
@@ -144,6 +145,28 @@ class KadeWorker(Worker):
         super().handle_job_failure(job, queue, started_job_registry=started_job_registry,
                                    exc_string=redact(exc_string))
 
+    def unsubscribe(self):
+        """Stop listening for commands (shutdown, stop-job) without waiting a minute.
+
+        RQ unsubscribes first and then stops redis-py's PubSubWorkerThread, whose stop()
+        joins the thread with no timeout. A thread that read the unsubscribe reply before
+        stop() cleared its running flag goes round its loop once more, finds no
+        subscription and waits RQ's 60 s for one, and the worker's shutdown with it. Here
+        the flag is cleared first, so the reply to the unsubscribe is the thread's last
+        read; the join is bounded all the same (the thread is a daemon)."""
+        thread = self.pubsub_thread
+        if not thread:
+            return
+        self.log.info("Worker %s: unsubscribing from channel %s", self.name,
+                      self.pubsub_channel_name)
+        thread.stop(timeout=0)  # clears the flag, waits for nothing
+        with suppress(Exception):
+            self.pubsub.unsubscribe()  # its reply wakes the thread's read
+        thread.join(timeout=SHUTDOWN_JOIN_SECONDS)
+        if not thread.is_alive():  # else it closes the pubsub itself when it wakes
+            with suppress(Exception):
+                self.pubsub.close()
+
     def teardown(self):
         try:
             super().teardown()
@@ -151,9 +174,7 @@ class KadeWorker(Worker):
             # Redis is gone: the death cannot be recorded (the worker's key expires by
             # itself); still stop listening for commands.
             with suppress(Exception):
-                if self.pubsub_thread:
-                    self.pubsub_thread.stop()
-                    self.pubsub_thread.join(timeout=1)
+                self.unsubscribe()
 
 
 def warm_up(app) -> None:

@@ -6,8 +6,10 @@ hook wakes the relay. The relay claims due rows with a lease (`FOR UPDATE SKIP L
 PostgreSQL, so two relays never take the same row) and hands each to a delivery: an RQ job
 carrying only the row's id when REDIS_URL is set, else a call in this process. A row becomes
 `sent` only after the provider accepted it; a delivery that dies midway leaves the row
-leased, and once the lease runs out the next relay sweep claims it again. The database is
-the truth; Redis is only the trigger, so an outage delays messages and loses none.
+leased, and once the lease runs out the next relay sweep claims it again. A refused one
+waits on its row (next_attempt_at) for the sweep: the row is the only retry clock. The
+database is the truth; Redis is only the trigger, so an outage delays messages and loses
+none.
 """
 
 from __future__ import annotations
@@ -15,13 +17,14 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import math
 from email.message import EmailMessage
 
 from flask import current_app, render_template
 from flask_babel import force_locale
 from jinja2 import TemplateNotFound
 from redis.exceptions import RedisError
-from rq import Queue, Retry
+from rq import Queue
 from sqlalchemy import delete, event, select, update
 from sqlalchemy.orm import Session
 
@@ -39,7 +42,6 @@ from app.redis_client import redis_for
 
 log = logging.getLogger(__name__)
 
-MAX_ATTEMPTS = 8
 CLAIM_BATCH = 50
 
 
@@ -185,13 +187,48 @@ def _render_sms(message: OutboxMessage) -> Sms:
 
 
 # ---- the relay and delivery -------------------------------------------------------------------
+#
+# One clock: the row. A delivery starts only from a claim of a due row (status pending,
+# next_attempt_at passed, no live lease); a failed attempt writes the next try's time on the
+# row and nothing else schedules one (the RQ job has no retries of its own). The lease an
+# attempt takes outlasts the longest the attempt may run (the job is stopped at
+# attempt_timeout()), so a slow send is never claimed again while it is in flight. And each
+# claim carries the attempt count it saw: an attempt starts only by moving that count on,
+# so two jobs for one claim (an RQ job run twice, a job still queued when its claim ran out
+# and the row was claimed again) make one attempt between them.
+
+def retry_intervals() -> list[int]:
+    """The waits (seconds) after the 1st, 2nd, … failed attempt; after the last one the
+    message gives up ("failed": listed on /staff/jobs, which may send it once more)."""
+    raw = str(current_app.config.get("OUTBOX_RETRY_INTERVALS", ""))
+    return [int(part) for part in raw.split(",") if part.strip()]
+
+
+def max_attempts() -> int:
+    return len(retry_intervals()) + 1
+
 
 def _backoff(attempts: int) -> dt.timedelta:
-    return dt.timedelta(seconds=min(3600, 30 * 2 ** max(0, attempts - 1)))
+    waits = retry_intervals() or [0]
+    return dt.timedelta(seconds=waits[min(attempts, len(waits)) - 1])
+
+
+def send_timeout() -> float:
+    return float(current_app.config.get("OUTBOX_SEND_TIMEOUT_SECONDS", 20))
+
+
+def attempt_timeout() -> int:
+    """The longest one attempt may last, in whole seconds (RQ's job_timeout): the
+    provider's answer (the SMS gateway's timeout counts once for connecting and once for
+    reading, so twice it) plus a margin for rendering and recording the outcome."""
+    return math.ceil(2 * send_timeout()) + 5
 
 
 def _lease() -> dt.timedelta:
-    return dt.timedelta(seconds=current_app.config.get("OUTBOX_LEASE_SECONDS", 300))
+    """OUTBOX_LEASE_SECONDS, but never shorter than an attempt may last plus a margin for
+    clocks: a shorter lease would let a sweep start a second delivery beside a slow one."""
+    configured = int(current_app.config.get("OUTBOX_LEASE_SECONDS", 300))
+    return dt.timedelta(seconds=max(configured, attempt_timeout() + 5))
 
 
 def _due(now: dt.datetime):
@@ -199,47 +236,70 @@ def _due(now: dt.datetime):
             & (OutboxMessage.leased_until.is_(None) | (OutboxMessage.leased_until < now)))
 
 
-def claim_due(session: Session, *, limit: int = CLAIM_BATCH) -> list[int]:
-    """Lease due messages to this relay and return their ids. On PostgreSQL the rows are
-    locked with SKIP LOCKED, so a second relay running at the same moment takes others; on
-    SQLite the write lock serialises relays."""
+def claim_due(session: Session, *, limit: int = CLAIM_BATCH) -> list[tuple[int, int]]:
+    """Lease due messages to this relay; return (id, attempts so far) for each, the
+    attempts being the claim's token for deliver(). On PostgreSQL the rows are locked with
+    SKIP LOCKED, so a second relay running at the same moment takes others; on SQLite the
+    write lock serialises relays."""
     now = utcnow()
     session.commit()  # a fresh transaction, which on SQLite takes the write lock first
-    query = select(OutboxMessage.id).where(_due(now)).order_by(OutboxMessage.id).limit(limit)
+    query = (select(OutboxMessage.id, OutboxMessage.attempts).where(_due(now))
+             .order_by(OutboxMessage.id).limit(limit))
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)
     with write_lock_first():
-        ids = list(session.scalars(query))
-        if ids:
+        claimed = [(row.id, row.attempts) for row in session.execute(query)]
+        if claimed:
             session.execute(
-                update(OutboxMessage).where(OutboxMessage.id.in_(ids), _due(now))
+                update(OutboxMessage)
+                .where(OutboxMessage.id.in_([id_ for id_, _ in claimed]), _due(now))
                 .values(leased_until=now + _lease())
                 .execution_options(synchronize_session=False))
         session.commit()
-    return ids
+    return claimed
 
 
-def deliver(session: Session, message_id: int) -> bool:
-    """Send one message. True when it is sent (now or before). A refusal is recorded
-    (attempts, error, next try) and raised as DeliveryError, so RQ retries the job and, when
-    retries run out, lists it with the error among the failed jobs."""
-    config = current_app.config
+def _start_attempt(session: Session, message_id: int, attempts: int | None) -> bool:
+    """Count the attempt and hold the lease while sending, only if the message is still
+    as its claim saw it (pending, same attempt count). A message that gave up ("failed")
+    is tried once more when asked (staff put its failed job back on the queue); it is
+    pending again from here, so a second such job finds it taken. False: nothing to do."""
     session.commit()
-    # Count the attempt and hold the lease while sending; a message sent or skipped in the
-    # meantime is left alone (a job may run twice). A "failed" one is tried when asked.
-    session.execute(
+    if attempts is None:  # a job queued before claims carried their count
+        attempts = session.scalar(
+            select(OutboxMessage.attempts).where(OutboxMessage.id == message_id))
+        if attempts is None:
+            return False
+    started = session.execute(
         update(OutboxMessage)
-        .where(OutboxMessage.id == message_id, OutboxMessage.status.in_(("pending", "failed")))
-        .values(attempts=OutboxMessage.attempts + 1, leased_until=utcnow() + _lease())
-        .execution_options(synchronize_session=False))
+        .where(OutboxMessage.id == message_id,
+               ((OutboxMessage.status == "pending") & (OutboxMessage.attempts == attempts))
+               | (OutboxMessage.status == "failed"))
+        .values(attempts=OutboxMessage.attempts + 1, leased_until=utcnow() + _lease(),
+                status="pending")
+        .execution_options(synchronize_session=False)).rowcount
     session.commit()
+    return started == 1
+
+
+def deliver(session: Session, message_id: int, attempts: int | None = None) -> bool:
+    """Make one attempt at a message claimed with `attempts` (its token from claim_due).
+    True when it is sent (now or before); False when there was nothing to do (sent,
+    skipped, or another attempt took this claim). A refusal is recorded on the row
+    (attempts, error, when to try next) and the message waits for the relay's sweep; when
+    it was the last attempt allowed (or retrying cannot help) the row gives up ("failed")
+    and DeliveryError is raised, so the job is listed with its error among RQ's failed jobs."""
+    config = current_app.config
+    started = _start_attempt(session, message_id, attempts)
     message = session.get(OutboxMessage, message_id)
     if message is None:
         return False
     session.refresh(message)
     session.commit()  # end the read: the outcome is written in a fresh transaction
-    if message.status in ("sent", "skipped"):
-        return message.status == "sent"
+    if message.status == "sent":
+        return True
+    if not started or message.status == "skipped":
+        return False
     if message.purpose == "marketing" and not _wanted(message.channel, "marketing",
                                                       message.user_id):
         _finish(session, message, status="skipped")
@@ -254,7 +314,7 @@ def deliver(session: Session, message_id: int) -> bool:
             mailer_for(config).send(_render_email(message, config), message.dedupe_key)
             _finish(session, message, status="sent")
     except DeliveryError as exc:
-        give_up = isinstance(exc, UndeliverableError) or message.attempts >= MAX_ATTEMPTS
+        give_up = isinstance(exc, UndeliverableError) or message.attempts >= max_attempts()
         message.last_error = str(exc)[:500]
         message.leased_until = None
         message.status = "failed" if give_up else "pending"
@@ -262,8 +322,11 @@ def deliver(session: Session, message_id: int) -> bool:
         session.commit()
         log.warning("outbox_delivery_failed", extra={
             "message_id": message.id, "channel": message.channel,
-            "attempts": message.attempts, "error": type(exc).__name__})
-        raise
+            "attempts": message.attempts, "error": type(exc).__name__, "gave_up": give_up})
+        if give_up:
+            raise
+        _wake_relay_at(message.next_attempt_at)
+        return False
     log.info("outbox_delivered", extra={"message_id": message.id, "channel": message.channel,
                                         "template": message.template})
     return True
@@ -296,41 +359,55 @@ def _own_session() -> Session:
 
 def relay_now() -> int:
     """Claim due messages and deliver them: through RQ with REDIS_URL (each message a job
-    on `high`, or `low` for marketing, carrying only its id), else here and now. Returns
-    how many were handed on (RQ) or sent (in-process). Safe to run twice or in parallel."""
+    on `high`, or `low` for marketing, carrying only its id and its claim's token, with no
+    RQ retries: the row says when to try again), else here and now. Returns how many were
+    handed on (RQ) or sent (in-process). Safe to run twice or in parallel."""
     redis_url = current_app.config.get("REDIS_URL")
     handed = 0
     with _own_session() as session:
-        ids = claim_due(session)
-        if not ids:
+        claimed = claim_due(session)
+        if not claimed:
             return 0
         if redis_url:
             purposes = dict(session.execute(
                 select(OutboxMessage.id, OutboxMessage.purpose)
-                .where(OutboxMessage.id.in_(ids))).all())
+                .where(OutboxMessage.id.in_([id_ for id_, _ in claimed]))).all())
             connection = redis_for(current_app)
-            intervals = [int(s) for s in str(
-                current_app.config.get("OUTBOX_RETRY_INTERVALS", "10,60,300")).split(",") if s]
-            for message_id in ids:
+            for message_id, attempts in claimed:
                 name = "low" if purposes.get(message_id) == "marketing" else "high"
                 Queue(name, connection=connection).enqueue(
-                    "jobs.notifications.deliver", message_id,
-                    retry=Retry(max=len(intervals), interval=intervals) if intervals else None,
+                    "jobs.notifications.deliver", message_id, attempts,
+                    job_timeout=attempt_timeout(),
                     description=f"deliver outbox message {message_id}")
                 handed += 1
             return handed
-        for message_id in ids:
+        for message_id, attempts in claimed:
             try:
-                handed += deliver(session, message_id)
+                handed += deliver(session, message_id, attempts)
             except DeliveryError:
-                pass  # recorded on the row; the next sweep tries again after the backoff
+                pass  # recorded on the row: it gave up, and /staff/jobs lists it
     return handed
 
 
-def deliver_now(message_id: int) -> bool:
-    """The delivery job's body: one message on a session of its own."""
+def deliver_now(message_id: int, attempts: int | None = None) -> bool:
+    """The delivery job's body: one attempt on a session of its own."""
     with _own_session() as session:
-        return deliver(session, message_id)
+        return deliver(session, message_id, attempts)
+
+
+def _wake_relay_at(when: dt.datetime) -> None:
+    """With Redis, a relay run just after a failed message is due again, so it need not
+    wait for the next sweep. Only a trigger: the relay claims what the rows say is due, so
+    an early, late, lost or doubled wake-up changes nothing but the delay."""
+    if not current_app.config.get("REDIS_URL"):
+        return  # the embedded schedule's sweep is the trigger
+    try:
+        # A second late: RQ keeps whole seconds, and a wake-up a moment early finds nothing.
+        Queue("high", connection=redis_for(current_app)).enqueue_at(
+            when + dt.timedelta(seconds=1), "jobs.notifications.relay",
+            description="outbox relay, after a retry's wait")
+    except RedisError:
+        log.warning("outbox_wakeup_failed")  # the periodic sweep delivers later
 
 
 def wake_relay(app) -> None:

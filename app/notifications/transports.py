@@ -3,9 +3,12 @@ folder (the embedded default)."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import smtplib
+import socket
 import ssl
+import threading
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -72,7 +75,11 @@ class SmtpMailer:
         self.ca_file = ca_file
 
     def send(self, message: EmailMessage, dedupe_key: str) -> None:
+        """Hand the message to the server. `timeout` bounds connecting and, once connected,
+        the whole conversation (a server that drips its answers does not stretch it), so
+        an attempt never outlives the outbox's lease. Raises DeliveryError."""
         u = self.url
+        cut = threading.Event()
         try:
             if self.security == "tls":
                 client = smtplib.SMTP_SSL(u.hostname, u.port or 465, timeout=self.timeout,
@@ -80,7 +87,10 @@ class SmtpMailer:
             else:
                 default_port = 587 if self.security == "starttls" else 25
                 client = smtplib.SMTP(u.hostname, u.port or default_port, timeout=self.timeout)
-            with client:
+            watchdog = threading.Timer(self.timeout, _hang_up, (client, cut))
+            watchdog.daemon = True
+            watchdog.start()
+            with _cancelled(watchdog), client:
                 client.ehlo()
                 if self.security == "starttls":
                     if not client.has_extn("starttls"):
@@ -104,12 +114,37 @@ class SmtpMailer:
             raise DeliveryError(f"smtp: TLS failed ({exc.reason or type(exc).__name__}); "
                                 "nothing was sent") from exc
         except (OSError, smtplib.SMTPException) as exc:
+            if cut.is_set() or isinstance(exc, TimeoutError):
+                raise DeliveryError(f"smtp: no answer within {self.timeout:g} s") from exc
             raise DeliveryError(f"smtp: {type(exc).__name__}") from exc
+
+
+def _hang_up(client: smtplib.SMTP, cut: threading.Event) -> None:
+    """The watchdog's end of a conversation that ran out of time: shut the socket down,
+    which wakes the read that waits for the server (closing it would not). The plain
+    socket's shutdown, under TLS too: the TLS layer's own would race the reading thread."""
+    sock = client.sock
+    if sock is None:
+        return
+    cut.set()
+    try:
+        socket.socket.shutdown(sock, socket.SHUT_RDWR)
+    except OSError:
+        pass  # already closed
+
+
+@contextlib.contextmanager
+def _cancelled(timer: threading.Timer):
+    try:
+        yield
+    finally:
+        timer.cancel()
 
 
 def mailer_for(config) -> FileMailer | SmtpMailer:
     if config.get("SMTP_URL"):
-        return SmtpMailer(config["SMTP_URL"], ca_file=config.get("SMTP_CA_FILE"))
+        return SmtpMailer(config["SMTP_URL"], ca_file=config.get("SMTP_CA_FILE"),
+                          timeout=config.get("OUTBOX_SEND_TIMEOUT_SECONDS", 20))
     return FileMailer(config["OUTBOX_DIR"])
 
 
@@ -231,5 +266,6 @@ def sms_sender_for(config) -> FileSms | HttpSmsGateway:
     if config.get("SMS_GATEWAY_URL"):
         return HttpSmsGateway(config["SMS_GATEWAY_URL"], user_id=config["SMS_USER_ID"] or "",
                               api_key=config["SMS_API_KEY"] or "",
-                              sender_id=config["SMS_SENDER_ID"])
+                              sender_id=config["SMS_SENDER_ID"],
+                              timeout=config.get("OUTBOX_SEND_TIMEOUT_SECONDS", 20))
     return FileSms(config["OUTBOX_DIR"])

@@ -77,6 +77,12 @@ class SmtpHandler:
         self.release = threading.Event()  # lets a stalled session end (with a 451)
         self.senders: list[str] = []  # every MAIL FROM, accepted or not
         self.over_tls: list[bool] = []  # for each accepted mail: did it come over TLS?
+        # Take the next `slow_next` mails (they are in the mailbox) but answer each only after
+        # `slow_for` seconds: a client that gives up first does not know it was delivered.
+        self.slow_next = 0
+        self.slow_for = 0.0
+        self.in_flight = 0  # messages whose answer the client is waiting for right now
+        self.most_in_flight = 0
 
     def _refuses(self, stage: str) -> bool:
         with self.lock:
@@ -103,9 +109,29 @@ class SmtpHandler:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
+        with self.lock:
+            self.in_flight += 1
+            self.most_in_flight = max(self.most_in_flight, self.in_flight)
+        try:
+            # A client that hangs up cancels this (aiosmtpd), which ends its time in flight.
+            return await self._data(session, envelope)
+        finally:
+            with self.lock:
+                self.in_flight -= 1
+
+    async def _data(self, session, envelope):
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
         if self._refuses("data"):
             return "451 4.3.0 Temporary failure, try again later"
+        with self.lock:
+            slow = self.slow_next > 0
+            if slow:
+                self.slow_next -= 1
+                self.received.append(message)
+                self.over_tls.append(bool(session.ssl))
+        if slow:
+            await asyncio.sleep(self.slow_for)
+            return "250 2.0.0 Message accepted for delivery"
         if self.mode == "stall":
             with self.lock:
                 self.stalled.append(message)
@@ -278,6 +304,7 @@ def shop(make_app, redis_server, smtp, sms_gateway):
             "SMS_GATEWAY_URL": sms_gateway.url, "SMS_USER_ID": "kade-test",
             "SMS_API_KEY": "test-api-key", "SMS_SENDER_ID": "Kade",
             "OUTBOX_LEASE_SECONDS": 30, "OUTBOX_RETRY_INTERVALS": "1,1,1",
+            "OUTBOX_SEND_TIMEOUT_SECONDS": 5,
         }
         settings.update(overrides)
         return make_app(**settings)
@@ -294,6 +321,7 @@ _CONFIG_TO_ENV = {
     "SMS_API_KEY": "SMS_API_KEY", "SMS_SENDER_ID": "SMS_SENDER_ID",
     "OUTBOX_LEASE_SECONDS": "OUTBOX_LEASE_SECONDS",
     "OUTBOX_RETRY_INTERVALS": "OUTBOX_RETRY_INTERVALS", "MAIL_FROM": "MAIL_FROM",
+    "OUTBOX_SEND_TIMEOUT_SECONDS": "OUTBOX_SEND_TIMEOUT_SECONDS",
     "INSTANCE_PATH": "KADE_INSTANCE_PATH", "OUTBOX_DIR": "KADE_OUTBOX_DIR",
     "UNPAID_ORDER_HOURS": "UNPAID_ORDER_HOURS", "PUBLIC_URL": "PUBLIC_URL",
 }

@@ -5,6 +5,7 @@ SMS gateway on 127.0.0.1. See conftest.py for the moving parts."""
 from __future__ import annotations
 
 import json
+import threading
 import time
 
 import pytest
@@ -104,8 +105,9 @@ def test_an_order_sends_one_mail_and_one_sms_in_the_customers_language(
 
 def test_a_delivery_killed_midway_is_sent_after_the_lease_runs_out(
         shop, background, smtp, sms_gateway, redis_server):
-    # No RQ retries: only the outbox's lease and the relay sweep may bring the mail back.
-    app = shop(OUTBOX_LEASE_SECONDS=4, OUTBOX_RETRY_INTERVALS="")
+    # Only the outbox's lease and the relay sweep may bring the mail back. The lease is
+    # stretched past what an attempt may last (3 s to answer: a 16 s lease).
+    app = shop(OUTBOX_LEASE_SECONDS=4, OUTBOX_SEND_TIMEOUT_SECONDS=3)
     smtp.handler.mode = "stall"
     first = background.worker(app)
     number = _order(app)
@@ -204,7 +206,7 @@ def test_a_mail_refused_three_times_arrives_once(shop, background, smtp, redis_s
 def _failed_delivery(redis, message_id: int) -> Job | None:
     for job_id in FailedJobRegistry("high", connection=redis).get_job_ids():
         job = Job.fetch(job_id, connection=redis)
-        if job.func_name == "jobs.notifications.deliver" and job.args == (message_id,):
+        if job.func_name == "jobs.notifications.deliver" and job.args[0] == message_id:
             return job
     return None
 
@@ -225,7 +227,11 @@ def test_a_mail_always_refused_lands_in_the_failed_jobs_with_its_error(
     assert "DeliveryError" in error and "SMTPRecipientsRefused" in error and "550" in error
     assert "[email]" in error  # the server quoted the address; the worker masked it
     row = _row(app, key)
-    assert row.status == "pending" and row.attempts == 3 and row.last_error
+    assert row.status == "failed" and row.attempts == 3 and row.last_error
+    # Only the last attempt, the one that gave up, is a failed job: the two before it
+    # waited on their row, not in RQ.
+    failed = FailedJobRegistry("high", connection=redis).get_job_ids()
+    assert [Job.fetch(i, connection=redis).args[0] for i in failed].count(row.id) == 1
     assert not smtp.handler.mails(key) and len(sms_gateway.messages()) == 1
     assert "[email]" in worker.output()  # RQ logged the error, masked
     assert_no_personal_data(redis_server, background.logs())
@@ -246,7 +252,7 @@ def _sign_in_staff(client, user):
 
 def test_a_failed_delivery_is_retried_or_discarded_from_the_back_office(
         shop, background, smtp, redis_server):
-    app = shop(OUTBOX_RETRY_INTERVALS="")  # no retries: the first refusal is final for RQ
+    app = shop(OUTBOX_RETRY_INTERVALS="")  # no retries: the first refusal gives up
     smtp.handler.mode = "refuse"
     worker = background.worker(app)
     retried, discarded = (f"order:{_order(app)}:order_placed" for _ in range(2))
@@ -313,3 +319,48 @@ def test_a_mail_goes_over_starttls_with_the_password_only_after_the_upgrade(
     assert smtp.handler.over_tls == [True]
     assert smtp.logins == [(b"kade", b"smtp-secret-pw")]
     assert "smtp-secret-pw" not in background.logs()
+
+
+def test_a_mail_whose_answer_comes_too_late_is_sent_once_more_at_most_never_twice_at_once(
+        shop, background, smtp, sms_gateway, redis_server):
+    """Issue 17: the server takes the mail, then answers after the client gave up. The row
+    is the only retry clock: no RQ retry, and sweeps every quarter second with two workers
+    free never start a second delivery beside the first (the 1 s lease asked for is
+    stretched past the attempt's deadline) nor before the row's wait is over."""
+    app = shop(OUTBOX_SEND_TIMEOUT_SECONDS=1, OUTBOX_LEASE_SECONDS=1,
+               OUTBOX_RETRY_INTERVALS="3,3,3")
+    smtp.handler.slow_next, smtp.handler.slow_for = 1, 30
+    workers = [background.worker(app), background.worker(app)]
+    redis = redis_server.client()
+    sweeping = threading.Event()
+
+    def sweep():
+        while not sweeping.wait(0.25):
+            Queue("high", connection=redis).enqueue("jobs.notifications.relay")
+
+    sweeper = threading.Thread(target=sweep, daemon=True)
+    sweeper.start()
+    try:
+        number = _order(app)
+        key = f"order:{number}:order_placed"
+        first = wait_for(lambda: (r := _row(app, key)).attempts == 1 and r.last_error and r,
+                         30, "the first attempt to give up waiting",
+                         on_fail=lambda: f"attempts {_row(app, key).attempts}, at most "
+                         f"{smtp.handler.most_in_flight} in flight at once\n"
+                         + workers[0].tail() + workers[1].tail())
+        _wait_until_sent(app, key)
+    finally:
+        sweeping.set()
+        sweeper.join(5)
+
+    row = _row(app, key)
+    time.sleep(1)  # any third copy would arrive now
+    copies = smtp.handler.mails(key)
+    assert len(copies) == 2  # the one taken too slowly and the retry: once more at most
+    assert smtp.handler.most_in_flight == 1  # never two deliveries at once
+    assert "no answer within 1 s" in first.last_error
+    assert row.attempts == 2 and row.status == "sent"
+    # The retry came from the row's clock: not before its 3 s wait was over.
+    assert row.sent_at >= first.next_attempt_at
+    assert FailedJobRegistry("high", connection=redis).count == 0
+    assert len(sms_gateway.messages(f"{key}:sms")) == 1
