@@ -55,3 +55,16 @@ def test_an_htmx_request_gets_the_fragment_and_a_boosted_one_the_page(client):
     assert "<html" in whole
     assert "<html" not in fragment
     assert "<html" in boosted.get_data(as_text=True)
+
+
+def test_a_history_restore_asks_for_the_whole_page_not_a_fragment(client):
+    import json
+    import re
+
+    page = client.get("/products").get_data(as_text=True)
+    config = json.loads(re.search(r'name="htmx-config" content=\'([^\']*)\'', page).group(1))
+    # What htmx sends for it then: no HX-Request, so the route answers the page.
+    restored = client.get("/products", headers={"HX-History-Restore-Request": "true"})
+
+    assert config["historyRestoreAsHxRequest"] is False
+    assert "<html" in restored.get_data(as_text=True)
