@@ -3,6 +3,7 @@ environment and documented: a setting read only with a default in the code that 
 (as PAYMENT_REMINDER_HOURS once was) cannot be set by anyone and is listed nowhere."""
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,8 @@ from flask import Flask
 from app import config as settings
 
 ROOT = Path(__file__).resolve().parents[2]
+# Jinja: `config.X`, `config["X"]`, `config.get("X")`.
+_TEMPLATE_READ = re.compile(r"""\bconfig(?:\.get\(\s*|\[\s*|\.)["']?([A-Z][A-Z0-9_]*)""")
 
 
 def _is_config(node: ast.expr) -> bool:
@@ -59,6 +62,7 @@ def test_settings_read_are_found_and_writes_ignored(source, expected):
 
 
 def test_every_setting_read_is_declared_in_app_config(tmp_path, monkeypatch):
+    """In app/, jobs/ and the templates."""
     monkeypatch.setenv("KADE_INSTANCE_PATH", str(tmp_path))  # it makes development keys
     declared = set(settings.from_environment()) | set(Flask.default_config)
     files = sorted([*(ROOT / "app").rglob("*.py"), *(ROOT / "jobs").rglob("*.py")])
@@ -68,5 +72,20 @@ def test_every_setting_read_is_declared_in_app_config(tmp_path, monkeypatch):
                   for name, line in settings_read(path.read_text(encoding="utf-8"))
                   if name not in declared]
 
+    for path in sorted(p for p in (ROOT / "templates").rglob("*") if p.is_file()):
+        for number, text in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            undeclared += [f"{path.relative_to(ROOT)}:{number}: {name}"
+                           for name in _TEMPLATE_READ.findall(text) if name not in declared]
+
     assert files
     assert not undeclared, "read but not declared in app/config.py:\n" + "\n".join(undeclared)
+
+
+@pytest.mark.parametrize(("line", "expected"), [
+    ("{{ config.SHOP_BANK_DETAILS }}", ["SHOP_BANK_DETAILS"]),
+    ("{% if config['STAFF_IDLE_MINUTES'] %}", ["STAFF_IDLE_MINUTES"]),
+    ('{{ config.get("MAIL_FROM") }}', ["MAIL_FROM"]),
+    ("{{ shop_config.x }} {{ config.items() }}", []),
+])
+def test_template_reads_are_found(line, expected):
+    assert _TEMPLATE_READ.findall(line) == expected
