@@ -39,7 +39,8 @@ $(PY):
 		|| { echo "Kade needs Python >= 3.11; set PYTHON=python3.x" >&2; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 
-# Reinstall only when the dependencies may have changed: the stamp is older than pyproject.
+# Reinstall only when the dependencies may have changed: the stamp is older than pyproject
+# or the lock (a `git pull` that moved a pin reinstalls).
 # The shop's own dependencies first: all `make run` and `make serve` need, so a newcomer's
 # first page does not wait for the test tools (~800 MB with them, a third without).
 $(VENV)/.installed: pyproject.toml $(LOCK) | $(PY)
