@@ -14,8 +14,13 @@ FLASK := $(VENV)/bin/flask --app wsgi
 PORT ?= 5000
 LANGS ?= si ta
 TRANSLATIONS := app/translations
+# Every package the shop, its test tools and honcho install, transitive ones too, pinned at
+# the versions tested: installs below take their versions from it (`pip install -c`), so CI
+# and a new machine get what passed here, not whatever was released since. `make lock`.
+LOCK := requirements.lock
+LOCK_EXTRAS := test,procfile
 
-.PHONY: help venv install install-test run up test serve lint messages clean
+.PHONY: help venv install install-test run up test serve lint messages lock clean
 
 help:
 	@echo "make install   .venv with what the shop needs (no test tools); compile translations"
@@ -26,6 +31,7 @@ help:
 	@echo "make serve     gunicorn with gunicorn.conf.py, as in production"
 	@echo "make lint      ruff + import-linter contracts"
 	@echo "make messages  extract strings and update the $(LANGS) catalogs"
+	@echo "make lock      pin again in $(LOCK) after pyproject's dependencies changed (UPGRADE=1: newest)"
 	@echo "make clean     remove caches, compiled catalogs and test output"
 
 $(PY):
@@ -33,17 +39,18 @@ $(PY):
 		|| { echo "Kade needs Python >= 3.11; set PYTHON=python3.x" >&2; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 
-# Reinstall only when the dependencies may have changed: the stamp is older than pyproject.
+# Reinstall only when the dependencies may have changed: the stamp is older than pyproject
+# or the lock (a `git pull` that moved a pin reinstalls).
 # The shop's own dependencies first: all `make run` and `make serve` need, so a newcomer's
 # first page does not wait for the test tools (~800 MB with them, a third without).
-$(VENV)/.installed: pyproject.toml | $(PY)
-	$(PY) -m pip install --disable-pip-version-check -q -e .
+$(VENV)/.installed: pyproject.toml $(LOCK) | $(PY)
+	$(PY) -m pip install --disable-pip-version-check -q -c $(LOCK) -e .
 	touch $@
 
 # An extra on top of them, one stamp each: test (the suites' and lint's tools), procfile
 # (honcho, for `make up`). Redone after the app's stamp is.
 $(VENV)/.installed-%: $(VENV)/.installed
-	$(PY) -m pip install --disable-pip-version-check -q -e '.[$*]'
+	$(PY) -m pip install --disable-pip-version-check -q -c $(LOCK) -e '.[$*]'
 	touch $@
 
 # .mo files are build output (gitignored), so every install compiles them; -f keeps fuzzy
@@ -161,6 +168,34 @@ messages: install
 			$(VENV)/bin/pybabel -q init -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) -l $$lang
 		fi
 	done
+
+# Resolves pyproject's dependencies (the shop's and every extra) in a throwaway venv and
+# writes what got installed to $(LOCK). The pins already there are kept (they constrain the
+# resolution), so a new or dropped dependency changes only its own part of the lock;
+# UPGRADE=1 resolves everything to the newest versions pyproject allows. Then `make test`
+# and commit the lock with the change that needed it. Only pip is needed, no network but
+# the package index. Made with Python 3.11 on Linux, as CI runs: another interpreter or
+# platform gets these pins wherever they apply, and resolves the rest itself.
+lock:
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
+		|| { echo "Kade needs Python >= 3.11; set PYTHON=python3.x" >&2; exit 1; }
+	tmp=$$(mktemp -d -t kade-lock.XXXXXX)
+	trap 'rm -rf "$$tmp"' EXIT
+	$(PYTHON) -m venv "$$tmp/venv"
+	keep=()
+	if [[ -z "$(UPGRADE)" && -f $(LOCK) ]]; then keep=(-c $(LOCK)); fi
+	"$$tmp/venv/bin/python" -m pip install --disable-pip-version-check -q "$${keep[@]}" \
+		-e '.[$(LOCK_EXTRAS)]' || {
+		echo "make lock: pyproject no longer fits the pins in $(LOCK): make lock UPGRADE=1" >&2
+		exit 1
+	}
+	{
+		echo "# Made by \`make lock\` (Python $$("$$tmp/venv/bin/python" -c 'import platform; print(platform.python_version())'), Linux): what \`pip install -e '.[$(LOCK_EXTRAS)]'\`"
+		echo "# installs, pinned. The Makefile installs with \`pip install -c $(LOCK)\`. Not edited by hand."
+		"$$tmp/venv/bin/python" -m pip freeze --disable-pip-version-check --exclude-editable
+	} >"$$tmp/lock"
+	mv "$$tmp/lock" $(LOCK)
+	echo "make lock: $$(grep -c '==' $(LOCK)) packages pinned in $(LOCK)"
 
 # Leaves .venv (slow to rebuild) and instance/ (the local database) alone: rm -rf them by hand.
 clean:

@@ -19,6 +19,8 @@ from urllib.parse import unquote, urlsplit
 
 from flask import current_app, url_for
 
+from app import s3
+
 # An allow-list, not a deny-list of private folders: a new kind of file is private until
 # someone decides otherwise here.
 PUBLIC_AREAS = frozenset({"products"})
@@ -106,12 +108,10 @@ class S3Storage:
     points elsewhere than AWS."""
 
     def __init__(self, url: str, endpoint_url: str | None = None, public_base: str | None = None):
-        import boto3
-
         parts = urlsplit(url)
         self.bucket = parts.netloc
         self.prefix = parts.path.strip("/")
-        self.client = boto3.client("s3", endpoint_url=endpoint_url)
+        self.client = s3.client(endpoint_url)  # the process's, not one per store made
         self.public_base = public_base
 
     def _key(self, key: str) -> str:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 
 import pytest
+from flask import render_template_string
 from PIL import Image
 
 from app.catalog import editing, images, inputs, pictures
@@ -181,3 +182,115 @@ def test_a_private_file_in_the_bucket_is_never_kept_by_a_cache(s3_endpoint):
 
     assert private["CacheControl"] == "private, no-store"
     assert public["CacheControl"] == "public, max-age=31536000"
+
+
+# ---- one S3 client per process (app/s3.py) ----------------------------------------------------
+
+@pytest.fixture()
+def clients_made(monkeypatch):
+    """A process with no S3 client yet; the list of the clients boto3 builds from now on."""
+    import boto3
+
+    from app import s3
+
+    made = []
+    build = boto3.session.Session.client
+
+    def counting(self, service_name, *args, **kwargs):
+        client = build(self, service_name, *args, **kwargs)
+        made.append(client)
+        return client
+
+    monkeypatch.setattr(s3, "_clients", {})
+    monkeypatch.setattr(boto3.session.Session, "client", counting)
+    return made
+
+
+def test_uploading_and_showing_pictures_builds_one_s3_client(make_app, s3_endpoint,
+                                                             clients_made):
+    s3_app = make_app(MEDIA_URL=f"s3://{BUCKET}/many", AWS_ENDPOINT_URL=s3_endpoint)
+    keys = []
+
+    with s3_app.app_context():
+        product = editing.create_product(inputs.ProductInput(
+            name_en="Lime", variants=[inputs.VariantInput(sku="LI-1", price_cents=100)]))
+        for colour in ("green", "yellow", "orange", "red"):
+            out = io.BytesIO()
+            Image.new("RGB", (40, 30), colour).save(out, "PNG")
+            keys.append(pictures.add_image(product.id, out.getvalue()).key)
+        with s3_app.test_request_context():
+            links = render_template_string(
+                "{% for k in keys %}{{ media_url(k) }} {{ thumb_url(k) }} {% endfor %}",
+                keys=keys)
+    served = [s3_app.test_client().get(f"/media/{images.thumb_key(key)}").status_code
+              for key in keys]
+    built = len(clients_made)
+
+    assert built == 1
+    assert served == [200] * 4
+    assert links.count("/media/products/") == 8
+    assert {f"many/{key}" for key in keys} <= set(_objects(s3_endpoint))
+
+
+def test_media_and_backups_on_one_endpoint_share_the_client(s3_endpoint, clients_made):
+    from app.ops.backups.targets import S3Target
+
+    stores = [S3Storage(f"s3://{BUCKET}/a", s3_endpoint),
+              S3Storage(f"s3://{BUCKET}/b", s3_endpoint),
+              S3Target(f"s3://{BUCKET}/backups", s3_endpoint)]
+
+    assert {id(store.client) for store in stores} == {id(clients_made[0])}
+    assert len(clients_made) == 1
+
+
+def test_another_endpoint_or_other_credentials_get_a_client_of_their_own(
+        s3_endpoint, clients_made, monkeypatch):
+    from app import s3
+
+    first = s3.client(s3_endpoint)
+    elsewhere = s3.client("http://127.0.0.1:9")  # never called: building one opens nothing
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "another")
+    other_key = s3.client(s3_endpoint)
+
+    assert len({id(first), id(elsewhere), id(other_key)}) == 3
+    assert other_key._request_signer._credentials.access_key == "another"
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    assert s3.client(s3_endpoint) is first
+
+
+def test_threads_asking_at_once_share_one_client(s3_endpoint, clients_made):
+    import threading
+
+    from app import s3
+
+    start = threading.Barrier(8)
+    got = []
+
+    def ask():
+        start.wait()
+        got.append(s3.client(s3_endpoint))
+
+    threads = [threading.Thread(target=ask) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert len(got) == 8 and len({id(c) for c in got}) == 1
+    assert len(clients_made) == 1
+
+
+def test_a_forked_process_builds_its_own_client(s3_endpoint, clients_made):
+    import os
+
+    from app import s3
+
+    parents = s3.client(s3_endpoint)
+    pid = os.fork()
+    if pid == 0:  # the child: no client of its parent's, and a new one works
+        ok = not s3._clients and s3.client(s3_endpoint) is not parents
+        os._exit(0 if ok else 1)
+    _, status = os.waitpid(pid, 0)
+
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert s3.client(s3_endpoint) is parents

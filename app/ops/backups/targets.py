@@ -12,6 +12,7 @@ import shutil
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from app import s3
 from app.ops.backups.errors import BackupError
 
 
@@ -63,12 +64,10 @@ class FolderTarget:
 
 class S3Target:
     def __init__(self, url: str, endpoint_url: str | None = None):
-        import boto3
-
         parts = urlsplit(url)
         self.bucket = parts.netloc
         self.prefix = parts.path.strip("/")
-        self.client = boto3.client("s3", endpoint_url=endpoint_url)
+        self.client = s3.client(endpoint_url)  # the process's, not one per backup step
 
     def describe(self) -> str:
         return f"s3://{self.bucket}/{self.prefix}".rstrip("/")
