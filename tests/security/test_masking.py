@@ -47,7 +47,7 @@ def test_personal_data_and_tokens_become_marks(text, masked):
     "RuntimeError: 550 mailbox full (order 42, 3 attempts)",
     "Order KD-2026-000123, SKU TEA-BOP-500G, Rs 1,250.00, 10000 units",
     "at 2026-12-06 06:39:33Z, request 3f9a0c1d2e3b4a5f6a7b8c9d0e1f2a3b",
-    "redis at 127.0.0.1:6379 refused; smtp port 587; exit code: 1",
+    "redis at 10.0.0.5:6380 refused; smtp port 587; exit code: 1",
     'File "/work/main/app/notifications/services.py", line 120, in deliver_order_paid',
     "dedupe_key=order:KD-2026-000123:order_paid",
     "ඇණවුම KD-2026-000123 ගෙවා ඇත; ஆர்டர் 42 அனுப்பப்பட்டது",
