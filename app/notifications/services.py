@@ -200,7 +200,7 @@ def _render_sms(message: OutboxMessage) -> Sms:
 def retry_intervals() -> list[int]:
     """The waits (seconds) after the 1st, 2nd, … failed attempt; after the last one the
     message gives up ("failed": listed on /staff/jobs, which may send it once more)."""
-    raw = str(current_app.config.get("OUTBOX_RETRY_INTERVALS", ""))
+    raw = str(current_app.config["OUTBOX_RETRY_INTERVALS"])
     return [int(part) for part in raw.split(",") if part.strip()]
 
 

@@ -21,7 +21,7 @@ def remind_unpaid(now: dt.datetime | None = None) -> list[str]:
     PAYMENT_REMINDER_HOURS away (and that is at least an hour old, so a fresh order is not
     reminded at once). Returns the numbers reminded now."""
     now = now or utcnow()
-    before = dt.timedelta(hours=current_app.config.get("PAYMENT_REMINDER_HOURS", 24))
+    before = dt.timedelta(hours=current_app.config["PAYMENT_REMINDER_HOURS"])
     due = db.session.scalars(
         select(Order).where(Order.status == "pending_payment",
                             Order.payment_method == "bank_transfer",
