@@ -70,6 +70,13 @@ def from_environment() -> dict:
         # take it, and RQ's retry intervals (seconds) for a delivery that failed.
         "OUTBOX_LEASE_SECONDS": int(os.environ.get("OUTBOX_LEASE_SECONDS", "300")),
         "OUTBOX_RETRY_INTERVALS": os.environ.get("OUTBOX_RETRY_INTERVALS", "10,60,300"),
+        # Domain events (app/events): how long a claimed handling is one worker's, the
+        # first retry's delay (doubling, at most an hour), the attempts before it is failed
+        # for staff to see, and extra modules of handlers to register (tests, add-ons).
+        "EVENTS_LEASE_SECONDS": int(os.environ.get("EVENTS_LEASE_SECONDS", "300")),
+        "EVENTS_RETRY_SECONDS": int(os.environ.get("EVENTS_RETRY_SECONDS", "30")),
+        "EVENTS_MAX_ATTEMPTS": int(os.environ.get("EVENTS_MAX_ATTEMPTS", "8")),
+        "EVENT_HANDLER_MODULES": os.environ.get("KADE_EVENT_HANDLER_MODULES", ""),
         "MAIL_FROM": os.environ.get("MAIL_FROM", "Kade <no-reply@kade.lk>"),
         "OUTBOX_DIR": os.environ.get("KADE_OUTBOX_DIR", str(instance / "outbox")),
         # Backups (app/ops/backups): where they go (file:///path or s3://bucket/prefix), how

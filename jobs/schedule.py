@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-from jobs import accounts, backups, inventory, notifications, orders
+from jobs import accounts, backups, events, inventory, notifications, orders
 
 
 @dataclass(frozen=True)
@@ -29,6 +29,9 @@ SCHEDULE: tuple[Periodic, ...] = (
     # Delivers outbox messages whose wake-up was lost (Redis down at commit time), whose
     # lease ran out (a worker died mid-delivery) or whose backoff is over.
     Periodic("outbox-relay-sweep", notifications.relay, "high", 60),
+    # Hands domain events to their handlers when the wake-up was lost, a handler's backoff
+    # is over or its worker died mid-way (the lease ran out).
+    Periodic("event-sweep", events.deliver, "high", 60),
     # Cancels bank-transfer orders left unpaid past UNPAID_ORDER_HOURS, giving stock back.
     Periodic("unpaid-order-expiry", orders.expire_unpaid, "default", 5 * 60),
     # Reminds bank-transfer customers a day before their order would be cancelled.
