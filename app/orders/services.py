@@ -2,8 +2,9 @@
 statuses, the timeline, customers' and staff's views of them, and expiry of unpaid ones.
 
 Every status change goes through `_move`, which checks the transition, does what the new
-status means for stock and bookings, writes a timeline event and queues the customer's mail,
-all in one transaction. Customers reach only their own orders: another customer's order is
+status means for stock and bookings, writes a timeline event and publishes the domain event
+("order.paid", ...), all in one transaction; the customer's mail and SMS are handlers of those
+events (app/orders/handlers.py). Customers reach only their own orders: another customer's order is
 NotFound, never Forbidden, so numbers cannot be probed.
 """
 
@@ -26,6 +27,7 @@ from app.audit import services as audit
 from app.catalog import booking_slots
 from app.db import transaction, utcnow
 from app.errors import Conflict, Invalid, NotFound
+from app.events import services as events
 from app.inventory import services as inventory
 from app.links import external_url, serializer
 from app.notifications import services as notifications
@@ -58,11 +60,6 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 SHIPMENT_STATUSES = frozenset({"shipped", "ready_for_collection", "delivered"})
 CUSTOMER_CANCELLABLE = frozenset({"pending_payment", "paid", "processing"})
 RETURNABLE = frozenset({"delivered", "completed"})
-# Statuses whose arrival the customer hears about by mail.
-MAILED = {"paid": "order_paid", "shipped": "order_shipped",
-          "ready_for_collection": "order_ready", "delivered": "order_delivered",
-          "cancelled": "order_cancelled", "completed": "order_completed"}
-# Completed after delivered adds nothing the customer was not told: "delivered" thanked them.
 
 STATUS_LABELS = {
     "pending_payment": _l("Waiting for payment"),
@@ -211,8 +208,15 @@ def create_order(draft: OrderDraft) -> Order:
                 raise inventory.OutOfStock({line.variant_id: 0}, _l(
                     "The time you chose for %(name)s has just been taken. Choose another.",
                     name=line.names["en"]))
-        _mail(order, "order_placed")
+        events.publish("order.placed", key=_key(order), number=order.number,
+                       user_id=order.user_id, status=order.status,
+                       payment_method=order.payment_method, total_cents=order.total_cents)
     return order
+
+
+def _key(order: Order) -> str:
+    """The events of one order share this key: their handlers see them in order."""
+    return f"order:{order.number}"
 
 
 def _column_text(text: str | None, limit: int = 200) -> str | None:
@@ -449,8 +453,11 @@ def order_link(order: Order) -> str:
                         t=guest_token(order.number))
 
 
-def _mail(order: Order, template: str) -> None:
-    """Tell the customer by mail and, if they want it, by SMS, in the order's language."""
+def mail_customer(order: Order, template: str, *, status: str | None = None) -> None:
+    """Tell the customer by mail and, if they want it, by SMS, in the order's language
+    (inside the caller's transaction). `status`: the one the message is about (the order
+    may have moved on by the time an event's handler sends it). The dedupe key makes a
+    second call for the same message queue nothing."""
     extra = {}
     if template == "order_shipped":
         # What is in the parcel, named in the customer's language (never a SKU).
@@ -460,7 +467,8 @@ def _mail(order: Order, template: str) -> None:
         template, email=order.contact_email, phone=order.contact_phone, locale=order.locale,
         user_id=order.user_id, dedupe_key=f"order:{order.number}:{template}",
         number=order.number, name=order.contact_name, link=order_link(order),
-        short_link=short_link(order), status=order.status, total_cents=order.total_cents,
+        short_link=short_link(order), status=status or order.status,
+        total_cents=order.total_cents,
         payment_method=order.payment_method, services_only=order.is_services_only, **extra)
 
 
@@ -517,8 +525,9 @@ def _move(order: Order, status: str, *, actor=None, note: str | None = None) -> 
                                    actor_kind=_actor_kind(actor),
                                    actor_id=actor.id if actor else None,
                                    shipment_lines=sent_now))
-    if status in MAILED and not (status == "completed" and previous == "delivered"):
-        _mail(order, MAILED[status])
+    if status not in ("refunded", "partially_refunded"):  # refund_recorded tells those
+        events.publish(f"order.{status}", key=_key(order), number=order.number,
+                       status=status, previous=previous)
     return order
 
 
@@ -785,6 +794,9 @@ def payment_received(number: str) -> bool:
             order.payment_status = "paid"
             order.events.append(OrderEvent(kind="note", note="payment received",
                                            actor_kind="system", public=False))
+            # Paid, though its status stays (cash on delivery, say): no "paid" message.
+            events.publish("order.paid", key=_key(order), number=order.number,
+                           status=order.status, previous=order.status)
     return True
 
 
@@ -880,4 +892,7 @@ def refund_recorded(number: str, *, amount_cents: int, fully: bool,
                                            actor_kind=_actor_kind(actor),
                                            actor_id=actor.id if actor else None))
         order.updated_at = utcnow()
+        events.publish("order.refunded", key=_key(order), number=order.number,
+                       amount_cents=amount_cents, fully=bool(fully), status=order.status,
+                       previous=previous)
     return order
