@@ -31,6 +31,7 @@ def test_the_schedule_names_each_periodic_job_once_with_its_queue_and_interval()
     schedule.register(recorder, 1)
     found = {(func, queue, options["interval"]) for func, queue, options in recorder.registered}
     assert found == {("jobs.notifications.relay", "high", 60),
+                     ("jobs.events.deliver", "high", 60),
                      ("jobs.orders.expire_unpaid", "default", 300),
                      ("jobs.orders.remind_unpaid", "default", 900),
                      ("jobs.inventory.alert_low_stock", "default", 900),
@@ -41,7 +42,7 @@ def test_the_schedule_names_each_periodic_job_once_with_its_queue_and_interval()
                      ("jobs.backups.prune", "backups", 3600),
                      ("jobs.backups.watch", "default", 300),
                      ("jobs.accounts.purge_sessions", "low", 86400)}
-    assert len({options["name"] for _f, _q, options in recorder.registered}) == 11
+    assert len({options["name"] for _f, _q, options in recorder.registered}) == 12
     assert all(queue in QUEUES for _f, queue, _o in recorder.registered)
 
 
@@ -50,7 +51,7 @@ def test_the_schedule_compresses_for_tests(monkeypatch):
     recorder = _Recorder()
     schedule.register(recorder)
     intervals = sorted(options["interval"] for _f, _q, options in recorder.registered)
-    assert intervals == pytest.approx([0.6, 3, 3, 3, 9, 9, 36, 864, 864, 864, 6048])
+    assert intervals == pytest.approx([0.6, 0.6, 3, 3, 3, 9, 9, 36, 864, 864, 864, 6048])
     # RQ wants whole seconds for the TTLs, however small the interval.
     assert all(isinstance(options["ttl"], int) and options["ttl"] >= 60
                for _f, _q, options in recorder.registered)
