@@ -856,11 +856,13 @@ _REFUND_NOTES = (_l("%(amount)s refunded: everything you paid."), _l("%(amount)s
 
 
 def refund_recorded(number: str, *, amount_cents: int, fully: bool,
-                    restock: dict[int, int] | None = None, actor=None) -> Order:
+                    restock: dict[int, int] | None = None, actor=None,
+                    refund_id: int | None = None) -> Order:
     """The payment ledger gave `amount_cents` back (inside its transaction). Puts `restock`
     (order line id -> units that were sent and came back) on the shelf, moves the order to
-    refunded (`fully`) or partially refunded, and writes the timeline. Raises Invalid for a
-    line not in this order or more units than were sent."""
+    refunded (`fully`) or partially refunded, writes the timeline and publishes
+    order.refunded (with the ledger's `refund_id`). Raises Invalid for a line not in this
+    order or more units than were sent."""
     require(actor, Permission.MANAGE_PAYMENTS)
     with transaction():
         order = _existing(number)
@@ -894,5 +896,5 @@ def refund_recorded(number: str, *, amount_cents: int, fully: bool,
         order.updated_at = utcnow()
         events.publish("order.refunded", key=_key(order), number=order.number,
                        amount_cents=amount_cents, fully=bool(fully), status=order.status,
-                       previous=previous)
+                       previous=previous, refund_id=refund_id)
     return order

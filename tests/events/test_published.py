@@ -12,6 +12,7 @@ from app.accounts import privacy, services as accounts
 from app.db import transaction
 from app.events.models import Event, Handling
 from app.inventory import alerts, services as inventory
+from app.notifications.models import OutboxMessage
 from app.orders import services as orders
 from app.payments import refunds, services as payments
 from app.payments.models import PaymentEvent
@@ -66,8 +67,8 @@ def test_a_cancellation_and_a_refund_are_published(db_session):
                                            dedupe_key="test:capture"))
         payments.apply_outcome(payment, "captured", paid.total_cents, None)
 
-    refunds.refund(paid.number, paid.total_cents, reason="Changed their mind",
-                   actor=make_staff("admin"))
+    refund = refunds.refund(paid.number, paid.total_cents, reason="Changed their mind",
+                            actor=make_staff("admin"))
 
     assert ("order.cancelled", f"order:{cancelled.number}",
             {"number": cancelled.number, "status": "cancelled", "previous": "processing"}
@@ -75,7 +76,7 @@ def test_a_cancellation_and_a_refund_are_published(db_session):
     [(_, key, data)] = _published("order.refunded")
     assert key == f"order:{paid.number}"
     assert data == {"number": paid.number, "amount_cents": paid.total_cents, "fully": True,
-                    "status": "refunded", "previous": "paid"}
+                    "status": "refunded", "previous": "paid", "refund_id": refund.id}
 
 
 def test_cash_collected_publishes_paid_without_a_paid_message(db_session, outbox):
@@ -87,6 +88,31 @@ def test_cash_collected_publishes_paid_without_a_paid_message(db_session, outbox
     assert data["status"] == data["previous"] == order.status
     kinds = {m["X-Kade-Dedupe-Key"].rsplit(":", 1)[1] for m in outbox.to(GUEST.email)}
     assert "order_paid" not in kinds
+
+
+def test_a_refund_is_told_by_its_handler_once_with_what_was_refunded_so_far(db_session, outbox):
+    order = place_guest_order(stocked(units=5), payment_method="cod")
+    payments.mark_collected(order.number, order.total_cents)
+    orders.change_status(order.number, "shipped")
+    orders.change_status(order.number, "delivered")
+    admin = make_staff("admin")
+
+    first = refunds.refund(order.number, 100_00, reason="Late", actor=admin)
+    second = refunds.refund(order.number, 50_00, reason="Dented", actor=admin)
+    refunds.tell_customer(first.id)  # a handler run again: nothing new is queued
+
+    mails = outbox.to(GUEST.email, "order")
+    keys = [m["X-Kade-Dedupe-Key"] for m in mails if "order_refunded" in m["X-Kade-Dedupe-Key"]]
+    assert keys == [f"order:{order.number}:order_refunded:{first.id}",
+                    f"order:{order.number}:order_refunded:{second.id}"]
+    rows = {r.dedupe_key: json.loads(r.data) for r in db.session.scalars(
+        select(OutboxMessage).where(OutboxMessage.template == "order_refunded"))}
+    by_refund = {key.rsplit(":", 1)[1]: data for key, data in rows.items()
+                 if not key.endswith(":sms")}
+    assert (by_refund[str(first.id)]["refunded_cents"], by_refund[str(first.id)]["fully"]) == (
+        100_00, False)
+    assert (by_refund[str(second.id)]["refunded_cents"], by_refund[str(second.id)]["fully"]) == (
+        150_00, False)
 
 
 def test_a_customer_registering_and_erasing_their_account_is_published(db_session):
