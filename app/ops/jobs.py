@@ -39,6 +39,7 @@ from app import db
 from app.audit import services as audit
 from app.db import transaction, utcnow
 from app.errors import Conflict, DomainError, NotFound
+from app.events import services as events_services
 from app.i18n import COLOMBO
 from app.notifications import services as notifications
 from app.notifications.models import OutboxMessage
@@ -130,6 +131,8 @@ class Overview:
     outbox: OutboxCounts = OutboxCounts(0, 0, 0)
     failed_messages: list[FailedMessage] = field(default_factory=list)
     failed_messages_total: int = 0
+    # Domain events' handlings (app/events): waiting, and given up after their attempts.
+    events: events_services.Counts = events_services.Counts(0, 0)
 
 
 def mask(text: str | None) -> str:
@@ -240,9 +243,10 @@ def overview(actor, *, limit: int = FAILED_LIMIT) -> Overview:
     require(actor, Permission.MANAGE_JOBS)
     outbox = outbox_counts()
     messages = _failed_messages(limit)
+    handlings = events_services.counts()
     db.session.commit()  # end the read
     common = {"outbox": outbox, "failed_messages": messages,
-              "failed_messages_total": outbox.failed}
+              "failed_messages_total": outbox.failed, "events": handlings}
     connection = _connection()
     if connection is None:
         return Overview(embedded=True, redis_down=False, **common)

@@ -345,3 +345,21 @@ def test_a_message_that_is_not_failed_is_not_retried(admin_client, db_session):
 def test_without_redis_there_is_no_job_to_open(admin_client):
     assert admin_client.get("/staff/jobs/0123456789abcdef").status_code == 404
     assert admin_client.post("/staff/jobs/0123456789abcdef/retry").status_code == 404
+
+
+def test_event_reactions_that_gave_up_are_counted_for_staff(admin_client, db_session):
+    from app.events.models import Event, Handling
+
+    event = Event(name="order.placed", key="order:KD-2026-000042", data={"n": 1})
+    event.handlings = [Handling(handler="orders.placed_message", key=event.key,
+                                status="failed", attempts=8, last_error="ValueError: x"),
+                       Handling(handler="tests.other", key=event.key)]
+    db_session.add(event)
+    db_session.commit()
+
+    page = admin_client.get("/staff/jobs")
+
+    assert page.status_code == 200
+    counts = page.text.split('id="events"', 1)[1]
+    assert re.search(r"Reactions waiting</dt><dd class=\"num\">1<", counts)
+    assert re.search(r"Reactions that gave up</dt><dd class=\"num\"><span[^>]*>1<", counts)
