@@ -118,7 +118,7 @@ def _check_data(name: str, key: str, data: dict) -> None:
                 raise ValueError(f"event {name}: {field} must be an id, a number or a code")
 
 
-def publish(name: str, *, key: str, **data) -> Event:
+def publish(name: str, /, *, key: str, **data) -> Event:
     """Record that `name` happened to the aggregate `key`, inside the caller's transaction,
     with a pending handling for each handler registered for `name`. Nothing is handled
     before the transaction commits; a rollback publishes nothing. `data`: ids, numbers,

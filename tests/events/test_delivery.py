@@ -213,3 +213,41 @@ def test_a_handler_name_is_taken_once(registry):
         @handler("test.other", name="tests.one")
         def another(event):
             pass
+
+
+def test_workers_delivering_at_once_handle_each_event_once_and_in_order(
+        app, db_session, registry):
+    import threading
+    import time
+
+    seen: list[tuple[str, int]] = []
+    lock = threading.Lock()
+
+    @handler("test.step", name="tests.steps")
+    def steps(event):
+        # A's first step is slow: a worker free to take A's next one would finish it first.
+        time.sleep(0.2 if (event.key, event.data["n"]) == ("thing:A", 0) else 0.001)
+        with lock:
+            seen.append((event.key, event.data["n"]))
+
+    with transaction():
+        for n in range(10):
+            for key in ("thing:A", "thing:B", "thing:C"):
+                publish("test.step", key=key, n=n)
+        db.session.info.pop("events_touched")  # nobody woken: the workers below deliver
+
+    def worker():
+        with app.app_context():
+            registry.deliver_due()
+
+    workers = [threading.Thread(target=worker) for _ in range(3)]
+    for thread in workers:
+        thread.start()
+    for thread in workers:
+        thread.join(60)
+
+    assert sorted(seen) == sorted((key, n) for n in range(10)
+                                  for key in ("thing:A", "thing:B", "thing:C"))
+    for key in ("thing:A", "thing:B", "thing:C"):
+        assert [n for k, n in seen if k == key] == list(range(10))
+    assert {(h.status, h.attempts) for h in _handlings()} == {("done", 1)}
