@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 
 import pytest
 from redis import Redis
 from rq import Queue, SimpleWorker
 from rq.job import Job
 from rq.registry import FailedJobRegistry
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from app import db
 from app.audit.models import AuditEntry
@@ -363,3 +364,34 @@ def test_event_reactions_that_gave_up_are_counted_for_staff(admin_client, db_ses
     counts = page.text.split('id="events"', 1)[1]
     assert re.search(r"Reactions waiting</dt><dd class=\"num\">1<", counts)
     assert re.search(r"Reactions that gave up</dt><dd class=\"num\"><span[^>]*>1<", counts)
+
+
+def test_staff_retry_an_event_reaction_that_gave_up(admin_client, admin, db_session, outbox):
+    from app.events.models import Event, Handling
+    from tests.checkout.factories import place_guest_order, stocked
+
+    order = place_guest_order(stocked())
+    [placed] = db_session.scalars(select(Handling).where(
+        Handling.handler == "orders.placed_message")).all()
+    # As if the handler had failed eight times before the mail was written.
+    db_session.execute(delete(OutboxMessage))
+    shutil.rmtree(outbox.folder, ignore_errors=True)
+    placed.status, placed.attempts, placed.last_error = "failed", 8, "Error: nimal@example.lk"
+    db_session.commit()
+    event = db_session.get(Event, placed.event_id)
+
+    page = admin_client.get("/staff/jobs")
+    assert "orders.placed_message" in page.text and event.key in page.text
+    assert "Error: [email]" in page.text and "nimal@example.lk" not in page.text
+
+    response = admin_client.post(f"/staff/jobs/events/{placed.id}/retry")
+
+    assert response.status_code == 303 and response.location == "/staff/jobs"
+    placed = db_session.get(Handling, placed.id)
+    assert (placed.status, placed.attempts) == ("done", 1)
+    assert [m["X-Kade-Dedupe-Key"] for m in outbox.to("sarah@example.lk")] == [
+        f"order:{order.number}:order_placed"]
+    [entry] = _audit("events.retry")
+    assert entry.actor_id == admin.id and entry.target_id == str(placed.id)
+    again = admin_client.post(f"/staff/jobs/events/{placed.id}/retry")
+    assert again.status_code == 303  # back to the list, with "not waiting any more"
