@@ -3,9 +3,9 @@ statuses, the timeline, customers' and staff's views of them, and expiry of unpa
 
 Every status change goes through `_move`, which checks the transition, does what the new
 status means for stock and bookings, writes a timeline event and publishes the domain event
-("order.paid", ...), all in one transaction; the customer's mail and SMS are handlers of those
-events (app/orders/handlers.py). Customers reach only their own orders: another customer's order is
-NotFound, never Forbidden, so numbers cannot be probed.
+("order.paid", ...), all in one transaction; the customer's mail and SMS are handlers of
+those events (app/orders/handlers.py, after the commit). Customers reach only their own
+orders: another customer's order is NotFound, never Forbidden, so numbers cannot be probed.
 """
 
 from __future__ import annotations
