@@ -131,6 +131,17 @@ def _init_extensions(app) -> None:
     # The remember-me cookie names a server-side session that ends with the session itself.
     app.config["REMEMBER_COOKIE_DURATION"] = timedelta(days=app.config["CUSTOMER_SESSION_DAYS"])
     notifications.init_app(app)
+    _register_event_handlers(app)
+
+
+def _register_event_handlers(app) -> None:
+    """Each domain's reactions to events (app/<domain>/handlers.py), registered here, once
+    the app is built, not when a service is imported."""
+    from app.events import services as events
+    from app.orders import handlers as _orders  # noqa: F401
+    from app.payments import handlers as _payments  # noqa: F401
+
+    events.init_app(app)
 
 
 def _register_templates(app) -> None:

@@ -107,6 +107,13 @@ def from_environment() -> dict:
         "OUTBOX_RETRY_INTERVALS": os.environ.get("OUTBOX_RETRY_INTERVALS",
                                                  "10,60,300,900,1800,3600,3600"),
         "OUTBOX_SEND_TIMEOUT_SECONDS": float(os.environ.get("OUTBOX_SEND_TIMEOUT_SECONDS", "20")),
+        # Domain events (app/events): how long a claimed handling is one worker's, the
+        # first retry's delay (doubling, at most an hour), the attempts before it is failed
+        # for staff to see, and extra modules of handlers to register (tests, add-ons).
+        "EVENTS_LEASE_SECONDS": int(os.environ.get("EVENTS_LEASE_SECONDS", "300")),
+        "EVENTS_RETRY_SECONDS": int(os.environ.get("EVENTS_RETRY_SECONDS", "30")),
+        "EVENTS_MAX_ATTEMPTS": int(os.environ.get("EVENTS_MAX_ATTEMPTS", "8")),
+        "EVENT_HANDLER_MODULES": os.environ.get("KADE_EVENT_HANDLER_MODULES", ""),
         # --- Mail and SMS: unset, messages are written as files under OUTBOX_DIR. SMTP_URL is
         # smtps:// or smtp:// (STARTTLS required), plain SMTP only as smtp+insecure://;
         # SMTP_CA_FILE a PEM bundle trusted besides the system's (a relay with a private CA).

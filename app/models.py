@@ -7,6 +7,7 @@ def import_all() -> None:
     import app.catalog.models  # noqa: F401
     import app.checkout.models  # noqa: F401
     import app.content.models  # noqa: F401
+    import app.events.models  # noqa: F401
     import app.inventory.models  # noqa: F401
     import app.notifications.models  # noqa: F401
     import app.ops.backups.models  # noqa: F401

@@ -22,7 +22,7 @@ import re
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from jobs import accounts, backups, inventory, notifications, orders
+from jobs import accounts, backups, events, inventory, notifications, orders
 
 SHOP_TIME = ZoneInfo("Asia/Colombo")  # the zone `at` times are given in
 WEEKDAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")  # cron's 0-6
@@ -96,6 +96,9 @@ SCHEDULE: tuple[Periodic, ...] = (
     # Delivers outbox messages whose wake-up was lost (Redis down at commit time), whose
     # lease ran out (a worker died mid-delivery) or whose backoff is over.
     Periodic("outbox-relay-sweep", notifications.relay, "high", 60),
+    # Hands domain events to their handlers when the wake-up was lost, a handler's backoff
+    # is over or its worker died mid-way (the lease ran out).
+    Periodic("event-sweep", events.deliver, "high", 60),
     # Cancels bank-transfer orders left unpaid past UNPAID_ORDER_HOURS, giving stock back.
     Periodic("unpaid-order-expiry", orders.expire_unpaid, "default", 5 * 60),
     # Reminds bank-transfer customers a day before their order would be cancelled.

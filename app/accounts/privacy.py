@@ -10,6 +10,7 @@ from app.accounts.districts import district_name
 from app.accounts.models import User
 from app.audit import services as audit
 from app.db import transaction, utcnow
+from app.events import services as events
 from app.notifications import services as notifications
 from app.orders import privacy as orders
 from app.support import services as support
@@ -72,3 +73,4 @@ def erase_account(user_id: int, *, password: str, ip: str | None = None) -> None
         user.addresses.clear()
         sessions.end_all(user, reason="erased", actor_id=user.id)
         audit.record("account.erase", actor_id=user.id, target_type="user", target_id=user.id)
+        events.publish("customer.erased", key=f"customer:{user.id}", user_id=user.id)

@@ -30,6 +30,7 @@ from app.accounts.phones import normalise_phone
 from app.audit import services as audit
 from app.db import transaction, utcnow
 from app.errors import Invalid, NotFound
+from app.events import services as events
 from app.links import external_url, serializer
 from app.notifications import services as notifications
 from app.queue import enqueue
@@ -114,6 +115,8 @@ def register(*, name: str, email: str, phone: str, password: str, locale: str = 
         audit.record("account.register", actor_id=user.id, target_type="user",
                      target_id=user.id, ip=ip)
         _queue_verification(user)
+        events.publish("customer.registered", key=f"customer:{user.id}", user_id=user.id,
+                       locale=user.locale)
     log.info("account_registered", extra={"user_id": user.id})
     return user
 

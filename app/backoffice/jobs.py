@@ -66,6 +66,13 @@ def job_discard(job_id: str):
     return _act(lambda who, ip: jobs.discard(job_id, who, ip=ip), _("The job is discarded."))
 
 
+@bp.post("/jobs/events/<int:handling_id>/retry")
+@requires(Permission.MANAGE_JOBS)
+def job_reaction_retry(handling_id: int):
+    return _act(lambda who, ip: jobs.retry_reaction(handling_id, who, ip=ip),
+                _("The reaction will run again."))
+
+
 @bp.post("/jobs/outbox/<int:message_id>/retry")
 @requires(Permission.MANAGE_JOBS)
 def job_message_retry(message_id: int):

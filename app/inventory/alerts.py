@@ -17,6 +17,7 @@ from werkzeug.routing import BuildError
 from app import db
 from app.accounts import staff
 from app.db import transaction
+from app.events import services as events
 from app.inventory import services as inventory
 from app.links import external_url
 from app.notifications import services as notifications
@@ -47,6 +48,11 @@ def alert_low_stock() -> int:
                     dedupe_key=f"{TEMPLATE}:{user.id}:{digest}", items=items,
                     count=len(items), link=link)
             inventory.mark_alerted([level.id for level in levels])
+            for level in levels:
+                events.publish("stock.low", key=f"variant:{level.variant_id}",
+                               variant_id=level.variant_id, warehouse_id=level.warehouse_id,
+                               available=level.available,
+                               threshold=level.low_stock_threshold)
     except IntegrityError:
         # Another worker queued the same alert a moment ago (same dedupe key) and marked
         # the levels: nothing is left to do.

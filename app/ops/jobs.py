@@ -40,6 +40,7 @@ from app import db
 from app.audit import services as audit
 from app.db import transaction, utcnow
 from app.errors import Conflict, DomainError, NotFound
+from app.events import services as events_services
 from app.i18n import COLOMBO
 from app.notifications import services as notifications
 from app.notifications.models import OutboxMessage
@@ -70,6 +71,12 @@ class MessageNotFailed(Conflict):
     code = "message_not_failed"
     default_message = _l("This message is not waiting to be retried any more: it may have "
                          "been sent already.")
+
+
+class ReactionNotFailed(Conflict):
+    code = "reaction_not_failed"
+    default_message = _l("This reaction is not waiting to be retried any more: it may have "
+                         "been retried already.")
 
 
 @dataclass(frozen=True)
@@ -121,6 +128,19 @@ class FailedMessage:
 
 
 @dataclass(frozen=True)
+class FailedReaction:
+    """An event handler that gave up on one event: what happened, to what, the error."""
+
+    id: int
+    event: str
+    key: str
+    handler: str
+    attempts: int
+    last_error: str
+    created_at: dt.datetime
+
+
+@dataclass(frozen=True)
 class Overview:
     embedded: bool  # no REDIS_URL: jobs run in threads of this process
     redis_down: bool  # REDIS_URL is set but Redis did not answer
@@ -130,6 +150,9 @@ class Overview:
     outbox: OutboxCounts = OutboxCounts(0, 0, 0)
     failed_messages: list[FailedMessage] = field(default_factory=list)
     failed_messages_total: int = 0
+    # Domain events' handlings (app/events): waiting, and given up after their attempts.
+    events: events_services.Counts = events_services.Counts(0, 0)
+    failed_reactions: list[FailedReaction] = field(default_factory=list)
 
 
 def _connection() -> Redis | None:
@@ -233,9 +256,15 @@ def overview(actor, *, limit: int = FAILED_LIMIT) -> Overview:
     require(actor, Permission.MANAGE_JOBS)
     outbox = outbox_counts()
     messages = _failed_messages(limit)
+    handlings = events_services.counts()
+    reactions = [FailedReaction(id=h.id, event=e.name, key=e.key, handler=h.handler,
+                                attempts=h.attempts, last_error=mask(h.last_error),
+                                created_at=e.created_at)
+                 for h, e in events_services.failed_handlings(limit)]
     db.session.commit()  # end the read
     common = {"outbox": outbox, "failed_messages": messages,
-              "failed_messages_total": outbox.failed}
+              "failed_messages_total": outbox.failed, "events": handlings,
+              "failed_reactions": reactions}
     connection = _connection()
     if connection is None:
         return Overview(embedded=True, redis_down=False, **common)
@@ -328,6 +357,17 @@ def discard(job_id: str, actor, *, ip: str | None = None) -> JobInfo:
     audit.record("jobs.discard", actor_id=getattr(actor, "id", None), target_type="job",
                  target_id=job_id, ip=ip, queue=info.queue, function=info.function)
     return info
+
+
+def retry_reaction(handling_id: int, actor, *, ip: str | None = None) -> None:
+    """Run an event handler that gave up once more, with a fresh set of attempts (at once
+    after the commit). Raises Forbidden, ReactionNotFailed."""
+    require(actor, Permission.MANAGE_JOBS)
+    with transaction():
+        if not events_services.retry_failed(handling_id):
+            raise ReactionNotFailed()
+        audit.record("events.retry", actor_id=getattr(actor, "id", None),
+                     target_type="event_handling", target_id=handling_id, ip=ip)
 
 
 def retry_message(message_id: int, actor, *, ip: str | None = None) -> None:

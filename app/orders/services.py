@@ -2,9 +2,10 @@
 statuses, the timeline, customers' and staff's views of them, and expiry of unpaid ones.
 
 Every status change goes through `_move`, which checks the transition, does what the new
-status means for stock and bookings, writes a timeline event and queues the customer's mail,
-all in one transaction. Customers reach only their own orders: another customer's order is
-NotFound, never Forbidden, so numbers cannot be probed.
+status means for stock and bookings, writes a timeline event and publishes the domain event
+("order.paid", ...), all in one transaction; the customer's mail and SMS are handlers of
+those events (app/orders/handlers.py, after the commit). Customers reach only their own
+orders: another customer's order is NotFound, never Forbidden, so numbers cannot be probed.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from app.audit import services as audit
 from app.catalog import booking_slots
 from app.db import transaction, utcnow
 from app.errors import Conflict, Invalid, NotFound
+from app.events import services as events
 from app.inventory import services as inventory
 from app.links import external_url, serializer
 from app.notifications import services as notifications
@@ -197,7 +199,9 @@ def create_order(draft: OrderDraft) -> Order:
                 raise inventory.OutOfStock({line.variant_id: 0}, _l(
                     "The time you chose for %(name)s has just been taken. Choose another.",
                     name=line.names["en"]))
-        _mail(order, "order_placed")
+        events.publish("order.placed", key=_key(order), number=order.number,
+                       user_id=order.user_id, status=order.status,
+                       payment_method=order.payment_method, total_cents=order.total_cents)
     return order
 
 
@@ -205,6 +209,11 @@ def _channel(channel: str) -> str:
     if channel not in CHANNELS:
         raise ValueError(f"unknown order channel {channel!r}")
     return channel
+
+
+def _key(order: Order) -> str:
+    """The events of one order share this key: their handlers see them in order."""
+    return f"order:{order.number}"
 
 
 def _column_text(text: str | None, limit: int = 200) -> str | None:
@@ -441,8 +450,11 @@ def order_link(order: Order) -> str:
                         t=guest_token(order.number))
 
 
-def _mail(order: Order, template: str) -> None:
-    """Tell the customer by mail and, if they want it, by SMS, in the order's language."""
+def mail_customer(order: Order, template: str, *, status: str | None = None) -> None:
+    """Tell the customer by mail and, if they want it, by SMS, in the order's language
+    (inside the caller's transaction). `status`: the one the message is about (the order
+    may have moved on by the time an event's handler sends it). The dedupe key makes a
+    second call for the same message queue nothing."""
     extra = {}
     if template == "order_shipped":
         # What is in the parcel, named in the customer's language (never a SKU).
@@ -452,7 +464,8 @@ def _mail(order: Order, template: str) -> None:
         template, email=order.contact_email, phone=order.contact_phone, locale=order.locale,
         user_id=order.user_id, dedupe_key=f"order:{order.number}:{template}",
         number=order.number, name=order.contact_name, link=order_link(order),
-        short_link=short_link(order), status=order.status, total_cents=order.total_cents,
+        short_link=short_link(order), status=status or order.status,
+        total_cents=order.total_cents,
         payment_method=order.payment_method, services_only=order.is_services_only, **extra)
 
 
@@ -508,8 +521,9 @@ def _move(order: Order, status: str, *, actor=None, note: str | None = None) -> 
                                    actor_kind=_actor_kind(actor),
                                    actor_id=actor.id if actor else None,
                                    shipment_lines=sent_now))
-    if status in statuses.MAILED and not (status == "completed" and previous == "delivered"):
-        _mail(order, statuses.MAILED[status])
+    if status not in ("refunded", "partially_refunded"):  # refund_recorded tells those
+        events.publish(f"order.{status}", key=_key(order), number=order.number,
+                       status=status, previous=previous)
     return order
 
 
@@ -787,6 +801,9 @@ def payment_received(number: str) -> bool:
             order.payment_status = "paid"
             order.events.append(OrderEvent(kind="note", note="payment received",
                                            actor_kind="system", public=False))
+            # Paid, though its status stays (cash on delivery, say): no "paid" message.
+            events.publish("order.paid", key=_key(order), number=order.number,
+                           status=order.status, previous=order.status)
     return True
 
 
@@ -842,11 +859,13 @@ _REFUND_NOTES = (_l("%(amount)s refunded: everything you paid."), _l("%(amount)s
 
 
 def refund_recorded(number: str, *, amount_cents: int, fully: bool,
-                    restock: dict[int, int] | None = None, actor=None) -> Order:
+                    restock: dict[int, int] | None = None, actor=None,
+                    refund_id: int | None = None) -> Order:
     """The payment ledger gave `amount_cents` back (inside its transaction). Puts `restock`
     (order line id -> units that were sent and came back) on the shelf, moves the order to
-    refunded (`fully`) or partially refunded, and writes the timeline. Raises Invalid for a
-    line not in this order or more units than were sent."""
+    refunded (`fully`) or partially refunded, writes the timeline and publishes
+    order.refunded (with the ledger's `refund_id`). Raises Invalid for a line not in this
+    order or more units than were sent."""
     require(actor, Permission.MANAGE_PAYMENTS)
     with transaction():
         order = _existing(number)
@@ -878,4 +897,7 @@ def refund_recorded(number: str, *, amount_cents: int, fully: bool,
                                            actor_kind=_actor_kind(actor),
                                            actor_id=actor.id if actor else None))
         order.updated_at = utcnow()
+        events.publish("order.refunded", key=_key(order), number=order.number,
+                       amount_cents=amount_cents, fully=bool(fully), status=order.status,
+                       previous=previous, refund_id=refund_id)
     return order

@@ -284,21 +284,37 @@ def _refund(order_number, amount_cents, chosen, restock, reason, actor, request_
     payment.status = "refunded" if fully else "partially_refunded"
     payment.updated_at = utcnow()
     order = orders.refund_recorded(order_number, amount_cents=amount_cents, fully=fully,
-                                   restock=restocking, actor=actor)
+                                   restock=restocking, actor=actor, refund_id=record.id)
     if fully and order.status == "cancelled":
         payment.flagged = None  # "paid after the order was cancelled": now given back
     audit.record("payments.refund", actor_id=actor.id if actor else None,
                  target_type="order", target_id=order_number, amount_cents=amount_cents,
                  mode=mode, restocked_units=sum(restocking.values()), refund_id=record.id)
+    # The customer hears of it from order.refunded's handler (tell_customer, below).
+    return record
+
+
+def tell_customer(refund_id: int) -> None:
+    """Mail (and SMS) the customer about a refund, in their order's language, inside the
+    caller's transaction; once per refund (the dedupe key), however often it is called."""
+    record = db.session.get(Refund, refund_id)
+    order = orders.find_by_number(record.order_number) if record is not None else None
+    if order is None:
+        return
+    payment = db.session.get(Payment, record.payment_id)
+    # What was refunded up to this refund, as the customer would have read it at the time.
+    refunded = db.session.scalar(select(func.coalesce(func.sum(Refund.amount_cents), 0)).where(
+        Refund.payment_id == record.payment_id, Refund.id <= record.id))
+    left_before = payment.captured_cents - (refunded - record.amount_cents)
     notifications.notify(
         "order_refunded", email=order.contact_email, phone=order.contact_phone,
         locale=order.locale, user_id=order.user_id,
-        dedupe_key=f"order:{order_number}:order_refunded:{record.id}", number=order_number,
+        dedupe_key=f"order:{order.number}:order_refunded:{record.id}", number=order.number,
         name=order.contact_name, link=orders.order_link(order),
-        short_link=orders.short_link(order), amount_cents=amount_cents,
-        refunded_cents=payment.refunded_cents, total_cents=order.total_cents, fully=fully,
-        manual=mode == "manual", payment_method=payment.method)
-    return record
+        short_link=orders.short_link(order), amount_cents=record.amount_cents,
+        refunded_cents=int(refunded), total_cents=order.total_cents,
+        fully=record.amount_cents == left_before, manual=record.mode == "manual",
+        payment_method=payment.method)
 
 
 def mark_paid_back(refund_id: int, *, actor=None) -> Refund:

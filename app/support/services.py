@@ -25,6 +25,7 @@ from app.accounts import services as accounts
 from app.audit import services as audit
 from app.db import transaction, utcnow
 from app.errors import Conflict, Invalid, NotFound
+from app.events import services as events
 from app.links import external_url
 from app.notifications import services as notifications
 from app.orders import services as orders
@@ -84,6 +85,11 @@ def _touch(ticket: Ticket, status: str | None = None) -> None:
     ticket.last_activity_at = now
 
 
+def _opened(ticket: Ticket) -> None:
+    events.publish("ticket.opened", key=f"ticket:{ticket.id}", ticket_id=ticket.id,
+                   user_id=ticket.user_id, order_number=ticket.order_number)
+
+
 # ---- customers ----------------------------------------------------------------------------------
 
 def open_ticket(user_id: int, *, subject: str, body: str,
@@ -104,6 +110,7 @@ def open_ticket(user_id: int, *, subject: str, body: str,
                                              body=body))
         db.session.add(ticket)
         db.session.flush()
+        _opened(ticket)
     log.info("support_ticket_opened", extra={"ticket_id": ticket.id})
     return ticket
 
@@ -196,6 +203,8 @@ def guest_ask(order_number: str, body: str) -> Ticket:
         ticket.messages.append(TicketMessage(author_kind="customer", author_id=None,
                                              body=body))
         db.session.flush()
+        if len(ticket.messages) == 1:
+            _opened(ticket)
     log.info("support_guest_asked", extra={"ticket_id": ticket.id})
     return ticket
 

@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 
 import pytest
 from redis import Redis
 from rq import Queue, SimpleWorker
 from rq.job import Job
 from rq.registry import FailedJobRegistry
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from app import db
 from app.audit.models import AuditEntry
@@ -345,3 +346,52 @@ def test_a_message_that_is_not_failed_is_not_retried(admin_client, db_session):
 def test_without_redis_there_is_no_job_to_open(admin_client):
     assert admin_client.get("/staff/jobs/0123456789abcdef").status_code == 404
     assert admin_client.post("/staff/jobs/0123456789abcdef/retry").status_code == 404
+
+
+def test_event_reactions_that_gave_up_are_counted_for_staff(admin_client, db_session):
+    from app.events.models import Event, Handling
+
+    event = Event(name="order.placed", key="order:KD-2026-000042", data={"n": 1})
+    event.handlings = [Handling(handler="orders.placed_message", key=event.key,
+                                status="failed", attempts=8, last_error="ValueError: x"),
+                       Handling(handler="tests.other", key=event.key)]
+    db_session.add(event)
+    db_session.commit()
+
+    page = admin_client.get("/staff/jobs")
+
+    assert page.status_code == 200
+    counts = page.text.split('id="events"', 1)[1]
+    assert re.search(r"Reactions waiting</dt><dd class=\"num\">1<", counts)
+    assert re.search(r"Reactions that gave up</dt><dd class=\"num\"><span[^>]*>1<", counts)
+
+
+def test_staff_retry_an_event_reaction_that_gave_up(admin_client, admin, db_session, outbox):
+    from app.events.models import Event, Handling
+    from tests.checkout.factories import place_guest_order, stocked
+
+    order = place_guest_order(stocked())
+    [placed] = db_session.scalars(select(Handling).where(
+        Handling.handler == "orders.placed_message")).all()
+    # As if the handler had failed eight times before the mail was written.
+    db_session.execute(delete(OutboxMessage))
+    shutil.rmtree(outbox.folder, ignore_errors=True)
+    placed.status, placed.attempts, placed.last_error = "failed", 8, "Error: nimal@example.lk"
+    db_session.commit()
+    event = db_session.get(Event, placed.event_id)
+
+    page = admin_client.get("/staff/jobs")
+    assert "orders.placed_message" in page.text and event.key in page.text
+    assert "Error: [email]" in page.text and "nimal@example.lk" not in page.text
+
+    response = admin_client.post(f"/staff/jobs/events/{placed.id}/retry")
+
+    assert response.status_code == 303 and response.location == "/staff/jobs"
+    placed = db_session.get(Handling, placed.id)
+    assert (placed.status, placed.attempts) == ("done", 1)
+    assert [m["X-Kade-Dedupe-Key"] for m in outbox.to("sarah@example.lk")] == [
+        f"order:{order.number}:order_placed"]
+    [entry] = _audit("events.retry")
+    assert entry.actor_id == admin.id and entry.target_id == str(placed.id)
+    again = admin_client.post(f"/staff/jobs/events/{placed.id}/retry")
+    assert again.status_code == 303  # back to the list, with "not waiting any more"

@@ -35,6 +35,7 @@ def test_the_schedule_names_each_periodic_job_once_with_its_queue_and_interval_o
     found = {(func, queue, options.get("interval") or options["cron"])
              for func, queue, options in recorder.registered}
     assert found == {("jobs.notifications.relay", "high", 60),
+                     ("jobs.events.deliver", "high", 60),
                      ("jobs.orders.expire_unpaid", "default", 300),
                      ("jobs.orders.remind_unpaid", "default", 900),
                      ("jobs.inventory.alert_low_stock", "default", 900),
@@ -46,7 +47,7 @@ def test_the_schedule_names_each_periodic_job_once_with_its_queue_and_interval_o
                      ("jobs.backups.prune", "backups", 3600),
                      ("jobs.backups.watch", "default", 300),
                      ("jobs.accounts.purge_sessions", "low", "30 22 * * *")}
-    assert len({options["name"] for _f, _q, options in recorder.registered}) == 11
+    assert len({options["name"] for _f, _q, options in recorder.registered}) == 12
     assert all(queue in QUEUES for _f, queue, _o in recorder.registered)
     # Never both: RQ refuses a job with an interval and a cron line.
     assert all(("interval" in o) != ("cron" in o) for _f, _q, o in recorder.registered)
@@ -57,7 +58,7 @@ def test_the_schedule_compresses_for_tests(monkeypatch):
     recorder = _Recorder()
     schedule.register(recorder)
     intervals = sorted(o["interval"] for _f, _q, o in recorder.registered if "interval" in o)
-    assert intervals == pytest.approx([0.6, 3, 3, 3, 9, 9, 36])
+    assert intervals == pytest.approx([0.6, 0.6, 3, 3, 3, 9, 9, 36])
     # Times of day are not scaled.
     assert {o["cron"] for _f, _q, o in recorder.registered if "cron" in o} == {
         "30 20 * * *", "30 21 * * 6", "0 22 * * *", "30 22 * * *"}
