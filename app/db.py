@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import datetime as dt
+import logging
 from typing import Annotated
 
 from flask import current_app
@@ -197,3 +198,38 @@ def _release(token) -> None:
     caller to store over its spent token (so `finally` does not reset it twice)."""
     if token is not None:
         _immediate.reset(token)
+
+
+# ---- work that must wait for a commit ------------------------------------------------------------
+
+_after_commit_hooks: set[str] = set()
+
+
+def call_after_commit(flag: str, callback, *, failure_event: str) -> None:
+    """Call `callback(app)` after a transaction that set `session.info[flag] = True` commits,
+    once its connection is back in the pool (waking a relay from the commit hook itself, while
+    that connection was still checked out, starved the pool when many requests committed at
+    once). A rollback forgets the flag. A failing callback is logged as `failure_event` and
+    swallowed: the commit already happened, and the periodic sweeps pick up what it missed.
+    Installed once per flag per process (the scoped session is process-wide)."""
+    if flag in _after_commit_hooks:
+        return
+    _after_commit_hooks.add(flag)
+    wake = f"{flag}:wake"
+
+    @event.listens_for(session, "after_commit")
+    def _after_commit(sess):
+        if sess.info.pop(flag, False):
+            sess.info[wake] = True
+
+    @event.listens_for(session, "after_transaction_end")
+    def _after_transaction_end(sess, transaction):
+        if transaction.parent is None and sess.info.pop(wake, False):
+            try:
+                callback(current_app._get_current_object())
+            except Exception:
+                logging.getLogger(__name__).exception(failure_event)
+
+    @event.listens_for(session, "after_soft_rollback")
+    def _after_rollback(sess, _previous):
+        sess.info.pop(flag, None)

@@ -312,9 +312,6 @@ def retry_failed(handling_id: int) -> bool:
 
 # ---- wiring -----------------------------------------------------------------------------------
 
-_hooks_installed = False
-
-
 def init_app(app) -> None:
     """Register the handlers of EVENT_HANDLER_MODULES and hook delivery to the session's
     commits (once per process: the scoped session is process-wide)."""
@@ -323,27 +320,4 @@ def init_app(app) -> None:
     for module in filter(None, (m.strip() for m in
                                 app.config.get("EVENT_HANDLER_MODULES", "").split(","))):
         importlib.import_module(module)
-    global _hooks_installed
-    if _hooks_installed:
-        return
-    _hooks_installed = True
-    from sqlalchemy import event as sa_event
-
-    @sa_event.listens_for(db.session, "after_commit")
-    def _after_commit(sess):
-        if sess.info.pop("events_touched", False):
-            sess.info["events_wake"] = True
-
-    @sa_event.listens_for(db.session, "after_transaction_end")
-    def _after_transaction_end(sess, transaction):
-        # After the session's connection went back to the pool (see notifications.init_app).
-        if transaction.parent is None and sess.info.pop("events_wake", False):
-            try:
-                wake(current_app._get_current_object())
-            except Exception:
-                # The change is committed; its handlings stay pending for the sweep.
-                log.exception("events_delivery_failed")
-
-    @sa_event.listens_for(db.session, "after_soft_rollback")
-    def _after_rollback(sess, _previous):
-        sess.info.pop("events_touched", None)
+    db.call_after_commit("events_touched", wake, failure_event="events_delivery_failed")

@@ -25,7 +25,7 @@ from flask_babel import force_locale
 from jinja2 import TemplateNotFound
 from redis.exceptions import RedisError
 from rq import Queue
-from sqlalchemy import delete, event, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from app import db
@@ -426,31 +426,5 @@ def wake_relay(app) -> None:
     relay_now()
 
 
-_hooks_installed = False
-
-
 def init_app(app) -> None:
-    global _hooks_installed
-    if _hooks_installed:  # the scoped session is process-wide; hook it once
-        return
-    _hooks_installed = True
-
-    @event.listens_for(db.session, "after_commit")
-    def _after_commit(sess):
-        if sess.info.pop("outbox_touched", False):
-            sess.info["outbox_wake"] = True
-
-    @event.listens_for(db.session, "after_transaction_end")
-    def _after_transaction_end(sess, transaction):
-        # Fired after the session's connections went back to the pool.
-        if transaction.parent is None and sess.info.pop("outbox_wake", False):
-            try:
-                wake_relay(current_app._get_current_object())
-            except Exception:
-                # The commit already happened; a failed delivery must not undo the caller's
-                # work. The row stays pending and the periodic sweep tries again.
-                log.exception("outbox_relay_failed")
-
-    @event.listens_for(db.session, "after_soft_rollback")
-    def _after_rollback(sess, _previous):
-        sess.info.pop("outbox_touched", None)
+    db.call_after_commit("outbox_touched", wake_relay, failure_event="outbox_relay_failed")
