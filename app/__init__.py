@@ -140,6 +140,7 @@ def _register_event_handlers(app) -> None:
     from app.events import services as events
     from app.orders import handlers as _orders  # noqa: F401
     from app.payments import handlers as _payments  # noqa: F401
+    from app.support import handlers as _support  # noqa: F401
 
     events.init_app(app)
 
