@@ -137,6 +137,7 @@ def _init_extensions(app) -> None:
 def _register_event_handlers(app) -> None:
     """Each domain's reactions to events (app/<domain>/handlers.py), registered here, once
     the app is built, not when a service is imported."""
+    from app.catalog import handlers as _catalog  # noqa: F401
     from app.events import services as events
     from app.orders import handlers as _orders  # noqa: F401
     from app.payments import handlers as _payments  # noqa: F401

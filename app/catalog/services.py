@@ -26,6 +26,15 @@ from app.db import transaction, utcnow
 from app.errors import NotFound
 from app.inventory import services as inventory
 
+
+def variant_labels():
+    """Every variant's id, SKU and product name (English) and slug, as a select: how other
+    domains (inventory's stock rows) name a variant in their own queries."""
+    return (select(Variant.id.label("variant_id"), Variant.sku,
+                   Product.name_en.label("product_name"), Product.slug.label("product_slug"))
+            .join(Product, Product.id == Variant.product_id))
+
+
 SORTS = ("newest", "price_asc", "price_desc", "name")
 MAX_PER_PAGE = 100
 
