@@ -53,6 +53,21 @@ UNSENT_STATUSES = statuses.UNSENT
 MAX_NOTE = 1000
 PER_PAGE = 20
 
+# Payments sits above orders (it asks orders to record a payment or a refund), so orders
+# never imports it (DESIGN rule 2, no cycle); payments names its methods here at create_app
+# (app/payments/handlers.py), for the order page and its documents.
+_payment_method_labels: dict[str, object] = {}
+
+
+def name_payment_methods(labels: dict[str, object]) -> None:
+    """`labels`: method code -> its (lazy) words."""
+    _payment_method_labels.update(labels)
+
+
+def payment_method_label(code: str | None):
+    """The words for a payment method's code (a lazy string), None for an unknown code."""
+    return _payment_method_labels.get(code or "")
+
 
 # ---- creating (called by checkout) ----------------------------------------------------------
 

@@ -17,7 +17,6 @@ from app.extensions import limiter
 from app.orders import just_placed as placed_note, services as orders
 from app.orders.forms import CancelForm, OrderLinkForm, ReturnForm
 from app.orders.models import Order
-from app.payments import methods
 from app.support import limits as support_limits, services as support
 from app.support.forms import GuestQuestionForm
 from app.web import form_status, put_error, redirect_to, render
@@ -71,13 +70,13 @@ def detail_page(order: Order, token: str | None, *, cancel_form=None, return_for
                  question_form=None, status: int = 200, question=None):
     """`question`: the guest's thread about this order, when the caller has it already."""
     just_placed = placed_note.take(order.number)
-    method = methods.METHODS.get(order.payment_method)
+    method_label = orders.payment_method_label(order.payment_method)
     if token and question is None:
         question = support.guest_ticket(order.number)
     response = render(
         "orders/detail.html", status=status, order=order, token=token,
         links=_links(order, token), events=orders.public_events(order),
-        labels=orders.STATUS_LABELS, method=method, just_placed=just_placed,
+        labels=orders.STATUS_LABELS, method_label=method_label, just_placed=just_placed,
         can_cancel=orders.can_cancel(order), can_return=_can_return(order),
         cancel_form=cancel_form or CancelForm(formdata=None),
         return_form=return_form or ReturnForm(formdata=None),
