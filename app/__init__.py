@@ -13,6 +13,7 @@ from app import (
     config as config_module,
     db,
     headers,
+    page_cache,
     personal_pages,
     promotions,
     request_guard,
@@ -71,7 +72,7 @@ def create_app(config: dict | None = None) -> APIFlask:
     pii.configure(app.config["PII_KEYS"], app.config["PII_INDEX_KEY"])
     db.init_app(app)
     _init_extensions(app)
-    headers.init_app(app)
+    headers.init_app(app, template_nonce=page_cache.template_nonce)
     personal_pages.init_app(app)
     _register_templates(app)
     promotions.init_app(app)
@@ -108,8 +109,6 @@ def _init_extensions(app) -> None:
     csrf.init_app(app)
     # Templates ask for the token through the page cache, which keeps a marker in pages it
     # stores and puts each visitor's own token there (app/page_cache.py).
-    from app import page_cache
-
     app.jinja_env.globals["csrf_token"] = page_cache.csrf_token
     app.jinja_env.globals["page_cache_rendering"] = page_cache.rendering
     # Flask-WTF also hands templates its own csrf_token through a context processor; a later
