@@ -168,6 +168,9 @@ def _register_templates(app) -> None:
 
 
 def _register_blueprints(app) -> None:
+    # The notification choices' routes join the accounts blueprint (imported here, not by
+    # app.accounts.views, which they import for the blueprint).
+    from app.accounts import notification_views  # noqa: F401
     from app.accounts.views import bp as accounts_bp
     from app.api import bp as api_bp
     from app.backoffice import bp as staff_bp
