@@ -308,6 +308,11 @@ def find_by_number(number: str) -> Order | None:
                              .options(selectinload(Order.lines), selectinload(Order.events)))
 
 
+def find_by_id(order_id: int) -> Order | None:
+    """The order with this id (None if there is none): for links that carry the id."""
+    return db.session.get(Order, order_id)
+
+
 # ---- mail and links --------------------------------------------------------------------------
 
 # A guest's link opens their order this long after it was sent (returns, a warranty
