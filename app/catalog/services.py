@@ -350,6 +350,44 @@ def slots_by_id(slot_ids: list[int]) -> dict[int, ServiceSlot]:
         select(ServiceSlot).where(ServiceSlot.id.in_(ids)))}
 
 
+# ---- ids for other domains' forms (promotions) --------------------------------------------------
+
+_BY_KIND = {"product": Product, "variant": Variant, "category": Category}
+
+
+def existing_ids(kind: str, ids: list[int]) -> set[int]:
+    """Those of `ids` that are a product, a variant or a category (`kind`), drafts and
+    archived ones included."""
+    model = _BY_KIND[kind]
+    if not ids:
+        return set()
+    return set(db.session.scalars(select(model.id).where(model.id.in_(ids))))
+
+
+def product_id_by_slug(slug: str) -> int | None:
+    return db.session.scalar(select(Product.id).where(Product.slug == slug))
+
+
+def skus_by_id(variant_ids: list[int]) -> dict[int, str]:
+    if not variant_ids:
+        return {}
+    return dict(db.session.execute(select(Variant.id, Variant.sku).where(
+        Variant.id.in_(variant_ids))).all())
+
+
+def slugs_by_id(product_ids: list[int]) -> dict[int, str]:
+    if not product_ids:
+        return {}
+    return dict(db.session.execute(select(Product.id, Product.slug).where(
+        Product.id.in_(product_ids))).all())
+
+
+def category_rows_in_order() -> list:
+    """Every category as a row of id, parent_id, name_en, by position then name."""
+    return list(db.session.execute(select(Category.id, Category.parent_id, Category.name_en)
+                                   .order_by(Category.position, Category.name_en)))
+
+
 def variant_by_sku(sku: str) -> Variant | None:
     """The variant with this SKU, drafts and archived products included (staff look up
     stock by SKU): an exact match first, else a match ignoring case when only one exists."""
