@@ -13,6 +13,7 @@ from app import (
     config as config_module,
     db,
     headers,
+    page_cache,
     personal_pages,
     promotions,
     request_guard,
@@ -71,7 +72,7 @@ def create_app(config: dict | None = None) -> APIFlask:
     pii.configure(app.config["PII_KEYS"], app.config["PII_INDEX_KEY"])
     db.init_app(app)
     _init_extensions(app)
-    headers.init_app(app)
+    headers.init_app(app, template_nonce=page_cache.template_nonce)
     personal_pages.init_app(app)
     _register_templates(app)
     promotions.init_app(app)
@@ -108,8 +109,6 @@ def _init_extensions(app) -> None:
     csrf.init_app(app)
     # Templates ask for the token through the page cache, which keeps a marker in pages it
     # stores and puts each visitor's own token there (app/page_cache.py).
-    from app import page_cache
-
     app.jinja_env.globals["csrf_token"] = page_cache.csrf_token
     app.jinja_env.globals["page_cache_rendering"] = page_cache.rendering
     # Flask-WTF also hands templates its own csrf_token through a context processor; a later
@@ -137,9 +136,12 @@ def _init_extensions(app) -> None:
 def _register_event_handlers(app) -> None:
     """Each domain's reactions to events (app/<domain>/handlers.py), registered here, once
     the app is built, not when a service is imported."""
+    from app.catalog import handlers as _catalog  # noqa: F401
+    from app.checkout import handlers as _checkout  # noqa: F401
     from app.events import services as events
     from app.orders import handlers as _orders  # noqa: F401
     from app.payments import handlers as _payments  # noqa: F401
+    from app.support import handlers as _support  # noqa: F401
 
     events.init_app(app)
 
@@ -167,6 +169,9 @@ def _register_templates(app) -> None:
 
 
 def _register_blueprints(app) -> None:
+    # The notification choices' routes join the accounts blueprint (imported here, not by
+    # app.accounts.views, which they import for the blueprint).
+    from app.accounts import notification_views  # noqa: F401
     from app.accounts.views import bp as accounts_bp
     from app.api import bp as api_bp
     from app.backoffice import bp as staff_bp
@@ -182,6 +187,9 @@ def _register_blueprints(app) -> None:
     from app.payments.slip_views import bp as payment_slips_bp
     from app.payments.views import bp as payments_bp
     from app.promotions.views import bp as promotions_bp
+
+    # Likewise a guest's question about their order joins the orders blueprint and page.
+    from app.support import order_questions  # noqa: F401
     from app.support.views import bp as support_bp
 
     app.register_blueprint(pages_bp)

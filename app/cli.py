@@ -155,7 +155,7 @@ def rotate_key(batch):
 
     Add the new key at the end of PII_KEYS first (old keys stay until this finishes)."""
     from app.payments.slips import seal_stored_slips
-    from app.security.rotation import rotate_all
+    from app.pii_rotation import rotate_all
 
     counts = rotate_all(batch_size=batch)
     for table, n in counts.items():

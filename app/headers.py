@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from urllib.parse import urlsplit
 
 from flask import g, request
@@ -14,15 +15,10 @@ def nonce() -> str:
     return g.csp_nonce
 
 
-def _template_nonce() -> str:
-    """The nonce for a template: a marker while the page cache renders a page to keep (it
-    puts each visitor's own nonce there on every hit)."""
-    from app import page_cache
-
-    return page_cache.NONCE_MARK if page_cache.rendering() else nonce()
-
-
-def init_app(app) -> None:
+def init_app(app, *, template_nonce: Callable[[], str] = nonce) -> None:
+    """`template_nonce`: what templates call for the nonce; the app factory passes the page
+    cache's (app.page_cache.template_nonce: a marker while it renders a page to keep), so
+    this module, which the page cache uses, does not import it."""
     production = app.config["KADE_ENV"] == "production"
     # Pictures may come from the media bucket's own address (MEDIA_PUBLIC_URL).
     media_origin = ""
@@ -32,7 +28,7 @@ def init_app(app) -> None:
 
     @app.context_processor
     def _nonce():
-        return {"csp_nonce": _template_nonce}
+        return {"csp_nonce": template_nonce}
 
     @app.after_request
     def _security_headers(response):

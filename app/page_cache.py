@@ -64,6 +64,14 @@ def csrf_token() -> str:
     return CSRF_MARK if rendering() else generate_csrf()
 
 
+def template_nonce() -> str:
+    """The nonce for a template: a marker while rendering a page to keep (each visitor's own
+    nonce is put there on every hit)."""
+    from app.headers import nonce
+
+    return NONCE_MARK if rendering() else nonce()
+
+
 def _eligible() -> bool:
     if request.method != "GET" or current_user.is_authenticated:
         return False

@@ -398,3 +398,10 @@ def create_customer(*, name: str, phone: str, email: str, locale: str = "en",
         raise taken from None  # the same email, added a moment ago by someone else
     log.info("account_created_by_staff", extra={"user_id": user.id})
     return user
+
+
+def existing_user_ids(ids: list[int]) -> set[int]:
+    """Those of `ids` that are an account (erased ones included)."""
+    if not ids:
+        return set()
+    return set(db.session.scalars(select(User.id).where(User.id.in_(ids))))

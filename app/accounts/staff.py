@@ -14,14 +14,13 @@ import pyotp
 import segno
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from app import db
 from app.accounts import services as accounts, sessions
 from app.accounts.errors import AccountLocked, EmailTaken, InvalidCode, InvalidCredentials
 from app.accounts.models import User
 from app.audit import services as audit
-from app.audit.models import AuditEntry
 from app.db import transaction, utcnow
 from app.errors import Forbidden, Invalid, NotFound
 from app.security import passwords
@@ -317,15 +316,9 @@ def _count_wrong_code(user: User, now: dt.datetime) -> None:
     resets that counter, and whoever guesses codes already knows the password."""
     config = current_app.config
     window = dt.timedelta(seconds=config["LOGIN_LOCK_SECONDS"])
-    this_user = (AuditEntry.action.in_(CODE_ACTIONS), AuditEntry.target_type == "user",
-                 AuditEntry.target_id == str(user.id))
     # Only wrong codes after the last right one count.
-    last_right = db.session.scalar(
-        select(func.max(AuditEntry.id)).where(*this_user, AuditEntry.success.is_(True)))
-    failures = db.session.scalar(
-        select(func.count()).select_from(AuditEntry).where(
-            *this_user, AuditEntry.success.is_(False), AuditEntry.at >= now - window,
-            AuditEntry.id > (last_right or 0)))
+    failures = audit.failures_since_last_success(CODE_ACTIONS, target_type="user",
+                                                 target_id=user.id, since=now - window)
     if failures >= config["LOGIN_MAX_FAILURES"]:
         user.locked_until = now + window
         log.warning("account_locked", extra={"user_id": user.id, "reason": "totp"})

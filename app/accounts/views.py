@@ -294,5 +294,3 @@ def delete_account():
     return with_retry_after(render("accounts/delete.html", form=form, status=status),
                             retry_after)
 
-
-from app.accounts import notification_views  # noqa: E402, F401  (its routes join bp)

@@ -27,6 +27,20 @@ def record(action: str, *, actor_id: int | None, target_type: str | None = None,
     return entry
 
 
+def failures_since_last_success(actions, *, target_type: str, target_id,
+                                since: dt.datetime) -> int:
+    """How many of `actions` on the target failed at or after `since` and after the last
+    one that succeeded (a lock counts guesses since the last right answer)."""
+    this_target = (AuditEntry.action.in_(tuple(actions)), AuditEntry.target_type == target_type,
+                   AuditEntry.target_id == str(target_id))
+    last_right = session.scalar(
+        select(func.max(AuditEntry.id)).where(*this_target, AuditEntry.success.is_(True)))
+    return session.scalar(
+        select(func.count()).select_from(AuditEntry).where(
+            *this_target, AuditEntry.success.is_(False), AuditEntry.at >= since,
+            AuditEntry.id > (last_right or 0))) or 0
+
+
 @dataclass(frozen=True)
 class AuditFilter:
     action: str | None = None

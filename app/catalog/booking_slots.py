@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 
 from app import db
-from app.accounts.models import User
+from app.accounts.services import User  # the type of `actor`
 from app.audit import services as audit
 from app.catalog.editing import _actor_id, _get, _require
 from app.catalog.inputs import MAX_CAPACITY

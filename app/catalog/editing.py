@@ -15,7 +15,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 
 from app import db
-from app.accounts.models import User
+from app.accounts.services import User  # the type of `actor`
 from app.audit import services as audit
 from app.catalog.inputs import (
     LIMITS,

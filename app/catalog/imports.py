@@ -34,7 +34,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import selectinload
 
 from app import db
-from app.accounts.models import User
+from app.accounts.services import User  # the type of `actor`
 from app.audit import services as audit
 from app.catalog import csv_io, editing, inputs
 from app.catalog.csv_io import ParsedFile, ProductGroup, RowError, VariantRow

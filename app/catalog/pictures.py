@@ -10,7 +10,7 @@ import logging
 from sqlalchemy import select
 
 from app import db
-from app.accounts.models import User
+from app.accounts.services import User  # the type of `actor`
 from app.audit import services as audit
 from app.catalog import images
 from app.catalog.editing import _actor_id, _get, _load_product, _require

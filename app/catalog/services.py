@@ -26,6 +26,15 @@ from app.db import transaction, utcnow
 from app.errors import NotFound
 from app.inventory import services as inventory
 
+
+def variant_labels():
+    """Every variant's id, SKU and product name (English) and slug, as a select: how other
+    domains (inventory's stock rows) name a variant in their own queries."""
+    return (select(Variant.id.label("variant_id"), Variant.sku,
+                   Product.name_en.label("product_name"), Product.slug.label("product_slug"))
+            .join(Product, Product.id == Variant.product_id))
+
+
 SORTS = ("newest", "price_asc", "price_desc", "name")
 MAX_PER_PAGE = 100
 
@@ -341,6 +350,44 @@ def slots_by_id(slot_ids: list[int]) -> dict[int, ServiceSlot]:
         select(ServiceSlot).where(ServiceSlot.id.in_(ids)))}
 
 
+# ---- ids for other domains' forms (promotions) --------------------------------------------------
+
+_BY_KIND = {"product": Product, "variant": Variant, "category": Category}
+
+
+def existing_ids(kind: str, ids: list[int]) -> set[int]:
+    """Those of `ids` that are a product, a variant or a category (`kind`), drafts and
+    archived ones included."""
+    model = _BY_KIND[kind]
+    if not ids:
+        return set()
+    return set(db.session.scalars(select(model.id).where(model.id.in_(ids))))
+
+
+def product_id_by_slug(slug: str) -> int | None:
+    return db.session.scalar(select(Product.id).where(Product.slug == slug))
+
+
+def skus_by_id(variant_ids: list[int]) -> dict[int, str]:
+    if not variant_ids:
+        return {}
+    return dict(db.session.execute(select(Variant.id, Variant.sku).where(
+        Variant.id.in_(variant_ids))).all())
+
+
+def slugs_by_id(product_ids: list[int]) -> dict[int, str]:
+    if not product_ids:
+        return {}
+    return dict(db.session.execute(select(Product.id, Product.slug).where(
+        Product.id.in_(product_ids))).all())
+
+
+def category_rows_in_order() -> list:
+    """Every category as a row of id, parent_id, name_en, by position then name."""
+    return list(db.session.execute(select(Category.id, Category.parent_id, Category.name_en)
+                                   .order_by(Category.position, Category.name_en)))
+
+
 def variant_by_sku(sku: str) -> Variant | None:
     """The variant with this SKU, drafts and archived products included (staff look up
     stock by SKU): an exact match first, else a match ignoring case when only one exists."""
@@ -375,3 +422,21 @@ def categories_by_id(ids) -> dict[int, Category]:
         return {}
     return {category.id: category for category in db.session.scalars(
         select(Category).where(Category.id.in_(wanted), Category.is_active))}
+
+
+# ---- what a domain above tells the catalog's pages --------------------------------------------
+
+_delivery_promise = None
+
+
+def promise_delivery_with(facts) -> None:
+    """Checkout (which prices from the catalog, so the catalog cannot ask it) hands over how
+    to read the delivery promise a product page states, when the app is built."""
+    global _delivery_promise
+    _delivery_promise = facts
+
+
+def delivery_promise():
+    """The delivery promise's facts (checkout.delivery.Promise), or None: nothing is
+    delivered, or no checkout told the catalog how to know."""
+    return _delivery_promise() if _delivery_promise is not None else None

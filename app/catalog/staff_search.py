@@ -12,7 +12,7 @@ from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from app import db
-from app.accounts.models import User
+from app.accounts.services import User  # the type of `actor`
 from app.catalog.editing import MAX_ID, _get, _require
 from app.catalog.inputs import CONTROL_CHARACTERS, KINDS, STATUSES
 from app.catalog.models import Category, Product, Variant

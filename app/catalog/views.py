@@ -239,12 +239,10 @@ def _promise(item: Product, variant: Variant | None) -> dict | None:
     """What the page says about delivery and cash on delivery: for goods only (a service
     is booked, not delivered), from facts kept briefly (memo), so no query per page in
     production. Cash on delivery is named only when this price may use it."""
-    from app.checkout import delivery
-
     if item.is_service:
         return None
     # In a tuple: memo keeps no None, and "nothing is delivered" is worth keeping too.
-    facts = memo.remember(("delivery_promise",), lambda: (delivery.promise(),))[0]
+    facts = memo.remember(("delivery_promise",), lambda: (catalog.delivery_promise(),))[0]
     if facts is None:
         return None
     price = variant.price_cents if variant else item.min_price_cents

@@ -29,7 +29,7 @@ from app.db import transaction, utcnow
 from app.errors import Invalid, NotFound
 from app.inventory import services as inventory
 from app.orders import services as orders
-from app.orders.models import Order
+from app.orders.services import Order  # the type orders hands out
 from app.payments import links as payment_links
 from app.security.roles import Permission, can, require
 

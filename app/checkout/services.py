@@ -35,7 +35,7 @@ from app.errors import Conflict, Forbidden, Invalid, NotFound, TooManyAttempts
 from app.inventory import services as inventory
 from app.inventory.services import OutOfStock
 from app.orders import services as orders
-from app.orders.models import Order
+from app.orders.services import Order  # the type orders hands out
 from app.payments import limits, methods, services as payments
 from app.payments.limits import Payer
 from app.security.roles import Permission, require

@@ -15,10 +15,11 @@ MANAGE_INVENTORY.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import case, exists, func, select, update
+from sqlalchemy import Select, case, exists, func, select, update
 
 from app import db
 from app.audit import services as audit
@@ -39,6 +40,27 @@ class OutOfStock(Conflict):
     def __init__(self, short: dict[int, int], message=None):
         super().__init__(message, short=short)
         self.short = short
+
+
+# ---- the catalog's names for variants ----------------------------------------------------------
+
+# Inventory sits below the catalog (the catalog asks it for stock), so it never imports the
+# catalog (DESIGN rule 2, no cycle). The catalog hands it, at create_app, its select of
+# (variant_id, sku, product_name, product_slug), one row per variant (app/catalog/handlers.py):
+# what checks a variant id and names the staff's stock rows.
+_variant_labels: Callable[[], Select] | None = None
+
+
+def name_variants_with(labels: Callable[[], Select]) -> None:
+    global _variant_labels
+    _variant_labels = labels
+
+
+def _labels():
+    if _variant_labels is None:
+        raise RuntimeError("the catalog has not told inventory how to name variants "
+                           "(app.catalog.handlers, imported by create_app)")
+    return _variant_labels().subquery("variant_label")
 
 
 # ---- reads -----------------------------------------------------------------------------------
@@ -153,9 +175,11 @@ def _check_units(quantity: int, *, allow_negative: bool = False) -> None:
 
 
 def _variant_exists(variant_id: int) -> None:
-    from app.catalog.models import Variant  # the catalog's table, read only to check an id
-
-    if not 0 < variant_id < 2**31 or db.session.get(Variant, variant_id) is None:
+    if not 0 < variant_id < 2**31:
+        raise NotFound(_l("No such product variant."), field="variant_id")
+    labels = _labels()
+    if db.session.scalar(select(labels.c.variant_id)
+                         .where(labels.c.variant_id == variant_id)) is None:
         raise NotFound(_l("No such product variant."), field="variant_id")
 
 
@@ -455,17 +479,16 @@ def stock_rows(*, query: str = "", low_only: bool = False, warehouse_id: int | N
     """Stock levels with their product, for the back office and the CSV export.
     Returns (rows, total)."""
     require(actor, Permission.MANAGE_INVENTORY)
-    from app.catalog.models import Product, Variant  # read-only join for names and SKUs
-
-    base = (select(StockLevel, Variant.sku, Product.name_en, Product.slug, Warehouse.code)
-            .join(Variant, Variant.id == StockLevel.variant_id)
-            .join(Product, Product.id == Variant.product_id)
+    labels = _labels()
+    label = labels.c
+    base = (select(StockLevel, label.sku, label.product_name, label.product_slug, Warehouse.code)
+            .join(labels, label.variant_id == StockLevel.variant_id)
             .join(Warehouse, Warehouse.id == StockLevel.warehouse_id))
     query = query.strip()[:100]
     if query:
         like = f"%{query.lower()}%"
-        base = base.where(func.lower(Variant.sku).like(like)
-                          | func.lower(Product.name_en).like(like))
+        base = base.where(func.lower(label.sku).like(like)
+                          | func.lower(label.product_name).like(like))
     if low_only:
         base = base.where(StockLevel.low_stock_threshold.is_not(None),
                           StockLevel.on_hand - StockLevel.reserved
@@ -475,7 +498,7 @@ def stock_rows(*, query: str = "", low_only: bool = False, warehouse_id: int | N
     total = db.session.scalar(select(func.count()).select_from(base.subquery()))
     ordered = base.order_by(
         case((StockLevel.on_hand - StockLevel.reserved <= 0, 0), else_=1),
-        Product.name_en, Variant.sku, Warehouse.code).offset(offset)
+        label.product_name, label.sku, Warehouse.code).offset(offset)
     if limit is not None:
         ordered = ordered.limit(limit)
     rows = [StockRow(level.variant_id, sku, name, slug, code, level.on_hand, level.reserved,

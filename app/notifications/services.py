@@ -25,7 +25,7 @@ from flask_babel import force_locale
 from jinja2 import TemplateNotFound
 from redis.exceptions import RedisError
 from rq import Queue
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from app import db
@@ -76,6 +76,37 @@ def forget_user(user_id: int) -> int:
         .execution_options(synchronize_session=False)).rowcount
     db.session.execute(delete(Preference).where(Preference.user_id == user_id))
     return removed
+
+
+# ---- the staff's view of the outbox (app.ops.jobs) ---------------------------------------------
+
+def outbox_counts(*, sent_since) -> tuple[int, int, int]:
+    """(pending, failed, sent since `sent_since`) messages."""
+    by_status = dict(db.session.execute(
+        select(OutboxMessage.status, func.count())
+        .where(OutboxMessage.status.in_(("pending", "failed")))
+        .group_by(OutboxMessage.status)).all())
+    sent = db.session.scalar(
+        select(func.count()).select_from(OutboxMessage)
+        .where(OutboxMessage.status == "sent", OutboxMessage.sent_at >= sent_since))
+    return by_status.get("pending", 0), by_status.get("failed", 0), sent or 0
+
+
+def failed_messages(limit: int) -> list:
+    """The newest messages that gave up: rows of id, template, channel, purpose, attempts,
+    last_error (unmasked: the caller masks it), created_at."""
+    return list(db.session.execute(
+        select(OutboxMessage.id, OutboxMessage.template, OutboxMessage.channel,
+               OutboxMessage.purpose, OutboxMessage.attempts, OutboxMessage.last_error,
+               OutboxMessage.created_at)
+        .where(OutboxMessage.status == "failed")
+        .order_by(OutboxMessage.id.desc()).limit(limit)).all())
+
+
+def message_facts(message_id: int) -> tuple[str, str, str] | None:
+    """The message's (status, template, channel), None when there is no such message."""
+    message = db.session.get(OutboxMessage, message_id)
+    return None if message is None else (message.status, message.template, message.channel)
 
 
 def _wanted(channel: str, purpose: str, user_id: int | None) -> bool:

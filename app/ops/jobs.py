@@ -34,7 +34,6 @@ from rq.registry import (
     StartedJobRegistry,
 )
 from rq.results import Result
-from sqlalchemy import func, select
 
 from app import db
 from app.audit import services as audit
@@ -43,7 +42,6 @@ from app.errors import Conflict, DomainError, NotFound
 from app.events import services as events_services
 from app.i18n import COLOMBO
 from app.notifications import services as notifications
-from app.notifications.models import OutboxMessage
 from app.queue import QUEUES
 from app.redis_client import redis_for
 from app.security.masking import mask
@@ -227,24 +225,12 @@ def _start_of_today() -> dt.datetime:
 
 
 def outbox_counts() -> OutboxCounts:
-    by_status = dict(db.session.execute(
-        select(OutboxMessage.status, func.count())
-        .where(OutboxMessage.status.in_(("pending", "failed")))
-        .group_by(OutboxMessage.status)).all())
-    sent_today = db.session.scalar(
-        select(func.count()).select_from(OutboxMessage)
-        .where(OutboxMessage.status == "sent", OutboxMessage.sent_at >= _start_of_today()))
-    return OutboxCounts(pending=by_status.get("pending", 0), failed=by_status.get("failed", 0),
-                        sent_today=sent_today or 0)
+    pending, failed, sent_today = notifications.outbox_counts(sent_since=_start_of_today())
+    return OutboxCounts(pending=pending, failed=failed, sent_today=sent_today)
 
 
 def _failed_messages(limit: int) -> list[FailedMessage]:
-    rows = db.session.execute(
-        select(OutboxMessage.id, OutboxMessage.template, OutboxMessage.channel,
-               OutboxMessage.purpose, OutboxMessage.attempts, OutboxMessage.last_error,
-               OutboxMessage.created_at)
-        .where(OutboxMessage.status == "failed")
-        .order_by(OutboxMessage.id.desc()).limit(limit)).all()
+    rows = notifications.failed_messages(limit)
     return [FailedMessage(id=r.id, template=r.template, channel=r.channel, purpose=r.purpose,
                           attempts=r.attempts, last_error=mask(r.last_error),
                           created_at=r.created_at) for r in rows]
@@ -375,15 +361,16 @@ def retry_message(message_id: int, actor, *, ip: str | None = None) -> None:
     woken. Raises Forbidden, NotFound, MessageNotFailed."""
     require(actor, Permission.MANAGE_JOBS)
     with transaction():
-        message = db.session.get(OutboxMessage, message_id)
-        if message is None:
+        facts = notifications.message_facts(message_id)
+        if facts is None:
             raise NotFound()
-        if message.status != "failed":
+        status, template, channel = facts
+        if status != "failed":
             raise MessageNotFailed()
         notifications.retry_failed(message_id)
         audit.record("outbox.retry", actor_id=getattr(actor, "id", None),
                      target_type="outbox_message", target_id=message_id, ip=ip,
-                     template=message.template, channel=message.channel)
+                     template=template, channel=channel)
     try:
         notifications.wake_relay(current_app._get_current_object())
     except RedisError:

@@ -30,8 +30,8 @@ from app.accounts.districts import district_name
 from app.accounts.phones import display_phone
 from app.content import services as content
 from app.i18n import COLOMBO, FORMAT_LOCALES, LANGUAGES, format_lkr
+from app.orders import services as orders
 from app.orders.models import Order, OrderLine
-from app.payments.methods import METHODS
 
 FONT_DIR = Path(__file__).parent / "fonts"
 LATIN, SINHALA, TAMIL = "NotoSans", "NotoSansSinhala", "NotoSansTamil"
@@ -168,8 +168,8 @@ def _date(value: dt.datetime, locale: str) -> str:
 def _payment_label(order: Order) -> str:
     if order.payment_method == "cod" and order.is_services_only:
         return _("Cash on the day of the booking")
-    method = METHODS.get(order.payment_method)
-    return str(method.label) if method else order.payment_method
+    label = orders.payment_method_label(order.payment_method)
+    return str(label) if label else order.payment_method
 
 
 def service_place(line: OrderLine, *, staff: bool = False,

@@ -53,6 +53,21 @@ UNSENT_STATUSES = statuses.UNSENT
 MAX_NOTE = 1000
 PER_PAGE = 20
 
+# Payments sits above orders (it asks orders to record a payment or a refund), so orders
+# never imports it (DESIGN rule 2, no cycle); payments names its methods here at create_app
+# (app/payments/handlers.py), for the order page and its documents.
+_payment_method_labels: dict[str, object] = {}
+
+
+def name_payment_methods(labels: dict[str, object]) -> None:
+    """`labels`: method code -> its (lazy) words."""
+    _payment_method_labels.update(labels)
+
+
+def payment_method_label(code: str | None):
+    """The words for a payment method's code (a lazy string), None for an unknown code."""
+    return _payment_method_labels.get(code or "")
+
 
 # ---- creating (called by checkout) ----------------------------------------------------------
 
@@ -291,6 +306,11 @@ def find_by_number(number: str) -> Order | None:
         return None
     return db.session.scalar(select(Order).where(Order.number == number)
                              .options(selectinload(Order.lines), selectinload(Order.events)))
+
+
+def find_by_id(order_id: int) -> Order | None:
+    """The order with this id (None if there is none): for links that carry the id."""
+    return db.session.get(Order, order_id)
 
 
 # ---- mail and links --------------------------------------------------------------------------

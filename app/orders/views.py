@@ -17,10 +17,7 @@ from app.extensions import limiter
 from app.orders import just_placed as placed_note, services as orders
 from app.orders.forms import CancelForm, OrderLinkForm, ReturnForm
 from app.orders.models import Order
-from app.payments import methods
-from app.support import limits as support_limits, services as support
-from app.support.forms import GuestQuestionForm
-from app.web import form_status, put_error, redirect_to, render
+from app.web import form_status, redirect_to, render
 
 bp = Blueprint("orders", __name__)
 
@@ -33,19 +30,24 @@ SHORT_LINK_LIMIT = "30 per minute; 300 per day"
 
 MAX_PAGE = 10_000
 
+# What other domains show on a guest's order page, next to the order: functions of the order
+# giving template context, added when the app is built (support adds the guest's question
+# thread and its form: app/support/order_questions.py). Orders never import them.
+guest_page_panels: list = []
+
 
 def _customer_order(number: str) -> Order:
     return orders.customer_order(number, current_user.id)  # NotFound -> the 404 page
 
 
-def _guest_order(number: str) -> tuple[Order, str]:
+def guest_order_of(number: str) -> tuple[Order, str]:
     token = request.values.get("t", "")
     if not token or len(token) > 200:
         abort(404)
     return orders.guest_order(number, token), token
 
 
-def _links(order: Order, token: str | None) -> dict:
+def page_links(order: Order, token: str | None) -> dict:
     """Where this order's forms and links go: the account's routes, or the guest's with
     their token."""
     if token is None:
@@ -68,21 +70,23 @@ def _can_return(order: Order) -> bool:
 
 
 def detail_page(order: Order, token: str | None, *, cancel_form=None, return_form=None,
-                 question_form=None, status: int = 200, question=None):
-    """`question`: the guest's thread about this order, when the caller has it already."""
+                status: int = 200, **panel_context):
+    """The order's page. A guest's (with `token`) shows the other domains' panels too;
+    `panel_context` overrides what a panel gave (a form shown again with its errors)."""
     just_placed = placed_note.take(order.number)
-    method = methods.METHODS.get(order.payment_method)
-    if token and question is None:
-        question = support.guest_ticket(order.number)
+    method_label = orders.payment_method_label(order.payment_method)
+    panels = {}
+    if token:
+        for panel in guest_page_panels:
+            panels.update(panel(order))
+    panels.update(panel_context)
     response = render(
         "orders/detail.html", status=status, order=order, token=token,
-        links=_links(order, token), events=orders.public_events(order),
-        labels=orders.STATUS_LABELS, method=method, just_placed=just_placed,
+        links=page_links(order, token), events=orders.public_events(order),
+        labels=orders.STATUS_LABELS, method_label=method_label, just_placed=just_placed,
         can_cancel=orders.can_cancel(order), can_return=_can_return(order),
         cancel_form=cancel_form or CancelForm(formdata=None),
-        return_form=return_form or ReturnForm(formdata=None),
-        question=question, question_messages=support.public_messages(question) if question
-        else [], question_form=question_form or GuestQuestionForm(formdata=None))
+        return_form=return_form or ReturnForm(formdata=None), **panels)
     response.headers["Cache-Control"] = "private, no-store"
     return response
 
@@ -96,7 +100,7 @@ def _cancel(order: Order, token: str | None):
             flash(str(exc.message), "error")
         else:
             flash(_("Your order %(number)s is cancelled.", number=order.number))
-        return redirect_to(_links(order, token)["self"])
+        return redirect_to(page_links(order, token)["self"])
     return detail_page(order, token, cancel_form=form, status=422)
 
 
@@ -112,7 +116,7 @@ def _return(order: Order, token: str | None):
             flash(str(exc.message), "error")
         else:
             flash(_("We have your request and will reply by email."))
-        return redirect_to(_links(order, token)["self"])
+        return redirect_to(page_links(order, token)["self"])
     return detail_page(order, token, return_form=form, status=422)
 
 
@@ -166,50 +170,22 @@ def invoice(number: str):
 
 @bp.get("/orders/<number>")
 def guest_detail(number: str):
-    order, token = _guest_order(number)
-    question = support.guest_ticket(order.number)
-    if question is not None and support.unread_replies(question):
-        support.guest_mark_read(question)  # a write only when there is something to mark
-    return detail_page(order, token, question=question)
+    return detail_page(*guest_order_of(number))
 
 
 @bp.post("/orders/<number>/cancel")
 def guest_cancel(number: str):
-    return _cancel(*_guest_order(number))
+    return _cancel(*guest_order_of(number))
 
 
 @bp.post("/orders/<number>/return")
 def guest_request_return(number: str):
-    return _return(*_guest_order(number))
-
-
-def _asking_order() -> str:
-    return support_limits.guest_order_key(request.view_args.get("number", "")[:24])
-
-
-@bp.post("/orders/<number>/ask")
-@limiter.limit(support_limits.GUEST_CLIENT_LIMIT)
-@limiter.shared_limit(support_limits.GUEST_LIMIT, support_limits.GUEST_SCOPE,
-                      key_func=_asking_order)
-def guest_ask(number: str):
-    """A guest's question about their order, from its page: a support ticket tied to the
-    order; the reply comes by mail and SMS and shows on this page."""
-    order, token = _guest_order(number)  # a wrong, stale or other order's link: 404
-    form = GuestQuestionForm()
-    if form.validate():
-        try:
-            support.guest_ask(order.number, form.body.data)
-        except DomainError as exc:
-            put_error(form, exc, "body")
-        else:
-            flash(_("Thank you. We have your question and will reply by email and SMS."))
-            return redirect_to(_links(order, token)["self"] + "#questions")
-    return detail_page(order, token, question_form=form, status=422)
+    return _return(*guest_order_of(number))
 
 
 @bp.get("/orders/<number>/invoice.pdf")
 def guest_invoice(number: str):
-    order, _token = _guest_order(number)
+    order, _token = guest_order_of(number)
     return _invoice(order)
 
 

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from flask import current_app
 from flask_babel import gettext as _, lazy_gettext as _l
 
-from app import db, short_codes
+from app import short_codes
 from app.audit import services as audit
 from app.db import transaction, utcnow
 from app.errors import Conflict, Invalid, NotFound
@@ -32,7 +32,7 @@ from app.i18n import local_time
 from app.links import external_url
 from app.notifications import services as notifications
 from app.orders import services as orders
-from app.orders.models import Order
+from app.orders.services import Order  # the type orders hands out
 from app.payments import checkout_flow, services as payments
 from app.security.roles import Permission, require
 
@@ -123,7 +123,7 @@ def open_link(code: str, *, now: dt.datetime | None = None) -> LinkView:
     claim = _claim(code)
     if claim is None:
         raise NotFound()
-    order = db.session.get(Order, claim[0])
+    order = orders.find_by_id(claim[0])
     if order is None:
         raise NotFound()
     expires_at = dt.datetime.fromtimestamp(claim[1], dt.UTC) + dt.timedelta(hours=hours())

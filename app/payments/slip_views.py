@@ -18,7 +18,7 @@ from app.errors import DomainError
 from app.extensions import limiter
 from app.forms import Form
 from app.orders import services as orders
-from app.orders.models import Order
+from app.orders.services import Order  # the type orders hands out
 from app.payments import slips
 from app.web import private_file, redirect_to
 

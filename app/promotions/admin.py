@@ -21,11 +21,9 @@ from sqlalchemy import func, insert, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from app import csv_export, db
-from app.accounts import districts as district_list
-from app.accounts.models import User
+from app.accounts import districts as district_list, services as accounts
 from app.audit import services as audit
 from app.catalog import services as catalog
-from app.catalog.models import Category, Product, Variant
 from app.db import transaction, utcnow
 from app.errors import Invalid, NotFound
 from app.i18n import COLOMBO
@@ -182,13 +180,26 @@ def _ids(data, name: str) -> list[int]:
     return ids
 
 
-def _existing(model, ids: list[int], name: str, message) -> None:
+def _existing(existing, ids: list[int], name: str, message) -> None:
+    """`existing(ids)`: the set of those that exist (the owning domain's service)."""
     if not ids:
         return
-    found = set(db.session.scalars(select(model.id).where(model.id.in_(ids))))
+    found = existing(ids)
     missing = [i for i in ids if i not in found]
     if missing:
         raise Invalid(message, field=name, missing=missing)
+
+
+def _products(ids):
+    return catalog.existing_ids("product", ids)
+
+
+def _variants(ids):
+    return catalog.existing_ids("variant", ids)
+
+
+def _categories(ids):
+    return catalog.existing_ids("category", ids)
 
 
 def _window(data) -> tuple[dt.datetime | None, dt.datetime | None]:
@@ -234,7 +245,7 @@ def _benefit(data, clean: dict) -> None:
         if len(variant_ids) < 2:
             raise Invalid(_l("A bundle needs at least two different variants."),
                           field="bundle_variant_ids")
-        _existing(Variant, variant_ids, "bundle_variant_ids",
+        _existing(_variants, variant_ids, "bundle_variant_ids",
                   _l("Some of those variants do not exist."))
         clean["bundle_variant_ids"] = variant_ids
         clean["amount_cents"] = _count(data, "amount_cents", message=amount_message)
@@ -308,10 +319,11 @@ def _checked(data: Mapping) -> dict:
     clean["first_order_only"] = _flag(data, "first_order_only")
     clean["signed_in_only"] = _flag(data, "signed_in_only")
     for name, model, message in (
-            ("product_ids", Product, _l("Some of those products do not exist.")),
-            ("variant_ids", Variant, _l("Some of those variants do not exist.")),
-            ("category_ids", Category, _l("Some of those categories do not exist.")),
-            ("segment_customer_ids", User, _l("Some of those customers do not exist."))):
+            ("product_ids", _products, _l("Some of those products do not exist.")),
+            ("variant_ids", _variants, _l("Some of those variants do not exist.")),
+            ("category_ids", _categories, _l("Some of those categories do not exist.")),
+            ("segment_customer_ids", accounts.existing_user_ids,
+             _l("Some of those customers do not exist."))):
         clean[name] = _ids(data, name)
         _existing(model, clean[name], name, message)
 
@@ -653,7 +665,7 @@ def product_ids_for(text: str | None, field: str) -> list[int]:
     product ids. Raises Invalid(field=`field`) naming those not found."""
     ids, unknown = [], []
     for ref in _lines(text):
-        found = db.session.scalar(select(Product.id).where(Product.slug == ref.lower()))
+        found = catalog.product_id_by_slug(ref.lower())
         if found is None:
             variant = catalog.variant_by_sku(ref)
             found = variant.product_id if variant is not None else None
@@ -669,25 +681,18 @@ def product_ids_for(text: str | None, field: str) -> list[int]:
 
 def skus_of(variant_ids: list[int]) -> list[str]:
     """The SKUs of these variants, in the same order (for a form to show)."""
-    if not variant_ids:
-        return []
-    found = dict(db.session.execute(select(Variant.id, Variant.sku).where(
-        Variant.id.in_(variant_ids))).all())
+    found = catalog.skus_by_id(variant_ids)
     return [found[i] for i in variant_ids if i in found]
 
 
 def slugs_of(product_ids: list[int]) -> list[str]:
-    if not product_ids:
-        return []
-    found = dict(db.session.execute(select(Product.id, Product.slug).where(
-        Product.id.in_(product_ids))).all())
+    found = catalog.slugs_by_id(product_ids)
     return [found[i] for i in product_ids if i in found]
 
 
 def category_choices() -> list[tuple[int, str]]:
     """Every category as (id, name), children under their parent and indented."""
-    rows = list(db.session.execute(select(Category.id, Category.parent_id, Category.name_en)
-                                   .order_by(Category.position, Category.name_en)))
+    rows = catalog.category_rows_in_order()
     children: dict[int | None, list] = {}
     for row in rows:
         children.setdefault(row.parent_id, []).append(row)

@@ -9,9 +9,12 @@ from sqlalchemy import select
 
 from app import db
 from app.accounts import privacy
+from app.db import transaction
 from app.errors import Conflict
+from app.events.models import Event, Handling
+from app.events.services import PublishedEvent
 from app.notifications.models import OutboxMessage
-from app.orders import services as orders
+from app.orders import handlers as order_handlers, services as orders
 from app.orders.models import Order
 from tests.checkout.factories import customer_order, stocked
 from tests.factories import PASSWORD, make_customer, make_staff
@@ -81,6 +84,26 @@ def test_after_erasure_the_order_stays_in_the_books_without_the_person(nimal):
     # The mails and SMS to them (their address, their name in the data) are gone too.
     assert db.session.scalars(select(OutboxMessage).where(
         OutboxMessage.user_id == nimal.id)).all() == []
+
+
+def test_orders_forget_the_erased_customer_in_their_own_handler_and_a_rerun_changes_nothing(
+        nimal):
+    order = customer_order(nimal, (stocked("Tea", units=5), 1))
+    _deliver(order)
+
+    privacy.erase_account(nimal.id, password=PASSWORD)
+    [erased] = db.session.scalars(select(Event).where(Event.name == "customer.erased",
+                                                      Event.key == f"customer:{nimal.id}"))
+    done = db.session.scalar(select(Handling.status).where(
+        Handling.event_id == erased.id, Handling.handler == "orders.forget_customer"))
+    with transaction():  # at least once: a second delivery of the same event
+        order_handlers.forget_customer(PublishedEvent(erased.id, erased.name, erased.key,
+                                                      erased.data, erased.created_at))
+
+    assert done == "done"
+    db.session.expire_all()
+    kept = db.session.get(Order, order.id)
+    assert (kept.contact_name, kept.ship_line1, kept.number) == ("", None, order.number)
 
 
 def test_the_erase_page_says_why_it_waits(client, login, nimal):

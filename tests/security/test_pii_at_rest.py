@@ -53,7 +53,7 @@ def test_customer_pii_is_not_stored_in_plaintext(app_ctx, migrated, db_session):
 
 
 def test_sealed_values_name_their_key_and_rotation_reseals(app_ctx, db_session):
-    from app.security.rotation import rotate_all
+    from app.pii_rotation import rotate_all
 
     user = make_customer(email="rotate@example.lk")
     raw = db_session.execute(text("SELECT email FROM accounts_user WHERE id = :id"),

@@ -1,4 +1,7 @@
-"""Re-seal personal data under the newest PII key, table by table, in batches."""
+"""Re-seal personal data under the newest PII key, table by table, in batches.
+
+It reads every domain's tables (app.models), so it sits above them all, here, and not in
+app.security, which the column type in app.db uses: there it closed a package cycle."""
 
 from __future__ import annotations
 
