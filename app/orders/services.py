@@ -216,7 +216,8 @@ def create_order(draft: OrderDraft) -> Order:
                     name=line.names["en"]))
         events.publish("order.placed", key=_key(order), number=order.number,
                        user_id=order.user_id, status=order.status,
-                       payment_method=order.payment_method, total_cents=order.total_cents)
+                       payment_method=order.payment_method, total_cents=order.total_cents,
+                       channel=order.channel)
     return order
 
 
