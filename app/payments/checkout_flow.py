@@ -186,10 +186,13 @@ def payment_state(order, *, since: int | None = None) -> PaymentState:
         return PaymentState("closed", False)
     if payment.status in ("failed", "cancelled"):
         # An outcome from before this attempt began (an earlier cancel, then "Try again")
-        # says nothing about this one: keep waiting for this attempt's notification.
+        # says nothing about this one: keep waiting for this attempt's notification. `since`
+        # is whole seconds, so an outcome within the second the attempt began is taken as
+        # the earlier attempt's: nobody pays or cancels on PayHere's page that fast, and a
+        # notification that comes after the shopper is back (it may) must not be pre-empted.
         last = next((event for event in reversed(payment.events)
                      if event.kind == payment.status), None)
-        if last is not None and (since is None or _seconds(last.created_at) >= since):
+        if last is not None and (since is None or _seconds(last.created_at) >= since + 1):
             return PaymentState(payment.status, True)
     return PaymentState("waiting", True)
 
