@@ -140,14 +140,14 @@ def customer_fields(order) -> dict[str, str]:
 
 
 def hosted_form(order, *, since: int | None = None) -> HostedForm:
-    """The hosted-checkout form for `order`. `since` (seconds, now by default) goes into
+    """The hosted-checkout form for `order`. `since` (milliseconds, now by default) goes into
     the return and cancel URLs, so those pages can tell this attempt's outcome from an
     earlier one's. Raises Invalid when PayHere is not configured."""
     if not configured():
         raise Invalid(_l("Card payment is not available right now."), field="payment_method")
     config = current_app.config
     token = return_token(order)
-    since = int(time.time()) if since is None else since
+    since = int(time.time() * 1000) if since is None else since
     action, fields = payhere.checkout_form(
         merchant_id=config["PAYHERE_MERCHANT_ID"],
         merchant_secret=config["PAYHERE_MERCHANT_SECRET"],
@@ -186,15 +186,21 @@ def payment_state(order, *, since: int | None = None) -> PaymentState:
         return PaymentState("closed", False)
     if payment.status in ("failed", "cancelled"):
         # An outcome from before this attempt began (an earlier cancel, then "Try again")
-        # says nothing about this one: keep waiting for this attempt's notification. `since`
-        # is whole seconds, so an outcome within the second the attempt began is taken as
-        # the earlier attempt's: nobody pays or cancels on PayHere's page that fast, and a
-        # notification that comes after the shopper is back (it may) must not be pre-empted.
+        # says nothing about this one: keep waiting for this attempt's notification (it may
+        # come after the shopper is back). In milliseconds: a cancel and a new attempt can
+        # fall in the same second.
         last = next((event for event in reversed(payment.events)
                      if event.kind == payment.status), None)
-        if last is not None and (since is None or _seconds(last.created_at) >= since + 1):
+        if last is not None and (since is None
+                                 or _seconds(last.created_at) * 1000 >= _millis(since)):
             return PaymentState(payment.status, True)
     return PaymentState("waiting", True)
+
+
+def _millis(since: int) -> int:
+    """`since` in milliseconds; return pages opened from forms made before it was in
+    milliseconds carry seconds."""
+    return since * 1000 if since < 10**11 else since
 
 
 def _seconds(moment: dt.datetime) -> float:

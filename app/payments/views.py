@@ -137,7 +137,7 @@ def _order_link(access: _Access) -> str:
 
 def _since() -> int | None:
     raw = request.args.get("since", "")
-    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 12 else None
+    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 15 else None
 
 
 def _form_or_none(access: _Access):
