@@ -79,7 +79,7 @@ def order_new():
             status = 422
     return render("staff/orders/new.html", "staff/orders/_callers.html", find=find,
                   found=found, new_customer=new_customer, start=StartDraftForm(formdata=None),
-                  drafts_open=len(drafts.open_drafts(actor=actor())), status=status)
+                  drafts_open=drafts.count_open(actor=actor()), status=status)
 
 
 @bp.post("/orders/customers")
@@ -102,7 +102,7 @@ def order_new_customer():
     find.phone.data = form.phone.data
     return render("staff/orders/new.html", find=find, found=None, new_customer=form,
                   start=StartDraftForm(formdata=None),
-                  drafts_open=len(drafts.open_drafts(actor=actor())), status=status)
+                  drafts_open=drafts.count_open(actor=actor()), status=status)
 
 
 @bp.post("/orders/drafts")
@@ -152,15 +152,15 @@ def _details_form(draft, *, formdata=None) -> DetailsForm:
     return form
 
 
-def _draft_page(draft, *, details=None, add=None, quantity_errors=None, found=None,
-                status: int = 200):
-    draft_id = draft.id
-    return render("staff/orders/draft.html", draft=draft, customer=drafts.customer_of(draft),
-                  priced=drafts.quote(draft), details=details or _details_form(draft),
-                  add=add or AddItemForm(formdata=None), find=FindItemForm(request.args),
-                  found=found, quantity_errors=quantity_errors or {},
-                  may_discount=drafts.may_discount(actor()), draft_id=draft_id,
-                  status=status)
+def _draft_page(draft, *, details=None, quantity_errors=None, find=None, found=None,
+                fragment: str | None = None, status: int = 200):
+    """The draft's page; with `fragment`, only that part for an htmx request."""
+    return render("staff/orders/draft.html", fragment, draft=draft,
+                  customer=drafts.customer_of(draft), priced=drafts.quote(draft),
+                  details=details or _details_form(draft), add=AddItemForm(formdata=None),
+                  find=find or FindItemForm(request.args), found=found,
+                  quantity_errors=quantity_errors or {},
+                  may_discount=drafts.may_discount(actor()), draft_id=draft.id, status=status)
 
 
 @bp.get("/orders/drafts/<int:draft_id>")
@@ -182,11 +182,7 @@ def order_draft_find(draft_id: int):
     find = FindItemForm(request.args)
     found = (drafts.find_items(find.q.data, actor=actor())
              if find.validate() and find.q.data else [])
-    return render("staff/orders/draft.html", "staff/orders/_draft_found.html",
-                  draft=draft, customer=drafts.customer_of(draft), priced=drafts.quote(draft),
-                  details=_details_form(draft), add=AddItemForm(formdata=None), find=find,
-                  found=found, quantity_errors={}, may_discount=drafts.may_discount(actor()),
-                  draft_id=draft.id)
+    return _draft_page(draft, find=find, found=found, fragment="staff/orders/_draft_found.html")
 
 
 @bp.post("/orders/drafts/<int:draft_id>/items")

@@ -14,7 +14,7 @@ import json
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app import db
 from app.accounts import addresses, services as accounts
@@ -79,6 +79,13 @@ def open_drafts(*, actor) -> list[Cart]:
     return list(db.session.scalars(
         select(Cart).where(Cart.kind == "draft", Cart.status == "open")
         .order_by(Cart.updated_at.desc(), Cart.id.desc()).limit(LIST_LIMIT)))
+
+
+def count_open(*, actor) -> int:
+    """How many drafts wait to be placed."""
+    require(actor, Permission.MANAGE_ORDERS)
+    return db.session.scalar(select(func.count()).select_from(Cart).where(
+        Cart.kind == "draft", Cart.status == "open"))
 
 
 def get(draft_id: int, *, actor) -> Cart:
