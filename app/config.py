@@ -156,6 +156,12 @@ def from_environment() -> dict:
         "PAGE_CACHE_SECONDS": int(os.environ.get("PAGE_CACHE_SECONDS",
                                                  "10" if production else "0")),
         "PROMOTIONS_CACHE_SECONDS": int(os.environ.get("PROMOTIONS_CACHE_SECONDS", "5")),
+        # The shop's reference data every page reads (its details in the footer, the
+        # categories, the delivery promise, translated filter values) is kept
+        # REFERENCE_CACHE_SECONDS whether or not the page cache is on (app/memo.py
+        # `reference`): a staff edit shows at once in the process that made it, in others
+        # within that time.
+        "REFERENCE_CACHE_SECONDS": int(os.environ.get("REFERENCE_CACHE_SECONDS", "10")),
         # --- The shop's details on invoices, packing slips, the contact page and the footer;
         # staff may save others in the back office (app.content): these are the defaults.
         # VAT is shown only when the shop is registered (SHOP_VAT_NUMBER set), at

@@ -10,6 +10,12 @@ Both keep values for PAGE_CACHE_SECONDS (10 s in production, 0 elsewhere: off): 
 shop promises a shopper may lag (stock shown, a staff edit), and checkout checks stock
 again. Per process and bounded, least recently used first: no network round trip, nothing to
 invalidate across machines; the time limit is the rule.
+
+`reference()` is for the shop's reference data that every page reads and staff rarely
+change: its details in the footer, the category tree, the delivery promise. Kept for
+REFERENCE_CACHE_SECONDS whether or not the page cache is on: without it every page, the
+uncached ones included, would ask the database the same few questions. A staff save calls
+`forget_reference()`, so the process that saved shows the change at once.
 """
 
 from __future__ import annotations
@@ -85,6 +91,31 @@ def remember(key: Hashable, produce: Callable[[], T]) -> T:
     return found  # type: ignore[return-value]
 
 
+def _reference(app) -> TTLCache:
+    return app.extensions.setdefault("kade_reference", TTLCache(MAX_FACTS))
+
+
+def reference(key: Hashable, produce: Callable[[], T]) -> T:
+    """`produce()`, or what it gave for `key` less than REFERENCE_CACHE_SECONDS ago. The
+    same rules as `remember`: `key` names everything the value depends on, and the value is
+    never mutated (plain data, not ORM objects, which belong to one session)."""
+    keep = int(current_app.config.get("REFERENCE_CACHE_SECONDS") or 0)
+    if not keep:
+        return produce()
+    store = _reference(current_app)
+    found = store.get(key)
+    if found is None:
+        found = produce()
+        store.put(key, found, keep)
+    return found  # type: ignore[return-value]
+
+
+def forget_reference(app) -> None:
+    """After a staff save of reference data: this process reads it again at once."""
+    _reference(app).clear()
+
+
 def forget_all(app) -> None:
     """Drop everything remembered (tests; a staff action that must show at once)."""
     _facts(app).clear()
+    _reference(app).clear()

@@ -149,6 +149,7 @@ def base_config(database_url: str, tmp_root: Path) -> dict:
         "RATELIMIT_STORAGE_URI": "memory://",
         # Each test makes its own promotions in a fresh database: none kept from the last.
         "PROMOTIONS_CACHE_SECONDS": 0,
+        "REFERENCE_CACHE_SECONDS": 0,
         "SERVER_NAME": None,
         # No card payments unless a test sets PayHere up (tests/payments do).
         "PAYHERE_LOCAL_SANDBOX": False,
