@@ -26,7 +26,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import TypeVar
 
-from flask import current_app
+from flask import current_app, g, has_app_context
 
 T = TypeVar("T")
 MAX_FACTS = 512  # a listing's facets or a search's ids: a few KB each
@@ -101,7 +101,11 @@ def reference(key: Hashable, produce: Callable[[], T]) -> T:
     never mutated (plain data, not ORM objects, which belong to one session)."""
     keep = int(current_app.config.get("REFERENCE_CACHE_SECONDS") or 0)
     if not keep:
-        return produce()
+        # Still once per request (or app context): a page reads the tree for each card.
+        this_context = g.setdefault("kade_reference", {})
+        if key not in this_context:
+            this_context[key] = produce()
+        return this_context[key]
     store = _reference(current_app)
     found = store.get(key)
     if found is None:
@@ -113,9 +117,11 @@ def reference(key: Hashable, produce: Callable[[], T]) -> T:
 def forget_reference(app) -> None:
     """After a staff save of reference data: this process reads it again at once."""
     _reference(app).clear()
+    if has_app_context():
+        g.pop("kade_reference", None)
 
 
 def forget_all(app) -> None:
     """Drop everything remembered (tests; a staff action that must show at once)."""
     _facts(app).clear()
-    _reference(app).clear()
+    forget_reference(app)

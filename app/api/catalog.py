@@ -212,7 +212,7 @@ def get_product(slug: str, path: ProductPath):
     answer = ProductOut(
         id=product.id, slug=product.slug, kind=product.kind,
         name=product.text("name", locale), description=product.text("description", locale),
-        brand=product.brand, category=_category(product.category, locale),
+        brand=product.brand, category=_category(catalog.category_of(product), locale),
         price=Money.of(product.min_price_cents),
         compare_at_price=Money.of(_sale_price(variants)),
         availability=_availability(product, sum(units.values())),

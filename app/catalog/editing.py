@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from app import db
 from app.accounts.services import User  # the type of `actor`
 from app.audit import services as audit
+from app.catalog import category_tree
 from app.catalog.inputs import (
     LIMITS,
     MAX_POSITION,
@@ -144,6 +145,7 @@ def save_category(data: CategoryInput, *, category_id: int | None = None,
         _flush_or_conflict()
         audit.record(action, actor_id=_actor_id(actor), target_type="category",
                      target_id=category.id, fields=changed)
+    category_tree.forget()
     return category
 
 

@@ -11,9 +11,11 @@ import math
 from dataclasses import dataclass, field
 
 from sqlalchemy import exists, func, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import selectinload
 
 from app import db, memo
+from app.catalog import cards, category_tree as categories
+from app.catalog.cards import Card
 from app.catalog.models import (
     LANGS,
     Category,
@@ -53,7 +55,7 @@ class ProductFilter:
 
 @dataclass(frozen=True)
 class ProductPage:
-    items: list[Product]
+    items: list[Card]
     total: int
     page: int
     per_page: int
@@ -73,42 +75,15 @@ def _impossible_slug(slug: str) -> bool:
     return "\x00" in slug
 
 
-def get_category(slug: str) -> Category:
-    if _impossible_slug(slug):
-        raise NotFound()
-    category = db.session.scalar(select(Category).where(Category.slug == slug,
-                                                        Category.is_active))
-    if category is None:
-        raise NotFound()
-    return category
+def get_category(slug: str) -> categories.Node:
+    """The active category `slug`, from the kept tree (no query once read). Raises
+    NotFound."""
+    return categories.active(slug)
 
 
-def category_tree() -> list[Category]:
-    """Top-level active categories with their children loaded, in display order."""
-    return list(db.session.scalars(
-        select(Category).where(Category.parent_id.is_(None), Category.is_active)
-        .options(selectinload(Category.children, recursion_depth=-1))
-        .order_by(Category.position, Category.name_en)))
-
-
-def _category_ids(slug: str) -> list[int]:
-    """The active category `slug` and every category below it, in one query however deep
-    the tree (a recursive CTE, on SQLite and PostgreSQL alike). Raises NotFound."""
-    if _impossible_slug(slug):
-        raise NotFound()
-    # A listing asks twice (its products, its filter counts): remembered a few seconds.
-    return memo.remember(("category_ids", slug), lambda: _subtree_ids(slug))
-
-
-def _subtree_ids(slug: str) -> list[int]:
-    tree = (select(Category.id).where(Category.slug == slug, Category.is_active)
-            .cte("tree", recursive=True))
-    # UNION, not UNION ALL: a parent loop in bad data ends the recursion instead of hanging.
-    tree = tree.union(select(Category.id).where(Category.parent_id == tree.c.id))
-    ids = list(db.session.scalars(select(tree.c.id)))
-    if not ids:
-        raise NotFound()
-    return ids
+def category_tree() -> list[categories.Node]:
+    """Top-level active categories with their children, in display order."""
+    return categories.tree().top
 
 
 def descendants(category_ids: set[int]) -> dict[int, set[int]]:
@@ -130,39 +105,43 @@ def descendants(category_ids: set[int]) -> dict[int, set[int]]:
     return found
 
 
-def breadcrumbs(category: Category | None) -> list[Category]:
-    """The path from the top category down to `category`. Stops at a parent loop (bad data)
-    rather than walking it forever."""
-    trail: list[Category] = []
-    while category is not None and category not in trail:
-        trail.append(category)
-        category = category.parent
-    return list(reversed(trail))
+def category_of(product) -> categories.Node | None:
+    """A product's category (active or not) from the kept tree: no query."""
+    return categories.node(product.category_id)
 
 
-def _listing_query(filters: ProductFilter):
-    query = select(Product).where(Product.status == "published")
+def breadcrumbs(category) -> list:
+    """The path from the top category down to `category` (a categories.Node or a
+    Category). Stops at a parent loop (bad data) rather than walking it forever."""
+    return categories.trail(category)
+
+
+def _conditions(filters: ProductFilter) -> list:
+    """The WHERE of a listing: published products that every filter keeps."""
+    where = [Product.status == "published"]
     if filters.category:
-        query = query.where(Product.category_id.in_(_category_ids(filters.category)))
+        if _impossible_slug(filters.category):
+            raise NotFound()
+        where.append(Product.category_id.in_(categories.subtree_ids(filters.category)))
     if filters.kind in ("product", "service"):
-        query = query.where(Product.kind == filters.kind)
+        where.append(Product.kind == filters.kind)
     if filters.min_price_cents is not None:
-        query = query.where(Product.min_price_cents >= filters.min_price_cents)
+        where.append(Product.min_price_cents >= filters.min_price_cents)
     if filters.max_price_cents is not None:
-        query = query.where(Product.min_price_cents <= filters.max_price_cents)
+        where.append(Product.min_price_cents <= filters.max_price_cents)
     for name, values in filters.attributes.items():
         if values:
-            query = query.where(exists().where(
+            where.append(exists().where(
                 ProductAttribute.product_id == Product.id, ProductAttribute.name == name,
                 ProductAttribute.value.in_(values)))
     if filters.in_stock:
         # Services have no stock and are always bookable; products need a unit somewhere.
         in_stock = exists().where(Variant.product_id == Product.id, Variant.is_active,
                                   inventory.has_stock(Variant.id))
-        query = query.where((Product.kind == "service") | in_stock)
+        where.append((Product.kind == "service") | in_stock)
     if filters.product_ids is not None:
-        query = query.where(Product.id.in_(filters.product_ids))
-    return query
+        where.append(Product.id.in_(filters.product_ids))
+    return where
 
 
 def _name_in(locale: str):
@@ -173,7 +152,7 @@ def _name_in(locale: str):
     return Product.name_en
 
 
-def _ordered(query, sort: str, filters: ProductFilter, locale: str = "en"):
+def _ordered(query, sort: str, locale: str = "en"):
     if sort == "price_asc":
         return query.order_by(Product.min_price_cents, Product.id)
     if sort == "price_desc":
@@ -186,27 +165,27 @@ def _ordered(query, sort: str, filters: ProductFilter, locale: str = "en"):
 
 def list_products(filters: ProductFilter = ProductFilter(), *, sort: str = "newest",
                   page: int = 1, per_page: int = 24, locale: str = "en") -> ProductPage:
-    """A page of published products. With `filters.product_ids` and sort "relevance", the
-    ids' order is kept (search ranks them). Sort "name" follows the names in `locale` (the
-    English one where a translation is missing). Raises NotFound for an unknown category."""
+    """A page of published products' cards (app.catalog.cards). With `filters.product_ids`
+    and sort "relevance", the ids' order is kept (search ranks them). Sort "name" follows
+    the names in `locale` (the English one where a translation is missing). Raises NotFound
+    for an unknown category."""
     per_page = max(1, min(per_page, MAX_PER_PAGE))
     page = max(1, page)
-    query = _listing_query(filters)
+    where = _conditions(filters)
     if sort == "relevance" and filters.product_ids is not None:
-        ranked = _kept_in_order(query, filters)
+        ranked = _kept_in_order(where, filters)
         total = len(ranked)
-        page_ids = ranked[(page - 1) * per_page: page * per_page]
-        by_id = {p.id: p for p in _load_cards(select(Product).where(
-            Product.id.in_(page_ids), Product.status == "published"))}
-        items = [by_id[i] for i in page_ids if i in by_id]
+        items = cards.cards_by_id(ranked[(page - 1) * per_page: page * per_page])
     else:
-        total = db.session.scalar(select(func.count()).select_from(query.subquery()))
-        query = _ordered(query, sort if sort in SORTS else "newest", filters, locale)
-        items = _load_cards(query.limit(per_page).offset((page - 1) * per_page))
-    return ProductPage(items, total, page, per_page, stock_by_product(items))
+        total = db.session.scalar(select(func.count()).select_from(Product).where(*where))
+        query = _ordered(select(*cards.CARD_COLUMNS).where(*where),
+                         sort if sort in SORTS else "newest", locale)
+        rows = db.session.execute(query.limit(per_page).offset((page - 1) * per_page))
+        items = cards.cards_of(rows) if total else []
+    return ProductPage(items, total, page, per_page, cards.stock_of(items))
 
 
-def _kept_in_order(query, filters: ProductFilter) -> list[int]:
+def _kept_in_order(where: list, filters: ProductFilter) -> list[int]:
     """`filters.product_ids` that the other filters keep, in search's order. Search returns
     published products only, so with no other filter there is nothing to ask the database
     (the page's own cards are checked again): a broad search's thousand ids cost a query
@@ -214,21 +193,13 @@ def _kept_in_order(query, filters: ProductFilter) -> list[int]:
     if filters == ProductFilter(product_ids=filters.product_ids):
         return list(filters.product_ids or ())
     # One pass over the matches gives both the total and the page.
-    matching = set(db.session.scalars(query.with_only_columns(Product.id)))
+    matching = set(db.session.scalars(select(Product.id).where(*where)))
     return [i for i in filters.product_ids or () if i in matching]
 
 
-def _load_cards(query) -> list[Product]:
-    return list(db.session.scalars(query.options(
-        selectinload(Product.variants), selectinload(Product.images),
-        selectinload(Product.category))))
-
-
-def stock_by_product(products: list[Product]) -> dict[int, int]:
-    variant_ids = [v.id for p in products for v in p.variants if v.is_active]
-    units = inventory.available(variant_ids)
-    return {p.id: sum(units.get(v.id, 0) for v in p.variants if v.is_active)
-            for p in products}
+def stock_by_product(products: list[Card]) -> dict[int, int]:
+    """{product id: units available over its active variants} of cards."""
+    return cards.stock_of(products)
 
 
 def get_published(slug: str) -> Product:
@@ -237,9 +208,7 @@ def get_published(slug: str) -> Product:
         raise NotFound()
     product = db.session.scalar(
         select(Product).where(Product.slug == slug, Product.status == "published")
-        # The category and its parent come in the same query (the breadcrumbs walk them).
-        .options(joinedload(Product.category).joinedload(Category.parent),
-                 selectinload(Product.variants), selectinload(Product.images),
+        .options(selectinload(Product.variants), selectinload(Product.images),
                  selectinload(Product.attributes)))
     if product is None:
         raise NotFound()
@@ -247,21 +216,28 @@ def get_published(slug: str) -> Product:
 
 
 def get_published_many(ids: list[int]) -> list[Product]:
-    """Published products by id, in the order given (recently viewed, recommendations)."""
+    """Published products by id, in the order given, with their variants and pictures (the
+    phone desk's search, the offers page). Storefront cards use `cards_by_id`."""
     if not ids:
         return []
-    by_id = {p.id: p for p in _load_cards(
-        select(Product).where(Product.id.in_(ids), Product.status == "published"))}
+    by_id = {p.id: p for p in db.session.scalars(
+        select(Product).where(Product.id.in_(ids), Product.status == "published")
+        .options(selectinload(Product.variants), selectinload(Product.images)))}
     return [by_id[i] for i in ids if i in by_id]
 
 
-def featured(limit: int = 8) -> list[Product]:
-    return _load_cards(select(Product).where(Product.status == "published",
-                                             Product.is_featured)
-                       .order_by(Product.published_at.desc(), Product.id).limit(limit))
+def cards_by_id(ids: list[int]) -> list[Card]:
+    """Published products' cards by id, in the order given (recently viewed)."""
+    return cards.cards_by_id(ids)
 
 
-def newest(limit: int = 8) -> list[Product]:
+def featured(limit: int = 8) -> list[Card]:
+    return cards.cards_of(db.session.execute(
+        select(*cards.CARD_COLUMNS).where(Product.status == "published", Product.is_featured)
+        .order_by(Product.published_at.desc(), Product.id).limit(limit)))
+
+
+def newest(limit: int = 8) -> list[Card]:
     return list_products(page=1, per_page=limit).items
 
 
@@ -284,8 +260,7 @@ def attribute_facets(filters: ProductFilter) -> dict[str, list[tuple[str, int]]]
 
 
 def _count_facets(filters: ProductFilter) -> dict[str, list[tuple[str, int]]]:
-    listed = _listing_query(filters)
-    ids = listed.with_only_columns(Product.id).subquery()
+    ids = select(Product.id).where(*_conditions(filters)).subquery()
     rows = db.session.execute(
         select(ProductAttribute.name, ProductAttribute.value, func.count())
         .where(ProductAttribute.product_id.in_(select(ids.c.id)))

@@ -257,7 +257,7 @@ def _product_page(slug: str):
     active, units = context["variants"], context["units"]
     response = render(
         "catalog/product.html", "catalog/_product_detail.html", **context,
-        trail=catalog.breadcrumbs(item.category),
+        trail=catalog.breadcrumbs(catalog.category_of(item)),
         json_ld=_product_json_ld(item, active, units),
         canonical=absolute_url(url_for("catalog.product", slug=item.slug)),
         meta_description=_summary(item.text("description", _locale())
@@ -273,7 +273,7 @@ def recently_viewed():
     raw = request.args.get("except", "")
     shown = int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 12 else None
     seen = [i for i in session.get(RECENT_KEY, []) if isinstance(i, int) and i != shown]
-    recent = catalog.get_published_many(seen[:RECENT_KEPT])
+    recent = catalog.cards_by_id(seen[:RECENT_KEPT])
     response = render("catalog/_recently_viewed.html", recent=recent,
                       recent_stock=catalog.stock_by_product(recent))
     response.headers["Cache-Control"] = "private, no-store"

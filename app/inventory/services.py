@@ -80,6 +80,15 @@ def available(variant_ids: list[int]) -> dict[int, int]:
     return {variant_id: found.get(variant_id, 0) for variant_id in variant_ids}
 
 
+def units_available(variant_id_column):
+    """An SQL expression for other domains' queries: the units of the variant available to
+    sell over every warehouse, as `available` counts them (0 when it has no stock row), so a
+    listing reads its cards' prices and stock in one query."""
+    return (select(func.coalesce(func.sum(StockLevel.on_hand - StockLevel.reserved), 0))
+            .where(StockLevel.variant_id == variant_id_column)
+            .correlate_except(StockLevel).scalar_subquery())
+
+
 def has_stock(variant_id_column):
     """An SQL condition for other domains' queries: the variant has a unit available."""
     return exists().where(StockLevel.variant_id == variant_id_column,

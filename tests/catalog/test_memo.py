@@ -93,19 +93,33 @@ def test_facet_counts_are_counted_once_for_every_choice_and_page(cached_ctx, mon
     assert dict(catalog.attribute_facets(chosen)["Origin"])["Kandy"] == 2
 
 
-def test_a_listing_walks_its_category_tree_once(cached_ctx):
-    make_category("tea")
-    make_category("green-tea", parent="tea")
-    make_product("Sencha", category="green-tea", attributes={"Origin": "Nuwara Eliya"})
-    filters = ProductFilter(category="tea")
+def _reads_of_the_tree(statements) -> int:
+    return sum("FROM catalog_category" in " ".join(s.split()) for s in statements)
 
-    with statements_sent(cached_ctx) as statements:
-        listed = catalog.list_products(filters)
-        facets = catalog.attribute_facets(filters)
 
-    assert [p.name_en for p in listed.items] == ["Sencha"]
-    assert facets == {"Origin": [("Nuwara Eliya", 1)]}
-    assert sum("RECURSIVE" in statement.upper() for statement in statements) == 1
+def test_the_category_tree_is_read_once_and_kept_until_a_staff_save(make_app):
+    app = make_app(REFERENCE_CACHE_SECONDS=300)
+    with app.app_context():
+        make_category("tea")
+        make_category("green-tea", parent="tea")
+        make_product("Sencha", category="green-tea", attributes={"Origin": "Nuwara Eliya"})
+        filters = ProductFilter(category="tea")
+
+        with statements_sent(app) as statements:
+            listed = catalog.list_products(filters)
+            facets = catalog.attribute_facets(filters)
+            again = catalog.list_products(filters)
+        assert [p.name_en for p in listed.items] == [p.name_en for p in again.items] == [
+            "Sencha"]
+        assert facets == {"Origin": [("Nuwara Eliya", 1)]}
+        assert _reads_of_the_tree(statements) == 1
+
+        # A staff save shows at once in this process: the new sub-category is listed.
+        editing.create_category("white-tea", "White tea", parent_slug="tea")
+        make_product("Silver needle", category="white-tea")
+        names = {p.name_en for p in catalog.list_products(filters).items}
+        assert names == {"Sencha", "Silver needle"}
+        memo.forget_all(app)
 
 
 def test_a_product_archived_since_the_search_is_not_shown(cached_app, cached_ctx, customer,

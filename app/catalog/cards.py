@@ -1,0 +1,128 @@
+"""Product cards: what a listing, search results, the home page and recently viewed show of
+each product, read as plain rows rather than ORM objects.
+
+A page of 24 cards costs three queries whatever it shows: the products' few columns, their
+active variants with the units each has to sell (one query for prices and stock), and their
+pictures. No identity map, no relationship loaders, no lazy load a template could set off:
+a card is a frozen value, and so is everything in it.
+
+A card is duck-typed like the Product model where templates, badges and the API read it:
+`id`, `slug`, `kind`, `is_service`, `text("name", locale)`, `min_price_cents`,
+`duration_minutes`, `category_id`, `category` (a category_tree.Node), `variants` (the active
+ones, by position: `id`, `price_cents`, `compare_at_cents`, `position`, `is_active`) and
+`images` (the first picture, if any: `key`, `width`, `height`, `alt_en`, `variant_id`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from app import db
+from app.catalog import category_tree
+from app.catalog.models import LANGS, Product, ProductImage, Variant
+from app.inventory import services as inventory
+
+# What a card reads of a product: listings select exactly these (and sort on them).
+CARD_COLUMNS = (Product.id, Product.slug, Product.kind, Product.name_en, Product.name_si,
+                Product.name_ta, Product.min_price_cents, Product.duration_minutes,
+                Product.category_id)
+
+
+@dataclass(frozen=True, slots=True)
+class CardVariant:
+    id: int
+    price_cents: int
+    compare_at_cents: int | None
+    position: int
+    units: int  # available to sell over every warehouse (0 for a service)
+    is_active: bool = True  # a card lists active variants only
+
+
+@dataclass(frozen=True, slots=True)
+class CardImage:
+    key: str
+    width: int
+    height: int
+    alt_en: str | None
+    variant_id: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class Card:
+    id: int
+    slug: str
+    kind: str
+    name_en: str
+    name_si: str | None
+    name_ta: str | None
+    min_price_cents: int
+    duration_minutes: int | None
+    category_id: int | None
+    variants: tuple[CardVariant, ...]
+    images: tuple[CardImage, ...]  # the first picture only: all a card shows
+
+    @property
+    def is_service(self) -> bool:
+        return self.kind == "service"
+
+    @property
+    def category(self) -> category_tree.Node | None:
+        return category_tree.node(self.category_id)
+
+    @property
+    def units(self) -> int:
+        """Units available over its active variants (0 for a service: it is booked)."""
+        return 0 if self.is_service else sum(v.units for v in self.variants)
+
+    def text(self, field: str, locale: str = "en") -> str:
+        if locale in LANGS and locale != "en":
+            value = getattr(self, f"{field}_{locale}", None)
+            if value:
+                return value
+        return getattr(self, f"{field}_en") or ""
+
+
+def cards_of(rows) -> list[Card]:
+    """Cards for product rows (CARD_COLUMNS, in the order wanted): two more queries, the
+    variants with their stock and the pictures, for all of them at once."""
+    rows = list(rows)
+    ids = [row.id for row in rows]
+    if not ids:
+        return []
+    variants: dict[int, list[CardVariant]] = {}
+    units = inventory.units_available(Variant.id)
+    for row in db.session.execute(
+            select(Variant.product_id, Variant.id, Variant.price_cents,
+                   Variant.compare_at_cents, Variant.position, units)
+            .where(Variant.product_id.in_(ids), Variant.is_active)
+            .order_by(Variant.product_id, Variant.position, Variant.id)):
+        variants.setdefault(row[0], []).append(CardVariant(*row[1:5], int(row[5] or 0)))
+    first_image: dict[int, CardImage] = {}
+    for row in db.session.execute(
+            select(ProductImage.product_id, ProductImage.key, ProductImage.width,
+                   ProductImage.height, ProductImage.alt_en, ProductImage.variant_id)
+            .where(ProductImage.product_id.in_(ids))
+            .order_by(ProductImage.product_id, ProductImage.position, ProductImage.id)):
+        if row[0] not in first_image:
+            first_image[row[0]] = CardImage(*row[1:])
+    return [Card(row.id, row.slug, row.kind, row.name_en, row.name_si, row.name_ta,
+                 row.min_price_cents, row.duration_minutes, row.category_id,
+                 tuple(variants.get(row.id, ())),
+                 (first_image[row.id],) if row.id in first_image else ())
+            for row in rows]
+
+
+def cards_by_id(ids: list[int]) -> list[Card]:
+    """Published products' cards by id, in the order given; ids not published are left out."""
+    if not ids:
+        return []
+    rows = {row.id: row for row in db.session.execute(
+        select(*CARD_COLUMNS).where(Product.id.in_(ids), Product.status == "published"))}
+    return cards_of(rows[i] for i in ids if i in rows)
+
+
+def stock_of(cards: list[Card]) -> dict[int, int]:
+    """{product id: units available over its active variants}: a ProductPage's `stock`."""
+    return {card.id: sum(v.units for v in card.variants) for card in cards}

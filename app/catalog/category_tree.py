@@ -1,0 +1,116 @@
+"""The category tree as plain data, read once and kept (app.memo.reference): every storefront
+page shows some of it (the home tiles, a listing's chips and breadcrumbs, a product's
+breadcrumbs, a card's category in the API), and a category listing needs the ids below it.
+
+A few dozen rows that staff rarely change: one query builds the whole tree, and pages then
+walk it in memory instead of asking the database per page (a recursive CTE for a listing's
+ids, a join for a product's breadcrumbs). A staff save forgets it (app.catalog.editing), so
+the process that saved shows the change at once; other processes within
+REFERENCE_CACHE_SECONDS.
+
+Nodes are never changed once built: they are shared by every request of the process.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from flask import current_app
+from sqlalchemy import select
+
+from app import db, memo
+from app.catalog.models import LANGS, Category
+from app.errors import NotFound
+
+_COLUMNS = (Category.id, Category.slug, Category.parent_id, Category.position,
+            Category.name_en, Category.name_si, Category.name_ta, Category.is_active)
+
+
+@dataclass(eq=False)
+class Node:
+    """One category, duck-typed like the Category model where templates read it: `slug`,
+    `text("name", locale)`, `children` (active or not, by position), `is_active`."""
+
+    id: int
+    slug: str
+    parent_id: int | None
+    position: int
+    name_en: str
+    name_si: str | None
+    name_ta: str | None
+    is_active: bool
+    parent: Node | None = None
+    children: list[Node] = field(default_factory=list)
+
+    def text(self, field_name: str, locale: str = "en") -> str:
+        if locale in LANGS and locale != "en":
+            value = getattr(self, f"{field_name}_{locale}", None)
+            if value:
+                return value
+        return getattr(self, f"{field_name}_en") or ""
+
+
+@dataclass(frozen=True)
+class Tree:
+    by_id: dict[int, Node]
+    by_slug: dict[str, Node]
+    top: list[Node]  # active top-level categories, in display order
+
+
+def _build() -> Tree:
+    rows = db.session.execute(select(*_COLUMNS).order_by(
+        Category.position, Category.name_en, Category.id)).all()
+    by_id = {row.id: Node(**row._asdict()) for row in rows}
+    for node in by_id.values():  # in display order, so children come out sorted
+        parent = by_id.get(node.parent_id) if node.parent_id is not None else None
+        if parent is not None:
+            node.parent = parent
+            parent.children.append(node)
+    top = [n for n in by_id.values() if n.parent_id is None and n.is_active]
+    return Tree(by_id, {n.slug: n for n in by_id.values()}, top)
+
+
+def tree() -> Tree:
+    return memo.reference(("category_tree",), _build)
+
+
+def forget() -> None:
+    """After a staff save: this process reads the tree again at once."""
+    memo.forget_reference(current_app)
+
+
+def active(slug: str) -> Node:
+    """The active category `slug`. Raises NotFound."""
+    node = tree().by_slug.get(slug) if isinstance(slug, str) else None
+    if node is None or not node.is_active:
+        raise NotFound()
+    return node
+
+
+def node(category_id: int | None) -> Node | None:
+    """Any category by id (a product's, active or not), or None."""
+    return tree().by_id.get(category_id) if category_id is not None else None
+
+
+def subtree_ids(slug: str) -> list[int]:
+    """The active category `slug` and every one below it, at any depth (a sub-category
+    switched off for a while still lists its products under its parent). Raises NotFound."""
+    start = active(slug)
+    ids, todo, seen = [], [start], set()
+    while todo:
+        current = todo.pop()
+        if current.id in seen:  # a parent loop in bad data ends here
+            continue
+        seen.add(current.id)
+        ids.append(current.id)
+        todo.extend(current.children)
+    return ids
+
+
+def trail(category: Node | None) -> list[Node]:
+    """The path from the top category down to `category`; stops at a parent loop."""
+    path: list[Node] = []
+    while category is not None and category not in path:
+        path.append(category)
+        category = category.parent
+    return list(reversed(path))
