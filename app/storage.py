@@ -17,7 +17,7 @@ import unicodedata
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from flask import current_app, url_for
+from flask import current_app, g, url_for
 
 from app import s3
 
@@ -150,6 +150,25 @@ class S3Storage:
         if self.public_base:
             return f"{self.public_base.rstrip('/')}/{self._key(key)}"
         return url_for("pages.media", key=key)  # served through the app
+
+
+_SAMPLE_KEY = "products/0/0.webp"
+_PLAIN_KEY = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9_./-]*")
+
+
+def public_url(key: str) -> str:
+    """The address of a public file for a page: what `storage().url(key)` gives, without
+    making a store and building a route for each of a page's pictures. The store's address
+    for a sample key, worked out once per request, shows where keys go; a key spelled as
+    the catalog makes them (`products/12/ab12.webp`) is then put in that place directly."""
+    prefix = g.get("media_url_prefix")
+    if prefix is None:
+        sample = storage().url(_SAMPLE_KEY)
+        prefix = sample.removesuffix(_SAMPLE_KEY) if sample.endswith(_SAMPLE_KEY) else ""
+        g.media_url_prefix = prefix
+    if prefix and _PLAIN_KEY.fullmatch(key) and ".." not in key:
+        return prefix + key
+    return storage().url(key)
 
 
 def storage():

@@ -9,7 +9,6 @@ catalog service loads variants, pictures, categories and stock per page, not per
 from __future__ import annotations
 
 import functools
-import re
 from urllib.parse import urljoin
 
 from flask import current_app, request
@@ -36,7 +35,7 @@ from app.api.languages import api_locale
 from app.api.openapi import error_responses
 from app.catalog import images as product_images, search, services as catalog
 from app.inventory import services as inventory
-from app.storage import storage
+from app.storage import public_url
 
 # The catalogue holds nothing personal, so the phone and shared caches (a CDN) may keep an
 # answer a minute, per language. Stock may lag that long; checkout checks it again.
@@ -66,29 +65,19 @@ class _Pictures:
     """Absolute URLs of stored pictures, for one request.
 
     A listing has two URLs a product, and building each through the store (`url_for`, an
-    S3 client) and `urljoin` took a tenth of the request. The store is asked once, for a
-    sample key, where its keys go; keys as the catalog makes them (`products/12/ab12.webp`)
-    are then put in that place directly. Any other key goes through the store."""
-
-    _SAMPLE = "products/0/0.webp"
-    _PLAIN_KEY = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9_./-]*")
+    S3 client) and `urljoin` took a tenth of the request: app.storage.public_url asks the
+    store once a request, and a path on this site is put after the root directly."""
 
     def __init__(self):
-        self.store = storage()
         # PUBLIC_URL when set: answers may be cached and shared (CACHING), and a forged Host
         # header must not put its own address into one.
         self.root = (current_app.config.get("PUBLIC_URL") or request.host_url).rstrip("/") + "/"
-        sample = self._absolute(self.store.url(self._SAMPLE))
-        self.prefix = sample.removesuffix(self._SAMPLE) if sample.endswith(self._SAMPLE) \
-            else None
-
-    def _absolute(self, url: str) -> str:
-        return urljoin(self.root, url)
 
     def url(self, key: str) -> str:
-        if self.prefix is not None and self._PLAIN_KEY.fullmatch(key) and ".." not in key:
-            return self.prefix + key
-        return self._absolute(self.store.url(key))
+        address = public_url(key)
+        if address.startswith("/") and not address.startswith("//"):
+            return self.root + address[1:]
+        return urljoin(self.root, address)
 
     def of(self, image) -> ImageOut:
         return ImageOut(url=self.url(image.key),

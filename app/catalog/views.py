@@ -17,7 +17,7 @@ from app.catalog import images, services as catalog
 from app.catalog.models import Product, Variant
 from app.catalog.services import ProductFilter
 from app.inventory import services as inventory
-from app.storage import storage
+from app.storage import public_url
 from app.web import render
 
 bp = Blueprint("catalog", __name__)
@@ -47,12 +47,12 @@ ATTRIBUTE_LABELS = {
 
 @bp.app_template_global()
 def media_url(key: str) -> str:
-    return storage().url(key)
+    return public_url(key)
 
 
 @bp.app_template_global()
 def thumb_url(key: str) -> str:
-    return storage().url(images.thumb_key(key))
+    return public_url(images.thumb_key(key))
 
 
 @bp.app_template_global()
