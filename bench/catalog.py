@@ -752,11 +752,11 @@ def warm(url: str, n: int = 30, headers: dict[str, str] | None = None) -> None:
 
 # -- profile -------------------------------------------------------------------------------------
 
-def profile(env: dict[str, str], paths: list[str], n: int, *, signed_in: bool = False,
+def profile(env: dict[str, str], paths: list[str], n: int, *, column: str = ANONYMOUS,
             cart: list[str] = (), check: str = "/") -> None:
     """Each page `n` times in this process, under cProfile: the functions that take the time.
-    `signed_in`: as the bench's customer with three products in the cart (the API's pages are
-    left out then: they read no session cookie)."""
+    `env` is the column's server's; in the signed-in column, as the bench's customer with
+    three products in the cart (the API's pages are left out: they read no session cookie)."""
     os.environ.update(env)
     from app import create_app
 
@@ -765,7 +765,7 @@ def profile(env: dict[str, str], paths: list[str], n: int, *, signed_in: bool = 
     logging.getLogger("kade.request").setLevel(logging.WARNING)  # a line a request: noise here
     client = app.test_client(use_cookies=False)
     headers = {"User-Agent": USER_AGENT}
-    if signed_in:
+    if column == SIGNED_IN:
         browser = Browser(in_process(client))
         sign_in_customer(browser, make_customer(app), cart, check)
         headers = browser.headers()
@@ -781,8 +781,8 @@ def profile(env: dict[str, str], paths: list[str], n: int, *, signed_in: bool = 
             client.get(path, headers=headers)
         profiler.disable()
         per_request = (time.perf_counter() - started) / n * 1000
-        who = "signed in" if signed_in else "anonymous"
-        print(f"\n== {path} ({who}): {per_request:.2f} ms a request in one process (profiled)")
+        print(f"\n== {path} ({COLUMNS[column]}): {per_request:.2f} ms a request in one "
+              f"process (profiled)")
         dump = logs / f"profile-{len(path)}-{abs(hash(path)) % 10_000}.prof"
         dump.parent.mkdir(parents=True, exist_ok=True)
         profiler.dump_stats(dump)
@@ -880,9 +880,9 @@ def main(argv: list[str] | None = None) -> int:
         envs[True].update({name: envs[False][name] for name in secret})  # one shop, one set
         check = f"/p/{values['product']}"
         if args.profile:
-            profile(envs[columns == [CACHED]],
+            profile(envs[columns[0] == CACHED],
                     [template.format(**values) for _, template in pages], args.profile,
-                    signed_in=columns == [SIGNED_IN], cart=values["cart"], check=check)
+                    column=columns[0], cart=values["cart"], check=check)
             return 0
         spread = (spread_values(url, args.spread), args.spread) if args.spread else None
         return drive(work, envs, columns, pages, values, args.duration, args.database, spread)
