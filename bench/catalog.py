@@ -1024,25 +1024,26 @@ def verdict(kind: str, column: str, cell: Measure) -> tuple[str, int]:
 def report(yardstick: Measure, rows: list[Row], columns: list[str]) -> int:
     """The table, and PASS/FAIL per target; 1 when a target is missed."""
     failed, notes = 0, []
-    width = 40
-    print("\n" + " " * width + "".join(f" | {COLUMNS[c]:^29}" for c in columns))
-    print(f"{'page':{width}}" + f" | {'req/s':>6} {'share':>6} {'p95':>5} {'verdict':9}"
+    width = min(48, max(len(label) for label in [row.label for row in rows]
+                        + ["yardstick: hello app /"]))
+    print("\n" + " " * width + "".join(f" | {COLUMNS[c]:^30}" for c in columns))
+    print(f"{'page':{width}}" + f" | {'req/s':>6} {'share':>6} {'p95':>6} {'verdict':9}"
           * len(columns))
     for row in rows:
         line = f"{row.label[:width]:{width}}"
         for column in columns:
             cell = row.cells.get(column)
             if cell is None:
-                line += f" | {'n/a (the API reads no cookie)':29}"
+                line += f" | {'n/a (the API reads no cookie)':30}"
             elif cell.throughput is None:
-                line += f" | {f'answered {cell.status}':19} {'FAIL':9}"
+                line += f" | {f'answered {cell.status}':20} {'FAIL':9}"
                 failed += 1
             else:
                 text, missed = verdict(row.kind, column, cell)
                 failed += missed
                 line += (f" | {cell.throughput.rps:6.0f} "
                          f"{cell.throughput.rps / cell.yard.rps:6.1%} "
-                         f"{cell.latency.p95:5.1f} {text:9}")
+                         f"{cell.latency.p95:6.1f} {text:9}")
                 bad = sum(r.errors + r.non2xx for r in (cell.throughput, cell.latency))
                 if bad:
                     notes.append(f"{row.label} ({COLUMNS[column]}): {bad} errors or non-2xx")
@@ -1051,17 +1052,17 @@ def report(yardstick: Measure, rows: list[Row], columns: list[str]) -> int:
         line = f"{'  target, ' + kind:{width}}"
         for column in columns:
             least, most = target(kind, column)
-            line += f" | {'':6} {f'≥{least:.1%}':>6} {f'<{most:g}':>5} {'':9}"
+            line += f" | {'':6} {f'≥{least:.1%}':>6} {f'<{most:g}':>6} {'':9}"
         print(line)
     for note in notes:
         print(f"warning: {note}")
 
     print(f"\n{'where the time goes':{width}} {'column':10} {'yard':>6} {'req/s':>6} "
-          f"{'share':>6} {'p50':>5} {'p95':>5} {'p99':>5} {'cpu':>5} {'db':>5} {'cpu%':>5}")
+          f"{'share':>6} {'p50':>6} {'p95':>6} {'p99':>6} {'cpu':>5} {'db':>5} {'cpu%':>5}")
     hello = yardstick.throughput
     print(f"{'yardstick: hello app /':{width}} {'':10} {'':6} {hello.rps:6.0f} {'':6} "
-          f"{yardstick.latency.p50:5.1f} {yardstick.latency.p95:5.1f} "
-          f"{yardstick.latency.p99:5.1f} {hello.app_cpu_ms:5.2f} {'':5} {'':5}")
+          f"{yardstick.latency.p50:6.1f} {yardstick.latency.p95:6.1f} "
+          f"{yardstick.latency.p99:6.1f} {hello.app_cpu_ms:5.2f} {'':5} {'':5}")
     for row in rows:
         label = row.label[:width]
         for column in columns:
@@ -1071,8 +1072,8 @@ def report(yardstick: Measure, rows: list[Row], columns: list[str]) -> int:
             through, latency, yard = cell.throughput, cell.latency, cell.yard
             cpu_share = yard.app_cpu_ms / max(0.001, through.app_cpu_ms + through.db_cpu_ms)
             print(f"{label:{width}} {column:10} {yard.rps:6.0f} {through.rps:6.0f} "
-                  f"{through.rps / yard.rps:6.1%} {latency.p50:5.1f} {latency.p95:5.1f} "
-                  f"{latency.p99:5.1f} {through.app_cpu_ms:5.2f} {through.db_cpu_ms:5.2f} "
+                  f"{through.rps / yard.rps:6.1%} {latency.p50:6.1f} {latency.p95:6.1f} "
+                  f"{latency.p99:6.1f} {through.app_cpu_ms:5.2f} {through.db_cpu_ms:5.2f} "
                   f"{cpu_share:5.0%}")
             label = ""
     print("""
