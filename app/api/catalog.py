@@ -34,7 +34,6 @@ from app.api.catalog_schemas import (
 from app.api.languages import api_locale
 from app.api.openapi import error_responses
 from app.catalog import images as product_images, search, services as catalog
-from app.inventory import services as inventory
 from app.storage import public_url
 
 # The catalogue holds nothing personal, so the phone and shared caches (a CDN) may keep an
@@ -195,7 +194,7 @@ def get_product(slug: str, path: ProductPath):
     locale = api_locale()
     product = catalog.get_published(path.slug)
     variants = _active_variants(product)
-    units = {} if product.is_service else inventory.available([v.id for v in variants])
+    units = product.units
     slots = catalog.next_free_slots(product.id) if product.is_service else []
     pictures = _Pictures()
     answer = ProductOut(

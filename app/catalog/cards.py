@@ -21,7 +21,7 @@ from sqlalchemy import select
 
 from app import db
 from app.catalog import category_tree
-from app.catalog.models import LANGS, Product, ProductImage, Variant
+from app.catalog.models import InLanguages, Product, ProductImage, Variant
 from app.inventory import services as inventory
 
 # What a card reads of a product: listings select exactly these (and sort on them).
@@ -50,7 +50,7 @@ class CardImage:
 
 
 @dataclass(frozen=True, slots=True)
-class Card:
+class Card(InLanguages):
     id: int
     slug: str
     kind: str
@@ -76,12 +76,6 @@ class Card:
         """Units available over its active variants (0 for a service: it is booked)."""
         return 0 if self.is_service else sum(v.units for v in self.variants)
 
-    def text(self, field: str, locale: str = "en") -> str:
-        if locale in LANGS and locale != "en":
-            value = getattr(self, f"{field}_{locale}", None)
-            if value:
-                return value
-        return getattr(self, f"{field}_en") or ""
 
 
 def cards_of(rows) -> list[Card]:

@@ -19,7 +19,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from app import db, memo
-from app.catalog.models import LANGS, Category
+from app.catalog.models import Category, InLanguages
 from app.errors import NotFound
 
 _COLUMNS = (Category.id, Category.slug, Category.parent_id, Category.position,
@@ -27,7 +27,7 @@ _COLUMNS = (Category.id, Category.slug, Category.parent_id, Category.position,
 
 
 @dataclass(eq=False)
-class Node:
+class Node(InLanguages):
     """One category, duck-typed like the Category model where templates read it: `slug`,
     `text("name", locale)`, `children` (active or not, by position), `is_active`."""
 
@@ -42,12 +42,6 @@ class Node:
     parent: Node | None = None
     children: list[Node] = field(default_factory=list)
 
-    def text(self, field_name: str, locale: str = "en") -> str:
-        if locale in LANGS and locale != "en":
-            value = getattr(self, f"{field_name}_{locale}", None)
-            if value:
-                return value
-        return getattr(self, f"{field_name}_en") or ""
 
 
 @dataclass(frozen=True)

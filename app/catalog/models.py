@@ -25,8 +25,23 @@ from app.db import Base, UTCDateTime, utc_now
 LANGS = ("en", "si", "ta")
 
 
-class Translated:
-    """Mixin: `obj.text("name", "si")` is the Sinhala name, or the English one if empty.
+class InLanguages:
+    """Mixin for anything with `<field>_en`, `_si`, `_ta` attributes (models, and the plain
+    values pages read: cards, the category tree, a product page): `obj.text("name", "si")`
+    is the Sinhala name, or the English one if empty."""
+
+    __slots__ = ()
+
+    def text(self, field: str, locale: str = "en") -> str:
+        if locale in LANGS and locale != "en":
+            value = getattr(self, f"{field}_{locale}", None)
+            if value:
+                return value
+        return getattr(self, f"{field}_en") or ""
+
+
+class Translated(InLanguages):
+    """Mixin for models with texts in three languages.
 
     Texts are stored in Unicode NFC: a Sinhala or Tamil vowel sign can be typed as one code
     point or as two, and search compares code points, so both spellings must be one."""
@@ -36,12 +51,30 @@ class Translated:
     def _composed(self, _key, value):
         return unicodedata.normalize("NFC", value) if isinstance(value, str) else value
 
-    def text(self, field: str, locale: str = "en") -> str:
-        if locale in LANGS and locale != "en":
-            value = getattr(self, f"{field}_{locale}", None)
-            if value:
-                return value
-        return getattr(self, f"{field}_en") or ""
+
+class OptionLabels:
+    """Mixin for a variant's options as shoppers read them (the Variant model, and a product
+    page's plain variants): needs `options`, `options_si`, `options_ta` and `sku`."""
+
+    __slots__ = ()
+
+    def options_in(self, locale: str = "en") -> dict[str, str]:
+        """The options in `locale`: the Sinhala or Tamil pairs when staff gave them, else the
+        English ones. A translation that no longer matches the English (an option added or
+        removed since) is not used: showing English beats showing the wrong pair."""
+        options = self.options or {}
+        if locale in ("si", "ta"):
+            translated = getattr(self, f"options_{locale}", None)
+            if translated and len(translated) == len(options):
+                return dict(translated)
+        return dict(options)
+
+    def label(self, locale: str = "en") -> str:
+        return " / ".join(str(v) for v in self.options_in(locale).values()) or self.sku
+
+    def options_text(self, locale: str = "en") -> str:
+        """"Size: L, Colour: Red" in `locale`: what a cart line and an order line show."""
+        return ", ".join(f"{name}: {value}" for name, value in self.options_in(locale).items())
 
 
 class Category(Translated, Base):
@@ -127,7 +160,7 @@ class Product(Translated, Base):
         return self.kind == "service" and self.service_location == "address"
 
 
-class Variant(Base):
+class Variant(OptionLabels, Base):
     """One buyable thing: its own SKU, price and options (e.g. {"size": "M"})."""
 
     __tablename__ = "catalog_variant"
@@ -163,24 +196,6 @@ class Variant(Base):
         return {unicodedata.normalize("NFC", str(k)): unicodedata.normalize("NFC", str(v))
                 for k, v in value.items()}
 
-    def options_in(self, locale: str = "en") -> dict[str, str]:
-        """The options in `locale`: the Sinhala or Tamil pairs when staff gave them, else the
-        English ones. A translation that no longer matches the English (an option added or
-        removed since) is not used: showing English beats showing the wrong pair."""
-        options = self.options or {}
-        if locale in ("si", "ta"):
-            translated = getattr(self, f"options_{locale}", None)
-            if translated and len(translated) == len(options):
-                return dict(translated)
-        return dict(options)
-
-    def label(self, locale: str = "en") -> str:
-        return " / ".join(str(v) for v in self.options_in(locale).values()) or self.sku
-
-    def options_text(self, locale: str = "en") -> str:
-        """"Size: L, Colour: Red" in `locale`: what a cart line and an order line show."""
-        return ", ".join(f"{name}: {value}" for name, value in self.options_in(locale).items())
-
 
 class ProductImage(Base):
     """An uploaded picture, stored through app.storage under `key`; thumbnails beside it."""
@@ -201,7 +216,19 @@ class ProductImage(Base):
     product: Mapped[Product] = relationship(back_populates="images")
 
 
-class ProductAttribute(Base):
+class ValueInLanguages:
+    """Mixin: an attribute's value as a shopper reading `locale` sees it (`value`, with
+    `value_si`, `value_ta` where staff translated it)."""
+
+    __slots__ = ()
+
+    def value_in(self, locale: str = "en") -> str:
+        if locale in ("si", "ta"):
+            return getattr(self, f"value_{locale}", None) or self.value
+        return self.value
+
+
+class ProductAttribute(ValueInLanguages, Base):
     """A filterable fact about a product: ("colour", "red"), ("material", "cotton")."""
 
     __tablename__ = "catalog_product_attribute"
@@ -226,10 +253,6 @@ class ProductAttribute(Base):
     def _composed(self, _key, value):
         return unicodedata.normalize("NFC", value) if value else None
 
-    def value_in(self, locale: str = "en") -> str:
-        if locale in ("si", "ta"):
-            return getattr(self, f"value_{locale}", None) or self.value
-        return self.value
 
 
 class ServiceSlot(Base):

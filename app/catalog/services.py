@@ -14,7 +14,7 @@ from sqlalchemy import exists, func, select
 from sqlalchemy.orm import selectinload
 
 from app import db, memo
-from app.catalog import cards, category_tree as categories
+from app.catalog import cards, category_tree as categories, product_view
 from app.catalog.cards import Card
 from app.catalog.models import (
     LANGS,
@@ -202,17 +202,10 @@ def stock_by_product(products: list[Card]) -> dict[int, int]:
     return cards.stock_of(products)
 
 
-def get_published(slug: str) -> Product:
-    """A published product with everything its page shows. Raises NotFound."""
-    if _impossible_slug(slug):
-        raise NotFound()
-    product = db.session.scalar(
-        select(Product).where(Product.slug == slug, Product.status == "published")
-        .options(selectinload(Product.variants), selectinload(Product.images),
-                 selectinload(Product.attributes)))
-    if product is None:
-        raise NotFound()
-    return product
+def get_published(slug: str) -> product_view.ProductView:
+    """A published product with everything its page shows, as plain values
+    (app.catalog.product_view). Raises NotFound."""
+    return product_view.published(slug)
 
 
 def get_published_many(ids: list[int]) -> list[Product]:

@@ -16,7 +16,6 @@ from app import memo, page_cache
 from app.catalog import images, services as catalog
 from app.catalog.models import Product, Variant
 from app.catalog.services import ProductFilter
-from app.inventory import services as inventory
 from app.storage import public_url
 from app.web import render
 
@@ -229,7 +228,7 @@ def _product_context(slug: str):
     item = catalog.get_published(slug)  # NotFound -> the 404 page
     active = [v for v in item.variants if v.is_active]
     variant = _chosen_variant(active, request.args.get("variant", ""))
-    units = inventory.available([v.id for v in active]) if not item.is_service else {}
+    units = item.units
     return item, dict(product=item, variants=active, variant=variant, units=units,
                       image=_image_for(item, variant), promise=_promise(item, variant),
                       slots=catalog.next_free_slots(item.id) if item.is_service else [])
