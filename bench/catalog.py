@@ -268,11 +268,27 @@ def load_shop(url: str, products: int, seed: int = 2026) -> None:
             cur.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "  # noqa: S608
                         f"(SELECT max(id) FROM {table}))")
         conn.commit()
+    _count_facets(url)
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute("VACUUM ANALYZE")
     print(f"loaded {products} products ({len(variant_rows)} variants, {len(stock_rows)} "
           f"stock levels, {len(image_rows)} pictures, {len(slot_rows)} slots) in "
           f"{time.perf_counter() - started:.0f} s")
+
+
+def _count_facets(url: str) -> None:
+    """The filter panel's counts per category, which the app keeps as products change:
+    COPY went round it, so they are counted once here, as the app would."""
+    from sqlalchemy import create_engine
+    from sqlalchemy.orm import Session
+
+    from app.catalog import facet_counts
+
+    engine = create_engine(make_url(url).set(drivername="postgresql+psycopg"))
+    with Session(engine) as session:
+        facet_counts.rebuild(session)
+        session.commit()
+    engine.dispose()
 
 
 def fresh_database(server: str, name: str) -> str:

@@ -72,6 +72,16 @@ class Card(InLanguages):
         return category_tree.node(self.category_id)
 
     @property
+    def price_varies(self) -> bool:
+        """Its variants do not all cost the same: the card says "From"."""
+        return len({v.price_cents for v in self.variants}) > 1
+
+    @property
+    def cheapest(self) -> CardVariant | None:
+        """The cheapest variant, the first by position among equals."""
+        return min(self.variants, key=lambda v: v.price_cents, default=None)
+
+    @property
     def units(self) -> int:
         """Units available over its active variants (0 for a service: it is booked)."""
         return 0 if self.is_service else sum(v.units for v in self.variants)

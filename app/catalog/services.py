@@ -19,6 +19,7 @@ from app.catalog.cards import Card
 from app.catalog.models import (
     LANGS,
     Category,
+    FacetCount,
     Product,
     ProductAttribute,
     ServiceSlot,
@@ -224,14 +225,34 @@ def cards_by_id(ids: list[int]) -> list[Card]:
     return cards.cards_by_id(ids)
 
 
-def featured(limit: int = 8) -> list[Card]:
-    return cards.cards_of(db.session.execute(
+def _featured_rows(limit: int) -> list:
+    return list(db.session.execute(
         select(*cards.CARD_COLUMNS).where(Product.status == "published", Product.is_featured)
         .order_by(Product.published_at.desc(), Product.id).limit(limit)))
 
 
+def _newest_rows(limit: int) -> list:
+    return list(db.session.execute(_ordered(
+        select(*cards.CARD_COLUMNS).where(Product.status == "published"), "newest")
+        .limit(limit)))
+
+
+def featured(limit: int = 8) -> list[Card]:
+    return cards.cards_of(_featured_rows(limit))
+
+
 def newest(limit: int = 8) -> list[Card]:
-    return list_products(page=1, per_page=limit).items
+    """The newest published products (no count of them all: a shelf, not a listing)."""
+    return cards.cards_of(_newest_rows(limit))
+
+
+def home_shelves(limit: int = 8) -> tuple[list[Card], list[Card]]:
+    """The home page's featured and newest cards, their variants and pictures read
+    together (a product on both shelves is read once)."""
+    featured_rows, newest_rows = _featured_rows(limit), _newest_rows(limit)
+    by_id = {card.id: card for card in cards.cards_of(
+        {row.id: row for row in (*featured_rows, *newest_rows)}.values())}
+    return ([by_id[row.id] for row in featured_rows], [by_id[row.id] for row in newest_rows])
 
 
 def next_free_slots(product_id: int, limit: int = 6) -> list[ServiceSlot]:
@@ -253,16 +274,31 @@ def attribute_facets(filters: ProductFilter) -> dict[str, list[tuple[str, int]]]
 
 
 def _count_facets(filters: ProductFilter) -> dict[str, list[tuple[str, int]]]:
-    ids = select(Product.id).where(*_conditions(filters)).subquery()
-    rows = db.session.execute(
-        select(ProductAttribute.name, ProductAttribute.value, func.count())
-        .where(ProductAttribute.product_id.in_(select(ids.c.id)))
-        .group_by(ProductAttribute.name, ProductAttribute.value)
-        .order_by(ProductAttribute.name, ProductAttribute.value)).all()
+    if filters == ProductFilter(category=filters.category):
+        rows = _kept_counts(filters.category)
+    else:  # narrowed by price, kind, stock or a search: counted over what is listed
+        ids = select(Product.id).where(*_conditions(filters)).subquery()
+        rows = db.session.execute(
+            select(ProductAttribute.name, ProductAttribute.value, func.count())
+            .where(ProductAttribute.product_id.in_(select(ids.c.id)))
+            .group_by(ProductAttribute.name, ProductAttribute.value)
+            .order_by(ProductAttribute.name, ProductAttribute.value)).all()
     facets: dict[str, list[tuple[str, int]]] = {}
     for name, value, count in rows:
         facets.setdefault(name, []).append((value, count))
     return facets
+
+
+def _kept_counts(category: str | None) -> list:
+    """A whole category's counts (or the whole shop's), from the counts kept per category
+    (app.catalog.facet_counts): a few rows summed, whatever the number of products."""
+    query = select(FacetCount.name, FacetCount.value, func.sum(FacetCount.products))
+    if category:
+        query = query.where(FacetCount.category_id.in_(categories.subtree_ids(category)))
+    return db.session.execute(
+        query.group_by(FacetCount.name, FacetCount.value)
+        .having(func.sum(FacetCount.products) > 0)
+        .order_by(FacetCount.name, FacetCount.value)).all()
 
 
 def attribute_value_labels(locale: str) -> dict[tuple[str, str], str]:

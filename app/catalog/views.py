@@ -8,7 +8,7 @@ import re
 from decimal import Decimal, InvalidOperation
 from urllib.parse import urljoin
 
-from flask import Blueprint, current_app, request, session, url_for
+from flask import Blueprint, current_app, g, request, session, url_for
 from flask_babel import get_locale, gettext as _, lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
 
@@ -52,6 +52,20 @@ def media_url(key: str) -> str:
 @bp.app_template_global()
 def thumb_url(key: str) -> str:
     return public_url(images.thumb_key(key))
+
+
+@bp.app_template_global()
+def card_form() -> dict[str, str]:
+    """What every card's "Add to cart" form carries that is the same for all the cards of a
+    page (where to post, where to come back, the CSRF token): worked out once a page."""
+    key = ("card_form", page_cache.rendering())  # a kept page holds the token's marker
+    found = g.get("card_form")
+    if found is None or found[0] != key:
+        found = (key, {"action": url_for("checkout.add_item"),
+                       "next": request.full_path if request.method == "GET" else "",
+                       "token": page_cache.csrf_token()})
+        g.card_form = found
+    return found[1]
 
 
 @bp.app_template_global()

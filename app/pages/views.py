@@ -15,10 +15,9 @@ HOME_CARDS = 8
 @bp.get("/")
 def home():
     """A short welcome, the categories, featured products and the newest arrivals."""
-    featured = catalog.featured(limit=HOME_CARDS)
-    newest = catalog.list_products(sort="newest", per_page=HOME_CARDS)
-    stock = {**newest.stock, **catalog.stock_by_product(featured)}
-    return render("pages/home.html", featured=featured, newest=newest.items, stock=stock,
+    featured, newest = catalog.home_shelves(HOME_CARDS)
+    stock = catalog.stock_by_product([*featured, *newest])
+    return render("pages/home.html", featured=featured, newest=newest, stock=stock,
                   categories=catalog.category_tree())
 
 
