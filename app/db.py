@@ -125,6 +125,20 @@ def make_engine(url: str) -> Engine:
                          connect_args={"options": options})
 
 
+def one_of(column, values, *, sql_type=None):
+    """`column IN values` as an SQL condition. On PostgreSQL a long list travels as one
+    array parameter (`= ANY(:values)`), not one bound parameter per value: a search's
+    thousand ids cost the driver and the planner a thousand parameters otherwise, and the
+    statement's text (so its cached plan) changed with the number of ids."""
+    from sqlalchemy import Integer, any_, bindparam
+    from sqlalchemy.dialects.postgresql import ARRAY
+
+    values = list(values)
+    if len(values) > 32 and session.get_bind().dialect.name == "postgresql":
+        return column == any_(bindparam(None, values, type_=ARRAY(sql_type or Integer)))
+    return column.in_(values)
+
+
 def engine_for(url: str) -> Engine:
     if url not in _engines:
         _engines[url] = make_engine(url)

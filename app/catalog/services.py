@@ -141,7 +141,7 @@ def _conditions(filters: ProductFilter) -> list:
                                   inventory.has_stock(Variant.id))
         where.append((Product.kind == "service") | in_stock)
     if filters.product_ids is not None:
-        where.append(Product.id.in_(filters.product_ids))
+        where.append(db.one_of(Product.id, filters.product_ids))
     return where
 
 
