@@ -1,9 +1,10 @@
 """The filter panel's counts per category (catalog_facet_count), kept as products change.
 
 A category page's panel says how many products have each attribute value ("Origin: Kandy
-(1 204)"). Counting them per request scans every product of a big category (12 000 under
-"Groceries" in the benchmark's shop: most of that page's database time). The counts are
-kept per category instead, and a page sums the rows of its category's tree: a few dozen rows.
+(1 204)"), and its pager how many products there are. Counting them per request scans every
+product of a big category (12 000 under "Groceries" in the benchmark's shop: most of that
+page's database time). The counts are kept per category instead, and a page sums the rows
+of its category's tree: a few dozen rows.
 
 Kept by the session itself, so no code path can forget them: before each flush, the
 categories touched by a product published, withdrawn, moved, deleted, or whose attributes
@@ -14,29 +15,38 @@ changed are noted; after the flush, in the same transaction, their counts are co
 
 from __future__ import annotations
 
-from sqlalchemy import delete, event, func, insert, inspect, select
+from sqlalchemy import delete, event, func, insert, inspect, literal, select, union_all
 from sqlalchemy.orm import Session
 
 from app.catalog.models import FacetCount, Product, ProductAttribute
 
+# The name of the row that counts a category's published products (no attribute has an
+# empty name: app.catalog.inputs refuses one).
+ALL_PRODUCTS = ""
 _PENDING = "catalog_facet_categories"
 _PENDING_PRODUCTS = "catalog_facet_products"
 _NONE = object()  # "the products in no category", as a key of the pending set
 
 
 def _count_query(category_ids: list | None):
-    query = (select(Product.category_id, ProductAttribute.name, ProductAttribute.value,
+    """Per category: its published products with each attribute value, and (the row whose
+    name is ALL_PRODUCTS) its published products, whatever their attributes."""
+    with_values = (select(Product.category_id, ProductAttribute.name, ProductAttribute.value,
+                          func.count())
+                   .join(Product, Product.id == ProductAttribute.product_id)
+                   .where(Product.status == "published")
+                   .group_by(Product.category_id, ProductAttribute.name,
+                             ProductAttribute.value))
+    every = (select(Product.category_id, literal(ALL_PRODUCTS), literal(ALL_PRODUCTS),
                     func.count())
-             .join(Product, Product.id == ProductAttribute.product_id)
-             .where(Product.status == "published")
-             .group_by(Product.category_id, ProductAttribute.name, ProductAttribute.value))
+             .where(Product.status == "published").group_by(Product.category_id))
     if category_ids is not None:
         real = [c for c in category_ids if c is not _NONE]
         condition = Product.category_id.in_(real)
         if len(real) < len(category_ids):
             condition = condition | Product.category_id.is_(None)
-        query = query.where(condition)
-    return query
+        with_values, every = with_values.where(condition), every.where(condition)
+    return union_all(with_values, every)
 
 
 def _recount(connection, category_ids: list | None) -> None:
@@ -69,10 +79,13 @@ def _note_changes(session: Session, _context, _instances) -> None:
         if isinstance(obj, Product):
             if obj in session.dirty and not _changed(obj, ("status", "category_id")):
                 continue
+            # Where it was (a move or a delete), and where it is: read after the flush, as a
+            # new product given its category as an object has no category_id before it.
             history = inspect(obj).attrs.category_id.history
-            for category_id in (*history.deleted, *history.unchanged, *history.added,
-                                obj.category_id):
+            for category_id in (*history.deleted, *history.unchanged):
                 categories.add(_NONE if category_id is None else category_id)
+            if obj not in session.deleted:
+                products.add(obj)
         elif isinstance(obj, ProductAttribute):
             # Any change to an attribute (added, removed from its product's list, its value
             # edited) recounts its product's category, before and after: cheap, and certain.

@@ -14,7 +14,7 @@ from sqlalchemy import exists, func, select
 from sqlalchemy.orm import selectinload
 
 from app import db, memo
-from app.catalog import cards, category_tree as categories, product_view
+from app.catalog import cards, category_tree as categories, facet_counts, product_view
 from app.catalog.cards import Card
 from app.catalog.models import (
     LANGS,
@@ -178,7 +178,9 @@ def list_products(filters: ProductFilter = ProductFilter(), *, sort: str = "newe
         total = len(ranked)
         items = cards.cards_by_id(ranked[(page - 1) * per_page: page * per_page])
     else:
-        total = db.session.scalar(select(func.count()).select_from(Product).where(*where))
+        total = _kept_total(filters.category) if filters == ProductFilter(
+            category=filters.category) else db.session.scalar(
+            select(func.count()).select_from(Product).where(*where))
         query = _ordered(select(*cards.CARD_COLUMNS).where(*where),
                          sort if sort in SORTS else "newest", locale)
         rows = db.session.execute(query.limit(per_page).offset((page - 1) * per_page))
@@ -289,10 +291,21 @@ def _count_facets(filters: ProductFilter) -> dict[str, list[tuple[str, int]]]:
     return facets
 
 
+def _kept_total(category: str | None) -> int:
+    """How many published products a category (with those below it) or the whole shop
+    lists, from the counts kept per category."""
+    query = select(func.coalesce(func.sum(FacetCount.products), 0)).where(
+        FacetCount.name == facet_counts.ALL_PRODUCTS)
+    if category:
+        query = query.where(FacetCount.category_id.in_(categories.subtree_ids(category)))
+    return int(db.session.scalar(query))
+
+
 def _kept_counts(category: str | None) -> list:
     """A whole category's counts (or the whole shop's), from the counts kept per category
     (app.catalog.facet_counts): a few rows summed, whatever the number of products."""
-    query = select(FacetCount.name, FacetCount.value, func.sum(FacetCount.products))
+    query = select(FacetCount.name, FacetCount.value, func.sum(FacetCount.products)).where(
+        FacetCount.name != facet_counts.ALL_PRODUCTS)
     if category:
         query = query.where(FacetCount.category_id.in_(categories.subtree_ids(category)))
     return db.session.execute(

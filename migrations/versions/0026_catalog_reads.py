@@ -28,13 +28,15 @@ def upgrade() -> None:
         batch_op.create_index('ix_catalog_facet_count_category', ['category_id', 'name', 'value'], unique=False)
     with op.batch_alter_table('catalog_product', schema=None) as batch_op:
         batch_op.create_index('ix_catalog_product_featured', ['published_at', 'id'], unique=False, postgresql_where=sa.text("status = 'published' AND is_featured"), sqlite_where=sa.text("status = 'published' AND is_featured"))
-    # The counts of the products already there (the same statement app.catalog.facet_counts
-    # runs to rebuild them).
+    # The counts of the products already there (what app.catalog.facet_counts counts; the
+    # row named '' counts a category's published products).
     op.execute(
         "INSERT INTO catalog_facet_count (category_id, name, value, products) "
         "SELECT p.category_id, a.name, a.value, count(*) FROM catalog_product_attribute AS a "
         "JOIN catalog_product AS p ON p.id = a.product_id WHERE p.status = 'published' "
-        "GROUP BY p.category_id, a.name, a.value")
+        "GROUP BY p.category_id, a.name, a.value "
+        "UNION ALL SELECT category_id, '', '', count(*) FROM catalog_product "
+        "WHERE status = 'published' GROUP BY category_id")
 
 
 def downgrade() -> None:
