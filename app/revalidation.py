@@ -132,8 +132,8 @@ def page_tag(*parts: object) -> str:
 
 
 def _visitor() -> list:
-    if current_user.is_authenticated:
-        who = (current_user.get_id(), getattr(current_user, "role", None))
+    if current_user.is_authenticated:  # the account, not its session key (a secret)
+        who = (getattr(current_user, "id", None), getattr(current_user, "role", None))
     else:
         who = None
     secret = session.get(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"))

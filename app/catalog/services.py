@@ -101,20 +101,14 @@ def _category_ids(slug: str) -> list[int]:
 
 
 def _subtree_ids(slug: str) -> list[int]:
-    ids = list(db.session.scalars(subtree(slug)))
-    if not ids:
-        raise NotFound()
-    return ids
-
-
-def subtree(slug: str):
-    """The ids of the active category `slug` and of every category below it, as a select
-    (none for an unknown or hidden category)."""
     tree = (select(Category.id).where(Category.slug == slug, Category.is_active)
             .cte("tree", recursive=True))
     # UNION, not UNION ALL: a parent loop in bad data ends the recursion instead of hanging.
     tree = tree.union(select(Category.id).where(Category.parent_id == tree.c.id))
-    return select(tree.c.id)
+    ids = list(db.session.scalars(select(tree.c.id)))
+    if not ids:
+        raise NotFound()
+    return ids
 
 
 def descendants(category_ids: set[int]) -> dict[int, set[int]]:

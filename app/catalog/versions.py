@@ -28,8 +28,9 @@ from sqlalchemy import func, select
 
 from app import db, memo
 from app.catalog.models import Category, Product, Variant
-from app.catalog.services import _impossible_slug, next_free_slots, subtree
+from app.catalog.services import _category_ids, _impossible_slug, next_free_slots
 from app.db import utcnow
+from app.errors import NotFound
 from app.inventory import services as inventory
 
 # The listing's filter counts and value names are kept for PAGE_CACHE_SECONDS (app.memo),
@@ -82,25 +83,28 @@ def product_version(slug: str) -> ProductVersion | None:
 def listing_version(category_slug: str | None, *, in_stock: bool = False,
                     now: dt.datetime | None = None) -> tuple | None:
     """What a listing shows that can change: of all products (`category_slug` None) or of
-    a category and its sub-categories (for an unknown or hidden one, whose page is a 404,
-    a version of nothing). None: a change too recent for the filter counts every process
-    keeps (SETTLE_MARGIN_SECONDS).
+    a category and its sub-categories. None: no such category (its page is a 404), or a
+    change too recent for the filter counts every process keeps (SETTLE_MARGIN_SECONDS).
     `in_stock`: the listing shows only products in stock (its filter counts then follow
     the stock too)."""
     newest_category, categories = _categories_clock()
-    newest_product = select(func.max(Product.updated_at))
-    filed_count = []
-    if category_slug is not None:
-        if _impossible_slug(category_slug):
-            return None
-        # In the same query, not remembered (app.memo): a change of the tree shows in the
-        # categories' clock at once, and the listing reads the tree itself.
-        filed = Product.category_id.in_(subtree(category_slug).scalar_subquery())
-        newest_product = newest_product.where(filed)
-        filed_count.append(select(func.count(Product.id)).where(filed).scalar_subquery())
+    if category_slug is None:  # no product leaves "all products" but by a change of status
+        filed = select(func.max(Product.updated_at).label("newest"))
+    else:
+        try:
+            # As the listing reads them (remembered a few seconds: app.memo). As ids, not
+            # the tree's query inlined: PostgreSQL then plans an index-only scan of the few
+            # categories (1.5 ms for 14 000 products) instead of reading every product.
+            ids = _category_ids(category_slug)
+        except NotFound:
+            return None  # the page is a 404
+        filed = (select(func.max(Product.updated_at).label("newest"),
+                        func.count().label("filed"))  # count(*): from the index alone
+                 .where(Product.category_id.in_(ids)))
+    filed = filed.subquery()
     row = tuple(db.session.execute(select(
-        newest_product.scalar_subquery(), newest_category, categories,
-        inventory.few_left_clock(), *filed_count)).one())
+        filed.c.newest, newest_category, categories, inventory.few_left_clock(),
+        *filed.c[1:])).one())
     newest_product, newest_category, _categories, stock_clock = row[:4]
     if not _settled([newest_product, newest_category, stock_clock if in_stock else None],
                     now or utcnow()):

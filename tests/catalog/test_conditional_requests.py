@@ -15,12 +15,14 @@ import pytest
 from flask import template_rendered
 
 from app import memo, page_cache
-from app.catalog import booking_slots, editing, inputs, pictures, versions
+from app.catalog import booking_slots, editing, imports, inputs, pictures, versions
 from app.catalog.demo import picture
 from app.content import services as content_services
 from app.db import session, transaction, utcnow
 from app.inventory import services as inventory
 from app.payments import settings as payment_settings
+from app.promotions import badges
+from app.promotions.models import Promotion
 from tests.catalog.factories import make_category, make_product
 from tests.checkout.factories import place_guest_order, starter_delivery, stocked
 from tests.promotions.factories import make_promotion
@@ -250,6 +252,51 @@ def test_each_change_a_shopper_would_see_gives_the_product_page_a_new_etag(
     assert revisit(client, url, again).status_code == 304
 
 
+def test_an_import_changes_the_pages_of_the_products_it_touches(client, db_session,
+                                                               monkeypatch):
+    monkeypatch.setattr(imports, "enqueue", lambda *_args: None)  # run below, here
+    variant = _stock_setup()
+    url = f"/p/{variant.product.slug}"
+    first = client.get(url)
+    listing = client.get("/products")
+
+    record = imports.start_import("prices.csv", (
+        "product_slug,status,name_en,sku,price\n"
+        f"{variant.product.slug},published,Ceylon tea,{variant.sku},\"1,400.00\"\n").encode(),
+        actor=None)
+    imports.run_import(record.id)
+
+    again = revisit(client, url, first)
+    assert again.status_code == 200 and "1,400.00" in again.text
+    assert revisit(client, "/products", listing).status_code == 200
+
+
+def test_a_promotion_that_starts_later_changes_the_etag_when_it_starts(app, db_session):
+    start = utcnow() + dt.timedelta(hours=1)
+    make_promotion("Evening offer", percent=20, starts_at=start)
+
+    with app.test_request_context("/"):
+        before = badges.version(start - dt.timedelta(minutes=1))
+    with app.test_request_context("/"):
+        running = badges.version(start + dt.timedelta(minutes=1))
+
+    assert before == () and running != before
+
+
+def test_orders_using_a_promotion_leave_other_pages_alone(client, db_session):
+    """A promotion counts its uses and the discount it gave: no badge shows those."""
+    variant = _stock_setup()
+    other = stocked("Kithul treacle", units=20)
+    promotion = make_promotion("Tea week", percent=15)
+    url = f"/p/{variant.product.slug}"
+    first = client.get(url)
+
+    place_guest_order((other, 1))
+    assert db_session.get(Promotion, promotion.id).uses_count == 1
+
+    assert revisit(client, url, first).status_code == 304
+
+
 def test_a_category_renamed_changes_its_products_pages(client, db_session):
     make_category("tea")
     product = make_product("Ceylon tea", category="tea")
@@ -359,6 +406,20 @@ def test_a_page_made_for_another_visitor_is_sent_again(app, client, db_session):
     again = revisit(mine, url, theirs)
 
     assert again.status_code == 200 and again.headers["ETag"] != theirs.headers["ETag"]
+
+
+def test_a_signed_in_customer_revisiting_a_listing_gets_a_304(client, db_session, customer,
+                                                             login):
+    make_category("tea")
+    make_product("Ceylon tea", category="tea")
+    login(customer)
+    client.get("/")
+    first = client.get("/c/tea")
+    assert first.headers["Cache-Control"] == "private, no-cache"
+
+    again = revisit(client, "/c/tea", first)
+
+    assert again.status_code == 304 and again.headers["Cache-Control"] == "private, no-cache"
 
 
 def test_personal_pages_stay_unstored(client, db_session, customer, login):
