@@ -45,6 +45,7 @@ from flask_login import current_user
 from app import compression, personal_pages
 
 NO_CACHE = "no-cache"
+CSRF_SESSION_KEY = "csrf_token"  # where Flask-WTF keeps the session's CSRF secret
 CONFIG_SHOWN = ("PUBLIC_URL", "MEDIA_PUBLIC_URL", "KADE_ENV")  # settings pages print
 
 Validator = Callable[[], "tuple[str, object] | None"]
@@ -136,7 +137,7 @@ def _visitor() -> list:
         who = (getattr(current_user, "id", None), getattr(current_user, "role", None))
     else:
         who = None
-    secret = session.get(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"))
+    secret = session.get(CSRF_SESSION_KEY)
     csrf = (hashlib.sha256(secret.encode()).hexdigest()[:16] if isinstance(secret, str)
             else None)
     return [who, csrf, *(part() for part in _parts(current_app)["visitor"])]
