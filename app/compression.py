@@ -35,6 +35,13 @@ MAX_STATIC_SIZE = 2 * 1024 * 1024  # larger static files go out as they are
 LEVELS = {"br": (5, 11), "gzip": (6, 9)}
 
 
+def etag_forms(etag: str) -> tuple[str, ...]:
+    """The ETags an answer tagged `etag` may go out with: as it is, or compressed (`-br`,
+    `-gzip`, as `_compress` marks them). A revalidation made before the answer is (app/
+    revalidation.py) matches any of them."""
+    return (etag, *(f"{etag}-{encoding}" for encoding in LEVELS))
+
+
 def _encoding() -> str | None:
     """The client's preferred one of ours; brotli on a tie (it is smaller)."""
     accepted = request.accept_encodings

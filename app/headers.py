@@ -51,7 +51,11 @@ def init_app(app, *, template_nonce: Callable[[], str] = nonce) -> None:
             "base-uri 'self'",
             "object-src 'none'",
         ])
-        headers.setdefault("Content-Security-Policy", csp)
+        if response.status_code != 304:
+            # A 304's headers are merged into the page the browser kept, whose scripts carry
+            # the nonce of its own answer: a new one here would block them. The kept page's
+            # policy stays as it was (app/revalidation.py).
+            headers.setdefault("Content-Security-Policy", csp)
         headers.setdefault("X-Content-Type-Options", "nosniff")
         headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
         headers.setdefault("X-Frame-Options", "DENY")

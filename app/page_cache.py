@@ -20,6 +20,11 @@ Two levels: per process, bounded (least recently used goes first), no network ro
 then, with REDIS_URL, Redis (app/shared_pages.py), where a page one process rendered serves
 every other process and machine for the rest of its time. No invalidation: the time limit
 is the rule. A view's `extra` must be JSON (an id), to travel through Redis.
+
+Pages that answer conditional requests (app/revalidation.py) give a `validator`: the page's
+own part of its ETag is made before the page is rendered and kept with it, so a hit carries
+the ETag of the page it serves, and a visitor whose copy is that page gets a 304 from the
+cache without the page being personalised.
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ from flask import current_app, g, make_response, render_template, request, sessi
 from flask_babel import get_locale
 from flask_login import current_user
 
+from app import revalidation
 from app.memo import TTLCache, seconds as lag_seconds
 from app.shared_pages import shared_pages
 
@@ -45,6 +51,7 @@ class Entry:
     body: str
     headers: tuple[tuple[str, str], ...]
     extra: object
+    tag: str | None = None  # the page's own part of its ETag (app/revalidation.py)
 
 
 def _store(app) -> TTLCache:
@@ -90,41 +97,60 @@ KEPT_HEADERS = frozenset({"content-type", "vary", "cache-control"})
 
 
 def serve(produce: Callable[[], tuple[object, object]],
-          on_hit: Callable[[object], None] = lambda _extra: None, *, vary: str = ""):
+          on_hit: Callable[[object], None] = lambda _extra: None, *, vary: str = "",
+          validator: revalidation.Validator | None = None):
     """The page from the cache, or `produce()`d and kept. `produce` returns (response,
     extra); `on_hit(extra)` runs for every visit served, cached or not, for the view's
     side effects (none by default). `vary` names what else the answer depends on beyond
-    the URL and the pages' language (the API's Accept-Language)."""
+    the URL and the pages' language (the API's Accept-Language). `validator`: for a page
+    that answers conditional requests, returns (its tag, extra) without rendering, or None
+    (app/revalidation.py)."""
     keep = lag_seconds()
     if not keep or not _eligible():
-        response, extra = produce()
-        on_hit(extra)
-        return response
+        return revalidation.answer(produce, validator, on_hit)
+    conditional = validator is not None and revalidation.eligible()
     store, shared = _store(current_app), shared_pages(current_app)
     key = _key(vary)
     entry = store.get(key) or _from_shared(shared, store, key)
-    if entry is None:
-        g.page_cache_rendering = True
-        try:
-            response, extra = produce()
-        finally:
-            g.page_cache_rendering = False
-        if response.status_code != 200:
-            on_hit(extra)
-            return _personal(response.get_data(as_text=True), response)
-        entry = Entry(body=response.get_data(as_text=True),
-                      headers=tuple((k, v) for k, v in response.headers.items()
-                                    if k.lower() in KEPT_HEADERS),
-                      extra=extra)
-        store.put(key, entry, keep)
-        if shared is not None:
-            shared.put(key, {"body": entry.body, "headers": entry.headers,
-                             "extra": entry.extra}, keep)
+    if entry is not None:
+        on_hit(entry.extra)
+        unchanged = revalidation.not_modified(entry.tag) if conditional else None
+        if unchanged is not None:
+            return unchanged
+        return revalidation.mark(_personal(entry.body, _response(entry)),
+                                 entry.tag if conditional else None)
+    # Made before the page is: a change meanwhile shows in the page, not in the tag, and
+    # the visitor's next visit fetches the page again.
+    tag, known_extra = (validator() if conditional else None) or (None, None)
+    unchanged = revalidation.not_modified(tag)
+    if unchanged is not None:
+        on_hit(known_extra)
+        return unchanged
+    g.page_cache_rendering = True
+    try:
+        response, extra = produce()
+    finally:
+        g.page_cache_rendering = False
+    if response.status_code != 200:
+        on_hit(extra)
+        return _personal(response.get_data(as_text=True), response)
+    entry = Entry(body=response.get_data(as_text=True),
+                  headers=tuple((k, v) for k, v in response.headers.items()
+                                if k.lower() in KEPT_HEADERS),
+                  extra=extra, tag=tag)
+    store.put(key, entry, keep)
+    if shared is not None:
+        shared.put(key, {"body": entry.body, "headers": entry.headers,
+                         "extra": entry.extra, "tag": entry.tag}, keep)
     on_hit(entry.extra)
+    return revalidation.mark(_personal(entry.body, _response(entry)), tag)
+
+
+def _response(entry: Entry):
     response = make_response(entry.body)
     for name, value in entry.headers:
         response.headers[name] = value
-    return _personal(entry.body, response)
+    return response
 
 
 def _from_shared(shared, store: TTLCache, key: tuple) -> Entry | None:
@@ -135,7 +161,7 @@ def _from_shared(shared, store: TTLCache, key: tuple) -> Entry | None:
         return None
     page, seconds_left = found
     entry = Entry(body=page["body"], headers=tuple(tuple(pair) for pair in page["headers"]),
-                  extra=page["extra"])
+                  extra=page["extra"], tag=page.get("tag"))
     store.put(key, entry, seconds_left)
     return entry
 

@@ -13,6 +13,7 @@ Nodes are never changed once built: they are shared by every request of the proc
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 
 from flask import current_app
@@ -23,7 +24,8 @@ from app.catalog.models import Category, InLanguages
 from app.errors import NotFound
 
 _COLUMNS = (Category.id, Category.slug, Category.parent_id, Category.position,
-            Category.name_en, Category.name_si, Category.name_ta, Category.is_active)
+            Category.name_en, Category.name_si, Category.name_ta, Category.is_active,
+            Category.updated_at)
 
 
 @dataclass(eq=False)
@@ -39,6 +41,7 @@ class Node(InLanguages):
     name_si: str | None
     name_ta: str | None
     is_active: bool
+    updated_at: dt.datetime | None
     parent: Node | None = None
     children: list[Node] = field(default_factory=list)
 
@@ -49,6 +52,14 @@ class Tree:
     by_id: dict[int, Node]
     by_slug: dict[str, Node]
     top: list[Node]  # active top-level categories, in display order
+
+    @property
+    def version(self) -> tuple:
+        """What changes whenever this tree does (a category saved, added or removed): for a
+        page's ETag, which must name the tree the page was made from, this one, even while
+        another process already reads a newer one."""
+        times = [n.updated_at for n in self.by_id.values() if n.updated_at is not None]
+        return (max(times, default=None), len(self.by_id))
 
 
 def _build() -> Tree:

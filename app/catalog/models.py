@@ -20,7 +20,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
-from app.db import Base, UTCDateTime, utc_now
+from app.db import Base, UTCDateTime, utc_now, utcnow
 
 LANGS = ("en", "si", "ta")
 
@@ -90,6 +90,11 @@ class Category(Translated, Base):
     name_ta: Mapped[str | None] = mapped_column(String(120))
     is_active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[utc_now]
+    # Any change to the row (name, place in the tree, shown or hidden): the pages that show
+    # categories (breadcrumbs, a listing's sub-categories) tell a browser's copy is stale by
+    # the newest of these (app/catalog/versions.py).
+    updated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, default=utcnow,
+                                                           onupdate=utcnow)
 
     parent: Mapped[Category | None] = relationship(remote_side=[id], back_populates="children")
     children: Mapped[list[Category]] = relationship(back_populates="parent",
@@ -115,6 +120,10 @@ class Product(Translated, Base):
         Index("ix_catalog_product_featured", "published_at", "id",
               postgresql_where=text("status = 'published' AND is_featured"),
               sqlite_where=text("status = 'published' AND is_featured")),
+        # The newest change among a category's products, and among all: what a listing's
+        # ETag is made of (app/catalog/versions.py), read from the index alone.
+        Index("ix_catalog_product_category_changes", "category_id", "updated_at"),
+        Index("ix_catalog_product_updated_at", "updated_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -144,6 +153,9 @@ class Product(Translated, Base):
     min_price_cents: Mapped[int] = mapped_column(default=0, index=True)
     published_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, index=True)
     created_at: Mapped[utc_now]
+    # Set by every write of what its page or card shows: its own fields, its variants,
+    # pictures and attributes (app/catalog/editing.py, pictures.py, imports.py). Product
+    # pages and listings answer conditional requests by it (app/catalog/versions.py).
     updated_at: Mapped[utc_now]
 
     category: Mapped[Category | None] = relationship()

@@ -16,7 +16,7 @@ from app.catalog import images
 from app.catalog.editing import _actor_id, _get, _load_product, _require
 from app.catalog.inputs import LIMITS, _text
 from app.catalog.models import ProductImage
-from app.db import transaction
+from app.db import transaction, utcnow
 from app.errors import NotFound
 from app.storage import storage
 
@@ -41,6 +41,7 @@ def add_image(product_id: int, data: bytes, *, alt: str | None = None,
         image = ProductImage(key=key, width=processed.width, height=processed.height,
                              position=len(_images_of(product_id)), alt_en=alt or None)
         product.images.append(image)
+        product.updated_at = utcnow()  # its page and card change: their ETags must too
         db.session.flush()
         audit.record("catalog.image_add", actor_id=_actor_id(actor),
                      target_type="product", target_id=product_id, image_id=image.id)
@@ -72,6 +73,7 @@ def move_image(image_id: int, offset: int, *, actor: User | None = None) -> Prod
         ordered.insert(to, ordered.pop(at))
         for position, each in enumerate(ordered):
             each.position = position
+        _load_product(image.product_id).updated_at = utcnow()
         audit.record("catalog.image_move", actor_id=_actor_id(actor), target_type="product",
                      target_id=image.product_id, image_id=image.id, position=to)
     return image
@@ -88,6 +90,7 @@ def delete_image(image_id: int, *, actor: User | None = None) -> int:
         db.session.delete(image)
         for position, each in enumerate(others):
             each.position = position
+        _load_product(product_id).updated_at = utcnow()
         audit.record("catalog.image_delete", actor_id=_actor_id(actor), target_type="product",
                      target_id=product_id, image_id=image_id)
     # Files go after the commit: a failed commit must not leave a row without its picture.

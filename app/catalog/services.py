@@ -10,6 +10,7 @@ import dataclasses
 import math
 from dataclasses import dataclass, field
 
+from flask import g
 from sqlalchemy import exists, func, select
 from sqlalchemy.orm import selectinload
 
@@ -258,11 +259,17 @@ def home_shelves(limit: int = 8) -> tuple[list[Card], list[Card]]:
 
 
 def next_free_slots(product_id: int, limit: int = 6) -> list[ServiceSlot]:
-    return list(db.session.scalars(
-        select(ServiceSlot).where(ServiceSlot.product_id == product_id,
-                                  ServiceSlot.starts_at > utcnow(),
-                                  ServiceSlot.booked < ServiceSlot.capacity)
-        .order_by(ServiceSlot.starts_at).limit(limit)))
+    """A service's next bookable times; read once per request (a service page's ETag and
+    the page itself both show them)."""
+    found = g.setdefault("catalog_free_slots", {})
+    key = (product_id, limit)
+    if key not in found:
+        found[key] = list(db.session.scalars(
+            select(ServiceSlot).where(ServiceSlot.product_id == product_id,
+                                      ServiceSlot.starts_at > utcnow(),
+                                      ServiceSlot.booked < ServiceSlot.capacity)
+            .order_by(ServiceSlot.starts_at).limit(limit)))
+    return found[key]
 
 
 def attribute_facets(filters: ProductFilter) -> dict[str, list[tuple[str, int]]]:

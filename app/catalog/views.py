@@ -12,10 +12,11 @@ from flask import Blueprint, current_app, g, request, session, url_for
 from flask_babel import get_locale, gettext as _, lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
 
-from app import memo, page_cache
-from app.catalog import images, services as catalog
+from app import memo, page_cache, revalidation
+from app.catalog import images, services as catalog, versions
 from app.catalog.models import Product, Variant
 from app.catalog.services import ProductFilter
+from app.inventory import services as inventory
 from app.storage import public_url
 from app.web import render
 
@@ -24,7 +25,7 @@ bp = Blueprint("catalog", __name__)
 PER_PAGE = 24
 MAX_PAGE = 100_000  # keeps OFFSET a sane number whatever is typed
 MAX_PRICE_CENTS = 2_000_000_000  # Rs. 20 million: above any listing, below a 32-bit column
-LOW_STOCK_UNITS = 5  # "Only 3 left" at or below this; "In stock" above
+LOW_STOCK_UNITS = inventory.FEW_UNITS  # "Only 3 left" at or below this; "In stock" above
 RECENT_KEY = "recently_viewed"
 RECENT_KEPT = 8
 ATTRIBUTE_PARAM = "attr_"
@@ -216,26 +217,47 @@ def _listing(category=None):
 
 @bp.get("/products")
 def product_list():
-    return _cached(_listing)
+    return _cached(_listing, None)
 
 
 @bp.get("/c/<slug>")
 def category(slug: str):
-    return _cached(lambda: _listing(catalog.get_category(slug)))  # NotFound -> 404 page
+    return _cached(lambda: _listing(catalog.get_category(slug)), slug)  # NotFound -> 404
 
 
-def _cached(page):
-    """A listing is the same for every visitor not signed in: the page cache may keep it."""
-    return page_cache.serve(lambda: (page(), None))
+def _cached(page, slug: str | None):
+    """A listing is the same for every visitor not signed in: the page cache may keep it.
+    A visitor whose copy is still what they would see gets a 304 (app/revalidation.py)."""
+    return page_cache.serve(lambda: (page(), None), validator=lambda: _listing_tag(slug))
+
+
+def _listing_tag(slug: str | None):
+    filters, _sort, _page = parse_listing_args(request.args, slug)
+    version = versions.listing_version(slug, in_stock=filters.in_stock)
+    return (revalidation.page_tag("listing", version), None) if version is not None else None
 
 
 @bp.get("/p/<slug>")
 def product(slug: str):
     if _wants_fragment():  # another variant picked: only the block that follows it
-        item, context = _product_context(slug)
-        _remember_viewed(item.id)
-        return render("catalog/product.html", "catalog/_product_detail.html", **context)
-    return page_cache.serve(lambda: _product_page(slug), on_hit=_remember_viewed)
+        return revalidation.answer(lambda: _product_fragment(slug), lambda: _product_tag(slug),
+                                   _remember_viewed)
+    return page_cache.serve(lambda: _product_page(slug), on_hit=_remember_viewed,
+                            validator=lambda: _product_tag(slug))
+
+
+def _product_tag(slug: str):
+    """The page's own part of its ETag, and the product's id, without rendering it."""
+    version = versions.product_version(slug)
+    if version is None:
+        return None  # no such product: the 404 page, without an ETag
+    promise = None if version.is_service else _promise_facts()
+    return revalidation.page_tag("product", version.parts, promise), version.product_id
+
+
+def _product_fragment(slug: str):
+    item, context = _product_context(slug)
+    return render("catalog/product.html", "catalog/_product_detail.html", **context), item.id
 
 
 def _product_context(slug: str):
@@ -254,13 +276,22 @@ def _promise(item: Product, variant: Variant | None) -> dict | None:
     production. Cash on delivery is named only when this price may use it."""
     if item.is_service:
         return None
-    # In a tuple: memo keeps no None, and "nothing is delivered" is worth keeping too.
-    facts = memo.remember(("delivery_promise",), lambda: (catalog.delivery_promise(),))[0]
+    facts = _promise_facts()
     if facts is None:
         return None
     price = variant.price_cents if variant else item.min_price_cents
     cod = facts.cod_offered and (facts.cod_max_cents is None or price <= facts.cod_max_cents)
     return {"facts": facts, "cod": cod}
+
+
+def _promise_facts():
+    """The delivery promise's facts, once per request: the page's ETag names the same ones
+    the page shows."""
+    if "catalog_promise" not in g:
+        # In a tuple: memo keeps no None, and "nothing is delivered" is worth keeping too.
+        g.catalog_promise = memo.remember(("delivery_promise",),
+                                          lambda: (catalog.delivery_promise(),))[0]
+    return g.catalog_promise
 
 
 def _product_page(slug: str):

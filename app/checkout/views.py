@@ -24,6 +24,7 @@ from flask import Blueprint, current_app, flash, g, has_request_context, request
 from flask_babel import get_locale, gettext as _, lazy_gettext as _l
 from flask_login import current_user, user_logged_in
 
+from app import revalidation
 from app.accounts import addresses
 from app.accounts.addresses import AddressInput
 from app.accounts.districts import district_name
@@ -166,6 +167,8 @@ def _merge_guest_cart(app, user, **_extra) -> None:
 @bp.record_once
 def _connect_signals(state) -> None:
     user_logged_in.connect(_merge_guest_cart, state.app)
+    # Every storefront page's header shows the cart's count: pages' ETags follow it.
+    revalidation.add_visitor_part(state.app, _cart_count)
 
 
 # ---- the cart page and its changes ----------------------------------------------------------

@@ -11,7 +11,7 @@ from flask import Blueprint
 from markupsafe import escape
 from sqlalchemy.exc import SQLAlchemyError
 
-from app import page_cache
+from app import page_cache, revalidation
 from app.content import markup, services as content
 from app.web import render
 
@@ -78,6 +78,12 @@ class ShopName:
 
     def __html__(self) -> str:
         return str(escape(str(self)))
+
+
+@bp.record_once
+def _in_etags(state) -> None:
+    """Every page's footer shows the shop's details: pages' ETags follow them."""
+    revalidation.add_page_part(state.app, _shop_details)
 
 
 @bp.app_template_global("footer_links")

@@ -42,6 +42,11 @@ class StockLevel(Base):
     # again, so one shortage sends one alert.
     low_stock_alerted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     updated_at: Mapped[utc_now]
+    # The last change of the units available made while FEW_UNITS or fewer were available,
+    # before or after (services._few_left_changed): the only changes a product card can show
+    # ("Only 3 left", "Sold out"). Listings' ETags read the newest (an index), so a sale of
+    # one of fifty units does not make every listing stale. None: no such change yet.
+    low_changed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, index=True)
 
     @property
     def available(self) -> int:

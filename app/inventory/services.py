@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, case, exists, func, select, update
+from sqlalchemy import Select, case, exists, func, literal, select, update
 
 from app import db
 from app.audit import services as audit
@@ -29,6 +29,10 @@ from app.inventory.models import Reservation, StockLevel, StockMovement, Warehou
 from app.security.roles import Permission, require
 
 MAX_UNITS = 1_000_000  # one receipt or adjustment; a bigger number is a typing slip
+# Shops show the units available only when this few are left ("Only 3 left"; above it, no
+# number): the catalog's pages use it (catalog.views.LOW_STOCK_UNITS), and a level's
+# `low_changed_at` follows only the changes at or under it (`_few_left_changed`).
+FEW_UNITS = 5
 
 
 class OutOfStock(Conflict):
@@ -95,6 +99,12 @@ def has_stock(variant_id_column):
                           StockLevel.on_hand - StockLevel.reserved > 0)
 
 
+def few_left_clock():
+    """An SQL expression: when the units available of any level last changed with FEW_UNITS
+    or fewer left (NULL: never). Read from an index, so a page can ask it every time."""
+    return select(func.max(StockLevel.low_changed_at)).scalar_subquery()
+
+
 def default_warehouse() -> Warehouse:
     with transaction():
         warehouse = db.session.scalar(select(Warehouse).where(Warehouse.is_default))
@@ -154,6 +164,20 @@ def _warehouse_id(warehouse_id: int | None) -> int:
     return warehouse_id
 
 
+def _few_left_changed(delta: int):
+    """`low_changed_at` in an UPDATE that changes the units available by `delta`: now when
+    FEW_UNITS or fewer are available before or after (what a product card shows may
+    change), else as it was. Both sides of SET read the row as it was, so this is decided
+    in the same statement, whatever other checkouts do at the same time.
+
+    A product's card shows the sum over its levels, and no level is below zero: if the sum
+    is at or under FEW_UNITS before or after, so is the changed level."""
+    before = StockLevel.on_hand - StockLevel.reserved
+    now = literal(utcnow(), StockLevel.low_changed_at.type)  # stored as the column stores
+    return case(((before <= FEW_UNITS) | (before + delta <= FEW_UNITS), now),
+                else_=StockLevel.low_changed_at)
+
+
 def _move(variant_id: int, warehouse_id: int, kind: str, quantity: int, *,
           reason: str | None = None, reference: str | None = None, actor=None) -> StockLevel:
     """Change on hand by `quantity` (signed) and write the ledger line, in one statement
@@ -163,7 +187,8 @@ def _move(variant_id: int, warehouse_id: int, kind: str, quantity: int, *,
         update(StockLevel)
         .where(StockLevel.variant_id == variant_id, StockLevel.warehouse_id == warehouse_id,
                StockLevel.on_hand + quantity >= StockLevel.reserved)
-        .values(on_hand=StockLevel.on_hand + quantity, updated_at=utcnow())
+        .values(on_hand=StockLevel.on_hand + quantity, updated_at=utcnow(),
+                low_changed_at=_few_left_changed(quantity))
         .execution_options(synchronize_session=False)
     ).rowcount
     if changed != 1:
@@ -330,7 +355,8 @@ def _hold(reference: str, variant_id: int, quantity: int) -> bool:
             .where(StockLevel.variant_id == variant_id,
                    StockLevel.warehouse_id == warehouse_id,
                    StockLevel.on_hand - StockLevel.reserved >= quantity)
-            .values(reserved=StockLevel.reserved + quantity, updated_at=utcnow())
+            .values(reserved=StockLevel.reserved + quantity, updated_at=utcnow(),
+                    low_changed_at=_few_left_changed(-quantity))
             .execution_options(synchronize_session=False)
         ).rowcount
         if taken == 1:
@@ -355,7 +381,8 @@ def _unreserve(reservation: Reservation) -> None:
         update(StockLevel)
         .where(StockLevel.variant_id == reservation.variant_id,
                StockLevel.warehouse_id == reservation.warehouse_id)
-        .values(reserved=StockLevel.reserved - reservation.quantity, updated_at=utcnow())
+        .values(reserved=StockLevel.reserved - reservation.quantity, updated_at=utcnow(),
+                low_changed_at=_few_left_changed(reservation.quantity))
         .execution_options(synchronize_session=False))
 
 
@@ -458,6 +485,7 @@ def rebuild_levels(*, actor=None) -> int:
         for level, moved, held in db.session.execute(_book_sums()).all():
             if (level.on_hand, level.reserved) != (moved, held):
                 level.on_hand, level.reserved = int(moved), int(held)
+                level.updated_at = level.low_changed_at = utcnow()
                 changed += 1
         if changed:
             audit.record("inventory.rebuild", actor_id=_actor_id(actor), levels=changed)

@@ -8,12 +8,15 @@ from __future__ import annotations
 
 
 def init_app(app) -> None:
+    from app import revalidation
     from app.checkout import pricing
     from app.orders import signals
-    from app.promotions import engine
+    from app.promotions import badges, engine
 
     pricing.register_rule(engine.RULE)
     signals.order_cancelled.connect(_give_back, weak=False)
+    # Product cards and pages show badges: their ETags follow the promotions shown.
+    revalidation.add_page_part(app, badges.version)
 
 
 def _give_back(order_number: str, **_) -> None:

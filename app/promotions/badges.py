@@ -212,11 +212,43 @@ def badges_for(products: Iterable, locale: str, *, running: Iterable[Offer] | No
     return found
 
 
-def for_page(products: Iterable, locale: str) -> dict[int, Badge]:
-    """badges_for with the promotions loaded once per request, however many groups of cards
-    a page shows. Outside a request (a job's long app context) they are not kept."""
+def _running_this_request() -> tuple[Offer, ...]:
+    """The running promotions, loaded once per request. Outside a request (a job's long
+    app context) they are not kept."""
     if not has_request_context():
-        return badges_for(products, locale)
+        return offer_store.running()
     if "kade_running_offers" not in g:
         g.kade_running_offers = offer_store.running()
-    return badges_for(products, locale, running=g.kade_running_offers)
+    return g.kade_running_offers
+
+
+def for_page(products: Iterable, locale: str) -> dict[int, Badge]:
+    """badges_for with the promotions loaded once per request, however many groups of cards
+    a page shows."""
+    return badges_for(products, locale, running=_running_this_request())
+
+
+# What running promotions count as they are used: a use changes no badge (unless it uses
+# the promotion up, and then `shown` says so).
+_COUNTERS = ("uses_count", "discount_given_cents")
+
+
+def version(now: dt.datetime | None = None) -> tuple:
+    """What every page's badges depend on besides its products, for the page's ETag
+    (app/revalidation.py): the promotions a shopper meets now (`shown`), as plain values in
+    a fixed order (the same on every process), from the same load as the page's badges."""
+    now = now or utcnow()
+    return tuple(_plain(offer) for offer in _running_this_request() if shown(offer, now))
+
+
+def _plain(offer: Offer) -> tuple:
+    values = []
+    for name, value in vars(offer).items():
+        if name in _COUNTERS:
+            continue
+        if isinstance(value, frozenset):
+            value = tuple(sorted(value))
+        elif isinstance(value, dict):
+            value = tuple(sorted(value.items()))
+        values.append((name, value))
+    return tuple(values)

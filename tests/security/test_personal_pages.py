@@ -1,7 +1,9 @@
 """Personal answers are never cached (`Cache-Control: private, no-store`): every route of the
 personal blueprints, on the web and in the API, for anonymous visitors and signed-in
 customers, whatever the answer (page, redirect, 404, 422); any page for a signed-in
-customer, for a visitor with a cart, or with a flash message. The anonymous catalogue keeps
+customer, for a visitor with a cart, or with a flash message, except that the product and
+category pages, whose ETag names the visitor, are `private, no-cache` (kept by their own
+browser only, and asked about every time). The anonymous catalogue keeps
 its cacheable answers, from the page cache too. Run on SQLite and on PostgreSQL (`--db`)."""
 
 from __future__ import annotations
@@ -120,6 +122,23 @@ def _catalogue_paths(product) -> list[str]:
     return ["/", "/products", "/c/tea", f"/p/{product.slug}", "/search?q=tea"]
 
 
+# The pages whose ETag names the visitor (app/revalidation.py: who is signed in, the cart
+# count, the CSRF secret) may be kept by that visitor's browser and asked about again: still
+# private, never in a shared cache, but `no-cache` rather than `no-store`.
+REVALIDATED = "private, no-cache"
+
+
+def _private_header(path: str, response) -> str:
+    """What a personal page must say: `private, no-cache` for the revalidated pages when they
+    carry their ETag (a product page always does; a listing not while a change is younger
+    than the filter counts kept, app/catalog/versions.py), else `private, no-store`."""
+    if path.startswith("/p/"):
+        assert response.headers.get("ETag", "").startswith('W/"'), path
+    if path.startswith(("/products", "/c/", "/p/")) and "ETag" in response.headers:
+        return REVALIDATED
+    return PRIVATE
+
+
 @pytest.mark.parametrize("page_cache_seconds", [0, 10])
 def test_the_anonymous_catalogue_stays_cacheable(make_app, catalogue, page_cache_seconds):
     app = make_app(PAGE_CACHE_SECONDS=page_cache_seconds)
@@ -149,7 +168,8 @@ def test_any_page_for_a_signed_in_customer_is_private(make_app, catalogue, login
     login(make_customer(), c=client)
 
     for path in _catalogue_paths(catalogue):
-        assert client.get(path).headers["Cache-Control"] == PRIVATE, path
+        page = client.get(path)
+        assert page.headers["Cache-Control"] == _private_header(path, page), path
     # Pictures and the app's own files are everyone's, signed in or not.
     static = client.get("/static/css/kade.css")
     assert static.status_code == 200 and "no-store" not in static.headers.get(
@@ -165,7 +185,7 @@ def test_a_visitor_with_a_cart_gets_private_catalogue_pages(make_app, catalogue)
 
     for path in _catalogue_paths(catalogue):  # the header's cart count is theirs
         page = client.get(path)
-        assert page.headers["Cache-Control"] == PRIVATE, path
+        assert page.headers["Cache-Control"] == _private_header(path, page), path
         assert 'class="cart-count">1<' in page.get_data(as_text=True), path
 
 
