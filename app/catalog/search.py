@@ -358,15 +358,15 @@ class _SQLite(_Engine):
 
     CROSS JOIN keeps the full-text table the outer loop: left to itself SQLite may walk every
     published product through the status index and probe the index once for each. INDEXED
-    BY likewise: without statistics SQLite may take the status index for the name lookups;
-    and should a migration lose an index of 0027, the search fails in the tests rather than
-    slows down in the shop."""
+    BY likewise: without statistics (no ANALYZE) SQLite took the status index for the
+    "starts with" ranges; and should a migration lose an index of 0027, the search fails in
+    the tests rather than slows down in the shop."""
 
     column = _SQLITE_COLUMN
 
     def _by_name(self, condition: str, rows: str) -> str:
         # One lookup a column, each through its index: for an OR of the four SQLite took
-        # the status index and read every published product.
+        # the status index and read every published product, whatever its statistics.
         return " UNION ALL ".join(
             f"SELECT id FROM (SELECT id FROM catalog_product "  # noqa: S608
             f"INDEXED BY ix_catalog_product_search_{c} WHERE status = 'published' "
