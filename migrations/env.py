@@ -21,8 +21,9 @@ def render_item(type_, obj, autogen_context):
 
 
 def include_name(name, type_, parent_names):
-    """Leave out what the models do not declare on purpose: the search indexes of migration
-    0004 (SQLite's FTS5 table with its shadow tables, PostgreSQL's expression indexes)."""
+    """Leave out what the models do not declare on purpose: the search indexes of migrations
+    0004 (SQLite's FTS5 table with its shadow tables, PostgreSQL's expression indexes) and
+    0027 (expression indexes on the names)."""
     return not is_search_object(name, type_)
 
 

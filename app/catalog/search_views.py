@@ -19,6 +19,10 @@ from app.web import render
 bp = Blueprint("search", __name__)
 
 SUGGESTIONS = 6
+# Ten pages of the best matches. A broad word matches thousands of products; ranking more of
+# them would cost every page of it, and a shopper who has not found it by then adds a word
+# (the page says so: `found.more`).
+RESULTS = 10 * PER_PAGE
 
 
 def _query() -> str:
@@ -51,7 +55,7 @@ def _results():
     sort = request.args.get("sort", "relevance")
     if sort not in catalog.SORTS:
         sort = "relevance"
-    found = search.search(q)
+    found = search.search(q, limit=RESULTS)
     filters = dataclasses.replace(filters, product_ids=tuple(found.ids))
     page = catalog.list_products(filters, sort=sort, page=page_number, per_page=PER_PAGE)
 

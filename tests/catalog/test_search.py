@@ -148,6 +148,73 @@ def test_limit(db_session):
     assert len(search.search_ids("tea", limit=3)) == 3
 
 
+# -- broad words: more matches than are ranked -------------------------------------------
+
+@pytest.fixture()
+def small_pool(monkeypatch):
+    """Fewer candidates a tier (the shop's are a hundred or more): a dozen products make a
+    broad word here, as thousands do in the shop."""
+    monkeypatch.setattr(search, "MIN_POOL", 4)
+
+
+def test_a_broad_word_still_ranks_the_exact_name_first_then_names_starting_with_it(
+        db_session, small_pool):
+    for n in range(6):
+        make_product(f"Steamer {n}")  # "tea" inside a word, and the first in the table
+    for n in range(6):
+        make_product(f"Ceylon tea {n}")  # at a word start
+    make_product("Tea strainer")
+    make_product("Tea cup")
+    make_product("Tea")  # the exact name, added last: the highest id
+
+    result = search.search("tea", limit=4)
+
+    assert names(result.ids)[:3] == ["Tea", "Tea cup", "Tea strainer"]
+    assert names(result.ids)[3].startswith("Ceylon tea ")  # a word start before "Steamer"
+    assert result.more
+
+
+@pytest.mark.parametrize(("q", "others", "language"), [
+    ("තේ", "කළු තේ {}", "si"),  # Sinhala, a word of two letters: a word start
+    ("தேநீர்", "கருப்பு தேநீர் {}", "ta"),  # Tamil: trigrams
+    ("green tea", "Fresh green tea {}", "en"),  # two words
+])
+def test_a_broad_query_in_any_script_still_ranks_the_exact_name_first(
+        db_session, small_pool, q, others, language):
+    def named(name, english):
+        return (make_product(name) if language == "en"
+                else make_product(english, **{f"name_{language}": name}))
+
+    for n in range(8):
+        named(others.format(n), f"Product {n}")
+    exact = named(q, "Exact")
+
+    assert search.search_ids(q, limit=3)[0] == exact.id
+
+
+def test_a_search_says_when_more_products_match_than_it_lists(db_session):
+    for n in range(5):
+        make_product(f"Tea {n}")
+
+    assert search.search("tea", limit=5).more is False
+    assert search.search("tea", limit=4).more is True
+    assert search.search("tea", limit=4).ids == search.search("tea", limit=5).ids[:4]
+    assert search.search("kettle").more is False
+
+
+def test_a_broad_word_lists_its_best_matches_in_the_same_order_as_a_narrow_one(
+        db_session, monkeypatch):
+    for name in ["Steamer", "Green tea", "Tea cup", "Tea", "Black tea", "Tea towel"]:
+        make_product(name)
+    everything = found("tea")
+
+    monkeypatch.setattr(search, "MIN_POOL", 2)
+    result = search.search("tea", limit=2)
+
+    assert names(result.ids) == everything[:2] == ["Tea", "Tea cup"]
+    assert result.more
+
+
 @pytest.mark.parametrize("q", [
     "", "   ", "!!!", "%", "_", "%_", "\\", '"', "'", "*", "-", "—", "()", "NEAR(",
     "tea\" OR \"x", "' OR 1=1 --", "'; DROP TABLE catalog_product; --", "te%", "t_a",
@@ -210,39 +277,70 @@ def test_suggestions_are_few(db_session):
 
 @pytest.mark.postgres_only
 def test_postgresql_uses_the_search_indexes(spices, backend):
+    from sqlalchemy import event
+
     from app import db
 
-    # A handful of rows is cheaper to scan than to look up: take the other ways away (in
-    # this transaction only, rolled back after the test) so that the plan shows whether the
-    # search indexes match the query's expressions at all.
+    # A handful of rows is cheaper to scan than to look up: other products (in this
+    # transaction only, rolled back after the test, as the rest) and the other ways taken
+    # away, so that the plan shows whether the search indexes match the query's expressions.
+    db.session.execute(text(
+        "INSERT INTO catalog_product (slug, kind, status, name_en, description_en, "
+        "is_featured, min_price_cents, published_at, created_at, updated_at) "
+        "SELECT 'other-' || g, 'product', 'published', 'Other tea ' || g, '', false, 100, "
+        "now(), now(), now() FROM generate_series(1, 3000) AS g"))
+    db.session.execute(text("ANALYZE catalog_product"))
     db.session.execute(text("SET LOCAL enable_seqscan = off"))
     db.session.execute(text("DROP INDEX ix_catalog_product_listing"))
     db.session.execute(text("DROP INDEX ix_catalog_product_newest"))
-    statements = []
 
-    from sqlalchemy import event
+    def statements(search_for):
+        sent = []
 
-    def remember(conn, cursor, statement, parameters, context, executemany):
-        if "FROM catalog_product WHERE" in statement:
-            statements.append((statement, parameters))
+        def remember(conn, cursor, statement, parameters, context, executemany):
+            if "FROM catalog_product WHERE" in statement:
+                sent.append((statement, parameters))
 
-    engine = db.session.get_bind()
-    event.listen(engine, "before_cursor_execute", remember)
-    try:
-        search.search_ids("cinn")  # a word of three letters or more: trigrams
-        search.search_ids("tv")  # a shorter one: whole words (tsvector)
-        search.search("cinamon")  # the typo candidates (word similarity)
-    finally:
-        event.remove(engine, "before_cursor_execute", remember)
-    plans = []
-    for statement, parameters in statements:
-        rows = db.session.connection().exec_driver_sql("EXPLAIN " + statement, parameters)
-        plans.append("\n".join(rows.scalars()))
+        engine = db.session.get_bind()
+        event.listen(engine, "before_cursor_execute", remember)
+        try:
+            search_for()
+        finally:
+            event.remove(engine, "before_cursor_execute", remember)
+        return sent
 
-    assert "ix_catalog_product_search_trgm" in plans[0], plans[0]
-    assert "ix_catalog_product_search_words" in plans[1], plans[1]
-    assert any("<%" in s and "ix_catalog_product_search_trgm" in p
-               for (s, _), p in zip(statements, plans, strict=True)), plans
+    def plan(statement):
+        return "\n".join(db.session.connection().exec_driver_sql(
+            "EXPLAIN " + statement[0], statement[1]).scalars())
+
+    long_word = statements(lambda: search.search_ids("cinn"))  # trigrams
+    short_word = statements(lambda: search.search_ids("tv"))  # whole words (tsvector)
+    typo = statements(lambda: search.search("cinamon"))  # the candidates: word similarity
+    broad = statements(lambda: search.search_ids("tea", limit=1))  # the best tiers too
+
+    # A broad word's names equal to or starting with it: the name indexes (migration 0027).
+    for step in ("exact", "head"):
+        assert all(f"ix_catalog_product_search_{column}" in _step(plan(broad[-1]), step)
+                   for column in search.SEARCHED), plan(broad[-1])
+    # Those partial indexes are a way to read every published product too, which a few
+    # thousand are cheap enough for: without them, the other plans show their indexes.
+    for column in search.SEARCHED:
+        db.session.execute(text(f"DROP INDEX ix_catalog_product_search_{column}"))
+
+    assert "ix_catalog_product_search_trgm" in plan(long_word[0]), plan(long_word[0])
+    assert "ix_catalog_product_search_words" in plan(short_word[0]), plan(short_word[0])
+    assert any("<%" in s[0] and "ix_catalog_product_search_trgm" in plan(s) for s in typo)
+    assert "ix_catalog_product_search_words" in _step(plan(broad[-1]), "word_start")
+
+
+def _step(plan: str, name: str) -> str:
+    """The part of a PostgreSQL plan (EXPLAIN's text) that computes the CTE `name`."""
+    lines = plan.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.strip() == f"CTE {name}")
+    depth = len(lines[start]) - len(lines[start].lstrip())
+    end = next((i for i in range(start + 1, len(lines))
+                if len(lines[i]) - len(lines[i].lstrip()) <= depth), len(lines))
+    return "\n".join(lines[start:end])
 
 
 @pytest.mark.postgres_only
@@ -278,6 +376,26 @@ def test_results_page_lists_matches_with_filters(client, shop):
     assert 'name="sort"' in html and 'value="relevance"' in html
     assert 'name="q" value="tea"' in html  # the filters keep the query
     assert html.index("Tea cup") < html.index("Ceylon black tea leaves")  # name start first
+
+
+def test_results_page_of_a_broad_word_says_there_are_more(client, shop, monkeypatch):
+    from app.catalog import search_views
+
+    monkeypatch.setattr(search_views, "RESULTS", 2)  # the shop lists ten pages' worth
+
+    everything = client.get("/search?q=tea").get_data(as_text=True)
+    in_category = client.get("/search?q=tea&category=tea-spices").get_data(as_text=True)
+    narrow = client.get("/search?q=green").get_data(as_text=True)
+
+    assert "More than 2 items" in everything
+    assert "Tea cup" in everything and "Green tea" in everything
+    assert "Ceylon black tea leaves" not in everything  # the third best
+    assert "Only the 2 best matches are listed" in everything
+    # Filtered, the count is of what is listed, and the page says what it was chosen from.
+    assert "1 item" in in_category and "More than" not in in_category
+    assert "Only the 2 best matches are listed" in in_category
+    assert "1 item" in narrow
+    assert "More than" not in narrow and "best matches are listed" not in narrow
 
 
 def test_results_page_filters_and_sorts_within_the_matches(client, shop):
