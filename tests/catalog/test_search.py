@@ -318,7 +318,7 @@ def test_postgresql_uses_the_search_indexes(spices, backend):
     typo = statements(lambda: search.search("cinamon"))  # the candidates: word similarity
     broad = statements(lambda: search.search_ids("tea", limit=1))  # the best tiers too
 
-    # A broad word's names equal to or starting with it: the name indexes (migration 0027).
+    # A broad word's names equal to or starting with it: the name indexes (migration 0028).
     for step in ("exact", "head"):
         assert all(f"ix_catalog_product_search_{column}" in _step(plan(broad[-1]), step)
                    for column in search.SEARCHED), plan(broad[-1])

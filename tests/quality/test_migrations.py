@@ -48,7 +48,7 @@ def test_rows_referencing_an_altered_table_survive_a_downgrade_and_upgrade(scrat
     assert kept == 1
 
 
-# SQLAlchemy cannot reflect SQLite's expression indexes (search's, migration 0027), and says so
+# SQLAlchemy cannot reflect SQLite's expression indexes (search's, migration 0028), and says so
 # before `include_name` leaves them out.
 @pytest.mark.filterwarnings(
     "ignore:Skipped unsupported reflection of expression-based index ix_catalog_product_search_")
@@ -56,7 +56,7 @@ def test_models_and_migrations_agree(migrated):
     import_all()
     engine = create_engine(migrated)
     with engine.connect() as conn:
-        # The search indexes (migrations 0004, 0027) are not in the models (migrations/env.py).
+        # The search indexes (migrations 0004, 0028) are not in the models (migrations/env.py).
         opts = {"compare_type": False,
                 "include_name": lambda name, type_, _parents: not is_search_object(name, type_)}
         diff = compare_metadata(MigrationContext.configure(conn, opts=opts), Base.metadata)

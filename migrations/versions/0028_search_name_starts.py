@@ -1,7 +1,7 @@
 """search: names and brand by their beginning
 
-Revision ID: 0027
-Revises: 0026
+Revision ID: 0028
+Revises: 0027
 Create Date: 2026-12-06 10:00:00
 
 A search ranks a name equal to the query first, then names starting with it
@@ -20,8 +20,8 @@ again: tests/catalog/test_search.py checks the plans on both backends.
 from alembic import op
 
 
-revision = '0027'
-down_revision = '0026'
+revision = '0028'
+down_revision = '0027'
 branch_labels = None
 depends_on = None
 
