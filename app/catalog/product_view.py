@@ -1,5 +1,7 @@
 """A product page's data as plain rows: the product, its active variants with the units each
-has to sell, its pictures and its attributes, in four small queries and no ORM graph.
+has to sell, its pictures and its attributes, in four small queries and no ORM graph. The
+first two are what the page's ETag is made of, so they are read once a request (`core`),
+whether the visitor then gets a 304 or the page.
 
 Read-only and frozen, duck-typed like the models where the product page, its htmx fragment,
 the promotion badges and the API read them (`text()`, `variants`, `images`, `attributes`,
@@ -10,8 +12,9 @@ changes a product goes through the models (app.catalog.editing), never through t
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
+from flask import g
 from sqlalchemy import select
 
 from app import db
@@ -105,29 +108,46 @@ class ProductView(InLanguages):
         return {} if self.is_service else {v.id: v.units for v in self.variants}
 
 
-def published(slug: str) -> ProductView:
-    """The published product `slug` as its page shows it. Raises NotFound."""
+def core(slug: str) -> ProductView | None:
+    """The published product `slug` with its active variants and their units, without its
+    pictures and attributes: what its page's ETag is made of (app/catalog/versions.py),
+    read once a request and completed by `published` for the page itself. None: there is
+    no such product."""
+    found = g.setdefault("catalog_product_core", {})
+    if slug not in found:
+        found[slug] = _read_core(slug)
+    return found[slug]
+
+
+def _read_core(slug: str) -> ProductView | None:
     if "\x00" in slug:  # PostgreSQL refuses NUL in a parameter; no slug has one
-        raise NotFound()
+        return None
     row = db.session.execute(select(*_PRODUCT_COLUMNS).where(
         Product.slug == slug, Product.status == "published")).first()
     if row is None:
-        raise NotFound()
-    product_id = row.id
+        return None
     variants = tuple(PageVariant(*r[:8], int(r[8] or 0)) for r in db.session.execute(
         select(Variant.id, Variant.sku, Variant.options, Variant.options_si, Variant.options_ta,
                Variant.price_cents, Variant.compare_at_cents, Variant.position,
                inventory.units_available(Variant.id))
-        .where(Variant.product_id == product_id, Variant.is_active)
+        .where(Variant.product_id == row.id, Variant.is_active)
         .order_by(Variant.position, Variant.id)))
+    return ProductView(*row, variants=variants)
+
+
+def published(slug: str) -> ProductView:
+    """The published product `slug` as its page shows it. Raises NotFound."""
+    product = core(slug)
+    if product is None:
+        raise NotFound()
     images = tuple(PageImage(*r) for r in db.session.execute(
         select(ProductImage.id, ProductImage.key, ProductImage.width, ProductImage.height,
                ProductImage.alt_en, ProductImage.variant_id)
-        .where(ProductImage.product_id == product_id)
+        .where(ProductImage.product_id == product.id)
         .order_by(ProductImage.position, ProductImage.id)))
     attributes = tuple(PageAttribute(*r) for r in db.session.execute(
         select(ProductAttribute.name, ProductAttribute.value, ProductAttribute.value_si,
                ProductAttribute.value_ta)
-        .where(ProductAttribute.product_id == product_id)
+        .where(ProductAttribute.product_id == product.id)
         .order_by(ProductAttribute.name, ProductAttribute.value)))
-    return ProductView(*row, variants=variants, images=images, attributes=attributes)
+    return replace(product, images=images, attributes=attributes)

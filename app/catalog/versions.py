@@ -2,11 +2,11 @@
 page's own part of its ETag (app/revalidation.py), so a phone revisiting a page that has
 not changed gets a 304.
 
-A product page, in one query (two for a service): the product's change time (every write of
-its fields, variants, prices, pictures and attributes sets `updated_at`), the units
-available of each active variant (the page shows them: "Only 3 left", "Sold out", the
-quantity box's maximum), the categories' clock (its breadcrumbs) and, for a service, its next
-free times.
+A product page, in the page's own first two queries (three for a service): the product's
+change time (every write of its fields, variants, prices, pictures and attributes sets
+`updated_at`), the units available of each active variant (the page shows them: "Only 3
+left", "Sold out", the quantity box's maximum), the categories' clock (its breadcrumbs) and,
+for a service, its next free times.
 
 A listing (all products, or a category with its sub-categories), in one query read from
 indexes: the newest change among the products filed under it, whatever their status (one
@@ -27,9 +27,9 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 
 from app import db, memo
-from app.catalog import category_tree as categories
-from app.catalog.models import Product, Variant
-from app.catalog.services import _impossible_slug, next_free_slots
+from app.catalog import category_tree as categories, product_view
+from app.catalog.models import Product
+from app.catalog.services import next_free_slots
 from app.db import utcnow
 from app.errors import NotFound
 from app.inventory import services as inventory
@@ -56,27 +56,18 @@ class ProductVersion:
 
 def product_version(slug: str) -> ProductVersion | None:
     """What the published product `slug`'s page shows that can change; None if there is no
-    such product (its page is a 404)."""
-    if _impossible_slug(slug):
+    such product (its page is a 404). Read with the page's own first queries (the product
+    and its variants' units: app.catalog.product_view.core), which the page then reuses."""
+    product = product_view.core(slug)
+    if product is None:
         return None
-    rows = db.session.execute(
-        select(Product.id, Product.kind, Product.updated_at, Variant.id,
-               inventory.units_available(Variant.id))
-        .select_from(Product)
-        .outerjoin(Variant, (Variant.product_id == Product.id) & Variant.is_active)
-        .where(Product.slug == slug, Product.status == "published")
-        .order_by(Variant.id)).all()
-    if not rows:
-        return None
-    product_id, kind, updated_at, _v, _u = rows[0]
-    units = tuple((variant_id, int(available)) for _p, _k, _t, variant_id, available
-                  in rows if variant_id is not None)
+    units = tuple((v.id, v.units) for v in product.variants)
     slots = ()
-    if kind == "service":
+    if product.is_service:
         slots = tuple((s.id, s.starts_at, s.capacity, s.booked)
-                      for s in next_free_slots(product_id))
-    return ProductVersion(product_id, kind == "service",
-                          (product_id, updated_at, units, _categories_clock(), slots))
+                      for s in next_free_slots(product.id))
+    return ProductVersion(product.id, product.is_service,
+                          (product.id, product.updated_at, units, _categories_clock(), slots))
 
 
 def listing_version(category_slug: str | None, *, in_stock: bool = False,
