@@ -18,6 +18,7 @@ from app import (
     promotions,
     request_guard,
     static_assets,
+    template_urls,
 )
 from app.extensions import babel, csrf, htmx, limiter, login_manager
 from app.security import pii
@@ -119,6 +120,7 @@ def _init_extensions(app) -> None:
     babel.init_app(app, locale_selector=i18n.select_locale,
                    timezone_selector=i18n.select_timezone,
                    default_translation_directories=str(ROOT / "app" / "translations"))
+    i18n.install_template_gettext(app.jinja_env)
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
     login_manager.login_message = _l("Please sign in to see this page.")
@@ -159,6 +161,7 @@ def _register_templates(app) -> None:
         return i18n.format_lkr(cents, str(get_locale() or "en"))
 
     app.add_template_filter(i18n.local_time, "local_time")
+    template_urls.init_app(app)
     app.add_template_global(district_name)
     app.add_template_global(display_phone)
 

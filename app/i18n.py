@@ -8,8 +8,11 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_datetime
 from babel.numbers import format_currency
 from flask import has_request_context, request, session
-from flask_babel import get_locale
+from flask.globals import _cv_app  # the app context itself: `g` is a proxy, this is not
+from flask_babel import get_locale, get_translations
 from flask_login import current_user
+from jinja2 import pass_eval_context
+from markupsafe import Markup
 
 COLOMBO = ZoneInfo("Asia/Colombo")
 LANGUAGES = {"en": "English", "si": "සිංහල", "ta": "தமிழ்"}
@@ -55,3 +58,70 @@ def local_time(value: dt.datetime | None, fmt: str | None = None) -> str:
     locale = FORMAT_LOCALES.get(str(get_locale() or "en"), "en_US") if has_request_context() \
         else "en_US"
     return format_datetime(local, "d MMM y, HH:mm", tzinfo=COLOMBO, locale=locale)
+
+
+# ---- translations in templates ------------------------------------------------------------
+#
+# A page says a few dozen translated things. Flask-Babel's own template functions find the
+# catalog anew for each (a dozen context-local lookups through `g`, the domain and the
+# locale), and Jinja's wrappers add two more calls; together that cost more than the rest of
+# the header. These find it once per request (and again whenever the locale changes, as under
+# `force_locale`), and mean exactly what Jinja's "newstyle" gettext means: the translation is
+# a format string, safe markup where the template autoescapes, its variables escaped.
+
+def translations():
+    """This request's translations (Flask-Babel's), found once per request and locale."""
+    app_ctx = _cv_app.get(None)
+    if app_ctx is None:
+        return get_translations()  # no app: the untranslated strings
+    babel_ctx = getattr(app_ctx.g, "_flask_babel", None)  # Flask-Babel's, per context
+    if babel_ctx is not None:
+        kept = getattr(babel_ctx, "kade_translations", None)
+        if kept is not None and kept[0] is getattr(babel_ctx, "babel_locale", None):
+            return kept[1]
+    found = get_translations()  # sets the context's locale (and domain) as it goes
+    babel_ctx = getattr(app_ctx.g, "_flask_babel", None)
+    if babel_ctx is not None and getattr(babel_ctx, "babel_locale", None) is not None:
+        babel_ctx.kade_translations = (babel_ctx.babel_locale, found)
+    return found
+
+
+def _formatted(eval_ctx, text: str, variables: dict):
+    if eval_ctx.autoescape:
+        # The shop's own catalogs are trusted markup, as with Jinja's own gettext.
+        text = Markup(text)  # noqa: S704
+    return text % variables  # always a format string, as Jinja's newstyle gettext has it
+
+
+@pass_eval_context
+def template_gettext(eval_ctx, string: str, **variables):
+    return _formatted(eval_ctx, translations().ugettext(string), variables)
+
+
+@pass_eval_context
+def template_ngettext(eval_ctx, singular: str, plural: str, num: int, **variables):
+    variables.setdefault("num", num)
+    return _formatted(eval_ctx, translations().ungettext(singular, plural, num), variables)
+
+
+@pass_eval_context
+def template_pgettext(eval_ctx, context: str, string: str, **variables):
+    variables.setdefault("context", context)
+    return _formatted(eval_ctx, translations().upgettext(context, string), variables)
+
+
+@pass_eval_context
+def template_npgettext(eval_ctx, context: str, singular: str, plural: str, num: int,
+                       **variables):
+    variables.setdefault("context", context)
+    variables.setdefault("num", num)
+    return _formatted(eval_ctx, translations().unpgettext(context, singular, plural, num),
+                      variables)
+
+
+def install_template_gettext(jinja_env) -> None:
+    """Put these in place of Flask-Babel's (after `babel.init_app`, which installs its own and
+    Jinja's i18n extension, whose `{% trans %}` blocks call the same names)."""
+    jinja_env.globals.update(_=template_gettext, gettext=template_gettext,
+                             ngettext=template_ngettext, pgettext=template_pgettext,
+                             npgettext=template_npgettext)

@@ -1,6 +1,10 @@
-"""The shop's pages and details: read for every storefront page (the footer), so kept
-briefly (app.memo: PAGE_CACHE_SECONDS, 10 s in production) and once per request; edited by
-staff with MANAGE_CONTENT, every save written to the audit log.
+"""The shop's pages and details: read for every storefront page (the footer), so kept as
+the shop's reference data (app.memo.reference: REFERENCE_CACHE_SECONDS, 10 s in production,
+whether or not the page cache is on) and once per request; edited by staff with
+MANAGE_CONTENT, every save written to the audit log and forgotten at once in this process.
+
+What a page needs is kept ready: the details per language as a `ShopInfo` whose phone numbers
+are already parsed and formatted, so a page's footer and title cost no query and no parsing.
 
 Reading never fails for lack of a saved row: a page nobody has edited shows the text the shop
 starts with (app.content.defaults), and a detail nobody has saved shows its setting
@@ -8,6 +12,8 @@ starts with (app.content.defaults), and a detail nobody has saved shows its sett
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import re
 from dataclasses import dataclass
 
@@ -44,23 +50,23 @@ def _locale(locale: str | None) -> str:
     return locale if locale in LOCALES else "en"
 
 
-def _per_request(key: str, produce):
-    """`produce()` once per request (or app context), under memo's short keeping."""
-    found = g.get("_content", {})
+def _per_request(key: tuple, produce):
+    """`produce()` once per request (or app context), under memo's keeping of reference
+    data (which development and tests turn off: then once per request)."""
+    found = g.get("_content")
+    if found is None:
+        found = g._content = {}
     if key not in found:
         # In a tuple: memo keeps no None, and "nothing saved" is worth keeping too.
-        found[key] = memo.remember(("content." + key,), lambda: (produce(),))[0]
-        g._content = found
+        found[key] = memo.reference(("content",) + key, lambda: (produce(),))[0]
     return found[key]
 
 
 def _forget() -> None:
-    """After a save: this context reads the new values at once (other processes within
-    PAGE_CACHE_SECONDS, as with every catalog edit)."""
+    """After a save: this process reads the new values at once (others within
+    REFERENCE_CACHE_SECONDS)."""
     g.pop("_content", None)
-    memo_store = current_app.extensions.get("kade_memo")
-    if memo_store is not None:
-        memo_store.clear()
+    memo.forget_reference(current_app)
 
 
 # ---- pages --------------------------------------------------------------------------------------
@@ -84,7 +90,7 @@ def _rows() -> dict[str, dict]:
 def _stored_page(slug: str) -> dict:
     if slug not in SLUGS:
         raise NotFound()
-    found = _per_request("pages", _rows).get(slug)
+    found = _per_request(("pages",), _rows).get(slug)
     return found or {**defaults.PAGES[slug], "updated_at": None}
 
 
@@ -175,22 +181,23 @@ class ShopInfo:
     email: str | None
     hours: str
     hotline_text: str = ""  # as the setting spells it, when it comes from SHOP_PHONE
+    # Worked out once when made (the footer of every page shows them): formatting a number
+    # costs more than the rest of the footer.
+    hotline_display: str = dataclasses.field(init=False)
+    whatsapp_display: str = dataclasses.field(init=False)
+    hotline_href: str | None = dataclasses.field(init=False)
+    whatsapp_href: str | None = dataclasses.field(init=False)
 
-    @property
-    def hotline_display(self) -> str:
-        return self.hotline_text or display_phone(self.hotline)
-
-    @property
-    def whatsapp_display(self) -> str:
-        return display_phone(self.whatsapp)
-
-    @property
-    def hotline_href(self) -> str | None:
-        return f"tel:{self.hotline}" if self.hotline else None
-
-    @property
-    def whatsapp_href(self) -> str | None:
-        return f"https://wa.me/{self.whatsapp.lstrip('+')}" if self.whatsapp else None
+    def __post_init__(self):
+        ready = {
+            "hotline_display": self.hotline_text or display_phone(self.hotline),
+            "whatsapp_display": display_phone(self.whatsapp),
+            "hotline_href": f"tel:{self.hotline}" if self.hotline else None,
+            "whatsapp_href": (f"https://wa.me/{self.whatsapp.lstrip('+')}"
+                              if self.whatsapp else None),
+        }
+        for name, value in ready.items():
+            object.__setattr__(self, name, value)
 
 
 DETAIL_FIELDS = ("name", "address_en", "address_si", "address_ta", "hotline", "whatsapp",
@@ -202,21 +209,33 @@ def _details_row() -> dict | None:
     return None if row is None else {f: getattr(row, f) for f in DETAIL_FIELDS}
 
 
+@functools.lru_cache(maxsize=32)
+def _setting_phone(raw: str, mobile_only: bool) -> str | None:
+    """A SHOP_PHONE or SHOP_WHATSAPP setting as E.164: settings do not change while the
+    process runs, and parsing a number is the dearest part of the details."""
+    return normalise_phone(raw, mobile_only=mobile_only)
+
+
 def _configured() -> dict:
     config = current_app.config
     return {"name": config.get("SHOP_NAME") or "Kade",
             "address_en": config.get("SHOP_ADDRESS") or "",
-            "hotline": normalise_phone(config.get("SHOP_PHONE") or "", mobile_only=False),
-            "whatsapp": normalise_phone(config.get("SHOP_WHATSAPP") or ""),
+            "hotline": _setting_phone(config.get("SHOP_PHONE") or "", False),
+            "whatsapp": _setting_phone(config.get("SHOP_WHATSAPP") or "", True),
             "email": config.get("SHOP_EMAIL") or None,
             "hours_en": config.get("SHOP_HOURS") or ""}
 
 
 def shop_details(locale: str | None = None) -> ShopInfo:
     """The shop's details in `locale` (the request's language by default): a saved value,
-    else its English one (address, hours), else the setting."""
+    else its English one (address, hours), else the setting. Made once per language and
+    kept with the shop's reference data (app.memo.reference)."""
     locale = _locale(locale)
-    saved = _per_request("details", _details_row) or {}
+    return _per_request(("details", locale), lambda: _details_in(locale))
+
+
+def _details_in(locale: str) -> ShopInfo:
+    saved = _per_request(("details",), _details_row) or {}
     fallback = _configured()
 
     def pick(field: str) -> str | None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 
 from flask import Blueprint
+from flask_babel import get_locale
 from markupsafe import escape
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -71,10 +72,19 @@ def _shop_details():
 
 class ShopName:
     """The shop's name for templates (`shop_name`): staff's saved one, else SHOP_NAME. Read
-    only where a template prints it, once per request with the footer's details."""
+    only where a template prints it; a page prints it several times (the title twice, the
+    header), so the first read is kept for the rest of the render (one is made per render
+    by the context processor)."""
+
+    __slots__ = ("_name",)
+
+    def __init__(self):
+        self._name: str | None = None
 
     def __str__(self) -> str:
-        return _shop_details().name
+        if self._name is None:
+            self._name = _shop_details().name
+        return self._name
 
     def __html__(self) -> str:
         return str(escape(str(self)))
@@ -86,6 +96,16 @@ def _in_etags(state) -> None:
     revalidation.add_page_part(state.app, _shop_details)
 
 
+_footer_by_locale: dict[str, list[tuple[str, str]]] = {}
+
+
 @bp.app_template_global("footer_links")
 def _footer_links():
-    return FOOTER_LINKS
+    """FOOTER_LINKS with their labels in the page's language: translated once per language
+    and process (the catalogs do not change while it runs), not five times a page."""
+    locale = str(get_locale() or "en")
+    found = _footer_by_locale.get(locale)
+    if found is None:
+        found = _footer_by_locale[locale] = [(endpoint, str(label))
+                                             for endpoint, label in FOOTER_LINKS]
+    return found

@@ -10,24 +10,36 @@ import uuid
 
 from flask import g, has_request_context, request
 
-_RESERVED = set(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
+_RESERVED = frozenset(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
+# Every request writes a line: one encoder, made once (json.dumps with options makes a new
+# one per call), and the time's seconds formatted once per second.
+_ENCODER = json.JSONEncoder(default=str, ensure_ascii=False)
 
 
 class JsonFormatter(logging.Formatter):
+    _second: tuple[int, str] = (-1, "")  # one tuple, replaced whole: threads share it
+
+    def _at(self, created: float, msecs: float) -> str:
+        second = int(created)
+        kept, text = self._second
+        if second != kept:
+            text = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
+            self._second = (second, text)
+        return f"{text}.{int(msecs):03d}Z"
+
     def format(self, record: logging.LogRecord) -> str:
         line = {
-            "at": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created))
-            + f".{int(record.msecs):03d}Z",
+            "at": self._at(record.created, record.msecs),
             "level": record.levelname.lower(),
             "logger": record.name,
             "event": record.getMessage(),
         }
         for key, value in vars(record).items():
-            if key not in _RESERVED and not key.startswith("_"):
+            if key not in _RESERVED and key[:1] != "_":
                 line[key] = value
         if record.exc_info:
             line["exception"] = self.formatException(record.exc_info)
-        return json.dumps(line, default=str, ensure_ascii=False)
+        return _ENCODER.encode(line)
 
 
 _base_factory = logging.getLogRecordFactory()

@@ -72,10 +72,11 @@ def test_with_only_collection_nothing_is_promised(client, db_session):
 
 
 def test_once_kept_the_facts_cost_no_query(make_app, tea, customer, login):
-    """Production keeps them (PAGE_CACHE_SECONDS): a signed-in shopper's product page, which
-    the page cache does not keep, reads neither the delivery options, the cash-on-delivery
-    limits nor the shop's details for its footer."""
-    app = make_app(PAGE_CACHE_SECONDS=10)
+    """Production keeps them (PAGE_CACHE_SECONDS, and REFERENCE_CACHE_SECONDS for the shop's
+    reference data): a signed-in shopper's product page, which the page cache does not keep,
+    reads neither the delivery options, the cash-on-delivery limits nor the shop's details
+    for its footer."""
+    app = make_app(PAGE_CACHE_SECONDS=10, REFERENCE_CACHE_SECONDS=10)
     shopper = app.test_client()
     login(customer, c=shopper)
     shopper.get(f"/p/{tea.slug}")  # kept now
