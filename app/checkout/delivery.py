@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from app import db
+from app import db, memo
 from app.accounts.districts import is_district
 from app.audit import services as audit
 from app.checkout.models import DeliveryOption
@@ -114,6 +115,7 @@ def save_option(data: DeliveryOptionInput, *, option_id: int | None = None,
         audit.record("checkout.delivery_option_save", actor_id=actor.id if actor else None,
                      target_type="delivery_option", target_id=option.id, code=option.code,
                      fee_cents=option.fee_cents, free_over_cents=option.free_over_cents)
+    memo.forget_reference(current_app)  # the promise pages state: anew, here at once
     return option
 
 
@@ -161,7 +163,15 @@ class Promise:
 def promise() -> Promise | None:
     """The days the active delivery options take (the island-wide ones when there are some,
     else all that deliver) and where cash on delivery is offered. None when nothing is
-    delivered (only collection, or no option)."""
+    delivered (only collection, or no option). Every product page states it: kept with the
+    shop's reference data (app.memo.reference, REFERENCE_CACHE_SECONDS), so a page reads
+    neither the options nor the cash-on-delivery limits; a save of an option here forgets it
+    at once, a change of the limits shows within that time."""
+    # In a tuple: memo keeps no None, and "nothing is delivered" is worth keeping too.
+    return memo.reference(("delivery_promise",), lambda: (_worked_out_promise(),))[0]
+
+
+def _worked_out_promise() -> Promise | None:
     from app.payments import settings as payment_settings
 
     delivered = [o for o in options_for(None) if not o.is_pickup]

@@ -25,7 +25,7 @@ from flask_babel import get_locale, gettext as _, lazy_gettext as _l
 from flask_login import current_user, user_logged_in
 
 from app import revalidation
-from app.accounts import addresses
+from app.accounts import addresses, sessions
 from app.accounts.addresses import AddressInput
 from app.accounts.districts import district_name
 from app.accounts.phones import display_phone
@@ -119,12 +119,18 @@ def _cart_to_fill() -> Cart:
 
 
 def _cart_count() -> int | None:
-    """Units in the cart for the header (None: no cart link at all, for staff)."""
-    if _is_staff():
-        return None
-    customer_id = _customer_id()
-    if customer_id is not None:
-        return carts.item_count(user_id=customer_id)
+    """Units in the cart for the header (None: no cart link at all, for staff). A signed-in
+    customer's came with them (accounts.sessions reads it in the same query); a request that
+    may have changed the cart since (anything but GET or HEAD) counts again."""
+    user = current_user._get_current_object()
+    if user.is_authenticated:
+        if user.is_staff:
+            return None
+        if request.method in ("GET", "HEAD"):
+            units = sessions.read_with(user, carts.CART_UNITS)
+            if units is not None:
+                return int(units)
+        return carts.item_count(user_id=user.id)
     token = _cookie_token()
     if not token:
         return 0

@@ -6,6 +6,7 @@ import pytest
 
 from app.catalog import editing, inputs, pictures
 from app.catalog.demo import picture
+from app.checkout import cart as carts
 from app.db import session
 from app.inventory import services as inventory
 from tests.catalog.factories import make_category
@@ -170,3 +171,33 @@ def test_search_page_queries_do_not_grow_with_the_matches(client, db_session, co
     print(f"\nsearch page: {few} queries with 3 matches, {many} with 40")
     assert many == few
     assert max(*many, next_page) <= LIMITS["search"]
+
+
+def test_a_signed_in_customer_costs_one_statement_more_than_a_visitor(
+        client, db_session, count_queries, customer, login):
+    """Who they are, their account link and the units in their cart (the header's badge)
+    come in one query (app.accounts.sessions reads the cart's units with the user); the
+    recently viewed strip comes after the page, by htmx. Compared with the same page for a
+    visitor, so it holds whatever the page itself costs."""
+    make_category("tea")
+    product, other = add_products(2)
+    inventory.set_on_hand(other.variants[0].id, 10)
+    page = f"/p/{product.slug}"
+    client.get(page)
+    anonymous = measure(client, count_queries, page)
+    carts.add_item(carts.open_cart(user_id=customer.id), other.variants[0].id, 3)
+    session.commit()
+    login(customer)
+    client.get(f"/p/{other.slug}")  # a product seen before: the strip would list it
+
+    with count_queries() as statements:
+        response = client.get(page)
+
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert 'class="cart-count">3<' in html and 'aria-label="Cart, 3 items"' in html
+    assert 'href="/account"' in html and "Sign out" in html and "Sign in" not in html
+    assert f"/recently-viewed?except={product.id}" in html  # the strip: after, by htmx
+    assert "recent-heading" not in html
+    print(f"\nproduct page: {anonymous} statements for a visitor, {len(statements)} signed in")
+    assert len(statements) <= anonymous + 1

@@ -441,6 +441,27 @@ def test_signing_in_merges_the_guest_cart_and_forgets_the_cookie(client, db_sess
     assert badge(html) == 3
 
 
+def test_a_signed_in_customers_badge_follows_every_change(client, db_session, login):
+    """The badge of a signed-in customer's pages comes with their lookup (one query); a
+    change answers with the count after it, and the next page shows that."""
+    tea = stocked(units=9)
+    customer = make_customer()
+    carts.add_item(carts.open_cart(user_id=customer.id), tea.id, 3)
+    login(customer)
+    assert badge(client.get("/products").get_data(as_text=True)) == 3
+
+    added = client.post("/cart/items", data={"variant_id": tea.id, "quantity": 2},
+                        headers=HTMX)
+    assert badge(added.get_data(as_text=True)) == 5
+    assert badge(client.get("/p/ceylon-tea").get_data(as_text=True)) == 5
+    add(client, tea, 1, next="/products")  # without htmx: back to the page, one more
+    assert badge(client.get("/products").get_data(as_text=True)) == 6
+    [line] = carts.find_cart(user_id=customer.id).lines
+    emptied = client.post(f"/cart/items/{line.id}/remove", headers=HTMX_CART)
+    assert badge(emptied.get_data(as_text=True)) == 0
+    assert badge(client.get("/products").get_data(as_text=True)) == 0
+
+
 def test_registering_keeps_what_the_guest_put_in_the_cart(client, db_session):
     tea = stocked(units=5)
     add(client, tea, 2)
