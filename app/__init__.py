@@ -180,7 +180,7 @@ def _register_blueprints(app) -> None:
     from app.backoffice import bp as staff_bp
     from app.catalog.search_views import bp as search_bp
     from app.catalog.views import bp as catalog_bp
-    from app.checkout.views import bp as checkout_bp
+    from app.checkout.views import bp as checkout_bp, cart_link_html
     from app.checkout.voucher_views import bp as vouchers_bp
     from app.content.views import bp as content_bp
     from app.ops.views import bp as ops_bp
@@ -201,6 +201,8 @@ def _register_blueprints(app) -> None:
     app.register_blueprint(search_bp)
     app.register_blueprint(promotions_bp)
     app.register_blueprint(checkout_bp)
+    # A kept page's cart link, put in on every visit: checkout's, made once per count.
+    page_cache.cart_link_from(app, cart_link_html)
     app.register_blueprint(vouchers_bp)
     app.register_blueprint(orders_bp)
     app.register_blueprint(payments_bp)

@@ -166,6 +166,18 @@ def _from_shared(shared, store: TTLCache, key: tuple) -> Entry | None:
     return entry
 
 
+def cart_link_from(app, make: Callable[[], str]) -> None:
+    """How this app makes the header's cart link for a kept page (checkout's, handed over
+    when the app is built; this module cannot import checkout). Without one, the link's
+    template is rendered."""
+    app.extensions["kade_cart_link"] = make
+
+
+def _cart_link() -> str:
+    make = current_app.extensions.get("kade_cart_link")
+    return make() if make is not None else render_template("checkout/_cart_link.html")
+
+
 def _personal(body: str, response):
     """Put this visitor's token, nonce and cart link where the markers are."""
     from flask_wtf.csrf import generate_csrf
@@ -177,7 +189,7 @@ def _personal(body: str, response):
     if NONCE_MARK in body:
         body = body.replace(NONCE_MARK, nonce())
     if CART_MARK in body:
-        body = body.replace(CART_MARK, render_template("checkout/_cart_link.html"))
+        body = body.replace(CART_MARK, _cart_link())
     response.set_data(body)
     return response
 

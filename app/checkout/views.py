@@ -20,7 +20,17 @@ import logging
 import secrets
 from dataclasses import dataclass, field
 
-from flask import Blueprint, current_app, flash, g, has_request_context, request, session, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    g,
+    has_request_context,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import get_locale, gettext as _, lazy_gettext as _l
 from flask_login import current_user, user_logged_in
 
@@ -141,6 +151,26 @@ def _cart_count() -> int | None:
 @bp.app_context_processor
 def _cart_globals():
     return {"cart_count": _cart_count}
+
+
+MAX_LINKS_KEPT = 256
+_links_kept: dict[tuple, str] = {}
+
+
+def cart_link_html() -> str:
+    """The header's cart link, for the page cache to put in a kept page on every visit
+    (app.page_cache.cart_link_from). What it shows depends only on the count, the language,
+    whether this is the cart page and the address it links to, so each such link is made once
+    per process rather than rendered anew for every visit."""
+    count = _cart_count()
+    key = (str(get_locale() or "en"), count, request.endpoint == "checkout.cart_page",
+           request.host, request.script_root)
+    found = _links_kept.get(key)
+    if found is None:
+        found = render_template("checkout/_cart_link.html", cart_count=lambda: count)
+        if len(_links_kept) < MAX_LINKS_KEPT:
+            _links_kept[key] = found
+    return found
 
 
 @bp.after_app_request
