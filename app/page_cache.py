@@ -65,10 +65,16 @@ def rendering() -> bool:
 
 def csrf_token() -> str:
     """The template global `csrf_token()`: Flask-WTF's token, or the marker while rendering
-    a page to keep."""
-    from flask_wtf.csrf import generate_csrf
+    a page to keep. A page asks for it three times or more: Flask-WTF's answer is kept for
+    the request (as Flask-WTF itself keeps it, in fewer lookups)."""
+    if rendering():
+        return CSRF_MARK
+    found = g.get("_kade_csrf_token")
+    if found is None:
+        from flask_wtf.csrf import generate_csrf
 
-    return CSRF_MARK if rendering() else generate_csrf()
+        found = g._kade_csrf_token = generate_csrf()
+    return found
 
 
 def template_nonce() -> str:
