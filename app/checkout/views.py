@@ -129,17 +129,29 @@ def _cart_to_fill() -> Cart:
 
 
 def _cart_count() -> int | None:
-    """Units in the cart for the header (None: no cart link at all, for staff). A signed-in
-    customer's came with them (accounts.sessions reads it in the same query); a request that
-    may have changed the cart since (anything but GET or HEAD) counts again."""
+    """Units in the cart for the header (None: no cart link at all, for staff). A page asks
+    more than once (its ETag, its header): a GET or HEAD, which changes no cart, counts once;
+    a signed-in customer's count came with them (accounts.sessions reads it in the same
+    query). A request that may have changed the cart (anything else) counts each time."""
+    if request.method not in ("GET", "HEAD"):
+        return _count_now(reading=False)
+    found = g.get("kade_cart_count", _NOT_COUNTED)
+    if found is _NOT_COUNTED:
+        found = g.kade_cart_count = _count_now(reading=True)
+    return found
+
+
+_NOT_COUNTED = object()
+
+
+def _count_now(*, reading: bool) -> int | None:
     user = current_user._get_current_object()
     if user.is_authenticated:
         if user.is_staff:
             return None
-        if request.method in ("GET", "HEAD"):
-            units = sessions.read_with(user, carts.CART_UNITS)
-            if units is not None:
-                return int(units)
+        units = sessions.read_with(user, carts.CART_UNITS) if reading else None
+        if units is not None:
+            return int(units)
         return carts.item_count(user_id=user.id)
     token = _cookie_token()
     if not token:
