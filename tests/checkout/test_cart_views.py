@@ -16,6 +16,7 @@ from tests.catalog.factories import make_product
 from tests.catalog.pages import attr, find, text, texts
 from tests.checkout.factories import guest_cart, service_with_slot, stocked
 from tests.factories import make_customer
+from tests.statements import statements_sent
 
 HTMX = {"HX-Request": "true"}
 HTMX_CART = {"HX-Request": "true", "HX-Target": "cart"}
@@ -460,6 +461,20 @@ def test_a_signed_in_customers_badge_follows_every_change(client, db_session, lo
     emptied = client.post(f"/cart/items/{line.id}/remove", headers=HTMX_CART)
     assert badge(emptied.get_data(as_text=True)) == 0
     assert badge(client.get("/products").get_data(as_text=True)) == 0
+
+
+def test_a_page_counts_the_cart_once(client, app, db_session):
+    """A page asks for the count twice (its ETag, its header's badge): one query."""
+    tea = stocked(units=5)
+    add(client, tea, 2)
+    client.get("/cart")  # shows the "Added" message
+
+    with statements_sent(app) as statements:
+        response = client.get("/p/ceylon-tea")
+
+    assert response.headers["ETag"]
+    assert badge(response.get_data(as_text=True)) == 2
+    assert sum("checkout_cart_line" in statement for statement in statements) == 1
 
 
 def test_registering_keeps_what_the_guest_put_in_the_cart(client, db_session):
