@@ -83,7 +83,10 @@ def remember(key: Hashable, produce: Callable[[], T]) -> T:
     keep = seconds()
     if not keep:
         return produce()
-    store = _facts(current_app)
+    return _kept(_facts(current_app), keep, key, produce)
+
+
+def _kept(store: TTLCache, keep: int, key: Hashable, produce: Callable[[], T]) -> T:
     found = store.get(key)
     if found is None:
         found = produce()
@@ -106,12 +109,7 @@ def reference(key: Hashable, produce: Callable[[], T]) -> T:
         if key not in this_context:
             this_context[key] = produce()
         return this_context[key]
-    store = _reference(current_app)
-    found = store.get(key)
-    if found is None:
-        found = produce()
-        store.put(key, found, keep)
-    return found  # type: ignore[return-value]
+    return _kept(_reference(current_app), keep, key, produce)
 
 
 def forget_reference(app) -> None:

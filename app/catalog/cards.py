@@ -41,7 +41,10 @@ class CardVariant:
 
 
 @dataclass(frozen=True, slots=True)
-class CardImage:
+class Picture:
+    """A product's picture as cards, product pages and the API show it."""
+
+    id: int
     key: str
     width: int
     height: int
@@ -61,7 +64,7 @@ class Card(InLanguages):
     duration_minutes: int | None
     category_id: int | None
     variants: tuple[CardVariant, ...]
-    images: tuple[CardImage, ...]  # the first picture only: all a card shows
+    images: tuple[Picture, ...]  # the first picture only: all a card shows
 
     @property
     def is_service(self) -> bool:
@@ -103,14 +106,14 @@ def cards_of(rows) -> list[Card]:
             .where(Variant.product_id.in_(ids), Variant.is_active)
             .order_by(Variant.product_id, Variant.position, Variant.id)):
         variants.setdefault(row[0], []).append(CardVariant(*row[1:5], int(row[5] or 0)))
-    first_image: dict[int, CardImage] = {}
+    first_image: dict[int, Picture] = {}
     for row in db.session.execute(
-            select(ProductImage.product_id, ProductImage.key, ProductImage.width,
+            select(ProductImage.product_id, ProductImage.id, ProductImage.key, ProductImage.width,
                    ProductImage.height, ProductImage.alt_en, ProductImage.variant_id)
             .where(ProductImage.product_id.in_(ids))
             .order_by(ProductImage.product_id, ProductImage.position, ProductImage.id)):
         if row[0] not in first_image:
-            first_image[row[0]] = CardImage(*row[1:])
+            first_image[row[0]] = Picture(*row[1:])
     return [Card(row.id, row.slug, row.kind, row.name_en, row.name_si, row.name_ta,
                  row.min_price_cents, row.duration_minutes, row.category_id,
                  tuple(variants.get(row.id, ())),

@@ -77,6 +77,21 @@ class OptionLabels:
         return ", ".join(f"{name}: {value}" for name, value in self.options_in(locale).items())
 
 
+class ProductKind:
+    """Mixin: what a product's `kind` and `service_location` say (the Product model, and a
+    product page's plain value)."""
+
+    __slots__ = ()
+
+    @property
+    def is_service(self) -> bool:
+        return self.kind == "service"
+
+    @property
+    def at_customer_address(self) -> bool:
+        return self.kind == "service" and self.service_location == "address"
+
+
 class Category(Translated, Base):
     __tablename__ = "catalog_category"
 
@@ -101,7 +116,7 @@ class Category(Translated, Base):
                                                     order_by="Category.position")
 
 
-class Product(Translated, Base):
+class Product(ProductKind, Translated, Base):
     """A physical product (kind "product", with stock) or a service (kind "service": a
     duration, optional booking slots, no stock)."""
 
@@ -167,14 +182,6 @@ class Product(Translated, Base):
         back_populates="product", cascade="all, delete-orphan")
     slots: Mapped[list[ServiceSlot]] = relationship(
         back_populates="product", cascade="all, delete-orphan", order_by="ServiceSlot.starts_at")
-
-    @property
-    def is_service(self) -> bool:
-        return self.kind == "service"
-
-    @property
-    def at_customer_address(self) -> bool:
-        return self.kind == "service" and self.service_location == "address"
 
 
 class Variant(OptionLabels, Base):

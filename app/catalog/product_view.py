@@ -18,12 +18,14 @@ from flask import g
 from sqlalchemy import select
 
 from app import db
+from app.catalog.cards import Picture
 from app.catalog.models import (
     InLanguages,
     OptionLabels,
     Product,
     ProductAttribute,
     ProductImage,
+    ProductKind,
     ValueInLanguages,
     Variant,
 )
@@ -46,16 +48,6 @@ class PageVariant(OptionLabels):
 
 
 @dataclass(frozen=True, slots=True)
-class PageImage:
-    id: int
-    key: str
-    width: int
-    height: int
-    alt_en: str | None
-    variant_id: int | None
-
-
-@dataclass(frozen=True, slots=True)
 class PageAttribute(ValueInLanguages):
     name: str
     value: str
@@ -72,7 +64,7 @@ _PRODUCT_COLUMNS = (
 
 
 @dataclass(frozen=True, slots=True)
-class ProductView(InLanguages):
+class ProductView(ProductKind, InLanguages):
     id: int
     slug: str
     kind: str
@@ -91,16 +83,8 @@ class ProductView(InLanguages):
     published_at: dt.datetime | None
     updated_at: dt.datetime
     variants: tuple[PageVariant, ...] = ()  # active ones, by position
-    images: tuple[PageImage, ...] = ()  # by position
+    images: tuple[Picture, ...] = ()  # by position
     attributes: tuple[PageAttribute, ...] = ()
-
-    @property
-    def is_service(self) -> bool:
-        return self.kind == "service"
-
-    @property
-    def at_customer_address(self) -> bool:
-        return self.kind == "service" and self.service_location == "address"
 
     @property
     def units(self) -> dict[int, int]:
@@ -140,7 +124,7 @@ def published(slug: str) -> ProductView:
     product = core(slug)
     if product is None:
         raise NotFound()
-    images = tuple(PageImage(*r) for r in db.session.execute(
+    images = tuple(Picture(*r) for r in db.session.execute(
         select(ProductImage.id, ProductImage.key, ProductImage.width, ProductImage.height,
                ProductImage.alt_en, ProductImage.variant_id)
         .where(ProductImage.product_id == product.id)
