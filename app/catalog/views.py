@@ -12,7 +12,7 @@ from flask import Blueprint, current_app, g, request, session, url_for
 from flask_babel import get_locale, gettext as _, lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
 
-from app import memo, page_cache, revalidation
+from app import page_cache, revalidation
 from app.catalog import images, services as catalog, versions
 from app.catalog.models import Product, Variant
 from app.catalog.services import ProductFilter
@@ -287,10 +287,8 @@ def _promise(item: Product, variant: Variant | None) -> dict | None:
 def _promise_facts():
     """The delivery promise's facts, once per request: the page's ETag names the same ones
     the page shows."""
-    if "catalog_promise" not in g:
-        # In a tuple: memo keeps no None, and "nothing is delivered" is worth keeping too.
-        g.catalog_promise = memo.remember(("delivery_promise",),
-                                          lambda: (catalog.delivery_promise(),))[0]
+    if "catalog_promise" not in g:  # kept as reference data by checkout (memo.reference)
+        g.catalog_promise = catalog.delivery_promise()
     return g.catalog_promise
 
 
@@ -359,9 +357,13 @@ def _image_for(item: Product, variant: Variant | None):
 
 
 def _remember_viewed(product_id: int) -> None:
-    """Keep the last products seen in the session, newest first."""
-    seen = [i for i in session.get(RECENT_KEY, []) if isinstance(i, int) and i != product_id]
-    session[RECENT_KEY] = [product_id, *seen][:RECENT_KEPT + 1]
+    """Keep the last products seen in the session, newest first. Seeing the newest again
+    changes nothing: the session (and its cookie) is left as it is."""
+    before = session.get(RECENT_KEY, [])
+    seen = [i for i in before if isinstance(i, int) and i != product_id]
+    after = [product_id, *seen][:RECENT_KEPT + 1]
+    if after != before:
+        session[RECENT_KEY] = after
 
 
 def _summary(text: str, limit: int = 160) -> str:

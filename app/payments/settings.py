@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flask import current_app
 from flask_babel import get_locale, lazy_gettext as _l
 
-from app import db
+from app import db, memo
 from app.accounts.districts import DISTRICTS, district_name
 from app.audit import services as audit
 from app.db import transaction, utcnow
@@ -97,6 +98,9 @@ def save_cod_limits(max_cents: int | None, districts: list[str] | None, *,
         audit.record("payments.cod_limits", actor_id=actor.id if actor else None,
                      target_type="settings", target_id="cod", max_cents=max_cents,
                      districts="all" if districts is None else ",".join(districts))
+    # Product pages state the limits (the delivery promise, kept as reference data): they
+    # show the new ones here at once.
+    memo.forget_reference(current_app)
     return cod_limits()
 
 

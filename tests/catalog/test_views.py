@@ -515,6 +515,20 @@ def test_recently_viewed_lists_the_others_newest_first(client, db_session):
     assert recent_again == [f"Thing {n}" for n in (9, 8, 7, 6, 5, 4, 2, 1)]
 
 
+def test_seeing_the_newest_product_again_leaves_the_session_cookie_alone(client, db_session):
+    make_product("Kettle")
+    make_product("Teapot")
+    first = client.get("/p/kettle")
+    other = client.get("/p/teapot")
+    again = client.get("/p/teapot")
+
+    def sets_session(response) -> bool:
+        return any(h.startswith("session=") for h in response.headers.getlist("Set-Cookie"))
+
+    assert sets_session(first) and sets_session(other)  # the list changed
+    assert not sets_session(again)  # the same list: nothing to send back
+
+
 def test_the_first_product_seen_has_no_recently_viewed_strip(client, db_session):
     make_product("Kettle")
 

@@ -88,3 +88,16 @@ def test_once_kept_the_facts_cost_no_query(make_app, tea, customer, login):
     read = " ".join(statements)
     for table in ("checkout_delivery_option", "payments_settings", "content_shop_details"):
         assert table not in read, table
+
+
+def test_a_new_cash_on_delivery_limit_shows_at_once_where_the_promise_is_kept(make_app, tea):
+    """Kept as reference data (REFERENCE_CACHE_SECONDS), the promise is forgotten by a save
+    of the limits: the process that saved shows the new ones on its next page."""
+    app = make_app(REFERENCE_CACHE_SECONDS=300)
+    shopper = app.test_client()
+    assert "Cash on delivery available" in _promise(shopper.get(f"/p/{tea.slug}").text)
+
+    with app.app_context():
+        payment_settings.save_cod_limits(1_000_00, None)  # under the tea's Rs. 1,250
+
+    assert "Cash on delivery" not in _promise(shopper.get(f"/p/{tea.slug}").text)
