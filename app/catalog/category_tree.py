@@ -100,15 +100,22 @@ def node(category_id: int | None) -> Node | None:
 def subtree_ids(slug: str) -> list[int]:
     """The active category `slug` and every one below it, at any depth (a sub-category
     switched off for a while still lists its products under its parent). Raises NotFound."""
-    start = active(slug)
-    ids, todo, seen = [], [start], set()
+    return below(active(slug).id)
+
+
+def below(category_id: int) -> list[int]:
+    """`category_id` and every category below it, active or not, at any depth (just the id
+    when it names no category)."""
+    by_id = tree().by_id
+    ids, todo, seen = [], [category_id], set()
     while todo:
         current = todo.pop()
-        if current.id in seen:  # a parent loop in bad data ends here
+        if current in seen:  # a parent loop in bad data ends here
             continue
-        seen.add(current.id)
-        ids.append(current.id)
-        todo.extend(current.children)
+        seen.add(current)
+        ids.append(current)
+        if current in by_id:
+            todo.extend(child.id for child in by_id[current].children)
     return ids
 
 

@@ -13,6 +13,7 @@ from sqlalchemy.orm import selectinload
 
 from app import db
 from app.accounts.services import User  # the type of `actor`
+from app.catalog import category_tree
 from app.catalog.editing import MAX_ID, _get, _require
 from app.catalog.inputs import CONTROL_CHARACTERS, KINDS, STATUSES
 from app.catalog.models import Category, Product, Variant
@@ -91,7 +92,7 @@ def find_products(query: ProductQuery = ProductQuery(), *, page: int = 1, per_pa
     if query.kind in KINDS:
         stmt = stmt.where(Product.kind == query.kind)
     if query.category_id is not None:
-        stmt = stmt.where(Product.category_id.in_(_with_descendants(query.category_id)))
+        stmt = stmt.where(Product.category_id.in_(category_tree.below(query.category_id)))
     total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
     page = max(1, min(page, 100_000))
     items = list(db.session.scalars(
@@ -100,16 +101,6 @@ def find_products(query: ProductQuery = ProductQuery(), *, page: int = 1, per_pa
         .order_by(Product.updated_at.desc(), Product.id.desc())
         .limit(per_page).offset((page - 1) * per_page)))
     return StaffProductPage(items, total, page, per_page)
-
-
-def _with_descendants(category_id: int) -> list[int]:
-    ids, frontier = [category_id], [category_id]
-    while frontier:
-        frontier = list(db.session.scalars(
-            select(Category.id).where(Category.parent_id.in_(frontier))))
-        frontier = [i for i in frontier if i not in ids]
-        ids.extend(frontier)
-    return ids
 
 
 def get_product(product_id: int, *, actor: User | None = None) -> Product:

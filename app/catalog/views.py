@@ -272,8 +272,8 @@ def _product_context(slug: str):
 
 def _promise(item: Product, variant: Variant | None) -> dict | None:
     """What the page says about delivery and cash on delivery: for goods only (a service
-    is booked, not delivered), from facts kept briefly (memo), so no query per page in
-    production. Cash on delivery is named only when this price may use it."""
+    is booked, not delivered), from facts kept as reference data (memo.reference), so no
+    query per page in production. Cash on delivery is named only when this price may use it."""
     if item.is_service:
         return None
     facts = _promise_facts()

@@ -4,7 +4,7 @@ suggestions and the results page; odd input never breaks it. Runs on both backen
 import pytest
 from sqlalchemy import text
 
-from app.catalog import editing, inputs, search
+from app.catalog import editing, inputs, search, search_sql
 from tests.catalog.factories import make_category, make_product
 
 TEA_SI, TEA_TA = "තේ කොළ", "தேயிலை"
@@ -154,7 +154,7 @@ def test_limit(db_session):
 def small_pool(monkeypatch):
     """Fewer candidates a tier (the shop's are a hundred or more): a dozen products make a
     broad word here, as thousands do in the shop."""
-    monkeypatch.setattr(search, "MIN_POOL", 4)
+    monkeypatch.setattr(search_sql, "MIN_POOL", 4)
 
 
 def test_a_broad_word_still_ranks_the_exact_name_first_then_names_starting_with_it(
@@ -208,7 +208,7 @@ def test_a_broad_word_lists_its_best_matches_in_the_same_order_as_a_narrow_one(
         make_product(name)
     everything = found("tea")
 
-    monkeypatch.setattr(search, "MIN_POOL", 2)
+    monkeypatch.setattr(search_sql, "MIN_POOL", 2)
     result = search.search("tea", limit=2)
 
     assert names(result.ids) == everything[:2] == ["Tea", "Tea cup"]
@@ -321,10 +321,10 @@ def test_postgresql_uses_the_search_indexes(spices, backend):
     # A broad word's names equal to or starting with it: the name indexes (migration 0028).
     for step in ("exact", "head"):
         assert all(f"ix_catalog_product_search_{column}" in _step(plan(broad[-1]), step)
-                   for column in search.SEARCHED), plan(broad[-1])
+                   for column in search_sql.SEARCHED), plan(broad[-1])
     # Those partial indexes are a way to read every published product too, which a few
     # thousand are cheap enough for: without them, the other plans show their indexes.
-    for column in search.SEARCHED:
+    for column in search_sql.SEARCHED:
         db.session.execute(text(f"DROP INDEX ix_catalog_product_search_{column}"))
 
     assert "ix_catalog_product_search_trgm" in plan(long_word[0]), plan(long_word[0])
