@@ -125,6 +125,10 @@ def _formatted(eval_ctx, text: str, variables: dict):
     if eval_ctx.autoescape:
         # The shop's own catalogs are trusted markup, as with Jinja's own gettext.
         text = Markup(text)  # noqa: S704
+    if not variables and "%" not in text:
+        # Formatting it would give it back unchanged; Markup's % costs more than the rest
+        # of the call (a page says eighty things, most with nothing to fill in).
+        return text
     return text % variables  # always a format string, as Jinja's newstyle gettext has it
 
 

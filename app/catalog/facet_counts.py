@@ -62,8 +62,14 @@ def _recount(connection, category_ids: list | None) -> None:
         ["category_id", "name", "value", "products"], _count_query(category_ids)))
 
 
+# Where a session keeps the counts it has read (app.catalog.services.kept_counts: once a
+# request); forgotten whenever this session counts again.
+READ_KEY = "catalog_kept_counts_read"
+
+
 def rebuild(session: Session) -> None:
     """Count every category again (after a load that bypassed the ORM)."""
+    session.info.pop(READ_KEY, None)
     _recount(session.connection(), None)
 
 
@@ -109,6 +115,7 @@ def _recount_noted(session: Session, _context) -> None:
                 select(Product.category_id).where(Product.id.in_(ids)).distinct()):
             categories.add(_NONE if category_id is None else category_id)
     if categories:
+        session.info.pop(READ_KEY, None)
         _recount(connection, list(categories))
 
 

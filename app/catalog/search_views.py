@@ -13,6 +13,7 @@ from flask_babel import get_locale, gettext as _
 from app import page_cache
 from app.catalog import search, services as catalog
 from app.catalog.views import PER_PAGE, listing_query, parse_listing_args
+from app.db import reads_only
 from app.errors import NotFound
 from app.web import render
 
@@ -44,6 +45,7 @@ def _category_arg() -> str | None:
 
 
 @bp.get("/search")
+@reads_only
 def results():
     # The same for every visitor not signed in: the page cache may keep it (app/page_cache.py).
     return page_cache.serve(lambda: (_results(), None))
@@ -82,6 +84,7 @@ def _results():
 
 
 @bp.get("/search/suggest")
+@reads_only
 def suggest():
     """Always the fragment: only the search box asks for it."""
     q = _query()

@@ -27,8 +27,8 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 
 from app import db, memo
-from app.catalog import category_tree as categories, product_view
-from app.catalog.models import Product
+from app.catalog import category_tree as categories, facet_counts, product_view
+from app.catalog.models import FacetCount, Product
 from app.catalog.services import next_free_slots
 from app.db import utcnow
 from app.errors import NotFound
@@ -38,6 +38,10 @@ from app.inventory import services as inventory
 # by each process, so a page rendered after a change may show them from before it: for that
 # long after a change, and this much more for clocks that differ, a listing has no ETag.
 SETTLE_MARGIN_SECONDS = 2
+
+
+# Core columns: a Core select runs at half the ORM's CPU.
+_product, _facet = Product.__table__.c, FacetCount.__table__.c
 
 
 def _categories_clock() -> tuple:
@@ -77,26 +81,28 @@ def listing_version(category_slug: str | None, *, in_stock: bool = False,
     change too recent for the filter counts every process keeps (SETTLE_MARGIN_SECONDS).
     `in_stock`: the listing shows only products in stock (its filter counts then follow
     the stock too)."""
-    if category_slug is None:  # no product leaves "all products" but by a change of status
-        filed = select(func.max(Product.updated_at).label("newest"))
-    else:
+    # The newest change of a product filed here (any status: a product leaving the listing
+    # is changed too), and how many published products are filed here, from the counts kept
+    # per category (a product moved out, or deleted, changes that): one statement.
+    newest = select(func.max(_product.updated_at))
+    published = select(func.coalesce(func.sum(_facet.products), 0)).where(
+        _facet.name == facet_counts.ALL_PRODUCTS)
+    if category_slug is not None:
         try:
             # As the listing reads them (remembered a few seconds: app.memo). As ids, not
-            # the tree's query inlined: PostgreSQL then plans an index-only scan of the few
-            # categories (1.5 ms for 14 000 products) instead of reading every product.
+            # the tree's query inlined: PostgreSQL then plans one index descent per category
+            # (its (category_id, updated_at) index) instead of reading every product.
             ids = categories.subtree_ids(category_slug)
         except NotFound:
             return None  # the page is a 404
-        filed = (select(func.max(Product.updated_at).label("newest"),
-                        func.count().label("filed"))  # count(*): from the index alone
-                 .where(Product.category_id.in_(ids)))
-    filed = filed.subquery()
-    row = tuple(db.session.execute(select(
-        filed.c.newest, inventory.few_left_clock(), *filed.c[1:])).one())
-    newest_product, stock_clock = row[:2]
+        newest = newest.where(_product.category_id.in_(ids))
+        published = published.where(_facet.category_id.in_(ids))
+    newest_product, stock_clock, filed = db.session.execute(select(
+        newest.scalar_subquery(), inventory.few_left_clock(),
+        published.scalar_subquery())).one()
     if not _settled([newest_product, stock_clock if in_stock else None], now or utcnow()):
         return None
-    return (category_slug, in_stock, _categories_clock(), *row)
+    return (category_slug, in_stock, _categories_clock(), newest_product, stock_clock, filed)
 
 
 def _settled(clocks: list[dt.datetime | None], now: dt.datetime) -> bool:

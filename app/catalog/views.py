@@ -16,6 +16,7 @@ from app import page_cache, revalidation
 from app.catalog import images, services as catalog, versions
 from app.catalog.models import Product, Variant
 from app.catalog.services import ProductFilter
+from app.db import reads_only
 from app.inventory import services as inventory
 from app.storage import public_url
 from app.web import render
@@ -216,11 +217,13 @@ def _listing(category=None):
 
 
 @bp.get("/products")
+@reads_only
 def product_list():
     return _cached(_listing, None)
 
 
 @bp.get("/c/<slug>")
+@reads_only
 def category(slug: str):
     return _cached(lambda: _listing(catalog.get_category(slug)), slug)  # NotFound -> 404
 
@@ -238,6 +241,7 @@ def _listing_tag(slug: str | None):
 
 
 @bp.get("/p/<slug>")
+@reads_only
 def product(slug: str):
     if _wants_fragment():  # another variant picked: only the block that follows it
         return revalidation.answer(lambda: _product_fragment(slug), lambda: _product_tag(slug),
@@ -309,6 +313,7 @@ def _product_page(slug: str):
 
 
 @bp.get("/recently-viewed")
+@reads_only
 def recently_viewed():
     """The visitor's recently viewed products but the one on the page (`except`), newest
     first: the strip under a product page, fetched by htmx once the page has loaded."""

@@ -5,6 +5,7 @@ from flask_login import current_user
 
 from app.accounts import services as accounts
 from app.catalog import services as catalog
+from app.db import reads_only
 from app.i18n import LANGUAGES
 from app.pages import bp
 from app.web import redirect_to, render, safe_next
@@ -13,6 +14,7 @@ HOME_CARDS = 8
 
 
 @bp.get("/")
+@reads_only
 def home():
     """A short welcome, the categories, featured products and the newest arrivals."""
     featured, newest = catalog.home_shelves(HOME_CARDS)

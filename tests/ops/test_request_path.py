@@ -54,6 +54,7 @@ SNIPPETS = [
     '{{ pgettext("menu", "Shop") }}',
     '{{ npgettext("menu", "%(num)d item", "%(num)d items", 2) }}',
     '{% autoescape false %}{{ _("%(shop)s support", shop="<b>") }}{% endautoescape %}',
+    '{{ _("Up to 50%% off") }}',  # nothing to fill in, yet a format string all the same
 ]
 
 
