@@ -34,6 +34,7 @@ from app.api.catalog_schemas import (
 from app.api.languages import api_locale
 from app.api.openapi import error_responses
 from app.catalog import images as product_images, search, services as catalog
+from app.db import reads_only
 from app.storage import public_url
 
 # The catalogue holds nothing personal, so the phone and shared caches (a CDN) may keep an
@@ -132,6 +133,7 @@ def list_categories():
 
 
 @bp.get("/products")
+@reads_only
 @_kept
 @bp.input(ProductQuery, location="query", arg_name="query")
 @bp.output(ProductPage)
@@ -177,6 +179,7 @@ def list_products(query: ProductQuery):
 
 
 @bp.get("/products/<slug>")
+@reads_only
 @_kept
 @bp.input(ProductPath, location="path", arg_name="path")
 @bp.output(ProductOut)

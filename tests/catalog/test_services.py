@@ -4,6 +4,7 @@ import pytest
 
 from app.catalog import inputs, services as catalog
 from app.catalog.services import ProductFilter
+from app.db import transaction
 from app.errors import NotFound
 from app.inventory import services as inventory
 from tests.catalog.factories import make_category, make_product
@@ -167,3 +168,25 @@ def test_sorting_by_name_follows_the_shoppers_language(db_session):
     assert [p.name_en for p in english.items] == ["Apple jam", "Mango", "Zebra mat"]
     assert [p.text("name", "ta") for p in tamil.items] == ["அடுப்பு", "ஆப்பம்", "கத்தி"]
     assert [p.name_en for p in sinhala.items] == ["Apple jam", "Mango", "Zebra mat"]
+
+
+def test_a_product_page_reads_its_pictures_by_position_and_attributes_by_name(db_session):
+    # Pictures and attributes come back in one statement, each kind in its own order.
+    from app.catalog.models import ProductImage
+    from app.catalog.services import get_published
+
+    product = make_product("Tea set", attributes={"size": "L", "colour": "Red",
+                                                  "brand line": "Kade"})
+    with transaction():
+        for position, key in ((2, "c.webp"), (0, "a.webp"), (1, "b.webp")):
+            db_session.add(ProductImage(product_id=product.id, key=f"products/{key}",
+                                        width=10, height=10, position=position))
+    db_session.remove()
+
+    page = get_published(product.slug)
+
+    assert [image.key for image in page.images] == [
+        "products/a.webp", "products/b.webp", "products/c.webp"]
+    assert [(a.name, a.value) for a in page.attributes] == [
+        ("brand line", "Kade"), ("colour", "Red"), ("size", "L")]
+    assert page.variants and all(v.units == 0 for v in page.variants)

@@ -27,7 +27,9 @@ def _autocommit_of_statements(app):
 
 
 @pytest.mark.postgres_only
-@pytest.mark.parametrize("url", ["/", "/p/{slug}", "/c/tea", "/products", "/search?q=tea"])
+@pytest.mark.parametrize("url", ["/", "/p/{slug}", "/c/tea", "/products", "/search?q=tea",
+                                 "/search/suggest?q=tea", "/api/v1/products?category=tea",
+                                 "/api/v1/products/{slug}"])
 def test_storefront_pages_read_on_autocommit_connections(app, client, db_session, url):
     make_category("tea")
     product = make_product("Green tea", category="tea")

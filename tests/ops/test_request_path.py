@@ -126,6 +126,13 @@ def test_money_is_integer_cents():
     ("content.about", {}),
     ("accounts.login", {"next": "/cart"}),
     ("catalog.product", {"slug": "ceylon-tea"}),
+    ("catalog.product", {"slug": "Tea-2"}),
+    ("catalog.product", {"slug": "tea leaf/ඒ?"}),  # quoted by Flask, never kept
+    ("catalog.category", {"slug": "tea"}),
+    ("catalog.product_list", {"page": "2"}),  # a query string
+    ("catalog.product_list", {"_anchor": "top"}),
+    ("orders.order_link", {}),
+    ("checkout.update_line", {"line_id": "12"}),  # an int converter: built by Flask
     ("static", {"filename": "css/kade.css", "_external": True}),
 ])
 def test_the_layouts_links_are_flasks_own_under_any_root(app, endpoint, values):
