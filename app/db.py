@@ -225,6 +225,14 @@ def one_of(column, values, *, sql_type=None):
     return column.in_(values)
 
 
+def null_of(type_):
+    """NULL as an SQL value of `type_`: a UNION ALL's column one part leaves empty (two kinds
+    of rows in one statement, one round trip) must have the other part's type."""
+    from sqlalchemy import null
+
+    return null().cast(type_)
+
+
 def engine_for(url: str) -> Engine:
     if url not in _engines:
         _engines[url] = make_engine(url)

@@ -1,8 +1,8 @@
 """Product cards: what a listing, search results, the home page and recently viewed show of
 each product, read as plain rows rather than ORM objects.
 
-A page of 24 cards costs three queries whatever it shows: the products' few columns, their
-active variants with the units each has to sell (one query for prices and stock), and their
+A page of 24 cards costs two queries whatever it shows: the products' few columns, then their
+active variants with the units each has to sell (prices and stock) together with their
 pictures. No identity map, no relationship loaders, no lazy load a template could set off:
 a card is a frozen value, and so is everything in it.
 
@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import Integer, String, bindparam, literal, select, text, union_all
 
 from app import db
 from app.catalog import category_tree
@@ -34,16 +34,27 @@ CARD_COLUMNS = (_product.id, _product.slug, _product.kind, _product.name_en, _pr
 
 # Built once: only the bound ids change (a statement built per request cost more CPU than
 # running it).
-_VARIANTS = (select(_variant.product_id, _variant.id, _variant.price_cents,
-                    _variant.compare_at_cents, _variant.position,
-                    inventory.units_available(_variant.id))
-             .where(_variant.product_id.in_(bindparam("ids", expanding=True)),
-                    _variant.is_active)
-             .order_by(_variant.product_id, _variant.position, _variant.id))
-_PICTURES = (select(_image.product_id, _image.id, _image.key, _image.width, _image.height,
-                    _image.alt_en, _image.variant_id)
-             .where(_image.product_id.in_(bindparam("ids", expanding=True)))
-             .order_by(_image.product_id, _image.position, _image.id))
+# The cards' active variants with their units, and their pictures, in one statement (one
+# round trip): a row is (part, product id, position, id, the variant's price, compare-at
+# price and units, the picture's key, width, height, alt text and variant), the other
+# part's columns NULL; each part by product, position and id.
+_VARIANT_PART, _PICTURE_PART = 0, 1
+
+
+_VARIANTS_AND_PICTURES = union_all(
+    select(literal(_VARIANT_PART).label("part"), _variant.product_id.label("product_id"),
+           _variant.position.label("position"), _variant.id.label("id"),
+           _variant.price_cents, _variant.compare_at_cents,
+           inventory.units_available(_variant.id).label("units"),
+           db.null_of(String).label("key"), db.null_of(Integer).label("width"),
+           db.null_of(Integer).label("height"), db.null_of(String).label("alt_en"),
+           db.null_of(Integer).label("variant_id"))
+    .where(_variant.product_id.in_(bindparam("ids", expanding=True)), _variant.is_active),
+    select(literal(_PICTURE_PART), _image.product_id, _image.position, _image.id,
+           db.null_of(Integer), db.null_of(Integer), db.null_of(Integer), _image.key, _image.width,
+           _image.height, _image.alt_en, _image.variant_id)
+    .where(_image.product_id.in_(bindparam("ids", expanding=True))),
+).order_by(text("part"), text("product_id"), text("position"), text("id"))
 _PUBLISHED = (select(*CARD_COLUMNS)
               .where(_product.id.in_(bindparam("ids", expanding=True)),
                      _product.status == "published"))
@@ -118,12 +129,15 @@ def cards_of(rows) -> list[Card]:
     if not ids:
         return []
     variants: dict[int, list[CardVariant]] = {}
-    for row in db.session.execute(_VARIANTS, {"ids": ids}):
-        variants.setdefault(row[0], []).append(CardVariant(*row[1:5], int(row[5] or 0)))
     first_image: dict[int, Picture] = {}
-    for row in db.session.execute(_PICTURES, {"ids": ids}):
-        if row[0] not in first_image:
-            first_image[row[0]] = Picture(*row[1:])
+    for part, product_id, position, id_, *rest in db.session.execute(
+            _VARIANTS_AND_PICTURES, {"ids": ids}):
+        if part == _VARIANT_PART:
+            price, compare_at, units = rest[:3]
+            variants.setdefault(product_id, []).append(
+                CardVariant(id_, price, compare_at, position, int(units or 0)))
+        elif product_id not in first_image:
+            first_image[product_id] = Picture(id_, *rest[3:])
     return [Card(row.id, row.slug, row.kind, row.name_en, row.name_si, row.name_ta,
                  row.min_price_cents, row.duration_minutes, row.category_id,
                  tuple(variants.get(row.id, ())),

@@ -15,7 +15,7 @@ import datetime as dt
 from dataclasses import dataclass, replace
 
 from flask import g
-from sqlalchemy import Integer, String, and_, bindparam, literal, null, select, text, union_all
+from sqlalchemy import Integer, String, and_, bindparam, literal, select, text, union_all
 
 from app import db
 from app.catalog.cards import Picture
@@ -113,18 +113,14 @@ _VARIANT_AT = 17  # where a row's variant columns begin
 _PICTURE_PART, _ATTRIBUTE_PART = 0, 1
 
 
-def _nothing(type_):
-    return null().cast(type_)
-
-
 _PICTURES_AND_ATTRIBUTES = union_all(
     select(literal(_PICTURE_PART).label("part"), _image.position.label("position"),
            _image.id.label("id"), _image.key, _image.width, _image.height, _image.alt_en,
-           _image.variant_id, _nothing(String).label("name"), _nothing(String).label("value"),
-           _nothing(String).label("value_si"), _nothing(String).label("value_ta"))
+           _image.variant_id, db.null_of(String).label("name"), db.null_of(String).label("value"),
+           db.null_of(String).label("value_si"), db.null_of(String).label("value_ta"))
     .where(_image.product_id == bindparam("product")),
-    select(literal(_ATTRIBUTE_PART), _nothing(Integer), _nothing(Integer), _nothing(String),
-           _nothing(Integer), _nothing(Integer), _nothing(String), _nothing(Integer),
+    select(literal(_ATTRIBUTE_PART), db.null_of(Integer), db.null_of(Integer), db.null_of(String),
+           db.null_of(Integer), db.null_of(Integer), db.null_of(String), db.null_of(Integer),
            _attribute.name, _attribute.value, _attribute.value_si, _attribute.value_ta)
     .where(_attribute.product_id == bindparam("product")),
 ).order_by(text("part"), text("position"), text("id"), text("name"), text("value"))
