@@ -141,6 +141,20 @@ session = scoped_session(sessionmaker(class_=AppSession, expire_on_commit=False)
 _engines: dict[str, Engine] = {}
 
 
+# What every PostgreSQL connection of the app runs with, set as it connects: a setting made
+# per transaction (SET LOCAL) would be lost on the autocommit connections of pages that only
+# read (`reads_only`), where each statement is its own transaction.
+SERVER_SETTINGS = {
+    # No JIT: it is for long analytical queries, and compiling a plan cost a shop's page
+    # query tens of milliseconds more than running it (a listing's stock filter: 25 ms of
+    # JIT for a 30 ms query). Reports that want it can turn it on for their session.
+    "jit": "off",
+    # The typo search's `<%` (app/catalog/search_sql.py near_names): "peper" is 0.625 like
+    # "black pepper"; pg_trgm's default, 0.6, misses typos a shopper makes.
+    "pg_trgm.word_similarity_threshold": "0.5",
+}
+
+
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
@@ -165,14 +179,12 @@ def make_engine(url: str) -> Engine:
             conn.exec_driver_sql("BEGIN IMMEDIATE" if _immediate.get() else "BEGIN")
 
         return engine
-    # No JIT: it is for long analytical queries, and compiling a plan cost a shop's page
-    # query tens of milliseconds more than running it (a listing's stock filter: 25 ms of
-    # JIT for a 30 ms query). Reports that want it can turn it on for their session.
     # Added to any `options` the URL gives (a statement timeout, say), not in their place.
     from sqlalchemy.engine import make_url
 
     given = make_url(url).query.get("options", "")
-    options = " ".join([*([given] if isinstance(given, str) and given else []), "-c jit=off"])
+    options = " ".join([*([given] if isinstance(given, str) and given else []),
+                        *(f"-c {name}={value}" for name, value in SERVER_SETTINGS.items())])
     engine = create_engine(url, pool_size=5, max_overflow=10,
                            connect_args={"options": options})
     _ping_when_idle(engine)

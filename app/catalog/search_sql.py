@@ -270,7 +270,6 @@ _PG_TEXT = ("lower(replace(replace(" + " || ' ' || ".join(f"coalesce({c}, '')" f
 _PG_WORDS = f"to_tsvector('simple'::regconfig, {_PG_TEXT})"
 # And of the name indexes of migration 0028, with their collation.
 _PG_COLUMN = "lower(replace(replace(coalesce({}, ''), chr(8205), ''), chr(8204), ''))"
-_TYPO_THRESHOLD = "0.5"  # word_similarity: "peper" / "black pepper" is 0.625
 
 
 class _Postgres(_Engine):
@@ -321,11 +320,8 @@ class _Postgres(_Engine):
             {"pattern": "%" + _like_escape(word) + "%"}) is not None
 
     def near_names(self, word: str) -> list[str]:
-        # The `<%` operator uses the trigram index; its threshold is a setting, changed for
-        # this transaction only.
-        db.session.execute(text(
-            "SELECT set_config('pg_trgm.word_similarity_threshold', :t, true)"),
-            {"t": _TYPO_THRESHOLD})
+        # The `<%` operator uses the trigram index; its threshold (0.5) is a setting every
+        # connection of the app is made with (app/db.py SERVER_SETTINGS).
         # Ranking every row over the threshold is slow for a common word (thousands of rows
         # at 100k products): rank the first few hundred the index gives.
         rows = db.session.execute(text(

@@ -20,6 +20,9 @@ def test_connections_run_without_jit_and_keep_the_urls_own_options(database_url,
         with engine.connect() as connection:
             assert connection.execute(text("SHOW jit")).scalar() == "off"
             assert connection.execute(text("SHOW statement_timeout")).scalar() == timeout
+            # The typo search's threshold, for every statement, in a transaction or not.
+            assert connection.execute(text(
+                "SHOW pg_trgm.word_similarity_threshold")).scalar() == "0.5"
     finally:
         engine.dispose()
 
