@@ -24,7 +24,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, union_all
 
 from app import db, memo
 from app.catalog import category_tree as categories, facet_counts, product_view
@@ -89,13 +89,16 @@ def listing_version(category_slug: str | None, *, in_stock: bool = False,
         _facet.name == facet_counts.ALL_PRODUCTS)
     if category_slug is not None:
         try:
-            # As the listing reads them (remembered a few seconds: app.memo). As ids, not
-            # the tree's query inlined: PostgreSQL then plans one index descent per category
-            # (its (category_id, updated_at) index) instead of reading every product.
-            ids = categories.subtree_ids(category_slug)
+            ids = categories.subtree_ids(category_slug)  # the kept tree's: no query
         except NotFound:
             return None  # the page is a 404
-        newest = newest.where(_product.category_id.in_(ids))
+        # The newest of each category's newest: one index descent per category (its
+        # (category_id, updated_at) index), where max() over `category_id IN (…)` read every
+        # product's entry (14 000 for a top-level category: 3 ms of PostgreSQL a page).
+        newest = select(func.max(union_all(*(
+            select(func.max(_product.updated_at).label("changed"))
+            .where(_product.category_id == category_id) for category_id in ids))
+            .subquery().c.changed))
         published = published.where(_facet.category_id.in_(ids))
     newest_product, stock_clock, filed = db.session.execute(select(
         newest.scalar_subquery(), inventory.few_left_clock(),
