@@ -150,6 +150,7 @@ def _register_event_handlers(app) -> None:
 
 def _register_templates(app) -> None:
     from flask_babel import get_locale
+    from jinja2 import pass_context
 
     from app import i18n
     from app.accounts.districts import district_name
@@ -157,8 +158,12 @@ def _register_templates(app) -> None:
     from app.content.views import ShopName
 
     @app.template_filter("money")
-    def money(cents):
-        return i18n.format_lkr(cents, str(get_locale() or "en"))
+    @pass_context
+    def money(context, cents):
+        # The page's language as the context processor below found it once (a listing
+        # formats fifty prices; asking Flask-Babel for each cost more than the formatting).
+        locale = context.get("current_locale") or str(get_locale() or "en")
+        return i18n.format_lkr(cents, locale)
 
     app.add_template_filter(i18n.local_time, "local_time")
     template_urls.init_app(app)

@@ -237,6 +237,19 @@ def one_of(column, values, *, sql_type=None):
     return column.in_(values)
 
 
+def slots(name: str, count: int) -> list:
+    """`count` bound parameters `name0`, `name1` …: a statement built once for lists of that
+    length (a category's subtree, say) and run with `slot_values(name, values)`. SQLAlchemy
+    keeps a built statement's cache key; one built every request cost more CPU than its run."""
+    from sqlalchemy import bindparam
+
+    return [bindparam(f"{name}{n}") for n in range(count)]
+
+
+def slot_values(name: str, values) -> dict:
+    return {f"{name}{n}": value for n, value in enumerate(values)}
+
+
 def null_of(type_):
     """NULL as an SQL value of `type_`: a UNION ALL's column one part leaves empty (two kinds
     of rows in one statement, one round trip) must have the other part's type."""

@@ -7,11 +7,12 @@ first image, stock) in a fixed number of queries, whatever the page size.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 from dataclasses import dataclass, field
 
 from flask import g
-from sqlalchemy import exists, func, select
+from sqlalchemy import bindparam, exists, func, select
 from sqlalchemy.orm import selectinload
 
 from app import db, memo
@@ -160,20 +161,42 @@ def list_products(filters: ProductFilter = ProductFilter(), *, sort: str = "newe
     for an unknown category."""
     per_page = max(1, min(per_page, MAX_PER_PAGE))
     page = max(1, page)
-    where = _conditions(filters)
-    if sort == "relevance" and filters.product_ids is not None:
-        ranked = _kept_in_order(where, filters)
+    sort = sort if sort in SORTS or sort == "relevance" else "newest"
+    window = {"limit": per_page, "offset": (page - 1) * per_page}
+    if filters == ProductFilter(category=filters.category) and sort != "relevance":
+        # A whole category, or the whole shop: its total kept, its page from a statement
+        # built once (the most asked listing of all).
+        ids = categories.subtree_ids(filters.category) if filters.category else None
+        total = _kept_total(filters.category)
+        rows = db.session.execute(
+            _whole_listing(None if ids is None else len(ids), sort,
+                           locale if sort == "name" else "en"),
+            {**db.slot_values("c", ids or ()), **window})
+        items = cards.cards_of(rows) if total else []
+    elif sort == "relevance" and filters.product_ids is not None:
+        ranked = _kept_in_order(_conditions(filters), filters)
         total = len(ranked)
         items = cards.cards_by_id(ranked[(page - 1) * per_page: page * per_page])
     else:
-        total = _kept_total(filters.category) if filters == ProductFilter(
-            category=filters.category) else db.session.scalar(
+        where = _conditions(filters)
+        total = db.session.scalar(
             select(func.count()).select_from(Product.__table__).where(*where))
         query = _ordered(select(*cards.CARD_COLUMNS).where(*where),
                          sort if sort in SORTS else "newest", locale)
-        rows = db.session.execute(query.limit(per_page).offset((page - 1) * per_page))
+        rows = db.session.execute(query.limit(window["limit"]).offset(window["offset"]))
         items = cards.cards_of(rows) if total else []
     return ProductPage(items, total, page, per_page, cards.stock_of(items))
+
+
+@functools.cache
+def _whole_listing(categories_filed: int | None, sort: str, locale: str):
+    """A page of a whole category's cards (`categories_filed` categories, db.slots), or of
+    the whole shop's (None), in `sort`, with the page's `limit` and `offset` bound."""
+    where = [_product.status == "published"]
+    if categories_filed is not None:
+        where.append(_product.category_id.in_(db.slots("c", categories_filed)))
+    return (_ordered(select(*cards.CARD_COLUMNS).where(*where), sort, locale)
+            .limit(bindparam("limit")).offset(bindparam("offset")))
 
 
 def _kept_in_order(where: list, filters: ProductFilter) -> list[int]:
@@ -304,20 +327,29 @@ def kept_counts(category: str | None) -> tuple[int, list]:
     listing's total, its filter panel and its ETag (app.catalog.versions) come from it."""
     found = db.session().info.setdefault(facet_counts.READ_KEY, {})
     if category not in found:
-        query = select(_facet.name, _facet.value, func.sum(_facet.products))
-        if category:
-            query = query.where(_facet.category_id.in_(categories.subtree_ids(category)))
+        ids = categories.subtree_ids(category) if category else None
         total, rows = 0, []
         for name, value, count in db.session.execute(
-                query.group_by(_facet.name, _facet.value)
-                .having(func.sum(_facet.products) > 0)
-                .order_by(_facet.name, _facet.value)):
+                _kept_counts_statement(None if ids is None else len(ids)),
+                db.slot_values("c", ids or ())):
             if name == facet_counts.ALL_PRODUCTS:
                 total += int(count)
             else:
                 rows.append((name, value, int(count)))
         found[category] = (total, rows)
     return found[category]
+
+
+@functools.cache
+def _kept_counts_statement(categories_filed: int | None):
+    """The kept counts summed over `categories_filed` categories (db.slots), or over the
+    whole shop (None)."""
+    query = select(_facet.name, _facet.value, func.sum(_facet.products))
+    if categories_filed is not None:
+        query = query.where(_facet.category_id.in_(db.slots("c", categories_filed)))
+    return (query.group_by(_facet.name, _facet.value)
+            .having(func.sum(_facet.products) > 0)
+            .order_by(_facet.name, _facet.value))
 
 
 def attribute_value_labels(locale: str) -> dict[tuple[str, str], str]:

@@ -22,6 +22,7 @@ products, more than rendering the page), and it moves only when an item is nearl
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass
 
 from sqlalchemy import func, select, union_all
@@ -81,31 +82,50 @@ def listing_version(category_slug: str | None, *, in_stock: bool = False,
     change too recent for the filter counts every process keeps (SETTLE_MARGIN_SECONDS).
     `in_stock`: the listing shows only products in stock (its filter counts then follow
     the stock too)."""
-    # The newest change of a product filed here (any status: a product leaving the listing
-    # is changed too), and how many published products are filed here, from the counts kept
-    # per category (a product moved out, or deleted, changes that): one statement.
-    newest = select(func.max(_product.updated_at))
-    published = select(func.coalesce(func.sum(_facet.products), 0)).where(
-        _facet.name == facet_counts.ALL_PRODUCTS)
-    if category_slug is not None:
+    if category_slug is None:
+        params: dict = {}
+        statement = _shop_version()
+    else:
         try:
             ids = categories.subtree_ids(category_slug)  # the kept tree's: no query
         except NotFound:
             return None  # the page is a 404
-        # The newest of each category's newest: one index descent per category (its
-        # (category_id, updated_at) index), where max() over `category_id IN (…)` read every
-        # product's entry (14 000 for a top-level category: 3 ms of PostgreSQL a page).
-        newest = select(func.max(union_all(*(
-            select(func.max(_product.updated_at).label("changed"))
-            .where(_product.category_id == category_id) for category_id in ids))
-            .subquery().c.changed))
-        published = published.where(_facet.category_id.in_(ids))
-    newest_product, stock_clock, filed = db.session.execute(select(
-        newest.scalar_subquery(), inventory.few_left_clock(),
-        published.scalar_subquery())).one()
+        params = db.slot_values("c", ids)
+        statement = _category_version(len(ids))
+    newest_product, stock_clock, filed = db.session.execute(statement, params).one()
     if not _settled([newest_product, stock_clock if in_stock else None], now or utcnow()):
         return None
     return (category_slug, in_stock, _categories_clock(), newest_product, stock_clock, filed)
+
+
+# A listing's version in one statement: the newest change of a product filed there (any
+# status: a product leaving the listing is changed too), the stock's few-left clock, and how
+# many published products are filed there, from the counts kept per category (a product
+# moved out, or deleted, changes that). Built once per number of categories (db.slots).
+
+@functools.cache
+def _shop_version():
+    return select(select(func.max(_product.updated_at)).scalar_subquery(),
+                  inventory.few_left_clock(), _published().scalar_subquery())
+
+
+@functools.cache
+def _category_version(categories_filed: int):
+    ids = db.slots("c", categories_filed)
+    # The newest of each category's newest: one index descent per category (its
+    # (category_id, updated_at) index), where max() over `category_id IN (…)` read every
+    # product's entry (14 000 for a top-level category: 3 ms of PostgreSQL a page).
+    each = [select(func.max(_product.updated_at).label("changed"))
+            .where(_product.category_id == category_id) for category_id in ids]
+    newest = union_all(*each).subquery()
+    return select(select(func.max(newest.c.changed)).scalar_subquery(),
+                  inventory.few_left_clock(),
+                  _published().where(_facet.category_id.in_(ids)).scalar_subquery())
+
+
+def _published():
+    return select(func.coalesce(func.sum(_facet.products), 0)).where(
+        _facet.name == facet_counts.ALL_PRODUCTS)
 
 
 def _settled(clocks: list[dt.datetime | None], now: dt.datetime) -> bool:

@@ -110,6 +110,14 @@ def test_money_reads_exactly_as_babel_writes_it(language):
             == [i18n._babel_lkr(cents, language) for cents in amounts])
 
 
+@pytest.mark.parametrize("language", ["en", "si", "ta"])
+def test_the_money_filter_writes_in_the_pages_language(app, language):
+    with app.test_request_context(), force_locale(language):
+        through_flask = render_template_string("{{ 1234567 | money }}")  # the page's context
+        bare = app.jinja_env.from_string("{{ 1234567 | money }}").render()  # no context
+    assert through_flask == bare == i18n._babel_lkr(1234567, language)
+
+
 def test_money_is_integer_cents():
     assert i18n.format_lkr(1_250_00) == "Rs. 1,250.00"
     assert i18n.format_lkr(1_250_00, "si") == "රු.1,250.00"
