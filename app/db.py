@@ -124,6 +124,8 @@ def _begin_reads_only() -> None:
 def _end_reads_only(_exc) -> None:
     """Give the request's autocommit connection back and forget the mark, where the app
     context outlives the request (a test's; in production the session is removed next)."""
+    if not session.registry.has():
+        return  # no session was made: nothing to give back (and none to make now)
     current = session()
     if current.info.pop(READS_ONLY, None):
         if current.new or current.dirty or current.deleted:
