@@ -149,7 +149,6 @@ def _register_event_handlers(app) -> None:
 
 
 def _register_templates(app) -> None:
-    from flask_babel import get_locale
     from jinja2 import pass_context
 
     from app import i18n
@@ -162,7 +161,7 @@ def _register_templates(app) -> None:
     def money(context, cents):
         # The page's language as the context processor below found it once (a listing
         # formats fifty prices; asking Flask-Babel for each cost more than the formatting).
-        locale = context.get("current_locale") or str(get_locale() or "en")
+        locale = context.get("current_locale") or i18n.current_language()
         return i18n.format_lkr(cents, locale)
 
     app.add_template_filter(i18n.local_time, "local_time")
@@ -172,7 +171,7 @@ def _register_templates(app) -> None:
 
     @app.context_processor
     def _globals():
-        return {"languages": i18n.LANGUAGES, "current_locale": str(get_locale() or "en"),
+        return {"languages": i18n.LANGUAGES, "current_locale": i18n.current_language(),
                 "shop_name": ShopName()}
 
 

@@ -90,7 +90,7 @@ def local_time(value: dt.datetime | None, fmt: str | None = None) -> str:
     local = value.astimezone(COLOMBO)
     if fmt:
         return local.strftime(fmt)
-    locale = FORMAT_LOCALES.get(str(get_locale() or "en"), "en_US") if has_request_context() \
+    locale = FORMAT_LOCALES.get(current_language(), "en_US") if has_request_context() \
         else "en_US"
     return format_datetime(local, "d MMM y, HH:mm", tzinfo=COLOMBO, locale=locale)
 
@@ -103,6 +103,24 @@ def local_time(value: dt.datetime | None, fmt: str | None = None) -> str:
 # the header. These find it once per request (and again whenever the locale changes, as under
 # `force_locale`), and mean exactly what Jinja's "newstyle" gettext means: the translation is
 # a format string, safe markup where the template autoescapes, its variables escaped.
+
+def current_language() -> str:
+    """The language this request (or `force_locale` block) speaks: "en", "si" or "ta", what
+    `str(get_locale() or "en")` gives. Found once per request and locale: Flask-Babel's
+    lookup and babel's `str(Locale)` cost more than the work a page did with the answer, and
+    a page asked a dozen times (prices, the shop's details, the cache keys)."""
+    app_ctx = _cv_app.get(None)
+    babel_ctx = getattr(app_ctx.g, "_flask_babel", None) if app_ctx is not None else None
+    if babel_ctx is not None:
+        kept = getattr(babel_ctx, "kade_language", None)
+        if kept is not None and kept[0] is getattr(babel_ctx, "babel_locale", None):
+            return kept[1]
+    language = str(get_locale() or "en")  # sets the context's locale as it goes
+    babel_ctx = getattr(app_ctx.g, "_flask_babel", None) if app_ctx is not None else None
+    if babel_ctx is not None and getattr(babel_ctx, "babel_locale", None) is not None:
+        babel_ctx.kade_language = (babel_ctx.babel_locale, language)
+    return language
+
 
 def translations():
     """This request's translations (Flask-Babel's), found once per request and locale."""

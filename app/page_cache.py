@@ -33,10 +33,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask import current_app, g, make_response, render_template, request, session
-from flask_babel import get_locale
 from flask_login import current_user
 
 from app import revalidation
+from app.i18n import current_language
 from app.memo import TTLCache, seconds as lag_seconds
 from app.shared_pages import shared_pages
 
@@ -93,7 +93,7 @@ def _eligible() -> bool:
 
 
 def _key(vary: str) -> tuple:
-    return (request.host, request.full_path, str(get_locale() or "en"), vary,
+    return (request.host, request.full_path, current_language(), vary,
             request.headers.get("HX-Request"), request.headers.get("HX-Boosted"))
 
 

@@ -39,10 +39,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 from flask import current_app, make_response, request, session
-from flask_babel import get_locale
 from flask_login import current_user
 
 from app import compression, personal_pages
+from app.i18n import current_language
 
 NO_CACHE = "no-cache"
 CSRF_SESSION_KEY = "csrf_token"  # where Flask-WTF keeps the session's CSRF secret
@@ -125,7 +125,7 @@ def page_tag(*parts: object) -> str:
     """The page's own part of its ETag: the view's `parts` (what its page shows that
     changes) with what every page shares. Call before rendering the page."""
     app = current_app._get_current_object()
-    shared = [deploy_version(app), str(get_locale() or "en"), request.host_url,
+    shared = [deploy_version(app), current_language(), request.host_url,
               request.full_path, request.headers.get("HX-Request"),
               request.headers.get("HX-Boosted"),
               *(part() for part in _parts(app)["page"])]

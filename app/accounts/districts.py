@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask_babel import get_locale
+from app.i18n import current_language
 
 # code: (English, Sinhala, Tamil, province)
 DISTRICTS: dict[str, tuple[str, str, str, str]] = {
@@ -41,7 +41,7 @@ def is_district(code: str | None) -> bool:
 
 
 def district_name(code: str, locale: str | None = None) -> str:
-    locale = locale or str(get_locale() or "en")
+    locale = locale or current_language()
     names = DISTRICTS.get(code)
     return names[_COLUMN.get(locale, 0)] if names else code
 

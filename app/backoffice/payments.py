@@ -10,7 +10,7 @@ import json
 import math
 
 from flask import flash, request, url_for
-from flask_babel import get_locale, gettext as _
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.accounts import districts
@@ -28,7 +28,7 @@ from app.backoffice.payments_forms import (
 )
 from app.catalog.inputs import rupees
 from app.errors import DomainError, NotFound
-from app.i18n import format_lkr
+from app.i18n import current_language, format_lkr
 from app.orders import services as orders
 from app.payments import refunds, services as payments, settings, slips, staff as ledger
 from app.payments.methods import METHODS
@@ -47,7 +47,7 @@ def actor():
 
 def money(cents: int) -> str:
     """Cents with the currency, in the reader's language, as the `money` filter shows it."""
-    return format_lkr(cents, str(get_locale() or "en"))
+    return format_lkr(cents, current_language())
 
 
 @bp.context_processor

@@ -8,13 +8,14 @@ import dataclasses
 import unicodedata
 
 from flask import Blueprint, request, url_for
-from flask_babel import get_locale, gettext as _
+from flask_babel import gettext as _
 
 from app import page_cache
 from app.catalog import search, services as catalog
 from app.catalog.views import PER_PAGE, listing_query, parse_listing_args
 from app.db import reads_only
 from app.errors import NotFound
+from app.i18n import current_language
 from app.web import render
 
 bp = Blueprint("search", __name__)
@@ -88,6 +89,6 @@ def _results():
 def suggest():
     """Always the fragment: only the search box asks for it."""
     q = _query()
-    suggestions = search.suggest(q, SUGGESTIONS, locale=str(get_locale() or "en"))
+    suggestions = search.suggest(q, SUGGESTIONS, locale=current_language())
     return render("catalog/_suggestions.html", "catalog/_suggestions.html",
                   q=q, suggestions=suggestions)

@@ -9,7 +9,7 @@ from decimal import Decimal, InvalidOperation
 from urllib.parse import urljoin
 
 from flask import Blueprint, current_app, g, request, session, url_for
-from flask_babel import get_locale, gettext as _, lazy_gettext as _l
+from flask_babel import gettext as _, lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
 
 from app import page_cache, revalidation
@@ -17,6 +17,7 @@ from app.catalog import images, services as catalog, versions
 from app.catalog.models import Product, Variant
 from app.catalog.services import ProductFilter
 from app.db import reads_only
+from app.i18n import current_language
 from app.inventory import services as inventory
 from app.storage import public_url
 from app.web import render
@@ -80,7 +81,7 @@ def attribute_label(name: str) -> str:
 @bp.app_template_global()
 def attribute_value_labels() -> dict[tuple[str, str], str]:
     """The filter panel's values in the reader's language, where staff translated them."""
-    return catalog.attribute_value_labels(str(get_locale() or "en"))
+    return catalog.attribute_value_labels(current_language())
 
 
 @bp.app_template_filter("duration")
@@ -334,7 +335,7 @@ def _wants_fragment() -> bool:
 
 
 def _locale() -> str:
-    return str(get_locale() or "en")
+    return current_language()
 
 
 def absolute_url(path: str) -> str:

@@ -31,7 +31,7 @@ from flask import (
     session,
     url_for,
 )
-from flask_babel import get_locale, gettext as _, lazy_gettext as _l
+from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user, user_logged_in
 
 from app import revalidation
@@ -53,7 +53,7 @@ from app.checkout.forms import (
 from app.checkout.models import Cart
 from app.errors import Conflict, DomainError, Invalid, NotFound, TooManyAttempts
 from app.extensions import checkout_rate_limit, limiter
-from app.i18n import format_lkr
+from app.i18n import current_language, format_lkr
 from app.inventory.services import OutOfStock
 from app.orders import just_placed as placed_note, services as orders
 from app.payments import checkout_flow, methods
@@ -82,7 +82,7 @@ STEP_TITLES = {
 
 
 def _locale() -> str:
-    return str(get_locale() or "en")
+    return current_language()
 
 
 # ---- whose cart -----------------------------------------------------------------------------
@@ -175,7 +175,7 @@ def cart_link_html() -> str:
     whether this is the cart page and the address it links to, so each such link is made once
     per process rather than rendered anew for every visit."""
     count = _cart_count()
-    key = (str(get_locale() or "en"), count, request.endpoint == "checkout.cart_page",
+    key = (current_language(), count, request.endpoint == "checkout.cart_page",
            request.host, request.script_root)
     found = _links_kept.get(key)
     if found is None:

@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass
 
 from flask import current_app, g
-from flask_babel import get_locale, lazy_gettext as _l
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app import db, memo
@@ -28,6 +28,7 @@ from app.content import defaults
 from app.content.models import LOCALES, MAX_BODY, MAX_TITLE, Page, ShopDetails
 from app.db import transaction, utcnow
 from app.errors import Invalid, NotFound
+from app.i18n import current_language
 from app.security.roles import Permission, require
 
 # The pages, in the footer's order; each has its own address (app/content/views.py).
@@ -46,7 +47,7 @@ _EMAIL = re.compile(r"^[^@\s<>\"']{1,64}@[A-Za-z0-9.-]{1,185}\.[A-Za-z]{2,24}$")
 
 
 def _locale(locale: str | None) -> str:
-    locale = locale or str(get_locale() or "en")
+    locale = locale or current_language()
     return locale if locale in LOCALES else "en"
 
 

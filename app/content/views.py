@@ -8,12 +8,12 @@ from __future__ import annotations
 import logging
 
 from flask import Blueprint
-from flask_babel import get_locale
 from markupsafe import escape
 from sqlalchemy.exc import SQLAlchemyError
 
 from app import page_cache, revalidation
 from app.content import markup, services as content
+from app.i18n import current_language
 from app.web import render
 
 bp = Blueprint("content", __name__)
@@ -103,7 +103,7 @@ _footer_by_locale: dict[str, list[tuple[str, str]]] = {}
 def _footer_links():
     """FOOTER_LINKS with their labels in the page's language: translated once per language
     and process (the catalogs do not change while it runs), not five times a page."""
-    locale = str(get_locale() or "en")
+    locale = current_language()
     found = _footer_by_locale.get(locale)
     if found is None:
         found = _footer_by_locale[locale] = [(endpoint, str(label))

@@ -7,14 +7,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask import current_app
-from flask_babel import get_locale, lazy_gettext as _l
+from flask_babel import lazy_gettext as _l
 
 from app import db, memo
 from app.accounts.districts import DISTRICTS, district_name
 from app.audit import services as audit
 from app.db import transaction, utcnow
 from app.errors import Invalid
-from app.i18n import format_lkr
+from app.i18n import current_language, format_lkr
 from app.payments.models import PaymentSettings
 from app.security.roles import Permission, require
 
@@ -47,7 +47,7 @@ class _Money:
         self.cents = cents
 
     def __str__(self) -> str:
-        return format_lkr(self.cents, str(get_locale() or "en"))
+        return format_lkr(self.cents, current_language())
 
 
 class _District:

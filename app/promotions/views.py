@@ -7,9 +7,9 @@ visitor in a language, so the page cache may keep it (PAGE_CACHE_SECONDS).
 from __future__ import annotations
 
 from flask import Blueprint
-from flask_babel import get_locale
 
 from app import page_cache
+from app.i18n import current_language
 from app.promotions import badges, public
 from app.web import render
 
@@ -17,7 +17,7 @@ bp = Blueprint("promotions", __name__)
 
 
 def _locale() -> str:
-    return str(get_locale() or "en")
+    return current_language()
 
 
 @bp.app_template_global("promotion_badges")

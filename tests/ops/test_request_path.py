@@ -9,7 +9,7 @@ import re
 import babel.support
 import pytest
 from flask import Flask, render_template_string, url_for
-from flask_babel import Babel, force_locale
+from flask_babel import Babel, force_locale, get_locale
 
 from app import i18n
 from app.content import services as content
@@ -98,6 +98,18 @@ def test_a_forced_language_is_followed_and_left(app):
 def test_outside_a_request_templates_say_the_english(app):
     with app.app_context():
         assert render_template_string('{{ _("Sign in") }}') == "Sign in"
+
+
+def test_the_current_language_is_flask_babels_in_and_out_of_forced_languages(app):
+    with app.test_request_context("/", headers={"Accept-Language": "ta"}):
+        seen = [i18n.current_language(), str(get_locale())]
+        with force_locale("si"):
+            seen += [i18n.current_language(), str(get_locale())]
+        seen += [i18n.current_language(), str(get_locale())]
+    with app.app_context():
+        seen.append(i18n.current_language())  # outside a request: English
+
+    assert seen == ["ta", "ta", "si", "si", "ta", "ta", "en"]
 
 
 # ---- money ----------------------------------------------------------------------------------
