@@ -32,15 +32,14 @@ CARD_COLUMNS = (_product.id, _product.slug, _product.kind, _product.name_en, _pr
                 _product.name_ta, _product.min_price_cents, _product.duration_minutes,
                 _product.category_id)
 
-# Built once: only the bound ids change (a statement built per request cost more CPU than
-# running it).
+# The statements below are built once: only the bound ids change (a statement built per
+# request cost more CPU than running it).
+#
 # The cards' active variants with their units, and their pictures, in one statement (one
 # round trip): a row is (part, product id, position, id, the variant's price, compare-at
 # price and units, the picture's key, width, height, alt text and variant), the other
 # part's columns NULL; each part by product, position and id.
 _VARIANT_PART, _PICTURE_PART = 0, 1
-
-
 _VARIANTS_AND_PICTURES = union_all(
     select(literal(_VARIANT_PART).label("part"), _variant.product_id.label("product_id"),
            _variant.position.label("position"), _variant.id.label("id"),
@@ -55,6 +54,7 @@ _VARIANTS_AND_PICTURES = union_all(
            _image.height, _image.alt_en, _image.variant_id)
     .where(_image.product_id.in_(bindparam("ids", expanding=True))),
 ).order_by(text("part"), text("product_id"), text("position"), text("id"))
+# Published products' card columns by id (recently viewed).
 _PUBLISHED = (select(*CARD_COLUMNS)
               .where(_product.id.in_(bindparam("ids", expanding=True)),
                      _product.status == "published"))

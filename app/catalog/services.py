@@ -181,8 +181,7 @@ def list_products(filters: ProductFilter = ProductFilter(), *, sort: str = "newe
         where = _conditions(filters)
         total = db.session.scalar(
             select(func.count()).select_from(Product.__table__).where(*where))
-        query = _ordered(select(*cards.CARD_COLUMNS).where(*where),
-                         sort if sort in SORTS else "newest", locale)
+        query = _ordered(select(*cards.CARD_COLUMNS).where(*where), sort, locale)
         rows = db.session.execute(query.limit(window["limit"]).offset(window["offset"]))
         items = cards.cards_of(rows) if total else []
     return ProductPage(items, total, page, per_page, cards.stock_of(items))
