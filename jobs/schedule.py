@@ -22,7 +22,7 @@ import re
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from jobs import accounts, backups, events, inventory, notifications, orders
+from jobs import accounts, backups, events, inventory, notifications, orders, wallet
 
 SHOP_TIME = ZoneInfo("Asia/Colombo")  # the zone `at` times are given in
 WEEKDAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")  # cron's 0-6
@@ -119,6 +119,9 @@ SCHEDULE: tuple[Periodic, ...] = (
     Periodic("backup-watch", backups.watch, "default", 5 * 60),
     # Forgets sign-in sessions that ended or expired more than 30 days ago.
     Periodic("login-session-purge", accounts.purge_sessions, "low", at="04:00"),
+    # Writes off store credit past its expiry date (a spend never takes lapsed credit, so
+    # this only keeps the ledger's balance honest), just after Colombo's midnight.
+    Periodic("store-credit-expiry", wallet.expire_credit, "low", at="00:05"),
     # Nightly offers and recommendations go on `low` when they exist.
 )
 

@@ -22,6 +22,8 @@ class Order(Base):
         UniqueConstraint("number"),
         UniqueConstraint("idempotency_key"),
         CheckConstraint("total_cents >= 0", name="total_not_negative"),
+        CheckConstraint("credit_cents >= 0 AND credit_cents <= total_cents",
+                        name="credit_within_total"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -59,6 +61,9 @@ class Order(Base):
     discount_cents: Mapped[int] = mapped_column(default=0)
     delivery_fee_cents: Mapped[int] = mapped_column(default=0)
     total_cents: Mapped[int]
+    # Paid from the customer's store credit at checkout (a tender of its own in the payment
+    # ledger); the rest, `due_cents`, is what the order's payment method collects.
+    credit_cents: Mapped[int] = mapped_column(default=0, server_default="0")
     currency: Mapped[str] = mapped_column(String(3), default="LKR")
     # "<scope>:<key>": a retried checkout finds the order the first attempt made.
     idempotency_key: Mapped[str | None] = mapped_column(String(160))
@@ -76,6 +81,11 @@ class Order(Base):
     adjustments: Mapped[list[OrderAdjustment]] = relationship(
         back_populates="order", cascade="all, delete-orphan", order_by="OrderAdjustment.id",
         lazy="selectin")
+
+    @property
+    def due_cents(self) -> int:
+        """What the payment method collects: the total less the store credit spent."""
+        return self.total_cents - (self.credit_cents or 0)
 
     def adjustments_of(self, kind: str) -> list[OrderAdjustment]:
         """The discounts of one class: "line", "order" or "delivery"."""

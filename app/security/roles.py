@@ -41,6 +41,8 @@ class Permission(enum.StrEnum):
     VIEW_REPORTS = "reports.view"
     MANAGE_JOBS = "jobs.manage"
     MANAGE_CONTENT = "content.manage"  # the shop's pages and details (app.content)
+    # Put store credit in a customer's wallet by hand (goodwill): audited, with a reason.
+    GIVE_CREDIT = "wallet.credit"
 
 
 _GRANTS: dict[Role, frozenset[Permission]] = {
@@ -50,9 +52,10 @@ _GRANTS: dict[Role, frozenset[Permission]] = {
     ),
     Role.ORDER_MANAGER: frozenset(
         {Permission.VIEW_BACKOFFICE, Permission.MANAGE_ORDERS, Permission.MANAGE_PAYMENTS,
-         Permission.MANAGE_INVENTORY, Permission.VIEW_REPORTS}
+         Permission.MANAGE_INVENTORY, Permission.VIEW_REPORTS, Permission.GIVE_CREDIT}
     ),
-    Role.SUPPORT_AGENT: frozenset({Permission.VIEW_BACKOFFICE, Permission.MANAGE_SUPPORT}),
+    Role.SUPPORT_AGENT: frozenset({Permission.VIEW_BACKOFFICE, Permission.MANAGE_SUPPORT,
+                                   Permission.GIVE_CREDIT}),
     Role.MARKETING: frozenset(
         {Permission.VIEW_BACKOFFICE, Permission.MANAGE_PROMOTIONS, Permission.VIEW_REPORTS,
          Permission.MANAGE_CONTENT}

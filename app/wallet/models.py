@@ -1,0 +1,67 @@
+"""Wallet tables: one account per customer and unit, and its ledger.
+
+A ledger entry is never edited nor deleted. A credit with an expiry date is a "lot": what
+is left of it at that date expires by a new entry (kind "expired", `lot_id` naming it).
+What is left of each lot is worked out by replaying the ledger (services.lots_left): spends
+take from the lot that expires first.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.db import Base, UTCDateTime, utc_now
+
+# "credit": store credit in cents of LKR; "points": loyalty points.
+UNITS = ("credit", "points")
+
+# What an entry is. Positive: refund (a refund the customer took as credit), goodwill (from
+# staff, with a reason), cashback (a promotion), returned (an order that spent it was
+# cancelled), adjustment (staff, either sign). Negative: spent (on an order), expired.
+KINDS = ("refund", "goodwill", "cashback", "returned", "adjustment", "spent", "expired")
+
+
+class WalletAccount(Base):
+    __tablename__ = "wallet_account"
+    __table_args__ = (
+        UniqueConstraint("user_id", "unit", name="one_account_per_unit"),
+        # The last line of defence: a spend that would go below zero fails in the database.
+        CheckConstraint("balance >= 0", name="balance_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("accounts_user.id", ondelete="CASCADE"))
+    unit: Mapped[str] = mapped_column(String(8))
+    balance: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[utc_now]
+    updated_at: Mapped[utc_now]
+
+
+class WalletEntry(Base):
+    __tablename__ = "wallet_entry"
+    __table_args__ = (
+        CheckConstraint("amount <> 0", name="amount_not_zero"),
+        CheckConstraint("balance_after >= 0", name="balance_after_not_negative"),
+        # A retried operation (a form posted twice, an event handled twice) writes once.
+        UniqueConstraint("dedupe_key", name="one_entry_per_key"),
+        Index("ix_wallet_entry_account_id", "account_id", "id"),
+        Index("ix_wallet_entry_expiring", "expires_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("wallet_account.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(12))
+    amount: Mapped[int]  # signed: cents of LKR or points
+    balance_after: Mapped[int]
+    # Why, in words the customer may read (goodwill, adjustments); staff write it.
+    reason: Mapped[str | None] = mapped_column(String(300))
+    order_number: Mapped[str | None] = mapped_column(String(24), index=True)
+    expires_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    lot_id: Mapped[int | None]  # an "expired" entry: the credit it expires
+    dedupe_key: Mapped[str | None] = mapped_column(String(160))
+    actor_id: Mapped[int | None]  # staff who gave or adjusted it
+    created_at: Mapped[utc_now]

@@ -1,0 +1,121 @@
+"""The wallet's ledger: credit in, spend out, never below zero, expiry from the ledger,
+goodwill from staff with a reason and the permission, a cancelled order's credit back."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from app import db
+from app.audit.models import AuditEntry
+from app.db import utcnow
+from app.errors import Forbidden, Invalid
+from app.wallet import services as wallet
+from app.wallet.models import WalletEntry
+from tests.factories import make_customer, make_staff
+
+DAY = dt.timedelta(days=1)
+
+
+def test_credit_then_spend_moves_the_balance_and_keeps_every_entry(db_session):
+    customer = make_customer()
+    wallet.add(customer.id, 500_00, kind="refund", order_number="KD-2026-000001")
+    wallet.spend(customer.id, 120_50, order_number="KD-2026-000002")
+
+    assert wallet.balance(customer.id) == 379_50
+    entries = wallet.history(customer.id)
+    assert [(e.kind, e.amount, e.balance_after) for e in entries] == [
+        ("spent", -120_50, 379_50), ("refund", 500_00, 500_00)]
+    assert wallet.spent_on("KD-2026-000002") == 120_50
+
+
+def test_spending_more_than_the_balance_is_refused_with_the_balance(db_session, app):
+    customer = make_customer()
+    wallet.add(customer.id, 100_00, kind="goodwill", reason="late delivery")
+
+    with pytest.raises(wallet.NotEnoughCredit) as refused:
+        wallet.spend(customer.id, 100_01, order_number="KD-2026-000003")
+
+    assert refused.value.data["balance"] == 100_00
+    with app.test_request_context():
+        assert "Rs. 100.00" in str(refused.value.message)
+    assert wallet.balance(customer.id) == 100_00
+    assert db.session.query(WalletEntry).filter_by(kind="spent").count() == 0
+
+
+def test_a_customer_without_a_wallet_has_nothing_to_spend(db_session):
+    customer = make_customer()
+    assert wallet.balance(customer.id) == 0
+    assert wallet.balance(None) == 0
+    with pytest.raises(wallet.NotEnoughCredit):
+        wallet.spend(customer.id, 1, order_number="KD-2026-000004")
+    with pytest.raises(Invalid):
+        wallet.add(customer.id, 0, kind="goodwill")
+
+
+def test_spends_take_the_credit_that_lapses_first_and_the_rest_expires_on_its_date(db_session):
+    customer = make_customer()
+    now = utcnow()
+    keeps = wallet.add(customer.id, 300_00, kind="refund")
+    lapses = wallet.add(customer.id, 200_00, kind="cashback", expires_at=now + 10 * DAY)
+    wallet.spend(customer.id, 150_00, order_number="KD-2026-000005")
+
+    # The spend came out of the lapsing credit: 50 of it is left, the other 300 untouched.
+    [soon] = wallet.expiring(customer.id)
+    assert (soon.entry_id, soon.left) == (lapses.id, 50_00)
+    assert wallet.balance(customer.id) == 350_00
+    later = now + 11 * DAY
+    assert wallet.balance(customer.id, at=later) == 300_00  # before the job runs, too
+
+    assert wallet.expire_due(at=later) == 1
+    assert wallet.expire_due(at=later) == 0  # twice: nothing more
+    assert wallet.balance(customer.id, at=later) == 300_00
+    expired = db.session.query(WalletEntry).filter_by(kind="expired").one()
+    assert (expired.amount, expired.lot_id, expired.balance_after) == (-50_00, lapses.id, 300_00)
+    assert keeps.amount == 300_00  # no entry was ever changed
+
+
+def test_a_cancelled_orders_credit_goes_back_to_the_credits_it_came_from(db_session):
+    customer = make_customer()
+    soon = utcnow() + 5 * DAY
+    wallet.add(customer.id, 80_00, kind="cashback", expires_at=soon)
+    wallet.add(customer.id, 100_00, kind="refund")
+    wallet.spend(customer.id, 120_00, order_number="KD-2026-000006")
+    assert wallet.balance(customer.id) == 60_00
+
+    assert wallet.give_back("KD-2026-000006") == 120_00
+    assert wallet.give_back("KD-2026-000006") == 0
+    assert wallet.balance(customer.id) == 180_00
+    # The 80 keeps its expiry: spending and cancelling never stretches a credit's life.
+    assert [(lot.left, lot.expires_at) for lot in wallet.expiring(customer.id)] == [
+        (80_00, soon)]
+    assert wallet.spent_on("KD-2026-000006") == 0
+
+
+def test_goodwill_needs_the_permission_and_a_reason_and_is_audited(db_session):
+    customer = make_customer()
+    agent = make_staff("support_agent")
+    with pytest.raises(Forbidden):
+        wallet.give_goodwill(customer.id, 50_00, "sorry", actor=make_staff("catalog_manager"))
+    with pytest.raises(Invalid) as no_reason:
+        wallet.give_goodwill(customer.id, 50_00, "   ", actor=agent)
+    assert no_reason.value.field == "reason"
+    with pytest.raises(Invalid) as too_much:
+        wallet.give_goodwill(customer.id, 100_000_01, "typo", actor=agent)
+    assert too_much.value.field == "amount"
+    with pytest.raises(Invalid):
+        wallet.give_goodwill(customer.id, 50_00, "sorry", actor=agent,
+                             expires_at=utcnow() - DAY)
+
+    entry = wallet.give_goodwill(customer.id, 50_00, "Parcel  came late", actor=agent,
+                                 request_key="form-1")
+    again = wallet.give_goodwill(customer.id, 50_00, "Parcel came late", actor=agent,
+                                 request_key="form-1")
+
+    assert again.id == entry.id  # a form posted twice gives once
+    assert wallet.balance(customer.id) == 50_00
+    assert (entry.reason, entry.actor_id) == ("Parcel came late", agent.id)
+    audit = db.session.query(AuditEntry).filter_by(action="wallet.goodwill").all()
+    assert audit and audit[0].target_id == str(customer.id)
+    assert audit[0].details["amount_cents"] == 50_00
