@@ -198,6 +198,7 @@ def _register_blueprints(app) -> None:
     # Likewise a guest's question about their order joins the orders blueprint and page.
     from app.support import order_questions  # noqa: F401
     from app.support.views import bp as support_bp
+    from app.wallet.views import bp as wallet_bp
 
     app.register_blueprint(pages_bp)
     app.register_blueprint(accounts_bp)
@@ -213,6 +214,7 @@ def _register_blueprints(app) -> None:
     app.register_blueprint(payment_slips_bp)
     app.register_blueprint(payment_links_bp)
     app.register_blueprint(support_bp)
+    app.register_blueprint(wallet_bp)
     app.register_blueprint(content_bp)
     app.register_blueprint(staff_bp)
     app.register_blueprint(ops_bp)

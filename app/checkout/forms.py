@@ -199,9 +199,10 @@ class DeliveryForm(Form):
 
 
 class PaymentForm(Form):
+    # Required by the view unless the store credit covers the whole order.
     payment_method = RadioField(_l("Payment"), validate_choice=False,
-                                validators=[InputRequired(message=_l(
-                                    "Choose a payment method."))])
+                                validators=[Optional()])
+    use_credit = BooleanField(_l("Use my store credit"))
 
 
 class PlaceOrderForm(Form):

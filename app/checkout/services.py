@@ -36,9 +36,10 @@ from app.inventory import services as inventory
 from app.inventory.services import OutOfStock
 from app.orders import services as orders
 from app.orders.services import Order  # the type orders hands out
-from app.payments import limits, methods, services as payments
+from app.payments import credit as store_credit, limits, methods, services as payments
 from app.payments.limits import Payer
 from app.security.roles import Permission, require
+from app.wallet import services as wallet
 
 MAX_NAME = 120
 
@@ -62,6 +63,8 @@ class CheckoutChoices:
     address: AddressInput | None = None
     contact: Contact | None = None
     locale: str = "en"
+    # How much of their store credit a signed-in customer spends on it (at most the total).
+    credit_cents: int = 0
 
     def fingerprint(self) -> str:
         """A digest of the request, to tell a retry from a different request. The cart is
@@ -297,7 +300,12 @@ def place_order(cart: Cart | None, choices: CheckoutChoices, *, user=None,
                           extra_rules=extra_rules, **_buyer(choices, user))
     check_voucher(priced)
     payer = Payer(user_id=user.id if user else None, phone=contact.phone, place=address)
-    method = methods.get_method(choices.payment_method, priced.total_cents, district, payer)
+    credit = _credit(choices, user, priced.total_cents)
+    if credit and credit == priced.total_cents:
+        method = methods.STORE_CREDIT
+    else:
+        method = methods.get_method(choices.payment_method, priced.total_cents - credit,
+                                    district, payer)
     now = utcnow()
     draft = orders.OrderDraft(
         user_id=user.id if user else None, locale=choices.locale,
@@ -306,6 +314,7 @@ def place_order(cart: Cart | None, choices: CheckoutChoices, *, user=None,
         payment_due_at=methods.payment_due(method, now, orders.unpaid_hours()),
         subtotal_cents=priced.subtotal_cents, discount_cents=priced.discount_cents,
         delivery_fee_cents=priced.delivery_fee_cents, total_cents=priced.total_cents,
+        credit_cents=credit,
         lines=[orders.LineDraft(
             product_id=line.product_id, variant_id=line.item.variant_id, kind=line.kind,
             sku=line.sku, names=line.names, options=line.options,
@@ -348,7 +357,11 @@ def place_order(cart: Cart | None, choices: CheckoutChoices, *, user=None,
                              target_id=order.number, reason=discount.reason,
                              amount_cents=_given(priced))
             pricing.redeem(priced, order.number)
-            payments.open_payment(order.number, method.code, order.total_cents)
+            if credit:
+                # Refused here, with the balance, when another checkout spent it meanwhile.
+                store_credit.pay_with_credit(order.number, user.id, credit)
+            if method is not methods.STORE_CREDIT:
+                payments.open_payment(order.number, method.code, order.due_cents)
             db.session.execute(update(Cart).where(Cart.id == cart.id)
                                .values(order_number=order.number)
                                .execution_options(synchronize_session=False))
@@ -366,6 +379,21 @@ def place_order(cart: Cart | None, choices: CheckoutChoices, *, user=None,
         return _replayed(earlier, fingerprint)
     db.session.refresh(cart)
     return order, True
+
+
+def _credit(choices: CheckoutChoices, user, total_cents: int) -> int:
+    """The store credit to spend: what the customer asked for, at most the total. Raises
+    NotEnoughCredit (with the balance) when they hold less; checked again, under the
+    wallet's lock, when the order is written."""
+    if not choices.credit_cents:
+        return 0
+    if user is None or choices.credit_cents < 0:
+        raise Invalid(_l("Sign in to pay with store credit."), field="credit")
+    credit = min(choices.credit_cents, total_cents)
+    held = wallet.balance(user.id)
+    if credit > held:
+        raise wallet.NotEnoughCredit(balance=held, field="credit")
+    return credit
 
 
 def _adjustments(priced: PricedCart) -> list[orders.AdjustmentDraft]:

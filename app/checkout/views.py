@@ -59,6 +59,7 @@ from app.orders import just_placed as placed_note, services as orders
 from app.payments import checkout_flow, methods
 from app.payments.limits import Payer
 from app.personal_pages import mark_personal
+from app.wallet import services as wallet
 from app.web import form_status, put_error, redirect_to, render, safe_next
 
 log = logging.getLogger(__name__)
@@ -359,9 +360,32 @@ class _Checkout:
             has_payment_method=self._payment_offered)
 
     def _payment_offered(self) -> bool:
+        due = self.due_cents()
+        if not due:
+            return True  # the store credit pays it all
         code = self.data.get("payment_method")
-        return code in {m.code for m in methods.available(self.quote().total_cents,
-                                                          self.district, self.payer())}
+        return code in {m.code for m in methods.available(due, self.district, self.payer())}
+
+    def credit_held(self) -> int:
+        """The signed-in customer's store credit (0 for a guest): read once a request."""
+        if self.user is None:
+            return 0
+        if not hasattr(self, "_credit_held"):
+            self._credit_held = wallet.balance(self.user.id)
+        return self._credit_held
+
+    def credit_cents(self, total_cents: int | None = None) -> int:
+        """The store credit this order spends: all the customer holds, at most the total,
+        when they chose to use it."""
+        if not self.data.get("use_credit"):
+            return 0
+        total = self.priced.total_cents if total_cents is None else total_cents
+        return min(self.credit_held(), total)
+
+    def due_cents(self) -> int:
+        """What the payment method collects: the total less the store credit spent."""
+        total = self.quote().total_cents
+        return total - self.credit_cents(total)
 
     @property
     def district(self) -> str | None:
@@ -396,9 +420,12 @@ class _Checkout:
         return Payer(phone=contact.phone if contact else None, place=self.address)
 
     def choices(self) -> checkout.CheckoutChoices:
+        # Ask for all the credit held: checkout spends at most the total.
         return steps.choices(self.data, signed_in=self.signed_in,
                              needs_delivery=self.needs_delivery,
-                             needs_address=self.needs_address, locale=_locale())
+                             needs_address=self.needs_address, locale=_locale(),
+                             credit_cents=self.credit_held() if self.data.get("use_credit")
+                             else 0)
 
     def quote(self):
         return checkout.quote(self.cart, self.choices(), user=self.user,
@@ -588,34 +615,43 @@ def _delivery_step(state: _Checkout):
 def _payment_step(state: _Checkout):
     quote = state.quote()
     payer = state.payer()
-    available = methods.available(quote.total_cents, state.district, payer)
+    held = state.credit_held()
     if request.method == "POST":
         form = PaymentForm()
+        use_credit = bool(held and form.use_credit.data)
     else:
+        use_credit = bool(held and state.data.get("use_credit"))
         form = PaymentForm(formdata=None, data={
-            "payment_method": state.data.get("payment_method")})
+            "payment_method": state.data.get("payment_method"), "use_credit": use_credit})
+    due = quote.total_cents - (min(held, quote.total_cents) if use_credit else 0)
+    available = methods.available(due, state.district, payer)
     form.payment_method.choices = [(m.code, m.label) for m in available]
     if request.method == "POST" and form.validate():
+        if not due:
+            steps.save(state.cart, use_credit=True, payment_method=None)
+            return _to_step("review")
         try:
-            method = methods.get_method(form.payment_method.data, quote.total_cents,
-                                        state.district, payer)
+            method = methods.get_method(form.payment_method.data, due, state.district, payer)
         except Invalid as exc:
             put_error(form, exc, "payment_method")
         else:
-            steps.save(state.cart, payment_method=method.code)
+            steps.save(state.cart, payment_method=method.code, use_credit=use_credit or None)
             return _to_step("review")
     return _step_page(state, "payment", status=form_status(form), form=form,
-                      methods=available, quote=quote,
-                      refused=methods.refused(quote.total_cents, state.district, payer))
+                      methods=available, quote=quote, credit_held=held, due_cents=due,
+                      refused=methods.refused(due, state.district, payer))
 
 
 def _review_step(state: _Checkout):
     if request.method == "POST":
         return _to_step("review")
     form = PlaceOrderForm(formdata=None, idempotency_key=secrets.token_urlsafe(24))
-    method = methods.METHODS.get(state.data.get("payment_method") or "")
     quote = state.quote()
+    credit = state.credit_cents(quote.total_cents)
+    method = (methods.STORE_CREDIT if credit and credit == quote.total_cents else
+              methods.METHODS.get(state.data.get("payment_method") or ""))
     return _step_page(state, "review", form=form, quote=quote, method=method,
+                      credit_cents=credit, due_cents=quote.total_cents - credit,
                       option=state.option(), savings_cents=steps.you_save_cents(quote))
 
 

@@ -38,7 +38,7 @@ def remind_unpaid(now: dt.datetime | None = None) -> list[str]:
                 locale=order.locale, user_id=order.user_id,
                 dedupe_key=f"order:{order.number}:payment_reminder", number=order.number,
                 name=order.contact_name, link=order_link(order),
-                total_cents=order.total_cents, payment_method=order.payment_method,
+                total_cents=order.due_cents, payment_method=order.payment_method,
                 status=order.status,
                 # Numeric, so it reads the same in every language of the mail.
                 due=local_time(order.payment_due_at, "%Y-%m-%d %H:%M"))

@@ -119,6 +119,7 @@ class OrderDraft:
     delivery_fee_cents: int
     total_cents: int
     lines: list[LineDraft]
+    credit_cents: int = 0  # paid from the customer's store credit (payments.credit)
     address: dict | None = None  # recipient, phone, line1, line2, city, district, postal_code
     district: str | None = None
     delivery_code: str | None = None
@@ -157,7 +158,9 @@ def create_order(draft: OrderDraft) -> Order:
             delivery_name_ta=draft.delivery_names.get("ta") or None,
             subtotal_cents=draft.subtotal_cents,
             discount_cents=draft.discount_cents, delivery_fee_cents=draft.delivery_fee_cents,
-            total_cents=draft.total_cents, idempotency_key=draft.idempotency_key,
+            total_cents=draft.total_cents, credit_cents=draft.credit_cents,
+            payment_status="paid" if draft.credit_cents == draft.total_cents > 0 else "unpaid",
+            idempotency_key=draft.idempotency_key,
             request_fingerprint=draft.request_fingerprint,
             payment_due_at=draft.payment_due_at, placed_at=now, updated_at=now,
             contact_phone_index=(accounts.phone_index(draft.contact_phone)
@@ -217,7 +220,7 @@ def create_order(draft: OrderDraft) -> Order:
         events.publish("order.placed", key=_key(order), number=order.number,
                        user_id=order.user_id, status=order.status,
                        payment_method=order.payment_method, total_cents=order.total_cents,
-                       channel=order.channel)
+                       credit_cents=order.credit_cents, channel=order.channel)
     return order
 
 
@@ -486,7 +489,7 @@ def mail_customer(order: Order, template: str, *, status: str | None = None) -> 
         user_id=order.user_id, dedupe_key=f"order:{order.number}:{template}",
         number=order.number, name=order.contact_name, link=order_link(order),
         short_link=short_link(order), status=status or order.status,
-        total_cents=order.total_cents,
+        total_cents=order.total_cents, credit_cents=order.credit_cents,
         payment_method=order.payment_method, services_only=order.is_services_only, **extra)
 
 

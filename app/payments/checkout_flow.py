@@ -152,7 +152,7 @@ def hosted_form(order, *, since: int | None = None) -> HostedForm:
         merchant_id=config["PAYHERE_MERCHANT_ID"],
         merchant_secret=config["PAYHERE_MERCHANT_SECRET"],
         sandbox=bool(config.get("PAYHERE_SANDBOX")), order_id=order.number,
-        amount_cents=order.total_cents, currency=order.currency or "LKR",
+        amount_cents=order.due_cents, currency=order.currency or "LKR",
         items=items_text(order), customer=customer_fields(order),
         return_url=external_url("payments.payhere_return", order_id=order.number, r=token,
                                 since=since),

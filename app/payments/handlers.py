@@ -6,12 +6,16 @@ from __future__ import annotations
 
 from app.events import handler
 from app.events.services import PublishedEvent
-from app.orders import services as orders
-from app.payments import refunds
-from app.payments.methods import METHODS
+from app.orders import services as orders, signals
+from app.payments import credit, refunds
+from app.payments.methods import METHODS, STORE_CREDIT
 
 # The order page and its documents name the way an order was paid in payments' words.
-orders.name_payment_methods({code: method.label for code, method in METHODS.items()})
+orders.name_payment_methods({method.code: method.label
+                             for method in (*METHODS.values(), STORE_CREDIT)})
+
+# A cancelled order's store credit goes back to the wallet, in the cancel's transaction.
+signals.order_cancelled.connect(credit.give_back, weak=False)
 
 
 @handler("order.refunded", name="payments.refund_message")

@@ -179,14 +179,14 @@ def send_payment_link(number: str, *, actor=None, now: dt.datetime | None = None
             # An order that chose PayHere without opening its payment (one placed before the
             # ledger, or by a channel that opens it on first use): PayHere's notification
             # needs one to land on.
-            payments.open_payment(order.number, checkout_flow.METHOD, order.total_cents)
+            payments.open_payment(order.number, checkout_flow.METHOD, order.due_cents)
         code = make_code(order, issued_at=now)
         url = url_for_code(code)
         expires_at = now.replace(microsecond=0) + dt.timedelta(hours=hours())
         # `short_link` as in the order messages: it is already short enough for an SMS.
         data = {"number": order.number, "name": order.contact_name, "link": url,
                 "short_link": url,
-                "total_cents": order.total_cents,
+                "total_cents": order.due_cents,
                 # Numeric, so it reads the same in every language of the message.
                 "expires": local_time(expires_at, "%Y-%m-%d %H:%M")}
         key = f"order:{order.number}:payment_link:{int(now.timestamp())}"

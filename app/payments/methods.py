@@ -55,6 +55,13 @@ METHODS: dict[str, PaymentMethod] = {
 }
 
 
+# Store credit is not a choice among the methods: the shopper ticks "use my store credit",
+# and when it covers the whole total, the order is paid this way and confirmed at once.
+STORE_CREDIT = PaymentMethod("store_credit", _l("Store credit"),
+                             _l("Paid from your store credit."),
+                             initial_status="processing", waits_for_payment=False)
+
+
 def available(total_cents: int, district: str | None,
               payer: Payer | None = None) -> list[PaymentMethod]:
     return [m for m in METHODS.values() if m.refusal(total_cents, district, payer) is None]

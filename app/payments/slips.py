@@ -333,6 +333,6 @@ def reject_slip(slip_id: int, reason: str, *, actor=None) -> TransferSlip:
                 phone=order.contact_phone, locale=order.locale, user_id=order.user_id,
                 dedupe_key=f"order:{order.number}:slip_rejected:{slip.id}",
                 number=order.number, name=order.contact_name, link=orders.order_link(order),
-                short_link=orders.short_link(order), reason=reason, total_cents=order.total_cents,
+                short_link=orders.short_link(order), reason=reason, total_cents=order.due_cents,
                 can_upload=can_upload(order))
     return slip
