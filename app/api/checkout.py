@@ -38,7 +38,8 @@ REPLAYED = "Idempotent-Replayed"
                        "`payhere`, `payment` is the hosted-checkout form to post.")
 @bp.doc(tags=["Checkout"], responses=error_responses(400, 401, 409, 422, 429, when={
     409: "Not enough in stock any more (`out_of_stock`, with `available`), a booked time "
-         "was just taken, or the Idempotency-Key was used with another body (`conflict`, "
+         "was just taken, less store credit than `store_credit_cents` asks "
+         "(`not_enough_credit`: `detail` says how much I hold), or the Idempotency-Key was used with another body (`conflict`, "
          "`errors` on `Idempotency-Key`).",
     422: "A field is wrong (`errors` says which: the Idempotency-Key header missing or "
          "over 100 characters, `address_id` not one of mine, no address or delivery option "
@@ -82,7 +83,7 @@ def checkout(headers: CheckoutHeaders, body: CheckoutIn):
         payment_method=body.payment_method, delivery_option=body.delivery_option,
         address_id=body.address_id,
         address=(AddressInput(**body.address.model_dump()) if body.address else None),
-        locale=body.locale or locale)
+        locale=body.locale or locale, credit_cents=body.store_credit_cents)
     order, created = place_order(carts.find_cart(user_id=customer.id), choices,
                                  user=customer, idempotency_key=headers.idempotency_key,
                                  channel="app")

@@ -43,6 +43,7 @@ from app.orders.services import MAX_NOTE
 from app.orders.statuses import STATUSES
 
 IDEMPOTENCY_KEY_MAX = 100
+MAX_CREDIT_CENTS = 10**12  # far above any wallet; keeps the number a 64-bit integer
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 
 # In a body, ids and quantities are JSON integers and nothing else.
@@ -317,6 +318,12 @@ class CheckoutIn(Body):
     locale: Language | None = Field(None, description="The language of the order's mails "
                                                       "and papers; Accept-Language's when "
                                                       "left out.")
+    store_credit_cents: Annotated[int, Strict(), Field(ge=0, le=MAX_CREDIT_CENTS)] = Field(
+        0, description="How much of my store credit (GET /me/wallet) to spend on it, in "
+                       "cents; at most the total is spent. When it covers the total, the "
+                       "order is paid (`payment_method` `store_credit`) and "
+                       "`payment_method` here is not used. Refused with a 409 "
+                       "(`not_enough_credit`) when I hold less.")
 
 
 # Orders
@@ -402,6 +409,9 @@ class _OrderFields(Output):
                     "order staff took, a plan's renewal.")
     placed_at: Timestamp
     total: Money
+    store_credit: Money = Field(description="Paid from my store credit.")
+    due: Money = Field(description="What the payment method collects: `total` less "
+                                   "`store_credit`.")
     can_cancel: bool = Field(description="POST /orders/{number}/cancel would succeed.")
 
 

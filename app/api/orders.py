@@ -40,7 +40,8 @@ def _common(order) -> dict:
             "status_label": _label(order.status), "payment_method": order.payment_method,
             "payment_status": order.payment_status, "channel": order.channel,
             "placed_at": order.placed_at,
-            "total": Money.of(order.total_cents), "can_cancel": orders.can_cancel(order)}
+            "total": Money.of(order.total_cents), "store_credit": Money.of(order.credit_cents),
+            "due": Money.of(order.due_cents), "can_cancel": orders.can_cancel(order)}
 
 
 def order_out(order, locale: str) -> OrderOut:

@@ -58,7 +58,8 @@ def test_my_orders_newest_first_in_pages(client, auth_headers, customer, tea):
                       "status_label": "Confirmed", "payment_method": "cod",
                       "payment_status": "unpaid", "channel": "web",
                       "placed_at": newest["placed_at"],
-                      "total": money(3_000_00 + 35_000), "can_cancel": True, "item_count": 3}
+                      "total": money(3_000_00 + 35_000), "store_credit": money(0),
+                      "due": money(3_000_00 + 35_000), "can_cancel": True, "item_count": 3}
     assert newest["placed_at"].endswith("+00:00")
 
 

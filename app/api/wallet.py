@@ -1,0 +1,26 @@
+"""/me/wallet: my store credit, what of it lapses when, and its ledger."""
+
+from __future__ import annotations
+
+from app.api.auth import auth, current_customer
+from app.api.blueprint import bp
+from app.api.openapi import error_responses
+from app.api.wallet_schemas import WalletOut
+from app.wallet import services as wallet
+
+
+@bp.get("/me/wallet")
+@bp.auth_required(auth)
+@bp.output(WalletOut)
+@bp.doc(tags=["Me"], responses=error_responses(401))
+def my_wallet():
+    """My store credit
+
+    `balance` is what checkout can spend now (POST /checkout's `store_credit_cents`);
+    `expiring` what lapses when, soonest first; `entries` the newest 100 entries of the
+    ledger, newest first. Credit comes from refunds taken as credit, the shop's goodwill and
+    cashback; a cancelled order's credit comes back with its old expiry.
+    """
+    customer = current_customer()
+    return WalletOut.of(wallet.balance(customer.id), wallet.expiring(customer.id),
+                        wallet.history(customer.id))
