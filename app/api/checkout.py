@@ -39,7 +39,8 @@ REPLAYED = "Idempotent-Replayed"
 @bp.doc(tags=["Checkout"], responses=error_responses(400, 401, 409, 422, 429, when={
     409: "Not enough in stock any more (`out_of_stock`, with `available`), a booked time "
          "was just taken, less store credit than `store_credit_cents` asks "
-         "(`not_enough_credit`: `detail` says how much I hold), or the Idempotency-Key was used with another body (`conflict`, "
+         "(`not_enough_credit`: `detail` says how much I hold), or the Idempotency-Key was "
+         "used with another body (`conflict`, "
          "`errors` on `Idempotency-Key`).",
     422: "A field is wrong (`errors` says which: the Idempotency-Key header missing or "
          "over 100 characters, `address_id` not one of mine, no address or delivery option "

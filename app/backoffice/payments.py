@@ -263,7 +263,8 @@ def payment_refund(payment_id: int):
             form.problems.append(_("Enter the units of each item as whole numbers."))
         else:
             values = {"lines": chosen, "restock": bool(form.restock.data),
-                      "reason": form.reason.data, "actor": actor()}
+                      "reason": form.reason.data, "as_credit": bool(form.as_credit.data),
+                      "actor": actor()}
             confirming = request.form.get("confirm") == "yes"
             earlier = refunds.made_for_request(payment.order_number, form.request_key.data)
             if confirming and earlier is not None:
@@ -280,7 +281,10 @@ def payment_refund(payment_id: int):
             except DomainError as exc:
                 code = _refund_errors(form, exc)
             else:
-                if refund.state == "to_pay_back":
+                if refund.state == "credited":
+                    flash(_("%(amount)s is in the customer's store credit.",
+                            amount=money(refund.amount_cents)))
+                elif refund.state == "to_pay_back":
                     flash(_("Refund of %(amount)s recorded. Pay it back to the customer by "
                             "hand, then mark it paid back.", amount=money(refund.amount_cents)))
                 else:

@@ -90,6 +90,9 @@ class RefundForm(Form):
 
     amount = RupeesField(_l("Amount to refund (rupees)"), required=True, id="refund-amount")
     restock = BooleanField(_l("Return the items chosen above to stock"))
+    # Shown for orders with a customer account; money that came from the wallet goes back
+    # there whatever this says.
+    as_credit = BooleanField(_l("Give it as store credit (the customer chose it)"))
     reason = TextAreaField(_l("Reason (the customer reads it)"), filters=[_strip], validators=[
         InputRequired(_l("Say why the money goes back.")),
         Length(max=refunds.MAX_REASON)], render_kw={"rows": 2})

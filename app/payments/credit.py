@@ -33,15 +33,17 @@ def pay_with_credit(order_number: str, user_id: int, amount_cents: int) -> Payme
 
 
 def give_back(order_number: str, **_) -> None:
-    """order_cancelled's receiver: the credit goes back to the wallet (once)."""
-    returned = wallet.give_back(order_number)
-    if not returned:
-        return
+    """order_cancelled's receiver: the credit not refunded already goes back to the wallet
+    (once)."""
     payment = db.session.query(Payment).filter_by(order_number=order_number,
-                                                  method=METHOD).one_or_none()
-    if payment is not None and payment.status == "captured":
+                                                  method=METHOD).with_for_update().one_or_none()
+    if payment is None or payment.captured_cents <= payment.refunded_cents:
+        return
+    returned = wallet.give_back(order_number,
+                                at_most=payment.captured_cents - payment.refunded_cents)
+    if returned:
         payment.status = "refunded"
-        payment.refunded_cents = payment.captured_cents
+        payment.refunded_cents += returned
         payment.updated_at = utcnow()
         payment.events.append(PaymentEvent(
             kind="refunded", amount_cents=returned, note="back to the wallet",

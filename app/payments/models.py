@@ -75,7 +75,7 @@ class PaymentEvent(Base):
 
 # How a refund's money goes back: through the gateway at once ("gateway"), or by staff by hand
 # (cash, a bank transfer, or PayHere's own portal when we have no API credentials).
-REFUND_STATES = ("done", "to_pay_back", "paid_back")
+REFUND_STATES = ("done", "credited", "to_pay_back", "paid_back")
 
 
 class Refund(Base):
@@ -95,8 +95,8 @@ class Refund(Base):
     order_number: Mapped[str] = mapped_column(String(24), index=True)
     amount_cents: Mapped[int]
     reason: Mapped[str] = mapped_column(String(500))
-    mode: Mapped[str] = mapped_column(String(10))  # gateway | manual
-    state: Mapped[str] = mapped_column(String(12))  # done | to_pay_back | paid_back
+    mode: Mapped[str] = mapped_column(String(10))  # gateway | manual | credit
+    state: Mapped[str] = mapped_column(String(12))  # done | credited | to_pay_back | paid_back
     restock: Mapped[bool] = mapped_column(default=False)
     provider_ref: Mapped[str | None] = mapped_column(String(64))  # PayHere's refund id
     request_key: Mapped[str | None] = mapped_column(String(64))

@@ -34,9 +34,11 @@ from app.db import transaction, utcnow
 from app.errors import Conflict, DomainError, Invalid, NotFound
 from app.notifications import services as notifications
 from app.orders import services as orders
+from app.payments import credit
 from app.payments.models import Payment, PaymentEvent, Refund, RefundLine
 from app.payments.payhere import format_amount
 from app.security.roles import Permission, require
+from app.wallet import services as wallet
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +52,7 @@ REFUNDABLE_STATUSES = ("captured", "partially_refunded")
 
 STATE_LABELS = {
     "done": _l("Refunded through PayHere"),
+    "credited": _l("Given as store credit"),
     "to_pay_back": _l("To be paid back by hand"),
     "paid_back": _l("Paid back by hand"),
 }
@@ -86,13 +89,21 @@ class LineLeft:
 
 
 def refundable_payment(order_number: str, *, lock: bool = False) -> Payment | None:
-    """The order's payment that holds money (the newest, should there be two)."""
-    query = (select(Payment).where(Payment.order_number == order_number,
-                                   Payment.captured_cents > 0)
-             .order_by(Payment.id.desc()).limit(1))
-    if lock:
-        query = query.with_for_update()
-    return db.session.scalar(query)
+    """The order's payment that still holds money, the newest first: an order paid partly
+    with store credit refunds its cash or card payment first, then the credit. When all was
+    refunded, the newest that held any (its refunds say so)."""
+    for still_held in (True, False):
+        query = select(Payment).where(Payment.order_number == order_number,
+                                      Payment.captured_cents > 0)
+        if still_held:
+            query = query.where(Payment.captured_cents > Payment.refunded_cents)
+        query = query.order_by(Payment.id.desc()).limit(1)
+        if lock:
+            query = query.with_for_update()
+        payment = db.session.scalar(query)
+        if payment is not None:
+            return payment
+    return None
 
 
 def lines_left(order) -> list[LineLeft]:
@@ -141,12 +152,15 @@ def _check_input(amount_cents, lines, reason) -> tuple[dict[int, int], str]:
 
 def refund(order_number: str, amount_cents: int, *, lines: dict[int, int] | None = None,
            restock: bool = False, reason: str, actor=None,
-           request_key: str | None = None) -> Refund:
+           request_key: str | None = None, as_credit: bool = False) -> Refund:
     """Give `amount_cents` back on the order's captured payment. `lines` (order line id ->
     units) says which items it is for; with `restock`, those of them that were sent go
     back on the shelf (units already returned by an earlier refund are not returned again).
     The order becomes refunded (all of it) or partially refunded, the customer is told, and
-    it is audited. A `request_key` makes a repeated request return the first refund.
+    it is audited. A `request_key` makes a repeated request return the first refund. With
+    `as_credit` (the customer chose it; they need an account), the amount goes to their
+    store credit at once, whatever they paid with; money that came from the wallet always
+    goes back there.
 
     Raises NotFound, Invalid (amount, lines, reason), Conflict (nothing paid, charged back),
     RefundFailed (PayHere said no: nothing changed), Forbidden."""
@@ -157,7 +171,7 @@ def refund(order_number: str, amount_cents: int, *, lines: dict[int, int] | None
     try:
         with transaction():
             return _refund(order_number, amount_cents, chosen, restock, reason, actor,
-                           request_key)
+                           request_key, as_credit)
     except RefundFailed as failed:
         # The refund's transaction rolled back: only the attempt is kept, in the audit log.
         audit.record("payments.refund", actor_id=actor_id, success=False,
@@ -179,6 +193,7 @@ class RefundPlan:
     reason: str
     units: tuple[tuple[object, int, int], ...]  # (OrderLine, units, units back to stock)
     through_payhere: bool
+    as_credit: bool = False  # to the customer's store credit
 
     @property
     def fully(self) -> bool:
@@ -189,7 +204,8 @@ class RefundPlan:
         return {line.id: back for line, _units, back in self.units if back}
 
 
-def _plan(order, payment, amount_cents, chosen, restock, reason) -> RefundPlan:
+def _plan(order, payment, amount_cents, chosen, restock, reason,
+          as_credit: bool = False) -> RefundPlan:
     """Every rule a refund must pass. Raises Conflict or Invalid; changes nothing."""
     if payment is None:
         raise Conflict(_l("Nothing has been paid on this order, so there is nothing to "
@@ -218,13 +234,18 @@ def _plan(order, payment, amount_cents, chosen, restock, reason) -> RefundPlan:
         units.append((entry.line, count, min(count, entry.returnable_units) if restock else 0))
     if restock and not chosen:
         raise Invalid(_l("Choose the items that come back to stock."), field="lines")
+    as_credit = as_credit or payment.method == credit.METHOD
+    if as_credit and order.user_id is None:
+        raise Invalid(_l("A guest has no store credit: refund the money the way they paid."),
+                      field="as_credit")
     return RefundPlan(order=order, payment=payment, amount_cents=amount_cents, left_cents=left,
-                      reason=reason, units=tuple(units),
-                      through_payhere=_through_payhere(payment, amount_cents))
+                      reason=reason, units=tuple(units), as_credit=as_credit,
+                      through_payhere=not as_credit and _through_payhere(payment, amount_cents))
 
 
 def preview(order_number: str, amount_cents: int, *, lines: dict[int, int] | None = None,
-            restock: bool = False, reason: str, actor=None) -> RefundPlan:
+            restock: bool = False, reason: str, actor=None,
+            as_credit: bool = False) -> RefundPlan:
     """What `refund` would do with the same values, for staff to confirm first. Changes
     nothing. Raises what `refund` raises before it calls PayHere."""
     require(actor, Permission.MANAGE_PAYMENTS)
@@ -233,7 +254,7 @@ def preview(order_number: str, amount_cents: int, *, lines: dict[int, int] | Non
     if order is None:
         raise NotFound()
     return _plan(order, refundable_payment(order_number), amount_cents, chosen, restock,
-                 reason)
+                 reason, as_credit)
 
 
 def made_for_request(order_number: str, request_key: str | None) -> Refund | None:
@@ -245,7 +266,8 @@ def made_for_request(order_number: str, request_key: str | None) -> Refund | Non
                                                   Refund.request_key == request_key))
 
 
-def _refund(order_number, amount_cents, chosen, restock, reason, actor, request_key) -> Refund:
+def _refund(order_number, amount_cents, chosen, restock, reason, actor, request_key,
+            as_credit) -> Refund:
     order = orders.find_by_number(order_number)
     if order is None:
         raise NotFound()
@@ -255,12 +277,14 @@ def _refund(order_number, amount_cents, chosen, restock, reason, actor, request_
                                                          Refund.request_key == request_key))
         if earlier is not None:
             return earlier
-    plan = _plan(order, payment, amount_cents, chosen, restock, reason)
+    plan = _plan(order, payment, amount_cents, chosen, restock, reason, as_credit)
     left, restocking = plan.left_cents, plan.restocking
 
     fully = amount_cents == left
     mode, provider_ref, raw = "manual", None, None
-    if _through_payhere(payment, amount_cents):
+    if plan.as_credit:
+        mode = "credit"
+    elif plan.through_payhere:
         provider_ref, raw = payhere_refund(
             payment.provider_payment_id, description=f"{order_number}: {reason}"[:250],
             amount_cents=None if amount_cents == payment.captured_cents else amount_cents)
@@ -268,7 +292,7 @@ def _refund(order_number, amount_cents, chosen, restock, reason, actor, request_
 
     record = Refund(payment_id=payment.id, order_number=order_number,
                     amount_cents=amount_cents, reason=reason, mode=mode,
-                    state="done" if mode == "gateway" else "to_pay_back",
+                    state=_STATE_OF_MODE[mode],
                     restock=bool(restocking), provider_ref=provider_ref,
                     request_key=request_key, actor_id=actor.id if actor else None)
     for line_id, units in sorted(chosen.items()):
@@ -276,6 +300,9 @@ def _refund(order_number, amount_cents, chosen, restock, reason, actor, request_
                                        restocked_units=restocking.get(line_id, 0)))
     db.session.add(record)
     db.session.flush()
+    if mode == "credit":
+        wallet.add(order.user_id, amount_cents, kind="refund", order_number=order_number,
+                   reason=reason[:wallet.MAX_REASON], dedupe_key=f"refund:{record.id}")
     payment.events.append(PaymentEvent(
         kind="refunded", amount_cents=amount_cents, dedupe_key=f"refund:{record.id}",
         provider_ref=provider_ref, raw=raw, note=reason[:500],
@@ -292,6 +319,11 @@ def _refund(order_number, amount_cents, chosen, restock, reason, actor, request_
                  mode=mode, restocked_units=sum(restocking.values()), refund_id=record.id)
     # The customer hears of it from order.refunded's handler (tell_customer, below).
     return record
+
+
+# How each way of refunding leaves the refund: PayHere's is done, store credit is in the
+# wallet, a manual one waits for staff to pay it back.
+_STATE_OF_MODE = {"gateway": "done", "credit": "credited", "manual": "to_pay_back"}
 
 
 def tell_customer(refund_id: int) -> None:
@@ -314,6 +346,7 @@ def tell_customer(refund_id: int) -> None:
         short_link=orders.short_link(order), amount_cents=record.amount_cents,
         refunded_cents=int(refunded), total_cents=order.total_cents,
         fully=record.amount_cents == left_before, manual=record.mode == "manual",
+        as_credit=record.mode == "credit",
         payment_method=payment.method)
 
 

@@ -240,10 +240,11 @@ def spend(user_id: int, amount: int, *, order_number: str, unit: str = "credit")
                       dedupe_key=f"spent:{unit}:{order_number}")
 
 
-def give_back(order_number: str, unit: str = "credit") -> int:
+def give_back(order_number: str, unit: str = "credit", *, at_most: int | None = None) -> int:
     """An order that spent from the wallet was cancelled: each part goes back to the credit
-    it came from, with that credit's expiry. Returns what went back; twice gives nothing
-    more."""
+    it came from, with that credit's expiry, `at_most` in all (what a refund has not given
+    back already), in the order they were spent. Returns what went back; twice gives
+    nothing more."""
     with transaction():
         spent = db.session.scalar(
             select(WalletEntry).join(WalletAccount, WalletAccount.id == WalletEntry.account_id)
@@ -254,7 +255,14 @@ def give_back(order_number: str, unit: str = "credit") -> int:
         account = db.session.scalar(select(WalletAccount).where(
             WalletAccount.id == spent.account_id).with_for_update())
         lots, taken = replay(_entries(account.id))
-        parts = sorted(taken.get(spent.id, {}).items())
+        parts, room = [], -spent.amount if at_most is None else at_most
+        for lot_id, part in sorted(taken.get(spent.id, {}).items(),
+                                   key=lambda item: _spend_order(
+                                       [item[0], 0, lots[item[0]].expires_at])):
+            if room <= 0:
+                break
+            parts.append((lot_id, min(part, room)))
+            room -= parts[-1][1]
         for n, (lot_id, part) in enumerate(parts):
             key = f"returned:{unit}:{order_number}" + (f":{n}" if n else "")
             _write(account, "returned", part, order_number=order_number,

@@ -5,13 +5,27 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
+
 from app.db import utcnow
 from app.wallet import services as wallet
 from tests.api.helpers import assert_problem
-from tests.api.test_checkout import address_id, fill_cart, money, post_checkout, tea  # noqa: F401
-from tests.factories import make_staff
+from tests.api.test_checkout import fill_cart, money, post_checkout
+from tests.checkout.factories import starter_delivery, stocked
+from tests.factories import make_address, make_staff
 
 WALLET = "/api/v1/me/wallet"
+
+
+@pytest.fixture()
+def tea(db_session) -> int:
+    starter_delivery()
+    return stocked("Ceylon tea", units=10, price_cents=1_250_00).id
+
+
+@pytest.fixture()
+def address_id(customer) -> int:
+    return make_address(customer.id).id
 
 
 def test_my_wallet_shows_the_balance_what_lapses_and_the_entries(client, auth_headers,
@@ -39,7 +53,7 @@ def test_an_empty_wallet_and_no_token(client, auth_headers, db_session):
 
 
 def test_checkout_spends_credit_and_the_order_says_what_is_left(client, auth_headers, customer,
-                                                                tea, address_id):  # noqa: F811
+                                                                tea, address_id):
     wallet.add(customer.id, 1_000_00, kind="refund")
     fill_cart(client, auth_headers, tea, 1)
 
@@ -55,7 +69,7 @@ def test_checkout_spends_credit_and_the_order_says_what_is_left(client, auth_hea
 
 
 def test_more_credit_than_held_is_a_409_that_says_the_balance(client, auth_headers, customer,
-                                                              tea, address_id):  # noqa: F811
+                                                              tea, address_id):
     wallet.add(customer.id, 300_00, kind="refund")
     fill_cart(client, auth_headers, tea, 1)
 
@@ -70,7 +84,7 @@ def test_more_credit_than_held_is_a_409_that_says_the_balance(client, auth_heade
 
 
 def test_store_credit_must_be_a_whole_number_of_cents(client, auth_headers, tea,
-                                                      address_id):  # noqa: F811
+                                                      address_id):
     for bad in (-1, 1.5, "100"):
         response = post_checkout(client, auth_headers, {
             "address_id": address_id, "delivery_option": "island-wide",

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import re
+from html import unescape
 
 import pytest
 from PIL import Image
@@ -56,7 +57,7 @@ def _units(variant_id: int) -> int:
 
 
 def _text(html: str) -> str:
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+    return unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)))
 
 
 def _png() -> bytes:
@@ -587,3 +588,44 @@ def test_payment_events_are_listed_in_order(manager_client, cod):
     page = _text(manager_client.get(f"/staff/payments/{payment.id}").text)
 
     assert page.index("Started") < page.index("Money received")
+
+
+def test_a_customers_refund_can_go_to_their_store_credit(manager_client, db_session):
+    from app.wallet import services as wallet
+    from tests.checkout.factories import customer_order
+    from tests.factories import make_customer
+
+    customer = make_customer()
+    order = customer_order(customer, (stocked("Ceylon tea", units=5, price_cents=TEA), 1))
+    payment = payments.payment_for(order.number, "cod")
+    _delivered(order)
+    page = manager_client.get(f"/staff/payments/{payment.id}").text
+    assert "Give it as store credit" in page
+
+    review = manager_client.post(f"/staff/payments/{payment.id}/refund", data={
+        **_refund_form(page), "amount": "500", "as_credit": "y", "reason": "Box dented"})
+    assert "Into the customer's store credit now." in _text(review.text)
+    done = manager_client.post(f"/staff/payments/{payment.id}/refund",
+                               data={**_hidden(review.text), "confirm": "yes"})
+
+    assert done.status_code == 303
+    assert "Rs. 500.00 is in the customer's store credit." in _text(
+        manager_client.get(done.location).text)
+    assert wallet.balance(customer.id) == 500_00
+    assert "Given as store credit" in _text(manager_client.get(done.location).text)
+
+
+def test_a_guest_order_offers_no_store_credit_refund(manager_client, cod):
+    order, payment, _tea = cod
+    _delivered(order)
+    page = manager_client.get(f"/staff/payments/{payment.id}").text
+    assert "Give it as store credit" not in page
+
+    forged = manager_client.post(f"/staff/payments/{payment.id}/refund", data={
+        **_refund_form(page), "amount": "500", "as_credit": "y", "reason": "Box dented",
+        "confirm": "yes"})
+
+    assert forged.status_code == 422
+    assert "A guest has no store credit" in _text(forged.text)
+    db.session.expire_all()
+    assert payments.payment_for(order.number, "cod").refunded_cents == 0

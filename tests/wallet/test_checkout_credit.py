@@ -138,3 +138,61 @@ def test_two_checkouts_spending_the_same_credit_at_once_one_is_refused(app):
         assert wallet.balance(customer_id) == 100_00
         assert [e.kind for e in wallet.history(customer_id)] == ["spent", "refund"]
         assert db.session.query(Payment).filter_by(method="store_credit").count() == 1
+
+
+def test_a_refund_taken_as_credit_adds_exactly_the_refunded_amount(db_session, outbox):
+    from app.payments import refunds
+
+    starter_delivery()
+    customer = make_customer()
+    cart = _cart(customer, stocked("Woven mat", price_cents=2_000_00))
+    order, _ = place_order(cart, _choices(customer), user=customer)
+    manager = make_staff("order_manager")
+    from app.payments import services as payments
+
+    payments.mark_collected(order.number, order.due_cents, actor=manager)
+
+    refund = refunds.refund(order.number, 750_00, reason="One mat arrived torn",
+                            actor=manager, as_credit=True)
+
+    assert (refund.mode, refund.state) == ("credit", "credited")
+    assert wallet.balance(customer.id) == 750_00
+    [entry] = wallet.history(customer.id)
+    assert (entry.kind, entry.amount, entry.order_number) == ("refund", 750_00, order.number)
+    [mail] = [m for m in outbox.to(customer.email)
+              if ":order_refunded:" in m["X-Kade-Dedupe-Key"]]
+    assert "It is in your store credit now" in outbox.text(mail)
+
+
+def test_a_guest_refund_cannot_be_credit(db_session):
+    from app.payments import refunds, services as payments
+
+    starter_delivery()
+    cart = guest_cart(stocked("Clay pot", price_cents=1_500_00))
+    order, _ = place_order(cart, guest_choices())
+    manager = make_staff("order_manager")
+    payments.mark_collected(order.number, order.due_cents, actor=manager)
+
+    with pytest.raises(Invalid) as refused:
+        refunds.refund(order.number, 100_00, reason="Chipped", actor=manager, as_credit=True)
+    assert refused.value.field == "as_credit"
+
+
+def test_money_from_the_wallet_goes_back_there_and_a_later_cancel_adds_no_more(db_session):
+    from app.payments import refunds
+
+    starter_delivery()
+    customer = make_customer()
+    wallet.add(customer.id, 10_000_00, kind="refund")
+    cart = _cart(customer, stocked("Brass lamp", price_cents=3_000_00))
+    order, _ = place_order(cart, _choices(customer, credit_cents=10_000_00), user=customer)
+    manager = make_staff("order_manager")
+    before = wallet.balance(customer.id)
+
+    refund = refunds.refund(order.number, 1_000_00, reason="Late", actor=manager)
+    assert refund.state == "credited"  # paid from the wallet: back to the wallet
+    orders.change_status(order.number, "cancelled", actor=manager)
+
+    # The refund gave 1,000 back; the cancel gives the rest of what was spent, no more.
+    assert wallet.balance(customer.id) == before + order.total_cents
+    assert _payments(order.number)["store_credit"][0] == "refunded"
