@@ -58,7 +58,8 @@ def form_status(form) -> int:
 
 def put_error(form, exc, default_field: str) -> None:
     """Show a service's DomainError on the field it names (or on `default_field`)."""
-    field = getattr(form, exc.field or default_field, None) or getattr(form, default_field)
+    # Only the form's own fields: a service's field name may match some other attribute.
+    field = form._fields.get(exc.field or default_field) or form._fields[default_field]
     field.errors = [*field.errors, str(exc.message)]
 
 

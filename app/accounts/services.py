@@ -361,6 +361,34 @@ def customers_by_phone(phone: str, *, actor) -> list[User]:
         .order_by(User.id.desc()).limit(20)))
 
 
+def customers_matching(query: str, *, actor) -> list[User]:
+    """Customers with this email or mobile number, exactly (both are sealed: only their
+    blind indexes can be searched). Raises Invalid for neither, Forbidden for staff who do
+    not look after customers' wallets."""
+    require(actor, Permission.GIVE_CREDIT)
+    query = (query or "").strip()
+    if "@" in query:
+        user = find_by_email(query)
+        return [user] if user is not None and user.role is None and not user.erased_at else []
+    e164 = normalise_phone(query)
+    if e164 is None:
+        raise Invalid(_l("Enter the customer's email or mobile number (like 077 123 4567)."),
+                      field="q")
+    return list(db.session.scalars(
+        select(User).where(User.phone_index == phone_index(e164), User.role.is_(None),
+                           User.erased_at.is_(None)).order_by(User.id.desc()).limit(20)))
+
+
+def customer_for_staff(user_id: int, *, actor) -> User:
+    """A customer's account for the back office's customer page. Raises NotFound for staff
+    accounts and unknown ids."""
+    require(actor, Permission.GIVE_CREDIT)
+    user = db.session.get(User, user_id)
+    if user is None or user.role is not None:
+        raise NotFound()
+    return user
+
+
 def create_customer(*, name: str, phone: str, email: str, locale: str = "en",
                     actor) -> User:
     """An account for a customer who orders by phone, made by staff while they take the

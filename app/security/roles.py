@@ -42,7 +42,10 @@ class Permission(enum.StrEnum):
     MANAGE_JOBS = "jobs.manage"
     MANAGE_CONTENT = "content.manage"  # the shop's pages and details (app.content)
     # Put store credit in a customer's wallet by hand (goodwill): audited, with a reason.
+    # Also opens the back office's customer pages (their wallet).
     GIVE_CREDIT = "wallet.credit"
+    # Correct a wallet either way (take credit off): admins only, audited, with a reason.
+    ADJUST_WALLETS = "wallet.adjust"
 
 
 _GRANTS: dict[Role, frozenset[Permission]] = {

@@ -287,27 +287,67 @@ def expire_due(at: dt.datetime | None = None) -> int:
     return changed
 
 
+def _reason(reason: str | None) -> str:
+    reason = " ".join((reason or "").split())
+    if not reason:
+        raise Invalid(_l("Say why: the customer reads it with the entry."), field="reason")
+    if len(reason) > MAX_REASON:
+        raise Invalid(_l("Keep the reason under %(n)d characters.", n=MAX_REASON),
+                      field="reason")
+    return reason
+
+
 def give_goodwill(user_id: int, amount_cents: int, reason: str, *, actor,
                   expires_at: dt.datetime | None = None,
                   request_key: str | None = None) -> WalletEntry:
     """Store credit from the shop (support's apology, a late delivery): needs the wallet
     permission and a reason the customer will read; written to the audit log."""
     require(actor, Permission.GIVE_CREDIT)
-    reason = " ".join((reason or "").split())
-    if not reason:
-        raise Invalid(_l("Say why the customer gets this credit."), field="reason")
-    if len(reason) > MAX_REASON:
-        raise Invalid(_l("Keep the reason under %(n)d characters.", n=MAX_REASON),
-                      field="reason")
+    reason = _reason(reason)
     if not isinstance(amount_cents, int) or not 0 < amount_cents <= MAX_GOODWILL_CENTS:
         raise Invalid(_l("Enter an amount between Rs 0.01 and Rs 100,000."), field="amount")
     if expires_at is not None and expires_at <= utcnow():
         raise Invalid(_l("Choose an expiry date in the future."), field="expires_at")
+    key = f"goodwill:{request_key}" if request_key else None
     with transaction():
+        earlier = _existing(key)
+        if earlier is not None:
+            return earlier  # the same form posted again: given and audited once
         entry = add(user_id, amount_cents, kind="goodwill", reason=reason,
                     expires_at=expires_at, actor_id=actor.id if actor else None,
-                    dedupe_key=f"goodwill:{request_key}" if request_key else None)
+                    dedupe_key=key)
         audit.record("wallet.goodwill", actor_id=actor.id if actor else None,
+                     target_type="customer", target_id=user_id, amount_cents=amount_cents,
+                     reason=reason)
+    return entry
+
+
+def adjust(user_id: int, amount_cents: int, reason: str, *, actor,
+           request_key: str | None = None) -> WalletEntry:
+    """A correction either way (a credit given by mistake, a typo): needs the adjust
+    permission and a reason; never takes the balance below zero (NotEnoughCredit, with the
+    balance); audited."""
+    require(actor, Permission.ADJUST_WALLETS)
+    reason = _reason(reason)
+    if not isinstance(amount_cents, int) or not amount_cents or \
+            abs(amount_cents) > MAX_GOODWILL_CENTS:
+        raise Invalid(_l("Enter an amount between Rs 0.01 and Rs 100,000, with a minus to "
+                         "take credit off."), field="amount")
+    with transaction():
+        key = f"adjustment:{request_key}" if request_key else None
+        earlier = _existing(key)
+        if earlier is not None:
+            return earlier
+        account = _open_account(user_id, "credit")
+        if amount_cents < 0:
+            _write_off_lapsed(account, utcnow())
+        try:
+            entry = _write(account, "adjustment", amount_cents, reason=reason,
+                           actor_id=actor.id if actor else None, dedupe_key=key)
+        except NotEnoughCredit as refused:
+            refused.field = "amount"
+            raise
+        audit.record("wallet.adjustment", actor_id=actor.id if actor else None,
                      target_type="customer", target_id=user_id, amount_cents=amount_cents,
                      reason=reason)
     return entry
