@@ -119,9 +119,11 @@ SCHEDULE: tuple[Periodic, ...] = (
     Periodic("backup-watch", backups.watch, "default", 5 * 60),
     # Forgets sign-in sessions that ended or expired more than 30 days ago.
     Periodic("login-session-purge", accounts.purge_sessions, "low", at="04:00"),
-    # Writes off store credit past its expiry date (a spend never takes lapsed credit, so
-    # this only keeps the ledger's balance honest), just after Colombo's midnight.
+    # Writes off store credit and points past their expiry date (a spend never takes lapsed
+    # credit, so this only keeps the ledger's balance honest), just after Colombo's midnight.
     Periodic("store-credit-expiry", wallet.expire_credit, "low", at="00:05"),
+    # Reminds customers of loyalty points lapsing within the scheme's reminder window.
+    Periodic("points-expiry-reminders", wallet.remind_expiring_points, "low", at="10:00"),
     # Nightly offers and recommendations go on `low` when they exist.
 )
 

@@ -11,3 +11,12 @@ def expire_credit() -> int:
 
     with app_context():
         return wallet.expire_due()
+
+
+def remind_expiring_points() -> int:
+    """Remind customers whose loyalty points lapse soon. Safe to run as often as you like:
+    each customer is reminded once per lapse date (the message's key)."""
+    from app.wallet import points
+
+    with app_context():
+        return points.remind_expiring()

@@ -19,7 +19,7 @@
     notifications.py  /me/notifications (SMS updates, offers by email and SMS)
     checkout_schemas.py  the cart's, checkout's and orders' query strings, bodies and answers
     support.py      /support/tickets, /support/tickets/{number}[/messages] (my questions)
-    wallet.py       /me/wallet (my store credit); wallet_schemas.py its answers
+    wallet.py       /me/wallet, /me/points (my store credit, my points); wallet_schemas.py
 """
 
 from app.api import (  # noqa: F401  (their routes join the blueprint)

@@ -84,7 +84,8 @@ def checkout(headers: CheckoutHeaders, body: CheckoutIn):
         payment_method=body.payment_method, delivery_option=body.delivery_option,
         address_id=body.address_id,
         address=(AddressInput(**body.address.model_dump()) if body.address else None),
-        locale=body.locale or locale, credit_cents=body.store_credit_cents)
+        locale=body.locale or locale, credit_cents=body.store_credit_cents,
+        points=body.points)
     order, created = place_order(carts.find_cart(user_id=customer.id), choices,
                                  user=customer, idempotency_key=headers.idempotency_key,
                                  channel="app")

@@ -324,6 +324,10 @@ class CheckoutIn(Body):
                        "order is paid (`payment_method` `store_credit`) and "
                        "`payment_method` here is not used. Refused with a 409 "
                        "(`not_enough_credit`) when I hold less.")
+    points: Annotated[int, Strict(), Field(ge=0, le=MAX_CREDIT_CENTS)] = Field(
+        0, description="How many of my loyalty points (GET /me/points) to spend on it; at "
+                       "most the points whose value pays what store credit leaves. Refused "
+                       "with a 409 (`not_enough_credit`, on `points`) when I hold fewer.")
 
 
 # Orders
@@ -410,8 +414,9 @@ class _OrderFields(Output):
     placed_at: Timestamp
     total: Money
     store_credit: Money = Field(description="Paid from my store credit.")
+    points_value: Money = Field(description="Paid with my loyalty points (their value).")
     due: Money = Field(description="What the payment method collects: `total` less "
-                                   "`store_credit`.")
+                                   "`store_credit` and `points_value`.")
     can_cancel: bool = Field(description="POST /orders/{number}/cancel would succeed.")
 
 

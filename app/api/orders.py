@@ -41,6 +41,7 @@ def _common(order) -> dict:
             "payment_status": order.payment_status, "channel": order.channel,
             "placed_at": order.placed_at,
             "total": Money.of(order.total_cents), "store_credit": Money.of(order.credit_cents),
+            "points_value": Money.of(order.points_cents),
             "due": Money.of(order.due_cents), "can_cancel": orders.can_cancel(order)}
 
 

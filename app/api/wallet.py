@@ -5,8 +5,8 @@ from __future__ import annotations
 from app.api.auth import auth, current_customer
 from app.api.blueprint import bp
 from app.api.openapi import error_responses
-from app.api.wallet_schemas import WalletOut
-from app.wallet import services as wallet
+from app.api.wallet_schemas import PointsOut, WalletOut
+from app.wallet import points as loyalty, services as wallet
 
 
 @bp.get("/me/wallet")
@@ -24,3 +24,22 @@ def my_wallet():
     customer = current_customer()
     return WalletOut.of(wallet.balance(customer.id), wallet.expiring(customer.id),
                         wallet.history(customer.id))
+
+
+@bp.get("/me/points")
+@bp.auth_required(auth)
+@bp.output(PointsOut)
+@bp.doc(tags=["Me"], responses=error_responses(401))
+def my_points():
+    """My loyalty points
+
+    `balance` in points and `value` what they pay at checkout now (POST /checkout's
+    `points`); `scheme` how points are earned (on the money paid for an order, when it
+    arrives) and how long they last; `expiring` what lapses when, soonest first; `entries`
+    the newest 100 entries of the ledger, newest first.
+    """
+    customer = current_customer()
+    scheme = loyalty.scheme()
+    points = loyalty.balance(customer.id)
+    return PointsOut.of(points, scheme, wallet.expiring(customer.id, loyalty.UNIT),
+                        wallet.history(customer.id, loyalty.UNIT))

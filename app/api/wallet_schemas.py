@@ -45,3 +45,50 @@ class WalletOut(Output):
                                            order_number=e.order_number, reason=e.reason,
                                            expires_at=e.expires_at, at=e.created_at)
                             for e in entries])
+
+
+class PointsExpiringOut(Output):
+    points: int
+    expires_at: Timestamp
+
+
+class PointsEntryOut(Output):
+    kind: Kind = Field(description="`earned` (on `order_number`), `taken_back` (that order "
+                                   "cancelled or refunded), `spent`, `returned`, "
+                                   "`adjustment`, `expired`.")
+    points: int = Field(description="Signed: negative for `spent`, `taken_back`, `expired`.")
+    balance_after: int
+    order_number: str | None
+    reason: str | None
+    expires_at: Timestamp | None
+    at: Timestamp
+
+
+class SchemeOut(Output):
+    enabled: bool
+    points_per_100_rupees: int = Field(description="Earned for each Rs 100 paid.")
+    point_value: Money = Field(description="What one point pays at checkout.")
+    expiry_months: int
+
+
+class PointsOut(Output):
+    balance: int
+    value: Money = Field(description="What `balance` pays at checkout now.")
+    scheme: SchemeOut
+    expiring: list[PointsExpiringOut]
+    entries: list[PointsEntryOut]
+
+    @classmethod
+    def of(cls, balance: int, scheme, lots, entries) -> PointsOut:
+        return cls(
+            balance=balance, value=Money.of(scheme.value_of(balance)),
+            scheme=SchemeOut(enabled=scheme.enabled,
+                             points_per_100_rupees=scheme.points_per_100_rupees,
+                             point_value=Money.of(scheme.point_value_cents),
+                             expiry_months=scheme.expiry_months),
+            expiring=[PointsExpiringOut(points=lot.left, expires_at=lot.expires_at)
+                      for lot in lots],
+            entries=[PointsEntryOut(kind=e.kind, points=e.amount, balance_after=e.balance_after,
+                                    order_number=e.order_number, reason=e.reason,
+                                    expires_at=e.expires_at, at=e.created_at)
+                     for e in entries])

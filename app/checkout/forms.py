@@ -203,6 +203,7 @@ class PaymentForm(Form):
     payment_method = RadioField(_l("Payment"), validate_choice=False,
                                 validators=[Optional()])
     use_credit = BooleanField(_l("Use my store credit"))
+    use_points = BooleanField(_l("Use my points"))
 
 
 class PlaceOrderForm(Form):

@@ -39,7 +39,7 @@ from app.orders.services import Order  # the type orders hands out
 from app.payments import credit as store_credit, limits, methods, services as payments
 from app.payments.limits import Payer
 from app.security.roles import Permission, require
-from app.wallet import services as wallet
+from app.wallet import points as loyalty, services as wallet
 
 MAX_NAME = 120
 
@@ -65,6 +65,8 @@ class CheckoutChoices:
     locale: str = "en"
     # How much of their store credit a signed-in customer spends on it (at most the total).
     credit_cents: int = 0
+    # How many of their loyalty points they spend on it (at most what the rest is worth).
+    points: int = 0
 
     def fingerprint(self) -> str:
         """A digest of the request, to tell a retry from a different request. The cart is
@@ -301,11 +303,12 @@ def place_order(cart: Cart | None, choices: CheckoutChoices, *, user=None,
     check_voucher(priced)
     payer = Payer(user_id=user.id if user else None, phone=contact.phone, place=address)
     credit = _credit(choices, user, priced.total_cents)
-    if credit and credit == priced.total_cents:
-        method = methods.STORE_CREDIT
+    points, points_cents = _points(choices, user, priced.total_cents - credit)
+    due = priced.total_cents - credit - points_cents
+    if not due and (credit or points):
+        method = methods.STORE_CREDIT if credit else methods.POINTS
     else:
-        method = methods.get_method(choices.payment_method, priced.total_cents - credit,
-                                    district, payer)
+        method = methods.get_method(choices.payment_method, due, district, payer)
     now = utcnow()
     draft = orders.OrderDraft(
         user_id=user.id if user else None, locale=choices.locale,
@@ -314,7 +317,7 @@ def place_order(cart: Cart | None, choices: CheckoutChoices, *, user=None,
         payment_due_at=methods.payment_due(method, now, orders.unpaid_hours()),
         subtotal_cents=priced.subtotal_cents, discount_cents=priced.discount_cents,
         delivery_fee_cents=priced.delivery_fee_cents, total_cents=priced.total_cents,
-        credit_cents=credit,
+        credit_cents=credit, points_cents=points_cents,
         lines=[orders.LineDraft(
             product_id=line.product_id, variant_id=line.item.variant_id, kind=line.kind,
             sku=line.sku, names=line.names, options=line.options,
@@ -357,10 +360,12 @@ def place_order(cart: Cart | None, choices: CheckoutChoices, *, user=None,
                              target_id=order.number, reason=discount.reason,
                              amount_cents=_given(priced))
             pricing.redeem(priced, order.number)
+            # Refused here, with the balance, when another checkout spent it meanwhile.
             if credit:
-                # Refused here, with the balance, when another checkout spent it meanwhile.
                 store_credit.pay_with_credit(order.number, user.id, credit)
-            if method is not methods.STORE_CREDIT:
+            if points:
+                store_credit.pay_with_points(order.number, user.id, points, points_cents)
+            if method.code not in methods.PREPAID:
                 payments.open_payment(order.number, method.code, order.due_cents)
             db.session.execute(update(Cart).where(Cart.id == cart.id)
                                .values(order_number=order.number)
@@ -394,6 +399,24 @@ def _credit(choices: CheckoutChoices, user, total_cents: int) -> int:
     if credit > held:
         raise wallet.NotEnoughCredit(balance=held, field="credit")
     return credit
+
+
+def _points(choices: CheckoutChoices, user, left_cents: int) -> tuple[int, int]:
+    """(points, their value) to spend: what the customer asked for, at most what pays the
+    rest of the total. Raises NotEnoughCredit (with the points held) when they hold
+    fewer; checked again under the wallet's lock."""
+    if not choices.points:
+        return 0, 0
+    if user is None or choices.points < 0:
+        raise Invalid(_l("Sign in to pay with points."), field="points")
+    scheme = loyalty.scheme()
+    if not scheme.enabled:
+        raise Invalid(_l("Points cannot be spent right now."), field="points")
+    points = min(choices.points, scheme.points_worth(left_cents))
+    held = loyalty.balance(user.id)
+    if points > held:
+        raise wallet.NotEnoughCredit(balance=held, field="points", unit="points")
+    return points, scheme.value_of(points)
 
 
 def _adjustments(priced: PricedCart) -> list[orders.AdjustmentDraft]:

@@ -23,7 +23,8 @@ from app.checkout.services import CheckoutChoices, Contact
 from app.db import transaction, utcnow
 
 # What a step may save, and nothing else (a tampered form cannot smuggle keys in).
-KEYS = ("contact", "address", "address_id", "delivery_option", "payment_method", "use_credit")
+KEYS = ("contact", "address", "address_id", "delivery_option", "payment_method", "use_credit",
+        "use_points")
 CONTACT_KEYS = ("name", "email", "phone")
 ADDRESS_KEYS = ("recipient", "phone", "line1", "line2", "city", "district", "postal_code")
 
@@ -76,12 +77,12 @@ def contact(data: dict) -> Contact | None:
 
 def choices(data: dict, *, signed_in: bool, needs_delivery: bool,
             needs_address: bool | None = None, locale: str = "en",
-            credit_cents: int = 0) -> CheckoutChoices:
+            credit_cents: int = 0, points: int = 0) -> CheckoutChoices:
     """The saved choices as checkout takes them: a customer's address from their book (or
     a new one), a guest's contact details. The address only when goods are delivered or a
     service is done at the customer's address (`needs_address`, by default as
-    `needs_delivery`); the delivery option only for goods. `credit_cents`: the store credit
-    a signed-in customer chose to spend."""
+    `needs_delivery`); the delivery option only for goods. `credit_cents` and `points`: the
+    store credit and the points a signed-in customer chose to spend."""
     if needs_address is None:
         needs_address = needs_delivery
     address_id = data.get("address_id") if signed_in and needs_address else None
@@ -91,7 +92,8 @@ def choices(data: dict, *, signed_in: bool, needs_delivery: bool,
         address_id=address_id if isinstance(address_id, int) else None,
         address=address_input(data) if needs_address and address_id is None else None,
         contact=None if signed_in else contact(data),
-        locale=locale, credit_cents=credit_cents if signed_in else 0)
+        locale=locale, credit_cents=credit_cents if signed_in else 0,
+        points=points if signed_in else 0)
 
 
 # ---- the steps ----------------------------------------------------------------------------------

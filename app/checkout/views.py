@@ -59,7 +59,7 @@ from app.orders import just_placed as placed_note, services as orders
 from app.payments import checkout_flow, methods
 from app.payments.limits import Payer
 from app.personal_pages import mark_personal
-from app.wallet import services as wallet
+from app.wallet import points as loyalty, services as wallet
 from app.web import form_status, put_error, redirect_to, render, safe_next
 
 log = logging.getLogger(__name__)
@@ -374,18 +374,38 @@ class _Checkout:
             self._credit_held = wallet.balance(self.user.id)
         return self._credit_held
 
-    def credit_cents(self, total_cents: int | None = None) -> int:
-        """The store credit this order spends: all the customer holds, at most the total,
-        when they chose to use it."""
-        if not self.data.get("use_credit"):
+    def points_held(self) -> int:
+        """The signed-in customer's points, when the scheme is on (0 otherwise)."""
+        if self.user is None or not self.scheme().enabled:
             return 0
-        total = self.priced.total_cents if total_cents is None else total_cents
-        return min(self.credit_held(), total)
+        if not hasattr(self, "_points_held"):
+            self._points_held = loyalty.balance(self.user.id)
+        return self._points_held
+
+    def scheme(self):
+        if not hasattr(self, "_scheme"):
+            self._scheme = loyalty.scheme()
+        return self._scheme
+
+    def prepaid(self, total_cents: int, *, use_credit: bool | None = None,
+                use_points: bool | None = None) -> tuple[int, int, int]:
+        """(credit, points, their value) this order would spend from the wallet: all the
+        credit held (at most the total), then the points that pay what is left, when the
+        customer chose them (as saved, or as now posted)."""
+        if use_credit is None:
+            use_credit = bool(self.data.get("use_credit"))
+        if use_points is None:
+            use_points = bool(self.data.get("use_points"))
+        credit = min(self.credit_held(), total_cents) if use_credit else 0
+        points = (min(self.points_held(), self.scheme().points_worth(total_cents - credit))
+                  if use_points else 0)
+        return credit, points, self.scheme().value_of(points)
 
     def due_cents(self) -> int:
-        """What the payment method collects: the total less the store credit spent."""
+        """What the payment method collects: the total less credit and points spent."""
         total = self.quote().total_cents
-        return total - self.credit_cents(total)
+        credit, _points, points_cents = self.prepaid(total)
+        return total - credit - points_cents
 
     @property
     def district(self) -> str | None:
@@ -420,12 +440,13 @@ class _Checkout:
         return Payer(phone=contact.phone if contact else None, place=self.address)
 
     def choices(self) -> checkout.CheckoutChoices:
-        # Ask for all the credit held: checkout spends at most the total.
+        # Ask for all the credit and points held: checkout spends at most what pays the total.
         return steps.choices(self.data, signed_in=self.signed_in,
                              needs_delivery=self.needs_delivery,
                              needs_address=self.needs_address, locale=_locale(),
                              credit_cents=self.credit_held() if self.data.get("use_credit")
-                             else 0)
+                             else 0,
+                             points=self.points_held() if self.data.get("use_points") else 0)
 
     def quote(self):
         return checkout.quote(self.cart, self.choices(), user=self.user,
@@ -615,30 +636,38 @@ def _delivery_step(state: _Checkout):
 def _payment_step(state: _Checkout):
     quote = state.quote()
     payer = state.payer()
-    held = state.credit_held()
+    held, points_held = state.credit_held(), state.points_held()
     if request.method == "POST":
         form = PaymentForm()
         use_credit = bool(held and form.use_credit.data)
+        use_points = bool(points_held and form.use_points.data)
     else:
         use_credit = bool(held and state.data.get("use_credit"))
+        use_points = bool(points_held and state.data.get("use_points"))
         form = PaymentForm(formdata=None, data={
-            "payment_method": state.data.get("payment_method"), "use_credit": use_credit})
-    due = quote.total_cents - (min(held, quote.total_cents) if use_credit else 0)
+            "payment_method": state.data.get("payment_method"), "use_credit": use_credit,
+            "use_points": use_points})
+    credit, _points, points_cents = state.prepaid(quote.total_cents, use_credit=use_credit,
+                                                  use_points=use_points)
+    due = quote.total_cents - credit - points_cents
     available = methods.available(due, state.district, payer)
     form.payment_method.choices = [(m.code, m.label) for m in available]
     if request.method == "POST" and form.validate():
+        chosen = {"use_credit": use_credit or None, "use_points": use_points or None}
         if not due:
-            steps.save(state.cart, use_credit=True, payment_method=None)
+            steps.save(state.cart, payment_method=None, **chosen)
             return _to_step("review")
         try:
             method = methods.get_method(form.payment_method.data, due, state.district, payer)
         except Invalid as exc:
             put_error(form, exc, "payment_method")
         else:
-            steps.save(state.cart, payment_method=method.code, use_credit=use_credit or None)
+            steps.save(state.cart, payment_method=method.code, **chosen)
             return _to_step("review")
     return _step_page(state, "payment", status=form_status(form), form=form,
-                      methods=available, quote=quote, credit_held=held, due_cents=due,
+                      methods=available, quote=quote, credit_held=held,
+                      points_held=points_held, points_value=state.scheme().value_of(
+                          points_held), due_cents=due,
                       refused=methods.refused(due, state.district, payer))
 
 
@@ -647,11 +676,15 @@ def _review_step(state: _Checkout):
         return _to_step("review")
     form = PlaceOrderForm(formdata=None, idempotency_key=secrets.token_urlsafe(24))
     quote = state.quote()
-    credit = state.credit_cents(quote.total_cents)
-    method = (methods.STORE_CREDIT if credit and credit == quote.total_cents else
-              methods.METHODS.get(state.data.get("payment_method") or ""))
+    credit, points, points_cents = state.prepaid(quote.total_cents)
+    due = quote.total_cents - credit - points_cents
+    if not due and (credit or points):
+        method = methods.STORE_CREDIT if credit else methods.POINTS
+    else:
+        method = methods.METHODS.get(state.data.get("payment_method") or "")
     return _step_page(state, "review", form=form, quote=quote, method=method,
-                      credit_cents=credit, due_cents=quote.total_cents - credit,
+                      credit_cents=credit, points=points, points_cents=points_cents,
+                      due_cents=due,
                       option=state.option(), savings_cents=steps.you_save_cents(quote))
 
 

@@ -22,8 +22,9 @@ class Order(Base):
         UniqueConstraint("number"),
         UniqueConstraint("idempotency_key"),
         CheckConstraint("total_cents >= 0", name="total_not_negative"),
-        CheckConstraint("credit_cents >= 0 AND credit_cents <= total_cents",
-                        name="credit_within_total"),
+        CheckConstraint("credit_cents >= 0 AND points_cents >= 0 "
+                        "AND credit_cents + points_cents <= total_cents",
+                        name="prepaid_within_total"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -64,6 +65,8 @@ class Order(Base):
     # Paid from the customer's store credit at checkout (a tender of its own in the payment
     # ledger); the rest, `due_cents`, is what the order's payment method collects.
     credit_cents: Mapped[int] = mapped_column(default=0, server_default="0")
+    # Paid with loyalty points (their value then), a tender of its own too.
+    points_cents: Mapped[int] = mapped_column(default=0, server_default="0")
     currency: Mapped[str] = mapped_column(String(3), default="LKR")
     # "<scope>:<key>": a retried checkout finds the order the first attempt made.
     idempotency_key: Mapped[str | None] = mapped_column(String(160))
@@ -84,8 +87,14 @@ class Order(Base):
 
     @property
     def due_cents(self) -> int:
-        """What the payment method collects: the total less the store credit spent."""
-        return self.total_cents - (self.credit_cents or 0)
+        """What the payment method collects: the total less the store credit and the
+        points spent."""
+        return self.total_cents - (self.credit_cents or 0) - (self.points_cents or 0)
+
+    @property
+    def paid_with_money_cents(self) -> int:
+        """What the customer pays in money (loyalty points are earned on this)."""
+        return self.due_cents
 
     def adjustments_of(self, kind: str) -> list[OrderAdjustment]:
         """The discounts of one class: "line", "order" or "delivery"."""

@@ -120,6 +120,7 @@ class OrderDraft:
     total_cents: int
     lines: list[LineDraft]
     credit_cents: int = 0  # paid from the customer's store credit (payments.credit)
+    points_cents: int = 0  # paid with loyalty points (their value)
     address: dict | None = None  # recipient, phone, line1, line2, city, district, postal_code
     district: str | None = None
     delivery_code: str | None = None
@@ -159,7 +160,9 @@ def create_order(draft: OrderDraft) -> Order:
             subtotal_cents=draft.subtotal_cents,
             discount_cents=draft.discount_cents, delivery_fee_cents=draft.delivery_fee_cents,
             total_cents=draft.total_cents, credit_cents=draft.credit_cents,
-            payment_status="paid" if draft.credit_cents == draft.total_cents > 0 else "unpaid",
+            points_cents=draft.points_cents,
+            payment_status="paid" if (draft.credit_cents + draft.points_cents
+                                      == draft.total_cents > 0) else "unpaid",
             idempotency_key=draft.idempotency_key,
             request_fingerprint=draft.request_fingerprint,
             payment_due_at=draft.payment_due_at, placed_at=now, updated_at=now,
@@ -220,7 +223,8 @@ def create_order(draft: OrderDraft) -> Order:
         events.publish("order.placed", key=_key(order), number=order.number,
                        user_id=order.user_id, status=order.status,
                        payment_method=order.payment_method, total_cents=order.total_cents,
-                       credit_cents=order.credit_cents, channel=order.channel)
+                       credit_cents=order.credit_cents, points_cents=order.points_cents,
+                       channel=order.channel)
     return order
 
 
@@ -490,6 +494,7 @@ def mail_customer(order: Order, template: str, *, status: str | None = None) -> 
         number=order.number, name=order.contact_name, link=order_link(order),
         short_link=short_link(order), status=status or order.status,
         total_cents=order.total_cents, credit_cents=order.credit_cents,
+        points_cents=order.points_cents,
         payment_method=order.payment_method, services_only=order.is_services_only, **extra)
 
 

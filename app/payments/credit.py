@@ -1,50 +1,111 @@
-"""Store credit as a tender: the part of an order paid from the customer's wallet.
+"""Tenders from the customer's wallet: the part of an order paid with store credit, and the
+part paid with loyalty points.
 
-It is a payment of its own in the ledger (method "store_credit"), captured when the order is
-placed, in checkout's transaction: the wallet's spend and the order stand or fall together.
-A cancelled order gives the credit back to the wallet (wallet.give_back puts each part back
-on the credit it came from, with its expiry) and the payment reads refunded.
+Each is a payment of its own in the ledger (method "store_credit" or "points", amount in
+cents: the points' value then), captured when the order is placed, in checkout's
+transaction: the wallet's spend and the order stand or fall together. A cancelled order
+gives back what refunds have not (wallet.give_back puts each part back on the credit or
+points it came from, with its expiry) and the payment reads refunded.
 """
 
 from __future__ import annotations
 
+from sqlalchemy import func, select
+
 from app import db
 from app.db import transaction, utcnow
-from app.payments.methods import STORE_CREDIT
-from app.payments.models import Payment, PaymentEvent
-from app.wallet import services as wallet
+from app.orders import services as orders
+from app.payments.methods import POINTS, STORE_CREDIT
+from app.payments.models import Payment, PaymentEvent, Refund
+from app.wallet import points as loyalty, services as wallet
 
 METHOD = STORE_CREDIT.code
+# Payment method -> the wallet's unit it spends.
+UNITS = {STORE_CREDIT.code: "credit", POINTS.code: "points"}
 
 
-def pay_with_credit(order_number: str, user_id: int, amount_cents: int) -> Payment:
-    """Spend `amount_cents` of the customer's credit on the order (inside checkout's
-    transaction). Raises wallet.NotEnoughCredit, with the balance, when it holds less."""
+def _pay(order_number: str, user_id: int, method: str, units: int, value_cents: int,
+         note: str) -> Payment:
     with transaction():
-        wallet.spend(user_id, amount_cents, order_number=order_number)
-        payment = Payment(order_number=order_number, method=METHOD, amount_cents=amount_cents,
-                          status="captured", captured_cents=amount_cents)
-        payment.events.append(PaymentEvent(kind="captured", amount_cents=amount_cents,
-                                           dedupe_key=f"{METHOD}:{order_number}:captured",
-                                           note="from the wallet"))
+        wallet.spend(user_id, units, order_number=order_number, unit=UNITS[method])
+        payment = Payment(order_number=order_number, method=method, amount_cents=value_cents,
+                          status="captured", captured_cents=value_cents)
+        payment.events.append(PaymentEvent(kind="captured", amount_cents=value_cents,
+                                           dedupe_key=f"{method}:{order_number}:captured",
+                                           note=note))
         db.session.add(payment)
         db.session.flush()
     return payment
 
 
+def pay_with_credit(order_number: str, user_id: int, amount_cents: int) -> Payment:
+    """Spend `amount_cents` of the customer's credit on the order (inside checkout's
+    transaction). Raises wallet.NotEnoughCredit, with the balance, when it holds less."""
+    return _pay(order_number, user_id, METHOD, amount_cents, amount_cents, "from the wallet")
+
+
+def pay_with_points(order_number: str, user_id: int, points: int, value_cents: int) -> Payment:
+    """Spend `points` worth `value_cents` on the order (inside checkout's transaction).
+    Raises wallet.NotEnoughCredit, with the points held, when there are fewer."""
+    return _pay(order_number, user_id, POINTS.code, points, value_cents,
+                f"{points} points")
+
+
+def units_for(payment: Payment, cents: int) -> int:
+    """The wallet units behind `cents` of a wallet payment: cents of credit, or the share
+    of the points it spent (rounded down: a refund never gives back more points than were
+    spent)."""
+    if payment.method == METHOD:
+        return cents
+    spent = wallet.spent_on(payment.order_number, UNITS[payment.method], net=False)
+    return spent * cents // payment.captured_cents if payment.captured_cents else 0
+
+
 def give_back(order_number: str, **_) -> None:
-    """order_cancelled's receiver: the credit not refunded already goes back to the wallet
-    (once)."""
-    payment = db.session.query(Payment).filter_by(order_number=order_number,
-                                                  method=METHOD).with_for_update().one_or_none()
-    if payment is None or payment.captured_cents <= payment.refunded_cents:
-        return
-    returned = wallet.give_back(order_number,
-                                at_most=payment.captured_cents - payment.refunded_cents)
-    if returned:
-        payment.status = "refunded"
-        payment.refunded_cents += returned
-        payment.updated_at = utcnow()
-        payment.events.append(PaymentEvent(
-            kind="refunded", amount_cents=returned, note="back to the wallet",
-            dedupe_key=f"{METHOD}:{order_number}:returned"))
+    """order_cancelled's receiver: what of each wallet payment refunds have not given back
+    goes back to the wallet (once)."""
+    payments = db.session.query(Payment).filter(
+        Payment.order_number == order_number,
+        Payment.method.in_(tuple(UNITS))).with_for_update().all()
+    for payment in payments:
+        left = payment.captured_cents - payment.refunded_cents
+        if left <= 0:
+            continue
+        returned = wallet.give_back(order_number, UNITS[payment.method],
+                                    at_most=units_for(payment, left))
+        if returned or payment.method != METHOD:
+            payment.status = "refunded"
+            payment.refunded_cents = payment.captured_cents
+            payment.updated_at = utcnow()
+            payment.events.append(PaymentEvent(
+                kind="refunded", amount_cents=left, note="back to the wallet",
+                dedupe_key=f"{payment.method}:{order_number}:returned"))
+
+
+# ---- points earned on money paid -------------------------------------------------------------
+
+def _money_refunded(order_number: str) -> int:
+    """What refunds gave back of the money paid (not of wallet tenders)."""
+    return int(db.session.scalar(
+        select(func.coalesce(func.sum(Refund.amount_cents), 0))
+        .join(Payment, Payment.id == Refund.payment_id)
+        .where(Refund.order_number == order_number, Payment.method.not_in(tuple(UNITS))))
+        or 0)
+
+
+def earn_points(order_number: str) -> int:
+    order = orders.find_by_number(order_number)
+    if order is None or order.status == "cancelled":
+        return 0
+    return loyalty.earn(order.number, order.user_id, order.paid_with_money_cents)
+
+
+def take_back_earned(order_number: str, **_) -> int:
+    """After a cancel (all of it) or a refund (its share): the points the order earned on
+    the money that went back."""
+    order = orders.find_by_number(order_number)
+    if order is None:
+        return 0
+    paid = order.paid_with_money_cents
+    refunded = paid if order.status == "cancelled" else _money_refunded(order_number)
+    return loyalty.keep_share(order.number, order.user_id, paid, refunded)

@@ -8,14 +8,28 @@ from app.events import handler
 from app.events.services import PublishedEvent
 from app.orders import services as orders, signals
 from app.payments import credit, refunds
-from app.payments.methods import METHODS, STORE_CREDIT
+from app.payments.methods import METHODS, PREPAID
 
 # The order page and its documents name the way an order was paid in payments' words.
 orders.name_payment_methods({method.code: method.label
-                             for method in (*METHODS.values(), STORE_CREDIT)})
+                             for method in (*METHODS.values(), *PREPAID.values())})
 
-# A cancelled order's store credit goes back to the wallet, in the cancel's transaction.
+# A cancelled order's store credit and points go back to the wallet, and the points it
+# earned are taken back, in the cancel's transaction.
 signals.order_cancelled.connect(credit.give_back, weak=False)
+signals.order_cancelled.connect(credit.take_back_earned, weak=False)
+
+
+@handler("order.paid", name="payments.earn_points")
+def earn_points(event: PublishedEvent) -> None:
+    """The order's money arrived: its loyalty points (once, whatever runs it twice)."""
+    credit.earn_points(event.data["number"])
+
+
+@handler("order.refunded", name="payments.points_of_refund")
+def points_of_refund(event: PublishedEvent) -> None:
+    """A refund takes back its share of the points the order earned."""
+    credit.take_back_earned(event.data["number"])
 
 
 @handler("order.refunded", name="payments.refund_message")

@@ -60,6 +60,10 @@ METHODS: dict[str, PaymentMethod] = {
 STORE_CREDIT = PaymentMethod("store_credit", _l("Store credit"),
                              _l("Paid from your store credit."),
                              initial_status="processing", waits_for_payment=False)
+# Likewise loyalty points: the order's method when points alone pay it all.
+POINTS = PaymentMethod("points", _l("Loyalty points"), _l("Paid with your points."),
+                       initial_status="processing", waits_for_payment=False)
+PREPAID = {STORE_CREDIT.code: STORE_CREDIT, POINTS.code: POINTS}
 
 
 def available(total_cents: int, district: str | None,

@@ -19,9 +19,11 @@ from app.db import Base, UTCDateTime, utc_now
 UNITS = ("credit", "points")
 
 # What an entry is. Positive: refund (a refund the customer took as credit), goodwill (from
-# staff, with a reason), cashback (a promotion), returned (an order that spent it was
-# cancelled), adjustment (staff, either sign). Negative: spent (on an order), expired.
-KINDS = ("refund", "goodwill", "cashback", "returned", "adjustment", "spent", "expired")
+# staff, with a reason), cashback (a promotion), earned (points for an order paid), returned
+# (an order that spent it was cancelled), adjustment (staff, either sign). Negative: spent
+# (on an order), taken_back (points of an order cancelled or refunded), expired.
+KINDS = ("refund", "goodwill", "cashback", "earned", "returned", "adjustment", "spent",
+         "taken_back", "expired")
 
 
 class WalletAccount(Base):
@@ -65,3 +67,31 @@ class WalletEntry(Base):
     dedupe_key: Mapped[str | None] = mapped_column(String(160))
     actor_id: Mapped[int | None]  # staff who gave or adjusted it
     created_at: Mapped[utc_now]
+
+
+class PointsSettings(Base):
+    """The loyalty scheme, set by staff; one row (id 1). Points are earned on the money a
+    customer paid for an order (not on store credit or points spent), spent at checkout at
+    `point_value_cents` each, and lapse `expiry_months` after they were earned, with a
+    reminder `reminder_days` before."""
+
+    __tablename__ = "wallet_points_settings"
+    __table_args__ = (
+        CheckConstraint("points_per_100_rupees >= 0 AND points_per_100_rupees <= 100",
+                        name="earn_rate_in_range"),
+        CheckConstraint("point_value_cents >= 1 AND point_value_cents <= 10000",
+                        name="point_value_in_range"),
+        CheckConstraint("expiry_months >= 1 AND expiry_months <= 60",
+                        name="expiry_in_range"),
+        CheckConstraint("reminder_days >= 0 AND reminder_days <= 90",
+                        name="reminder_in_range"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    enabled: Mapped[bool] = mapped_column(default=True)
+    points_per_100_rupees: Mapped[int] = mapped_column(default=1)
+    point_value_cents: Mapped[int] = mapped_column(default=100)
+    expiry_months: Mapped[int] = mapped_column(default=12)
+    reminder_days: Mapped[int] = mapped_column(default=30)
+    updated_at: Mapped[utc_now]
+    updated_by: Mapped[int | None]

@@ -16,14 +16,15 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from flask_babel import LazyString, gettext, lazy_gettext as _l
+from flask_babel import LazyString, gettext, lazy_gettext as _l, ngettext
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from app import db
 from app.audit import services as audit
 from app.db import transaction, utcnow
-from app.errors import Conflict, Invalid
+from app.errors import Conflict, Invalid, NotFound
+from app.i18n import local_time
 from app.security.roles import Permission, require
 from app.wallet.models import KINDS, UNITS, WalletAccount, WalletEntry
 
@@ -38,13 +39,18 @@ class NotEnoughCredit(Conflict):
 
     code = "not_enough_credit"
 
-    def __init__(self, *, balance: int, field: str | None = None):
-        super().__init__(LazyString(_not_enough, balance), field=field, balance=balance)
+    def __init__(self, *, balance: int, field: str | None = None, unit: str = "credit"):
+        super().__init__(LazyString(_not_enough, balance, unit), field=field, balance=balance,
+                         unit=unit)
 
 
-def _not_enough(balance: int) -> str:
+def _not_enough(balance: int, unit: str) -> str:
     from app import i18n
 
+    if unit == "points":
+        return ngettext("You have %(num)d point, not enough for that. Use fewer, or none.",
+                        "You have %(num)d points, not enough for that. Use fewer, or none.",
+                        balance)
     return gettext("Your store credit is %(balance)s, not enough for that. Use less of it, "
                    "or none.", balance=i18n.format_lkr(balance, i18n.current_language()))
 
@@ -143,13 +149,14 @@ def expiring(user_id: int, unit: str = "credit", *, at: dt.datetime | None = Non
                   key=lambda lot: lot.expires_at)
 
 
-def spent_on(order_number: str, unit: str = "credit") -> int:
-    """What the order took from the wallet, less what went back."""
+def spent_on(order_number: str, unit: str = "credit", *, net: bool = True) -> int:
+    """What the order took from the wallet, less what went back (`net`), or as spent."""
+    kinds = ("spent", "returned") if net else ("spent",)
     return int(db.session.scalar(
         select(func.coalesce(func.sum(WalletEntry.amount), 0))
         .join(WalletAccount, WalletAccount.id == WalletEntry.account_id)
         .where(WalletEntry.order_number == order_number, WalletAccount.unit == unit,
-               WalletEntry.kind.in_(("spent", "returned")))) or 0) * -1
+               WalletEntry.kind.in_(kinds))) or 0) * -1
 
 
 # ---- writing ---------------------------------------------------------------------------------
@@ -185,7 +192,7 @@ def _write(account: WalletAccount, kind: str, amount: int, **fields) -> WalletEn
         .returning(WalletAccount.balance)
         .execution_options(synchronize_session=False)).scalar()
     if left is None:
-        raise NotEnoughCredit(balance=_current(account.id))
+        raise NotEnoughCredit(balance=_current(account.id), unit=account.unit)
     entry = WalletEntry(account_id=account.id, kind=kind, amount=amount, balance_after=left,
                         **fields)
     db.session.add(entry)
@@ -226,6 +233,21 @@ def _write_off_lapsed(account: WalletAccount, at: dt.datetime) -> int:
                    dedupe_key=f"expired:{lot.entry_id}")
             gone += lot.left
     return gone
+
+
+def take(user_id: int, amount: int, *, kind: str, unit: str, order_number: str | None = None,
+         reason: str | None = None, dedupe_key: str | None = None) -> WalletEntry:
+    """Take `amount` (> 0) off for a reason other than spending (points of a cancelled
+    order), inside the caller's transaction; lapsed credit first. NotEnoughCredit when the
+    wallet holds less."""
+    with transaction():
+        earlier = _existing(dedupe_key)
+        if earlier is not None:
+            return earlier
+        account = _open_account(user_id, unit)
+        _write_off_lapsed(account, utcnow())
+        return _write(account, kind, -amount, order_number=order_number, reason=reason,
+                      dedupe_key=dedupe_key)
 
 
 def spend(user_id: int, amount: int, *, order_number: str, unit: str = "credit") -> WalletEntry:
@@ -319,7 +341,28 @@ def give_goodwill(user_id: int, amount_cents: int, reason: str, *, actor,
         audit.record("wallet.goodwill", actor_id=actor.id if actor else None,
                      target_type="customer", target_id=user_id, amount_cents=amount_cents,
                      reason=reason)
+        tell_credit_added(entry)
     return entry
+
+
+def tell_credit_added(entry: WalletEntry) -> None:
+    """Mail (and text) the customer that credit came in, inside the caller's transaction;
+    once per entry."""
+    from app.accounts import services as accounts
+    from app.links import external_url
+    from app.notifications import services as notifications
+
+    account = db.session.get(WalletAccount, entry.account_id)
+    try:
+        user = accounts.get_user(account.user_id)
+    except NotFound:
+        return
+    notifications.notify(
+        "credit_added", email=user.email, phone=user.phone, locale=user.locale,
+        user_id=user.id, dedupe_key=f"wallet:{entry.id}:credit_added", name=user.name,
+        amount_cents=entry.amount, balance_cents=entry.balance_after, reason=entry.reason,
+        expires=local_time(entry.expires_at, "%Y-%m-%d") if entry.expires_at else None,
+        link=external_url("wallet.credit_page"))
 
 
 def adjust(user_id: int, amount_cents: int, reason: str, *, actor,

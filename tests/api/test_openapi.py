@@ -124,6 +124,7 @@ OPERATIONS = [
     ("GET", "/api/v1/me"), ("PATCH", "/api/v1/me"), ("DELETE", "/api/v1/me"),
     ("GET", "/api/v1/me/notifications"), ("PUT", "/api/v1/me/notifications"),
     ("GET", "/api/v1/me/export"), ("GET", "/api/v1/me/wallet"),
+    ("GET", "/api/v1/me/points"),
     ("GET", "/api/v1/me/addresses"), ("POST", "/api/v1/me/addresses"),
     ("GET", "/api/v1/me/addresses/{address_id}"),
     ("PATCH", "/api/v1/me/addresses/{address_id}"),

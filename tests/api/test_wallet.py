@@ -90,3 +90,24 @@ def test_store_credit_must_be_a_whole_number_of_cents(client, auth_headers, tea,
             "address_id": address_id, "delivery_option": "island-wide",
             "payment_method": "cod", "store_credit_cents": bad})
         assert_problem(response, 422)
+
+
+def test_my_points_and_spending_them_at_checkout(client, auth_headers, customer, tea,
+                                                 address_id):
+    wallet.add(customer.id, 120, kind="earned", unit="points", order_number="KD-2026-000031",
+               expires_at=utcnow().replace(microsecond=0) + dt.timedelta(days=90))
+
+    body = client.get("/api/v1/me/points", headers=auth_headers).get_json()
+    assert (body["balance"], body["value"]) == (120, money(120_00))
+    assert body["scheme"]["point_value"] == money(100) and body["scheme"]["enabled"] is True
+    assert [(e["kind"], e["points"], e["order_number"]) for e in body["entries"]] == [
+        ("earned", 120, "KD-2026-000031")]
+    assert [x["points"] for x in body["expiring"]] == [120]
+
+    fill_cart(client, auth_headers, tea, 1)
+    placed = post_checkout(client, auth_headers, {
+        "address_id": address_id, "delivery_option": "island-wide", "payment_method": "cod",
+        "points": 100}).get_json()
+    assert placed["points_value"] == money(100_00)
+    assert placed["due"] == money(placed["total"]["amount_cents"] - 100_00)
+    assert client.get("/api/v1/me/points", headers=auth_headers).get_json()["balance"] == 20

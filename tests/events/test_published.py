@@ -47,7 +47,7 @@ def test_an_order_publishes_each_step_of_its_life_keyed_by_its_number(db_session
     placed = _published("order.placed")[0][2]
     assert placed == {"number": order.number, "user_id": None, "status": "pending_payment",
                       "payment_method": "bank_transfer", "total_cents": order.total_cents,
-                      "credit_cents": 0, "channel": "web"}
+                      "credit_cents": 0, "points_cents": 0, "channel": "web"}
     assert _published("order.shipped")[0][2] == {
         "number": order.number, "status": "shipped", "previous": "processing"}
     _no_personal_data(GUEST.email, GUEST.name, "771234567")

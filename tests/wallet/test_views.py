@@ -104,3 +104,22 @@ def test_the_credit_page_needs_a_sign_in(client, db_session):
     response = client.get("/account/credit")
     assert response.status_code in (302, 303)
     assert "/account/login" in response.headers["Location"]
+
+
+def test_points_and_credit_together_through_the_pages(client, customer, db_session):
+    wallet.add(customer.id, 200_00, kind="refund")
+    wallet.add(customer.id, 150, kind="earned", unit="points")
+    _to_payment(client, stocked("Clay pot", price_cents=1_000_00))
+
+    payment = page(client, "payment")
+    assert "Use my points" in payment and "You have 150 points, worth Rs. 150.00." in payment
+    step(client, "payment", payment_method="cod", use_credit="y", use_points="y")
+    review = page(client, "review")
+    assert "Paid with 150 points" in review and "−Rs. 150.00" in review
+    place(client)
+
+    order = orders.find_by_number(db_session.scalar(select(Order.number)))
+    assert (order.credit_cents, order.points_cents) == (200_00, 150_00)
+    assert order.due_cents == order.total_cents - 350_00
+    shown = client.get(f"/account/orders/{order.number}").get_data(as_text=True)
+    assert "Paid with points" in shown and "Paid with store credit" in shown

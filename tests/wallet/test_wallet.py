@@ -119,3 +119,16 @@ def test_goodwill_needs_the_permission_and_a_reason_and_is_audited(db_session):
     audit = db.session.query(AuditEntry).filter_by(action="wallet.goodwill").all()
     assert audit and audit[0].target_id == str(customer.id)
     assert audit[0].details["amount_cents"] == 50_00
+
+
+def test_goodwill_credit_is_told_to_the_customer_once(db_session, outbox):
+    customer = make_customer(email="told@example.lk")
+    agent = make_staff("support_agent")
+    for _ in range(2):
+        wallet.give_goodwill(customer.id, 75_00, "Wrong size sent", actor=agent,
+                             request_key="form-9")
+
+    [mail] = outbox.to("told@example.lk", "wallet")
+    assert mail["Subject"] == "Rs. 75.00 of store credit from Kade"
+    text = outbox.text(mail)
+    assert "You now have Rs. 75.00" in text and "Why: Wrong size sent" in text
