@@ -59,7 +59,8 @@ def test_my_orders_newest_first_in_pages(client, auth_headers, customer, tea):
                       "payment_status": "unpaid", "channel": "web",
                       "placed_at": newest["placed_at"],
                       "total": money(3_000_00 + 35_000), "store_credit": money(0),
-                      "points_value": money(0), "due": money(3_000_00 + 35_000), "can_cancel": True, "item_count": 3}
+                      "points_value": money(0), "due": money(3_000_00 + 35_000),
+                      "can_cancel": True, "item_count": 3}
     assert newest["placed_at"].endswith("+00:00")
 
 

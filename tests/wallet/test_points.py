@@ -9,8 +9,8 @@ import datetime as dt
 import pytest
 
 from app import db
-from app.db import utcnow
 from app.checkout.services import place_order
+from app.db import utcnow
 from app.errors import Forbidden, Invalid
 from app.orders import services as orders
 from app.payments import credit, refunds, services as payments
