@@ -80,10 +80,13 @@ def load_demo() -> list[str]:
     from app.checkout.demo import load_demo_orders
     from app.content.demo import load_details
     from app.promotions.demo import load_demo_promotions
+    from app.wallet.demo import load_demo_credit
 
     ensure_starter_options()
     load_details()
     catalog_lines = load_catalog()
     order_lines = load_demo_orders()  # before the promotions: the demo orders stay as they were
-    return [*catalog_lines, *order_lines, *load_demo_promotions(),
+    credit_lines = load_demo_credit([email for email, *_ in CUSTOMERS])
+    db.session.commit()
+    return [*catalog_lines, *order_lines, *load_demo_promotions(), *credit_lines,
             "Demo logins (password for all):", *lines]

@@ -177,7 +177,9 @@ def test_back_office_pages_fit_a_thumb_and_a_small_phone(walk: Walk, live_server
     # One of each detail page the lists lead to, where the list has any.
     for listing, pattern in [("/staff/payments", r"^/staff/payments/."),
                              ("/staff/catalog", r"^/staff/catalog/products/\d+$"),
-                             ("/staff/support", r"^/staff/support/\d+")]:
+                             ("/staff/support", r"^/staff/support/\d+"),
+                             (f"/staff/customers?q={CUSTOMERS['en']}",
+                              r"^/staff/customers/\d+$")]:
         page.goto(listing)
         found = [p for p in walk.links("main a[href]") if re.match(pattern, p)]
         if found:

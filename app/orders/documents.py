@@ -268,6 +268,13 @@ def _invoice_totals(pdf: _Document, order: Order, locale: str) -> None:
             pdf.amount(adjustment.label(locale),
                        "− " + format_lkr(adjustment.amount_cents, locale))
     pdf.amount(_("Total"), format_lkr(order.total_cents, locale), bold=True)
+    # Store credit and points are tenders, not discounts: the total (and its VAT) stands.
+    if order.credit_cents:
+        pdf.amount(_("Paid with store credit"), "− " + format_lkr(order.credit_cents, locale))
+    if order.points_cents:
+        pdf.amount(_("Paid with points"), "− " + format_lkr(order.points_cents, locale))
+    if order.credit_cents or order.points_cents:
+        pdf.amount(_("Left to pay"), format_lkr(order.due_cents, locale))
 
 
 def _packing_lines(pdf: _Document, lines: list[OrderLine], locale: str) -> None:

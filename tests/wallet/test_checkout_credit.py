@@ -196,3 +196,21 @@ def test_money_from_the_wallet_goes_back_there_and_a_later_cancel_adds_no_more(d
     # The refund gave 1,000 back; the cancel gives the rest of what was spent, no more.
     assert wallet.balance(customer.id) == before + order.total_cents
     assert _payments(order.number)["store_credit"][0] == "refunded"
+
+
+def test_the_invoice_shows_the_credit_as_paid_and_what_is_left(db_session):
+    from app.i18n import format_lkr
+    from app.orders.documents import invoice_pdf
+    from tests.orders.test_documents import pdf_text
+
+    starter_delivery()
+    customer = make_customer()
+    wallet.add(customer.id, 400_00, kind="refund")
+    cart = _cart(customer, stocked("Handloom towel", price_cents=1_500_00))
+    order, _ = place_order(cart, _choices(customer, credit_cents=400_00), user=customer)
+
+    text = pdf_text(invoice_pdf(order))
+
+    assert "Paid with store credit" in text and format_lkr(400_00) in text
+    assert "Left to pay" in text and format_lkr(order.due_cents) in text
+    assert format_lkr(order.total_cents) in text  # the total (and its VAT) stands
