@@ -15,6 +15,7 @@ from app import (
     headers,
     page_cache,
     personal_pages,
+    plans,
     promotions,
     request_guard,
     static_assets,
@@ -76,6 +77,7 @@ def create_app(config: dict | None = None) -> APIFlask:
     headers.init_app(app, template_nonce=page_cache.template_nonce)
     personal_pages.init_app(app)
     _register_templates(app)
+    plans.init_app(app)  # before promotions: member prices come first in the pipeline
     promotions.init_app(app)
     _register_blueprints(app)
     _register_error_pages(app)

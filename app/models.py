@@ -13,6 +13,7 @@ def import_all() -> None:
     import app.ops.backups.models  # noqa: F401
     import app.orders.models  # noqa: F401
     import app.payments.models  # noqa: F401
+    import app.plans.models  # noqa: F401
     import app.promotions.models  # noqa: F401
     import app.support.models  # noqa: F401
     import app.wallet.models  # noqa: F401

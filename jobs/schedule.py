@@ -22,7 +22,7 @@ import re
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from jobs import accounts, backups, events, inventory, notifications, orders, wallet
+from jobs import accounts, backups, events, inventory, notifications, orders, plans, wallet
 
 SHOP_TIME = ZoneInfo("Asia/Colombo")  # the zone `at` times are given in
 WEEKDAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")  # cron's 0-6
@@ -103,6 +103,9 @@ SCHEDULE: tuple[Periodic, ...] = (
     Periodic("unpaid-order-expiry", orders.expire_unpaid, "default", 5 * 60),
     # Reminds bank-transfer customers a day before their order would be cancelled.
     Periodic("payment-reminders", orders.remind_unpaid, "default", 15 * 60),
+    # Renews plans whose period ended (the next period's invoice), marks unpaid ones past due
+    # and expires those whose grace is over.
+    Periodic("plan-renewals", plans.renew_due, "default", 15 * 60),
     # Mails the inventory staff about stock that fell to its threshold.
     Periodic("low-stock-alerts", inventory.alert_low_stock, "default", 15 * 60),
     # Backups (docs/RECOVERY.md). SQLite: a snapshot every 5 minutes is the recovery point.

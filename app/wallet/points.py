@@ -22,6 +22,7 @@ from app import db
 from app.audit import services as audit
 from app.db import transaction, utcnow
 from app.errors import Invalid, NotFound
+from app.periods import add_months
 from app.security.roles import Permission, require
 from app.wallet import services as wallet
 from app.wallet.models import PointsSettings, WalletAccount, WalletEntry
@@ -53,16 +54,6 @@ class Scheme:
 
     def expiry_from(self, when: dt.datetime) -> dt.datetime:
         return add_months(when, self.expiry_months)
-
-
-def add_months(when: dt.datetime, months: int) -> dt.datetime:
-    """The same day `months` later (the month's last day when it is shorter: 31 Jan + 1
-    month is 28 or 29 Feb)."""
-    month = when.month - 1 + months
-    year, month = when.year + month // 12, month % 12 + 1
-    leap = year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
-    days = (31, 29 if leap else 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)[month - 1]
-    return when.replace(year=year, month=month, day=min(when.day, days))
 
 
 DEFAULT = Scheme(enabled=True, points_per_100_rupees=1, point_value_cents=100,

@@ -1,0 +1,24 @@
+"""Plans: memberships and service packages customers pay for every period ("Kade Plus", "4
+home-cleaning visits a month"), their subscriptions, and the benefits a member gets through
+the pricing pipeline while the subscription is active or in its grace period.
+
+`init_app` plugs the plan benefits into the pricing pipeline once per process.
+"""
+
+from __future__ import annotations
+
+
+def init_app(app) -> None:
+    from app.checkout import pricing
+    from app.orders import signals
+    from app.plans import benefits
+
+    # Before the promotions: a member price is the price promotions then work from.
+    pricing.register_rule(benefits.RULE)
+    signals.order_cancelled.connect(_give_back_visits, weak=False)
+
+
+def _give_back_visits(order_number: str, **_) -> None:
+    from app.plans import services
+
+    services.give_back_credits(order_number)
