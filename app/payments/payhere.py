@@ -65,6 +65,18 @@ class Notification:
     outcome: str  # captured | pending | cancelled | failed | charged_back
     method: str
     message: str
+    # Recurring payments (plans): PayHere's subscription and what this notification is.
+    recurring: bool = False
+    subscription_id: str = ""
+    message_type: str = ""  # AUTHORIZATION_SUCCESS, RECURRING_INSTALLMENT_FAILED, …
+    next_date: str = ""  # item_rec_date_next, YYYY-MM-DD
+    installments_paid: int = 0
+
+
+# What a recurring notification's message_type says happened.
+MESSAGE_TYPES = ("AUTHORIZATION_SUCCESS", "AUTHORIZATION_FAILED",
+                 "RECURRING_INSTALLMENT_SUCCESS", "RECURRING_INSTALLMENT_FAILED",
+                 "RECURRING_COMPLETE", "RECURRING_STOPPED")
 
 
 class BadNotification(Exception):
@@ -93,17 +105,30 @@ def verify(form: dict[str, str], *, merchant_id: str, merchant_secret: str) -> N
         raise BadNotification("status code")
     if not fields["order_id"] or len(fields["order_id"]) > 24 or len(fields["payment_id"]) > 64:
         raise BadNotification("ids")
+    recurring = str(form.get("recurring", "")).strip() == "1"
+    message_type = str(form.get("message_type", "")).strip().upper()
+    if recurring and message_type not in MESSAGE_TYPES:
+        raise BadNotification("message type")
+    paid = str(form.get("item_rec_install_paid", "")).strip()
     return Notification(order_id=fields["order_id"], payment_id=fields["payment_id"],
                         amount_cents=amount_cents, currency=fields["payhere_currency"],
                         status_code=fields["status_code"], outcome=outcome,
-                        method=fields["method"][:20], message=fields["status_message"][:200])
+                        method=fields["method"][:20], message=fields["status_message"][:200],
+                        recurring=recurring,
+                        subscription_id=str(form.get("subscription_id", "")).strip()[:64],
+                        message_type=message_type if recurring else "",
+                        next_date=str(form.get("item_rec_date_next", "")).strip()[:10],
+                        installments_paid=int(paid) if paid.isdigit() and len(paid) < 6 else 0)
 
 
 def checkout_form(*, merchant_id: str, merchant_secret: str, sandbox: bool, order_id: str,
                   amount_cents: int, currency: str, items: str, customer: dict[str, str],
-                  return_url: str, cancel_url: str, notify_url: str) -> tuple[str, dict]:
+                  return_url: str, cancel_url: str, notify_url: str,
+                  recurrence: str | None = None,
+                  duration: str | None = None) -> tuple[str, dict]:
     """The action URL and the fields of the hosted-checkout form, in PayHere's names.
-    `customer`: first_name, last_name, email, phone, address, city (country is Sri Lanka)."""
+    `customer`: first_name, last_name, email, phone, address, city (country is Sri Lanka).
+    A recurring payment (a plan) adds `recurrence` ("1 Month") and `duration` ("Forever")."""
     amount = format_amount(amount_cents)
     fields = {
         "merchant_id": merchant_id, "return_url": return_url, "cancel_url": cancel_url,
@@ -116,4 +141,6 @@ def checkout_form(*, merchant_id: str, merchant_secret: str, sandbox: bool, orde
         "country": "Sri Lanka",
         "hash": checkout_hash(merchant_id, order_id, amount, currency, merchant_secret),
     }
+    if recurrence:
+        fields["recurrence"], fields["duration"] = recurrence, duration or "Forever"
     return (SANDBOX_URL if sandbox else LIVE_URL), fields

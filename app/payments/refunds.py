@@ -450,6 +450,28 @@ def payhere_refund(payment_id: str, *, description: str,
     return (str(reference)[:64] if reference not in (None, "") else None), raw
 
 
+CANCEL_SUBSCRIPTION_PATH = "/merchant/v1/subscription/cancel"
+
+
+def cancel_payhere_subscription(subscription_id: str) -> bool:
+    """Ask PayHere to stop a recurring payment (Merchant API, the same token as refunds).
+    True when PayHere said it stopped (or the shop has no API credentials: False, and the
+    caller tells staff to stop it in PayHere's portal). Raises RefundFailed when PayHere
+    cannot be reached or refuses."""
+    if not gateway_configured():
+        return False
+    payload = json.dumps({"subscription_id": subscription_id}).encode()
+    status, answer = _post(api_base() + CANCEL_SUBSCRIPTION_PATH, payload,
+                           {"Authorization": f"Bearer {_token()}",
+                            "Content-Type": "application/json"})
+    if status != 200 or str(answer.get("status")) != "1":
+        log.warning("payhere_subscription_cancel_refused", extra={"status": status})
+        said = str(answer.get("msg") or answer.get("error") or f"HTTP {status}")[:200]
+        raise RefundFailed(_l("PayHere did not stop the subscription: %(reason)s",
+                              reason=said))
+    return True
+
+
 def new_request_key() -> str:
     """For a refund form: the same key posted twice makes one refund."""
     return secrets.token_urlsafe(24)

@@ -33,7 +33,8 @@ def _worst_case_data() -> dict:
             "refunded_cents": BIG, "status": "processing", "payment_method": "bank_transfer",
             "account": False, "fully": False, "manual": False, "can_upload": True,
             "reason": "The amount on the slip does not match the order total.",
-            "expires": "2026-12-31 23:59"}
+            "expires": "2026-12-31 23:59", "balance_cents": BIG, "points": 99_999,
+            "date": "2026-12-31"}
 
 
 def _rendered(template: str, language: str, data: dict) -> str:
@@ -51,6 +52,8 @@ def test_each_sms_fits_two_segments_in_every_language(make_app, template, langua
         if template == "support_reply.txt":
             data["number"] = "2147483647"
             data["link"] = external_url("support.ticket_detail", ticket_id=2**31 - 1)
+        if template in ("credit_added.txt", "points_expiring.txt"):
+            data["link"] = external_url("wallet.credit_page")  # the account's page
         text = _rendered(template, language, data)
 
     assert sms_encoding(text) == ("gsm7" if language == "en" else "unicode"), text
