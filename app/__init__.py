@@ -195,6 +195,7 @@ def _register_blueprints(app) -> None:
     from app.payments.link_views import bp as payment_links_bp
     from app.payments.slip_views import bp as payment_slips_bp
     from app.payments.views import bp as payments_bp
+    from app.plans.views import bp as plans_bp
     from app.promotions.views import bp as promotions_bp
 
     # Likewise a guest's question about their order joins the orders blueprint and page.
@@ -217,6 +218,7 @@ def _register_blueprints(app) -> None:
     app.register_blueprint(payment_links_bp)
     app.register_blueprint(support_bp)
     app.register_blueprint(wallet_bp)
+    app.register_blueprint(plans_bp)
     app.register_blueprint(content_bp)
     app.register_blueprint(staff_bp)
     app.register_blueprint(ops_bp)

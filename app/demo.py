@@ -79,6 +79,7 @@ def load_demo() -> list[str]:
     from app.checkout.delivery import ensure_starter_options
     from app.checkout.demo import load_demo_orders
     from app.content.demo import load_details
+    from app.plans.demo import load_demo_plans
     from app.promotions.demo import load_demo_promotions
     from app.wallet.demo import load_demo_credit
 
@@ -88,5 +89,6 @@ def load_demo() -> list[str]:
     order_lines = load_demo_orders()  # before the promotions: the demo orders stay as they were
     credit_lines = load_demo_credit([email for email, *_ in CUSTOMERS])
     db.session.commit()
-    return [*catalog_lines, *order_lines, *load_demo_promotions(), *credit_lines,
+    return [*catalog_lines, *order_lines, *load_demo_promotions(), *load_demo_plans(),
+            *credit_lines,
             "Demo logins (password for all):", *lines]

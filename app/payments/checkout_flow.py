@@ -45,6 +45,15 @@ class HostedForm:
     fields: dict[str, str]
 
 
+UNAVAILABLE = _l("Card payment is not available right now.")
+
+
+def form_action(action: str) -> str:
+    """Where the browser posts a hosted-checkout form: PayHere's page, or the local
+    sandbox's when it is on."""
+    return external_url("payments.sandbox.checkout") if local_sandbox_on() else action
+
+
 def configured() -> bool:
     config = current_app.config
     return bool(config.get("PAYHERE_MERCHANT_ID") and config.get("PAYHERE_MERCHANT_SECRET"))
@@ -144,7 +153,7 @@ def hosted_form(order, *, since: int | None = None) -> HostedForm:
     the return and cancel URLs, so those pages can tell this attempt's outcome from an
     earlier one's. Raises Invalid when PayHere is not configured."""
     if not configured():
-        raise Invalid(_l("Card payment is not available right now."), field="payment_method")
+        raise Invalid(UNAVAILABLE, field="payment_method")
     config = current_app.config
     token = return_token(order)
     since = int(time.time() * 1000) if since is None else since
@@ -159,9 +168,7 @@ def hosted_form(order, *, since: int | None = None) -> HostedForm:
         cancel_url=external_url("payments.payhere_cancel", order_id=order.number, r=token,
                                 since=since),
         notify_url=external_url("payments.payhere_notify"))
-    if local_sandbox_on():
-        action = external_url("payments.sandbox.checkout")
-    return HostedForm(action=action, fields=fields)
+    return HostedForm(action=form_action(action), fields=fields)
 
 
 # ---- what the ledger says -------------------------------------------------------------------
@@ -207,3 +214,12 @@ def _seconds(moment: dt.datetime) -> float:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=dt.UTC)
     return moment.timestamp()
+
+
+def cancel_recurring(subscription_id: str) -> bool:
+    """Stop a PayHere recurring payment through the Merchant API (plans cancel with this).
+    False when the shop has no API credentials; raises RefundFailed (a DomainError) when
+    PayHere cannot be reached or refuses."""
+    from app.payments import refunds
+
+    return refunds.cancel_payhere_subscription(subscription_id)

@@ -7,6 +7,9 @@ amount, and offers Pay, Fail and Cancel. On a choice it posts a notification sig
 PayHere signs them (`md5sig`; status 2, -2 or -1, a made-up payment id) to the form's
 notify_url, and sends the browser to return_url (pay, fail) or cancel_url (cancel).
 
+A recurring payment's form (a plan: `recurrence`, `duration`) gets a first notification with
+PayHere's recurring fields (`recurring`, `subscription_id`, `message_type` …).
+
 The notification goes from a background thread, after this request has answered: a dev
 server or the browser tests' server may serve one request at a time, and posting to itself
 from inside a request would wait for itself forever. The return page polls the ledger until
@@ -19,6 +22,7 @@ shop's own addresses.
 
 from __future__ import annotations
 
+import datetime as dt
 import hmac
 import logging
 import secrets
@@ -50,7 +54,8 @@ bp = Blueprint("sandbox", __name__, url_prefix="/payhere-sandbox")
 REQUIRED = ("merchant_id", "return_url", "cancel_url", "notify_url", "first_name",
             "last_name", "email", "phone", "address", "city", "country", "order_id", "items",
             "currency", "amount", "hash")
-OPTIONAL = ("delivery_address", "delivery_city", "delivery_country", "custom_1", "custom_2")
+OPTIONAL = ("delivery_address", "delivery_city", "delivery_country", "custom_1", "custom_2",
+            "recurrence", "duration")
 OUTCOMES = {"pay": ("2", "Successfully completed the payment."),
             "fail": ("-2", "Payment declined by the card issuer (sandbox)."),
             "cancel": ("-1", "Payment cancelled by the customer.")}
@@ -165,7 +170,24 @@ def signed_notification(fields: dict[str, str], status_code: str, message: str) 
         "status_message": message, "method": "TEST",
         "card_holder_name": f"{fields['first_name']} {fields['last_name']}".strip(),
         "card_no": "************4242", "card_expiry": "12/30",
+        **_recurring(fields, status_code),
     }
+
+
+def _recurring(fields: dict[str, str], status_code: str) -> dict[str, str]:
+    """A recurring payment's extra fields (a plan): its first charge, as PayHere sends it."""
+    if not fields.get("recurrence"):
+        return {}
+    months = 12 if "year" in fields["recurrence"].lower() else 1
+    next_date = (dt.date.today() + dt.timedelta(days=30 * months)).isoformat()
+    return {"recurring": "1",
+            "subscription_id": str(420_000_000 + secrets.randbelow(10**8)),
+            "message_type": ("AUTHORIZATION_SUCCESS" if status_code == "2"
+                             else "AUTHORIZATION_FAILED"),
+            "item_recurrence": fields["recurrence"],
+            "item_duration": fields.get("duration") or "Forever", "item_rec_status": "0",
+            "item_rec_date_next": next_date,
+            "item_rec_install_paid": "1" if status_code == "2" else "0"}
 
 
 def post_in_background(url: str, data: dict) -> threading.Thread:

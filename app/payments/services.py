@@ -79,6 +79,17 @@ def is_signed_by_payhere(form: dict[str, str]) -> bool:
     return True
 
 
+# Other domains whose payments PayHere makes (plans' recurring charges), by the prefix of the
+# order id they give PayHere: they register here at start, so payments never imports them.
+_other_payers: dict[str, object] = {}
+
+
+def route_payhere_notifications(prefix: str, handler) -> None:
+    """Send verified notifications whose order id starts with `prefix` to `handler(note,
+    raw)`, which returns "applied", "duplicate" or "refused"."""
+    _other_payers[prefix] = handler
+
+
 def record_payhere_notification(form: dict[str, str]) -> str:
     """Apply one notification. Returns "applied", "duplicate" or "refused" (for our log and
     tests; the HTTP answer is the same whatever it is)."""
@@ -91,6 +102,12 @@ def record_payhere_notification(form: dict[str, str]) -> str:
     except payhere.BadNotification as exc:
         return _suspicious(str(exc), str(form.get("order_id", ""))[:24] or None)
     raw = json.dumps({k: str(v)[:200] for k, v in form.items()})
+    for prefix, handler in _other_payers.items():
+        if note.order_id.startswith(prefix):
+            outcome = handler(note, raw)
+            if outcome == "refused":
+                _suspicious("refused by its payer", note.order_id)
+            return outcome
     try:
         with transaction():
             # Lock the payment row: two notifications for one payment apply one at a time.

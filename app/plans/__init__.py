@@ -11,11 +11,14 @@ from __future__ import annotations
 def init_app(app) -> None:
     from app.checkout import pricing
     from app.orders import signals
-    from app.plans import benefits
+    from app.payments import services as payments
+    from app.plans import benefits, payhere_flow
 
     # Before the promotions: a member price is the price promotions then work from.
     pricing.register_rule(benefits.RULE)
     signals.order_cancelled.connect(_give_back_visits, weak=False)
+    # PayHere's notifications about plans come to the shop's one notification address.
+    payments.route_payhere_notifications(payhere_flow.PREFIX, payhere_flow.record)
 
 
 def _give_back_visits(order_number: str, **_) -> None:

@@ -10,7 +10,7 @@ both use the last visit.
 
 from __future__ import annotations
 
-from flask_babel import force_locale, gettext
+from flask_babel import force_locale, lazy_gettext as _l
 
 from app.catalog import category_tree
 from app.checkout.pricing import Adjustment, Context, Discounts, PricedCart
@@ -20,11 +20,18 @@ CODE = "plan"
 VISIT_CODE = "plan_visit"  # a service visit paid by the period's credits
 
 
-def _label(key: str, plan, **values) -> tuple[str, dict[str, str]]:
+# The labels a customer reads beside each benefit, in every language (an order keeps all).
+MEMBER_PRICE = _l("%(plan)s member price")
+PERCENT_OFF = _l("%(plan)s: %(percent)d%% off")
+VISIT_INCLUDED = _l("%(plan)s: visit included")
+FREE_DELIVERY = _l("%(plan)s: free delivery")
+
+
+def _label(message, plan, **values) -> tuple[str, dict[str, str]]:
     labels = {}
     for locale in ("en", "si", "ta"):
         with force_locale(locale):
-            labels[locale] = gettext(key, plan=plan.name(locale), **values)
+            labels[locale] = str(message) % {"plan": plan.name(locale), **values}
     return labels["en"], labels
 
 
@@ -33,7 +40,7 @@ def _member_price(plan, line) -> Adjustment | None:
                   if p.variant_id == line.item.variant_id), None)
     if price is None or price >= line.unit_cents:
         return None
-    label, labels = _label("%(plan)s member price", plan)
+    label, labels = _label(MEMBER_PRICE, plan)
     return Adjustment(CODE, label, (line.unit_cents - price) * line.quantity, labels=labels)
 
 
@@ -41,7 +48,7 @@ def _percent_off(plan, line, categories: set[int]) -> Adjustment | None:
     if not plan.percent_off or line.category_id not in categories:
         return None
     left = line.gross_cents - line.discount_cents
-    label, labels = _label("%(plan)s: %(percent)d%% off", plan, percent=plan.percent_off)
+    label, labels = _label(PERCENT_OFF, plan, percent=plan.percent_off)
     return Adjustment(CODE, label, left * plan.percent_off // 100, labels=labels)
 
 
@@ -74,7 +81,7 @@ class PlanBenefits:
                 free = min(line.quantity, credits[line.product_id])
                 if free:
                     credits[line.product_id] -= free
-                    label, labels = _label("%(plan)s: visit included", plan)
+                    label, labels = _label(VISIT_INCLUDED, plan)
                     proposed.append(Adjustment(VISIT_CODE, label, free * line.unit_cents,
                                                labels=labels))
             for benefit in (_member_price(plan, line), _percent_off(plan, line, categories)):
@@ -87,7 +94,7 @@ class PlanBenefits:
                 or cart.district in plan.free_delivery_districts):
             fee = cart.quote_for(cart.goods_cents)
             if fee is not None and fee.base_fee_cents:
-                label, labels = _label("%(plan)s: free delivery", plan)
+                label, labels = _label(FREE_DELIVERY, plan)
                 found.delivery.append(Adjustment(CODE, label, fee.base_fee_cents,
                                                  labels=labels))
         return found

@@ -22,7 +22,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.db import Base, UTCDateTime, utc_now
+from app.db import Base, UTCDateTime, encrypted_str, utc_now
 
 PERIODS = ("month", "year")
 # "pending": waiting for the first payment (no benefits yet).
@@ -189,4 +189,23 @@ class CreditUse(Base):
     product_id: Mapped[int]
     order_number: Mapped[str] = mapped_column(String(24), index=True)
     visits: Mapped[int]
+    created_at: Mapped[utc_now]
+
+
+class PlanPaymentEvent(Base):
+    """A PayHere notification about a subscription, kept once (`dedupe_key`: its payment id,
+    status and message type), with the payload sealed (it names the card holder)."""
+
+    __tablename__ = "plans_payment_event"
+    __table_args__ = (UniqueConstraint("dedupe_key", name="one_event_per_notification"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subscription_id: Mapped[int] = mapped_column(
+        ForeignKey("plans_subscription.id", ondelete="CASCADE"), index=True)
+    invoice_id: Mapped[int | None]
+    kind: Mapped[str] = mapped_column(String(40))  # PayHere's message type
+    amount_cents: Mapped[int | None]
+    dedupe_key: Mapped[str] = mapped_column(String(160))
+    payment_ref: Mapped[str | None] = mapped_column(String(64))
+    raw: Mapped[encrypted_str | None]
     created_at: Mapped[utc_now]

@@ -175,7 +175,7 @@ def period_after(start: dt.datetime, period: str) -> dt.datetime:
     return add_months(start, 12 if period == "year" else 1)
 
 
-def _invoice(subscription: Subscription, plan: Plan, start: dt.datetime) -> Invoice:
+def invoice_for(subscription: Subscription, plan: Plan, start: dt.datetime) -> Invoice:
     """The period's invoice (made once: a second call finds it)."""
     found = db.session.scalar(select(Invoice).where(
         Invoice.subscription_id == subscription.id, Invoice.period_start == start))
@@ -228,7 +228,7 @@ def subscribe(user_id: int, plan_code: str, payment_method: str, *,
             db.session.add(subscription)
             db.session.flush()  # one live subscription per customer: the unique index
             if not plan.trial_days:
-                _invoice(subscription, plan, now)
+                invoice_for(subscription, plan, now)
     except IntegrityError:
         raise already from None  # a second request subscribed a moment ago
     return subscription
@@ -257,6 +257,23 @@ def pay_invoice(invoice_id: int, *, payment_ref: str | None = None,
             subscription.grace_until = None
             subscription.updated_at = now
     return invoice
+
+
+def plan_of(invoice: Invoice) -> Plan:
+    return _plan(invoice.plan_id)
+
+
+def stopped_by_gateway(subscription: Subscription, *, now: dt.datetime | None = None) -> None:
+    """PayHere stopped charging (the customer stopped it there, or its duration ended):
+    the plan ends with the period paid for, as if cancelled here."""
+    if subscription.state in ("trialing", "active"):
+        subscription.state = "cancelled"
+        subscription.cancel_at_period_end = True
+        subscription.next_plan_id = None
+        subscription.updated_at = now or utcnow()
+    elif subscription.state in ("pending", "past_due"):
+        _end(subscription, now or utcnow())
+        _void_open_invoices(subscription)
 
 
 def open_invoice(subscription_id: int) -> Invoice | None:
@@ -361,6 +378,7 @@ def _move(subscription: Subscription, now: dt.datetime) -> str | None:
         return "expired"
     if state == "past_due" and subscription.grace_until and subscription.grace_until <= now:
         _end(subscription, now)
+        tell(subscription, "expired")
         return "expired"
     if state == "pending" and subscription.period_start + dt.timedelta(
             days=max(subscription.plan.grace_days, 1)) <= now:
@@ -370,10 +388,12 @@ def _move(subscription: Subscription, now: dt.datetime) -> str | None:
     if state in ("trialing", "active") and subscription.period_end <= now:
         plan = subscription.next_plan or subscription.plan
         subscription.next_plan_id = None
-        invoice = _invoice(subscription, plan, subscription.period_end)
+        invoice = invoice_for(subscription, plan, subscription.period_end)
         if invoice.state == "paid":  # PayHere's instalment came first
             return None
         _past_due(subscription, now)
+        if subscription.payment_method != "payhere":
+            tell(subscription, "payment_failed", invoice=invoice)  # an invoice to settle
         return "past_due"
     return None
 
@@ -427,3 +447,61 @@ def give_back_credits(order_number: str) -> None:
     for use in db.session.scalars(select(CreditUse).where(
             CreditUse.order_number == order_number)):
         db.session.delete(use)
+
+
+# ---- messages --------------------------------------------------------------------------------
+
+# What a subscription's message says (templates emails/plan_update.*, sms/plan_update.txt).
+MESSAGES = ("subscribed", "renewal_coming", "renewed", "payment_failed", "grace_ending",
+            "expired", "cancelled")
+# Those worth a text too: what the customer must act on, or what they lose.
+TEXTED = ("renewal_coming", "payment_failed", "grace_ending", "expired")
+
+
+def tell(subscription: Subscription, kind: str, *, invoice: Invoice | None = None) -> None:
+    """Mail (and, for what needs acting on, text) the customer, in their language, inside
+    the caller's transaction; once per subscription, kind and period (the message's key)."""
+    from app.accounts import services as accounts
+    from app.i18n import local_time
+    from app.links import external_url
+    from app.notifications import services as notifications
+
+    assert kind in MESSAGES, kind
+    try:
+        user = accounts.get_user(subscription.user_id)
+    except NotFound:
+        return
+    plan = subscription.plan
+    moment = invoice.period_start if invoice is not None else subscription.period_end
+    notifications.notify(
+        "plan_update", email=user.email, phone=user.phone if kind in TEXTED else None,
+        locale=user.locale,
+        user_id=user.id, dedupe_key=f"plan:{subscription.id}:{kind}:{moment:%Y%m%d%H%M}",
+        kind=kind, name=user.name, plan_names={"en": plan.name("en"), "si": plan.name("si"),
+                                                "ta": plan.name("ta")},
+        amount_cents=invoice.amount_cents if invoice is not None else plan.price_cents,
+        # Numeric dates, so they read the same in every language of the message.
+        period_end=local_time(subscription.period_end, "%Y-%m-%d"),
+        grace_until=local_time(subscription.grace_until, "%Y-%m-%d")
+        if subscription.grace_until else None,
+        link=external_url("plans.my_plan"))
+
+
+def remind(now: dt.datetime | None = None, *, days_before: int = 3) -> int:
+    """Tell customers of a renewal coming in `days_before` days, and of a grace period
+    ending within two days. Safe to run as often as you like: each message has its key."""
+    now = now or utcnow()
+    told = 0
+    coming = db.session.scalars(select(Subscription).where(
+        Subscription.state.in_(("trialing", "active")),
+        Subscription.period_end > now,
+        Subscription.period_end <= now + dt.timedelta(days=days_before))).all()
+    ending = db.session.scalars(select(Subscription).where(
+        Subscription.state == "past_due", Subscription.grace_until > now,
+        Subscription.grace_until <= now + dt.timedelta(days=2))).all()
+    for subscription, kind in [*((s, "renewal_coming") for s in coming),
+                               *((s, "grace_ending") for s in ending)]:
+        with transaction():
+            tell(subscription, kind)
+            told += 1
+    return told

@@ -143,8 +143,28 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_plans_member_price_variant_id'), ['variant_id'], unique=False)
 
 
+    op.create_table('plans_payment_event',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('subscription_id', sa.Integer(), nullable=False),
+    sa.Column('invoice_id', sa.Integer(), nullable=True),
+    sa.Column('kind', sa.String(length=40), nullable=False),
+    sa.Column('amount_cents', sa.Integer(), nullable=True),
+    sa.Column('dedupe_key', sa.String(length=160), nullable=False),
+    sa.Column('payment_ref', sa.String(length=64), nullable=True),
+    sa.Column('raw', sa.Text(), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['subscription_id'], ['plans_subscription.id'], name=op.f('fk_plans_payment_event_subscription_id_plans_subscription'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_plans_payment_event')),
+    sa.UniqueConstraint('dedupe_key', name='one_event_per_notification')
+    )
+    with op.batch_alter_table('plans_payment_event', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_plans_payment_event_subscription_id'), ['subscription_id'], unique=False)
+
 
 def downgrade() -> None:
+    with op.batch_alter_table('plans_payment_event', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_plans_payment_event_subscription_id'))
+    op.drop_table('plans_payment_event')
     with op.batch_alter_table('plans_member_price', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_plans_member_price_variant_id'))
 

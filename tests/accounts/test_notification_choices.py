@@ -225,9 +225,21 @@ def test_each_sms_fits_one_gsm_segment_in_english(make_app, template):
     with app.app_context():
         number = "KD-2026-123456"
         link = external_url("orders.guest_detail", number=number, t=guest_token(number))
+        # Messages about the account rather than an order link to the account's page.
+        extra = {
+            "credit_added.txt": {"amount_cents": 9_999_999_99, "balance_cents": 9_999_999_99,
+                                 "link": external_url("wallet.credit_page")},
+            "points_expiring.txt": {"points": 99_999, "date": "2026-12-31",
+                                    "link": external_url("wallet.credit_page")},
+            "plan_update.txt": {"kind": "payment_failed", "amount_cents": 9_999_999_99,
+                                "plan_names": {"en": "Kade Plus Family Yearly"},
+                                "grace_until": "2026-12-31", "period_end": "2026-12-31",
+                                "link": external_url("plans.my_plan")},
+        }.get(template, {})
         with force_locale("en"):
-            text = " ".join(render_template(f"sms/{template}", number=number, link=link,
-                                            total_cents=9_999_999_99, name="Nimal").split())
+            text = " ".join(render_template(f"sms/{template}", **{
+                "number": number, "link": link, "total_cents": 9_999_999_99, "name": "Nimal",
+                **extra}).split())
 
     assert sms_encoding(text) == "gsm7"
     assert sms_segments(text) == 1, (len(text), text)

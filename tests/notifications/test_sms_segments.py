@@ -34,7 +34,10 @@ def _worst_case_data() -> dict:
             "account": False, "fully": False, "manual": False, "can_upload": True,
             "reason": "The amount on the slip does not match the order total.",
             "expires": "2026-12-31 23:59", "balance_cents": BIG, "points": 99_999,
-            "date": "2026-12-31"}
+            "date": "2026-12-31", "kind": "payment_failed", "period_end": "2026-12-31",
+            "grace_until": "2026-12-31",
+            "plan_names": {"en": "Kade Plus Family Yearly", "si": "කඩේ ප්ලස් පවුල් වාර්ෂික",
+                           "ta": "கடை பிளஸ் குடும்ப ஆண்டு"}}
 
 
 def _rendered(template: str, language: str, data: dict) -> str:
@@ -54,6 +57,8 @@ def test_each_sms_fits_two_segments_in_every_language(make_app, template, langua
             data["link"] = external_url("support.ticket_detail", ticket_id=2**31 - 1)
         if template in ("credit_added.txt", "points_expiring.txt"):
             data["link"] = external_url("wallet.credit_page")  # the account's page
+        if template == "plan_update.txt":
+            data["link"] = external_url("plans.my_plan")
         text = _rendered(template, language, data)
 
     assert sms_encoding(text) == ("gsm7" if language == "en" else "unicode"), text

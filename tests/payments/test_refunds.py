@@ -303,8 +303,9 @@ def test_a_manual_refund_is_marked_paid_back_once(delivered, manager):
 
 class FakePayHere:
     """PayHere's Merchant API as documented: POST /merchant/v1/oauth/token (Basic auth,
-    grant_type=client_credentials) and POST /merchant/v1/payment/refund (Bearer token, JSON
-    payment_id, description[, amount]) answering {"status": 1, "msg", "data"}."""
+    grant_type=client_credentials), POST /merchant/v1/payment/refund (Bearer token, JSON
+    payment_id, description[, amount]) and POST /merchant/v1/subscription/cancel (Bearer
+    token, JSON subscription_id), answering {"status": 1, "msg", "data"}."""
 
     TOKEN = "cb5c47fd-741c-489a-b69e-fd73155ca34e"  # noqa: S105
 
@@ -312,6 +313,8 @@ class FakePayHere:
         self.requests: list[dict] = []
         self.refund_answer = (200, {"status": 1, "msg": "Successfully processed the refund",
                                     "data": 560034010257})
+        self.cancel_answer = (200, {"status": 1, "msg": "Successfully cancelled the "
+                                                        "subscription", "data": None})
         self.token_status = 200
         fake = self
 
@@ -338,6 +341,11 @@ class FakePayHere:
                         self._answer(401, {"error": "invalid_token"})
                     else:
                         self._answer(*fake.refund_answer)
+                elif self.path == "/merchant/v1/subscription/cancel":
+                    if self.headers.get("Authorization") != f"Bearer {fake.TOKEN}":
+                        self._answer(401, {"error": "invalid_token"})
+                    else:
+                        self._answer(*fake.cancel_answer)
                 else:
                     self._answer(404, {})
 
