@@ -11,3 +11,12 @@ def renew_due() -> dict[str, int]:
 
     with app_context():
         return plans.renew_due()
+
+
+def remind() -> int:
+    """Tell customers of a renewal coming in three days and of a grace period ending.
+    Safe to run as often as you like: each message has its key."""
+    from app.plans import services as plans
+
+    with app_context():
+        return plans.remind()

@@ -106,6 +106,8 @@ SCHEDULE: tuple[Periodic, ...] = (
     # Renews plans whose period ended (the next period's invoice), marks unpaid ones past due
     # and expires those whose grace is over.
     Periodic("plan-renewals", plans.renew_due, "default", 15 * 60),
+    # Tells members of a renewal three days ahead and of a grace period about to end.
+    Periodic("plan-reminders", plans.remind, "default", 60 * 60),
     # Mails the inventory staff about stock that fell to its threshold.
     Periodic("low-stock-alerts", inventory.alert_low_stock, "default", 15 * 60),
     # Backups (docs/RECOVERY.md). SQLite: a snapshot every 5 minutes is the recovery point.

@@ -20,6 +20,7 @@
     checkout_schemas.py  the cart's, checkout's and orders' query strings, bodies and answers
     support.py      /support/tickets, /support/tickets/{number}[/messages] (my questions)
     wallet.py       /me/wallet, /me/points (my store credit, my points); wallet_schemas.py
+    plans.py        /plans, /me/subscription (my plan); plan_schemas.py
 """
 
 from app.api import (  # noqa: F401  (their routes join the blueprint)
@@ -30,6 +31,7 @@ from app.api import (  # noqa: F401  (their routes join the blueprint)
     checkout,
     notifications,
     orders,
+    plans,
     promotions,
     support,
     wallet,

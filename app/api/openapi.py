@@ -26,6 +26,7 @@ _WHEN = {
     409: "Conflicts with what exists.",
     422: "A field is missing or wrong: see `errors`.",
     429: "Too many attempts: wait `Retry-After` seconds.",
+    502: "A payment provider did not do what was asked: nothing changed.",
 }
 _HEADERS = {
     401: {"WWW-Authenticate": {"description": "Bearer, with the error when a token was sent.",

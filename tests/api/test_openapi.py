@@ -124,7 +124,9 @@ OPERATIONS = [
     ("GET", "/api/v1/me"), ("PATCH", "/api/v1/me"), ("DELETE", "/api/v1/me"),
     ("GET", "/api/v1/me/notifications"), ("PUT", "/api/v1/me/notifications"),
     ("GET", "/api/v1/me/export"), ("GET", "/api/v1/me/wallet"),
-    ("GET", "/api/v1/me/points"),
+    ("GET", "/api/v1/me/points"), ("GET", "/api/v1/plans"),
+    ("GET", "/api/v1/me/subscription"), ("POST", "/api/v1/me/subscription"),
+    ("DELETE", "/api/v1/me/subscription"),
     ("GET", "/api/v1/me/addresses"), ("POST", "/api/v1/me/addresses"),
     ("GET", "/api/v1/me/addresses/{address_id}"),
     ("PATCH", "/api/v1/me/addresses/{address_id}"),
@@ -207,7 +209,8 @@ def shop(app) -> None:
 
 
 # Operations that take no input at all: there is no wrong request to make of them.
-WITHOUT_INPUT = {("GET", "/api/v1/categories"), ("GET", "/api/v1/promotions")}
+WITHOUT_INPUT = {("GET", "/api/v1/categories"), ("GET", "/api/v1/promotions"),
+                 ("GET", "/api/v1/plans")}
 MODES = {GenerationMode.POSITIVE: "valid", GenerationMode.NEGATIVE: "invalid"}
 FUZZ_CASES = [pytest.param(method, path, mode, id=f"{method} {path}-{name}")
               for method, path in OPERATIONS for mode, name in MODES.items()

@@ -40,6 +40,7 @@ def test_the_schedule_names_each_periodic_job_once_with_its_queue_and_interval_o
                      ("jobs.orders.remind_unpaid", "default", 900),
                      ("jobs.inventory.alert_low_stock", "default", 900),
                      ("jobs.plans.renew_due", "default", 900),
+                     ("jobs.plans.remind", "default", 3600),
                      ("jobs.backups.snapshot", "backups", 300),
                      # Colombo 02:00, 03:30 and 04:00 nightly, and 03:00 on Sundays, in UTC.
                      ("jobs.backups.dump", "backups", "30 20 * * *"),
@@ -52,7 +53,7 @@ def test_the_schedule_names_each_periodic_job_once_with_its_queue_and_interval_o
                      ("jobs.wallet.expire_credit", "low", "35 18 * * *"),
                      # Colombo 10:00: 04:30 UTC.
                      ("jobs.wallet.remind_expiring_points", "low", "30 4 * * *")}
-    assert len({options["name"] for _f, _q, options in recorder.registered}) == 15
+    assert len({options["name"] for _f, _q, options in recorder.registered}) == 16
     assert all(queue in QUEUES for _f, queue, _o in recorder.registered)
     # Never both: RQ refuses a job with an interval and a cron line.
     assert all(("interval" in o) != ("cron" in o) for _f, _q, o in recorder.registered)
@@ -63,7 +64,7 @@ def test_the_schedule_compresses_for_tests(monkeypatch):
     recorder = _Recorder()
     schedule.register(recorder)
     intervals = sorted(o["interval"] for _f, _q, o in recorder.registered if "interval" in o)
-    assert intervals == pytest.approx([0.6, 0.6, 3, 3, 3, 9, 9, 9, 36])
+    assert intervals == pytest.approx([0.6, 0.6, 3, 3, 3, 9, 9, 9, 36, 36])
     # Times of day are not scaled.
     assert {o["cron"] for _f, _q, o in recorder.registered if "cron" in o} == {
         "30 20 * * *", "30 21 * * 6", "0 22 * * *", "30 22 * * *", "35 18 * * *", "30 4 * * *"}
@@ -207,7 +208,7 @@ def test_the_scheduler_enqueues_the_sweep_on_its_interval_and_survives_a_redis_r
     queued = {job.func_name for job in Queue("default", connection=redis).get_jobs()}
     assert queued == {"jobs.orders.expire_unpaid", "jobs.orders.remind_unpaid",
                       "jobs.inventory.alert_low_stock", "jobs.plans.renew_due",
-                      "jobs.backups.watch"}
+                      "jobs.plans.remind", "jobs.backups.watch"}
     assert "jobs.backups.snapshot" in {
         job.func_name for job in Queue("backups", connection=redis).get_jobs()}
 

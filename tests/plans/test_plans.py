@@ -257,3 +257,17 @@ def test_only_promotions_staff_save_plans(db_session):
     with pytest.raises(Forbidden):
         plans.save_plan(PlanInput(code="x", name_en="X", price_cents=1), actor=make_staff(
             "support_agent"))
+
+
+def test_members_hear_of_a_renewal_and_of_a_grace_ending_once(shop, plus, outbox):
+    customer, subscription = member(plus)
+    soon = subscription.period_end - 2 * DAY
+
+    assert plans.remind(now=soon) == 1
+    plans.remind(now=soon)
+    coming = [m for m in outbox.to(customer.email) if "renews on" in m["Subject"]]
+    assert len(coming) == 1 and "Rs. 990.00" in outbox.text(coming[0])
+
+    plans.renew_due(now=subscription.period_end)
+    plans.remind(now=subscription.grace_until - DAY)
+    assert any("ends on" in m["Subject"] for m in outbox.to(customer.email))
