@@ -31,7 +31,7 @@ from app.errors import DomainError, NotFound
 from app.i18n import current_language, format_lkr
 from app.orders import services as orders
 from app.payments import refunds, services as payments, settings, slips, staff as ledger
-from app.payments.methods import METHODS
+from app.payments.methods import METHODS, PREPAID
 from app.security.roles import Permission, Role
 from app.web import private_file, redirect_to, render
 
@@ -53,7 +53,8 @@ def money(cents: int) -> str:
 @bp.context_processor
 def _payment_labels():
     return {"payment_status_labels": PAYMENT_STATUS_LABELS, "payment_event_labels": EVENT_LABELS,
-            "payment_method_labels": {code: m.label for code, m in METHODS.items()},
+            "payment_method_labels": {m.code: m.label
+                                      for m in (*METHODS.values(), *PREPAID.values())},
             "refund_state_labels": refunds.STATE_LABELS,
             "slip_status_labels": slips.STATUS_LABELS}
 
@@ -149,7 +150,8 @@ def quick_amounts(lines, left: int) -> list[dict]:
 def _detail_page(payment, *, status: int = 200, collected_form=None, refund_form=None,
                  reject_forms=None, refund_units=None):
     order = orders.find_by_number(payment.order_number)
-    left = refunds.left_to_refund(payment) if payment.captured_cents else 0
+    # Over all the order's payments: a refund is shared with its store credit and points.
+    left = refunds.left_on_order(payment.order_number) if payment.captured_cents else 0
     lines = refunds.lines_left(order) if order is not None else []
     refund_list = refunds.refunds_of(payment.order_number)
     slip_list = slips.slips_for(payment.order_number) if payment.method == "bank_transfer" else []

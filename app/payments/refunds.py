@@ -38,7 +38,7 @@ from app.payments import credit
 from app.payments.models import Payment, PaymentEvent, Refund, RefundLine
 from app.payments.payhere import format_amount
 from app.security.roles import Permission, require
-from app.wallet import services as wallet
+from app.wallet import points as loyalty, services as wallet
 
 log = logging.getLogger(__name__)
 
@@ -104,6 +104,38 @@ def refundable_payment(order_number: str, *, lock: bool = False) -> Payment | No
         if payment is not None:
             return payment
     return None
+
+
+def holding_money(order_number: str, *, lock: bool = False) -> list[Payment]:
+    """The order's payments with money still to refund: its own method's first, then the
+    wallet's (store credit, points)."""
+    query = select(Payment).where(Payment.order_number == order_number,
+                                  Payment.captured_cents > Payment.refunded_cents)
+    if lock:
+        query = query.with_for_update()
+    found = list(db.session.scalars(query.order_by(Payment.id)))
+    return sorted(found, key=lambda p: (p.method in credit.UNITS, p.id))
+
+
+def left_on_order(order_number: str) -> int:
+    """What may still be refunded on the order, over all its payments."""
+    return sum(left_to_refund(p) for p in holding_money(order_number))
+
+
+def shares(payments: list[Payment], amount_cents: int) -> list[tuple[Payment, int]]:
+    """`amount_cents` split over `payments` in proportion to what each still holds (the
+    cents left by rounding to the largest remainders, the first payment winning ties): a
+    part refund of an order paid partly with points gives back points and money alike."""
+    held = [(p, left_to_refund(p)) for p in payments if left_to_refund(p) > 0]
+    whole = sum(h for _, h in held)
+    if not whole:
+        return []
+    parts = [amount_cents * h // whole for _, h in held]
+    left = amount_cents - sum(parts)
+    order = sorted(range(len(held)), key=lambda i: (-(amount_cents * held[i][1] % whole), i))
+    for i in order[:left]:
+        parts[i] += 1
+    return [(p, part) for (p, _), part in zip(held, parts, strict=True) if part]
 
 
 def lines_left(order) -> list[LineLeft]:
@@ -194,7 +226,13 @@ class RefundPlan:
     units: tuple[tuple[object, int, int], ...]  # (OrderLine, units, units back to stock)
     through_payhere: bool
     as_credit: bool = False  # to the customer's store credit
+    # The refund over the order's payments (its own method's, store credit, points).
+    parts: tuple[tuple[Payment, int], ...] = ()
 
+    @property
+    def wallet_parts(self) -> tuple[tuple[Payment, int], ...]:
+        """What goes back to the wallet's tenders (store credit, points)."""
+        return tuple(part for part in self.parts if part[0] is not self.payment)
     @property
     def fully(self) -> bool:
         return self.amount_cents == self.left_cents
@@ -204,16 +242,17 @@ class RefundPlan:
         return {line.id: back for line, _units, back in self.units if back}
 
 
-def _plan(order, payment, amount_cents, chosen, restock, reason,
+def _plan(order, payments, amount_cents, chosen, restock, reason,
           as_credit: bool = False) -> RefundPlan:
     """Every rule a refund must pass. Raises Conflict or Invalid; changes nothing."""
+    payment = payments[0] if payments else refundable_payment(order.number)
     if payment is None:
         raise Conflict(_l("Nothing has been paid on this order, so there is nothing to "
                           "refund."), field="amount")
     if payment.status == "charged_back":
         raise Conflict(_l("The bank has already taken this payment back: there is nothing "
                           "to refund."), field="amount")
-    left = left_to_refund(payment)
+    left = sum(left_to_refund(p) for p in payments)
     if left <= 0:
         raise Conflict(_l("Everything paid on this order has been refunded."), field="amount")
     if amount_cents > left:
@@ -238,9 +277,13 @@ def _plan(order, payment, amount_cents, chosen, restock, reason,
     if as_credit and order.user_id is None:
         raise Invalid(_l("A guest has no store credit: refund the money the way they paid."),
                       field="as_credit")
+    parts = tuple(shares(payments, amount_cents))
+    own = next((cents for p, cents in parts if p is payment), 0)
     return RefundPlan(order=order, payment=payment, amount_cents=amount_cents, left_cents=left,
-                      reason=reason, units=tuple(units), as_credit=as_credit,
-                      through_payhere=not as_credit and _through_payhere(payment, amount_cents))
+                      reason=reason, units=tuple(units), as_credit=as_credit, parts=parts,
+                      through_payhere=bool(own) and not as_credit
+                      and payment.method not in credit.UNITS
+                      and _through_payhere(payment, own))
 
 
 def preview(order_number: str, amount_cents: int, *, lines: dict[int, int] | None = None,
@@ -253,8 +296,8 @@ def preview(order_number: str, amount_cents: int, *, lines: dict[int, int] | Non
     order = orders.find_by_number(order_number)
     if order is None:
         raise NotFound()
-    return _plan(order, refundable_payment(order_number), amount_cents, chosen, restock,
-                 reason, as_credit)
+    return _plan(order, holding_money(order_number), amount_cents, chosen, restock, reason,
+                 as_credit)
 
 
 def made_for_request(order_number: str, request_key: str | None) -> Refund | None:
@@ -271,53 +314,75 @@ def _refund(order_number, amount_cents, chosen, restock, reason, actor, request_
     order = orders.find_by_number(order_number)
     if order is None:
         raise NotFound()
-    payment = refundable_payment(order_number, lock=True)
-    if payment is not None and request_key:
-        earlier = db.session.scalar(select(Refund).where(Refund.payment_id == payment.id,
-                                                         Refund.request_key == request_key))
+    if request_key:
+        earlier = made_for_request(order_number, request_key)
         if earlier is not None:
             return earlier
-    plan = _plan(order, payment, amount_cents, chosen, restock, reason, as_credit)
+    payments = holding_money(order_number, lock=True)
+    plan = _plan(order, payments, amount_cents, chosen, restock, reason, as_credit)
     left, restocking = plan.left_cents, plan.restocking
-
     fully = amount_cents == left
+    actor_id = actor.id if actor else None
+    main = None
+    for payment, part in plan.parts:
+        own = payment is plan.payment
+        record = _refund_part(order, payment, part, plan, reason, actor_id,
+                              request_key if own else None)
+        if own:
+            main = record
+            for line_id, units in sorted(chosen.items()):
+                record.lines.append(RefundLine(order_line_id=line_id, units=units,
+                                               restocked_units=restocking.get(line_id, 0)))
+            record.restock = bool(restocking)
+    main = main or record
+    order = orders.refund_recorded(order_number, amount_cents=amount_cents, fully=fully,
+                                   restock=restocking, actor=actor, refund_id=main.id)
+    if fully and order.status == "cancelled":
+        for payment, _part in plan.parts:
+            payment.flagged = None  # "paid after the order was cancelled": now given back
+    audit.record("payments.refund", actor_id=actor_id, target_type="order",
+                 target_id=order_number, amount_cents=amount_cents, mode=main.mode,
+                 restocked_units=sum(restocking.values()), refund_id=main.id,
+                 parts={p.method: cents for p, cents in plan.parts})
+    # The customer hears of it from order.refunded's handler (tell_customer, below).
+    return main
+
+
+def _refund_part(order, payment: Payment, cents: int, plan: RefundPlan, reason: str,
+                 actor_id: int | None, request_key: str | None) -> Refund:
+    """One payment's share of a refund: back through PayHere, to the wallet (store credit,
+    points, or credit the customer chose), or recorded for staff to pay back by hand."""
     mode, provider_ref, raw = "manual", None, None
-    if plan.as_credit:
+    unit = credit.UNITS.get(payment.method)
+    if unit is not None or plan.as_credit:
         mode = "credit"
     elif plan.through_payhere:
         provider_ref, raw = payhere_refund(
-            payment.provider_payment_id, description=f"{order_number}: {reason}"[:250],
-            amount_cents=None if amount_cents == payment.captured_cents else amount_cents)
+            payment.provider_payment_id, description=f"{order.number}: {reason}"[:250],
+            amount_cents=None if cents == payment.captured_cents else cents)
         mode = "gateway"
-
-    record = Refund(payment_id=payment.id, order_number=order_number,
-                    amount_cents=amount_cents, reason=reason, mode=mode,
-                    state=_STATE_OF_MODE[mode],
-                    restock=bool(restocking), provider_ref=provider_ref,
-                    request_key=request_key, actor_id=actor.id if actor else None)
-    for line_id, units in sorted(chosen.items()):
-        record.lines.append(RefundLine(order_line_id=line_id, units=units,
-                                       restocked_units=restocking.get(line_id, 0)))
+    record = Refund(payment_id=payment.id, order_number=order.number, amount_cents=cents,
+                    reason=reason, mode=mode, state=_STATE_OF_MODE[mode],
+                    provider_ref=provider_ref, request_key=request_key, actor_id=actor_id)
     db.session.add(record)
     db.session.flush()
     if mode == "credit":
-        wallet.add(order.user_id, amount_cents, kind="refund", order_number=order_number,
-                   reason=reason[:wallet.MAX_REASON], dedupe_key=f"refund:{record.id}")
+        units = credit.units_for(payment, cents) if unit is not None else cents
+        if units:
+            # Points given back last as long as newly earned ones; credit does not lapse.
+            lapses = (loyalty.scheme().expiry_from(utcnow()) if unit == loyalty.UNIT
+                      else None)
+            wallet.add(order.user_id, units, kind="refund", unit=unit or "credit",
+                       order_number=order.number, reason=reason[:wallet.MAX_REASON],
+                       expires_at=lapses, dedupe_key=f"refund:{record.id}")
     payment.events.append(PaymentEvent(
-        kind="refunded", amount_cents=amount_cents, dedupe_key=f"refund:{record.id}",
-        provider_ref=provider_ref, raw=raw, note=reason[:500],
-        actor_id=actor.id if actor else None, received_at=utcnow() if raw else None))
-    payment.refunded_cents += amount_cents
-    payment.status = "refunded" if fully else "partially_refunded"
+        kind="refunded", amount_cents=cents, dedupe_key=f"refund:{record.id}",
+        provider_ref=provider_ref, raw=raw, note=reason[:500], actor_id=actor_id,
+        received_at=utcnow() if raw else None))
+    payment.refunded_cents += cents
+    payment.status = ("refunded" if payment.refunded_cents >= payment.captured_cents
+                      else "partially_refunded")
     payment.updated_at = utcnow()
-    order = orders.refund_recorded(order_number, amount_cents=amount_cents, fully=fully,
-                                   restock=restocking, actor=actor, refund_id=record.id)
-    if fully and order.status == "cancelled":
-        payment.flagged = None  # "paid after the order was cancelled": now given back
-    audit.record("payments.refund", actor_id=actor.id if actor else None,
-                 target_type="order", target_id=order_number, amount_cents=amount_cents,
-                 mode=mode, restocked_units=sum(restocking.values()), refund_id=record.id)
-    # The customer hears of it from order.refunded's handler (tell_customer, below).
     return record
 
 

@@ -629,3 +629,32 @@ def test_a_guest_order_offers_no_store_credit_refund(manager_client, cod):
     assert "A guest has no store credit" in _text(forged.text)
     db.session.expire_all()
     assert payments.payment_for(order.number, "cod").refunded_cents == 0
+
+
+def test_the_confirmation_shows_a_refund_shared_with_the_points_paid(manager_client,
+                                                                     db_session):
+    from app.checkout import cart as carts
+    from app.checkout.services import CheckoutChoices, place_order
+    from app.wallet import services as wallet
+    from tests.checkout.factories import starter_delivery
+    from tests.factories import make_address, make_customer
+
+    starter_delivery()
+    customer = make_customer()
+    address = make_address(customer.id)
+    wallet.add(customer.id, 400, kind="earned", unit="points")
+    cart = carts.open_cart(user_id=customer.id)
+    carts.add_item(cart, stocked("Brass bowl", units=5, price_cents=1_250_00).id, 1)
+    order, _ = place_order(cart, CheckoutChoices(payment_method="cod",
+                                                 delivery_option="island-wide",
+                                                 address_id=address.id, points=400),
+                           user=customer)
+    payments.mark_collected(order.number, order.due_cents)
+    payment = payments.payment_for(order.number, "cod")
+    page = manager_client.get(f"/staff/payments/{payment.id}").text
+
+    review = manager_client.post(f"/staff/payments/{payment.id}/refund", data={
+        **_refund_form(page), "amount": "800", "reason": "Dented"})
+
+    text = _text(review.text)
+    assert "Cash on delivery: Rs. 600.00" in text and "Loyalty points: Rs. 200.00" in text

@@ -188,3 +188,26 @@ def test_the_account_page_shows_points_and_when_they_lapse(scheme, client, login
 
     assert "You have 40 points, worth Rs. 40.00." in html
     assert "40 points expire on" in html and "KD-2026-000077" in html
+
+
+def test_a_part_refund_of_an_order_paid_partly_with_points_returns_both_in_proportion(
+        scheme):
+    customer = make_customer()
+    wallet.add(customer.id, 400, kind="earned", unit="points")
+    cart = _cart(customer, stocked("Brass bowl", price_cents=1_250_00))
+    order, _ = place_order(cart, _choices(customer, points=400), user=customer)
+    payments.mark_collected(order.number, order.due_cents)  # Rs 1,250 + 350 - 400 = 1,200
+    assert (order.total_cents, order.points_cents, order.due_cents) == (
+        1_600_00, 400_00, 1_200_00)
+    manager = make_staff("order_manager")
+    points_before = loyalty.balance(customer.id)
+
+    refunds.refund(order.number, 800_00, reason="Half of it was dented", actor=manager)
+
+    # A half of the order's value: half of the cash and half of the points come back.
+    assert _payments(order.number)["cod"] == ("partially_refunded", 1_200_00, 1_200_00)
+    cod = payments.payment_for(order.number, "cod")
+    paid_with_points = payments.payment_for(order.number, "points")
+    assert (cod.refunded_cents, paid_with_points.refunded_cents) == (600_00, 200_00)
+    # 200 of the 400 points back; the points earned on the refunded cash go (6 of 12).
+    assert loyalty.balance(customer.id) == points_before + 200 - 6
