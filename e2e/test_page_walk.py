@@ -174,12 +174,15 @@ def test_back_office_pages_fit_a_thumb_and_a_small_phone(walk: Walk, live_server
     orders = walk.links("main a[href^='/staff/orders/KD-']")
     assert orders, "the demo shop has orders"
     walk.visit(orders[0], "staff-order")
+    for path in ("/staff/plans/subscribers", "/staff/plans/points", "/staff/plans/new"):
+        walk.visit(path)
     # One of each detail page the lists lead to, where the list has any.
     for listing, pattern in [("/staff/payments", r"^/staff/payments/."),
                              ("/staff/catalog", r"^/staff/catalog/products/\d+$"),
                              ("/staff/support", r"^/staff/support/\d+"),
                              (f"/staff/customers?q={CUSTOMERS['en']}",
-                              r"^/staff/customers/\d+$")]:
+                              r"^/staff/customers/\d+$"),
+                             ("/staff/plans", r"^/staff/plans/\d+$")]:
         page.goto(listing)
         found = [p for p in walk.links("main a[href]") if re.match(pattern, p)]
         if found:

@@ -442,6 +442,22 @@ def category_rows_in_order() -> list:
                                    .order_by(Category.position, Category.name_en)))
 
 
+def skus_of(variant_ids: list[int]) -> dict[int, str]:
+    """Variant id -> SKU (staff forms that name variants by SKU)."""
+    if not variant_ids:
+        return {}
+    return dict(db.session.execute(select(Variant.id, Variant.sku)
+                                   .where(Variant.id.in_(variant_ids))).all())
+
+
+def slugs_of(product_ids: list[int]) -> dict[int, str]:
+    """Product id -> slug (staff forms that name products by their link)."""
+    if not product_ids:
+        return {}
+    return dict(db.session.execute(select(Product.id, Product.slug)
+                                   .where(Product.id.in_(product_ids))).all())
+
+
 def variant_by_sku(sku: str) -> Variant | None:
     """The variant with this SKU, drafts and archived products included (staff look up
     stock by SKU): an exact match first, else a match ignoring case when only one exists."""
