@@ -12,13 +12,19 @@ from flask_login import current_user
 
 from app.accounts import services as accounts
 from app.backoffice import bp
-from app.backoffice.customers_forms import AdjustmentForm, FindCustomerForm, GoodwillForm
+from app.backoffice.customers_forms import (
+    AdjustmentForm,
+    FindCustomerForm,
+    GoodwillForm,
+    PointsAdjustmentForm,
+)
 from app.backoffice.guards import requires
 from app.backoffice.orders import staff_names
 from app.errors import DomainError, Invalid
 from app.i18n import format_lkr
+from app.plans import services as plans
 from app.security.roles import Permission, can
-from app.wallet import services as wallet
+from app.wallet import points as loyalty, services as wallet
 from app.wallet.views import KIND_LABELS
 from app.web import put_error, redirect_to, render
 
@@ -49,18 +55,25 @@ def new_request_key() -> str:
     return secrets.token_urlsafe(24)
 
 
-def _page(customer, *, goodwill=None, adjustment=None, status: int = 200):
+def _page(customer, *, goodwill=None, adjustment=None, points_form=None, status: int = 200):
     entries = wallet.history(customer.id)
+    points_entries = wallet.history(customer.id, loyalty.UNIT)
+    adjusts = can(current_user.role, Permission.ADJUST_WALLETS)
     return render(
         "staff/customers/detail.html", status=status, customer=customer,
         balance=wallet.balance(customer.id), expiring=wallet.expiring(customer.id),
         entries=entries, labels=KIND_LABELS,
-        people=staff_names([e.actor_id for e in entries]),
+        people=staff_names([e.actor_id for e in entries + points_entries]),
+        points=loyalty.balance(customer.id), points_entries=points_entries,
+        plan=plans.live_subscription(customer.id),
+        points_form=(points_form or PointsAdjustmentForm(
+            formdata=None, prefix=PointsAdjustmentForm.PREFIX, request_key=new_request_key())
+            if adjusts else None),
         goodwill=goodwill or GoodwillForm(formdata=None, prefix=GoodwillForm.PREFIX,
                                           request_key=new_request_key()),
         adjustment=(adjustment or AdjustmentForm(formdata=None, prefix=AdjustmentForm.PREFIX,
                                                  request_key=new_request_key())
-                    if can(current_user.role, Permission.ADJUST_WALLETS) else None))
+                    if adjusts else None))
 
 
 @bp.get("/customers/<int:customer_id>")
@@ -111,3 +124,26 @@ def customer_adjust(customer_id: int):
             return redirect_to(url_for("staff.customer_detail", customer_id=customer.id)
                                + "#credit-history")
     return _page(customer, adjustment=form, status=422)
+
+
+@bp.post("/customers/<int:customer_id>/adjust-points")
+@requires(Permission.ADJUST_WALLETS)
+def customer_adjust_points(customer_id: int):
+    customer = accounts.customer_for_staff(customer_id, actor=actor())
+    form = PointsAdjustmentForm(prefix=PointsAdjustmentForm.PREFIX)
+    if form.validate():
+        try:
+            if form.points is None:
+                raise Invalid(_("Enter a whole number of points, with a minus to take points "
+                                "off."), field="amount")
+            wallet.adjust(customer.id, form.points, form.reason.data, actor=actor(),
+                          request_key=form.request_key.data or None, unit=loyalty.UNIT)
+        except DomainError as exc:
+            if exc.status == 403:
+                raise
+            put_error(form, exc, "amount")
+        else:
+            flash(_("The points of %(name)s are corrected.", name=customer.name))
+            return redirect_to(url_for("staff.customer_detail", customer_id=customer.id)
+                               + "#points-history")
+    return _page(customer, points_form=form, status=422)

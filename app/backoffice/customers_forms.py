@@ -69,3 +69,17 @@ class SignedRupeesField(StringField):
 class AdjustmentForm(_ReasonForm):
     PREFIX = "adjust"
     amount = SignedRupeesField(_l("Correction (rupees; a minus takes credit off)"))
+
+
+class PointsAdjustmentForm(_ReasonForm):
+    PREFIX = "points"
+
+    amount = StringField(_l("Points (a minus takes them off)"), filters=[_strip],
+                         validators=[InputRequired(), Length(max=9)],
+                         render_kw={"inputmode": "text", "autocomplete": "off"})
+
+    @property
+    def points(self) -> int | None:
+        text = (self.amount.data or "").replace("−", "-")
+        digits = text.removeprefix("-")
+        return (-1 if text.startswith("-") else 1) * int(digits) if digits.isdigit() else None

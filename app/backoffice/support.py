@@ -23,6 +23,7 @@ from app.backoffice.orders import staff_names
 from app.errors import DomainError, NotFound
 from app.forms import Form
 from app.orders import services as orders
+from app.plans import services as plans
 from app.security.roles import Permission, can
 from app.support import services as support
 from app.support.models import MAX_BODY, MAX_SUBJECT
@@ -85,8 +86,11 @@ def support_list():
         page = max(1, min(request.args.get("page", 1, type=int), support.MAX_PAGE))
         items, total = support.staff_tickets(form.to_filter(), page=page, per_page=PER_PAGE,
                                              actor=actor())
+        # Members whose plan gives priority support go first on the page, with a badge.
+        priority = plans.priority_customers(t.user_id for t in items)
+        items = sorted(items, key=lambda t: t.user_id not in priority)
         result = {"items": items, "total": total, "page": page,
-                  "pages": max(1, math.ceil(total / PER_PAGE)),
+                  "pages": max(1, math.ceil(total / PER_PAGE)), "priority": priority,
                   "customers": _customer_names(t.user_id for t in items
                                                if t.user_id is not None)}
     else:

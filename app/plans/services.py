@@ -420,6 +420,24 @@ def benefits_plan(customer_id: int | None, at: dt.datetime | None = None):
     return None, None
 
 
+def priority_customers(user_ids, at: dt.datetime | None = None) -> set[int]:
+    """Those of `user_ids` whose plan gives priority support now (support shows them
+    first)."""
+    ids = {i for i in user_ids if i}
+    if not ids:
+        return set()
+    at = at or utcnow()
+    rows = db.session.execute(
+        select(Subscription.user_id, Subscription.state, Subscription.period_end,
+               Subscription.grace_until)
+        .join(Plan, Plan.id == Subscription.plan_id)
+        .where(Subscription.user_id.in_(ids), Subscription.state.in_(LIVE),
+               Plan.priority_support.is_(True))).all()
+    return {user_id for user_id, state, end, grace in rows
+            if (state in ("trialing", "active", "cancelled") and end > at)
+            or (state == "past_due" and grace is not None and grace > at)}
+
+
 def credits_used(subscription_id: int, period_start: dt.datetime, product_id: int) -> int:
     return int(db.session.scalar(
         select(func.coalesce(func.sum(CreditUse.visits), 0)).where(

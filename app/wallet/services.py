@@ -365,23 +365,28 @@ def tell_credit_added(entry: WalletEntry) -> None:
         link=external_url("wallet.credit_page"))
 
 
+MAX_POINTS_ADJUSTMENT = 1_000_000
+
+
 def adjust(user_id: int, amount_cents: int, reason: str, *, actor,
-           request_key: str | None = None) -> WalletEntry:
-    """A correction either way (a credit given by mistake, a typo): needs the adjust
-    permission and a reason; never takes the balance below zero (NotEnoughCredit, with the
-    balance); audited."""
+           request_key: str | None = None, unit: str = "credit") -> WalletEntry:
+    """A correction either way (credit or points given by mistake, a typo): needs the
+    adjust permission and a reason; never takes the balance below zero (NotEnoughCredit,
+    with the balance); audited. `amount_cents` is points for unit "points"."""
     require(actor, Permission.ADJUST_WALLETS)
     reason = _reason(reason)
-    if not isinstance(amount_cents, int) or not amount_cents or \
-            abs(amount_cents) > MAX_GOODWILL_CENTS:
+    limit = MAX_GOODWILL_CENTS if unit == "credit" else MAX_POINTS_ADJUSTMENT
+    if not isinstance(amount_cents, int) or not amount_cents or abs(amount_cents) > limit:
         raise Invalid(_l("Enter an amount between Rs 0.01 and Rs 100,000, with a minus to "
-                         "take credit off."), field="amount")
+                         "take credit off.") if unit == "credit" else
+                      _l("Enter a whole number of points, with a minus to take points off."),
+                      field="amount")
     with transaction():
         key = f"adjustment:{request_key}" if request_key else None
         earlier = _existing(key)
         if earlier is not None:
             return earlier
-        account = _open_account(user_id, "credit")
+        account = _open_account(user_id, unit)
         if amount_cents < 0:
             _write_off_lapsed(account, utcnow())
         try:
@@ -391,6 +396,6 @@ def adjust(user_id: int, amount_cents: int, reason: str, *, actor,
             refused.field = "amount"
             raise
         audit.record("wallet.adjustment", actor_id=actor.id if actor else None,
-                     target_type="customer", target_id=user_id, amount_cents=amount_cents,
-                     reason=reason)
+                     target_type="customer", target_id=user_id, amount=amount_cents,
+                     unit=unit, reason=reason)
     return entry

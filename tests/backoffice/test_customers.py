@@ -21,7 +21,7 @@ def _text(html: str) -> str:
 
 def _form(page: str, form: str, **values) -> dict:
     """The form's fields as posted: its prefix, its request key from the page."""
-    prefix = {"credit": "credit", "adjust": "adjust"}[form]
+    prefix = {"credit": "credit", "adjust": "adjust", "points": "points"}[form]
     key = re.search(rf'name="{prefix}-request_key" type="hidden" value="([^"]+)"', page)
     return {f"{prefix}-request_key": key.group(1),
             **{f"{prefix}-{name}": value for name, value in values.items()}}
@@ -99,7 +99,7 @@ def test_only_admins_correct_a_wallet_and_never_below_zero(client, shopper, sign
     assert done.status_code == 303
     assert wallet.balance(shopper.id) == 200_00
     audit = db.session.query(AuditEntry).filter_by(action="wallet.adjustment").one()
-    assert audit.details["amount_cents"] == -100_00
+    assert (audit.details["amount"], audit.details["unit"]) == (-100_00, "credit")
 
 
 def test_staff_without_the_wallet_permission_and_staff_accounts(client, db_session,
@@ -112,3 +112,18 @@ def test_staff_without_the_wallet_permission_and_staff_accounts(client, db_sessi
     staff_member = make_staff("admin")
     assert agent.get(f"/staff/customers/{staff_member.id}").status_code == 404
     assert agent.get("/staff/customers/999999").status_code == 404
+
+
+def test_admins_correct_points_too(client, shopper, sign_in_staff):
+    admin_client = sign_in_staff(make_staff("admin"))
+    wallet.add(shopper.id, 120, kind="earned", unit="points")
+    page = admin_client.get(f"/staff/customers/{shopper.id}").text
+    assert "Loyalty points: 120" in _text(page)
+
+    done = admin_client.post(f"/staff/customers/{shopper.id}/adjust-points",
+                             data=_form(page, "points", amount="-20", reason="Double award"))
+    assert done.status_code == 303
+    assert wallet.balance(shopper.id, "points") == 100
+    wrong = admin_client.post(f"/staff/customers/{shopper.id}/adjust-points",
+                              data=_form(page, "points", amount="1.5", reason="x"))
+    assert wrong.status_code == 422 and "whole number of points" in _text(wrong.text)

@@ -117,3 +117,23 @@ def test_the_points_scheme_is_set_from_its_page(marketing):
         "expiry_months": "6", "reminder_days": "14"})
     assert wrong.status_code == 422
     assert "Enter a point's value from Rs 0.01 to Rs 100." in _text(wrong.text)
+
+
+def test_a_priority_support_member_is_shown_first_to_support(db_session, client,
+                                                             sign_in_staff):
+    from app.support import services as support
+    from tests.plans.test_plans import member
+
+    vip_plan = plans.save_plan(PlanInput(code="vip", name_en="VIP", price_cents=500_00,
+                                         priority_support=True), actor=None)
+    vip, _ = member(vip_plan)
+    other = make_customer(name="Ordinary Asker")
+    support.open_ticket(user_id=other.id, subject="A later question", body="Hello there")
+    support.open_ticket(user_id=vip.id, subject="A member's question", body="Hello there")
+    support.open_ticket(user_id=other.id, subject="The newest question", body="Hello there")
+
+    assert plans.priority_customers([vip.id, other.id]) == {vip.id}
+    agent = sign_in_staff(make_staff("support_agent"))
+    html = agent.get("/staff/support").get_data(as_text=True)
+    assert html.index("A member") < html.index("The newest question")
+    assert "priority member" in html

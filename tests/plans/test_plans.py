@@ -271,3 +271,4 @@ def test_members_hear_of_a_renewal_and_of_a_grace_ending_once(shop, plus, outbox
     plans.renew_due(now=subscription.period_end)
     plans.remind(now=subscription.grace_until - DAY)
     assert any("ends on" in m["Subject"] for m in outbox.to(customer.email))
+
