@@ -363,7 +363,9 @@ class OrderLineOut(Output):
 
 
 class OrderAdjustmentOut(Output):
-    kind: Literal["line", "order", "delivery"]
+    kind: Literal["line", "order", "delivery", "cashback"] = Field(
+        description="`cashback` is not off the price: it comes to my store credit once the "
+                    "order is paid.")
     line_id: int | None = Field(description="The line it came off (`lines[].id`), for a line "
                                             "discount.")
     label: str = Field(description="In the language of Accept-Language, as it read then.")

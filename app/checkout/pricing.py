@@ -156,6 +156,8 @@ class PricedCart:
     # Why the discounts are what they are ("X was not combined with Y: Y saves more").
     explanations: list[str] = field(default_factory=list)
     nudges: list[str] = field(default_factory=list)
+    # Given once the order is paid, not taken off the price (cashback to store credit).
+    rewards: list[Adjustment] = field(default_factory=list)
 
     def quote_for(self, goods_cents: int) -> DeliveryQuote | None:
         """The delivery quote if the goods came to `goods_cents` (free over a threshold)."""
@@ -197,7 +199,12 @@ class PricedCart:
         found += [("order", None, a) for a in self.order_discounts]
         found += [("delivery", None, a) for a in (self.delivery.discounts
                                                  if self.delivery else [])]
+        found += [("cashback", None, a) for a in self.rewards]
         return found
+
+    @property
+    def cashback_cents(self) -> int:
+        return sum(a.amount_cents for a in self.rewards)
 
     @property
     def delivery_fee_cents(self) -> int:
@@ -254,6 +261,8 @@ class Discounts:
     voucher: VoucherState | None = None
     # What the shopper could still get ("Add Rs. 1,250.00 more to get: free delivery").
     nudges: list[str] = field(default_factory=list)
+    # Not discounts: given after the order is paid (cashback to store credit).
+    rewards: list[Adjustment] = field(default_factory=list)
 
 
 class PricingRule(Protocol):
@@ -349,6 +358,7 @@ def _apply(rule, context: Context, cart: PricedCart) -> None:
             proposal.delivery, cart.delivery.fee_cents)
     cart.explanations += proposal.explanations
     cart.nudges += proposal.nudges
+    cart.rewards += [r for r in proposal.rewards if r.amount_cents > 0]
     if proposal.voucher is not None:
         cart.voucher = proposal.voucher
 

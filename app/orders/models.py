@@ -123,8 +123,13 @@ class Order(Base):
 
     @property
     def savings_cents(self) -> int:
-        return sum(a.amount_cents for a in self.adjustments) or (
+        # Cashback is a reward paid into store credit later, not a saving on this price.
+        return sum(a.amount_cents for a in self.adjustments if a.kind != "cashback") or (
             sum(line.discount_cents for line in self.lines) + self.discount_cents)
+
+    @property
+    def cashback_cents(self) -> int:
+        return sum(a.amount_cents for a in self.adjustments_of("cashback"))
 
     def delivery_name_in(self, locale: str = "en") -> str | None:
         """The delivery option's name in `locale`, English where it had no translation."""
@@ -278,7 +283,8 @@ class OrderAdjustment(Base):
                                           index=True)
     line_id: Mapped[int | None] = mapped_column(
         ForeignKey("orders_order_line.id", ondelete="CASCADE"))
-    kind: Mapped[str] = mapped_column(String(10))  # line | order | delivery
+    # line | order | delivery, or cashback: paid into store credit later, not off the price
+    kind: Mapped[str] = mapped_column(String(10))
     # Plain ids and copies: the promotion may be edited or deleted later.
     promotion_id: Mapped[int | None]
     rule: Mapped[str] = mapped_column(String(40))  # the pricing rule's code, e.g. "promo:12"

@@ -94,9 +94,16 @@ def _money_refunded(order_number: str) -> int:
 
 
 def earn_points(order_number: str) -> int:
+    """The order's money arrived: its loyalty points, and its cashback into store credit
+    (once each: their entries' keys). Returns the points added."""
     order = orders.find_by_number(order_number)
     if order is None or order.status == "cancelled":
         return 0
+    if order.user_id is not None and order.cashback_cents:
+        entry = wallet.add(order.user_id, order.cashback_cents, kind="cashback",
+                           order_number=order.number, reason="Cashback",
+                           dedupe_key=f"cashback:{order.number}")
+        wallet.tell_credit_added(entry)
     return loyalty.earn(order.number, order.user_id, order.paid_with_money_cents)
 
 
@@ -108,4 +115,6 @@ def take_back_earned(order_number: str, **_) -> int:
         return 0
     paid = order.paid_with_money_cents
     refunded = paid if order.status == "cancelled" else _money_refunded(order_number)
+    loyalty.keep_share(order.number, order.user_id, paid, refunded, unit="credit",
+                       earned_kind="cashback")
     return loyalty.keep_share(order.number, order.user_id, paid, refunded)

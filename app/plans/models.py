@@ -144,7 +144,7 @@ class Subscription(Base):
     updated_at: Mapped[utc_now]
     ended_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
-    plan: Mapped[Plan] = relationship(foreign_keys=[plan_id], lazy="joined")
+    plan: Mapped[Plan] = relationship(foreign_keys=[plan_id])
     next_plan: Mapped[Plan | None] = relationship(foreign_keys=[next_plan_id])
 
 

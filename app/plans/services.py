@@ -15,6 +15,7 @@ subscription is locked while it moves). A change of plan waits for the next peri
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
@@ -40,6 +41,7 @@ from app.plans.models import (
 from app.security.roles import Permission, require
 
 MAX_PLAN_PRICE_CENTS = 1_000_000_00
+CODE_PATTERN = re.compile(r"[a-z0-9-]{1,40}")  # a plan's code, in links: /plans#kade-plus
 
 
 # ---- plans (staff) ---------------------------------------------------------------------------
@@ -70,8 +72,7 @@ class PlanInput:
 def _check(data: PlanInput) -> None:
     from app.accounts.districts import DISTRICTS
 
-    if not data.code or not data.code.replace("-", "").isalnum() or len(data.code) > 40 \
-            or data.code != data.code.lower():
+    if not CODE_PATTERN.fullmatch(data.code or ""):
         raise Invalid(_l("Use lower-case letters, digits and dashes for the code."),
                       field="code")
     if not (data.name_en or "").strip():
@@ -163,6 +164,10 @@ def plans(*, with_retired: bool = False) -> list[Plan]:
 
 
 def plan_by_code(code: str) -> Plan:
+    """The plan on sale with this code. Raises NotFound (also for what cannot be a code:
+    nothing typed into a form reaches the database unchecked)."""
+    if not isinstance(code, str) or not CODE_PATTERN.fullmatch(code):
+        raise NotFound()
     plan = db.session.scalar(select(Plan).where(Plan.code == code, Plan.status == "active"))
     if plan is None:
         raise NotFound()

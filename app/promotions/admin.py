@@ -48,6 +48,7 @@ BENEFIT_LABELS = {
     "order_percent": _l("Percent off the order"),
     "order_fixed": _l("Amount off the order"),
     "delivery": _l("Delivery discount"),
+    "cashback": _l("Cashback: a percent back as store credit when paid"),
 }
 
 NAME_MAX = 120
@@ -222,7 +223,7 @@ def _benefit(data, clean: dict) -> None:
                  get_quantity=None, tiers=[], bundle_variant_ids=[])
     percent_message = _l("Enter a percent from 1 to 100.")
     amount_message = _l("Enter an amount above zero.")
-    if kind in ("line_percent", "order_percent"):
+    if kind in ("line_percent", "order_percent", "cashback"):
         clean["percent"] = _count(data, "percent", maximum=100, message=percent_message)
         if clean["percent"] is None:
             raise Invalid(percent_message, field="percent")

@@ -74,6 +74,8 @@ def label_of(offer: Offer, locale: str) -> str:
             return _("%(count)d+ for %(percent)d%% off", count=least, percent=percent)
         if offer.benefit == "bundle":
             return _("Bundle offer")
+        if offer.benefit == "cashback":
+            return _("%(percent)d%% back as store credit", percent=offer.percent or 0)
         if offer.benefit == "delivery":
             if (offer.percent or 0) >= 100:
                 return _("Free delivery")

@@ -289,12 +289,25 @@ class PromotionsRule:
         if code is not None and refusal is None and code.used_up:
             refusal = Refusal(lambda: _("This code has already been used."))
             eligible = [o for o in eligible if o is not voucher_offer]
+        cashbacks = [o for o in eligible if o.benefit == "cashback"]
+        eligible = [o for o in eligible if o.benefit != "cashback"]
         chosen, why = best(eligible, context, cart, view,
                            explain=voucher_offer if refusal is None else None)
         result = Discounts(explanations=why, nudges=nudges)
+        given = 0
         if chosen is not None:
             made = chosen.discounts(context.locale, code.code if code else None)
             result.lines, result.order, result.delivery = made.lines, made.order, made.delivery
+            given = (sum(a.amount_cents for found in made.lines.values() for a in found)
+                     + sum(a.amount_cents for a in made.order))
+        if cashbacks:
+            # The biggest cashback, on what the goods cost after the discounts.
+            offer = max(cashbacks, key=lambda o: o.percent or 0)  # ties: the first by rank
+            amount = benefits.percent_of(max(0, view.subtotal_cents - given), offer.percent or 0)
+            if offer.budget_left_cents is not None:
+                amount = min(amount, offer.budget_left_cents)  # never more than its budget
+            result.rewards = [_adjustment(offer, amount, context.locale,
+                                          code.code if code else None)]
         if context.voucher:
             result.voucher = _voucher_state(context, code, voucher_offer, refusal, chosen, why)
         return result

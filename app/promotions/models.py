@@ -25,6 +25,9 @@ BENEFITS = {
     "order_percent": "order",
     "order_fixed": "order",
     "delivery": "delivery",   # percent off the delivery fee (100 = free), or an amount off
+    # Not a discount: a percent of the goods paid back as store credit once the order's
+    # money arrives (payments.credit), shown as a reward beside the price.
+    "cashback": "reward",
 }
 CLASSES = ("line", "order", "delivery")
 

@@ -109,12 +109,12 @@ def balance(user_id: int | None) -> int:
 
 # ---- earning and taking back ---------------------------------------------------------------
 
-def _on_order(order_number: str, kind: str) -> int:
-    """The points of `kind` entries for the order (signed sum)."""
+def _on_order(order_number: str, kind: str, unit: str = UNIT) -> int:
+    """The `kind` entries for the order in `unit` (signed sum)."""
     return int(db.session.scalar(
         select(func.coalesce(func.sum(WalletEntry.amount), 0))
         .join(WalletAccount, WalletAccount.id == WalletEntry.account_id)
-        .where(WalletEntry.order_number == order_number, WalletAccount.unit == UNIT,
+        .where(WalletEntry.order_number == order_number, WalletAccount.unit == unit,
                WalletEntry.kind == kind)) or 0)
 
 
@@ -135,28 +135,31 @@ def earn(order_number: str, user_id: int | None, paid_cents: int) -> int:
 
 
 def keep_share(order_number: str, user_id: int | None, paid_cents: int,
-               refunded_cents: int) -> int:
-    """After a refund (or a cancel: all of it), the order keeps the points of what was not
-    refunded; the rest is taken back, as far as the balance allows. Returns the points
-    taken back now."""
-    earned = _on_order(order_number, "earned")
+               refunded_cents: int, *, unit: str = UNIT, earned_kind: str = "earned") -> int:
+    """After a refund (or a cancel: all of it), the order keeps the points (or the
+    cashback: unit "credit", kind "cashback") of what was not refunded; the rest is taken
+    back, as far as the balance allows. Returns what was taken back now."""
+    earned = _on_order(order_number, earned_kind, unit)
     if user_id is None or earned <= 0:
         return 0
     kept_money = max(0, paid_cents - refunded_cents)
     should_keep = earned * kept_money // paid_cents if paid_cents > 0 else 0
-    taken = -_on_order(order_number, "taken_back")
+    taken = -_on_order(order_number, "taken_back", unit)
     owed = earned - should_keep - taken
     if owed <= 0:
         return 0
     with transaction():
-        held = wallet.balance(user_id, UNIT)
+        held = wallet.balance(user_id, unit)
         now_taken = min(owed, held)
         if now_taken <= 0:
             return 0
-        reason = None if now_taken == owed else f"{owed - now_taken} points already spent"
-        wallet.take(user_id, now_taken, kind="taken_back", unit=UNIT,
+        reason = None
+        if now_taken != owed:
+            reason = (f"{owed - now_taken} points already spent" if unit == UNIT
+                      else f"{(owed - now_taken) / 100:,.2f} of it already spent")
+        wallet.take(user_id, now_taken, kind="taken_back", unit=unit,
                     order_number=order_number, reason=reason,
-                    dedupe_key=f"taken_back:{order_number}:{taken + now_taken}")
+                    dedupe_key=f"taken_back:{unit}:{order_number}:{taken + now_taken}")
     return now_taken
 
 

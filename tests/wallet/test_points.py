@@ -211,3 +211,25 @@ def test_a_part_refund_of_an_order_paid_partly_with_points_returns_both_in_propo
     assert (cod.refunded_cents, paid_with_points.refunded_cents) == (600_00, 200_00)
     # 200 of the 400 points back; the points earned on the refunded cash go (6 of 12).
     assert loyalty.balance(customer.id) == points_before + 200 - 6
+
+
+def test_a_cashback_promotion_pays_store_credit_once_the_money_arrives(scheme, outbox):
+    from app.promotions import admin as promotions
+
+    promotions.create_promotion(None, {"name_en": "5% back", "benefit": "cashback",
+                                       "percent": 5,
+                                       "combines_with": ["line", "order", "delivery"]})
+    customer = make_customer(email="cashback@example.lk")
+    cart = _cart(customer, stocked("Rice cooker", price_cents=10_000_00))
+
+    order, _ = place_order(cart, _choices(customer), user=customer)
+
+    assert order.cashback_cents == 500_00
+    assert order.total_cents == 10_000_00 + order.delivery_fee_cents  # not off the price
+    assert wallet.balance(customer.id) == 0  # cash on delivery: nothing until collected
+    payments.mark_collected(order.number, order.due_cents)
+    assert wallet.balance(customer.id) == 500_00
+    assert any("store credit" in m["Subject"] for m in outbox.to("cashback@example.lk"))
+
+    orders.change_status(order.number, "cancelled", actor=make_staff("order_manager"))
+    assert wallet.balance(customer.id) == 0  # a cancelled order's cashback goes back
