@@ -1,5 +1,6 @@
 """Command-line tools: `flask db …`, `flask seed demo`, `flask users …`, `flask pii …`,
-`flask orders …`, `flask inventory …`, `flask backup …` (app/ops/backups/cli.py)."""
+`flask orders …`, `flask inventory …`, `flask plans …`, `flask backup …`
+(app/ops/backups/cli.py)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ def register(app) -> None:
     app.cli.add_command(pii_cli)
     app.cli.add_command(orders_cli)
     app.cli.add_command(inventory_cli)
+    app.cli.add_command(plans_cli)
 
     from app.ops.backups.cli import backup_cli
 
@@ -188,3 +190,33 @@ def alert_low_stock():
     from app.inventory import alerts
 
     click.echo(f"{alerts.alert_low_stock()} low stock levels reported")
+
+
+plans_cli = AppGroup("plans", help="Plans and subscriptions.")
+
+
+@plans_cli.command("sandbox-instalment")
+@click.argument("email")
+@click.option("--fail", is_flag=True, help="A declined charge instead of a paid one.")
+def sandbox_instalment(email, fail):
+    """Play PayHere's next recurring charge for the customer's plan (the local sandbox only):
+    the signed notification is posted to the shop's notification address, as PayHere
+    would, so a renewal or a failed payment can be tried on `make run`."""
+    from app.accounts import services as accounts
+    from app.errors import DomainError
+    from app.links import external_url
+    from app.payments import sandbox
+    from app.plans import payhere_flow
+
+    user = accounts.find_by_email(email)
+    if user is None:
+        raise click.ClickException(f"no account for {email}")
+    try:
+        data = sandbox.instalment_notification(**payhere_flow.next_instalment(user.id),
+                                               failed=fail)
+    except DomainError as exc:
+        raise click.ClickException(str(exc.message)) from None
+    url = external_url("payments.payhere_notify")
+    if not sandbox.deliver(url, data):
+        raise click.ClickException(f"the shop did not answer at {url}: is it running?")
+    click.echo(f"{data['message_type']} posted for {data['order_id']}")

@@ -190,6 +190,37 @@ def _recurring(fields: dict[str, str], status_code: str) -> dict[str, str]:
             "item_rec_install_paid": "1" if status_code == "2" else "0"}
 
 
+def instalment_notification(*, order_id: str, subscription_id: str, amount_cents: int,
+                            failed: bool = False, recurrence: str = "1 Month",
+                            paid: int = 2) -> dict:
+    """The notification PayHere sends when it charges (or fails to charge) a recurring
+    payment's next instalment: signed like the others, with its own payment id."""
+    config = current_app.config
+    merchant_id, secret = config["PAYHERE_MERCHANT_ID"], config["PAYHERE_MERCHANT_SECRET"]
+    amount, status = payhere.format_amount(amount_cents), "-2" if failed else "2"
+    months = 12 if "year" in recurrence.lower() else 1
+    return {
+        "merchant_id": merchant_id, "order_id": order_id,
+        "payment_id": str(320_000_000_000 + secrets.randbelow(10**11)),
+        "payhere_amount": amount, "payhere_currency": "LKR", "status_code": status,
+        "md5sig": payhere.notification_signature(merchant_id, order_id, amount, "LKR", status,
+                                                 secret),
+        "status_message": ("Payment declined by the card issuer (sandbox)." if failed
+                           else "Successfully completed the payment."),
+        "method": "TEST", "recurring": "1", "subscription_id": subscription_id,
+        "message_type": ("RECURRING_INSTALLMENT_FAILED" if failed
+                         else "RECURRING_INSTALLMENT_SUCCESS"),
+        "item_recurrence": recurrence, "item_duration": "Forever", "item_rec_status": "0",
+        "item_rec_date_next": (dt.date.today() + dt.timedelta(days=30 * months)).isoformat(),
+        "item_rec_install_paid": str(paid - 1 if failed else paid),
+    }
+
+
+def deliver(url: str, data: dict) -> bool:
+    """Post a notification now (the command line's sandbox instalments)."""
+    return _deliver(url, data)
+
+
 def post_in_background(url: str, data: dict) -> threading.Thread:
     app = current_app._get_current_object()
     thread = threading.Thread(target=_deliver, args=(url, data), daemon=True,

@@ -20,7 +20,8 @@ from __future__ import annotations
 import logging
 
 from flask import current_app
-from sqlalchemy import select
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from app import db
@@ -147,3 +148,23 @@ def cancel(user_id: int) -> tuple[Subscription, bool]:
     with transaction():
         plans.tell(subscription, "cancelled")
     return subscription, stopped
+
+
+def next_instalment(user_id: int) -> dict:
+    """What PayHere's next recurring charge for the customer's plan would carry (order id,
+    subscription id, amount, recurrence, instalments paid with it): the local sandbox plays
+    it from the command line. Raises Invalid when the sandbox is off or the plan is not
+    paid by PayHere."""
+    if not checkout_flow.local_sandbox_on():
+        raise Invalid(_l("The local PayHere sandbox is off."))
+    subscription = plans.live_subscription(user_id)
+    if subscription is None or not subscription.payhere_subscription_id:
+        raise Invalid(_l("This customer has no plan paid by PayHere."))
+    first = db.session.scalar(select(Invoice.number).where(
+        Invoice.subscription_id == subscription.id).order_by(Invoice.id).limit(1))
+    plan = subscription.next_plan or subscription.plan
+    paid = db.session.scalar(select(func.count()).select_from(Invoice).where(
+        Invoice.subscription_id == subscription.id, Invoice.state == "paid")) or 0
+    return {"order_id": first, "subscription_id": subscription.payhere_subscription_id,
+            "amount_cents": plan.price_cents, "recurrence": RECURRENCE[plan.period],
+            "paid": paid + 1}

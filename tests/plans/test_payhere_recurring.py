@@ -15,7 +15,7 @@ import pytest
 from app import db
 from app.db import utcnow
 from app.errors import DomainError
-from app.payments import payhere
+from app.payments import payhere, sandbox
 from app.plans import payhere_flow, services as plans
 from app.plans.models import PlanPaymentEvent
 from app.plans.services import PlanInput
@@ -199,3 +199,42 @@ def test_payhere_stopping_the_charge_ends_the_plan_with_its_period(ph_app, membe
     assert _state(ph_app, member) == "cancelled"
     with ph_app.app_context():
         assert plans.benefits_plan(member["user_id"], utcnow() + DAY)[1] is not None
+
+
+def test_the_local_sandbox_plays_the_next_instalment_paid_or_failed(make_app):
+    sandbox_app = make_app(PAYHERE_MERCHANT_ID=MERCHANT, PAYHERE_MERCHANT_SECRET=SECRET,
+                           PAYHERE_SANDBOX=True, PAYHERE_LOCAL_SANDBOX=True)
+    client = sandbox_app.test_client()
+    with sandbox_app.app_context():
+        plans.save_plan(PlanInput(code="kade-plus", name_en="Kade Plus", price_cents=990_00),
+                        actor=None)
+        customer = make_customer()
+        subscription = plans.subscribe(customer.id, "kade-plus", "payhere")
+        first = plans.open_invoice(subscription.id).number
+        user_id = customer.id
+        db.session.commit()
+    client.post(NOTIFY, data=notification(first, 990_00, "AUTHORIZATION_SUCCESS",
+                                          payment_id="320025001"))
+
+    with sandbox_app.test_request_context(), sandbox_app.app_context():
+        facts = payhere_flow.next_instalment(user_id)
+        paid = sandbox.instalment_notification(**facts)
+        failed = sandbox.instalment_notification(**facts, failed=True)
+    assert (paid["message_type"], paid["status_code"], paid["order_id"]) == (
+        "RECURRING_INSTALLMENT_SUCCESS", "2", first)
+    assert failed["message_type"] == "RECURRING_INSTALLMENT_FAILED"
+
+    client.post(NOTIFY, data=paid)
+    with sandbox_app.app_context():
+        subscription = plans.live_subscription(user_id)
+        assert subscription.state == "active"
+        end = subscription.period_end
+    client.post(NOTIFY, data=failed)
+    with sandbox_app.app_context():
+        subscription = plans.live_subscription(user_id)
+        assert subscription.state == "past_due" and subscription.period_end == end
+
+
+def test_the_sandbox_instalment_needs_the_sandbox_and_a_payhere_plan(ph_app, member):
+    with ph_app.app_context(), pytest.raises(DomainError):
+        payhere_flow.next_instalment(member["user_id"])  # the sandbox is off here
