@@ -41,3 +41,19 @@ def place_cod_order(page: Page, guest: Guest) -> str:
     expect(page.get_by_role("heading", name="Thank you!")).to_be_visible()
     heading = page.get_by_role("heading", name=re.compile(r"Order KD-\d{4}-\d{6}"))
     return re.search(r"KD-\d{4}-\d{6}", heading.inner_text()).group()
+
+
+DEMO_PASSWORD = "kade-demo-2026"  # noqa: S105 — the demo shop's published password
+PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True,
+         "bypass_csp": True}
+
+
+def signed_in_on_a_phone(browser, base_url: str, email: str) -> Page:
+    """A new 390 x 844 phone with the demo customer `email` signed in."""
+    page = browser.new_context(**PHONE, base_url=base_url).new_page()
+    page.goto("/account/login")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(DEMO_PASSWORD)
+    page.locator("main form button[type=submit]").first.click()
+    expect(page.locator("nav.account-nav")).to_be_visible()
+    return page

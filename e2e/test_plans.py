@@ -11,7 +11,8 @@ import re
 from playwright.sync_api import Page, expect
 
 from e2e.page_checks import screenshot
-from e2e.test_wallet import DEMO_PASSWORD, PHONE, _fits
+from e2e.shopper import signed_in_on_a_phone
+from e2e.test_wallet import _fits
 
 CUSTOMER = "sarah@example.lk"  # a demo customer, with Rs 500 of demo store credit
 
@@ -21,12 +22,7 @@ def _step(page: Page) -> None:
 
 
 def test_subscribe_by_card_free_delivery_pay_with_credit_then_cancel(page: Page, live_server):
-    phone = page.context.browser.new_context(**PHONE, base_url=live_server.url).new_page()
-    phone.goto("/account/login")
-    phone.get_by_label("Email").fill(CUSTOMER)
-    phone.get_by_label("Password").fill(DEMO_PASSWORD)
-    phone.locator("main form button[type=submit]").first.click()
-    expect(phone.locator("nav.account-nav")).to_be_visible()
+    phone = signed_in_on_a_phone(page.context.browser, live_server.url, CUSTOMER)
 
     phone.goto("/plans")
     plus = phone.locator("article#kade-plus")

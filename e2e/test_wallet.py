@@ -11,13 +11,11 @@ import re
 from playwright.sync_api import Page, expect
 
 from e2e.page_checks import screenshot
+from e2e.shopper import signed_in_on_a_phone
 from e2e.staff import STAFF_CONTEXT, open_staff_area, sign_in_new_staff
 from e2e.test_accessibility import axe_problems
 
 CUSTOMER = "sarah@example.lk"  # a demo customer
-DEMO_PASSWORD = "kade-demo-2026"  # noqa: S105 — the demo shop's published password
-PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True,
-         "bypass_csp": True}
 
 
 def _fits(page: Page) -> None:
@@ -42,12 +40,7 @@ def test_goodwill_credit_is_given_by_support_and_spent_at_checkout(page: Page, l
     screenshot(desk, "staff-customer-credit")
     desk.context.close()
 
-    shopper = page.context.browser.new_context(**PHONE, base_url=live_server.url).new_page()
-    shopper.goto("/account/login")
-    shopper.get_by_label("Email").fill(CUSTOMER)
-    shopper.get_by_label("Password").fill(DEMO_PASSWORD)
-    shopper.locator("main form button[type=submit]").first.click()
-    expect(shopper.locator("nav.account-nav")).to_be_visible()
+    shopper = signed_in_on_a_phone(page.context.browser, live_server.url, CUSTOMER)
     shopper.goto("/account/credit")
     expect(shopper.locator("#credit-history")).to_contain_text("Your parcel came two days late")
     _fits(shopper)

@@ -82,16 +82,12 @@ def customer_detail(customer_id: int):
     return _page(accounts.customer_for_staff(customer_id, actor=actor()))
 
 
-@bp.post("/customers/<int:customer_id>/credit")
-@requires(Permission.GIVE_CREDIT)
-def customer_credit(customer_id: int):
-    customer = accounts.customer_for_staff(customer_id, actor=actor())
-    form = GoodwillForm(prefix=GoodwillForm.PREFIX)
+def _posted(customer, form, change, anchor: str, form_name: str):
+    """Run `change(form)` for a posted wallet form (it returns what to tell staff): back to
+    the customer's page at `anchor`, or the page again with the problem on its field."""
     if form.validate():
         try:
-            entry = wallet.give_goodwill(customer.id, form.amount.cents, form.reason.data,
-                                         actor=actor(), expires_at=form.expires_at,
-                                         request_key=form.request_key.data or None)
+            done = change(form)
         except DomainError as exc:
             if exc.status == 403:
                 raise
@@ -99,11 +95,26 @@ def customer_credit(customer_id: int):
                 exc.field = "expires_on"  # the form asks for a day
             put_error(form, exc, "amount")
         else:
-            flash(_("%(amount)s of store credit given to %(name)s.",
-                    amount=format_lkr(entry.amount), name=customer.name))
+            flash(done)
             return redirect_to(url_for("staff.customer_detail", customer_id=customer.id)
-                               + "#credit-history")
-    return _page(customer, goodwill=form, status=422)
+                               + anchor)
+    return _page(customer, status=422, **{form_name: form})
+
+
+@bp.post("/customers/<int:customer_id>/credit")
+@requires(Permission.GIVE_CREDIT)
+def customer_credit(customer_id: int):
+    customer = accounts.customer_for_staff(customer_id, actor=actor())
+    form = GoodwillForm(prefix=GoodwillForm.PREFIX)
+
+    def give(form):
+        entry = wallet.give_goodwill(customer.id, form.amount.cents, form.reason.data,
+                                     actor=actor(), expires_at=form.expires_at,
+                                     request_key=form.request_key.data or None)
+        return _("%(amount)s of store credit given to %(name)s.",
+                 amount=format_lkr(entry.amount), name=customer.name)
+
+    return _posted(customer, form, give, "#credit-history", "goodwill")
 
 
 @bp.post("/customers/<int:customer_id>/adjust")
@@ -111,19 +122,13 @@ def customer_credit(customer_id: int):
 def customer_adjust(customer_id: int):
     customer = accounts.customer_for_staff(customer_id, actor=actor())
     form = AdjustmentForm(prefix=AdjustmentForm.PREFIX)
-    if form.validate():
-        try:
-            wallet.adjust(customer.id, form.amount.cents, form.reason.data, actor=actor(),
-                          request_key=form.request_key.data or None)
-        except DomainError as exc:
-            if exc.status == 403:
-                raise
-            put_error(form, exc, "amount")
-        else:
-            flash(_("The store credit of %(name)s is corrected.", name=customer.name))
-            return redirect_to(url_for("staff.customer_detail", customer_id=customer.id)
-                               + "#credit-history")
-    return _page(customer, adjustment=form, status=422)
+
+    def correct(form):
+        wallet.adjust(customer.id, form.amount.cents, form.reason.data, actor=actor(),
+                      request_key=form.request_key.data or None)
+        return _("The store credit of %(name)s is corrected.", name=customer.name)
+
+    return _posted(customer, form, correct, "#credit-history", "adjustment")
 
 
 @bp.post("/customers/<int:customer_id>/adjust-points")
@@ -131,19 +136,13 @@ def customer_adjust(customer_id: int):
 def customer_adjust_points(customer_id: int):
     customer = accounts.customer_for_staff(customer_id, actor=actor())
     form = PointsAdjustmentForm(prefix=PointsAdjustmentForm.PREFIX)
-    if form.validate():
-        try:
-            if form.points is None:
-                raise Invalid(_("Enter a whole number of points, with a minus to take points "
-                                "off."), field="amount")
-            wallet.adjust(customer.id, form.points, form.reason.data, actor=actor(),
-                          request_key=form.request_key.data or None, unit=loyalty.UNIT)
-        except DomainError as exc:
-            if exc.status == 403:
-                raise
-            put_error(form, exc, "amount")
-        else:
-            flash(_("The points of %(name)s are corrected.", name=customer.name))
-            return redirect_to(url_for("staff.customer_detail", customer_id=customer.id)
-                               + "#points-history")
-    return _page(customer, points_form=form, status=422)
+
+    def correct(form):
+        if form.points is None:
+            raise Invalid(_("Enter a whole number of points, with a minus to take points "
+                            "off."), field="amount")
+        wallet.adjust(customer.id, form.points, form.reason.data, actor=actor(),
+                      request_key=form.request_key.data or None, unit=loyalty.UNIT)
+        return _("The points of %(name)s are corrected.", name=customer.name)
+
+    return _posted(customer, form, correct, "#points-history", "points_form")
