@@ -32,6 +32,7 @@ ROUTES = [
     ("POST", "/api/v1/orders/KD-2026-000001/cancel"),
     ("POST", "/api/v1/support/tickets"),
     ("POST", "/api/v1/support/tickets/1/messages"),
+    ("POST", "/api/v1/me/subscription"),
 ]
 
 
