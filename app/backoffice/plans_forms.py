@@ -8,7 +8,7 @@ from wtforms.fields import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from app.accounts import districts
-from app.backoffice.catalog_forms import RupeesField
+from app.backoffice.catalog_forms import DistrictsField, RupeesField
 from app.backoffice.promotions_forms import CheckboxesField, _strip
 from app.catalog import services as catalog
 from app.catalog.inputs import parse_rupees, rupees
@@ -42,9 +42,8 @@ class PlanForm(Form):
     trial_days = _count(_l("Free trial (days)"), 0, 90)
     grace_days = _count(_l("Grace after a missed payment (days)"), 0, 30)
     free_delivery = BooleanField(_l("Free delivery"))
-    free_delivery_districts = CheckboxesField(
-        _l("Only in these districts (none ticked: everywhere)"),
-        choices=[SelectChoice(code, name) for code, name in districts.DISTRICTS.items()])
+    free_delivery_districts = DistrictsField(
+        _l("Only in these districts (none ticked: everywhere)"), validators=[Optional()])
     percent_off = _count(_l("Percent off chosen categories"), 1, 90)
     categories = CheckboxesField(_l("Categories for the percent off"), coerce=int)
     member_prices = TextAreaField(
@@ -62,6 +61,9 @@ class PlanForm(Form):
         super().__init__(*args, **kwargs)
         self.categories.choices = [SelectChoice(i, name)
                                    for i, name in promotions.category_choices()]
+        # The districts' names in the reader's language (the choice's value is the code).
+        self.free_delivery_districts.choices = [SelectChoice(code, name)
+                                                for code, name in districts.choices()]
 
     @classmethod
     def of(cls, plan) -> PlanForm:
