@@ -22,8 +22,8 @@ def my_wallet():
     cashback; a cancelled order's credit comes back with its old expiry.
     """
     customer = current_customer()
-    return WalletOut.of(wallet.balance(customer.id), wallet.expiring(customer.id),
-                        wallet.history(customer.id))
+    held, lapsing = wallet.summary(customer.id)
+    return WalletOut.of(held, lapsing, wallet.history(customer.id))
 
 
 @bp.get("/me/points")
@@ -40,6 +40,5 @@ def my_points():
     """
     customer = current_customer()
     scheme = loyalty.scheme()
-    points = loyalty.balance(customer.id)
-    return PointsOut.of(points, scheme, wallet.expiring(customer.id, loyalty.UNIT),
-                        wallet.history(customer.id, loyalty.UNIT))
+    points, lapsing = wallet.summary(customer.id, loyalty.UNIT)
+    return PointsOut.of(points, scheme, lapsing, wallet.history(customer.id, loyalty.UNIT))

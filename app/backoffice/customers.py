@@ -25,7 +25,7 @@ from app.i18n import format_lkr
 from app.plans import services as plans
 from app.security.roles import Permission, can
 from app.wallet import points as loyalty, services as wallet
-from app.wallet.views import KIND_LABELS
+from app.wallet.labels import KIND_LABELS
 from app.web import put_error, redirect_to, render
 
 
@@ -59,9 +59,10 @@ def _page(customer, *, goodwill=None, adjustment=None, points_form=None, status:
     entries = wallet.history(customer.id)
     points_entries = wallet.history(customer.id, loyalty.UNIT)
     adjusts = can(current_user.role, Permission.ADJUST_WALLETS)
+    held, lapsing = wallet.summary(customer.id)
     return render(
         "staff/customers/detail.html", status=status, customer=customer,
-        balance=wallet.balance(customer.id), expiring=wallet.expiring(customer.id),
+        balance=held, expiring=lapsing,
         entries=entries, labels=KIND_LABELS,
         people=staff_names([e.actor_id for e in entries + points_entries]),
         points=loyalty.balance(customer.id), points_entries=points_entries,

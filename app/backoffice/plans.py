@@ -11,13 +11,13 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.backoffice import bp
-from app.backoffice.guards import error_page, requires
+from app.backoffice.guards import requires
 from app.backoffice.plans_forms import PlanForm, PointsForm
 from app.catalog.inputs import rupees
 from app.errors import DomainError
 from app.i18n import current_language
-from app.plans import services as plans
-from app.plans.views import PAYMENT_LABELS, STATE_LABELS
+from app.plans import admin as plan_admin, services as plans
+from app.plans.labels import PAYMENT_LABELS, STATE_LABELS
 from app.security.roles import Permission, can
 from app.wallet import points as loyalty
 from app.web import put_error, redirect_to, render
@@ -31,7 +31,7 @@ def actor():
 @requires(Permission.MANAGE_PROMOTIONS)
 def plan_list():
     return render("staff/plans/list.html", plans=plans.plans(with_retired=True),
-                  metrics=plans.metrics(actor=actor()), state_labels=STATE_LABELS,
+                  metrics=plan_admin.metrics(actor=actor()), state_labels=STATE_LABELS,
                   locale=current_language())
 
 
@@ -64,9 +64,7 @@ def plan_new():
 @bp.route("/plans/<int:plan_id>", methods=["GET", "POST"])
 @requires(Permission.MANAGE_PROMOTIONS)
 def plan_edit(plan_id: int):
-    plan = next((p for p in plans.plans(with_retired=True) if p.id == plan_id), None)
-    if plan is None:
-        return error_page(404)
+    plan = plans.get_plan(plan_id)
     form = PlanForm() if request.method == "POST" else PlanForm.of(plan)
     if request.method == "POST" and form.validate():
         done = _saved(form, plan.id)
@@ -93,12 +91,12 @@ def plan_subscribers():
     state = state if state in STATE_LABELS else None
     raw = request.args.get("plan", "")
     plan_id = int(raw) if raw.isdigit() and len(raw) < 10 else None
-    found, total = plans.subscribers(state=state, plan_id=plan_id, actor=actor())
+    found, total = plan_admin.subscribers(state=state, plan_id=plan_id, actor=actor())
     return render("staff/plans/subscribers.html", subscriptions=found, total=total,
                   state=state, plan_id=plan_id, plans=plans.plans(with_retired=True),
                   state_labels=STATE_LABELS, payment_labels=PAYMENT_LABELS,
                   names=staff_names([s.user_id for s in found]),
-                  invoices={s.id: plans.invoices_of(s.id)[:3] for s in found},
+                  invoices={s.id: plan_admin.invoices_of(s.id)[:3] for s in found},
                   can_mark_paid=can(current_user.role, Permission.MANAGE_PAYMENTS),
                   can_view_customers=can(current_user.role, Permission.GIVE_CREDIT),
                   locale=current_language())
@@ -108,7 +106,7 @@ def plan_subscribers():
 @requires(Permission.MANAGE_PAYMENTS)
 def plan_invoice_paid(invoice_id: int):
     try:
-        invoice = plans.mark_invoice_paid(invoice_id, actor=actor())
+        invoice = plan_admin.mark_invoice_paid(invoice_id, actor=actor())
     except DomainError as exc:
         if exc.status in (403, 404):
             raise

@@ -71,15 +71,14 @@ def give_back(order_number: str, **_) -> None:
         left = payment.captured_cents - payment.refunded_cents
         if left <= 0:
             continue
-        returned = wallet.give_back(order_number, UNITS[payment.method],
-                                    at_most=units_for(payment, left))
-        if returned or payment.method != METHOD:
-            payment.status = "refunded"
-            payment.refunded_cents = payment.captured_cents
-            payment.updated_at = utcnow()
-            payment.events.append(PaymentEvent(
-                kind="refunded", amount_cents=left, note="back to the wallet",
-                dedupe_key=f"{payment.method}:{order_number}:returned"))
+        wallet.give_back(order_number, UNITS[payment.method], at_most=units_for(payment, left))
+        # Refunded whatever the rounding gave back (a few cents of points may come to none).
+        payment.status = "refunded"
+        payment.refunded_cents = payment.captured_cents
+        payment.updated_at = utcnow()
+        payment.events.append(PaymentEvent(
+            kind="refunded", amount_cents=left, note="back to the wallet",
+            dedupe_key=f"{payment.method}:{order_number}:returned"))
 
 
 # ---- points earned on money paid -------------------------------------------------------------

@@ -89,21 +89,14 @@ class LineLeft:
 
 
 def refundable_payment(order_number: str, *, lock: bool = False) -> Payment | None:
-    """The order's payment that still holds money, the newest first: an order paid partly
-    with store credit refunds its cash or card payment first, then the credit. When all was
-    refunded, the newest that held any (its refunds say so)."""
-    for still_held in (True, False):
-        query = select(Payment).where(Payment.order_number == order_number,
-                                      Payment.captured_cents > 0)
-        if still_held:
-            query = query.where(Payment.captured_cents > Payment.refunded_cents)
-        query = query.order_by(Payment.id.desc()).limit(1)
-        if lock:
-            query = query.with_for_update()
-        payment = db.session.scalar(query)
-        if payment is not None:
-            return payment
-    return None
+    """The order's newest payment that took money (all of it may be refunded already: see
+    `holding_money` for what is left)."""
+    query = (select(Payment).where(Payment.order_number == order_number,
+                                   Payment.captured_cents > 0)
+             .order_by(Payment.id.desc()).limit(1))
+    if lock:
+        query = query.with_for_update()
+    return db.session.scalar(query)
 
 
 def holding_money(order_number: str, *, lock: bool = False) -> list[Payment]:

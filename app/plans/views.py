@@ -5,7 +5,7 @@ in one click."""
 from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, request, url_for
-from flask_babel import gettext as _, lazy_gettext as _l
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app.accounts import addresses
@@ -13,24 +13,10 @@ from app.errors import DomainError
 from app.i18n import current_language
 from app.payments import checkout_flow
 from app.plans import payhere_flow, services as plans
+from app.plans.labels import PAYMENT_LABELS, STATE_LABELS
 from app.web import redirect_to, render
 
 bp = Blueprint("plans", __name__)
-
-STATE_LABELS = {
-    "pending": _l("Waiting for your first payment"),
-    "trialing": _l("Free trial"),
-    "active": _l("Active"),
-    "past_due": _l("Payment due"),
-    "cancelled": _l("Cancelled: ends with the period"),
-    "expired": _l("Ended"),
-}
-PAYMENT_LABELS = {
-    "payhere": _l("Card, every period (PayHere)"),
-    "bank_transfer": _l("Bank transfer, an invoice each period"),
-    "cash": _l("Cash at the shop, an invoice each period"),
-}
-
 
 def _customer_fields() -> dict[str, str]:
     """PayHere asks for the payer's address and city: their first saved address, or the

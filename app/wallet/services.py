@@ -83,10 +83,9 @@ def _lapsed(expires_at: dt.datetime | None, at: dt.datetime) -> bool:
     return expires_at is not None and expires_at <= at
 
 
-def _spend_order(lot: list) -> tuple:
+def _spend_order(entry_id: int, expires_at: dt.datetime | None) -> tuple:
     # The lot that lapses first is spent first; credits that never lapse last; then oldest.
-    _entry_id, _left, expires_at = lot
-    return (expires_at is None, expires_at or dt.datetime.min.replace(tzinfo=dt.UTC), lot[0])
+    return (expires_at is None, expires_at or dt.datetime.min.replace(tzinfo=dt.UTC), entry_id)
 
 
 def replay(entries: list[WalletEntry]) -> tuple[dict[int, Lot], dict[int, dict[int, int]]]:
@@ -103,7 +102,7 @@ def replay(entries: list[WalletEntry]) -> tuple[dict[int, Lot], dict[int, dict[i
             owed, taken[entry.id] = -entry.amount, {}
             usable = [lot for lot in lots.values()
                       if lot[1] > 0 and not _lapsed(lot[2], entry.created_at)]
-            for lot in sorted(usable, key=_spend_order):
+            for lot in sorted(usable, key=lambda lot: _spend_order(lot[0], lot[2])):
                 part = min(owed, lot[1])
                 lot[1] -= part
                 taken[entry.id][lot[0]] = part
@@ -113,18 +112,26 @@ def replay(entries: list[WalletEntry]) -> tuple[dict[int, Lot], dict[int, dict[i
     return {i: Lot(i, left, expires) for i, (_, left, expires) in lots.items()}, taken
 
 
-def balance(user_id: int | None, unit: str = "credit", *, at: dt.datetime | None = None) -> int:
-    """What the customer can spend now: credits that lapsed are not counted, whether or not
-    the expiry job has written them off yet."""
-    if user_id is None:
-        return 0
-    account = _account(user_id, unit)
+def summary(user_id: int | None, unit: str = "credit", *,
+            at: dt.datetime | None = None) -> tuple[int, list[Lot]]:
+    """What the customer can spend now, and the credits with something left that will lapse
+    (soonest first), from one read of the ledger. Credits that lapsed are not counted,
+    whether or not the expiry job has written them off yet."""
+    account = _account(user_id, unit) if user_id is not None else None
     if account is None or not account.balance:
-        return 0
+        return 0, []
     at = at or utcnow()
     lots, _ = replay(_entries(account.id))
-    return account.balance - sum(lot.left for lot in lots.values()
-                                 if lot.left > 0 and _lapsed(lot.expires_at, at))
+    lapsed = sum(lot.left for lot in lots.values() if lot.left > 0 and _lapsed(lot.expires_at, at))
+    lapsing = sorted((lot for lot in lots.values()
+                      if lot.left > 0 and lot.expires_at is not None and lot.expires_at > at),
+                     key=lambda lot: lot.expires_at)
+    return account.balance - lapsed, lapsing
+
+
+def balance(user_id: int | None, unit: str = "credit", *, at: dt.datetime | None = None) -> int:
+    """What the customer can spend now (see `summary`)."""
+    return summary(user_id, unit, at=at)[0]
 
 
 def history(user_id: int, unit: str = "credit", *, limit: int = 100) -> list[WalletEntry]:
@@ -138,15 +145,8 @@ def history(user_id: int, unit: str = "credit", *, limit: int = 100) -> list[Wal
 
 
 def expiring(user_id: int, unit: str = "credit", *, at: dt.datetime | None = None) -> list[Lot]:
-    """Credits with something left that will lapse, soonest first (the account page)."""
-    account = _account(user_id, unit)
-    if account is None:
-        return []
-    at = at or utcnow()
-    lots, _ = replay(_entries(account.id))
-    return sorted((lot for lot in lots.values()
-                   if lot.left > 0 and lot.expires_at is not None and lot.expires_at > at),
-                  key=lambda lot: lot.expires_at)
+    """Credits with something left that will lapse, soonest first (see `summary`)."""
+    return summary(user_id, unit, at=at)[1]
 
 
 def spent_on(order_number: str, unit: str = "credit", *, net: bool = True) -> int:
@@ -202,8 +202,7 @@ def _write(account: WalletAccount, kind: str, amount: int, **fields) -> WalletEn
 
 def _current(account_id: int) -> int:
     return db.session.scalar(select(WalletAccount.balance)
-                             .where(WalletAccount.id == account_id)
-                             .execution_options(populate_existing=True))
+                             .where(WalletAccount.id == account_id))
 
 
 def add(user_id: int, amount: int, *, kind: str, unit: str = "credit",
@@ -279,8 +278,8 @@ def give_back(order_number: str, unit: str = "credit", *, at_most: int | None = 
         lots, taken = replay(_entries(account.id))
         parts, room = [], -spent.amount if at_most is None else at_most
         for lot_id, part in sorted(taken.get(spent.id, {}).items(),
-                                   key=lambda item: _spend_order(
-                                       [item[0], 0, lots[item[0]].expires_at])):
+                                   key=lambda item: _spend_order(item[0],
+                                                                 lots[item[0]].expires_at)):
             if room <= 0:
                 break
             parts.append((lot_id, min(part, room)))
