@@ -44,10 +44,12 @@ def _member_price(plan, line) -> Adjustment | None:
     return Adjustment(CODE, label, (line.unit_cents - price) * line.quantity, labels=labels)
 
 
-def _percent_off(plan, line, categories: set[int]) -> Adjustment | None:
+def _percent_off(plan, line, categories: set[int], after_cents: int = 0) -> Adjustment | None:
+    """The percent off the line's price after the discounts before it (`after_cents`: the
+    member price proposed with it), so the two never stack to more than either allows."""
     if not plan.percent_off or line.category_id not in categories:
         return None
-    left = line.gross_cents - line.discount_cents
+    left = line.gross_cents - line.discount_cents - after_cents
     label, labels = _label(PERCENT_OFF, plan, percent=plan.percent_off)
     return Adjustment(CODE, label, left * plan.percent_off // 100, labels=labels)
 
@@ -84,9 +86,9 @@ class PlanBenefits:
                     label, labels = _label(VISIT_INCLUDED, plan)
                     proposed.append(Adjustment(VISIT_CODE, label, free * line.unit_cents,
                                                labels=labels))
-            for benefit in (_member_price(plan, line), _percent_off(plan, line, categories)):
-                if benefit is not None:
-                    proposed.append(benefit)
+            member = _member_price(plan, line)
+            off = _percent_off(plan, line, categories, member.amount_cents if member else 0)
+            proposed += [benefit for benefit in (member, off) if benefit is not None]
             if proposed:
                 found.lines[index] = proposed
         if plan.free_delivery and cart.needs_delivery and (

@@ -272,3 +272,20 @@ def test_members_hear_of_a_renewal_and_of_a_grace_ending_once(shop, plus, outbox
     plans.remind(now=subscription.grace_until - DAY)
     assert any("ends on" in m["Subject"] for m in outbox.to(customer.email))
 
+
+
+def test_a_percent_off_works_from_the_member_price(shop, db_session):
+    from app.catalog import services as catalog
+
+    tea = shop["tea"]
+    category = catalog.get_published(tea.product.slug).category_id
+    both = plans.save_plan(PlanInput(
+        code="both", name_en="Both", price_cents=100_00, member_prices={tea.id: 1_000_00},
+        percent_off=10, percent_off_category_ids=(category,)), actor=None)
+    customer, _ = member(both)
+
+    line = priced_for(customer, (tea, 1)).lines[0]
+
+    # Rs 1,250 -> member price Rs 1,000 -> 10 % of that off: Rs 900, not 10 % of Rs 1,250.
+    assert [d.amount_cents for d in line.discounts] == [250_00, 100_00]
+    assert line.total_cents == 900_00
