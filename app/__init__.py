@@ -73,6 +73,9 @@ def create_app(config: dict | None = None) -> APIFlask:
     logs.configure(app)
     pii.configure(app.config["PII_KEYS"], app.config["PII_INDEX_KEY"])
     db.init_app(app)
+    from app.reports import database as report_database
+
+    report_database.init_app(app)  # the reports' own connection (replica or time-limited)
     _init_extensions(app)
     headers.init_app(app, template_nonce=page_cache.template_nonce)
     personal_pages.init_app(app)

@@ -96,6 +96,13 @@ def from_environment() -> dict:
         # no Redis (jobs then run in-process).
         "DATABASE_URL": os.environ.get("DATABASE_URL", f"sqlite:///{instance / 'kade.db'}"),
         "REDIS_URL": os.environ.get("REDIS_URL") or None,
+        # Reports (app/reports) read from DATABASE_REPLICA_URL, a read replica, when it is
+        # set; otherwise from the primary. Either way each report statement is cut off after
+        # REPORT_STATEMENT_TIMEOUT_MS (PostgreSQL), so a heavy report cannot hold connections
+        # and locks that checkout needs; longer reports run as a job.
+        "DATABASE_REPLICA_URL": os.environ.get("DATABASE_REPLICA_URL") or None,
+        "REPORT_STATEMENT_TIMEOUT_MS": int(os.environ.get("REPORT_STATEMENT_TIMEOUT_MS",
+                                                          "15000")),
         # --- Jobs and the outbox. LOCAL_SCHEDULE (`make run`, no Redis) runs the periodic
         # jobs in a thread of the web process; with Redis `python -m jobs.scheduler` does.
         # Outbox delivery (app/notifications/services.py): how long a claimed message is one

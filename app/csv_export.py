@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable, Iterator
+from decimal import Decimal
 
 BOM = "\ufeff"
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -20,12 +21,13 @@ ROWS_PER_CHUNK = 200
 
 def cell(value) -> str:
     """A value as an exported CSV cell. Text that a spreadsheet would run as a formula gets a
-    leading quote; numbers are numbers, a negative one too; None is empty; a flag yes or no."""
+    leading quote; numbers (int, Decimal) are numbers, a negative one too; None is empty; a
+    flag yes or no."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return "yes" if value else "no"
-    if isinstance(value, int):
+    if isinstance(value, int | Decimal):
         return str(value)
     text = str(value)
     return "'" + text if text.startswith(FORMULA_START) else text
@@ -53,3 +55,11 @@ def stream(columns: Iterable[str], rows: Iterable[Iterable],
             yield take()
     if out.tell():
         yield take()
+
+
+def rupees(cents: int | None) -> Decimal | None:
+    """Integer cents as a number of rupees for a CSV cell: -150 → -1.50 (a number, so a
+    refund's minus sign is not taken for the start of a formula)."""
+    if cents is None:
+        return None
+    return Decimal(cents).scaleb(-2)

@@ -157,7 +157,9 @@ SERVER_SETTINGS = {
 }
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, settings: dict[str, str] | None = None) -> Engine:
+    """An engine for `url`; on PostgreSQL its connections run with SERVER_SETTINGS and
+    `settings` (a statement timeout for reports, say)."""
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
 
@@ -186,7 +188,8 @@ def make_engine(url: str) -> Engine:
 
     given = make_url(url).query.get("options", "")
     options = " ".join([*([given] if isinstance(given, str) and given else []),
-                        *(f"-c {name}={value}" for name, value in SERVER_SETTINGS.items())])
+                        *(f"-c {name}={value}"
+                          for name, value in {**SERVER_SETTINGS, **(settings or {})}.items())])
     engine = create_engine(url, pool_size=5, max_overflow=10,
                            connect_args={"options": options})
     _ping_when_idle(engine)
@@ -260,10 +263,12 @@ def null_of(type_):
     return null().cast(type_)
 
 
-def engine_for(url: str) -> Engine:
-    if url not in _engines:
-        _engines[url] = make_engine(url)
-    return _engines[url]
+def engine_for(url: str, settings: dict[str, str] | None = None) -> Engine:
+    """One engine (one pool) per URL and settings in this process."""
+    key = url if not settings else f"{url}#{sorted(settings.items())}"
+    if key not in _engines:
+        _engines[key] = make_engine(url, settings)
+    return _engines[key]
 
 
 def init_app(app) -> None:

@@ -25,7 +25,8 @@ def _strip(value):
     return value.strip() if isinstance(value, str) else value
 
 
-def _sensible_date(form, field):
+def sensible_date(form, field):
+    """A filter's date within FIRST_YEAR and LAST_YEAR (a typo'd year 20266 is no filter)."""
     if field.data is not None and not FIRST_YEAR <= field.data.year <= LAST_YEAR:
         raise ValidationError(_l("Enter a date between %(first)d and %(last)d.",
                                  first=FIRST_YEAR, last=LAST_YEAR))
@@ -84,9 +85,9 @@ class OrderFilterForm(Form):
     status = SelectField(_l("Status"), validators=[Optional()], choices=[
         SelectChoice("", _l("Any status")),
         *(SelectChoice(code, label) for code, label in orders.STATUS_LABELS.items())])
-    placed_from = DateField(_l("Placed from"), validators=[Optional(), _sensible_date])
+    placed_from = DateField(_l("Placed from"), validators=[Optional(), sensible_date])
     placed_to = DateField(_l("Placed until (included)"),
-                          validators=[Optional(), _sensible_date])
+                          validators=[Optional(), sensible_date])
     district = SelectField(_l("District"), validators=[Optional()])
     payment_method = SelectField(_l("Payment method"), validators=[Optional()], choices=[
         SelectChoice("", _l("Any payment method")),

@@ -15,12 +15,7 @@ from wtforms.validators import InputRequired, Length, Optional, ValidationError
 from app.accounts import districts
 from app.backoffice.catalog_forms import RupeesField
 from app.backoffice.delivery_forms import DistrictsField
-from app.backoffice.orders_forms import (
-    FIRST_YEAR,
-    LAST_YEAR,
-    order_number_field,
-    units_per_line,
-)
+from app.backoffice.orders_forms import order_number_field, sensible_date, units_per_line
 from app.forms import Form
 from app.payments import refunds, slips
 from app.payments.methods import METHODS
@@ -52,12 +47,6 @@ def _strip(value):
     return value.strip() if isinstance(value, str) else value
 
 
-def _sensible_date(form, field):
-    if field.data is not None and not FIRST_YEAR <= field.data.year <= LAST_YEAR:
-        raise ValidationError(_l("Enter a date between %(first)d and %(last)d.",
-                                 first=FIRST_YEAR, last=LAST_YEAR))
-
-
 class PaymentFilterForm(Form):
     """Read from the query string (GET), so no CSRF token."""
 
@@ -71,8 +60,8 @@ class PaymentFilterForm(Form):
     status = SelectField(_l("Status"), validators=[Optional()], choices=[
         SelectChoice("", _l("Any status")),
         *(SelectChoice(code, label) for code, label in PAYMENT_STATUS_LABELS.items())])
-    created_from = DateField(_l("From"), validators=[Optional(), _sensible_date])
-    created_to = DateField(_l("Until (included)"), validators=[Optional(), _sensible_date])
+    created_from = DateField(_l("From"), validators=[Optional(), sensible_date])
+    created_to = DateField(_l("Until (included)"), validators=[Optional(), sensible_date])
     flagged = BooleanField(_l("Flagged for a look only"))
     slips = BooleanField(_l("Slips waiting to be checked only"))
 
