@@ -106,3 +106,8 @@ def screenshot(page: Page, name: str) -> None:
         Path(folder).mkdir(parents=True, exist_ok=True)
         width = page.viewport_size["width"]
         page.screenshot(path=str(Path(folder) / f"{name}-{width}.png"), full_page=True)
+
+
+def no_sideways_scroll(page: Page) -> None:
+    """The page fits its viewport's width: nothing to scroll sideways on a phone."""
+    assert page.evaluate("document.documentElement.scrollWidth") <= page.viewport_size["width"]

@@ -7,20 +7,18 @@ no serious problem. Screenshots land in KADE_SHOTS (if set)."""
 
 from __future__ import annotations
 
-import os
 import re
-from pathlib import Path
 
 from playwright.sync_api import Page, expect
 
 from e2e.mail import wait_for_mail
+from e2e.page_checks import no_sideways_scroll, screenshot
 from e2e.staff import STAFF_CONTEXT, open_staff_area, sign_in_new_staff
 from e2e.test_accessibility import axe_problems
 from e2e.test_payment_link import link_in, link_sms
 
 STAFF_EMAIL = "sunil.desk@kade.lk"
 STAFF_PASSWORD = "phone orders all day long"  # noqa: S105 — a test login
-SHOTS = os.environ.get("KADE_SHOTS")
 CALLER = {"name": "Chaminda Kandy Caller", "phone": "071 555 8899",
           "email": "chaminda.kandy@example.lk"}
 LINK_CALLER = {"name": "Rukmani Kandy Payer", "phone": "076 444 1288",
@@ -29,14 +27,6 @@ PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touc
          "bypass_csp": True}
 
 
-def _shot(page: Page, name: str) -> None:
-    if SHOTS:
-        Path(SHOTS).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=f"{SHOTS}/{name}.png", full_page=True)
-
-
-def _no_sideways_scroll(page: Page) -> None:
-    assert page.evaluate("document.documentElement.scrollWidth") <= page.viewport_size["width"]
 
 
 def take_phone_order(phone: Page, *, payment: re.Pattern[str], caller: dict = CALLER) -> str:
@@ -47,7 +37,7 @@ def take_phone_order(phone: Page, *, payment: re.Pattern[str], caller: dict = CA
     phone.get_by_label("Caller's mobile number").fill(caller["phone"])
     phone.get_by_role("button", name="Find the caller").click()
     expect(phone.get_by_text("No customer has this number yet")).to_be_visible()
-    _shot(phone, "desk-new-customer-390")
+    screenshot(phone, "desk-new-customer")
     phone.get_by_label("Name").fill(caller["name"])
     phone.get_by_label("Email").fill(caller["email"])
     phone.get_by_role("button", name="Add the customer and start the order").click()
@@ -73,8 +63,8 @@ def take_phone_order(phone: Page, *, payment: re.Pattern[str], caller: dict = CA
     expect(phone.get_by_text("Draft saved.")).to_be_visible()
     phone.get_by_label("Delivery", exact=True).select_option("island-wide")
     phone.get_by_role("radio", name=payment).check()
-    _no_sideways_scroll(phone)
-    _shot(phone, "desk-draft-390")
+    no_sideways_scroll(phone)
+    screenshot(phone, "desk-draft")
     phone.get_by_role("button", name="Place order").click()
     heading = phone.get_by_role("heading", level=1, name=re.compile(r"^KD-\d{4}-\d{6}$"))
     expect(heading).to_be_visible()
@@ -89,8 +79,8 @@ def test_staff_take_a_cash_order_by_phone_for_a_caller_from_kandy(page: Page, li
         sign_in_new_staff(phone, live_server, email=STAFF_EMAIL, role="order_manager",
                           name="Sunil Desk", password=STAFF_PASSWORD)
         number = take_phone_order(phone, payment=re.compile("Cash on delivery"))
-        _no_sideways_scroll(phone)
-        _shot(phone, "desk-placed-390")
+        no_sideways_scroll(phone)
+        screenshot(phone, "desk-placed")
         assert axe_problems(phone) == []
 
         desk = staff.new_page()
@@ -99,15 +89,15 @@ def test_staff_take_a_cash_order_by_phone_for_a_caller_from_kandy(page: Page, li
         row = desk.get_by_role("row", name=re.compile(number))
         expect(row).to_contain_text("Phone order")
         expect(row).to_contain_text("Kandy")
-        _no_sideways_scroll(desk)
-        _shot(desk, "desk-orders-1280")
+        no_sideways_scroll(desk)
+        screenshot(desk, "desk-orders")
         desk.goto(f"{live_server.url}/staff/orders/new?phone=0715558899")
         expect(desk.get_by_role("button", name=f"Take an order for {CALLER['name']}")
                ).to_be_visible()
-        _shot(desk, "desk-find-1280")
+        screenshot(desk, "desk-find")
         desk.get_by_role("button", name=f"Take an order for {CALLER['name']}").click()
-        _no_sideways_scroll(desk)
-        _shot(desk, "desk-draft-1280")
+        no_sideways_scroll(desk)
+        screenshot(desk, "desk-draft")
         assert axe_problems(desk) == []
     finally:
         staff.close()
@@ -141,8 +131,8 @@ def test_a_phone_order_for_a_new_caller_is_paid_by_the_link_on_their_phone(page:
             expect(customer.get_by_role("heading", name=f"Pay for order {number}")
                    ).to_be_visible()
             expect(customer.get_by_text("Green tea").first).to_be_visible()
-            _no_sideways_scroll(customer)
-            _shot(customer, "desk-link-pay-390")
+            no_sideways_scroll(customer)
+            screenshot(customer, "desk-link-pay")
             customer.get_by_role("button", name=re.compile(r"with PayHere")).click()
             expect(customer.locator("#sandbox-order")).to_have_text(number)
             customer.get_by_role("button", name="Pay", exact=True).click()
@@ -158,7 +148,7 @@ def test_a_phone_order_for_a_new_caller_is_paid_by_the_link_on_their_phone(page:
         expect(desk.get_by_role("heading", name=number)).to_be_visible()
         expect(desk.locator(".head-facts")).to_contain_text("Paid")
         expect(desk.locator(".head-facts")).to_contain_text("Phone order")
-        _no_sideways_scroll(desk)
-        _shot(desk, "desk-paid-1280")
+        no_sideways_scroll(desk)
+        screenshot(desk, "desk-paid")
     finally:
         staff.close()

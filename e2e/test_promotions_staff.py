@@ -2,27 +2,18 @@
 previewed on a sample cart, given a code and a batch of codes, paused; the pages never scroll
 sideways and axe finds no serious problem. Screenshots land in KADE_SHOTS (if set)."""
 
-import os
 from pathlib import Path
 
 from playwright.sync_api import Page, expect
 
+from e2e.page_checks import no_sideways_scroll, screenshot
 from e2e.staff import STAFF_CONTEXT, open_staff_area, sign_in_new_staff
 from e2e.test_accessibility import axe_problems
 
 STAFF_EMAIL = "dilini.offers@kade.lk"
 STAFF_PASSWORD = "offers for avurudu season"  # noqa: S105 — a test login
-SHOTS = os.environ.get("KADE_SHOTS")
 
 
-def _shot(page: Page, name: str) -> None:
-    if SHOTS:
-        Path(SHOTS).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=f"{SHOTS}/{name}.png", full_page=True)
-
-
-def _no_sideways_scroll(page: Page) -> None:
-    assert page.evaluate("document.documentElement.scrollWidth") <= page.viewport_size["width"]
 
 
 def test_marketing_makes_a_promotion_on_a_phone(page: Page, live_server):
@@ -34,7 +25,7 @@ def test_marketing_makes_a_promotion_on_a_phone(page: Page, live_server):
                           name="Dilini Offers", password=STAFF_PASSWORD)
         open_staff_area(phone, "Promotions")
         expect(phone.get_by_role("heading", name="Promotions")).to_be_visible()
-        _shot(phone, "promo-list-empty-390")
+        screenshot(phone, "promo-list-empty")
 
         phone.get_by_role("button", name="New promotion").click()
         phone.get_by_label("Name (English)").fill("Avurudu tea week")
@@ -51,8 +42,8 @@ def test_marketing_makes_a_promotion_on_a_phone(page: Page, live_server):
         # The end must come after the start: said under the field, the rest kept.
         expect(phone.locator("#ends_at-error")).to_contain_text("after the start")
         expect(phone.get_by_label("Percent off")).to_have_value("15")
-        _no_sideways_scroll(phone)
-        _shot(phone, "promo-form-error-390")
+        no_sideways_scroll(phone)
+        screenshot(phone, "promo-form-error")
         problems = axe_problems(phone)
 
         phone.get_by_label("Ends (Colombo time)").fill("2027-04-20T00:00")
@@ -60,8 +51,8 @@ def test_marketing_makes_a_promotion_on_a_phone(page: Page, live_server):
         phone.get_by_label("District", exact=True).select_option("kandy")
         phone.get_by_role("button", name="Preview").click()
         expect(phone.locator(".preview-result")).to_contain_text("Avurudu tea week")
-        _no_sideways_scroll(phone)
-        _shot(phone, "promo-form-preview-390")
+        no_sideways_scroll(phone)
+        screenshot(phone, "promo-form-preview")
 
         phone.get_by_role("button", name="Save").click()
         expect(phone.get_by_text("Promotion “Avurudu tea week” saved.")).to_be_visible()
@@ -74,8 +65,8 @@ def test_marketing_makes_a_promotion_on_a_phone(page: Page, live_server):
         phone.get_by_label("Prefix (optional)").fill("AVU-")
         phone.get_by_role("button", name="Make the codes").click()
         expect(phone.get_by_text("25 codes made in batch")).to_be_visible()
-        _no_sideways_scroll(phone)
-        _shot(phone, "promo-detail-390")
+        no_sideways_scroll(phone)
+        screenshot(phone, "promo-detail")
         problems += axe_problems(phone)
 
         phone.get_by_role("button", name="Pause").click()
@@ -89,8 +80,8 @@ def test_marketing_makes_a_promotion_on_a_phone(page: Page, live_server):
         expect(phone.get_by_role("heading", name="Avurudu tea week (copy)")).to_be_visible()
         open_staff_area(phone, "Promotions")
         expect(phone.get_by_role("link", name="Avurudu tea week", exact=True)).to_be_visible()
-        _no_sideways_scroll(phone)
-        _shot(phone, "promo-list-390")
+        no_sideways_scroll(phone)
+        screenshot(phone, "promo-list")
         problems += axe_problems(phone)
         assert problems == []
 
@@ -100,13 +91,13 @@ def test_marketing_makes_a_promotion_on_a_phone(page: Page, live_server):
         desk = staff.new_page()
         desk.set_viewport_size({"width": 1280, "height": 900})
         desk.goto(f"{live_server.url}/staff/promotions")
-        _no_sideways_scroll(desk)
-        _shot(desk, "promo-list-1280")
+        no_sideways_scroll(desk)
+        screenshot(desk, "promo-list")
         desk.get_by_role("link", name="Avurudu tea week", exact=True).click()
-        _no_sideways_scroll(desk)
-        _shot(desk, "promo-detail-1280")
+        no_sideways_scroll(desk)
+        screenshot(desk, "promo-detail")
         desk.get_by_role("button", name="Edit").click()
-        _no_sideways_scroll(desk)
-        _shot(desk, "promo-form-1280")
+        no_sideways_scroll(desk)
+        screenshot(desk, "promo-form")
     finally:
         staff.close()

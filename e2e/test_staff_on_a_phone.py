@@ -3,12 +3,11 @@ folded into one button, every tap target in it at least 44 x 44, orders and paym
 compact rows without sideways scrolling, status pills that differ in word and colour, and a
 refund that is only made after a confirmation page. Screenshots land in KADE_SHOTS (if set)."""
 
-import os
 import re
-from pathlib import Path
 
 from playwright.sync_api import Page, expect
 
+from e2e.page_checks import no_sideways_scroll, screenshot
 from e2e.shopper import Guest, place_cod_order
 from e2e.staff import STAFF_CONTEXT, sign_in_new_staff
 
@@ -16,7 +15,6 @@ EMAIL = "nadee.rows@example.lk"
 GUEST = Guest("Nadee Perera", EMAIL, "077 555 0101", "8 Fort Road", "Galle", "Galle")
 STAFF_EMAIL = "ruwan.rows@kade.lk"
 STAFF_PASSWORD = "rows of orders on a phone"  # noqa: S105 — a test login
-SHOTS = os.environ.get("KADE_SHOTS")
 
 # Contrast of a pill's text on its background (WCAG relative luminance), in the page.
 CONTRAST_JS = """el => {
@@ -35,11 +33,6 @@ SMALL_TARGETS_JS = """nav => [...nav.querySelectorAll('a, summary, button')]
   .filter(t => t.w < 44 || t.h < 44)"""
 
 
-def _shot(page: Page, name: str) -> None:
-    if SHOTS:
-        Path(SHOTS).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=f"{SHOTS}/{name}.png", full_page=True)
-
 
 def _tap(page: Page, locator) -> None:
     """A thumb on that spot (the row's link covers it: Playwright's click would refuse)."""
@@ -47,9 +40,6 @@ def _tap(page: Page, locator) -> None:
     box = locator.bounding_box()
     page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
 
-
-def _no_sideways_scroll(page: Page) -> None:
-    assert page.evaluate("document.documentElement.scrollWidth") <= page.viewport_size["width"]
 
 
 
@@ -68,31 +58,31 @@ def test_the_back_office_on_a_phone_and_a_desk(page: Page, live_server):
         expect(menu.get_by_role("button", name="Sign out")).to_be_visible()
         assert menu.evaluate(SMALL_TARGETS_JS) == []
         assert phone.locator("header nav").evaluate(SMALL_TARGETS_JS) == []
-        _no_sideways_scroll(phone)
-        _shot(phone, "menu-390")
+        no_sideways_scroll(phone)
+        screenshot(phone, "menu")
         menu.get_by_role("link", name="Orders").click()
 
         expect(phone.get_by_role("heading", name="Orders", level=1)).to_be_visible()
-        _no_sideways_scroll(phone)
+        no_sideways_scroll(phone)
         row = phone.locator("#order-results tbody tr").filter(has_text=number)
         expect(row).to_contain_text("Rs.")
         expect(row.locator(".pill")).to_have_text("Confirmed")
         assert row.bounding_box()["height"] < 110  # a compact row, not a card of labels
         assert row.locator(".pill").evaluate(CONTRAST_JS)["ratio"] >= 7
-        _shot(phone, "orders-390")
+        screenshot(phone, "orders")
         _tap(phone, row.locator(".col-who"))  # anywhere on the row opens the order
 
         expect(phone.get_by_role("heading", name=number, level=1)).to_be_visible()
-        _no_sideways_scroll(phone)
-        _shot(phone, "order-390")
+        no_sideways_scroll(phone)
+        screenshot(phone, "order")
 
         phone.goto(f"{live_server.url}/staff/payments")
-        _no_sideways_scroll(phone)
+        no_sideways_scroll(phone)
         prow = phone.locator("#payment-results tbody tr").filter(has_text=number)
         started = prow.locator(".pill")
         expect(started).to_have_text("Started")
         assert started.evaluate(CONTRAST_JS)["ratio"] >= 7
-        _shot(phone, "payments-390")
+        screenshot(phone, "payments")
         _tap(phone, prow.locator(".col-who"))
         expect(phone.get_by_role("heading", name=f"Payment for {number}")).to_be_visible()
         confirmed = phone.locator("dd .pill.order-status-processing")
@@ -110,16 +100,16 @@ def test_the_back_office_on_a_phone_and_a_desk(page: Page, live_server):
         phone.get_by_role("button", name="Review the refund").click()
         expect(phone.get_by_role("heading", name="Confirm the refund")).to_be_visible()
         expect(phone.locator("#refund-confirm-amount")).to_contain_text("Rs.")
-        _no_sideways_scroll(phone)
-        _shot(phone, "refund-confirm-390")
+        no_sideways_scroll(phone)
+        screenshot(phone, "refund-confirm")
         phone.get_by_role("button", name=re.compile(r"^Confirm: refund Rs\.")).click()
         expect(phone.get_by_text(re.compile(r"Refund of Rs\. [\d,.]+ recorded"))).to_be_visible()
         # Cash is paid back by hand: the refund waits for staff to say so, with a full-size button.
         refunds = phone.locator("#refunds")
         expect(refunds.get_by_role("button", name="Mark paid back")).to_be_visible()
         assert refunds.evaluate(SMALL_TARGETS_JS) == []
-        _no_sideways_scroll(phone)
-        _shot(phone, "payment-390")
+        no_sideways_scroll(phone)
+        screenshot(phone, "payment")
 
         desk = staff.new_page()
         desk.set_viewport_size({"width": 1280, "height": 900})
@@ -129,12 +119,12 @@ def test_the_back_office_on_a_phone_and_a_desk(page: Page, live_server):
         expect(wide.locator("summary")).to_be_hidden()
         assert wide.evaluate(SMALL_TARGETS_JS) == []
         assert desk.locator("header nav").evaluate(SMALL_TARGETS_JS) == []
-        _no_sideways_scroll(desk)
-        _shot(desk, "orders-1280")
+        no_sideways_scroll(desk)
+        screenshot(desk, "orders")
         desk.get_by_role("link", name=number).click()
         expect(desk.get_by_role("heading", name=number, level=1)).to_be_visible()
-        _shot(desk, "order-1280")
+        screenshot(desk, "order")
         desk.goto(f"{live_server.url}/staff/payments")
-        _shot(desk, "payments-1280")
+        screenshot(desk, "payments")
     finally:
         staff.close()
