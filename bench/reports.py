@@ -36,6 +36,8 @@ from sqlalchemy.engine import make_url
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.catalog import _copy  # noqa: E402  (COPY rows in: the catalogue bench's)
+
 SERVER = os.environ.get("BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 NAME = "kade_bench_reports"
 TARGET_MS = 300  # the issue's: the dashboard with 100 000 orders
@@ -66,15 +68,6 @@ def fresh_database() -> str:
     url = make_url(SERVER).set(database=NAME).render_as_string(hide_password=False)
     migrate.upgrade(sqlalchemy_url(url))
     return url
-
-
-def _copy(cur, table: str, columns: list[str], rows) -> int:
-    n = 0
-    with cur.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
-        for row in rows:
-            copy.write_row(row)
-            n += 1
-    return n
 
 
 def load(url: str, orders: int, seed: int = 2026) -> None:
@@ -198,6 +191,10 @@ def main(argv: list[str] | None = None) -> int:
     if not (args.reuse and _has_orders(url)):
         url = fresh_database()
         load(url, args.orders)
+    else:
+        from app import migrate
+
+        migrate.upgrade(sqlalchemy_url(url))  # a database loaded by an older Kade
     count = _has_orders(url)
 
     from app import create_app

@@ -1,35 +1,31 @@
 """The dashboard and the sales report on a phone (390 x 844) and a desk (1280 wide): an
-admin sees today's sales with a chart, opens the sales report from the menu, switches it to
-districts and downloads the CSV. Screenshots land in KADE_SHOTS (if set)."""
+admin sees today's sales with a chart, opens the sales report from the menu, switches it
+to districts, downloads the CSV and opens the map of districts. Screenshots land in
+KADE_SHOTS (if set)."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from playwright.sync_api import Page, expect
 
+from e2e.page_checks import no_sideways_scroll, screenshot
 from e2e.shopper import Guest, place_cod_order
 from e2e.staff import STAFF_CONTEXT, open_staff_area, sign_in_new_staff
+from e2e.test_accessibility import axe_problems
 
 GUEST = Guest("Kamala Silva", "kamala.reports@example.lk", "077 555 0177", "3 Lake Road",
               "Kurunegala", "Kurunegala")
-SHOTS = os.environ.get("KADE_SHOTS")
 
 
-def _shot(page: Page, name: str) -> None:
-    if SHOTS:
-        Path(SHOTS).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=f"{SHOTS}/{name}.png", full_page=True)
-
-
-def _no_sideways_scroll(page: Page) -> None:
-    assert page.evaluate("document.documentElement.scrollWidth") <= page.viewport_size["width"]
 
 
 def test_an_admin_reads_the_dashboard_and_the_sales_report(page: Page, live_server):
     place_cod_order(page, GUEST)  # a cash order: a sale of today at once
-    staff = page.context.browser.new_context(**STAFF_CONTEXT, accept_downloads=True)
+    # bypass_csp: axe is a script the page did not load itself.
+    staff = page.context.browser.new_context(**STAFF_CONTEXT, accept_downloads=True,
+                                             bypass_csp=True)
+    problems: list[str] = []
     phone = staff.new_page()
     try:
         sign_in_new_staff(phone, live_server, email="dilani.reports@kade.lk", role="admin",
@@ -41,8 +37,9 @@ def test_an_admin_reads_the_dashboard_and_the_sales_report(page: Page, live_serv
         expect(phone.get_by_role("region", name="Orders to act on")).to_be_visible()
         expect(phone.get_by_role("region", name="Best sellers, last 30 days")).to_contain_text(
             "Ceylon black tea leaves")
-        _no_sideways_scroll(phone)
-        _shot(phone, "dashboard-390")
+        no_sideways_scroll(phone)
+        problems += axe_problems(phone)
+        screenshot(phone, "dashboard")
 
         open_staff_area(phone, "Reports")
         expect(phone.get_by_role("heading", name="Sales", level=1)).to_be_visible()
@@ -51,8 +48,9 @@ def test_an_admin_reads_the_dashboard_and_the_sales_report(page: Page, live_serv
         table = phone.locator("table.report-table")
         expect(table.locator("tbody")).to_contain_text("Kurunegala")
         expect(phone.locator(".bar-list li").first).to_be_visible()
-        _no_sideways_scroll(phone)
-        _shot(phone, "sales-by-district-390")
+        no_sideways_scroll(phone)
+        problems += axe_problems(phone)
+        screenshot(phone, "sales-by-district")
 
         with phone.expect_download() as download:
             phone.get_by_role("link", name="Download this report (CSV)").click()
@@ -60,15 +58,41 @@ def test_an_admin_reads_the_dashboard_and_the_sales_report(page: Page, live_serv
         assert body.startswith("\ufeffkey,label,orders".encode())
         assert "Kurunegala" in body.decode("utf-8-sig")
 
+        phone.get_by_role("navigation", name="Reports").get_by_role(
+            "link", name="Map of districts").click()
+        expect(phone.get_by_role("heading", name="Map of districts", level=1)).to_be_visible()
+        expect(phone.locator("svg path.district")).to_have_count(25)
+        kurunegala = phone.locator("svg path.district").filter(has_text="Kurunegala")
+        assert "shade-0" not in kurunegala.get_attribute("class")  # today's order shades it
+        expect(phone.locator(".district-table")).to_contain_text("Kurunegala")
+        no_sideways_scroll(phone)
+        problems += axe_problems(phone)
+        screenshot(phone, "district-map")
+
+        tabs = phone.get_by_role("navigation", name="Reports")
+        for name in ("Promotions", "Customers", "Funnel", "Stock", "VAT"):
+            tabs.get_by_role("link", name=name, exact=True).click()
+            expect(phone.get_by_role("heading", name=name, level=1)).to_be_visible()
+            expect(tabs.get_by_role("link", name=name, exact=True)).to_have_attribute(
+                "aria-current", "page")
+            no_sideways_scroll(phone)
+            problems += axe_problems(phone)
+            screenshot(phone, f"report-{name.lower()}")
+
         desk = staff.new_page()
         desk.set_viewport_size({"width": 1280, "height": 900})
         desk.goto(f"{live_server.url}/staff/")
         expect(desk.get_by_role("region", name="Sales")).to_be_visible()
-        _no_sideways_scroll(desk)
-        _shot(desk, "dashboard-1280")
+        no_sideways_scroll(desk)
+        screenshot(desk, "dashboard")
         desk.goto(f"{live_server.url}/staff/reports/sales")
         expect(desk.locator("svg .chart-bar")).to_have_count(30)
-        _no_sideways_scroll(desk)
-        _shot(desk, "sales-1280")
+        no_sideways_scroll(desk)
+        screenshot(desk, "sales")
+        desk.goto(f"{live_server.url}/staff/reports/districts")
+        expect(desk.locator("svg path.district")).to_have_count(25)
+        no_sideways_scroll(desk)
+        screenshot(desk, "district-map")
+        assert problems == []
     finally:
         staff.close()

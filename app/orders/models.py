@@ -9,7 +9,7 @@ import datetime as dt
 from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.db import Base, EncryptedText, UTCDateTime, encrypted_str, utc_now
+from app.db import Base, EncryptedText, UTCDateTime, encrypted_str, utc_now, utcnow
 
 # Where an order came from: the storefront, the mobile app (the API), the shop's phone desk
 # (staff took it), a plan's renewal (the system placed it).
@@ -74,7 +74,8 @@ class Order(Base):
     payment_due_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, index=True)
     # Part of a guest's signed link: raising it revokes every link sent before.
     link_version: Mapped[int] = mapped_column(default=0, server_default="0")
-    placed_at: Mapped[utc_now]
+    # Indexed for reports, which read orders by the days they were placed.
+    placed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     updated_at: Mapped[utc_now]
 
     lines: Mapped[list[OrderLine]] = relationship(

@@ -10,7 +10,7 @@ import datetime as dt
 from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.db import Base, UTCDateTime, encrypted_str, utc_now
+from app.db import Base, UTCDateTime, encrypted_str, utc_now, utcnow
 
 # initiated -> pending -> captured -> (partially_)refunded | charged_back
 #           -> cancelled | failed (a later success still captures: notifications come in
@@ -101,7 +101,8 @@ class Refund(Base):
     provider_ref: Mapped[str | None] = mapped_column(String(64))  # PayHere's refund id
     request_key: Mapped[str | None] = mapped_column(String(64))
     actor_id: Mapped[int | None]
-    created_at: Mapped[utc_now]
+    # Indexed for reports: a refund counts on the day it was made.
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     # When staff said the money of a manual refund went back, and who.
     settled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     settled_by: Mapped[int | None]

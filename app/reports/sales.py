@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from flask import current_app
@@ -33,8 +33,10 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
+from app import csv_export
 from app.accounts.districts import district_name
 from app.catalog.models import Category, Product
+from app.csv_export import rupees
 from app.i18n import current_language
 from app.orders.documents import vat_included_cents
 from app.orders.models import Order, OrderLine
@@ -135,21 +137,70 @@ def sales(reads: Session, period: Period, *, dimension: str = "time",
     if dimension not in DIMENSIONS or grouping not in GROUPINGS:
         raise ValueError("unknown dimension or grouping")
     locale = locale or current_language()
-    percent = vat_percent()
     if dimension in BY_ORDER:
-        rows = _by_order(reads, period, dimension, grouping, locale)
+        return _report(period, dimension, grouping,
+                       _by_order(reads, period, dimension, grouping, locale))
+    # An order with lines in two products counts once in the total.
+    return _report(period, dimension, grouping, _by_line(reads, period, dimension, locale),
+                   order_count=_order_count(reads, period))
+
+
+def _report(period: Period, dimension: str, grouping: str, rows: list[Row], *,
+            order_count: int | None = None) -> SalesReport:
+    """Rows in the report's order, with their total and the VAT rate."""
+    percent = vat_percent()
+    if dimension == "time":
+        rows = sorted(rows, key=lambda row: row.key)
+    elif dimension in BY_ORDER:
+        rows = sorted(rows, key=lambda row: (-row.total_cents, row.label))
     else:
-        rows = _by_line(reads, period, dimension, locale)
+        rows = sorted(rows, key=lambda row: (row.key == REFUND_ONLY, -row.net_cents, row.label))
     total = Row(key="total", label=str(_l("Total")), vat_percent=percent)
     for row in rows:
         row.vat_percent = percent
         total.add(row)
     if dimension in BY_ORDER:
-        total.units = 0  # orders are counted once each below; lines are not read here
+        total.units = 0  # lines are not read by order
     else:
-        # An order with lines in two products counts once in the total.
-        total.orders = _order_count(reads, period)
+        total.orders = order_count or 0
     return SalesReport(period, dimension, grouping, rows, total, percent)
+
+
+def in_steps(reads_for, period: Period, *, dimension: str, grouping: str, locale: str,
+             months: int = 1, done=None) -> SalesReport:
+    """The same report as `sales` over a long period, read a step of `months` at a time, so
+    a job can say how far it is (`done(steps_done, steps)` after each) and no statement reads
+    years at once. `reads_for()` gives a context manager of a reading session per step.
+    Every order and refund falls in exactly one step (by its own day), so adding the steps'
+    rows up gives the whole period's."""
+    steps = period_steps(period, months)
+    rows: dict[str, Row] = {}
+    order_total = 0
+    for n, step in enumerate(steps, start=1):
+        with reads_for() as reads:
+            part = sales(reads, step, dimension=dimension, grouping=grouping, locale=locale)
+        for row in part.rows:
+            if row.key in rows:
+                rows[row.key].add(row)
+            else:
+                rows[row.key] = row
+        order_total += part.total.orders
+        if done is not None:
+            done(n, len(steps))
+    return _report(period, dimension, grouping, list(rows.values()),
+                   order_count=None if dimension in BY_ORDER else order_total)
+
+
+def period_steps(period: Period, months: int = 1) -> list[Period]:
+    """The period cut at the first of every `months`-th month."""
+    steps, first = [], period.first
+    while first <= period.last:
+        month = first.month - 1 + months
+        following = dt.date(first.year + month // 12, month % 12 + 1, 1)
+        last = min(period.last, following - dt.timedelta(days=1))
+        steps.append(Period(first, last))
+        first = following
+    return steps
 
 
 # ---- by order: time, district, payment method -------------------------------------------------
@@ -205,9 +256,7 @@ def _by_order(reads: Session, period: Period, dimension: str, grouping: str,
         row.delivery_cents += int(delivery)
     for raw, amount in refunded:
         row_for(raw).refund_cents += int(amount or 0)
-    if dimension == "time":
-        return sorted(rows.values(), key=lambda row: row.key)
-    return sorted(rows.values(), key=lambda row: (-row.total_cents, row.label))
+    return list(rows.values())
 
 
 def _bucket_key(raw: str, grouping: str) -> str:
@@ -248,8 +297,7 @@ def _by_line(reads: Session, period: Period, dimension: str, locale: str) -> lis
         row_for(key, label).refund_cents += amount
     for key, row in rows.items():
         row.orders = len(orders_of.get(key, ()))
-    return sorted(rows.values(), key=lambda row: (row.key == REFUND_ONLY, -row.net_cents,
-                                                   row.label))
+    return list(rows.values())
 
 
 def _line_key_columns(dimension: str):
@@ -358,6 +406,32 @@ def share_out(amount: int, weights: list[int]) -> list[int]:
     for i in remainders[:amount - sum(parts)]:
         parts[i] += 1
     return parts
+
+
+# ---- CSV ----------------------------------------------------------------------------------------
+
+CSV_COLUMNS = ("key", "label", "orders", "units", "gross", "discounts", "refunds", "net",
+               "delivery", "total", "vat_included")
+
+
+def csv_rows(report: SalesReport) -> Iterator[tuple]:
+    """The report's rows, then its total, as CSV values (rupees as numbers: -1000.00)."""
+    for row in [*report.rows, report.total]:
+        yield (row.key, row.label, row.orders, None if report.by_order else row.units,
+               rupees(row.gross_cents), rupees(row.discount_cents),
+               rupees(row.refund_cents), rupees(row.net_cents),
+               rupees(row.delivery_cents) if report.by_order else None,
+               rupees(row.total_cents) if report.by_order else None,
+               rupees(row.vat_cents))
+
+
+def csv_chunks(report: SalesReport) -> Iterator[bytes]:
+    return csv_export.stream(CSV_COLUMNS, csv_rows(report))
+
+
+def csv_name(report: SalesReport) -> str:
+    period = report.period
+    return f"sales-by-{report.dimension}-{period.first.isoformat()}-{period.last.isoformat()}"
 
 
 # ---- labels ------------------------------------------------------------------------------------
