@@ -170,6 +170,7 @@ class VariantFields:
                       render_kw={"autocapitalize": "characters", "spellcheck": "false"})
     price = RupeesField(_l("Price (rupees)"), required=True)
     compare_at = RupeesField(_l("Compare-at price (rupees, optional)"))
+    cost = RupeesField(_l("Cost price (rupees, optional)"))
     weight_grams = IntegerField(_l("Weight in grams"), validators=[
         Optional(), NumberRange(min=0, max=inputs.MAX_WEIGHT_GRAMS)],
         render_kw={"inputmode": "numeric"})
@@ -178,6 +179,7 @@ class VariantFields:
         return inputs.VariantInput(
             sku=self.sku.data, price_cents=self.price.cents,
             compare_at_cents=self.compare_at.cents if self.compare_at.data else None,
+            cost_cents=self.cost.cents if self.cost.data else None,
             weight_grams=self.weight_grams.data, options=dict(options or {}),
             barcode=barcode)
 

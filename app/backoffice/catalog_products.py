@@ -145,6 +145,7 @@ def catalog_variant_edit(variant_id: int):
         form = VariantForm(formdata=None, data={
             "sku": variant.sku, "price": inputs.rupees(variant.price_cents),
             "compare_at": inputs.rupees(variant.compare_at_cents),
+            "cost": inputs.rupees(variant.cost_cents),
             "weight_grams": variant.weight_grams, "barcode": variant.barcode,
             "options": inputs.format_pairs(variant.options.items()),
             "options_si": inputs.format_pairs((variant.options_si or {}).items()),

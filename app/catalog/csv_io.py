@@ -10,9 +10,9 @@ cell clears an optional value, except `kind`, `status`, `is_featured`, `duration
 `service_location` and `active`, where empty keeps the current value (the default for
 something new). A service's place is `service_location` (address, shop or online) and, for
 "address", `service_districts`: the district codes it covers, separated by spaces
-(`colombo gampaha jaffna`). Product
-columns need only be filled on a product's first row; where a later row fills them, it must
-say the same.
+(`colombo gampaha jaffna`). `cost` is what one unit cost the shop, in rupees like `price`
+(staff and reports only; empty where it is not known). Product columns need only be filled
+on a product's first row; where a later row fills them, it must say the same.
 """
 
 from __future__ import annotations
@@ -40,13 +40,16 @@ _PRODUCT_FIRST = ("product_slug", "kind", "status", "category_slug", "name_en", 
 SERVICE_COLUMNS = ("service_location", "service_districts")
 PRODUCT_COLUMNS = _PRODUCT_FIRST + SERVICE_COLUMNS
 VARIANT_COLUMNS = ("sku", "price", "compare_at", "weight_grams", "barcode", "options",
-                   "options_si", "options_ta", "active")
-# Columns added later go last in an export (where a service happens, then translations), so
-# the columns people know keep their places: a spreadsheet's column letters, a script's
-# indexes.
+                   "options_si", "options_ta", "active", "cost")
+# Columns added later go last in an export (where a service happens, then translations, then
+# the cost price), so the columns people know keep their places: a spreadsheet's column
+# letters, a script's indexes. A file made before a column existed still imports: a column
+# left out keeps what the catalog has.
 TRANSLATION_COLUMNS = ("attributes_si", "attributes_ta", "options_si", "options_ta")
+COST_COLUMNS = ("cost",)
 COLUMNS = tuple(c for c in _PRODUCT_FIRST + VARIANT_COLUMNS
-                if c not in TRANSLATION_COLUMNS) + SERVICE_COLUMNS + TRANSLATION_COLUMNS
+                if c not in TRANSLATION_COLUMNS + COST_COLUMNS) \
+    + SERVICE_COLUMNS + TRANSLATION_COLUMNS + COST_COLUMNS
 REQUIRED = ("product_slug", "name_en", "sku", "price")
 # Empty means "keep what is there" in these; elsewhere it clears.
 KEEP_IF_EMPTY = ("kind", "status", "is_featured", "duration_minutes", "service_location",
@@ -343,7 +346,8 @@ def _variant_values(variant: VariantRow, cells: dict[str, str], columns, problem
         problem("sku", _l("This field is required."))
     elif not inputs.SKU_RE.match(variant.sku):
         problem("sku", _l("Letters, digits and . _ / - only, starting with a letter or digit."))
-    for column, name in (("price", "price_cents"), ("compare_at", "compare_at_cents")):
+    for column, name in (("price", "price_cents"), ("compare_at", "compare_at_cents"),
+                         ("cost", "cost_cents")):
         if column not in columns:
             continue
         if not cells[column]:
@@ -430,7 +434,8 @@ def _export_rows(batch: int) -> Iterator[list]:
                     v.sku, inputs.rupees(v.price_cents), inputs.rupees(v.compare_at_cents),
                     v.weight_grams, v.barcode, inputs.format_pairs(v.options.items()),
                     inputs.format_pairs((v.options_si or {}).items()),
-                    inputs.format_pairs((v.options_ta or {}).items()), v.is_active]
+                    inputs.format_pairs((v.options_ta or {}).items()), v.is_active,
+                    inputs.rupees(v.cost_cents)]
                 named = dict(zip(_PRODUCT_FIRST + VARIANT_COLUMNS + SERVICE_COLUMNS,
                                  cells + variant + service, strict=True))
                 yield [named.get(column) for column in COLUMNS]

@@ -58,8 +58,9 @@ _DETAIL_DEFAULTS = {"name_en": "", "kind": "product", "status": "draft", "name_s
                     "description_ta": None, "brand": None, "is_featured": False,
                     "duration_minutes": None, "service_location": None,
                     "service_districts": None}
-_VARIANT_DEFAULTS = {"options": {}, "compare_at_cents": None, "weight_grams": None,
-                     "barcode": None, "options_si": None, "options_ta": None}
+_VARIANT_DEFAULTS = {"options": {}, "compare_at_cents": None, "cost_cents": None,
+                     "weight_grams": None, "barcode": None, "options_si": None,
+                     "options_ta": None}
 
 
 class _Refused(Exception):

@@ -111,6 +111,8 @@ class VariantInput:
     price_cents: int
     options: dict[str, str] = field(default_factory=dict)
     compare_at_cents: int | None = None
+    # What the shop paid for one unit (staff and reports only); None: not known.
+    cost_cents: int | None = None
     weight_grams: int | None = None
     barcode: str | None = None
     # The options in Sinhala and Tamil, pair for pair in the order of `options`; None (or
@@ -246,7 +248,7 @@ def _check_cents(cents: int, field_name: str) -> None:
 
 
 def check_variant(v: VariantInput) -> None:
-    """Raises Invalid naming the first field at fault (sku, price, compare_at …)."""
+    """Raises Invalid naming the first field at fault (sku, price, compare_at, cost …)."""
     _text(v.sku, "sku", LIMITS["sku"], required=True)
     if not SKU_RE.match(v.sku):
         raise Invalid(_l("Letters, digits and . _ / - only, starting with a letter or digit."),
@@ -257,6 +259,8 @@ def check_variant(v: VariantInput) -> None:
         if v.compare_at_cents <= v.price_cents:
             raise Invalid(_l("The compare-at price is the old price: make it higher than the "
                              "price, or leave it empty."), field="compare_at")
+    if v.cost_cents is not None:
+        _check_cents(v.cost_cents, "cost")
     if v.weight_grams is not None and not 0 <= v.weight_grams <= MAX_WEIGHT_GRAMS:
         raise Invalid(_l("Enter a weight from 0 to %(max)d grams.", max=MAX_WEIGHT_GRAMS),
                       field="weight_grams")

@@ -192,6 +192,7 @@ class Variant(OptionLabels, Base):
         CheckConstraint("price_cents >= 0", name="price_not_negative"),
         CheckConstraint("compare_at_cents IS NULL OR compare_at_cents >= 0",
                         name="compare_at_not_negative"),
+        CheckConstraint("cost_cents IS NULL OR cost_cents >= 0", name="cost_not_negative"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -205,6 +206,10 @@ class Variant(OptionLabels, Base):
     options_ta: Mapped[dict | None] = mapped_column(JSON)
     price_cents: Mapped[int]
     compare_at_cents: Mapped[int | None]
+    # What the shop paid for one unit, so reports can value stock at cost; None where staff
+    # have not said, which a report must not take for free. Staff only: never on a shopper's
+    # page, card or the public API.
+    cost_cents: Mapped[int | None]
     weight_grams: Mapped[int | None]
     barcode: Mapped[str | None] = mapped_column(String(32))
     position: Mapped[int] = mapped_column(default=0)

@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import create_engine, func, select, text
 
 from app.accounts.models import User
-from app.catalog.models import Product
+from app.catalog.models import Product, Variant
 from tests.checkout.factories import place_guest_order, stocked
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -82,6 +82,12 @@ def test_seed_demo_prints_an_enrolment_code_for_each_staff_login(app, db_session
     assert [v.label("ta") for v in tea.variants] == ["250 கிராம்", "500 கிராம்", "1 கிலோ"]
     assert [v.label("si") for v in tea.variants] == ["ග්‍රෑම් 250", "ග්‍රෑම් 500", "කිලෝ 1"]
     assert all(a.value_si and a.value_ta for a in tea.attributes if a.name != "brand")
+    # Most goods have a cost price, a few none: the stock report shows both.
+    goods = list(db_session.scalars(select(Variant).join(Variant.product)
+                                    .where(Product.kind == "product")))
+    costed = [v for v in goods if v.cost_cents is not None]
+    assert 0 < len(goods) - len(costed) < len(goods) // 5
+    assert all(54 <= v.cost_cents * 100 // v.price_cents <= 70 for v in costed)
 
 
 def test_the_published_demo_password_opens_no_account_in_production(app, db_session,

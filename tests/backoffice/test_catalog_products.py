@@ -98,6 +98,9 @@ LONG = "x" * 10_000
     ({"price": LONG}, "price", "Field cannot be longer than 20 characters."),
     ({"price": "99999999"}, "price", "That is more than Rs. 10,000,000.00."),
     ({"compare_at": "1,000.00"}, "compare_at", "The compare-at price is the old price"),
+    ({"cost": "-100"}, "cost", "A price cannot be negative."),
+    ({"cost": "cheap"}, "cost", "Enter an amount in rupees, like 1,250.00."),
+    ({"cost": "99999999"}, "cost", "That is more than Rs. 10,000,000.00."),
     ({"weight_grams": "-5"}, "weight_grams", "Number must be between 0 and 1000000."),
     ({"weight_grams": "9" * 30}, "weight_grams", "Number must be between 0 and 1000000."),
 ])
@@ -187,6 +190,68 @@ def test_variants_are_added_edited_and_taken_off_sale(manager_client, db_session
         {"size": "S", "colour": "Blue"}, False, "4791234567890")
     assert db_session.get(Product, product.id).min_price_cents == 2000_00
     assert "Variant is no longer on sale." in page.text and "off sale" in page.text
+
+
+def test_a_variants_cost_is_saved_shown_to_staff_and_never_to_shoppers(manager_client,
+                                                                         db_session, app):
+    product = make_product("Shirt", price_cents=2000_00, sku="SH-M")
+    variant_id = product.variants[0].id
+
+    saved = manager_client.post(f"/staff/catalog/variants/{variant_id}", data={
+        "sku": "SH-M", "price": "2,000.00", "cost": "1,234.50"})
+    form = manager_client.get(f"/staff/catalog/variants/{variant_id}")
+    listing = manager_client.get(f"/staff/catalog/products/{product.id}")
+    shop_page = app.test_client().get("/p/shirt")
+    shop_api = app.test_client().get("/api/v1/products/shirt")
+
+    assert saved.status_code == 303
+    db_session.expire_all()
+    assert db_session.get(Variant, variant_id).cost_cents == 1234_50
+    assert 'name="cost"' in form.text and 'value="1234.50"' in form.text
+    assert "Cost price (rupees, optional)" in form.text
+    assert "Rs. 1,234.50" in listing.text
+    assert shop_page.status_code == 200 and shop_api.status_code == 200
+    assert "1,234.50" not in shop_page.text and "1234.5" not in shop_page.text
+    assert "123450" not in shop_api.text and "1234.5" not in shop_api.text
+    assert "cost" not in shop_api.text
+
+
+def test_a_variants_cost_can_be_added_with_it_and_cleared(manager_client, db_session):
+    product = make_product("Shirt", price_cents=2000_00, sku="SH-M")
+
+    added = manager_client.post(f"/staff/catalog/products/{product.id}/variants", data={
+        "variant-sku": "SH-S", "variant-price": "1,500.00", "variant-cost": "900"})
+    small = db_session.scalar(select(Variant).where(Variant.sku == "SH-S"))
+    cost_when_added = small.cost_cents
+    cleared = manager_client.post(f"/staff/catalog/variants/{small.id}", data={
+        "sku": "SH-S", "price": "1,500.00", "cost": ""})
+
+    assert (added.status_code, cleared.status_code) == (303, 303)
+    assert cost_when_added == 900_00
+    db_session.expire_all()
+    assert db_session.get(Variant, small.id).cost_cents is None
+
+
+@pytest.mark.parametrize(("cost", "message"), [
+    ("-850", "A price cannot be negative."),
+    ("eight hundred", "Enter an amount in rupees, like 1,250.00."),
+    ("850.005", "Enter an amount in rupees, like 1,250.00."),
+])
+def test_a_bad_cost_is_422_on_its_field_and_changes_nothing(manager_client, db_session, cost,
+                                                            message):
+    product = make_product("Shirt", price_cents=2000_00, sku="SH-M")
+    variant_id = product.variants[0].id
+    manager_client.post(f"/staff/catalog/variants/{variant_id}", data={
+        "sku": "SH-M", "price": "2,000.00", "cost": "1,200.00"})
+
+    response = manager_client.post(f"/staff/catalog/variants/{variant_id}", data={
+        "sku": "SH-M", "price": "2,000.00", "cost": cost})
+
+    assert response.status_code == 422
+    error = response.text.split('id="cost-error"')[1].split("</small>")[0]
+    assert message in error
+    db_session.expire_all()
+    assert db_session.get(Variant, variant_id).cost_cents == 1200_00
 
 
 @pytest.mark.parametrize(("data", "message"), [

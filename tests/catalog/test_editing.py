@@ -179,6 +179,8 @@ def test_bad_product_details_are_refused_on_their_field(db_session, changes, fie
     (VariantInput(sku="S-1", price_cents=2_000_000_000), "price"),
     (VariantInput(sku="S-1", price_cents=100, compare_at_cents=-5), "compare_at"),
     (VariantInput(sku="S-1", price_cents=100, compare_at_cents=100), "compare_at"),
+    (VariantInput(sku="S-1", price_cents=100, cost_cents=-5), "cost"),
+    (VariantInput(sku="S-1", price_cents=100, cost_cents=2_000_000_000), "cost"),
     (VariantInput(sku="S-1", price_cents=100, weight_grams=-1), "weight_grams"),
     (VariantInput(sku="S-1", price_cents=100, barcode="9" * 33), "barcode"),
     (VariantInput(sku="S-1", price_cents=100, options={"size": "M" * 81}), "options"),
@@ -246,12 +248,26 @@ def test_a_variant_can_keep_its_own_sku_when_edited(db_session):
     product = make_product("Tea", sku="TEA-1")
 
     editing.update_variant(product.variants[0].id, VariantInput(
-        sku="TEA-1", price_cents=500_00, compare_at_cents=600_00, weight_grams=250,
-        barcode="4791234567890", options={"pack": "250 g"}))
+        sku="TEA-1", price_cents=500_00, compare_at_cents=600_00, cost_cents=320_00,
+        weight_grams=250, barcode="4791234567890", options={"pack": "250 g"}))
 
     variant = db_session.get(Variant, product.variants[0].id)
-    assert (variant.price_cents, variant.compare_at_cents, variant.options) == \
-        (500_00, 600_00, {"pack": "250 g"})
+    assert (variant.price_cents, variant.compare_at_cents, variant.cost_cents,
+            variant.options) == (500_00, 600_00, 320_00, {"pack": "250 g"})
+
+
+def test_a_cost_is_kept_from_creation_and_an_edit_without_one_clears_it(db_session):
+    """No cost is "not known", never 0: a stock report must not value the stock as free."""
+    product = editing.create_product(ProductInput(name_en="Kettle", variants=[
+        VariantInput(sku="K-1", price_cents=4500_00, cost_cents=2900_00),
+        VariantInput(sku="K-2", price_cents=5000_00)]))
+    costs_when_created = [v.cost_cents for v in product.variants]
+
+    editing.update_variant(product.variants[0].id, VariantInput(sku="K-1",
+                                                                price_cents=4500_00))
+
+    assert costs_when_created == [2900_00, None]
+    assert db_session.get(Variant, product.variants[0].id).cost_cents is None
 
 
 # ---- rupees and pairs as typed ------------------------------------------------------------------

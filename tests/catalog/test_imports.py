@@ -366,7 +366,8 @@ def test_export_has_a_bom_and_one_row_per_variant_and_imports_back_unchanged(
     tea = make_product("Green tea", name_si="කොළ තේ", category="tea", sku="GT-1",
                        attributes={"origin": "Nuwara Eliya"})
     editing.add_variant(tea.id, inputs.VariantInput(
-        sku="GT-2", price_cents=1250_50, compare_at_cents=1500_00, options={"pack": "500 g"}))
+        sku="GT-2", price_cents=1250_50, compare_at_cents=1500_00, cost_cents=850_00,
+        options={"pack": "500 g"}))
     make_product("=HYPERLINK(\"http://evil\")", sku="EVIL-1")
     make_product("Massage", kind="service", sku="MS-1")
 
@@ -378,14 +379,75 @@ def test_export_has_a_bom_and_one_row_per_variant_and_imports_back_unchanged(
     assert lines[0] == list(csv_io.COLUMNS)
     assert [line[14] for line in lines[1:]] == ["GT-1", "GT-2", "EVIL-1", "MS-1"]
     gt2 = dict(zip(lines[0], lines[2], strict=True))
-    assert (gt2["name_si"], gt2["price"], gt2["compare_at"], gt2["options"],
-            gt2["attributes"]) == ("කොළ තේ", "1250.50", "1500.00", "pack=500 g",
+    assert (gt2["name_si"], gt2["price"], gt2["compare_at"], gt2["cost"], gt2["options"],
+            gt2["attributes"]) == ("කොළ තේ", "1250.50", "1500.00", "850.00", "pack=500 g",
                                    "origin=Nuwara Eliya")
+    assert lines[0][-1] == "cost" and lines[1][-1] == ""  # the newest column last; GT-1 none
     assert lines[3][4] == "'=HYPERLINK(\"http://evil\")"  # not a formula in a spreadsheet
     assert done.status == "done", done.errors
     assert db_session.scalar(select(Product.name_en).where(Product.slug.startswith("hyper"))) \
         == "=HYPERLINK(\"http://evil\")"
     assert _count(db_session, Product) == 3 and _count(db_session, Variant) == 4
+    assert db_session.scalar(select(Variant.cost_cents).where(Variant.sku == "GT-2")) == 850_00
+
+
+# ---- a variant's cost price ------------------------------------------------------------------
+
+COST_HEADER = [*MINIMAL, "cost"]
+
+
+@pytest.mark.parametrize(("cost", "message"), [
+    ("-850", "cost: A price cannot be negative."),
+    ("cheap", "cost: Enter an amount in rupees, like 1,250.00."),
+    ("850.005", "cost: Enter an amount in rupees, like 1,250.00."),
+    ("99999999", "cost: That is more than Rs. 10,000,000.00. Check the amount."),
+])
+def test_a_bad_cost_is_reported_on_its_row_and_column(cost, message):
+    found = problems(rows_of([COST_HEADER, ["tea", "Tea", "TEA-1", "1200", "700"],
+                              ["tea", "", "TEA-2", "2200", cost]]))
+
+    assert found == [(3, message)]
+
+
+def test_costs_import_from_their_column_and_an_empty_cell_clears_one(db_session, queued,
+                                                                     manager):
+    make_product("Kettle", sku="K-1", price_cents=4500_00)
+    db_session.execute(text("UPDATE catalog_product SET slug = 'kettle'"))
+    db_session.execute(text("UPDATE catalog_variant SET cost_cents = 2500000"))
+    db_session.commit()
+    data = rows_of([COST_HEADER,
+                    ["tea", "Tea", "TEA-1", "1,200.00", "Rs. 780.50"],
+                    ["tea", "", "TEA-2", "2200", ""],
+                    ["kettle", "Kettle", "K-1", "4500", ""]])
+
+    done = _run(db_session, imports.start_import("costs.csv", data, actor=manager).id)
+
+    assert done.status == "done", done.errors
+    costs = dict(db_session.execute(select(Variant.sku, Variant.cost_cents)).all())
+    assert costs == {"TEA-1": 780_50, "TEA-2": None, "K-1": None}
+
+
+def test_a_file_made_before_the_cost_column_imports_and_keeps_the_costs(db_session, queued,
+                                                                        manager):
+    """Files exported before costs existed have no cost column: they import as they did, and
+    the costs staff have entered since stay."""
+    product = make_product("Kettle", sku="K-1", price_cents=4500_00)
+    editing.update_variant(product.variants[0].id, inputs.VariantInput(
+        sku="K-1", price_cents=4500_00, cost_cents=2900_00))
+    header, kettle_row = csv.reader(io.StringIO(
+        b"".join(csv_io.export_lines()).decode("utf-8-sig")))
+    old_columns = [c for c in header if c != "cost"]  # the export's columns before costs
+    kettle = {**dict(zip(header, kettle_row, strict=True)), "price": "4,750.00"}
+    tea = {"product_slug": "tea", "name_en": "Tea", "sku": "TEA-1", "price": "1200"}
+    old_file = rows_of([old_columns, *([row.get(c, "") for c in old_columns]
+                                       for row in (kettle, tea))])
+
+    done = _run(db_session, imports.start_import("old.csv", old_file, actor=manager).id)
+
+    assert done.status == "done", done.errors
+    assert db_session.execute(select(Variant.sku, Variant.price_cents, Variant.cost_cents)
+                              .order_by(Variant.sku)).all() == [
+        ("K-1", 4750_00, 2900_00), ("TEA-1", 1200_00, None)]
 
 
 # ---- a service's place ----------------------------------------------------------------------
