@@ -22,7 +22,17 @@ import re
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from jobs import accounts, backups, events, inventory, notifications, orders, plans, wallet
+from jobs import (
+    accounts,
+    backups,
+    events,
+    inventory,
+    notifications,
+    orders,
+    plans,
+    reports,
+    wallet,
+)
 
 SHOP_TIME = ZoneInfo("Asia/Colombo")  # the zone `at` times are given in
 WEEKDAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")  # cron's 0-6
@@ -129,6 +139,9 @@ SCHEDULE: tuple[Periodic, ...] = (
     Periodic("store-credit-expiry", wallet.expire_credit, "low", at="00:05"),
     # Reminds customers of loyalty points lapsing within the scheme's reminder window.
     Periodic("points-expiry-reminders", wallet.remind_expiring_points, "low", at="10:00"),
+    # Writes yesterday's Colombo day (and days changed since) as Parquet files for DuckDB and
+    # Spark (docs/ANALYTICS.md), after midnight; on `low`: nobody waits for it.
+    Periodic("analytics-export", reports.export_analytics, "low", at=reports.EXPORT_AT),
     # Nightly offers and recommendations go on `low` when they exist.
 )
 

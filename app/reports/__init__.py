@@ -10,4 +10,7 @@ never holds up checkout.
     days.py       Asia/Colombo days: a period's UTC bounds, a timestamp's local day in SQL
     sales.py      sales by day, week or month and by product, category, district, method
     dashboard.py  the /staff cards, each for the roles allowed to see it
+    export.py     the nightly analytics export: Parquet files by day for DuckDB and Spark
+                  (docs/ANALYTICS.md), under BACKUP_URL/analytics
+    cli.py        `flask analytics export`: the same by hand, a day or a range
 """

@@ -105,8 +105,11 @@ class S3Target:
 
     def names(self) -> list[str]:
         found = []
+        # Backup names are flat: only the objects directly under the prefix. The analytics
+        # export keeps thousands of files in folders below it (analytics/<table>/day=…/,
+        # app/reports/export.py), which a listing of backups would otherwise page through.
         pages = self.client.get_paginator("list_objects_v2").paginate(
-            Bucket=self.bucket, Prefix=f"{self.prefix}/" if self.prefix else "")
+            Bucket=self.bucket, Prefix=f"{self.prefix}/" if self.prefix else "", Delimiter="/")
         for page in self._call(list, pages):
             found += [obj["Key"].rpartition("/")[2] for obj in page.get("Contents", [])]
         return sorted(found)
