@@ -76,6 +76,9 @@ def create_app(config: dict | None = None) -> APIFlask:
     from app.reports import database as report_database
 
     report_database.init_app(app)  # the reports' own connection (replica or time-limited)
+    from app.recommendations import visitors
+
+    visitors.init_app(app)  # a signed-out shopper's first-party id, joined at sign-in
     _init_extensions(app)
     headers.init_app(app, template_nonce=page_cache.template_nonce)
     personal_pages.init_app(app)
@@ -148,6 +151,7 @@ def _register_event_handlers(app) -> None:
     from app.events import services as events
     from app.orders import handlers as _orders  # noqa: F401
     from app.payments import handlers as _payments  # noqa: F401
+    from app.recommendations import handlers as _recommendations  # noqa: F401
     from app.support import handlers as _support  # noqa: F401
 
     events.init_app(app)
@@ -200,6 +204,7 @@ def _register_blueprints(app) -> None:
     from app.payments.views import bp as payments_bp
     from app.plans.views import bp as plans_bp
     from app.promotions.views import bp as promotions_bp
+    from app.recommendations.views import bp as recommendations_bp
 
     # Likewise a guest's question about their order joins the orders blueprint and page.
     from app.support import order_questions  # noqa: F401
@@ -211,6 +216,7 @@ def _register_blueprints(app) -> None:
     app.register_blueprint(catalog_bp)
     app.register_blueprint(search_bp)
     app.register_blueprint(promotions_bp)
+    app.register_blueprint(recommendations_bp)
     app.register_blueprint(checkout_bp)
     # A kept page's cart link, put in on every visit: checkout's, made once per count.
     page_cache.cart_link_from(app, cart_link_html)

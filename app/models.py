@@ -15,6 +15,7 @@ def import_all() -> None:
     import app.payments.models  # noqa: F401
     import app.plans.models  # noqa: F401
     import app.promotions.models  # noqa: F401
+    import app.recommendations.models  # noqa: F401
     import app.reports.models  # noqa: F401
     import app.support.models  # noqa: F401
     import app.wallet.models  # noqa: F401

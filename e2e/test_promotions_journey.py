@@ -17,6 +17,9 @@ PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 1}
 
 
 def _new_promotion(staff: Page, name: str) -> None:
+    # The saved promotion's page may still be arriving (htmx follows the save's redirect):
+    # a click before it lands is undone when it does, on a busy machine.
+    staff.wait_for_load_state("networkidle")
     staff.get_by_role("link", name="All promotions").click()
     expect(staff.get_by_role("heading", name="Promotions", exact=True)).to_be_visible()
     staff.get_by_role("button", name="New promotion").click()

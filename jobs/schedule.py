@@ -30,6 +30,7 @@ from jobs import (
     notifications,
     orders,
     plans,
+    recommendations,
     reports,
     wallet,
 )
@@ -142,6 +143,11 @@ SCHEDULE: tuple[Periodic, ...] = (
     # Writes yesterday's Colombo day (and days changed since) as Parquet files for DuckDB and
     # Spark (docs/ANALYTICS.md), after midnight; on `low`: nobody waits for it.
     Periodic("analytics-export", reports.export_analytics, "low", at=reports.EXPORT_AT),
+    # Moves the shopper events buffered by pages (Redis or this process) into the database.
+    Periodic("shopper-events-flush", recommendations.flush_events, "low", 60),
+    # Shopper events are kept 13 months.
+    Periodic("shopper-events-retention", recommendations.delete_old_events, "low",
+             at="03:40"),
     # Nightly offers and recommendations go on `low` when they exist.
 )
 

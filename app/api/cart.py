@@ -40,6 +40,7 @@ from app.errors import Invalid, NotFound
 from app.extensions import limiter
 from app.inventory import services as inventory
 from app.inventory.services import OutOfStock
+from app.recommendations import tracking
 
 # Delivery options are the same for everyone: the phone and shared caches may keep them a
 # minute, per language (as the catalogue).
@@ -185,6 +186,10 @@ def add_cart_item(body: CartItemIn):
         cart = carts.open_cart(user_id=current_customer().id)
         before = {line.id for line in cart.lines}
         line = carts.add_item(cart, body.variant_id, body.quantity, slot_id=body.slot_id)
+        customer = current_customer()
+        if tracking.personalised(customer.id):  # buffered: never slows the answer
+            tracking.record("cart_add", customer_id=customer.id, variant_id=body.variant_id,
+                            quantity=body.quantity)
         return _line_out(cart, line.id, locale), 200 if line.id in before else 201
 
 

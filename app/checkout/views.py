@@ -59,6 +59,7 @@ from app.orders import just_placed as placed_note, services as orders
 from app.payments import checkout_flow, methods
 from app.payments.limits import Payer
 from app.personal_pages import mark_personal
+from app.recommendations import visitors as shoppers
 from app.wallet import points as loyalty, services as wallet
 from app.web import form_status, put_error, redirect_to, render, safe_next
 
@@ -284,6 +285,8 @@ def add_item():
                        slot_id=form.slot_id.data)
     except DomainError as exc:
         return _after_change(exc.message, ok=False, status=exc.status, back=back)
+    shoppers.record_here("cart_add", variant_id=form.variant_id.data,
+                         quantity=form.quantity.data or 1)  # buffered: never slows the page
     return _after_change(_("Added to your cart."), ok=True, back=back)
 
 

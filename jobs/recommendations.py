@@ -1,0 +1,20 @@
+"""Recommendation jobs. Thin: they open an app context and call a service."""
+
+from jobs.context import app_context
+
+
+def flush_events() -> int:
+    """Move the buffered shopper events into the database. Safe to run twice or in two
+    workers at once: each event is taken from the buffer by one of them only."""
+    from app.recommendations import tracking
+
+    with app_context():
+        return tracking.flush_all()
+
+
+def delete_old_events() -> int:
+    """Delete shopper events older than 13 months. Safe to run as often as you like."""
+    from app.recommendations import tracking
+
+    with app_context():
+        return tracking.delete_old()
