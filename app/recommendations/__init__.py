@@ -11,4 +11,15 @@ orders each night.
                   first-party id, joined at sign-in
 - handlers.py     a customer's order becomes purchase events; an erased customer's go
 - views.py        /account/personalisation
+
+The recommender's algorithms are pure functions over plain data (no Flask, no database): the
+nightly job reads purchases, hands them over as a `Purchases`, and stores what comes back;
+bench/recs.py runs the same functions on a public grocery data set.
+
+- purchases.py    `Purchases`: order lines as columns, and their encoding to matrix indices
+- algorithms.py   buy_again, bought_together (+ together_with for the cart), for_you,
+                  popular_items, popular_by_group: lists of `Recommendation`
+- rebuy.py        buy again's logistic model: features of each past (customer, item) pair
+- similarity.py   item-to-item neighbours from co-occurrence, shrunk, top k
+- ranking.py      top N of a score matrix, and the item that explains a recommendation
 """
