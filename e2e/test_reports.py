@@ -5,6 +5,7 @@ KADE_SHOTS (if set)."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from playwright.sync_api import Page, expect
@@ -43,7 +44,10 @@ def test_an_admin_reads_the_dashboard_and_the_sales_report(page: Page, live_serv
         expect(phone.get_by_role("heading", name="Sales", level=1)).to_be_visible()
         phone.get_by_label("Sales by").select_option(label="District")
         phone.get_by_role("button", name="Show").click()
+        expect(phone).to_have_url(re.compile(r"by=district"))
         table = phone.locator("table.report-table")
+        # The table by district, not the one by date still on the page a moment before.
+        expect(table.locator("thead th").first).to_have_text("District")
         expect(table.locator("tbody tr").first).to_be_visible()
         labels = [cell.strip() for cell in table.locator("tbody tr td.name-cell").all_inner_texts()]
         # The district that sold most, by its name (services-only orders have none).
