@@ -59,6 +59,13 @@ def list_addresses(user_id: int) -> list[Address]:
         select(Address).where(Address.user_id == user_id).order_by(Address.id)))
 
 
+def latest_district(user_id: int) -> str | None:
+    """The district of the customer's newest saved address (where they live, most likely),
+    reading no sealed column."""
+    return db.session.scalar(select(Address.district).where(Address.user_id == user_id)
+                             .order_by(Address.id.desc()).limit(1))
+
+
 def get_address(user_id: int, address_id: int) -> Address:
     address = db.session.get(Address, address_id)
     if address is None or address.user_id != user_id:

@@ -428,6 +428,17 @@ def create_customer(*, name: str, phone: str, email: str, locale: str = "en",
     return user
 
 
+def reachable_customers(ids: list[int]) -> list[User]:
+    """Those of `ids` that are customers' accounts still open (not staff, not erased, not
+    switched off), by id."""
+    found: list[User] = []
+    for start in range(0, len(ids), 5000):
+        found.extend(db.session.scalars(select(User).where(
+            User.id.in_(ids[start:start + 5000]), User.role.is_(None),
+            User.is_active.is_(True), User.erased_at.is_(None))))
+    return sorted(found, key=lambda user: user.id)
+
+
 def existing_user_ids(ids: list[int]) -> set[int]:
     """Those of `ids` that are an account (erased ones included)."""
     if not ids:

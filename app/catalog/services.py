@@ -422,6 +422,28 @@ def product_id_by_slug(slug: str) -> int | None:
     return db.session.scalar(select(Product.id).where(Product.slug == slug))
 
 
+def published_id(slug: str) -> int | None:
+    """The id of the published product with this slug (None: none is published)."""
+    return db.session.scalar(select(Product.id).where(Product.slug == slug,
+                                                      Product.status == "published"))
+
+
+def product_ids_of_variants(variant_ids: list[int]) -> set[int]:
+    """The products the given variants belong to."""
+    return set(db.session.scalars(select(Variant.product_id).where(Variant.id.in_(variant_ids))
+                                  .distinct()))
+
+
+def product_categories(ids: list[int] | None = None) -> dict[int, int]:
+    """{product id: its category id} of the published products filed in a category: all of
+    them (the recommender's popular-by-category lists), or those of `ids`."""
+    query = select(Product.id, Product.category_id).where(Product.status == "published",
+                                                           Product.category_id.is_not(None))
+    if ids is not None:
+        query = query.where(Product.id.in_(ids))
+    return dict(db.session.execute(query).all())
+
+
 def skus_by_id(variant_ids: list[int]) -> dict[int, str]:
     if not variant_ids:
         return {}

@@ -279,6 +279,21 @@ def item_count(*, user_id: int | None = None, token: str | None = None) -> int:
     return int(db.session.scalar(query.where(Cart.status == "open")))
 
 
+def product_ids(*, user_id: int | None = None, token: str | None = None) -> set[int]:
+    """The products in the open cart of a customer or of the guest holding `token` (no cart
+    made)."""
+    query = (select(CartLine.variant_id).join(Cart, Cart.id == CartLine.cart_id)
+             .where(Cart.status == "open"))
+    if user_id is not None:
+        query = query.where(Cart.user_id == user_id)
+    elif _valid_token(token):
+        query = query.where(Cart.token_hash == _hash(token))
+    else:
+        return set()
+    variant_ids = list(db.session.scalars(query))
+    return catalog.product_ids_of_variants(variant_ids) if variant_ids else set()
+
+
 CART_UNITS = "cart_units"  # its name among what accounts.sessions reads with the user
 
 

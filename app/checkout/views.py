@@ -39,7 +39,13 @@ from app.accounts import addresses, sessions
 from app.accounts.addresses import AddressInput
 from app.accounts.districts import district_name
 from app.accounts.phones import display_phone
-from app.checkout import cart as carts, delivery, services as checkout, steps
+from app.checkout import (
+    cart as carts,
+    delivery,
+    services as checkout,
+    signals as cart_signals,
+    steps,
+)
 from app.checkout.forms import (
     AddToCartForm,
     CustomerAddressForm,
@@ -51,6 +57,13 @@ from app.checkout.forms import (
     PlaceOrderForm,
 )
 from app.checkout.models import Cart
+from app.checkout.shopper import (
+    CART_COOKIE,
+    cookie_token as _cookie_token,
+    current_cart,
+    customer_id as _customer_id,
+    is_staff as _is_staff,
+)
 from app.errors import Conflict, DomainError, Invalid, NotFound, TooManyAttempts
 from app.extensions import checkout_rate_limit, limiter
 from app.i18n import current_language, format_lkr
@@ -59,7 +72,6 @@ from app.orders import just_placed as placed_note, services as orders
 from app.payments import checkout_flow, methods
 from app.payments.limits import Payer
 from app.personal_pages import mark_personal
-from app.recommendations import visitors as shoppers
 from app.wallet import points as loyalty, services as wallet
 from app.web import form_status, put_error, redirect_to, render, safe_next
 
@@ -67,7 +79,6 @@ log = logging.getLogger(__name__)
 
 bp = Blueprint("checkout", __name__)
 
-CART_COOKIE = "kade_cart"
 CART_COOKIE_DAYS = 90
 # Orders this browser placed, by idempotency key: a second submit of the review page (after
 # the first one emptied the cart) goes to the order the first one made.
@@ -88,33 +99,6 @@ def _locale() -> str:
 
 
 # ---- whose cart -----------------------------------------------------------------------------
-
-def _is_staff() -> bool:
-    return bool(current_user.is_authenticated and current_user.is_staff)
-
-
-def _customer_id() -> int | None:
-    if current_user.is_authenticated and not current_user.is_staff:
-        return current_user.id
-    return None
-
-
-def _cookie_token() -> str | None:
-    if current_user.is_authenticated:
-        return None
-    # A cart made during this request is not in the request's cookies yet.
-    return g.get("new_cart_token") or request.cookies.get(CART_COOKIE)
-
-
-def current_cart() -> Cart | None:
-    """The shopper's open cart, if they have one (never made here)."""
-    if _is_staff():
-        return None
-    customer_id = _customer_id()
-    if customer_id is not None:
-        return carts.find_cart(user_id=customer_id)
-    return carts.find_cart(token=_cookie_token())
-
 
 def _cart_to_fill() -> Cart:
     """The shopper's open cart, made if there is none (a guest then gets a new cookie)."""
@@ -285,8 +269,8 @@ def add_item():
                        slot_id=form.slot_id.data)
     except DomainError as exc:
         return _after_change(exc.message, ok=False, status=exc.status, back=back)
-    shoppers.record_here("cart_add", variant_id=form.variant_id.data,
-                         quantity=form.quantity.data or 1)  # buffered: never slows the page
+    cart_signals.item_added.send(None, variant_id=form.variant_id.data,
+                                 quantity=form.quantity.data or 1)
     return _after_change(_("Added to your cart."), ok=True, back=back)
 
 

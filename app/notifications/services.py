@@ -25,7 +25,7 @@ from flask_babel import force_locale
 from jinja2 import TemplateNotFound
 from redis.exceptions import RedisError
 from rq import Queue
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from app import db
@@ -64,6 +64,16 @@ def set_preferences(user_id: int, *, sms_updates: bool, marketing_email: bool,
         found.sms_updates, found.marketing_email, found.marketing_sms = (
             bool(sms_updates), bool(marketing_email), bool(marketing_sms))
         found.updated_at = utcnow()
+    return found
+
+
+def marketing_consenting(user_ids: list[int]) -> set[int]:
+    """Those of `user_ids` who said yes to offers by mail or by SMS."""
+    found: set[int] = set()
+    for start in range(0, len(user_ids), 5000):
+        found.update(db.session.scalars(select(Preference.user_id).where(
+            Preference.user_id.in_(user_ids[start:start + 5000]),
+            or_(Preference.marketing_email.is_(True), Preference.marketing_sms.is_(True)))))
     return found
 
 

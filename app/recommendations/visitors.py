@@ -11,6 +11,7 @@ import secrets
 from flask import g, request
 from flask_login import current_user, user_logged_in
 
+from app.checkout import signals as cart_signals
 from app.recommendations import tracking
 
 COOKIE = "kade_visitor"
@@ -22,6 +23,11 @@ _NEW = "kade_new_visitor"
 def init_app(app) -> None:
     app.after_request(_give_cookie)
     user_logged_in.connect(_join, app)
+    cart_signals.item_added.connect(_cart_add)
+
+
+def _cart_add(_sender, *, variant_id: int, quantity: int) -> None:
+    record_here("cart_add", variant_id=variant_id, quantity=quantity)  # buffered: never slow
 
 
 def visitor_id() -> str | None:
@@ -32,6 +38,8 @@ def visitor_id() -> str | None:
 
 def record_here(kind: str, **fields) -> bool:
     """Record an event for whoever makes this request (see tracking.record). Never raises."""
+    if not tracking.recording():
+        return False  # and no visitor cookie either
     try:
         if current_user.is_authenticated:
             if current_user.is_staff or not tracking.personalised(current_user.id):

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
 from app import csv_export
@@ -39,6 +39,7 @@ from app.catalog.models import Category, Product
 from app.csv_export import rupees
 from app.i18n import current_language
 from app.orders.documents import vat_included_cents
+from app.orders.history import is_sale
 from app.orders.models import Order, OrderLine
 from app.payments.methods import METHODS, PREPAID
 from app.payments.models import Refund, RefundLine
@@ -118,12 +119,6 @@ def vat_percent() -> int | None:
     if not (config.get("SHOP_VAT_NUMBER") or "").strip():
         return None
     return int(config.get("SHOP_VAT_PERCENT", 18))
-
-
-def is_sale():
-    """The orders that count as sales (see the module's words)."""
-    return and_(Order.status != "pending_payment",
-                or_(Order.status != "cancelled", Order.payment_status == "paid"))
 
 
 def in_period(column, period: Period):
