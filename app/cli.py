@@ -28,6 +28,10 @@ def register(app) -> None:
 
     app.cli.add_command(analytics_cli)
 
+    from app.recommendations.cli import recommendations_cli
+
+    app.cli.add_command(recommendations_cli)
+
 
 db_cli = AppGroup("db", help="Database schema (Alembic migrations).")
 

@@ -89,6 +89,9 @@ def load_demo() -> list[str]:
     order_lines = load_demo_orders()  # before the promotions: the demo orders stay as they were
     credit_lines = load_demo_credit([email for email, *_ in CUSTOMERS])
     db.session.commit()
+    from app.recommendations.nightly import compute as compute_recommendations
+
+    compute_recommendations()  # the strips have the demo orders to show at once
     return [*catalog_lines, *order_lines, *load_demo_promotions(), *load_demo_plans(),
             *credit_lines,
             "Demo logins (password for all):", *lines]

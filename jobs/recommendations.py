@@ -18,3 +18,16 @@ def delete_old_events() -> int:
 
     with app_context():
         return tracking.delete_old()
+
+
+def compute_recommendations() -> dict:
+    """Compute and store every recommendation list, then make tonight's personal offers from
+    them (nightly, on `low`). Running it twice stores the same lists and sends nothing more:
+    one offer decision per template, customer and week."""
+    from app.recommendations import nightly, offers
+
+    with app_context():
+        summary = nightly.compute()
+        sent = offers.run()
+        return {"lines": summary.lines, "customers": summary.customers, "lists": summary.lists,
+                "offers_sent": sent.sent, "held_out": sent.held_out}

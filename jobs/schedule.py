@@ -148,7 +148,9 @@ SCHEDULE: tuple[Periodic, ...] = (
     # Shopper events are kept 13 months.
     Periodic("shopper-events-retention", recommendations.delete_old_events, "low",
              at="03:40"),
-    # Nightly offers and recommendations go on `low` when they exist.
+    # Every recommendation list from the last 13 months of sales, then tonight's personal
+    # offers from them, while the shop is quiet (a big shop's take minutes); on `low`.
+    Periodic("recommendations", recommendations.compute_recommendations, "low", at="02:30"),
 )
 
 

@@ -21,6 +21,7 @@
     support.py      /support/tickets, /support/tickets/{number}[/messages] (my questions)
     wallet.py       /me/wallet, /me/points (my store credit, my points); wallet_schemas.py
     plans.py        /plans, /me/subscription (my plan); plan_schemas.py
+    recommendations.py  /me/recommendations, /products/{slug}/related
 """
 
 from app.api import (  # noqa: F401  (their routes join the blueprint)
@@ -33,6 +34,7 @@ from app.api import (  # noqa: F401  (their routes join the blueprint)
     orders,
     plans,
     promotions,
+    recommendations,
     support,
     wallet,
 )

@@ -111,6 +111,22 @@ def _sale_price(variants) -> int | None:
     return was if was is not None and was > cheapest.price_cents else None
 
 
+def card_out(product, units: int, locale: str, pictures: _Pictures | None = None, *,
+             cls: type[ProductCard] = ProductCard, **extra) -> ProductCard:
+    """A product card as lists answer it; `cls` a ProductCard with more fields, `extra`
+    their values."""
+    pictures = pictures or _Pictures()
+    return cls(
+        id=product.id, slug=product.slug, kind=product.kind,
+        name=product.text("name", locale),
+        price=Money.of(product.min_price_cents),
+        compare_at_price=Money.of(_sale_price(_active_variants(product))),
+        availability=_availability(product, units),
+        duration_minutes=product.duration_minutes if product.is_service else None,
+        category=_category(product.category, locale),
+        image=pictures.of(product.images[0]) if product.images else None, **extra)
+
+
 def _availability(product, units: int) -> str:
     # Services have no stock: they are booked, and the slots say when.
     return "in_stock" if product.is_service else availability(units)
@@ -161,18 +177,8 @@ def list_products(query: ProductQuery):
     found = catalog.list_products(filters, sort=sort, page=query.page,
                                   per_page=query.per_page)
     pictures = _Pictures()
-    items = []
-    for product in found.items:
-        variants = _active_variants(product)
-        items.append(ProductCard(
-            id=product.id, slug=product.slug, kind=product.kind,
-            name=product.text("name", locale),
-            price=Money.of(product.min_price_cents),
-            compare_at_price=Money.of(_sale_price(variants)),
-            availability=_availability(product, found.stock.get(product.id, 0)),
-            duration_minutes=product.duration_minutes if product.is_service else None,
-            category=_category(product.category, locale),
-            image=pictures.of(product.images[0]) if product.images else None))
+    items = [card_out(product, found.stock.get(product.id, 0), locale, pictures)
+             for product in found.items]
     page = ProductPage(items=items, page=query.page, per_page=query.per_page,
                        total=found.total)
     return page, 200, CACHING

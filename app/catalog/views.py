@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal, InvalidOperation
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 from flask import Blueprint, current_app, g, request, session, url_for
 from flask_babel import gettext as _, lazy_gettext as _l
@@ -64,11 +64,21 @@ def card_form() -> dict[str, str]:
     key = ("card_form", page_cache.rendering())  # a kept page holds the token's marker
     found = g.get("card_form")
     if found is None or found[0] != key:
-        found = (key, {"action": url_for("checkout.add_item"),
-                       "next": request.full_path if request.method == "GET" else "",
+        found = (key, {"action": url_for("checkout.add_item"), "next": _back_here(),
                        "token": page_cache.csrf_token()})
         g.card_form = found
     return found[1]
+
+
+def _back_here() -> str:
+    """Where a card's plain "Add to cart" post comes back to: this page, or for a strip htmx
+    fetched into a page, that page (its path, never another site's)."""
+    if request.method != "GET":
+        return ""
+    if request.htmx and request.htmx.current_url:
+        parts = urlsplit(request.htmx.current_url)
+        return parts.path + (f"?{parts.query}" if parts.query else "")
+    return request.full_path
 
 
 @bp.app_template_global()

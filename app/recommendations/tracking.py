@@ -30,7 +30,13 @@ from sqlalchemy import delete, insert, select, update
 
 from app import db
 from app.db import transaction, utcnow
-from app.recommendations.models import KINDS, PersonalisationChoice, ShopperEvent
+from app.recommendations.models import (
+    KINDS,
+    PERSONAL_KINDS,
+    PersonalisationChoice,
+    ShopperEvent,
+    StoredList,
+)
 from app.redis_client import redis_for
 
 log = logging.getLogger(__name__)
@@ -64,6 +70,11 @@ def plain_query(text: str | None) -> str | None:
     return words
 
 
+def recording() -> bool:
+    """Whether shopper events are recorded at all (SHOPPER_EVENTS)."""
+    return bool(current_app.config.get("SHOPPER_EVENTS", True))
+
+
 def record(kind: str, *, customer_id: int | None = None, visitor_id: str | None = None,
            product_id: int | None = None, variant_id: int | None = None,
            quantity: int | None = None,
@@ -72,7 +83,7 @@ def record(kind: str, *, customer_id: int | None = None, visitor_id: str | None 
     """Buffer one event. False when it was not kept (no one to tie it to, the buffer full,
     Redis down). Never raises: a page must not fail because of its own bookkeeping.
     A customer who said no to personalisation must not reach here (`personalised`)."""
-    if kind not in KINDS or (customer_id is None and not visitor_id):
+    if kind not in KINDS or (customer_id is None and not visitor_id) or not recording():
         return False
     event = json.dumps({
         "kind": kind, "customer_id": customer_id,
@@ -191,9 +202,18 @@ def set_personalised(customer_id: int, personalised: bool) -> None:
             forget(customer_id)
 
 
+def declined_customers() -> set[int]:
+    """Every customer who said no to personalisation (the nightly job makes nothing of them)."""
+    return set(db.session.scalars(select(PersonalisationChoice.customer_id).where(
+        PersonalisationChoice.personalised.is_(False))))
+
+
 def forget(customer_id: int) -> int:
-    """Delete every event of this customer (they said no, or erased their account)."""
+    """Delete every event of this customer and the lists made about them (they said no, or
+    erased their account). Returns how many events went."""
     with transaction():
+        db.session.execute(delete(StoredList).where(StoredList.kind.in_(PERSONAL_KINDS),
+                                                    StoredList.owner == str(customer_id)))
         return db.session.execute(
             delete(ShopperEvent).where(ShopperEvent.customer_id == customer_id)).rowcount
 
@@ -219,6 +239,22 @@ def delete_old(now: dt.datetime | None = None) -> int:
     with transaction():
         return db.session.execute(
             delete(ShopperEvent).where(ShopperEvent.created_at < cutoff)).rowcount
+
+
+def recently_viewed(*, customer_id: int | None = None, visitor_id: str | None = None,
+                    limit: int = 30) -> list[int]:
+    """The products this customer or visitor viewed last, newest first (what they browse,
+    for a newcomer's "popular in the categories you look at"). Saved events only."""
+    if customer_id is not None:
+        who = ShopperEvent.customer_id == customer_id
+    elif visitor_id:
+        who = ShopperEvent.visitor_id == visitor_id
+    else:
+        return []
+    return list(db.session.scalars(
+        select(ShopperEvent.product_id)
+        .where(who, ShopperEvent.kind == "view", ShopperEvent.product_id.is_not(None))
+        .order_by(ShopperEvent.created_at.desc()).limit(limit)))
 
 
 def export_for(customer_id: int, _locale: str = "en") -> list[dict]:

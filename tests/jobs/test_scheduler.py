@@ -57,8 +57,10 @@ def test_the_schedule_names_each_periodic_job_once_with_its_queue_and_interval_o
                      ("jobs.reports.export_analytics", "low", "0 19 * * *"),
                      ("jobs.recommendations.flush_events", "low", 60),
                      # Colombo 03:40: 22:10 UTC the day before.
-                     ("jobs.recommendations.delete_old_events", "low", "10 22 * * *")}
-    assert len({options["name"] for _f, _q, options in recorder.registered}) == 19
+                     ("jobs.recommendations.delete_old_events", "low", "10 22 * * *"),
+                     # Colombo 02:30: 21:00 UTC the day before.
+                     ("jobs.recommendations.compute_recommendations", "low", "0 21 * * *")}
+    assert len({options["name"] for _f, _q, options in recorder.registered}) == 20
     assert all(queue in QUEUES for _f, queue, _o in recorder.registered)
     # Never both: RQ refuses a job with an interval and a cron line.
     assert all(("interval" in o) != ("cron" in o) for _f, _q, o in recorder.registered)
@@ -73,7 +75,7 @@ def test_the_schedule_compresses_for_tests(monkeypatch):
     # Times of day are not scaled.
     assert {o["cron"] for _f, _q, o in recorder.registered if "cron" in o} == {
         "30 20 * * *", "30 21 * * 6", "0 22 * * *", "30 22 * * *", "35 18 * * *", "30 4 * * *",
-        "0 19 * * *", "10 22 * * *"}
+        "0 19 * * *", "10 22 * * *", "0 21 * * *"}
     # RQ wants whole seconds for the TTLs, however small the interval.
     assert all(isinstance(options["ttl"], int) and options["ttl"] >= 60
                for _f, _q, options in recorder.registered)

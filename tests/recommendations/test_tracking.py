@@ -181,3 +181,15 @@ def test_the_apps_cart_adds_are_recorded_for_the_customer(client, db_session, te
     tracking.flush_all()
     assert [(e.kind, e.customer_id, e.variant_id, e.quantity) for e in events()] == [
         ("cart_add", customer.id, tea.id, 3)]
+
+
+def test_with_shopper_events_off_nothing_is_recorded_and_no_visitor_id_given(make_app,
+                                                                            db_session, tea):
+    app = make_app(SHOPPER_EVENTS=False)
+    client = app.test_client()
+    response = client.post("/cart/items", data={"variant_id": tea.id, "quantity": 1})
+    assert response.status_code in (200, 303)
+    assert client.get_cookie(COOKIE) is None
+    with app.app_context():
+        assert tracking.record("view", visitor_id="d" * 32, product_id=1) is False
+        assert tracking.buffered() == 0
