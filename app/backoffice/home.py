@@ -1,5 +1,6 @@
 """The back-office start page: a dashboard of the cards this role may see (sales, orders to
-act on, best sellers, low stock, support, jobs and backups), then the areas it may use."""
+act on, best sellers, low stock, support, jobs and backups, personal offers), then the areas
+it may use."""
 
 from __future__ import annotations
 
@@ -9,7 +10,9 @@ from flask_login import current_user
 
 from app.backoffice import bp
 from app.backoffice.guards import staff_required
+from app.db import utcnow
 from app.i18n import current_language
+from app.recommendations import offers
 from app.reports import dashboard
 from app.reports.database import reading
 from app.reports.sales import period_label
@@ -35,6 +38,8 @@ def home():
             figures = {card: readers[card](reads) for card in cards if card in readers}
     if "operations" in cards:
         figures["operations"] = dashboard.operations_card(actor=me)
+    if "offers" in cards:  # from the primary: the offers' own small tables
+        figures["offers"] = offers.summary(me, utcnow() - dt.timedelta(days=30))
     chart = []
     if "sales" in figures:
         chart = [(period_label(dt.date.fromisoformat(row.key), "day", locale), row.total_cents)

@@ -17,7 +17,7 @@ from collections import Counter
 from collections.abc import Iterator, Mapping
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, insert, or_, select
+from sqlalchemy import and_, func, insert, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from app import csv_export, db
@@ -112,8 +112,9 @@ class Listed:
 
 
 def list_promotions(actor, status: str | None = None, q: str | None = None) -> list[Listed]:
-    """Every promotion, newest first, with its status now; only those in `status` when
-    given, and those whose name (any language) or one of whose codes holds `q`.
+    """Every promotion staff made, newest first, with its status now; only those in `status`
+    when given, and those whose name (any language) or one of whose codes holds `q`. A
+    personal voucher (app/promotions/personal.py) is listed only when `q` is its code.
     Raises Forbidden, Invalid (an unknown status)."""
     require(actor, Permission.MANAGE_PROMOTIONS)
     if status and status not in STATUSES:
@@ -123,8 +124,12 @@ def list_promotions(actor, status: str | None = None, q: str | None = None) -> l
     if q:
         like = f"%{q}%"
         coded = select(VoucherCode.promotion_id).where(VoucherCode.code == q.upper())
-        query = query.where(or_(Promotion.name_en.ilike(like), Promotion.name_si.ilike(like),
-                                Promotion.name_ta.ilike(like), Promotion.id.in_(coded)))
+        named = or_(Promotion.name_en.ilike(like), Promotion.name_si.ilike(like),
+                    Promotion.name_ta.ilike(like))
+        query = query.where(or_(and_(named, Promotion.personal.is_(False)),
+                                Promotion.id.in_(coded)))
+    else:
+        query = query.where(Promotion.personal.is_(False))
     promotions = list(db.session.scalars(query.order_by(Promotion.created_at.desc(),
                                                         Promotion.id.desc())))
     counts = dict(db.session.execute(

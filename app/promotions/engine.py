@@ -281,11 +281,15 @@ class PromotionsRule:
                     offer.min_subtotal_cents - view.subtotal_cents, context.locale),
                     offer=offer.label(context.locale)))
         if code is not None and voucher_offer is None:
-            # A code of a promotion that is paused or over: not in the running set.
+            # A personal voucher (never in the running set), or the code of a promotion that
+            # is paused or over.
             voucher_offer = vouchers.offer_of_code(code)
             refusal = (_refusal(voucher_offer, context, cart, view, usage)
                        if voucher_offer else None)
-            refusal = refusal or Refusal(lambda: _("This offer has ended."))
+            if voucher_offer is not None and voucher_offer.personal and refusal is None:
+                eligible = sorted([*eligible, voucher_offer], key=lambda o: o.rank)
+            else:
+                refusal = refusal or Refusal(lambda: _("This offer has ended."))
         if code is not None and refusal is None and code.used_up:
             refusal = Refusal(lambda: _("This code has already been used."))
             eligible = [o for o in eligible if o is not voucher_offer]

@@ -10,7 +10,16 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db import Base, UTCDateTime, utc_now
@@ -52,6 +61,10 @@ class Promotion(Base):
     description_ta: Mapped[str | None] = mapped_column(Text)
     is_public: Mapped[bool] = mapped_column(default=True)  # listed on /offers and the API
     paused: Mapped[bool] = mapped_column(default=False)
+    # One customer's voucher made by the system (app/promotions/personal.py): never in the
+    # running set every cart is priced against (a shop sends thousands); a cart carrying its
+    # code loads it.
+    personal: Mapped[bool] = mapped_column(default=False, server_default=false())
     starts_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     ends_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)  # exclusive
     # Higher goes first; an exclusive promotion never stacks, others stack with the classes

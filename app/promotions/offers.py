@@ -56,6 +56,7 @@ class Offer:
     combines_with: frozenset[str]
     is_public: bool
     paused: bool = False
+    personal: bool = False  # loaded by its code only (see Promotion.personal)
 
     @property
     def cls(self) -> str:
@@ -136,7 +137,7 @@ def offer_of(promotion: Promotion, categories: frozenset[int] | None = None) -> 
         priority=promotion.priority or 0, exclusive=bool(promotion.exclusive),
         combines_with=frozenset(promotion.combines_with or ()),
         is_public=bool(promotion.is_public),
-        paused=bool(promotion.paused))
+        paused=bool(promotion.paused), personal=bool(promotion.personal))
 
 
 def offer_with_sub_categories(promotion: Promotion) -> Offer:
@@ -146,10 +147,11 @@ def offer_with_sub_categories(promotion: Promotion) -> Offer:
 
 
 def load(now: dt.datetime | None = None) -> tuple[Offer, ...]:
-    """Promotions that are not paused and not over, from the database (two queries)."""
+    """Promotions that are not paused and not over, from the database (two queries). A
+    personal voucher's is not among them: the engine loads it when a cart carries its code."""
     now = now or utcnow()
     rows = db.session.scalars(select(Promotion).where(
-        Promotion.paused.is_(False),
+        Promotion.paused.is_(False), Promotion.personal.is_(False),
         or_(Promotion.ends_at.is_(None), Promotion.ends_at > now))).all()
     wanted = {c for row in rows for c in row.category_ids or ()}
     below = catalog.descendants(wanted) if wanted else {}

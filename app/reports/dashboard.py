@@ -31,6 +31,7 @@ CARDS = (
     ("low_stock", Permission.MANAGE_INVENTORY),
     ("support", Permission.MANAGE_SUPPORT),
     ("operations", Permission.MANAGE_JOBS),
+    ("offers", Permission.MANAGE_PROMOTIONS),
 )
 WINDOWS = (1, 7, 30)  # today, the last 7 and the last 30 days (today included)
 CHART_DAYS = 30
