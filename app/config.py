@@ -103,6 +103,13 @@ def from_environment() -> dict:
         "DATABASE_REPLICA_URL": os.environ.get("DATABASE_REPLICA_URL") or None,
         "REPORT_STATEMENT_TIMEOUT_MS": int(os.environ.get("REPORT_STATEMENT_TIMEOUT_MS",
                                                           "15000")),
+        # Shopper events (app/recommendations/tracking.py): what visitors view, search, put in
+        # the cart and buy, buffered for the recommender. 0 records nothing (the strips and
+        # offers then work from orders alone); bench/catalog.py --events measures the cost.
+        "SHOPPER_EVENTS": os.environ.get("SHOPPER_EVENTS", "1") != "0",
+        # Personal offers (app/recommendations/offers.py): at most this many offer decisions
+        # (sent or held out) per customer in any 7 days, over every offer template.
+        "PERSONAL_OFFERS_PER_WEEK": int(os.environ.get("PERSONAL_OFFERS_PER_WEEK", "1")),
         # --- Jobs and the outbox. LOCAL_SCHEDULE (`make run`, no Redis) runs the periodic
         # jobs in a thread of the web process; with Redis `python -m jobs.scheduler` does.
         # Outbox delivery (app/notifications/services.py): how long a claimed message is one

@@ -19,6 +19,7 @@
     .venv/bin/python bench/catalog.py --reuse              # keep the loaded database
     .venv/bin/python bench/catalog.py --reuse --page product:/p/{product} --duration 5
     .venv/bin/python bench/catalog.py --reuse --profile 200 --signed-in  # where the time goes
+    .venv/bin/python bench/catalog.py --reuse --events     # what recording shopper events costs
 """
 
 from __future__ import annotations
@@ -851,6 +852,10 @@ def main(argv: list[str] | None = None) -> int:
                              "are driven; 0 (the default) removes any")
     parser.add_argument("--profile", type=int, metavar="N",
                         help="instead of wrk: run each page N times under cProfile")
+    parser.add_argument("--events", action="store_true",
+                        help="instead of the table: what recording shopper events costs a "
+                             "product page visit (the page and its strips), events on "
+                             "against SHOPPER_EVENTS=0")
     args = parser.parse_args(argv)
     if shutil.which("wrk") is None and not args.profile:
         raise SystemExit("wrk is missing: apt-get install -y wrk")
@@ -900,10 +905,71 @@ def main(argv: list[str] | None = None) -> int:
                     [template.format(**values) for _, template in pages], args.profile,
                     column=columns[0], cart=values["cart"], check=check)
             return 0
+        if args.events:
+            return events_cost(work, envs[True], url, values, args.duration, args.database)
         spread = (spread_values(url, args.spread), args.spread) if args.spread else None
         return drive(work, envs, columns, pages, values, args.duration, args.database, spread)
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+# Issue 20: recording events may cost a product page visit at most this share of its
+# throughput.
+EVENTS_COST = 0.05
+
+
+def events_cost(work: Path, env: dict[str, str], url: str, values, seconds: int,
+                database: str) -> int:
+    """A product page visit is the page (the same for everyone; production's page cache on)
+    and the strip htmx fetches after it, which records the view. Both are driven at 32
+    connections by a returning visitor (their cookie), against a Kade recording events and
+    one with SHOPPER_EVENTS=0; a visit's rate is 1 / (1/page + 1/strip)."""
+    with psycopg.connect(url) as conn:
+        product_id = conn.execute("SELECT id FROM catalog_product WHERE slug = %s",
+                                  (values["product"],)).fetchone()[0]
+    script = work / "report.lua"
+    script.write_text(WRK_SCRIPT)
+    logs = Path(tempfile.gettempdir()) / "kade-bench"
+    logs.mkdir(exist_ok=True)
+    visitor = {"User-Agent": USER_AGENT, "Cookie": f"kade_visitor={secrets.token_hex(16)}"}
+    paths = {"page": f"/p/{values['product']}",
+             "strip": f"/recommendations/product/{product_id}"}
+    found: dict[bool, dict[str, Run]] = {}
+    for recording in (True, False):
+        port = _free_port()
+        server_env = {**env, "PUBLIC_URL": f"http://127.0.0.1:{port}",
+                      "SHOPPER_EVENTS": "1" if recording else "0"}
+        server = start("kade-events" if recording else "kade-no-events", "wsgi:app",
+                       server_env, ROOT, logs, port)
+        try:
+            found[recording] = {}
+            for name, path in paths.items():
+                status = status_of(server.base + path, visitor)
+                if status != 200:
+                    raise SystemExit(f"{path} answered {status}")
+                warm(server.base + path, headers=visitor)
+                found[recording][name] = wrk(server.base + path, 32, seconds, script, server,
+                                             database, visitor)
+        finally:
+            server.stop()
+    if env.get("REDIS_URL"):
+        import redis
+
+        redis.Redis.from_url(env["REDIS_URL"]).delete("kade:shopper-events")  # the run's
+
+    def visits(runs: dict[str, Run]) -> float:
+        return 1 / sum(1 / run.rps for run in runs.values())
+
+    print(f"{'':24}{'page req/s':>12}{'strip req/s':>13}{'visits/s':>10}{'strip p95 ms':>14}")
+    for recording, label in ((True, "events recorded"), (False, "SHOPPER_EVENTS=0")):
+        runs = found[recording]
+        print(f"{label:24}{runs['page'].rps:12.0f}{runs['strip'].rps:13.0f}"
+              f"{visits(runs):10.0f}{runs['strip'].p95:14.1f}")
+    cost = 1 - visits(found[True]) / visits(found[False])
+    verdict = "PASS" if cost < EVENTS_COST else "FAIL"
+    print(f"recording events costs a product page visit {cost * 100:.1f} % of its throughput "
+          f"(target under {EVENTS_COST * 100:.0f} %): {verdict}")
+    return 0 if verdict == "PASS" else 1
 
 
 @dataclass
