@@ -231,6 +231,10 @@ def test_each_sms_fits_one_gsm_segment_in_english(make_app, template):
                                  "link": external_url("wallet.credit_page")},
             "points_expiring.txt": {"points": 99_999, "date": "2026-12-31",
                                     "link": external_url("wallet.credit_page")},
+            "personal_offer.txt": {
+                "product": "Handloom bedsheet, king size, hand-dyed in Kandy (two pillow covers)",
+                "code": "FOR-ABCDEFGH", "percent": None, "amount_cents": 9_999_999_99,
+                "until": "2026-12-31"},
             "plan_update.txt": {"kind": "payment_failed", "amount_cents": 9_999_999_99,
                                 "plan_names": {"en": "Kade Plus Family Yearly"},
                                 "grace_until": "2026-12-31", "period_end": "2026-12-31",

@@ -23,6 +23,9 @@ SMS_TEMPLATES = sorted(p.name for p in (Path(__file__).parents[2] / "templates" 
 PUBLIC_URL = "https://www.kadeshop.lk"
 NUMBER = "KD-2026-999999"
 BIG = 1_234_567_00
+PRODUCT_NAMES = {"en": "Handloom bedsheet, king size, hand-dyed in Kandy (two pillow covers)",
+                 "si": "අත්යන්ත්‍ර ඇඳ ඇතිරිල්ල, මහනුවර අතින් සායම් කළ, කොට්ට උර දෙකක් සමඟ",
+                 "ta": "கைத்தறி படுக்கை விரிப்பு, கண்டியில் கையால் சாயமிடப்பட்டது"}
 
 
 def _worst_case_data() -> dict:
@@ -59,6 +62,9 @@ def test_each_sms_fits_two_segments_in_every_language(make_app, template, langua
             data["link"] = external_url("wallet.credit_page")  # the account's page
         if template == "plan_update.txt":
             data["link"] = external_url("plans.my_plan")
+        if template == "personal_offer.txt":  # a long product name, a voucher code
+            data.update(product=PRODUCT_NAMES[language], code="FOR-ABCDEFGH", percent=None,
+                        until="2026-12-31")
         text = _rendered(template, language, data)
 
     assert sms_encoding(text) == ("gsm7" if language == "en" else "unicode"), text

@@ -7,8 +7,10 @@ import datetime as dt
 
 import pytest
 
+from app.db import utcnow
 from app.errors import Forbidden
 from app.inventory import services as inventory
+from app.recommendations import offers
 from app.reports import dashboard
 from app.reports.database import reading
 from app.support import services as support
@@ -63,9 +65,10 @@ def test_support_counts_tickets_waiting_for_the_shop(db_session, admin):
 
 
 @pytest.mark.parametrize(("role", "cards"), [
-    ("admin", ["sales", "to_do", "top_products", "low_stock", "support", "operations"]),
+    ("admin", ["sales", "to_do", "top_products", "low_stock", "support", "operations",
+               "offers"]),
     ("order_manager", ["sales", "to_do", "top_products", "low_stock"]),
-    ("marketing", ["sales", "top_products"]),
+    ("marketing", ["sales", "top_products", "offers"]),
     ("catalog_manager", ["low_stock"]),
     ("support_agent", ["support"]),
 ])
@@ -79,6 +82,8 @@ def test_the_services_refuse_a_role_without_the_permission(db_session):
         dashboard.sales_card(reads, actor=agent)
     with pytest.raises(Forbidden):
         dashboard.operations_card(actor=agent)
+    with pytest.raises(Forbidden):
+        offers.summary(agent, utcnow())
 
 
 @pytest.fixture()
