@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from array import array
 from dataclasses import dataclass
 
 import numpy as np
@@ -46,7 +47,10 @@ def read_purchases(since: dt.datetime) -> tuple[Purchases, dict[int, str], set[i
     a district); the customers to make personal lists for. An anonymous buyer's key is
     minus the order's id."""
     declined = tracking.declined_customers()
-    customers, items, days, quantities, baskets = [], [], [], [], []
+    # Typed buffers, 8 bytes a value: a big shop's year is millions of lines, and a list of
+    # Python ints would hold four times that.
+    customers, items, baskets = array("q"), array("q"), array("q")
+    days, quantities = array("d"), array("d")
     district_of: dict[int, str] = {}
     for line in history.purchase_lines(since):
         known = line.customer_id is not None and line.customer_id not in declined
@@ -58,10 +62,12 @@ def read_purchases(since: dt.datetime) -> tuple[Purchases, dict[int, str], set[i
         baskets.append(line.order_id)
         if line.district:
             district_of[key] = line.district  # lines come oldest first: the latest wins
-    purchases = Purchases.from_arrays(np.asarray(customers, dtype=np.int64),
-                                      np.asarray(items, dtype=np.int64), days, quantities,
-                                      np.asarray(baskets, dtype=np.int64))
-    personal = {key for key in set(customers) if key > 0}
+    purchases = Purchases.from_arrays(np.frombuffer(customers, dtype=np.int64),
+                                      np.frombuffer(items, dtype=np.int64),
+                                      np.frombuffer(days, dtype=np.float64),
+                                      np.frombuffer(quantities, dtype=np.float64),
+                                      np.frombuffer(baskets, dtype=np.int64))
+    personal = {int(key) for key in np.unique(purchases.customers) if key > 0}
     return purchases, district_of, personal
 
 

@@ -203,3 +203,7 @@ def test_a_strip_reads_its_lists_in_one_query(shop):
     assert len(statements) == 1 and set(found) == {("buy_again", str(regular.id)),
                                                    ("for_you", str(regular.id)),
                                                    ("popular", lists.SHOP)}
+
+
+def test_the_job_on_a_shop_with_no_sales_stores_nothing_and_fails_nothing(db_session):
+    assert nightly.compute() == nightly.Summary(lines=0, customers=0, lists=0)
