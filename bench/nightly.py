@@ -135,6 +135,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--products", type=int, default=50_000)
     parser.add_argument("--reuse", action="store_true",
                         help="keep the database if it is loaded already")
+    parser.add_argument("--load-only", action="store_true",
+                        help="load the database and stop (then --reuse)")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
@@ -152,6 +154,8 @@ def main(argv: list[str] | None = None) -> int:
     if not loaded:
         url = fresh_database(args.server, args.database)
         load(url, args.customers, args.products)
+    if args.load_only:
+        return 0
     with tempfile.TemporaryDirectory(prefix="kade-nightly-") as work:
         env = dict(os.environ, **production_env(url, Path(work) / "instance", 0, None),
                    OMP_NUM_THREADS="2", OPENBLAS_NUM_THREADS="2", MKL_NUM_THREADS="2")

@@ -28,7 +28,8 @@ class Item(NamedTuple):
     reason_id: int | None  # "because you bought <reason>"; None: no reason to give
 
 
-def _encode(recs: list[Recommendation]) -> str:
+def encode(recs: list[Recommendation]) -> str:
+    """A list as stored: its best MAX_N as JSON."""
     return json.dumps([[int(r.item), None if r.reason_item is None else int(r.reason_item)]
                        for r in recs[:MAX_N]], separators=(",", ":"))
 
@@ -38,12 +39,12 @@ def decode(text: str) -> list[Item]:
             for product, reason in json.loads(text)]
 
 
-def replace_all(stored: Mapping[tuple[str, str], list[Recommendation]], *,
-                computed_at: dt.datetime) -> int:
-    """Every list replaced by `stored` ({(kind, owner): recommendations}) in one transaction:
-    a page sees last night's lists or tonight's, never half of each. Returns how many."""
-    rows = ({"kind": kind, "owner": owner, "items": _encode(recs), "computed_at": computed_at}
-            for (kind, owner), recs in stored.items() if recs)
+def replace_all(stored: Mapping[tuple[str, str], str], *, computed_at: dt.datetime) -> int:
+    """Every list replaced by `stored` ({(kind, owner): encoded list}, see `encode`) in one
+    transaction: a page sees last night's lists or tonight's, never half of each. Returns
+    how many."""
+    rows = ({"kind": kind, "owner": owner, "items": items, "computed_at": computed_at}
+            for (kind, owner), items in stored.items())
     count = 0
     with transaction():
         db.session.execute(delete(StoredList))

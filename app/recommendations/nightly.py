@@ -76,26 +76,24 @@ def compute(now: dt.datetime | None = None) -> Summary:
     now = now or utcnow()
     purchases, district_of, personal = read_purchases(now - dt.timedelta(days=HISTORY_DAYS))
     today = _day(now)
-    stored: dict[tuple[str, str], list[algorithms.Recommendation]] = {}
+    # Each strip's lists are encoded as soon as they are made and its objects dropped: a
+    # big shop's lists as Python objects are millions of them, their JSON a tenth the size.
+    stored: dict[tuple[str, str], str] = {}
+
+    def keep(kind: str, found: dict, owners=None) -> None:
+        for owner, recs in found.items():
+            if recs and (owners is None or owner in owners):
+                stored[kind, str(owner)] = lists.encode(recs)
+
     if len(purchases):
-        again = algorithms.buy_again(purchases, today=today)
-        for_you = algorithms.for_you(purchases, today=today, customers=sorted(personal))
-        for customer in personal:
-            if again.get(customer):
-                stored["buy_again", str(customer)] = again[customer]
-            if for_you.get(customer):
-                stored["for_you", str(customer)] = for_you[customer]
-        for product, recs in algorithms.bought_together(purchases).items():
-            stored["together", str(product)] = recs
-        stored["popular", lists.SHOP] = algorithms.popular_items(purchases, today=today)
-        by_district = algorithms.popular_by_group(purchases, today=today,
-                                                  customer_groups=district_of)
-        for district, recs in by_district.items():
-            stored["popular_district", str(district)] = recs
-        by_category = algorithms.popular_by_group(purchases, today=today,
-                                                  item_groups=catalog.product_categories())
-        for category, recs in by_category.items():
-            stored["popular_category", str(category)] = recs
+        keep("buy_again", algorithms.buy_again(purchases, today=today), personal)
+        keep("for_you", algorithms.for_you(purchases, today=today, customers=sorted(personal)))
+        keep("together", algorithms.bought_together(purchases))
+        keep("popular", {lists.SHOP: algorithms.popular_items(purchases, today=today)})
+        keep("popular_district", algorithms.popular_by_group(purchases, today=today,
+                                                             customer_groups=district_of))
+        keep("popular_category", algorithms.popular_by_group(
+            purchases, today=today, item_groups=catalog.product_categories()))
     count = lists.replace_all(stored, computed_at=now)
     summary = Summary(lines=len(purchases), customers=len(personal), lists=count)
     log.info("recommendations_computed", extra={"lines": summary.lines,
