@@ -9,15 +9,15 @@ are the ones bench/recs.py chose on a public grocery data set (see bench/README.
 from __future__ import annotations
 
 from collections.abc import Hashable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import NamedTuple
 
 import numpy as np
 
 from app.recommendations import rebuy
 from app.recommendations.purchases import Encoded, Purchases
-from app.recommendations.ranking import row_major_keys, strongest_reason, top_n_dense
-from app.recommendations.similarity import item_neighbours
+from app.recommendations.ranking import strongest_reason, top_n_dense
+from app.recommendations.similarity import ease_weights, item_neighbours
 
 MAX_N = 50  # results are stored per customer and per product, top 50 (issue 20)
 
@@ -148,20 +148,24 @@ def together_with(
 
 @dataclass(frozen=True)
 class ForYouSettings:
-    neighbours: int = 200  # similar items kept per item
-    # Pulls item pairs that few customers share towards zero (see similarity.item_neighbours).
-    shrinkage: float = 100.0
-    alpha: float = 0.5
-    # Mixed into each customer's scores (both scaled to a maximum of 1): what sells right now
-    # (a sale, the season, a festival). On the benchmark, new-to-the-household items follow
-    # the last days' sales as much as the household's own taste.
+    # The taste model (EASE, see similarity.ease_weights) is learnt over this many of the
+    # items bought by the most customers: its cost grows with the cube of the items, and
+    # items outside them rarely reach a customer's top 50.
+    ease_items: int = 10_000
+    # Pulls the model's weights towards zero: higher trusts pairs seen by many customers.
+    ease_l2: float = 800.0
+    # Mixed into each customer's scores (each part scaled to a maximum of 1): what sells
+    # right now (a sale, the season, a festival) and what people are trying for the first
+    # time lately (each customer's first purchase of an item). On the benchmark, items new to
+    # a household follow the last days' sales as much as the household's own taste.
     popular_weight: float = 1.0
     popular_half_life_days: float = 1.0
-    half_life_days: float = 120.0  # recent purchases say more about taste now
+    first_buyers_weight: float = 0.5
+    first_buyers_half_life_days: float = 3.0
 
 
 # A chunk of customers is scored at once as a dense customers x items block of float32.
-SCORE_BLOCK_ENTRIES = 20_000_000
+SCORE_BLOCK_ENTRIES = 5_000_000
 
 
 def for_you(
@@ -174,9 +178,10 @@ def for_you(
 ) -> dict[Hashable, list[Recommendation]]:
     """Per customer, items they have never bought, liked by people who bought what they did.
 
-    Item-based nearest neighbours: items are similar when the same customers buy both
-    (shrunk cosine); a customer's score for an item sums the similarities to what they
-    bought, recent purchases weighing more. The reason is the purchase that contributed most
+    A customer's taste score for an item is how well the items they bought predict it, by a
+    linear model learnt on every customer's purchases (EASE: items x items weights, see
+    similarity.ease_weights); what sells now and what people are trying for the first time
+    lately are added. The reason is the purchase that contributed most to the taste score
     (None when popularity alone put the item there). `customers` limits the work to those.
     `today` is the day the lists are for, for everyone or per customer (as in buy_again).
     """
@@ -184,12 +189,14 @@ def for_you(
     if not len(enc.item):
         return {}
     today_by_customer = _per_customer(enc, today)
-    weight = _decay(today_by_customer[enc.customer] - enc.day, settings.half_life_days)
-    history = enc.customer_item_matrix(weight)
-    neighbours = item_neighbours(history, k=settings.neighbours,
-                                 shrinkage=settings.shrinkage, alpha=settings.alpha)
-    neighbour_keys = row_major_keys(neighbours)  # strongest_reason looks entries up by them
-    popularity = _SellingNow(enc, settings.popular_half_life_days)
+    history = enc.customer_item_matrix()
+    # The model's items: the most widely bought (ties to the lower index), in index order.
+    reach = np.diff(history.tocsc().indptr)
+    columns = np.sort(np.lexsort((np.arange(enc.n_items), -reach))[:settings.ease_items])
+    history_in_model = history[:, columns].tocsr()
+    weights = ease_weights(history_in_model, l2=settings.ease_l2) if len(columns) else None
+    selling = _SellingNow(enc, settings.popular_half_life_days)
+    trying = _SellingNow(_first_purchases(enc), settings.first_buyers_half_life_days)
 
     if customers is None:
         rows = np.arange(enc.n_customers)
@@ -202,20 +209,40 @@ def for_you(
     chunk = max(1, SCORE_BLOCK_ENTRIES // max(enc.n_items, 1))
     for lo in range(0, len(rows), chunk):
         block = rows[lo:lo + chunk]
-        part = history[block]
-        scores = (part @ neighbours).toarray()
-        scores /= np.maximum(scores.max(axis=1, keepdims=True), 1e-12)
-        scores += settings.popular_weight * popularity.rows(today_by_customer[block])
-        part_coo = part.tocoo()
+        scores = np.zeros((len(block), enc.n_items), dtype=np.float32)
+        if weights is not None:
+            taste = history_in_model[block].astype(bool).astype(np.float32) @ weights
+            taste /= np.maximum(taste.max(axis=1, keepdims=True), 1e-12)
+            scores[:, columns] = taste
+            del taste
+        if settings.popular_weight:
+            scores += settings.popular_weight * selling.rows(today_by_customer[block])
+        if settings.first_buyers_weight:
+            scores += settings.first_buyers_weight * trying.rows(today_by_customer[block])
+        part_coo = history[block].tocoo()
         scores[part_coo.row, part_coo.col] = -np.inf  # never what they bought already
         best, best_scores = top_n_dense(scores, n)
+        del scores
         pair_row, pair_rank = np.nonzero(best >= 0)
         pair_item = best[pair_row, pair_rank]
-        reason = strongest_reason(history, neighbours, neighbour_keys, block[pair_row],
-                                  pair_item)
+        if weights is not None:
+            reason = strongest_reason(history_in_model, weights, columns, block[pair_row],
+                                      pair_item)
+        else:
+            reason = np.full(len(pair_item), -1, dtype=np.int64)
         _collect(result, customer_keys, keys, block, pair_row, pair_item,
                  best_scores[pair_row, pair_rank], reason)
     return result
+
+
+def _first_purchases(enc: Encoded) -> Encoded:
+    """Each customer's first purchase of each item only (the purchases that were a trial)."""
+    pair_key = enc.customer.astype(np.int64) * enc.n_items + enc.item
+    order = np.lexsort((enc.basket, pair_key))
+    first = order[np.r_[True, pair_key[order][1:] != pair_key[order][:-1]]] if len(order) \
+        else order
+    return replace(enc, customer=enc.customer[first], item=enc.item[first],
+                   basket=enc.basket[first], day=enc.day[first])
 
 
 class _SellingNow:

@@ -34,45 +34,32 @@ def top_n_dense(scores: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
 
 def strongest_reason(
     history: sparse.csr_matrix,
-    neighbours: sparse.csr_matrix,
-    neighbour_keys: np.ndarray,
+    weights: np.ndarray,
+    columns: np.ndarray,
     rows: np.ndarray,
     items: np.ndarray,
 ) -> np.ndarray:
     """For each (row, item) pair, the history item that contributed most to the item's score.
 
-    `history` is rows x items (what each customer bought, weighted as in the score);
-    `neighbours` is items x items (row i: the similarity of i to each of its neighbours),
-    `neighbour_keys` its `row_major_keys`. Returns an item index per pair, -1 if none contributed.
+    `history` is rows x model items (what each customer bought, over the model's items);
+    `weights` is model items x model items (row i: how much holding i adds to each item's
+    score); `columns` maps a model item to its item index (sorted). Returns an item index per
+    pair, -1 if none contributed (the item is outside the model, or nothing added to it).
     """
     reason = np.full(len(rows), -1, dtype=np.int64)
-    if not len(rows) or not neighbours.nnz:
+    if not len(rows) or not len(columns):
         return reason
-    # Look each (history item, recommended item) up in the neighbour matrix by a sorted key,
-    # from the customer's side: a customer bought tens of items, while a popular item may be
-    # the neighbour of thousands.
-    n_items = neighbours.shape[1]
-    keys = neighbour_keys
-    lengths = np.diff(history.indptr)[rows]
+    at = np.minimum(np.searchsorted(columns, items), len(columns) - 1)
+    in_model = columns[at] == items
+    lengths = np.diff(history.indptr)[rows] * in_model
     pair = np.repeat(np.arange(len(rows)), lengths)
     offset = np.arange(len(pair)) - np.repeat(np.cumsum(lengths) - lengths, lengths)
-    entry = history.indptr[rows][pair] + offset
-    bought, weight = history.indices[entry], history.data[entry]
-    query = bought.astype(np.int64) * n_items + items[pair]
-    at = np.minimum(np.searchsorted(keys, query), len(keys) - 1)
-    found = keys[at] == query
-    contribution = np.where(found, weight * neighbours.data[at], 0.0)
+    bought = history.indices[history.indptr[rows][pair] + offset]
+    contribution = weights[bought, at[pair]]
     useful = contribution > 0
     pair, bought, contribution = pair[useful], bought[useful], contribution[useful]
     # The largest contribution per pair; among equals the lowest item, for stable reasons.
     order = np.lexsort((bought, -contribution, pair))
     first = order[np.r_[True, pair[order][1:] != pair[order][:-1]]] if len(order) else order
-    reason[pair[first]] = bought[first]
+    reason[pair[first]] = columns[bought[first]]
     return reason
-
-
-def row_major_keys(matrix: sparse.csr_matrix) -> np.ndarray:
-    """row * columns + column for every entry, in storage order, which this makes sorted."""
-    matrix.sort_indices()
-    row = np.repeat(np.arange(matrix.shape[0], dtype=np.int64), np.diff(matrix.indptr))
-    return row * matrix.shape[1] + matrix.indices

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 from scipy import sparse
+from scipy.linalg import lapack
 
 # A block of items' co-occurrence rows is made at once; popular items co-occur with much of
 # the catalogue, so blocks are sized by the entries they may hold, not by a count of items.
@@ -82,3 +83,55 @@ def top_k_per_row(matrix: sparse.csr_matrix, k: int) -> sparse.csr_matrix:
     row_of = np.repeat(np.arange(matrix.shape[0]), lengths)
     return sparse.csr_matrix((matrix.data[keep], (row_of[keep], matrix.indices[keep])),
                              shape=matrix.shape)
+
+
+# The Gram matrix is built this many columns at a time (a sparse product per block, added
+# into the dense matrix), so no sparse items x items product is ever held whole.
+GRAM_BLOCK_COLUMNS = 1000
+
+
+def ease_weights(occurrences: sparse.csr_matrix, *, l2: float) -> np.ndarray:
+    """EASE (Steck, 2019): items x items weights, dense, float32, with a zero diagonal.
+
+    `occurrences` is rows (customers) x items, non-zero where the row holds the item (made
+    binary here). The weights B minimise |X - X B|^2 + l2 |B|^2 with diag(B) = 0; the closed
+    form is B = I - P / diag(P), P = (X'X + l2 I)^-1. A row's score for item j is then the sum
+    of B[i, j] over the items i it holds: how well its other items predict j, with what
+    predicts every item anyway (the popular items) taken out by the regression. The cost is
+    an inversion of an items x items matrix, so callers keep the items to some thousands.
+    """
+    binary = occurrences.astype(bool).astype(np.float32).tocsc()
+    n = binary.shape[1]
+    gram = np.empty((n, n), dtype=np.float32)
+    by_item = binary.T.tocsr()
+    for lo in range(0, n, GRAM_BLOCK_COLUMNS):
+        hi = min(lo + GRAM_BLOCK_COLUMNS, n)
+        gram[:, lo:hi] = (by_item @ binary[:, lo:hi]).toarray()
+    gram[np.diag_indices(n)] += np.float32(l2)
+    weights = _symmetric_inverse_in_place(gram)
+    weights /= -np.diag(weights)[None, :]
+    np.fill_diagonal(weights, 0.0)
+    return weights
+
+
+def _symmetric_inverse_in_place(matrix: np.ndarray) -> np.ndarray:
+    """The inverse of a symmetric positive definite float32 matrix, in its own memory (at
+    10 000 items it is 400 MB, and scipy.linalg.inv would hold a copy besides)."""
+    n = matrix.shape[0]
+    if n == 0:
+        return matrix
+    # Symmetric, so its transpose is itself, and Fortran-ordered: LAPACK works in place.
+    fortran = matrix.T
+    factor, info = lapack.spotrf(fortran, lower=0, overwrite_a=1, clean=0)
+    if info == 0:
+        factor, info = lapack.spotri(factor, lower=0, overwrite_c=1)
+    if info != 0 or not np.shares_memory(factor, matrix):
+        raise np.linalg.LinAlgError(f"inversion failed (LAPACK info {info})")
+    # LAPACK filled the upper triangle of the Fortran view, the lower one here: mirror it.
+    for lo in range(0, n, GRAM_BLOCK_COLUMNS):
+        hi = min(lo + GRAM_BLOCK_COLUMNS, n)
+        matrix[lo:hi, hi:] = matrix[hi:, lo:hi].T
+        diagonal = matrix[lo:hi, lo:hi]
+        upper = np.triu_indices(hi - lo, 1)
+        diagonal[upper] = diagonal.T[upper]
+    return matrix

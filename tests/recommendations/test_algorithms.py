@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import random
 
+import numpy as np
 import pytest
+from scipy import sparse
 
 from app.recommendations.algorithms import (
     BuyAgainSettings,
+    ForYouSettings,
     bought_together,
     buy_again,
     for_you,
@@ -16,6 +19,8 @@ from app.recommendations.algorithms import (
     together_with,
 )
 from app.recommendations.purchases import Purchases
+from app.recommendations.ranking import strongest_reason
+from app.recommendations.similarity import _symmetric_inverse_in_place, ease_weights
 
 
 def _items(recommendations) -> list:
@@ -163,6 +168,73 @@ def test_for_you_only_for_the_customers_asked():
     lists = for_you(purchases, today=100, customers=["c1", "c2", "nobody"])
 
     assert set(lists) == {"c1", "c2"}
+
+
+def test_for_you_ranks_what_people_are_trying_for_the_first_time_above_what_regulars_rebuy():
+    rows = []
+    for n in range(3):  # three regulars buy bread every four days; yesterday too
+        rows += [(f"r{n}", "bread", day, 1, f"r{n}-{day}") for day in (1, 5, 9)]
+    for n in range(3):  # three others tried the new mango drink yesterday
+        rows += [(f"t{n}", "mango drink", 9, 1, f"t{n}")]
+    rows += [("new", "soap", 2, 1, "new")]
+    purchases = Purchases.from_rows(rows)
+
+    lists = for_you(purchases, today=10, n=2)
+    without_trials = for_you(purchases, today=10, n=2,
+                             settings=ForYouSettings(first_buyers_weight=0.0))
+
+    assert _items(lists["new"]) == ["mango drink", "bread"]
+    assert _items(without_trials["new"]) == ["bread", "mango drink"]
+    assert all(r.reason_item is None for r in lists["new"])  # popularity alone
+
+
+def test_for_you_scores_items_outside_the_taste_model_by_popularity_alone():
+    rows = _shop(random.Random(6))
+    purchases = Purchases.from_rows(rows)
+
+    lists = for_you(purchases, today=100, n=5, settings=ForYouSettings(ease_items=3))
+
+    assert lists
+    assert all(len(recommendations) == 5 for recommendations in lists.values())
+
+
+def test_ease_links_items_bought_by_the_same_customers_and_nothing_else():
+    # Customers 0-2 buy tea and sugar, customers 3-5 soap and shampoo.
+    tea, sugar, soap, shampoo = range(4)
+    rows = [0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5]
+    cols = [tea, sugar] * 3 + [soap, shampoo] * 3
+    bought = sparse.csr_matrix((np.ones(12), (rows, cols)), shape=(6, 4))
+
+    weights = ease_weights(bought, l2=1.0)
+
+    assert weights.dtype == np.float32
+    assert weights[tea, sugar] > 0 and weights[soap, shampoo] > 0
+    assert weights[tea, soap] == 0 and weights[sugar, shampoo] == 0
+    assert np.all(np.diag(weights) == 0)
+    # Sugar regressed on tea alone: 3 customers share them / (3 who bought tea + l2 1).
+    assert weights[tea, sugar] == pytest.approx(3 / 4)
+
+
+def test_the_symmetric_inverse_is_exact_and_in_place():
+    matrix = np.array([[2.0, 1.0], [1.0, 2.0]], dtype=np.float32)
+
+    inverse = _symmetric_inverse_in_place(matrix)
+
+    assert inverse is matrix
+    np.testing.assert_allclose(inverse, np.array([[2, -1], [-1, 2]]) / 3, rtol=1e-6)
+
+
+def test_the_reason_is_the_bought_item_that_adds_most():
+    # One customer bought model items 0 and 1; the model items are item indices 5, 7, 9.
+    history = sparse.csr_matrix(np.array([[1, 1, 0]], dtype=np.float32))
+    weights = np.array([[0, 0.1, 0.2], [0.3, 0, 0.5], [0, 0, 0]], dtype=np.float32)
+    columns = np.array([5, 7, 9])
+
+    reason = strongest_reason(history, weights, columns, np.array([0, 0, 0]),
+                              np.array([9, 4, 5]))
+
+    # Item 9: item 7 (0.5) over item 5 (0.2); item 4 is outside the model; item 5: item 7.
+    assert reason.tolist() == [7, -1, 7]
 
 
 # -- Cold start ------------------------------------------------------------------------------
