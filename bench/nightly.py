@@ -25,7 +25,6 @@ import argparse
 import datetime as dt
 import json
 import os
-import resource
 import subprocess
 import sys
 import tempfile
@@ -41,7 +40,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from catalog import SERVER, _copy, fresh_database, load_shop, production_env  # noqa: E402
-from recs import synthetic_shop  # noqa: E402
+from recs import _peak_rss_bytes, synthetic_shop  # noqa: E402
 
 DATABASE = "kade_bench_nightly"
 TARGET_MINUTES, TARGET_GIB = 10.0, 2.0
@@ -123,7 +122,7 @@ def child() -> None:
         sent = offers.run()
         figures["offers_s"] = time.perf_counter() - started
         figures.update(sent=sent.sent, held_out=sent.held_out)
-    figures["max_rss_bytes"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    figures["max_rss_bytes"] = _peak_rss_bytes()
     print("FIGURES " + json.dumps(figures), flush=True)
 
 

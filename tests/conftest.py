@@ -299,6 +299,7 @@ def _clean_database(request, tmp_root):
         # The shopper events a test's pages buffered in the shared app, never flushed: the
         # next test starts with none, as it starts with empty tables.
         app.extensions.pop("kade_shopper_events", None)
+        app.extensions.pop("kade_shopper_events_held", None)
     session.remove()
     _empty_all_tables(engine_for(request.getfixturevalue("migrated")))
     shutil.rmtree(tmp_root / "outbox", ignore_errors=True)

@@ -5,6 +5,7 @@ recorded for them. At sign-in, the visitor's events become the customer's."""
 
 from __future__ import annotations
 
+import atexit
 import re
 import secrets
 
@@ -22,6 +23,8 @@ _NEW = "kade_new_visitor"
 
 def init_app(app) -> None:
     app.after_request(_give_cookie)
+    if app.config.get("REDIS_URL"):
+        atexit.register(_push_at_exit, app)  # what a web process still holds goes to Redis
     user_logged_in.connect(_join, app)
     cart_signals.item_added.connect(_cart_add)
 
@@ -50,6 +53,14 @@ def record_here(kind: str, **fields) -> bool:
     except Exception:  # noqa: BLE001 — bookkeeping never breaks a page
         tracking.log.warning("shopper_event_dropped", exc_info=True)
         return False
+
+
+def _push_at_exit(app) -> None:
+    try:
+        with app.app_context():
+            tracking.push_held()
+    except Exception:  # noqa: BLE001 — a process on its way out: nothing more to do
+        tracking.log.warning("shopper_events_not_pushed_at_exit", exc_info=True)
 
 
 def _give_cookie(response):

@@ -15,6 +15,7 @@ from app.db import utcnow
 from app.recommendations import tracking
 from app.recommendations.models import ShopperEvent
 from app.recommendations.visitors import COOKIE
+from app.redis_client import redis_for
 from tests.checkout.factories import customer_order, stocked
 from tests.factories import make_customer
 
@@ -140,10 +141,16 @@ def test_nothing_is_recorded_for_no_one_or_an_unknown_kind(db_session):
 def test_with_redis_the_buffer_is_a_list_every_worker_can_empty(make_app, redis_url):
     app = make_app(REDIS_URL=redis_url)
     with app.app_context():
-        assert tracking.record("view", visitor_id="b" * 32, product_id=7)
-        assert tracking.buffered() == 1
-        assert tracking.flush_all() == 1
-        assert [(e.kind, e.product_id) for e in events()] == [("view", 7)]
+        for product in range(tracking.PUSH_BATCH + 1):  # one batch goes, one event is held
+            assert tracking.record("view", visitor_id="b" * 32, product_id=product)
+        connection = redis_for(app)
+        assert connection.llen(tracking.REDIS_KEY) == tracking.PUSH_BATCH  # one RPUSH
+        assert tracking.buffered() == tracking.PUSH_BATCH + 1
+        other = make_app(REDIS_URL=redis_url)  # another process's worker empties the list
+        with other.app_context():
+            assert tracking.flush_all() == tracking.PUSH_BATCH
+        assert tracking.flush_all() == 1  # this process's held event, sent first
+        assert sorted(e.product_id for e in events()) == list(range(tracking.PUSH_BATCH + 1))
         db.session.remove()
 
 
@@ -154,8 +161,9 @@ def test_with_redis_down_the_page_still_adds_to_the_cart(make_app, db_session, t
     try:
         response = client.post("/cart/items", data={"variant_id": tea.id, "quantity": 1})
         assert response.status_code in (200, 303)
-        assert tracking._redis_quiet_until > 0  # it stops asking Redis for a while
         with app.app_context():
+            assert tracking.push_held() is False  # the batch Redis did not take is dropped
+            assert tracking._redis_quiet_until > 0  # and it stops asking Redis for a while
             assert tracking.record("view", visitor_id="c" * 32, product_id=1) is False
     finally:
         tracking._redis_quiet_until = 0.0
