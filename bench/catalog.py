@@ -916,6 +916,7 @@ def main(argv: list[str] | None = None) -> int:
 # Issue 20: recording events may cost a product page visit at most this share of its
 # throughput.
 EVENTS_COST = 0.05
+EVENTS_ROUNDS = 3
 
 
 def events_cost(work: Path, env: dict[str, str], url: str, values, seconds: int,
@@ -923,7 +924,10 @@ def events_cost(work: Path, env: dict[str, str], url: str, values, seconds: int,
     """A product page visit is the page (the same for everyone; production's page cache on)
     and the strip htmx fetches after it, which records the view. Both are driven at 32
     connections by a returning visitor (their cookie), against a Kade recording events and
-    one with SHOPPER_EVENTS=0; a visit's rate is 1 / (1/page + 1/strip)."""
+    one with SHOPPER_EVENTS=0, both running side by side and measured in turns, ROUNDS times;
+    a visit's rate is 1 / (1/page + 1/strip), the median of the rounds. The verdict is on the
+    CPU a visit costs the server and the database: requests/s move with whatever else the
+    machine does, CPU per request hardly does."""
     with psycopg.connect(url) as conn:
         product_id = conn.execute("SELECT id FROM catalog_product WHERE slug = %s",
                                   (values["product"],)).fetchone()[0]
@@ -934,41 +938,65 @@ def events_cost(work: Path, env: dict[str, str], url: str, values, seconds: int,
     visitor = {"User-Agent": USER_AGENT, "Cookie": f"kade_visitor={secrets.token_hex(16)}"}
     paths = {"page": f"/p/{values['product']}",
              "strip": f"/recommendations/product/{product_id}"}
-    found: dict[bool, dict[str, Run]] = {}
-    for recording in (True, False):
-        port = _free_port()
-        server_env = {**env, "PUBLIC_URL": f"http://127.0.0.1:{port}",
-                      "SHOPPER_EVENTS": "1" if recording else "0"}
-        server = start("kade-events" if recording else "kade-no-events", "wsgi:app",
-                       server_env, ROOT, logs, port)
-        try:
-            found[recording] = {}
-            for name, path in paths.items():
-                status = status_of(server.base + path, visitor)
+    found: dict[bool, dict[str, list[Run]]] = {True: {}, False: {}}
+    servers: dict[bool, Server] = {}
+    try:
+        for recording in (True, False):
+            port = _free_port()
+            server_env = {**env, "PUBLIC_URL": f"http://127.0.0.1:{port}",
+                          "SHOPPER_EVENTS": "1" if recording else "0"}
+            servers[recording] = start("kade-events" if recording else "kade-no-events",
+                                       "wsgi:app", server_env, ROOT, logs, port)
+            for path in paths.values():
+                status = status_of(servers[recording].base + path, visitor)
                 if status != 200:
                     raise SystemExit(f"{path} answered {status}")
-                warm(server.base + path, headers=visitor)
-                found[recording][name] = wrk(server.base + path, 32, seconds, script, server,
-                                             database, visitor)
-        finally:
+                warm(servers[recording].base + path, headers=visitor)
+        for _round in range(EVENTS_ROUNDS):
+            for recording in (True, False):
+                server = servers[recording]
+                for name, path in paths.items():
+                    found[recording].setdefault(name, []).append(
+                        wrk(server.base + path, 32, seconds, script, server, database,
+                            visitor))
+    finally:
+        for server in servers.values():
             server.stop()
     if env.get("REDIS_URL"):
         import redis
 
         redis.Redis.from_url(env["REDIS_URL"]).delete("kade:shopper-events")  # the run's
 
-    def visits(runs: dict[str, Run]) -> float:
-        return 1 / sum(1 / run.rps for run in runs.values())
+    def median(values: list[float]) -> float:
+        return sorted(values)[len(values) // 2]
 
-    print(f"{'':24}{'page req/s':>12}{'strip req/s':>13}{'visits/s':>10}{'strip p95 ms':>14}")
+    def rate(runs: list[Run]) -> float:
+        return median([run.rps for run in runs])
+
+    def cpu(runs: list[Run]) -> float:  # the server's and the database's, ms a request
+        return median([run.app_cpu_ms + run.db_cpu_ms for run in runs])
+
+    def visits(recording: bool) -> float:
+        return 1 / sum(1 / rate(found[recording][name]) for name in paths)
+
+    def visit_cpu(recording: bool) -> float:
+        return sum(cpu(found[recording][name]) for name in paths)
+
+    print(f"{'':20}{'page req/s':>11}{'strip req/s':>12}{'visits/s':>9}"
+          f"{'page CPU ms':>12}{'strip CPU ms':>13}{'visit CPU ms':>13}")
     for recording, label in ((True, "events recorded"), (False, "SHOPPER_EVENTS=0")):
         runs = found[recording]
-        print(f"{label:24}{runs['page'].rps:12.0f}{runs['strip'].rps:13.0f}"
-              f"{visits(runs):10.0f}{runs['strip'].p95:14.1f}")
-    cost = 1 - visits(found[True]) / visits(found[False])
+        print(f"{label:20}{rate(runs['page']):11.0f}{rate(runs['strip']):12.0f}"
+              f"{visits(recording):9.0f}{cpu(runs['page']):12.2f}{cpu(runs['strip']):13.2f}"
+              f"{visit_cpu(recording):13.2f}")
+    throughput_cost = 1 - visits(True) / visits(False)
+    cost = visit_cpu(True) / visit_cpu(False) - 1
     verdict = "PASS" if cost < EVENTS_COST else "FAIL"
-    print(f"recording events costs a product page visit {cost * 100:.1f} % of its throughput "
-          f"(target under {EVENTS_COST * 100:.0f} %): {verdict}")
+    print(f"medians of {EVENTS_ROUNDS} rounds; visits/s {throughput_cost * 100:+.1f} % with "
+          f"events recorded (moves with the machine's other work)")
+    print(f"recording events costs a product page visit {cost * 100:.1f} % more CPU, i.e. of "
+          f"its throughput on a machine doing nothing else (target under "
+          f"{EVENTS_COST * 100:.0f} %): {verdict}")
     return 0 if verdict == "PASS" else 1
 
 
