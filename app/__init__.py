@@ -191,6 +191,7 @@ def _register_blueprints(app) -> None:
     from app.accounts.views import bp as accounts_bp
     from app.api import bp as api_bp
     from app.backoffice import bp as staff_bp
+    from app.catalog import below_product
     from app.catalog.search_views import bp as search_bp
     from app.catalog.views import bp as catalog_bp
     from app.checkout.views import bp as checkout_bp, cart_link_html
@@ -204,7 +205,10 @@ def _register_blueprints(app) -> None:
     from app.payments.views import bp as payments_bp
     from app.plans.views import bp as plans_bp
     from app.promotions.views import bp as promotions_bp
-    from app.recommendations.views import bp as recommendations_bp
+    from app.recommendations.views import (
+        below_product as often_bought_together,
+        bp as recommendations_bp,
+    )
 
     # Likewise a guest's question about their order joins the orders blueprint and page.
     from app.support import order_questions  # noqa: F401
@@ -217,6 +221,8 @@ def _register_blueprints(app) -> None:
     app.register_blueprint(search_bp)
     app.register_blueprint(promotions_bp)
     app.register_blueprint(recommendations_bp)
+    # "Often bought together" (and the view noted) in the strips fetched under a product page.
+    below_product.register(often_bought_together)
     app.register_blueprint(checkout_bp)
     # A kept page's cart link, put in on every visit: checkout's, made once per count.
     page_cache.cart_link_from(app, cart_link_html)

@@ -937,7 +937,7 @@ def events_cost(work: Path, env: dict[str, str], url: str, values, seconds: int,
     logs.mkdir(exist_ok=True)
     visitor = {"User-Agent": USER_AGENT, "Cookie": f"kade_visitor={secrets.token_hex(16)}"}
     paths = {"page": f"/p/{values['product']}",
-             "strip": f"/recommendations/product/{product_id}"}
+             "strip": f"/recently-viewed?except={product_id}"}
     found: dict[bool, dict[str, list[Run]]] = {True: {}, False: {}}
     servers: dict[bool, Server] = {}
     try:

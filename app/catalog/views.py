@@ -13,7 +13,7 @@ from flask_babel import gettext as _, lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
 
 from app import page_cache, revalidation
-from app.catalog import images, services as catalog, versions
+from app.catalog import below_product, images, services as catalog, versions
 from app.catalog.models import Product, Variant
 from app.catalog.services import ProductFilter
 from app.db import reads_only
@@ -326,13 +326,15 @@ def _product_page(slug: str):
 @bp.get("/recently-viewed")
 @reads_only
 def recently_viewed():
-    """The visitor's recently viewed products but the one on the page (`except`), newest
-    first: the strip under a product page, fetched by htmx once the page has loaded."""
+    """The visitor's own strips under a product page, fetched by htmx once the page has
+    loaded: what other areas show there (below_product: "Often bought together"), then the
+    recently viewed products but the one on the page (`except`), newest first."""
     raw = request.args.get("except", "")
     shown = int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 12 else None
     seen = [i for i in session.get(RECENT_KEY, []) if isinstance(i, int) and i != shown]
     recent = catalog.cards_by_id(seen[:RECENT_KEPT])
     response = render("catalog/_recently_viewed.html", recent=recent,
+                      above=below_product.render(shown) if shown is not None else "",
                       recent_stock=catalog.stock_by_product(recent))
     response.headers["Cache-Control"] = "private, no-store"
     return response

@@ -8,6 +8,7 @@ from __future__ import annotations
 from flask import Blueprint, flash, make_response, render_template, request, url_for
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user, login_required
+from markupsafe import Markup
 from wtforms import BooleanField
 
 from app.accounts.districts import district_name
@@ -82,10 +83,7 @@ def _notes(strip: strips.Strip) -> dict[int, str]:
 
 def _strips(found: list[strips.Strip | None], *, place: str):
     shown = [strip for strip in found if strip]
-    response = make_response(render_template(
-        "recommendations/_strips.html", place=place,
-        entries=[(strip, _title(strip), _notes(strip)) for strip in shown],
-        cards=[card for strip in shown for card in strip.cards]))
+    response = make_response(_rendered(shown, place))
     response.headers["Cache-Control"] = "private, no-store"
     return response
 
@@ -104,14 +102,20 @@ def home_strips():
                                in_cart=shopper.product_ids_in_cart()), place="home")
 
 
-@bp.get("/recommendations/product/<int:product_id>")
-@reads_only
-def product_strip(product_id: int):
-    """"Often bought together" under a product page; the product's view is recorded here
-    (the page itself is the same for everyone, and may come from the page cache)."""
+def _rendered(shown: list[strips.Strip], place: str) -> str:
+    return render_template("recommendations/_strips.html", place=place,
+                           entries=[(strip, _title(strip), _notes(strip)) for strip in shown],
+                           cards=[card for strip in shown for card in strip.cards])
+
+
+def below_product(product_id: int) -> Markup | str:
+    """"Often bought together" under a product page, in the visitor's fragment the catalog
+    fetches after the page (app/catalog/below_product.py); the product's view is recorded
+    here, as the page itself is the same for everyone and may come from the page cache."""
     visitors.record_here("view", product_id=product_id)
-    return _strips([strips.product(product_id, in_cart=shopper.product_ids_in_cart())],
-                   place="product")
+    strip = strips.product(product_id, in_cart=shopper.product_ids_in_cart())
+    # Our own template's output, escaped by Jinja as it rendered.
+    return Markup(_rendered([strip], "product")) if strip else ""  # noqa: S704
 
 
 @bp.get("/recommendations/cart")

@@ -86,12 +86,12 @@ def test_an_order_takes_what_it_bought_out_of_the_customers_lists_until_the_nigh
     assert "Kithul treacle" not in names_in(html, "buy_again")
 
 
-def test_the_product_page_strip_shows_what_is_bought_with_it_and_records_the_view(
+def test_the_strips_under_a_product_page_show_what_is_bought_with_it_and_record_the_view(
         client, shop):
     _regular, v = shop
     nightly.compute()
     treacle = v["Kithul treacle"].product_id
-    page = client.get(f"/recommendations/product/{treacle}")
+    page = client.get(f"/recently-viewed?except={treacle}")
     assert page.status_code == 200
     assert page.headers["Cache-Control"] == "private, no-store"
     html = page.get_data(as_text=True)
@@ -133,7 +133,7 @@ def test_without_lists_every_strip_answers_and_a_newcomer_sees_what_is_popular(
     # The job has never run: nothing is stored.
     assert client.get("/recommendations/home").status_code == 200
     treacle = v["Kithul treacle"].product_id
-    assert client.get(f"/recommendations/product/{treacle}").status_code == 200
+    assert client.get(f"/recently-viewed?except={treacle}").status_code == 200
     assert client.get("/recommendations/cart").status_code == 200
     assert client.get("/recommendations/search?q=treacle&found=1").status_code == 200
 
@@ -174,7 +174,7 @@ def test_with_redis_down_the_strips_still_answer(make_app, shop):
     tracking._redis_quiet_until = 0.0
     try:
         treacle = v["Kithul treacle"].product_id
-        page = client.get(f"/recommendations/product/{treacle}")
+        page = client.get(f"/recently-viewed?except={treacle}")
         assert page.status_code == 200 and "Buffalo curd" in page.get_data(as_text=True)
         assert client.get("/recommendations/home").status_code == 200
         assert client.get(f"/p/{catalog.slugs_of([treacle])[treacle]}").status_code == 200
