@@ -22,7 +22,7 @@ def place_cod_order(page: Page, guest: Guest) -> str:
     """A guest buys one pack of the demo shop's tea, delivered island-wide and paid in cash
     at the door; returns the order's number from its "Thank you" page."""
     page.goto("/p/ceylon-black-tea-leaves")
-    page.get_by_role("button", name="Add to cart").click()
+    page.get_by_role("button", name="Add to cart", exact=True).click()
     expect(page.get_by_role("status").filter(has_text="Added to your cart.")).to_be_visible()
     page.goto("/checkout")
     expect(page.get_by_role("heading", name="Address", level=2)).to_be_visible()

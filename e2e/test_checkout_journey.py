@@ -22,7 +22,7 @@ def test_a_guest_buys_two_products_and_a_service_cash_on_delivery_to_galle(
         page: Page, live_server):
     page.goto("/p/ceylon-black-tea-leaves")
     expect(page.get_by_role("radio", name=re.compile("250 g"))).to_be_checked()
-    page.get_by_role("button", name="Add to cart").click()
+    page.get_by_role("button", name="Add to cart", exact=True).click()
     expect(page.get_by_role("status").filter(has_text="Added to your cart.")).to_be_visible()
     expect(cart_link(page, 1)).to_be_visible()  # the header followed, no reload
 
@@ -38,7 +38,7 @@ def test_a_guest_buys_two_products_and_a_service_cash_on_delivery_to_galle(
     chosen.check()
     chosen_time = re.match(r"\d+ \w+ \d{4}, \d\d:\d\d", chosen.evaluate(
         "radio => radio.closest('label').innerText")).group()
-    page.get_by_role("button", name="Add to cart").click()
+    page.get_by_role("button", name="Add to cart", exact=True).click()
     expect(cart_link(page, 3)).to_be_visible()
 
     cart_link(page, 3).click()

@@ -111,7 +111,7 @@ def test_storefront_pages_fit_a_thumb_and_a_small_phone(walk: Walk):
     # A cart and every checkout step, as a guest paying cash on delivery.
     page.goto("/p/ceylon-black-tea-leaves")
     page.locator("form.add-to-cart button[type=submit]").click()
-    expect(page.locator(".add-result")).not_to_be_empty()
+    expect(page.locator("form.add-to-cart .add-result")).not_to_be_empty()
     walk.visit("/cart")
     page.goto("/checkout")
     page.locator("[name=name]").fill("Walk Shopper")

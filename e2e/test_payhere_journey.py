@@ -37,7 +37,7 @@ def check_out_with_payhere(page: Page) -> str:
     """A guest buys a pack of tea to Kandy, paying with PayHere; returns the order number
     from the "Pay for order" page the shop sends them to."""
     page.goto("/p/ceylon-black-tea-leaves")
-    page.get_by_role("button", name="Add to cart").click()
+    page.get_by_role("button", name="Add to cart", exact=True).click()
     expect(page.get_by_role("status").filter(has_text="Added to your cart.")).to_be_visible()
     page.goto("/checkout")
     page.get_by_label("Full name").fill("Ruwan Jayasinghe")

@@ -36,7 +36,7 @@ def order_waiting_for_payhere(page: Page) -> str:
     """A guest orders a pack of tea to be paid by PayHere and leaves at the "Pay for order"
     page without paying; returns the order's number."""
     page.goto("/p/ceylon-black-tea-leaves")
-    page.get_by_role("button", name="Add to cart").click()
+    page.get_by_role("button", name="Add to cart", exact=True).click()
     expect(page.get_by_role("status").filter(has_text="Added to your cart.")).to_be_visible()
     page.goto("/checkout")
     page.get_by_label("Full name").fill("Dilani Wickramasinghe")

@@ -46,7 +46,7 @@ def test_subscribe_by_card_free_delivery_pay_with_credit_then_cancel(page: Page,
 
     phone.goto("/p/clay-cooking-pot")  # not one the other journeys buy: stock is shared
     phone.locator("form.add-to-cart button[type=submit]").click()
-    expect(phone.locator(".add-result")).not_to_be_empty()
+    expect(phone.locator("form.add-to-cart .add-result")).not_to_be_empty()
     phone.goto("/checkout")
     _step(phone)
     phone.locator("input[name=delivery_option][value=island-wide]").check()

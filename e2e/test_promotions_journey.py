@@ -80,7 +80,7 @@ def test_buy_2_get_1_and_welcome10_from_staff_to_invoice(page: Page, live_server
         expect(card.locator(".badge-offer")).to_have_text("Buy 2 get 1 free")
         card.get_by_role("link").first.click()
         phone.get_by_label("Quantity").fill("3")
-        phone.get_by_role("button", name="Add to cart").click()
+        phone.get_by_role("button", name="Add to cart", exact=True).click()
         expect(phone.get_by_role("status").filter(has_text="Added to your cart.")).to_be_visible()
 
         phone.goto("/cart")

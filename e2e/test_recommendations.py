@@ -75,7 +75,7 @@ def _a_customer_who_buys_jaggery(browser, live_server) -> Page:
 
     page.goto(JAGGERY)
     page.locator("form.add-to-cart button[type=submit]").click()
-    expect(page.locator(".add-result")).not_to_be_empty()
+    expect(page.locator("form.add-to-cart .add-result")).not_to_be_empty()
     page.goto("/checkout")
     page.get_by_label("Recipient's name").fill("Chamari Silva")
     page.get_by_label("Recipient's mobile number").fill("0775557788")

@@ -24,7 +24,7 @@ def test_a_home_cleaning_booked_for_jaffna_asks_for_an_address_it_covers(
     expect(page.locator("#service-place")).to_contain_text("At your address, in:")
     expect(page.locator("#service-place")).to_contain_text("Jaffna")
     expect(page.get_by_role("radio").first).to_be_checked()  # the first free time
-    page.get_by_role("button", name="Add to cart").click()
+    page.get_by_role("button", name="Add to cart", exact=True).click()
     expect(page.get_by_role("status").filter(has_text="Added to your cart.")).to_be_visible()
 
     page.goto("/cart")

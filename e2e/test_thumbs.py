@@ -128,7 +128,7 @@ def test_labels_keep_their_words_whole_on_a_small_phone(browser: Browser, base_u
             label = page.locator(".add-row label").evaluate_all(_LINES_JS)
             assert label and label[0]["lines"] == 1, f"{locale} {viewport}: {label}"
         page.locator("form.add-to-cart button[type=submit]").click()
-        expect(page.locator(".add-result")).not_to_be_empty()
+        expect(page.locator("form.add-to-cart .add-result")).not_to_be_empty()
         page.goto("/cart")
         for viewport in (SMALL_PHONE, PHONE):
             page.set_viewport_size(viewport)

@@ -15,7 +15,7 @@ def _tap_view_cart(page: Page) -> None:
 
 def test_view_cart_from_a_product_page_opens_the_cart(page: Page, live_server):
     page.goto("/p/ceylon-black-tea-leaves")
-    page.get_by_role("button", name="Add to cart").click()
+    page.get_by_role("button", name="Add to cart", exact=True).click()
 
     _tap_view_cart(page)
 

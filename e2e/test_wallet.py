@@ -48,7 +48,7 @@ def test_goodwill_credit_is_given_by_support_and_spent_at_checkout(page: Page, l
 
     shopper.goto("/p/clay-cooking-pot")  # not one the other journeys buy: stock is shared
     shopper.locator("form.add-to-cart button[type=submit]").click()
-    expect(shopper.locator(".add-result")).not_to_be_empty()
+    expect(shopper.locator("form.add-to-cart .add-result")).not_to_be_empty()
     shopper.goto("/checkout")
     shopper.locator("main form:has(input[name=step]) button[type=submit]").last.click()
     shopper.locator("input[name=delivery_option]:not([disabled])").first.check()

@@ -112,6 +112,25 @@ def test_static_files_skip_the_page_only_headers(client):
     assert stylesheet.headers["X-Content-Type-Options"] == "nosniff"
 
 
+def test_product_pictures_skip_the_page_only_headers_but_a_missing_one_does_not(client,
+                                                                              db_session):
+    from app.catalog import pictures
+    from tests.catalog.factories import make_product
+    from tests.catalog.test_images import png
+
+    product = make_product("Clay pot")
+    picture = pictures.add_image(product.id, png())
+    shown = client.get(f"/media/{picture.key}")
+    assert shown.status_code == 200 and shown.mimetype == "image/webp"
+    for name in ("Content-Security-Policy", "Permissions-Policy", "X-Frame-Options",
+                 "Cross-Origin-Opener-Policy", "Referrer-Policy"):
+        assert name not in shown.headers, name
+    assert shown.headers["X-Content-Type-Options"] == "nosniff"
+
+    missing = client.get("/media/products/1/nothing.webp")  # an HTML page: all the rules
+    assert missing.status_code == 404 and "Content-Security-Policy" in missing.headers
+
+
 def test_a_missing_static_file_is_a_plain_404(client):
     response = client.get("/static/css/nothing.css", headers=GZIP)
 
