@@ -138,7 +138,7 @@ def _held_since() -> float:
     return current_app.extensions["kade_shopper_events_held"]["since"]
 
 
-def _push_held(app, connection) -> bool:
+def _push_held(app, connection, *, quiet: bool = False) -> bool:
     """Send this app's held events to Redis in one RPUSH. False when Redis did not take
     them (they are dropped, and Redis is left alone a while)."""
     global _redis_quiet_until
@@ -154,16 +154,18 @@ def _push_held(app, connection) -> bool:
         connection.rpush(REDIS_KEY, *batch)
     except RedisError:
         _redis_quiet_until = time.monotonic() + QUIET_SECONDS
-        log.warning("shopper_events_redis_down")
+        if not quiet:
+            log.warning("shopper_events_redis_down")
         return False
     return True
 
 
-def push_held() -> bool:
-    """Send what this process holds to Redis now (before the job flushes, at exit)."""
+def push_held(*, quiet: bool = False) -> bool:
+    """Send what this process holds to Redis now (before the job flushes; at exit, `quiet`:
+    nothing is logged, the logs may be closed)."""
     connection = redis_for(current_app)
     return True if connection is None else _push_held(current_app._get_current_object(),
-                                                      connection)
+                                                      connection, quiet=quiet)
 
 
 # ---- moving the buffer into the database -----------------------------------------------------

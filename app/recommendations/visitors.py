@@ -8,6 +8,7 @@ from __future__ import annotations
 import atexit
 import re
 import secrets
+import weakref
 
 from flask import g, request
 from flask_login import current_user, user_logged_in
@@ -24,7 +25,7 @@ _NEW = "kade_new_visitor"
 def init_app(app) -> None:
     app.after_request(_give_cookie)
     if app.config.get("REDIS_URL"):
-        atexit.register(_push_at_exit, app)  # what a web process still holds goes to Redis
+        _with_redis.add(app)  # what a web process still holds goes to Redis at its exit
     user_logged_in.connect(_join, app)
     cart_signals.item_added.connect(_cart_add)
 
@@ -55,12 +56,18 @@ def record_here(kind: str, **fields) -> bool:
         return False
 
 
-def _push_at_exit(app) -> None:
-    try:
-        with app.app_context():
-            tracking.push_held()
-    except Exception:  # noqa: BLE001 — a process on its way out: nothing more to do
-        tracking.log.warning("shopper_events_not_pushed_at_exit", exc_info=True)
+# Weakly: an app a test made and dropped is not kept alive for the process's exit.
+_with_redis: weakref.WeakSet = weakref.WeakSet()
+
+
+@atexit.register
+def _push_at_exit() -> None:
+    for app in list(_with_redis):
+        try:
+            with app.app_context():
+                tracking.push_held(quiet=True)
+        except Exception:  # noqa: BLE001, S112 — on its way out, logging may be gone too
+            continue
 
 
 def _give_cookie(response):
