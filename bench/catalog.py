@@ -305,6 +305,22 @@ def fresh_database(server: str, name: str) -> str:
     return url.render_as_string(hide_password=False)
 
 
+def loaded_database(server: str, name: str, table: str, *, reuse: bool, load) -> str:
+    """The bench database's URL: kept as it is with `reuse` when `table` has rows, else made
+    afresh, migrated and filled by `load(url)`."""
+    url = make_url(server).set(database=name).render_as_string(hide_password=False)
+    if reuse:
+        try:
+            with psycopg.connect(url) as conn:
+                if conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0] > 0:  # noqa: S608
+                    return url
+        except psycopg.Error:
+            pass  # no such database or table yet
+    url = fresh_database(server, name)
+    load(url)
+    return url
+
+
 SPREAD_SCRIPT = '''local counter = 0
 setup = function(thread)
   counter = counter + 1
@@ -869,18 +885,8 @@ def main(argv: list[str] | None = None) -> int:
             raise SystemExit("--profile takes one column: --column NAME or --signed-in")
     columns = [c for c in COLUMNS if c in columns] or list(COLUMNS)  # the table's order
 
-    url = make_url(args.server).set(database=args.database).render_as_string(
-        hide_password=False)
-    loaded = False
-    if args.reuse:
-        try:
-            with psycopg.connect(url) as conn:
-                loaded = conn.execute("SELECT count(*) FROM catalog_product").fetchone()[0] > 0
-        except psycopg.Error:
-            loaded = False
-    if not loaded:
-        url = fresh_database(args.server, args.database)
-        load_shop(url, args.products)
+    url = loaded_database(args.server, args.database, "catalog_product", reuse=args.reuse,
+                          load=lambda fresh: load_shop(fresh, args.products))
     set_promotions(url, args.promotions)
     values = pick(url)
     pages = [spec.split(":", 1) for spec in (args.page or PAGES)]

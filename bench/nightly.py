@@ -33,13 +33,12 @@ from pathlib import Path
 
 import numpy as np
 import psycopg
-from sqlalchemy.engine import make_url
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from catalog import SERVER, _copy, fresh_database, load_shop, production_env  # noqa: E402
+from catalog import SERVER, _copy, load_shop, loaded_database, production_env  # noqa: E402
 from recs import _peak_rss_bytes, synthetic_shop  # noqa: E402
 
 DATABASE = "kade_bench_nightly"
@@ -141,18 +140,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.child:
         child()
         return 0
-    url = make_url(args.server).set(database=args.database).render_as_string(
-        hide_password=False)
-    loaded = False
-    if args.reuse:
-        try:
-            with psycopg.connect(url) as conn:
-                loaded = conn.execute("SELECT count(*) FROM orders_order").fetchone()[0] > 0
-        except psycopg.Error:
-            loaded = False
-    if not loaded:
-        url = fresh_database(args.server, args.database)
-        load(url, args.customers, args.products)
+    url = loaded_database(args.server, args.database, "orders_order", reuse=args.reuse,
+                          load=lambda fresh: load(fresh, args.customers, args.products))
     if args.load_only:
         return 0
     with tempfile.TemporaryDirectory(prefix="kade-nightly-") as work:

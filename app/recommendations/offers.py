@@ -301,14 +301,15 @@ def report(actor, template_id: int, now: dt.datetime | None = None) -> OfferRepo
     measured = [d for d in decisions if d.created_at + window <= now]
     spends: dict[int, int] = defaultdict(int)
     if measured:
-        orders = history.sale_totals({d.customer_id for d in measured},
-                                     since=min(d.created_at for d in measured),
-                                     until=max(d.created_at for d in measured) + window)
-        for decision in measured:
+        orders_of: dict[int, list[tuple[dt.datetime, int]]] = defaultdict(list)
+        for customer, placed, total in history.sale_totals(
+                {d.customer_id for d in measured}, since=min(d.created_at for d in measured),
+                until=max(d.created_at for d in measured) + window):
+            orders_of[customer].append((placed, total))
+        for decision in measured:  # each against its own customer's orders only
             ends = decision.created_at + window
-            spends[decision.id] = sum(total for customer, placed, total in orders
-                                      if customer == decision.customer_id
-                                      and decision.created_at <= placed < ends)
+            spends[decision.id] = sum(total for placed, total in orders_of[decision.customer_id]
+                                      if decision.created_at <= placed < ends)
     used = personal.redeemed([d.promotion_id for d in measured if d.promotion_id])
     return OfferReport(
         template=template,

@@ -88,17 +88,11 @@ def _strips(found: list[strips.Strip | None], *, place: str):
     return response
 
 
-def _customer_id() -> int | None:
-    if current_user.is_authenticated and not current_user.is_staff:
-        return current_user.id
-    return None
-
-
 @bp.get("/recommendations/home")
 @reads_only
 def home_strips():
     """"Buy again" and "For you" (or what is popular) under the home page's welcome."""
-    return _strips(strips.home(customer_id=_customer_id(), visitor_id=visitors.visitor_id(),
+    return _strips(strips.home(customer_id=shopper.customer_id(), visitor_id=visitors.visitor_id(),
                                in_cart=shopper.product_ids_in_cart()), place="home")
 
 
