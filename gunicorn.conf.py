@@ -1,20 +1,57 @@
 """Gunicorn settings for production: `gunicorn -c gunicorn.conf.py wsgi:app` (see Procfile).
 
-Everything a host may want to tune comes from the environment, so the same file serves a PaaS
-(which sets PORT and WEB_CONCURRENCY) and a VM behind a reverse proxy.
+One file for both pools of the same code: the storefront (pages and API; the default) and,
+with KADE_POOL=staff, the back office. A proxy (ops/nginx/kade.conf) sends /staff to the
+staff pool, so a slow report or a crashed back office holds none of the storefront's workers
+or database connections. Everything a host may want to tune comes from the environment, so
+the same file serves a PaaS (which sets PORT and WEB_CONCURRENCY) and a VM behind a reverse
+proxy.
 """
 
 import multiprocessing
 import os
+import tempfile
+from pathlib import Path
+
+POOL = os.environ.get("KADE_POOL", "web")
+if POOL not in ("web", "staff"):
+    raise SystemExit(f"KADE_POOL must be web or staff, not {POOL!r}")
+STAFF = POOL == "staff"
 
 # PaaS hosts hand the port to listen on in PORT; bind all interfaces because the load balancer
-# or reverse proxy reaches us from outside the container.
-bind = f"0.0.0.0:{os.environ.get('PORT', '8000')}"
+# or reverse proxy reaches us from outside the container. The staff pool has a port of its own.
+bind = (f"0.0.0.0:{os.environ.get('STAFF_PORT', '8001')}" if STAFF
+        else f"0.0.0.0:{os.environ.get('PORT', '8000')}")
 
-# Gunicorn's rule of thumb; WEB_CONCURRENCY lets a small host run fewer workers.
-workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1))
+# The storefront: gunicorn's rule of thumb; WEB_CONCURRENCY lets a small host run fewer. The
+# back office: a few staff at a time, so two workers (STAFF_CONCURRENCY), whatever the cores.
+workers = (int(os.environ.get("STAFF_CONCURRENCY", "2")) if STAFF
+           else int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1)))
 # A few threads per worker absorb requests that wait on the database or an S3 upload.
 threads = int(os.environ.get("GUNICORN_THREADS", "2"))
+
+# Each process's database pool (app/db.py): the storefront's workers take up to
+# DB_POOL_SIZE + DB_MAX_OVERFLOW connections each; the back office's fewer, so a burst of
+# reports cannot take the connections PostgreSQL has for shoppers (max_connections is shared:
+# workers x (size + overflow) of both pools, plus the worker and scheduler, must fit in it).
+if STAFF:
+    os.environ.setdefault("DB_POOL_SIZE", "2")
+    os.environ.setdefault("DB_MAX_OVERFLOW", "2")
+
+# prometheus-client's multiprocess mode: each worker counts into files of its own in this
+# folder and a scrape of any worker adds them all up (app/ops/metrics.py). One folder per
+# pool, emptied here, before the app is loaded: another pool's files, or a previous run's,
+# would be counted too. Set before prometheus-client is first imported (it picks its mode
+# then), which the app's loading does after this file.
+_metrics = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+if _metrics:
+    Path(_metrics).mkdir(parents=True, exist_ok=True)
+    for _stale in Path(_metrics).glob("*.db"):
+        _stale.unlink()
+    _made_metrics = None
+else:
+    _made_metrics = os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(
+        prefix=f"kade-metrics-{POOL}-")
 
 # The app is built once in the master and forked: a worker then starts in milliseconds, not
 # the ~3 s of importing and building the app, so a worker replaced (max_requests, a crash)
@@ -23,10 +60,12 @@ threads = int(os.environ.get("GUNICORN_THREADS", "2"))
 preload_app = True
 
 # A worker stuck this long is killed and replaced; a deploy gives in-flight requests
-# graceful_timeout seconds to finish before the old workers go.
-timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
+# graceful_timeout seconds to finish before the old workers go. Staff pages may run a report
+# for up to REPORT_STATEMENT_TIMEOUT_MS (15 s) and build a download: a longer leash there.
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "120" if STAFF else "30"))
 graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "30"))
 keepalive = 5
+proc_name = f"kade-{POOL}"
 
 # Replace each worker after a while so a slow leak cannot grow forever; the jitter stops all
 # workers restarting at once. At a few hundred requests a second per worker, 1000 meant a
@@ -58,8 +97,15 @@ def post_fork(server, worker):
 
 def child_exit(server, worker):
     # prometheus-client in multiprocess mode keeps one file per worker; drop a dead worker's
-    # gauges so /metrics does not report them forever.
-    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-        from prometheus_client import multiprocess
+    # live gauges (connections in use) so /metrics does not report them forever. Its
+    # counters stay: the requests it served happened.
+    from prometheus_client import multiprocess
 
-        multiprocess.mark_process_dead(worker.pid)
+    multiprocess.mark_process_dead(worker.pid)
+
+
+def on_exit(server):
+    if _made_metrics:  # a folder this file made, not one the host named
+        import shutil
+
+        shutil.rmtree(_made_metrics, ignore_errors=True)

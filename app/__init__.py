@@ -76,6 +76,7 @@ def create_app(config: dict | None = None) -> APIFlask:
     from app.reports import database as report_database
 
     report_database.init_app(app)  # the reports' own connection (replica or time-limited)
+    _init_metrics(app)
     from app.recommendations import visitors
 
     visitors.init_app(app)  # a signed-out shopper's first-party id, joined at sign-in
@@ -94,6 +95,23 @@ def create_app(config: dict | None = None) -> APIFlask:
 
         start_local_schedule(app)
     return app
+
+
+def _init_metrics(app) -> None:
+    """/metrics: requests and pools counted here, orders and payments counted when they
+    commit, the outboxes, queues and backups read at each scrape (app/ops/metrics.py)."""
+    from app.ops import gauges, metrics
+    from app.orders.models import Order
+    from app.payments.models import Payment
+    from app.reports import database as report_database
+
+    metrics.init_app(app)
+    metrics.watch_pool(app.extensions[report_database.ENGINE_KEY], "reports")
+    metrics.count_committed(Order, metrics.ORDERS_PLACED, lambda order: (order.channel,))
+    metrics.count_committed(Payment, metrics.PAYMENTS,
+                            lambda payment: (payment.method, payment.status), changed="status")
+    for reader in gauges.READERS:
+        metrics.add_gauges(reader)
 
 
 def _check_smtp_url(settings) -> None:

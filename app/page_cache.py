@@ -38,6 +38,7 @@ from flask_login import current_user
 from app import revalidation
 from app.i18n import current_language
 from app.memo import TTLCache, seconds as lag_seconds
+from app.ops import metrics
 from app.shared_pages import shared_pages
 
 CSRF_MARK = "KADE-PAGE-CACHE-CSRF-3f9a"
@@ -118,6 +119,7 @@ def serve(produce: Callable[[], tuple[object, object]],
     store, shared = _store(current_app), shared_pages(current_app)
     key = _key(vary)
     entry = store.get(key) or _from_shared(shared, store, key)
+    metrics.page_cache_lookup(entry is not None)
     if entry is not None:
         on_hit(entry.extra)
         unchanged = revalidation.not_modified(entry.tag) if conditional else None

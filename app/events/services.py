@@ -291,6 +291,14 @@ def counts() -> Counts:
     return Counts(pending=by_status.get("pending", 0), failed=by_status.get("failed", 0))
 
 
+def oldest_pending_at() -> dt.datetime | None:
+    """When the oldest event a handler has still to handle was published: the lag, for
+    /metrics."""
+    return db.session.scalar(select(func.min(Event.created_at))
+                             .join(Handling, Handling.event_id == Event.id)
+                             .where(Handling.status == "pending"))
+
+
 def failed_handlings(limit: int = 50) -> list[tuple[Handling, Event]]:
     return list(db.session.execute(
         select(Handling, Event).join(Event, Event.id == Handling.event_id)

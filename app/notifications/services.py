@@ -92,14 +92,27 @@ def forget_user(user_id: int) -> int:
 
 def outbox_counts(*, sent_since) -> tuple[int, int, int]:
     """(pending, failed, sent since `sent_since`) messages."""
+    pending, failed = _waiting_counts()
+    sent = db.session.scalar(
+        select(func.count()).select_from(OutboxMessage)
+        .where(OutboxMessage.status == "sent", OutboxMessage.sent_at >= sent_since))
+    return pending, failed, sent or 0
+
+
+def backlog() -> tuple[int, int, dt.datetime | None]:
+    """(pending, failed, when the oldest pending was queued): the outbox's lag, for
+    /metrics."""
+    oldest = db.session.scalar(select(func.min(OutboxMessage.created_at))
+                               .where(OutboxMessage.status == "pending"))
+    return (*_waiting_counts(), oldest)
+
+
+def _waiting_counts() -> tuple[int, int]:
     by_status = dict(db.session.execute(
         select(OutboxMessage.status, func.count())
         .where(OutboxMessage.status.in_(("pending", "failed")))
         .group_by(OutboxMessage.status)).all())
-    sent = db.session.scalar(
-        select(func.count()).select_from(OutboxMessage)
-        .where(OutboxMessage.status == "sent", OutboxMessage.sent_at >= sent_since))
-    return by_status.get("pending", 0), by_status.get("failed", 0), sent or 0
+    return by_status.get("pending", 0), by_status.get("failed", 0)
 
 
 def failed_messages(limit: int) -> list:

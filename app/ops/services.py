@@ -48,33 +48,3 @@ def backup_freshness() -> dict:
             "last_backup_id": info["last_backup_id"],
             "wal_archive_age_seconds": archive.get("age_seconds"),
             "max_age_seconds": info["max_age_seconds"]}
-
-
-def metrics_text() -> tuple[bytes, str]:
-    """Gauges read from the database at scrape time, so every process answers the same
-    without prometheus-client's multiprocess files."""
-    from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
-    from prometheus_client.core import GaugeMetricFamily
-
-    fresh = backup_freshness()
-
-    class Backups:
-        def collect(self):
-            gauges = [
-                ("kade_backup_age_seconds", "Seconds since the last good backup finished.",
-                 fresh.get("last_backup_age_seconds")),
-                ("kade_recovery_point_age_seconds", "Seconds of data a restore now could "
-                 "lose (last backup, or last archived WAL on PostgreSQL).",
-                 fresh.get("age_seconds")),
-                ("kade_wal_archive_age_seconds", "Seconds since the last WAL segment was "
-                 "archived (PostgreSQL with pgBackRest).", fresh.get("wal_archive_age_seconds")),
-                ("kade_backup_stale", "1 when the recovery point is older than allowed.",
-                 0 if fresh.get("ok") else 1),
-            ]
-            for name, about, value in gauges:
-                if value is not None:
-                    yield GaugeMetricFamily(name, about, value=float(value))
-
-    registry = CollectorRegistry()
-    registry.register(Backups())
-    return generate_latest(registry), CONTENT_TYPE_LATEST

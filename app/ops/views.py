@@ -4,7 +4,7 @@ import hmac
 
 from flask import Blueprint, Response, abort, current_app, jsonify, request
 
-from app.ops import services as ops
+from app.ops import metrics as counted, services as ops
 
 bp = Blueprint("ops", __name__)
 
@@ -38,5 +38,5 @@ def metrics():
         given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
         if not hmac.compare_digest(given.encode(), token.encode()):
             abort(401)
-    body, content_type = ops.metrics_text()
+    body, content_type = counted.render()
     return Response(body, content_type=content_type)

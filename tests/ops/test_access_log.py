@@ -7,14 +7,9 @@ from __future__ import annotations
 
 import io
 import logging
-import os
-import signal
 import socket
-import subprocess
-import sys
 import time
 import urllib.request
-from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
@@ -22,9 +17,8 @@ import pytest
 from app.accounts import services as accounts
 from app.ops.logs import JsonFormatter
 from tests.checkout.factories import place_guest_order, stocked
-from tests.conftest import PASSWORD, TEST_BACKUP_KEYS, TEST_INDEX_KEY, TEST_PII_KEYS
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.conftest import PASSWORD
+from tests.ops import servers
 
 
 def _secrets_of(url: str) -> set[str]:
@@ -87,25 +81,6 @@ def test_the_request_log_of_reset_and_order_links_holds_no_token(
     assert customer.email not in log
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _wait_until_serving(port: int, process: subprocess.Popen, output: Path) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"gunicorn exited:\n{output.read_text()[-3000:]}")
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2):
-                return
-        except OSError:
-            time.sleep(0.1)
-    pytest.fail(f"gunicorn did not answer:\n{output.read_text()[-3000:]}")
-
-
 def _raw(port: int, request: bytes) -> bytes:
     with socket.create_connection(("127.0.0.1", port), timeout=5) as conn:
         conn.sendall(request)
@@ -116,32 +91,8 @@ def _raw(port: int, request: bytes) -> bytes:
 def gunicorn(migrated, tmp_path):
     """`gunicorn -c gunicorn.conf.py wsgi:app` on a free port, as `make serve` runs it, on
     the test database and keys; everything it writes goes to one file."""
-    port = _free_port()
-    output = tmp_path / "gunicorn.log"
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("KADE_", "SMTP_", "SMS_", "GUNICORN_", "PAYHERE_"))
-           and k not in ("DATABASE_URL", "REDIS_URL", "PUBLIC_URL", "LOG_LEVEL")}
-    env.update({
-        "PORT": str(port), "WEB_CONCURRENCY": "1", "GUNICORN_THREADS": "2",
-        "DATABASE_URL": migrated, "SECRET_KEY": "test-secret-key", "PII_KEYS": TEST_PII_KEYS,
-        "PII_INDEX_KEY": TEST_INDEX_KEY, "BACKUP_KEYS": TEST_BACKUP_KEYS,
-        "KADE_INSTANCE_PATH": str(tmp_path / "instance"),
-        "KADE_OUTBOX_DIR": str(tmp_path / "outbox"), "RATELIMIT_ENABLED": "0",
-        "PAYHERE_LOCAL_SANDBOX": "0"})
-    with output.open("wb") as sink:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"],
-            cwd=ROOT, env=env, stdout=sink, stderr=subprocess.STDOUT)
-    try:
-        _wait_until_serving(port, process, output)
-        yield port, output
-    finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(5)
+    with servers.gunicorn(migrated, tmp_path) as server:
+        yield server.port, server.output
 
 
 def test_gunicorn_writes_no_token_of_the_links_it_served(
