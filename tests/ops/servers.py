@@ -80,20 +80,34 @@ def gunicorn(database_url: str, folder: Path, *, pool: str = "web", port: int | 
     """A gunicorn of Kade's `pool` (web: the storefront; staff: the back office) until the
     block ends (then SIGTERM, as a deploy stops it). `extra`: environment settings
     (WEB_CONCURRENCY, REDIS_URL …)."""
-    folder.mkdir(parents=True, exist_ok=True)
-    port = port or free_port()
-    env = environment(database_url, folder, KADE_POOL=pool, **extra)
-    env["PORT" if pool == "web" else "STAFF_PORT"] = str(port)
-    output = folder / f"gunicorn-{port}.log"
-    with output.open("wb") as sink:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"],
-            cwd=ROOT, env=env, stdout=sink, stderr=subprocess.STDOUT)
+    with gunicorns(database_url, [(folder, pool, port)], **extra) as [server]:
+        yield server
+
+
+@contextlib.contextmanager
+def gunicorns(database_url: str, wanted: list[tuple[Path, str, int | None]],
+              **extra: str) -> Iterator[list[Server]]:
+    """Several at once, each (folder, pool, port or None), started side by side (each takes
+    seconds to load the app) and all serving before the block starts."""
+    started: list[Server] = []
     try:
-        _wait_until_serving(port, process, output)
-        yield Server(port, output, process)
+        for folder, pool, port in wanted:
+            folder.mkdir(parents=True, exist_ok=True)
+            port = port or free_port()
+            env = environment(database_url, folder, KADE_POOL=pool, **extra)
+            env["PORT" if pool == "web" else "STAFF_PORT"] = str(port)
+            output = folder / f"gunicorn-{port}.log"
+            with output.open("wb") as sink:
+                process = subprocess.Popen(
+                    [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"],
+                    cwd=ROOT, env=env, stdout=sink, stderr=subprocess.STDOUT)
+            started.append(Server(port, output, process))
+        for server in started:
+            _wait_until_serving(server.port, server.process, server.output)
+        yield started
     finally:
-        stop(process)
+        for server in started:
+            stop(server.process)
 
 
 def stop(process: subprocess.Popen, sig: int = signal.SIGTERM) -> None:
