@@ -100,6 +100,7 @@ serve: install
 # tests/instance_guard.py); compared here by names, sizes and modification times.
 test: install-test
 	@scripts/services.sh browser
+	@scripts/services.sh promtool
 	services=$$(scripts/services.sh start)   # not eval "$$(...)": that would hide a failure
 	eval "$$services"
 	pg_pid=

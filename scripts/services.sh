@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# Provide PostgreSQL and Redis (and a browser, and the backup tools) for Kade's test suites.
+# Provide PostgreSQL and Redis (and a browser, the backup tools, promtool) for Kade's test suites.
 #
 #   out=$(scripts/services.sh start) && eval "$out"   # exports TEST_POSTGRES_URL, TEST_REDIS_URL,
 #                                                     # KADE_SERVICES_STATE
 #   source scripts/services.sh start                  # the same, from an interactive bash
 #   scripts/services.sh stop                          # stops only what `start` started
 #   scripts/services.sh browser                       # installs Debian chromium + Noto fonts
+#   scripts/services.sh promtool                      # installs Debian prometheus (for promtool)
 #
 # Prefer `out=$(...) && eval "$out"` over `eval "$(...)"`: eval of an empty string succeeds,
 # so the second form would hide a failure to start.
@@ -265,9 +266,33 @@ cmd_browser() {
     log "browser: $(/usr/bin/chromium --version 2>/dev/null || echo /usr/bin/chromium)"
 }
 
+stop_packaged_prometheus() {
+    # Where nothing forbids it (no policy-rc.d answering 101, as in Docker images), the
+    # package's postinst starts a Prometheus server on :9090 and enables it at boot. The
+    # tests want only promtool: stop that server and keep it from coming back.
+    if [[ -d /run/systemd/system ]]; then
+        systemctl disable --now prometheus.service >&2 || true
+    elif [[ -x /etc/init.d/prometheus ]]; then
+        /etc/init.d/prometheus stop >&2 || true
+        update-rc.d prometheus disable >&2 || true
+    fi
+}
+
+cmd_promtool() {
+    # tests/ops/test_alert_rules.py checks ops/alerts.yml and ops/prometheus.yml and runs the
+    # alerts' unit tests with promtool, which Debian ships only inside the server package.
+    if ! command -v promtool >/dev/null; then
+        apt_install --no-install-recommends prometheus
+        stop_packaged_prometheus
+    fi
+    command -v promtool >/dev/null || die "promtool is missing"
+    log "promtool: $(promtool --version 2>&1 | head -n 1)"
+}
+
 case ${1:-} in
     start) cmd_start ;;
     stop) shift; cmd_stop "$@" ;;
     browser) cmd_browser ;;
-    *) echo "usage: $0 start|stop [STATE_FILE]|browser" >&2; exit 2 ;;
+    promtool) cmd_promtool ;;
+    *) echo "usage: $0 start|stop [STATE_FILE]|browser|promtool" >&2; exit 2 ;;
 esac
