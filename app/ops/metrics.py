@@ -58,10 +58,13 @@ PAYMENTS = Counter("kade_payments", "Payments that reached a state (committed), 
 PAGE_CACHE = Counter("kade_page_cache_lookups", "Page cache lookups, hit or miss.",
                      ["result"], registry=None)
 # livesum: a dead worker's connections are not counted (gunicorn.conf.py child_exit).
-POOL_CHECKED_OUT = Gauge("kade_db_pool_checked_out", "Database connections in use, by pool.",
-                         ["pool"], registry=None, multiprocess_mode="livesum")
+# The label is `database`, not `pool`: the scrape config labels each target with its
+# gunicorn pool (web, staff), and the two would clash.
+POOL_CHECKED_OUT = Gauge("kade_db_pool_checked_out", "Database connections in use, by "
+                         "connection pool (main, reports).", ["database"], registry=None,
+                         multiprocess_mode="livesum")
 POOL_SIZE = Gauge("kade_db_pool_size", "Database connections a pool may open (size plus "
-                  "overflow), summed over live processes.", ["pool"], registry=None,
+                  "overflow), summed over live processes.", ["database"], registry=None,
                   multiprocess_mode="livesum")
 COUNTED = (REQUESTS, LATENCY, ORDERS_PLACED, PAYMENTS, PAGE_CACHE, POOL_CHECKED_OUT,
            POOL_SIZE)

@@ -247,6 +247,6 @@ def test_database_pool_use_and_capacity(client):
 
     samples = scrape(client)
 
-    assert value(samples, "kade_db_pool_size", pool="main") >= 5  # this process's pool
+    assert value(samples, "kade_db_pool_size", database="main") >= 5  # this process's pool
     # The request before is done with its connection; only the scrape's own can be out.
-    assert value(samples, "kade_db_pool_checked_out", pool="main") <= 1
+    assert value(samples, "kade_db_pool_checked_out", database="main") <= 1
