@@ -291,12 +291,12 @@ def counts() -> Counts:
     return Counts(pending=by_status.get("pending", 0), failed=by_status.get("failed", 0))
 
 
-def oldest_pending_at() -> dt.datetime | None:
-    """When the oldest event a handler has still to handle was published: the lag, for
-    /metrics."""
-    return db.session.scalar(select(func.min(Event.created_at))
-                             .join(Handling, Handling.event_id == Event.id)
-                             .where(Handling.status == "pending"))
+def due_since() -> dt.datetime | None:
+    """Since when the longest-waiting handling has been due (a handling waiting out its
+    back-off is not due yet), for /metrics: how far delivery lags."""
+    return db.session.scalar(select(func.min(Handling.next_attempt_at))
+                             .where(Handling.status == "pending",
+                                    Handling.next_attempt_at <= utcnow()))
 
 
 def failed_handlings(limit: int = 50) -> list[tuple[Handling, Event]]:

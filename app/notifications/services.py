@@ -100,10 +100,12 @@ def outbox_counts(*, sent_since) -> tuple[int, int, int]:
 
 
 def backlog() -> tuple[int, int, dt.datetime | None]:
-    """(pending, failed, when the oldest pending was queued): the outbox's lag, for
-    /metrics."""
-    oldest = db.session.scalar(select(func.min(OutboxMessage.created_at))
-                               .where(OutboxMessage.status == "pending"))
+    """(pending, failed, since when the longest-waiting message has been due), for
+    /metrics. A message waiting out its back-off is not due: one address that keeps
+    failing must not read as a stalled relay."""
+    oldest = db.session.scalar(select(func.min(OutboxMessage.next_attempt_at))
+                               .where(OutboxMessage.status == "pending",
+                                      OutboxMessage.next_attempt_at <= utcnow()))
     return (*_waiting_counts(), oldest)
 
 

@@ -25,12 +25,12 @@ def _age_seconds(since) -> float:
 
 
 def outboxes() -> Iterator[Reading]:
-    """Messages (emails, SMS) and domain-event handlings not done yet, how long the oldest
-    has waited, and how many were given up on."""
+    """Messages (emails, SMS) and domain-event handlings not done yet, how long the one
+    due longest has waited for delivery, and how many were given up on."""
     try:
         waiting = events.counts()
         rows = {"notifications": notifications.backlog(),
-                "events": (waiting.pending, waiting.failed, events.oldest_pending_at())}
+                "events": (waiting.pending, waiting.failed, events.due_since())}
     finally:
         db.session.rollback()
     labels = ("outbox",)
@@ -39,8 +39,8 @@ def outboxes() -> Iterator[Reading]:
     yield Reading("kade_outbox_failed", "Items given up on after every retry (staff can "
                   "retry them at /staff/jobs).",
                   [({"outbox": name}, row[1]) for name, row in rows.items()], labels)
-    yield Reading("kade_outbox_lag_seconds", "Age of the oldest item still waiting (0 when "
-                  "none waits).",
+    yield Reading("kade_outbox_lag_seconds", "How long the longest-waiting item has been "
+                  "due (0 when none is; one waiting out a retry's back-off is not due).",
                   [({"outbox": name}, _age_seconds(row[2])) for name, row in rows.items()],
                   labels)
 

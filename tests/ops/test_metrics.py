@@ -139,25 +139,32 @@ def test_the_outboxes_backlog_and_lag(app, client):
         assert value(quiet, "kade_outbox_pending", outbox="notifications") == 0
         assert value(quiet, "kade_outbox_lag_seconds", outbox="events") == 0
         ten_minutes_ago = utcnow() - dt.timedelta(minutes=10)
+        later = utcnow() + dt.timedelta(hours=1)
         db.session.add_all([
+            # Due ten minutes ago and still not sent: the relay lags.
             OutboxMessage(channel="email", template="order_placed", recipient="a@example.lk",
                           data="{}", dedupe_key="m1", status="pending",
-                          next_attempt_at=utcnow() + dt.timedelta(hours=1),
-                          created_at=ten_minutes_ago),
+                          next_attempt_at=ten_minutes_ago, created_at=ten_minutes_ago),
+            # Older, but waiting out a retry's back-off: not the relay's lag.
+            OutboxMessage(channel="email", template="order_placed", recipient="b@example.lk",
+                          data="{}", dedupe_key="m2", status="pending", next_attempt_at=later,
+                          created_at=ten_minutes_ago - dt.timedelta(hours=2)),
             OutboxMessage(channel="sms", template="order_placed", recipient="+94771234567",
-                          data="{}", dedupe_key="m2", status="failed",
+                          data="{}", dedupe_key="m3", status="failed",
                           next_attempt_at=ten_minutes_ago, created_at=ten_minutes_ago)])
         event = Event(name="order.placed", key="order:KD-1", data={}, created_at=ten_minutes_ago)
+        event.handlings.append(Handling(handler="test.late", key="order:KD-1",
+                                        next_attempt_at=ten_minutes_ago))
         event.handlings.append(Handling(handler="test.later", key="order:KD-1",
-                                        next_attempt_at=utcnow() + dt.timedelta(hours=1)))
+                                        next_attempt_at=later))
         db.session.add(event)
         db.session.commit()
 
     busy = scrape(client)
-    assert value(busy, "kade_outbox_pending", outbox="notifications") == 1
+    assert value(busy, "kade_outbox_pending", outbox="notifications") == 2
     assert value(busy, "kade_outbox_failed", outbox="notifications") == 1
     assert 595 <= value(busy, "kade_outbox_lag_seconds", outbox="notifications") <= 700
-    assert value(busy, "kade_outbox_pending", outbox="events") == 1
+    assert value(busy, "kade_outbox_pending", outbox="events") == 2
     assert 595 <= value(busy, "kade_outbox_lag_seconds", outbox="events") <= 700
 
 
