@@ -100,7 +100,7 @@ serve: install
 # tests/instance_guard.py); compared here by names, sizes and modification times.
 test: install-test
 	@scripts/services.sh browser
-	@scripts/services.sh promtool
+	@scripts/services.sh ops-tools
 	services=$$(scripts/services.sh start)   # not eval "$$(...)": that would hide a failure
 	eval "$$services"
 	pg_pid=

@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
-# Provide PostgreSQL and Redis (and a browser, the backup tools, promtool) for Kade's test suites.
+# Provide PostgreSQL and Redis (and a browser, the backup tools, promtool, nginx) for Kade's
+# test suites.
 #
 #   out=$(scripts/services.sh start) && eval "$out"   # exports TEST_POSTGRES_URL, TEST_REDIS_URL,
 #                                                     # KADE_SERVICES_STATE
 #   source scripts/services.sh start                  # the same, from an interactive bash
 #   scripts/services.sh stop                          # stops only what `start` started
 #   scripts/services.sh browser                       # installs Debian chromium + Noto fonts
-#   scripts/services.sh promtool                      # installs Debian prometheus (for promtool)
+#   scripts/services.sh ops-tools                     # installs promtool (Debian prometheus)
+#                                                     # and nginx, for the ops tests
 #
 # Prefer `out=$(...) && eval "$out"` over `eval "$(...)"`: eval of an empty string succeeds,
 # so the second form would hide a failure to start.
@@ -278,7 +280,18 @@ stop_packaged_prometheus() {
     fi
 }
 
-cmd_promtool() {
+stop_packaged_nginx() {
+    # The same for nginx: its package starts a server on :80 where nothing forbids it. The
+    # tests run nginx themselves, on their own ports and configuration.
+    if [[ -d /run/systemd/system ]]; then
+        systemctl disable --now nginx.service >&2 || true
+    elif [[ -x /etc/init.d/nginx ]]; then
+        /etc/init.d/nginx stop >&2 || true
+        update-rc.d nginx disable >&2 || true
+    fi
+}
+
+cmd_ops_tools() {
     # tests/ops/test_alert_rules.py checks ops/alerts.yml and ops/prometheus.yml and runs the
     # alerts' unit tests with promtool, which Debian ships only inside the server package.
     if ! command -v promtool >/dev/null; then
@@ -287,12 +300,19 @@ cmd_promtool() {
     fi
     command -v promtool >/dev/null || die "promtool is missing"
     log "promtool: $(promtool --version 2>&1 | head -n 1)"
+    # tests/ops/test_proxy.py runs ops/nginx/kade.conf in front of the app's two pools.
+    if ! command -v nginx >/dev/null && [[ ! -x /usr/sbin/nginx ]]; then
+        apt_install --no-install-recommends nginx-light
+        stop_packaged_nginx
+    fi
+    [[ -x /usr/sbin/nginx ]] || command -v nginx >/dev/null || die "nginx is missing"
+    log "nginx: $( (/usr/sbin/nginx -v || nginx -v) 2>&1 | head -n 1)"
 }
 
 case ${1:-} in
     start) cmd_start ;;
     stop) shift; cmd_stop "$@" ;;
     browser) cmd_browser ;;
-    promtool) cmd_promtool ;;
-    *) echo "usage: $0 start|stop [STATE_FILE]|browser|promtool" >&2; exit 2 ;;
+    ops-tools) cmd_ops_tools ;;
+    *) echo "usage: $0 start|stop [STATE_FILE]|browser|ops-tools" >&2; exit 2 ;;
 esac

@@ -2,7 +2,7 @@
 unit tests pass, every alert is tested firing and not, has a runbook section in
 docs/OPERATIONS.md, and the rules and the Grafana dashboard ask only for metrics that exist.
 
-promtool comes with Debian's prometheus package: `scripts/services.sh promtool` installs it,
+promtool comes with Debian's prometheus package: `scripts/services.sh ops-tools` installs it,
 and `make test` runs that first."""
 
 from __future__ import annotations
@@ -52,7 +52,7 @@ EXPORTED |= {f"{name}_{part}" for name in HISTOGRAMS for part in ("bucket", "sum
 def promtool(*args: str, cwd: Path = ROOT) -> str:
     path = shutil.which("promtool")
     if path is None:
-        pytest.fail("promtool is not installed: `scripts/services.sh promtool` installs it "
+        pytest.fail("promtool is not installed: `scripts/services.sh ops-tools` installs it "
                     "(Debian's prometheus package; `make test` runs it first)")
     result = subprocess.run([path, *args], cwd=cwd, capture_output=True, text=True,
                             timeout=120)
