@@ -100,7 +100,8 @@ def gunicorns(database_url: str, wanted: list[tuple[Path, str, int | None]],
             with output.open("wb") as sink:
                 process = subprocess.Popen(
                     [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"],
-                    cwd=ROOT, env=env, stdout=sink, stderr=subprocess.STDOUT)
+                    cwd=ROOT, env=env, stdout=sink, stderr=subprocess.STDOUT,
+                    start_new_session=True)  # its workers with it: see crash()
             started.append(Server(port, output, process))
         for server in started:
             _wait_until_serving(server.port, server.process, server.output)
@@ -108,6 +109,14 @@ def gunicorns(database_url: str, wanted: list[tuple[Path, str, int | None]],
     finally:
         for server in started:
             stop(server.process)
+
+
+def crash(server: Server) -> None:
+    """SIGKILL the server's master and workers at once, as when its machine dies (a killed
+    master alone leaves its workers serving until they notice)."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(server.process.pid, signal.SIGKILL)
+    server.process.wait(10)
 
 
 def stop(process: subprocess.Popen, sig: int = signal.SIGTERM) -> None:

@@ -1,0 +1,219 @@
+"""The storefront and the back office as production runs them: two gunicorn pools of the same
+code behind ops/nginx/kade.conf. /staff reaches only the staff pool, static files come from
+disk and product pictures from the proxy's cache, and a back office that is saturated by
+slow reports, or stopped, leaves the storefront answering as fast as before."""
+
+from __future__ import annotations
+
+import concurrent.futures
+import os
+import signal
+import statistics
+import threading
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pyotp
+import pytest
+
+from tests.catalog.factories import make_product
+from tests.conftest import PASSWORD
+from tests.factories import make_staff
+from tests.ops import proxy, servers
+from tests.ops.browser import Browser
+from tests.ops.test_metrics import parse
+
+
+def _pools(migrated: str, folder: Path, **extra: str):
+    wanted = [(folder / "web", "web", None), (folder / "staff", "staff", None)]
+    return servers.gunicorns(migrated, wanted, WEB_CONCURRENCY="2", STAFF_CONCURRENCY="1",
+                             **extra)
+
+
+@pytest.fixture(scope="module")
+def site(migrated, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("site")
+    with _pools(migrated, folder) as (web, staff), \
+            proxy.nginx(folder / "nginx", web_port=web.port, staff_port=staff.port) as base:
+        yield base, web, staff, folder
+
+
+def _scrape(server) -> dict:
+    with urllib.request.urlopen(f"{server.base}/metrics", timeout=10) as answer:
+        return parse(answer.read().decode())
+
+
+def _requests(samples, group: str) -> float:
+    return sum(count for (name, labels), count in samples.items()
+               if name == "kade_http_requests_total" and ("group", group) in labels)
+
+
+def test_staff_pages_reach_only_the_staff_pool_and_the_rest_only_the_storefronts(site):
+    base, web, staff, _folder = site
+    before = {"web": _scrape(web), "staff": _scrape(staff)}
+    visitor = Browser()
+
+    assert visitor.get(f"{base}/staff/login").status == 200
+    assert visitor.get(f"{base}/staff").status == 200  # → the sign-in page, on the staff pool
+    assert visitor.get(f"{base}/about").status == 200
+    assert visitor.get(f"{base}/api/v1/categories").status == 200
+
+    after = {"web": _scrape(web), "staff": _scrape(staff)}
+    def grew(pool, group):
+        return _requests(after[pool], group) - _requests(before[pool], group)
+
+    # The sign-in page; then /staff, /staff/ and the sign-in page they send a stranger to.
+    assert (grew("staff", "staff"), grew("staff", "storefront"), grew("staff", "api")) == (
+        4, 0, 0)
+    assert (grew("web", "staff"), grew("web", "storefront"), grew("web", "api")) == (0, 1, 1)
+
+
+def test_static_files_come_from_disk_and_are_kept_for_a_year_when_versioned(site):
+    base, web, _staff, _folder = site
+    with urllib.request.urlopen(f"{base}/static/css/kade.css?v=0123456789") as versioned:
+        assert versioned.status == 200
+        assert versioned.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+        assert versioned.headers["Content-Type"].startswith("text/css")
+        assert versioned.read() == (servers.ROOT / "static/css/kade.css").read_bytes()
+    with urllib.request.urlopen(f"{base}/static/css/kade.css") as plain:
+        assert plain.headers["Cache-Control"] == "public, max-age=300"
+    assert _requests(_scrape(web), "static") == 0  # never asked of the app
+
+
+def test_product_pictures_are_served_from_the_proxys_cache_and_private_files_never(site):
+    base, _web, _staff, folder = site
+    media = folder / "web" / "instance" / "media"
+    picture = media / "products" / "7" / "tea.webp"
+    picture.parent.mkdir(parents=True, exist_ok=True)
+    picture.write_bytes(b"RIFF\x1a\x00\x00\x00WEBPVP8 picture bytes")
+    slip = media / "private" / "slips" / "a.pdf"
+    slip.parent.mkdir(parents=True, exist_ok=True)
+    slip.write_bytes(b"%PDF-1.4 a customer's transfer slip")
+
+    answers = []
+    for _ in range(2):
+        with urllib.request.urlopen(f"{base}/media/products/7/tea.webp") as answer:
+            answers.append((answer.status, answer.headers["X-Cache"], answer.read()))
+    private = Browser().get(f"{base}/media/private/slips/a.pdf")
+
+    assert [a[:2] for a in answers] == [(200, "MISS"), (200, "HIT")]
+    assert answers[1][2] == picture.read_bytes()
+    assert private.status == 404 and "transfer slip" not in private.text
+
+
+def test_metrics_are_not_served_through_the_proxy(site):
+    base, *_ = site
+    assert Browser().get(f"{base}/metrics").status == 404
+
+
+# ---- isolation ----------------------------------------------------------------------------
+
+ROUNDS = 5  # of each state; the verdict is on their medians (one round swings ±15 %)
+
+
+def _p95(samples: list[float]) -> float:
+    return statistics.quantiles(samples, n=20)[18]
+
+
+def _storefront_round(url: str, count: int = 200, clients: int = 4) -> float:
+    """p95 in seconds of `count` product pages fetched by `clients` shoppers at once."""
+    def one(_):
+        started = time.perf_counter()
+        with urllib.request.urlopen(url, timeout=30) as answer:
+            answer.read()
+            assert answer.status == 200
+        return time.perf_counter() - started
+
+    with concurrent.futures.ThreadPoolExecutor(clients) as pool:
+        return _p95(list(pool.map(one, range(count))))
+
+
+def _answers_within(url: str, seconds: float) -> bool:
+    try:
+        urllib.request.urlopen(url, timeout=seconds).close()
+    except TimeoutError:
+        return False
+    except urllib.error.URLError as error:
+        if isinstance(error.reason, TimeoutError):
+            return False
+        raise
+    return True
+
+
+def _signed_in_staff(base: str, email: str, secret: str) -> Browser:
+    staff = Browser()
+    staff.post(f"{base}/staff/login", {"email": email, "password": PASSWORD})
+    done = staff.post(f"{base}/staff/login/code", {"code": pyotp.TOTP(secret).now()})
+    assert done.status == 200 and "/staff/login" not in done.url, done.url
+    return staff
+
+
+@pytest.mark.postgres_only  # slow reports: waiting on a lock, as on a busy database server
+def test_a_saturated_or_stopped_back_office_leaves_the_storefronts_p95_unchanged(
+        app, migrated, tmp_path):
+    import psycopg
+
+    with app.app_context():
+        slug = make_product("Ceylon tea").slug
+        admin = make_staff("admin")
+        email, secret = admin.email, admin.totp_secret
+    with _pools(migrated, tmp_path) as (web, staff), \
+            proxy.nginx(tmp_path / "nginx", web_port=web.port, staff_port=staff.port) as base:
+        page = f"{base}/p/{slug}"
+        manager = _signed_in_staff(base, email, secret)  # a code is good once: one session
+        _storefront_round(page, 40)  # warm: every worker has its connections and templates
+
+        # A report that reads the orders waits while another session holds them locked:
+        # the staff pool's one worker and its threads are all taken, and more wait behind.
+        blocker = psycopg.connect(migrated.replace("postgresql+psycopg", "postgresql"))
+        stop_reports = threading.Event()
+        def keep_asking(browser):
+            while not stop_reports.is_set():
+                browser.get(f"{base}/staff/reports/sales", timeout=60)
+
+        idle, busy, frozen, saturated = [], [], [], []
+        try:
+            # In turns, so that the machine's other work weighs on each state alike.
+            for _ in range(ROUNDS):
+                idle.append(_storefront_round(page))
+
+                blocker.execute("BEGIN")
+                blocker.execute("LOCK TABLE orders_order IN ACCESS EXCLUSIVE MODE")
+                askers = [threading.Thread(target=keep_asking, args=(manager,))
+                          for _ in range(6)]
+                for asker in askers:
+                    asker.start()
+                time.sleep(0.5)
+                saturated.append(_answers_within(f"{base}/staff/login", 2) is False)
+                busy.append(_storefront_round(page))
+                stop_reports.set()
+                blocker.execute("ROLLBACK")
+                for asker in askers:
+                    asker.join(60)
+                stop_reports.clear()
+
+                # A back office that hangs outright (every process stopped), then comes back.
+                os.killpg(staff.process.pid, signal.SIGSTOP)
+                try:
+                    frozen.append(_storefront_round(page))
+                finally:
+                    os.killpg(staff.process.pid, signal.SIGCONT)
+            # And one that crashed: shoppers go on; staff are told it will be back.
+            servers.crash(staff)
+            gone = Browser().get(f"{base}/staff/login")
+            still = Browser().get(page)
+        finally:
+            stop_reports.set()
+            blocker.close()
+
+    print(f"\nstorefront p95 (ms): back office idle {[round(s * 1000, 1) for s in idle]}, "
+          f"saturated {[round(s * 1000, 1) for s in busy]}, "
+          f"hung {[round(s * 1000, 1) for s in frozen]}")
+    assert saturated == [True] * ROUNDS  # the back office could not answer a thing
+    assert gone.status == 502 and "will be back in a moment" in gone.text
+    assert still.status == 200 and "Ceylon tea" in still.text
+    baseline = statistics.median(idle)
+    assert statistics.median(busy) <= 1.2 * baseline
+    assert statistics.median(frozen) <= 1.2 * baseline
