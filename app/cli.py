@@ -1,6 +1,7 @@
 """Command-line tools: `flask db …`, `flask seed demo`, `flask users …`, `flask pii …`,
 `flask orders …`, `flask inventory …`, `flask plans …`, `flask backup …`
-(app/ops/backups/cli.py), `flask analytics export` (app/reports/cli.py)."""
+(app/ops/backups/cli.py), `flask ops …` (app/ops/cli.py), `flask analytics export`
+(app/reports/cli.py)."""
 
 from __future__ import annotations
 
@@ -23,6 +24,10 @@ def register(app) -> None:
     from app.ops.backups.cli import backup_cli
 
     app.cli.add_command(backup_cli)
+
+    from app.ops.cli import ops_cli
+
+    app.cli.add_command(ops_cli)
 
     from app.reports.cli import analytics_cli
 

@@ -101,6 +101,13 @@ def from_environment() -> dict:
         # REPORT_STATEMENT_TIMEOUT_MS (PostgreSQL), so a heavy report cannot hold connections
         # and locks that checkout needs; longer reports run as a job.
         "DATABASE_REPLICA_URL": os.environ.get("DATABASE_REPLICA_URL") or None,
+        # A hot standby (docs/RECOVERY.md, "Hot standby and failover"): DATABASE_URL lists
+        # the primary and the standby with target_session_attrs=read-write, so new
+        # connections go to whichever takes writes; a host that does not answer is given up
+        # after DATABASE_CONNECT_TIMEOUT seconds (2 at the least) and the next one tried.
+        # `flask ops promote` promotes the standby at DATABASE_STANDBY_URL (one host).
+        "DATABASE_CONNECT_TIMEOUT": int(os.environ.get("DATABASE_CONNECT_TIMEOUT", "3")),
+        "DATABASE_STANDBY_URL": os.environ.get("DATABASE_STANDBY_URL") or None,
         "REPORT_STATEMENT_TIMEOUT_MS": int(os.environ.get("REPORT_STATEMENT_TIMEOUT_MS",
                                                           "15000")),
         # Shopper events (app/recommendations/tracking.py): what visitors view, search, put in

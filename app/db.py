@@ -157,9 +157,23 @@ SERVER_SETTINGS = {
 }
 
 
-def make_engine(url: str, settings: dict[str, str] | None = None) -> Engine:
+# A host that does not answer (a dead machine drops the SYN; no "connection refused" comes
+# back) is given up after this many seconds, and the next host of a multi-host URL tried.
+# psycopg's own default is 130 s: a request would hang that long on every new connection
+# to a failed primary. libpq takes 2 s at the least. The URL's own `connect_timeout` wins.
+CONNECT_TIMEOUT_SECONDS = 3
+
+
+def make_engine(url: str, settings: dict[str, str] | None = None, *,
+                connect_timeout: int = CONNECT_TIMEOUT_SECONDS) -> Engine:
     """An engine for `url`; on PostgreSQL its connections run with SERVER_SETTINGS and
-    `settings` (a statement timeout for reports, say)."""
+    `settings` (a statement timeout for reports, say), give up on a host after
+    `connect_timeout` seconds, and one whose server went away or became a standby is
+    dropped from the pool (see `_drop_lost_servers`).
+
+    `url` may list several hosts for failover, in SQLAlchemy's multi-host form:
+    `postgresql+psycopg://kade@/kade?host=db1:5432&host=db2:5432&target_session_attrs=read-write`
+    (each new connection goes to the first host that takes writes)."""
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
 
@@ -186,14 +200,61 @@ def make_engine(url: str, settings: dict[str, str] | None = None) -> Engine:
     # Added to any `options` the URL gives (a statement timeout, say), not in their place.
     from sqlalchemy.engine import make_url
 
-    given = make_url(url).query.get("options", "")
+    query = make_url(url).query
+    given = query.get("options", "")
     options = " ".join([*([given] if isinstance(given, str) and given else []),
                         *(f"-c {name}={value}"
                           for name, value in {**SERVER_SETTINGS, **(settings or {})}.items())])
-    engine = create_engine(url, pool_size=5, max_overflow=10,
-                           connect_args={"options": options})
+    connect_args = {"options": options}
+    if "connect_timeout" not in query:
+        connect_args["connect_timeout"] = int(connect_timeout)
+    engine = create_engine(url, pool_size=5, max_overflow=10, connect_args=connect_args)
     _ping_when_idle(engine)
+    _drop_lost_servers(engine)
     return engine
+
+
+# SQLSTATEs that mean this connection's server is gone, whatever the driver noticed of the
+# socket: class 08 (connection exceptions), and a server shutting down (57P01: a fast or
+# immediate shutdown, or pg_terminate_backend), crashing (57P02) or not taking connections
+# yet (57P03, starting up or in recovery). psycopg usually marks such a connection broken,
+# which SQLAlchemy counts as a disconnect; this makes it so whatever it read first.
+LOST_SERVER_SQLSTATES = frozenset({"57P01", "57P02", "57P03"})
+# "cannot execute INSERT in a read-only transaction".
+READ_ONLY_SQL_TRANSACTION = "25006"
+
+
+def _drop_lost_servers(engine: Engine) -> None:
+    """Count as a disconnect (SQLAlchemy then invalidates the connection and the pool, and
+    the next checkout connects afresh, to whichever host now takes writes):
+
+    - the errors of a server that is gone (LOST_SERVER_SQLSTATES, class 08);
+    - a write refused as read-only by a server in hot standby: a connection that reached
+      a standby (through a proxy or an address that moved to another machine, or a
+      URL without target_session_attrs=read-write) would otherwise stay in the pool and
+      fail every write. PostgreSQL 14+ reports `in_hot_standby` to each session and
+      updates it on promotion, so this costs no round trip. A write refused because the
+      session was made read-only on purpose (the reports' pool sets
+      default_transaction_read_only) is not a disconnect: that server is a primary."""
+
+    @event.listens_for(engine, "handle_error")
+    def _lost_server(context):
+        if context.is_disconnect:
+            return
+        sqlstate = getattr(context.original_exception, "sqlstate", None) or ""
+        if sqlstate in LOST_SERVER_SQLSTATES or sqlstate.startswith("08"):
+            context.is_disconnect = True
+        elif sqlstate == READ_ONLY_SQL_TRANSACTION and _on_hot_standby(context):
+            context.is_disconnect = True
+
+
+def _on_hot_standby(context) -> bool:
+    connection = context.connection
+    if connection is None or connection.closed:
+        return False
+    driver = connection.connection.driver_connection
+    info = getattr(driver, "info", None)  # psycopg 3's ConnectionInfo
+    return info is not None and info.parameter_status("in_hot_standby") == "on"
 
 
 # A connection back from the pool within this many seconds of its last use is not pinged
@@ -263,16 +324,21 @@ def null_of(type_):
     return null().cast(type_)
 
 
-def engine_for(url: str, settings: dict[str, str] | None = None) -> Engine:
-    """One engine (one pool) per URL and settings in this process."""
+def engine_for(url: str, settings: dict[str, str] | None = None, *,
+               connect_timeout: int = CONNECT_TIMEOUT_SECONDS) -> Engine:
+    """One engine (one pool) per URL, settings and connect timeout in this process."""
     key = url if not settings else f"{url}#{sorted(settings.items())}"
+    if connect_timeout != CONNECT_TIMEOUT_SECONDS:
+        key = f"{key}#connect_timeout={connect_timeout}"
     if key not in _engines:
-        _engines[key] = make_engine(url, settings)
+        _engines[key] = make_engine(url, settings, connect_timeout=connect_timeout)
     return _engines[key]
 
 
 def init_app(app) -> None:
-    engine = app.extensions["kade_engine"] = engine_for(app.config["DATABASE_URL"])
+    engine = app.extensions["kade_engine"] = engine_for(
+        app.config["DATABASE_URL"],
+        connect_timeout=app.config.get("DATABASE_CONNECT_TIMEOUT", CONNECT_TIMEOUT_SECONDS))
     # The same pool, its connections lent in autocommit (SQLite's stay as they are: its
     # BEGIN costs no round trip, and its own BEGIN hook must keep running).
     app.extensions["kade_reads_engine"] = (

@@ -240,6 +240,23 @@ def lsn(text: str) -> int:
     return (int(high, 16) << 32) + int(low, 16)
 
 
+def start_new_cluster(cluster: Cluster) -> None:
+    """initdb in `cluster.data` (trust auth, for 127.0.0.1 and replication too), its port
+    and socket in its conf, start it, and create the "kade" database."""
+    done = as_postgres([str(PG_BIN / "initdb"), "-D", str(cluster.data), "-U", "postgres",
+                        "--auth=trust", "--encoding=UTF8", "--locale=C.UTF-8"])
+    if done.returncode != 0:
+        raise RuntimeError(f"initdb failed: {done.stderr}")
+    with (cluster.data / "postgresql.conf").open("a") as conf:
+        # In the conf (not on pg_ctl's command line) so a restored copy has them too.
+        # fsync off: the drills destroy the whole directory, never the OS under it.
+        conf.write(f"\nport = {cluster.port}\nlisten_addresses = '127.0.0.1'\n"
+                   f"unix_socket_directories = '{cluster.root}'\n"
+                   "fsync = off\nmax_wal_size = '64MB'\nmin_wal_size = '32MB'\n")
+    cluster.start()
+    cluster.psql("CREATE DATABASE kade", database="postgres")
+
+
 @contextlib.contextmanager
 def archived_cluster(*, s3: S3Repo | None = None, archive_timeout: str = "2s",
                      ) -> Iterator[Cluster]:
@@ -247,18 +264,7 @@ def archived_cluster(*, s3: S3Repo | None = None, archive_timeout: str = "2s",
     or `s3`) with a first full backup taken. Stopped and deleted afterwards."""
     cluster = Cluster(root=make_root(), port=free_port())
     try:
-        done = as_postgres([str(PG_BIN / "initdb"), "-D", str(cluster.data), "-U", "postgres",
-                            "--auth=trust", "--encoding=UTF8", "--locale=C.UTF-8"])
-        if done.returncode != 0:
-            raise RuntimeError(f"initdb failed: {done.stderr}")
-        with (cluster.data / "postgresql.conf").open("a") as conf:
-            # In the conf (not on pg_ctl's command line) so a restored copy has them too.
-            # fsync off: the drill destroys the whole directory, never the OS under it.
-            conf.write(f"\nport = {cluster.port}\nlisten_addresses = '127.0.0.1'\n"
-                       f"unix_socket_directories = '{cluster.root}'\n"
-                       "fsync = off\nmax_wal_size = '64MB'\nmin_wal_size = '32MB'\n")
-        cluster.start()
-        cluster.psql("CREATE DATABASE kade", database="postgres")
+        start_new_cluster(cluster)
         done = cluster.setup(archive_timeout=archive_timeout, s3=s3)
         if done.returncode != 0:
             raise RuntimeError(f"pgbackrest-setup.sh failed ({done.returncode}):\n"
