@@ -82,4 +82,27 @@ def backups() -> Iterator[Reading]:
               0 if fresh.get("ok") else 1)
 
 
-READERS = (outboxes, queues, backups)
+def standby() -> Iterator[Reading]:
+    """The hot standby seen from the primary: how many stream from it, and how far behind
+    the furthest is. Only where one is expected (DATABASE_STANDBY_URL or
+    DATABASE_REPLICA_URL set): without, "no standby" is the plan, not an alert."""
+    config = current_app.config
+    engine = current_app.extensions["kade_engine"]
+    if engine.dialect.name != "postgresql" or not (
+            config.get("DATABASE_STANDBY_URL") or config.get("DATABASE_REPLICA_URL")):
+        return
+    from sqlalchemy.exc import OperationalError
+
+    from app.ops import replication
+
+    try:
+        found = replication.status(engine)
+    except OperationalError:
+        return  # the database is down: KadeDown and the 5xx alerts say so
+    yield one("kade_replica_standbys", "Standbys streaming from the primary.",
+              found["standbys"])
+    yield one("kade_replica_lag_seconds", "How far the furthest standby's replay is behind "
+              "the primary, in seconds.", found["replica_lag_seconds"])
+
+
+READERS = (outboxes, queues, backups, standby)

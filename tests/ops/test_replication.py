@@ -104,3 +104,21 @@ def test_replication_command_shows_the_role_and_standbys(pair, app):
     assert done.exit_code == 0, done.output
     assert "role primary" in done.output
     assert "standbys streaming 1, synchronous 0" in done.output
+
+
+@pytest.mark.postgres_only
+def test_metrics_show_the_standby_streaming_and_its_lag(pair, make_app):
+    from tests.ops.test_metrics import scrape, value
+
+    pair.primary.psql("CREATE TABLE IF NOT EXISTS seen (x int)", "INSERT INTO seen VALUES (2)")
+    watched = make_app(DATABASE_URL=pair.primary.url, DATABASE_STANDBY_URL=pair.standby.url)
+    unwatched = make_app(DATABASE_URL=pair.primary.url)
+
+    samples = scrape(watched.test_client())
+    quiet = scrape(unwatched.test_client())
+
+    assert value(samples, "kade_replica_standbys") == 1
+    assert ("kade_replica_lag_seconds", frozenset()) in samples
+    assert 0 <= value(samples, "kade_replica_lag_seconds") < 60
+    # No standby expected: no gauge, so "no standby streaming" cannot fire.
+    assert not [key for key in quiet if key[0].startswith("kade_replica_")]
