@@ -26,7 +26,7 @@ help:
 	@echo "make install   .venv with what the shop needs (no test tools); compile translations"
 	@echo "make install-test  the same, plus the test tools (pytest, Playwright, ruff …)"
 	@echo "make run       migrate, seed demo data, serve on 127.0.0.1:\$$PORT ($(PORT))"
-	@echo "make up        web, worker and scheduler (Procfile, honcho) against DATABASE_URL, REDIS_URL"
+	@echo "make up        web, staff, worker and scheduler (Procfile, honcho) against DATABASE_URL, REDIS_URL"
 	@echo "make test      unit tests on SQLite and PostgreSQL, then the Playwright suite"
 	@echo "make serve     gunicorn with gunicorn.conf.py, as in production"
 	@echo "make lint      ruff + import-linter contracts"
@@ -71,10 +71,12 @@ run: install
 	$(FLASK) seed demo
 	KADE_LOCAL_SCHEDULE=1 $(FLASK) run --host 127.0.0.1 --port $(PORT)
 
-# The Procfile's three processes under honcho: the web, a worker and the scheduler. They need
-# Redis; the database is DATABASE_URL, else the embedded SQLite file (shared by all three).
-# `db upgrade` runs first, which also makes the development keys once, before three processes
-# could each make their own.
+# The Procfile's four processes under honcho: the storefront's gunicorn (web, on PORT), the
+# back office's (staff, on PORT+100), a worker and the scheduler. They need Redis; the
+# database is DATABASE_URL, else the embedded SQLite file (shared by all four). `db upgrade`
+# runs first, which also makes the development keys once, before four processes could each
+# make their own. Both pools serve every page; in production a proxy sends /staff to the
+# staff pool (ops/nginx/kade.conf).
 up: install $(VENV)/.installed-procfile
 	@if [[ -z "$${REDIS_URL:-}" ]]; then
 		echo "make up: REDIS_URL is not set. The worker and the scheduler need Redis," >&2
@@ -84,6 +86,7 @@ up: install $(VENV)/.installed-procfile
 	fi
 	[[ -n "$${DATABASE_URL:-}" ]] || echo "make up: DATABASE_URL is not set: using the SQLite file in instance/"
 	$(FLASK) db upgrade
+	echo "make up: the shop on http://127.0.0.1:$(PORT)/, the back office's own pool on http://127.0.0.1:$$(($(PORT) + 100))/staff"
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" exec $(VENV)/bin/honcho start --port $(PORT)
 
 serve: install

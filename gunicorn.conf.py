@@ -19,9 +19,13 @@ if POOL not in ("web", "staff"):
 STAFF = POOL == "staff"
 
 # PaaS hosts hand the port to listen on in PORT; bind all interfaces because the load balancer
-# or reverse proxy reaches us from outside the container. The staff pool has a port of its own.
-bind = (f"0.0.0.0:{os.environ.get('STAFF_PORT', '8001')}" if STAFF
-        else f"0.0.0.0:{os.environ.get('PORT', '8000')}")
+# or reverse proxy reaches us from outside the container. The staff pool listens on
+# STAFF_PORT (else PORT, as a process manager like honcho hands each process its own; else
+# 8001).
+if STAFF:
+    bind = f"0.0.0.0:{os.environ.get('STAFF_PORT') or os.environ.get('PORT') or '8001'}"
+else:
+    bind = f"0.0.0.0:{os.environ.get('PORT', '8000')}"
 
 # The storefront: gunicorn's rule of thumb; WEB_CONCURRENCY lets a small host run fewer. The
 # back office: a few staff at a time, so two workers (STAFF_CONCURRENCY), whatever the cores.
@@ -31,12 +35,13 @@ workers = (int(os.environ.get("STAFF_CONCURRENCY", "2")) if STAFF
 threads = int(os.environ.get("GUNICORN_THREADS", "2"))
 
 # Each process's database pool (app/db.py): the storefront's workers take up to
-# DB_POOL_SIZE + DB_MAX_OVERFLOW connections each; the back office's fewer, so a burst of
-# reports cannot take the connections PostgreSQL has for shoppers (max_connections is shared:
-# workers x (size + overflow) of both pools, plus the worker and scheduler, must fit in it).
+# DATABASE_POOL_SIZE + DATABASE_MAX_OVERFLOW connections each (5 + 10); the back office's
+# fewer, so a burst of reports cannot take the connections PostgreSQL has for shoppers
+# (max_connections is shared: workers x (size + overflow) of both pools, plus the worker and
+# the scheduler, must fit in it).
 if STAFF:
-    os.environ.setdefault("DB_POOL_SIZE", "2")
-    os.environ.setdefault("DB_MAX_OVERFLOW", "2")
+    os.environ.setdefault("DATABASE_POOL_SIZE", "2")
+    os.environ.setdefault("DATABASE_MAX_OVERFLOW", "2")
 
 # prometheus-client's multiprocess mode: each worker counts into files of its own in this
 # folder and a scrape of any worker adds them all up (app/ops/metrics.py). One folder per

@@ -108,6 +108,10 @@ def from_environment() -> dict:
         # `flask ops promote` promotes the standby at DATABASE_STANDBY_URL (one host).
         "DATABASE_CONNECT_TIMEOUT": int(os.environ.get("DATABASE_CONNECT_TIMEOUT", "3")),
         "DATABASE_STANDBY_URL": os.environ.get("DATABASE_STANDBY_URL") or None,
+        # Each process's connection pool (app/db.py): kept open, and extra at a rush.
+        # gunicorn.conf.py gives the back office's pool (KADE_POOL=staff) 2 + 2.
+        "DATABASE_POOL_SIZE": int(os.environ.get("DATABASE_POOL_SIZE", "5")),
+        "DATABASE_MAX_OVERFLOW": int(os.environ.get("DATABASE_MAX_OVERFLOW", "10")),
         "REPORT_STATEMENT_TIMEOUT_MS": int(os.environ.get("REPORT_STATEMENT_TIMEOUT_MS",
                                                           "15000")),
         # Shopper events (app/recommendations/tracking.py): what visitors view, search, put in

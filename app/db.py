@@ -162,10 +162,16 @@ SERVER_SETTINGS = {
 # psycopg's own default is 130 s: a request would hang that long on every new connection
 # to a failed primary. libpq takes 2 s at the least. The URL's own `connect_timeout` wins.
 CONNECT_TIMEOUT_SECONDS = 3
+# Connections a process keeps open, and how many more it may open at a rush (each gunicorn
+# worker is a process: workers x (size + overflow), over both pools, the worker and the
+# scheduler, must fit in PostgreSQL's max_connections). DATABASE_POOL_SIZE and
+# DATABASE_MAX_OVERFLOW change them; gunicorn.conf.py gives the back office's pool fewer.
+POOL_SIZE, MAX_OVERFLOW = 5, 10
 
 
 def make_engine(url: str, settings: dict[str, str] | None = None, *,
-                connect_timeout: int = CONNECT_TIMEOUT_SECONDS) -> Engine:
+                connect_timeout: int = CONNECT_TIMEOUT_SECONDS, pool_size: int = POOL_SIZE,
+                max_overflow: int = MAX_OVERFLOW) -> Engine:
     """An engine for `url`; on PostgreSQL its connections run with SERVER_SETTINGS and
     `settings` (a statement timeout for reports, say), give up on a host after
     `connect_timeout` seconds, and one whose server went away or became a standby is
@@ -208,7 +214,8 @@ def make_engine(url: str, settings: dict[str, str] | None = None, *,
     connect_args = {"options": options}
     if "connect_timeout" not in query:
         connect_args["connect_timeout"] = int(connect_timeout)
-    engine = create_engine(url, pool_size=5, max_overflow=10, connect_args=connect_args)
+    engine = create_engine(url, pool_size=pool_size, max_overflow=max_overflow,
+                           connect_args=connect_args)
     _ping_when_idle(engine)
     _drop_lost_servers(engine)
     return engine
@@ -325,20 +332,31 @@ def null_of(type_):
 
 
 def engine_for(url: str, settings: dict[str, str] | None = None, *,
-               connect_timeout: int = CONNECT_TIMEOUT_SECONDS) -> Engine:
-    """One engine (one pool) per URL, settings and connect timeout in this process."""
+               connect_timeout: int = CONNECT_TIMEOUT_SECONDS, pool_size: int = POOL_SIZE,
+               max_overflow: int = MAX_OVERFLOW) -> Engine:
+    """One engine (one pool) per URL, settings, connect timeout and pool size in this
+    process."""
     key = url if not settings else f"{url}#{sorted(settings.items())}"
     if connect_timeout != CONNECT_TIMEOUT_SECONDS:
         key = f"{key}#connect_timeout={connect_timeout}"
+    if (pool_size, max_overflow) != (POOL_SIZE, MAX_OVERFLOW):
+        key = f"{key}#pool={pool_size}+{max_overflow}"
     if key not in _engines:
-        _engines[key] = make_engine(url, settings, connect_timeout=connect_timeout)
+        _engines[key] = make_engine(url, settings, connect_timeout=connect_timeout,
+                                    pool_size=pool_size, max_overflow=max_overflow)
     return _engines[key]
 
 
+def engine_options(config) -> dict:
+    """How the app's settings shape its engines: connect timeout and pool size."""
+    return {"connect_timeout": config.get("DATABASE_CONNECT_TIMEOUT", CONNECT_TIMEOUT_SECONDS),
+            "pool_size": config.get("DATABASE_POOL_SIZE", POOL_SIZE),
+            "max_overflow": config.get("DATABASE_MAX_OVERFLOW", MAX_OVERFLOW)}
+
+
 def init_app(app) -> None:
-    engine = app.extensions["kade_engine"] = engine_for(
-        app.config["DATABASE_URL"],
-        connect_timeout=app.config.get("DATABASE_CONNECT_TIMEOUT", CONNECT_TIMEOUT_SECONDS))
+    engine = app.extensions["kade_engine"] = engine_for(app.config["DATABASE_URL"],
+                                                        **engine_options(app.config))
     # The same pool, its connections lent in autocommit (SQLite's stay as they are: its
     # BEGIN costs no round trip, and its own BEGIN hook must keep running).
     app.extensions["kade_reads_engine"] = (

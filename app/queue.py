@@ -10,15 +10,33 @@ from __future__ import annotations
 import importlib
 import logging
 import threading
+import time
 
 from flask import current_app
 from rq import Queue, Retry
 
+from app import tracing
 from app.redis_client import redis_for
 
 log = logging.getLogger(__name__)
 
 QUEUES = ("high", "default", "low", "backups")
+
+
+class TracedQueue(Queue):
+    """An RQ queue whose jobs carry the id of the request (or job) that queued them, in
+    their meta: the worker puts it on the job's log lines (jobs/worker.py). Every job Kade
+    queues goes through one of these, so none is left out."""
+
+    def create_job(self, *args, **kwargs):
+        queued_by = tracing.request_id()
+        if queued_by:
+            kwargs["meta"] = {"request_id": queued_by, **(kwargs.get("meta") or {})}
+        return super().create_job(*args, **kwargs)
+
+
+def queue(name: str, connection) -> TracedQueue:
+    return TracedQueue(name, connection=connection)
 
 
 def enqueue(job: str, *args, queue: str = "default", job_id: str | None = None,
@@ -27,25 +45,31 @@ def enqueue(job: str, *args, queue: str = "default", job_id: str | None = None,
         raise ValueError(f"unknown queue {queue!r}")
     app = current_app._get_current_object()
     if app.config.get("REDIS_URL"):
-        Queue(queue, connection=redis_for(app)).enqueue(
+        TracedQueue(queue, connection=redis_for(app)).enqueue(
             job, *args, job_id=job_id, retry=Retry(max=retries, interval=[10, 60, 300]))
         return
-    thread = threading.Thread(target=_run_here, args=(app, job, args), daemon=True,
-                              name=f"job:{job}")
+    # The request that queued it (or the job that did): the job's log lines say it too.
+    queued_by = tracing.request_id()
+    thread = threading.Thread(target=_run_here, args=(app, job, args, queue, queued_by),
+                              daemon=True, name=f"job:{job}")
     threads = app.extensions.setdefault("kade_job_threads", [])
     threads[:] = [t for t in threads if t.is_alive()]  # forget finished ones
     threads.append(thread)
     thread.start()
 
 
-def _run_here(app, job: str, args: tuple) -> None:
+def _run_here(app, job: str, args: tuple, queue: str, queued_by: str | None) -> None:
     module_name, _, name = job.rpartition(".")
     function = getattr(importlib.import_module(module_name), name)
-    with app.app_context():
+    started, ok = time.perf_counter(), False
+    with app.app_context(), tracing.carrying(queued_by):
         try:
             function(*args)
+            ok = True
         except Exception:
             log.exception("job_failed", extra={"job": job})
+        finally:
+            tracing.log_job(job, job_id=None, queue=queue, ok=ok, started=started)
 
 
 def wait_for_local_jobs(app, timeout: float = 30) -> None:

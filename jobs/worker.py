@@ -141,6 +141,20 @@ class KadeWorker(Worker):
         _fork_safe_engines()
         super().main_work_horse(job, queue)
 
+    def perform_job(self, job, queue) -> bool:
+        """The job, with the id of the request that queued it on each of its log lines (its
+        own id when none did: a periodic job), and one line saying how it ended."""
+        from app import tracing
+
+        started, ok = time.perf_counter(), False
+        with tracing.carrying((job.meta or {}).get("request_id") or job.id):
+            try:
+                ok = super().perform_job(job, queue)
+            finally:
+                tracing.log_job(job.func_name, job_id=job.id, queue=queue.name, ok=ok,
+                             started=started)
+        return ok
+
     def handle_job_failure(self, job, queue, started_job_registry=None, exc_string=""):
         super().handle_job_failure(job, queue, started_job_registry=started_job_registry,
                                    exc_string=redact(exc_string))

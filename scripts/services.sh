@@ -7,8 +7,8 @@
 #   source scripts/services.sh start                  # the same, from an interactive bash
 #   scripts/services.sh stop                          # stops only what `start` started
 #   scripts/services.sh browser                       # installs Debian chromium + Noto fonts
-#   scripts/services.sh ops-tools                     # installs promtool (Debian prometheus)
-#                                                     # and nginx, for the ops tests
+#   scripts/services.sh ops-tools                     # installs promtool (Debian prometheus),
+#                                                     # nginx and systemd-analyze (ops tests)
 #
 # Prefer `out=$(...) && eval "$out"` over `eval "$(...)"`: eval of an empty string succeeds,
 # so the second form would hide a failure to start.
@@ -307,6 +307,9 @@ cmd_ops_tools() {
     fi
     [[ -x /usr/sbin/nginx ]] || command -v nginx >/dev/null || die "nginx is missing"
     log "nginx: $( (/usr/sbin/nginx -v || nginx -v) 2>&1 | head -n 1)"
+    # tests/ops/test_deploy_files.py has systemd check the units in ops/systemd/.
+    command -v systemd-analyze >/dev/null || apt_install --no-install-recommends systemd
+    command -v systemd-analyze >/dev/null || die "systemd-analyze is missing"
 }
 
 case ${1:-} in

@@ -27,13 +27,13 @@ from dataclasses import dataclass
 
 from flask import current_app
 from redis.exceptions import RedisError
-from rq import Queue
 from sqlalchemy import exists, func, or_, select, update
 from sqlalchemy.orm import aliased
 
 from app import db
 from app.db import transaction, utcnow
 from app.events.models import Event, Handling
+from app.queue import queue as rq_queue
 from app.redis_client import redis_for
 
 log = logging.getLogger(__name__)
@@ -267,7 +267,7 @@ def wake(app) -> None:
     if app.config.get("REDIS_URL"):
         try:
             # By name: the app never imports jobs/.
-            Queue("high", connection=redis_for(app)).enqueue(
+            rq_queue("high", redis_for(app)).enqueue(
                 "jobs.events.deliver", description="deliver domain events")
         except RedisError:
             log.warning("events_wakeup_failed")  # the periodic sweep delivers them later

@@ -24,7 +24,6 @@ from flask import current_app, render_template
 from flask_babel import force_locale
 from jinja2 import TemplateNotFound
 from redis.exceptions import RedisError
-from rq import Queue
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
@@ -38,6 +37,7 @@ from app.notifications.transports import (
     mailer_for,
     sms_sender_for,
 )
+from app.queue import queue as rq_queue
 from app.redis_client import redis_for
 
 log = logging.getLogger(__name__)
@@ -431,7 +431,7 @@ def relay_now() -> int:
             connection = redis_for(current_app)
             for message_id, attempts in claimed:
                 name = "low" if purposes.get(message_id) == "marketing" else "high"
-                Queue(name, connection=connection).enqueue(
+                rq_queue(name, connection).enqueue(
                     "jobs.notifications.deliver", message_id, attempts,
                     job_timeout=attempt_timeout(),
                     description=f"deliver outbox message {message_id}")
@@ -459,7 +459,7 @@ def _wake_relay_at(when: dt.datetime) -> None:
         return  # the embedded schedule's sweep is the trigger
     try:
         # A second late: RQ keeps whole seconds, and a wake-up a moment early finds nothing.
-        Queue("high", connection=redis_for(current_app)).enqueue_at(
+        rq_queue("high", redis_for(current_app)).enqueue_at(
             when + dt.timedelta(seconds=1), "jobs.notifications.relay",
             description="outbox relay, after a retry's wait")
     except RedisError:
@@ -474,7 +474,7 @@ def wake_relay(app) -> None:
     if app.config.get("REDIS_URL"):
         try:
             # By name, so this module needs nothing from jobs/ (jobs sit above services).
-            Queue("high", connection=redis_for(app)).enqueue(
+            rq_queue("high", redis_for(app)).enqueue(
                 "jobs.notifications.relay", job_id="outbox-relay-wakeup", at_front=True)
         except RedisError:
             log.warning("outbox_wakeup_failed")  # the periodic sweep delivers later

@@ -1,4 +1,9 @@
-"""JSON log lines with a request id. Events and ids only: never names, phones, emails, tokens."""
+"""JSON log lines with a request id. Events and ids only: never names, phones, emails, tokens.
+
+One line per request (`request`, with its route, status and time) and per job (`job`, with
+its name, queue, outcome and time; jobs/worker.py and app/queue.py). A job queued while
+serving a request carries that request's id (RQ's job meta), and every line the job writes
+says it: a shopper's checkout and the confirmation mail it queued are one search away."""
 
 from __future__ import annotations
 
@@ -8,7 +13,9 @@ import sys
 import time
 import uuid
 
-from flask import g, has_request_context, request
+from flask import g, request
+
+from app.tracing import request_id
 
 _RESERVED = frozenset(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
 # Every request writes a line: one encoder, made once (json.dumps with options makes a new
@@ -43,13 +50,13 @@ class JsonFormatter(logging.Formatter):
 
 
 _base_factory = logging.getLogRecordFactory()
-
-
 def _record_with_request_id(*args, **kwargs) -> logging.LogRecord:
-    """Every record made while serving a request carries that request's id."""
+    """Every record made while serving a request, or running a job one queued, carries
+    that request's id."""
     record = _base_factory(*args, **kwargs)
-    if has_request_context():
-        record.request_id = g.get("request_id")
+    found = request_id()
+    if found is not None:
+        record.request_id = found
     return record
 
 

@@ -45,7 +45,7 @@ def engine_for(config):
     return db.engine_for(url, {
         "statement_timeout": str(int(config["REPORT_STATEMENT_TIMEOUT_MS"])),
         "default_transaction_read_only": "on",
-    }, connect_timeout=config.get("DATABASE_CONNECT_TIMEOUT", db.CONNECT_TIMEOUT_SECONDS))
+    }, **db.engine_options(config))
 
 
 @contextmanager

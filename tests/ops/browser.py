@@ -33,7 +33,8 @@ class Browser:
     """Cookies shared across servers of one address (127.0.0.1), as a browser shares them
     across the nodes behind one proxy."""
 
-    def __init__(self, *, follow: bool = True):
+    def __init__(self, *, follow: bool = True, headers: dict[str, str] | None = None):
+        self.headers = dict(headers or {})  # sent with every request (X-Request-ID …)
         self.cookies = http.cookiejar.CookieJar()
         handlers = [urllib.request.HTTPCookieProcessor(self.cookies)]
         if not follow:
@@ -41,7 +42,7 @@ class Browser:
         self._opener = urllib.request.build_opener(*handlers)
 
     def get(self, url: str, *, timeout: float = 30) -> Answer:
-        return self._open(urllib.request.Request(url), timeout)
+        return self._open(urllib.request.Request(url, headers=self.headers), timeout)
 
     def post(self, url: str, data: dict[str, str], *, form_page: str | None = None,
              timeout: float = 30) -> Answer:
@@ -51,7 +52,8 @@ class Browser:
         fields = {**({"csrf_token": html.unescape(token.group(1))} if token else {}), **data}
         body = urllib.parse.urlencode(fields).encode()
         request = urllib.request.Request(url, data=body, method="POST", headers={
-            "Content-Type": "application/x-www-form-urlencoded", "Referer": url})
+            **self.headers, "Content-Type": "application/x-www-form-urlencoded",
+            "Referer": url})
         return self._open(request, timeout)
 
     def _open(self, request: urllib.request.Request, timeout: float) -> Answer:

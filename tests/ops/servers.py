@@ -63,7 +63,7 @@ def environment(database_url: str, folder: Path, **extra: str) -> dict[str, str]
            if not k.startswith(("KADE_", "SMTP_", "SMS_", "GUNICORN_", "PAYHERE_", "STAFF_",
                                 "PROMETHEUS_"))
            and k not in ("DATABASE_URL", "REDIS_URL", "PUBLIC_URL", "LOG_LEVEL", "PORT",
-                         "WEB_CONCURRENCY", "DB_POOL_SIZE", "DB_MAX_OVERFLOW")}
+                         "WEB_CONCURRENCY", "DATABASE_POOL_SIZE", "DATABASE_MAX_OVERFLOW")}
     env.update({
         "DATABASE_URL": database_url, "SECRET_KEY": "test-secret-key",
         "PII_KEYS": TEST_PII_KEYS, "PII_INDEX_KEY": TEST_INDEX_KEY,

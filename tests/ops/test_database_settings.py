@@ -161,3 +161,14 @@ def test_a_write_refused_by_a_read_only_session_on_a_primary_keeps_the_connectio
         assert not refused.value.connection_invalidated
     finally:
         engine.dispose()
+
+
+@pytest.mark.postgres_only
+def test_each_process_pool_takes_its_size_from_the_settings(make_app):
+    small = make_app(DATABASE_POOL_SIZE=2, DATABASE_MAX_OVERFLOW=1)
+    usual = make_app()
+
+    engine = small.extensions["kade_engine"]
+    assert (engine.pool.size(), engine.pool._max_overflow) == (2, 1)
+    assert engine is not usual.extensions["kade_engine"]
+    assert usual.extensions["kade_engine"].pool.size() == 5

@@ -23,7 +23,7 @@ from tests.conftest import PASSWORD
 from tests.factories import make_staff
 from tests.ops import proxy, servers
 from tests.ops.browser import Browser
-from tests.ops.test_metrics import parse
+from tests.ops.test_metrics import parse, value
 
 
 def _pools(migrated: str, folder: Path, **extra: str):
@@ -217,3 +217,17 @@ def test_a_saturated_or_stopped_back_office_leaves_the_storefronts_p95_unchanged
     baseline = statistics.median(idle)
     assert statistics.median(busy) <= 1.2 * baseline
     assert statistics.median(frozen) <= 1.2 * baseline
+
+
+@pytest.mark.postgres_only
+def test_the_back_office_pool_holds_fewer_database_connections(site):
+    base, web, staff, _folder = site
+    for path in ("/staff/login", "/about"):
+        Browser().get(f"{base}{path}")
+
+    # Each process counts its pool's capacity once it has used it (gunicorn.conf.py:
+    # the staff pool's workers 2 + 2 each, the storefront's 5 + 10).
+    capacity = {pool: value(_scrape(server), "kade_db_pool_size", database="main")
+                for pool, server in (("web", web), ("staff", staff))}
+    assert capacity["staff"] % 4 == 0 and capacity["staff"] >= 4, capacity
+    assert capacity["web"] % 15 == 0 and capacity["web"] >= 15, capacity

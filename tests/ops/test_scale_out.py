@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import email
 import email.policy
+import json
 import re
 import subprocess
 import sys
@@ -150,3 +151,95 @@ def test_a_page_cached_on_one_node_is_not_served_stale_after_its_time_on_another
     for node in (b, c, a):
         page = visitor.get(f"{node.base}/p/{slug}")
         assert page.status == 200 and "Ceylon black tea" in page.text, node.port
+
+
+# ---- a busy run's logs ------------------------------------------------------------------------
+
+SHOPPERS = [("Kumudu Wickramasinghe", "kumudu.w@example.lk", "0771234561"),
+            ("Tharindu Jayawardena", "tharindu.j@example.lk", "0712345672"),
+            ("Fathima Rizna Mohamed", "fathima.rizna@example.lk", "0763456783")]
+
+
+def _shop_as(nodes, slug: str, variant_id: int, name: str, email_address: str, phone: str,
+             n: int) -> str:
+    """Register, shop and check out with a new address, each step on the next node, ask
+    for a password reset and miss a sign-in: everything that writes a customer's details.
+    The order is placed with a request id of ours; returns it."""
+    request_id = f"busyrun{n:02d}placeorder0000"
+    shopper = Browser()
+    node = iter(nodes * 4)
+    base = lambda: next(node).base  # noqa: E731 — the next node, round robin
+    registered = shopper.post(f"{base()}/account/register", {
+        "name": name, "email": email_address, "phone": phone,
+        "password": "a long pass phrase for tests"})
+    assert registered.status == 200, registered.text[:300]
+    signed_in = shopper.post(f"{base()}/account/login", {
+        "email": email_address, "password": "a long pass phrase for tests"})
+    assert "Sign out" in signed_in.text
+    assert shopper.get(f"{base()}/p/{slug}").status == 200
+    shopper.post(f"{base()}/cart/items", {"variant_id": str(variant_id), "quantity": "1"},
+                 form_page=f"{base()}/cart")
+    surname = name.rsplit(" ", 1)[-1]
+    steps = [("address", {"address_id": "new", "recipient": name, "address_phone": phone,
+                          "line1": f"{n} {surname} Mawatha", "city": "Kandy",
+                          "district": "kandy", "save_address": "y"}),
+             ("delivery", {"delivery_option": "island-wide"}),
+             ("payment", {"payment_method": "cod"})]
+    for step, data in steps:
+        where = base()
+        moved = shopper.post(f"{where}/checkout", {"step": step, **data},
+                             form_page=f"{where}/checkout?step={step}")
+        assert moved.status == 200, (step, moved.text[:300])
+    where = base()
+    review = shopper.get(f"{where}/checkout?step=review")
+    key = re.search(r'name="idempotency_key"[^>]*value="([^"]+)"', review.text).group(1)
+    shopper.headers["X-Request-ID"] = request_id
+    placed = shopper.post(f"{where}/checkout", {"step": "place", "idempotency_key": key},
+                          form_page=f"{where}/checkout?step=review")
+    del shopper.headers["X-Request-ID"]
+    assert "/account/orders/KD-" in placed.url, placed.text[:300]
+    shopper.post(f"{base()}/account/logout", {})
+    Browser().post(f"{base()}/account/login", {"email": email_address,
+                                               "password": "not the pass phrase"})
+    Browser().post(f"{base()}/account/forgot", {"email": email_address})
+    return request_id
+
+
+def test_a_busy_runs_logs_hold_no_customers_details_and_follow_a_request_into_its_jobs(
+        app, cluster):
+    nodes, outbox = cluster
+    with app.app_context():
+        variant = stocked("Ceylon tea", units=50)
+        starter_delivery()
+        slug, variant_id = variant.product.slug, variant.id
+    request_ids = [_shop_as(nodes, slug, variant_id, *shopper, n)
+                   for n, shopper in enumerate(SHOPPERS, start=1)]
+    for _name, email_address, _phone in SHOPPERS:  # the worker sent their mail: its lines too
+        deadline = time.monotonic() + 30
+        while len(_mails(outbox, email_address, wait=30)) < 3 and time.monotonic() < deadline:
+            time.sleep(0.3)  # welcome, order, reset
+        assert len(_mails(outbox, email_address, wait=0)) >= 3
+    time.sleep(0.5)  # the last lines reach the files
+
+    lines = [line for path in _all_logs(nodes) for line in path.read_text(
+        errors="replace").splitlines()]
+    text = "\n".join(lines).casefold()
+    for name, email_address, phone in SHOPPERS:
+        national = phone[1:]  # 771234561
+        spellings = [email_address, email_address.split("@")[0], name, *name.split(" "),
+                     phone, f"+94{national}", f"94{national}",
+                     f"{phone[:3]} {phone[3:6]} {phone[6:]}"]
+        for spelling in spellings:
+            assert spelling.casefold() not in text, f"{spelling!r} is in the logs"
+    # One JSON line a request; the jobs a checkout queued say which request queued them.
+    records = [json.loads(line) for line in lines if line.startswith("{")]
+    assert sum(r.get("event") == "request" for r in records) > 60
+    for request_id in request_ids:
+        jobs = [r for r in records if r.get("event") == "job"
+                and r.get("request_id") == request_id]
+        assert jobs and all(r["status"] == "finished" for r in jobs), request_id
+
+
+def _all_logs(nodes) -> list[Path]:
+    worker = nodes[0].output.parents[1] / "worker.log"
+    return [node.output for node in nodes] + [worker]
