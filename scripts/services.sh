@@ -268,26 +268,17 @@ cmd_browser() {
     log "browser: $(/usr/bin/chromium --version 2>/dev/null || echo /usr/bin/chromium)"
 }
 
-stop_packaged_prometheus() {
-    # Where nothing forbids it (no policy-rc.d answering 101, as in Docker images), the
-    # package's postinst starts a Prometheus server on :9090 and enables it at boot. The
-    # tests want only promtool: stop that server and keep it from coming back.
+stop_packaged_service() {
+    # Where nothing forbids it (no policy-rc.d answering 101, as in Docker images), a server
+    # package's postinst starts its server (Prometheus on :9090, nginx on :80) and enables it
+    # at boot. The tests want only the binaries and run their own: stop that server and keep
+    # it from coming back.
+    local name=$1
     if [[ -d /run/systemd/system ]]; then
-        systemctl disable --now prometheus.service >&2 || true
-    elif [[ -x /etc/init.d/prometheus ]]; then
-        /etc/init.d/prometheus stop >&2 || true
-        update-rc.d prometheus disable >&2 || true
-    fi
-}
-
-stop_packaged_nginx() {
-    # The same for nginx: its package starts a server on :80 where nothing forbids it. The
-    # tests run nginx themselves, on their own ports and configuration.
-    if [[ -d /run/systemd/system ]]; then
-        systemctl disable --now nginx.service >&2 || true
-    elif [[ -x /etc/init.d/nginx ]]; then
-        /etc/init.d/nginx stop >&2 || true
-        update-rc.d nginx disable >&2 || true
+        systemctl disable --now "$name.service" >&2 || true
+    elif [[ -x /etc/init.d/$name ]]; then
+        "/etc/init.d/$name" stop >&2 || true
+        update-rc.d "$name" disable >&2 || true
     fi
 }
 
@@ -296,14 +287,14 @@ cmd_ops_tools() {
     # alerts' unit tests with promtool, which Debian ships only inside the server package.
     if ! command -v promtool >/dev/null; then
         apt_install --no-install-recommends prometheus
-        stop_packaged_prometheus
+        stop_packaged_service prometheus
     fi
     command -v promtool >/dev/null || die "promtool is missing"
     log "promtool: $(promtool --version 2>&1 | head -n 1)"
     # tests/ops/test_proxy.py runs ops/nginx/kade.conf in front of the app's two pools.
     if ! command -v nginx >/dev/null && [[ ! -x /usr/sbin/nginx ]]; then
         apt_install --no-install-recommends nginx-light
-        stop_packaged_nginx
+        stop_packaged_service nginx
     fi
     [[ -x /usr/sbin/nginx ]] || command -v nginx >/dev/null || die "nginx is missing"
     log "nginx: $( (/usr/sbin/nginx -v || nginx -v) 2>&1 | head -n 1)"
