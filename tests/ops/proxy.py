@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shutil
 import subprocess
 import time
@@ -28,13 +29,17 @@ def nginx_binary() -> str:
     return found
 
 
-def render(folder: Path, *, web_port: int, staff_port: int, port: int) -> Path:
-    """kade.conf with its listen port, upstreams and folders replaced; each must be found
-    exactly once, so a change to the shipped file cannot slip past the test."""
+def render(folder: Path, *, web_ports: list[int], staff_port: int, port: int) -> Path:
+    """kade.conf with its listen port, upstreams (one storefront server per web port, as
+    for more app nodes) and folders replaced; each must be found exactly once, so a change
+    to the shipped file cannot slip past the test."""
     text = CONF.read_text()
+    web_server = re.search(r"^\s*server 127\.0\.0\.1:8000 .*$", text, re.M)
+    assert web_server, f"no storefront server line in {CONF}"
     swaps = {
         "listen 80;": f"listen 127.0.0.1:{port};",
-        "server 127.0.0.1:8000 ": f"server 127.0.0.1:{web_port} ",
+        web_server.group(0): "\n".join(web_server.group(0).replace(":8000 ", f":{web} ")
+                                       for web in web_ports),
         "server 127.0.0.1:8001 ": f"server 127.0.0.1:{staff_port} ",
         "alias /srv/kade/current/static/;": f"alias {ROOT / 'static'}/;",
         "proxy_cache_path /var/cache/nginx/kade-media ": f"proxy_cache_path {folder / 'cache'} ",
@@ -68,11 +73,12 @@ http {{
 
 
 @contextlib.contextmanager
-def nginx(folder: Path, *, web_port: int, staff_port: int) -> Iterator[str]:
-    """nginx in front of the two pools until the block ends; yields its base URL."""
+def nginx(folder: Path, *, web_ports: list[int], staff_port: int) -> Iterator[str]:
+    """nginx in front of the pools until the block ends; yields its base URL. A staff port
+    nothing listens on is a back office that is down."""
     folder.mkdir(parents=True, exist_ok=True)
     port = free_port()
-    main = render(folder, web_port=web_port, staff_port=staff_port, port=port)
+    main = render(folder, web_ports=web_ports, staff_port=staff_port, port=port)
     binary = nginx_binary()
     checked = subprocess.run([binary, "-t", "-p", str(folder), "-c", str(main)],
                              capture_output=True, text=True)

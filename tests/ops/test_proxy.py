@@ -36,7 +36,7 @@ def _pools(migrated: str, folder: Path, **extra: str):
 def site(migrated, tmp_path_factory):
     folder = tmp_path_factory.mktemp("site")
     with _pools(migrated, folder) as (web, staff), \
-            proxy.nginx(folder / "nginx", web_port=web.port, staff_port=staff.port) as base:
+            proxy.nginx(folder / "nginx", web_ports=[web.port], staff_port=staff.port) as base:
         yield base, web, staff, folder
 
 
@@ -160,7 +160,8 @@ def test_a_saturated_or_stopped_back_office_leaves_the_storefronts_p95_unchanged
         admin = make_staff("admin")
         email, secret = admin.email, admin.totp_secret
     with _pools(migrated, tmp_path) as (web, staff), \
-            proxy.nginx(tmp_path / "nginx", web_port=web.port, staff_port=staff.port) as base:
+            proxy.nginx(tmp_path / "nginx", web_ports=[web.port],
+                        staff_port=staff.port) as base:
         page = f"{base}/p/{slug}"
         manager = _signed_in_staff(base, email, secret)  # a code is good once: one session
         _storefront_round(page, 40)  # warm: every worker has its connections and templates

@@ -13,6 +13,7 @@ import re
 import subprocess
 import sys
 import time
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -21,12 +22,13 @@ from app.catalog import editing, inputs
 from tests.checkout.factories import starter_delivery, stocked
 from tests.conftest import PASSWORD
 from tests.factories import make_address, make_customer
-from tests.ops import servers
+from tests.ops import proxy, servers
 from tests.ops.browser import Browser
 
 pytestmark = pytest.mark.postgres_only  # nodes share a database server, not a file
 
 CACHE_SECONDS = 2
+_proxied: list[str] = []  # the proxy in front of the cluster's nodes (ops/nginx/kade.conf)
 
 
 @pytest.fixture(scope="module")
@@ -45,7 +47,10 @@ def cluster(migrated, own_redis, tmp_path_factory):
         worker = subprocess.Popen([sys.executable, "-m", "jobs.worker"], cwd=servers.ROOT,
                                   env=env, stdout=log, stderr=subprocess.STDOUT)
         try:
-            yield (a, b, c), folder / "outbox"
+            with proxy.nginx(folder / "nginx", web_ports=[a.port, b.port, c.port],
+                             staff_port=servers.free_port()) as base:
+                _proxied.append(base)
+                yield (a, b, c), folder / "outbox"
         finally:
             servers.stop(worker)
             log.close()
@@ -117,6 +122,35 @@ def test_a_customer_signs_in_on_one_node_fills_the_cart_on_another_and_pays_on_a
     # The confirmation was queued by node C and sent once, by the worker.
     mails = _mails(outbox, email_address)
     assert [number in m["Subject"] for m in mails] == [True]
+
+
+def test_one_proxy_spreads_a_signed_in_shopper_over_every_node(app, cluster):
+    from tests.ops.test_metrics import parse
+
+    nodes, _outbox = cluster
+    [base] = _proxied
+    with app.app_context():
+        customer = make_customer()
+        slug = stocked("Ceylon tea", units=5).product.slug
+        email_address = customer.email
+
+    def served(node) -> float:
+        with urllib.request.urlopen(f"{node.base}/metrics", timeout=10) as answer:
+            samples = parse(answer.read().decode())
+        return sum(count for (name, labels), count in samples.items()
+                   if name == "kade_http_requests_total" and ("group", "storefront") in labels)
+
+    before = [served(node) for node in nodes]
+    shopper = Browser()
+    signed_in = shopper.post(f"{base}/account/login",
+                             {"email": email_address, "password": PASSWORD})
+    pages = [shopper.get(f"{base}{path}") for path in [f"/p/{slug}", "/cart", "/"] * 6]
+    after = [served(node) for node in nodes]
+
+    assert "Sign out" in signed_in.text
+    assert all(page.status == 200 and "Sign out" in page.text for page in pages)
+    assert all(later > earlier for earlier, later in zip(before, after, strict=True)), (
+        before, after)
 
 
 def test_the_sign_in_rate_limit_counts_attempts_on_every_node(cluster):
