@@ -57,6 +57,8 @@ PAYMENTS = Counter("kade_payments", "Payments that reached a state (committed), 
                    "and state.", ["method", "state"], registry=None)
 PAGE_CACHE = Counter("kade_page_cache_lookups", "Page cache lookups, hit or miss.",
                      ["result"], registry=None)
+for _result in ("hit", "miss"):  # both series from the start: a ratio needs both
+    PAGE_CACHE.labels(_result)
 # livesum: a dead worker's connections are not counted (gunicorn.conf.py child_exit).
 # The label is `database`, not `pool`: the scrape config labels each target with its
 # gunicorn pool (web, staff), and the two would clash.

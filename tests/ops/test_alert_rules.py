@@ -33,8 +33,9 @@ EXPORTED = {
     "kade_rq_queue_depth",
     "kade_rq_failed_jobs",
     "kade_rq_workers",
-    "kade_database_checked_out",
-    "kade_database_size",
+    "kade_redis_up",
+    "kade_db_pool_checked_out",
+    "kade_db_pool_size",
     "kade_page_cache_lookups_total",
     "kade_backup_age_seconds",
     "kade_recovery_point_age_seconds",
@@ -152,6 +153,41 @@ def runbook_anchors() -> set[str]:
             text = re.sub(r"[^\w\- ]", "", heading[1].lower())
             anchors.add(text.replace(" ", "-"))
     return anchors
+
+
+# Exported only where a standby streams from the primary (tests/ops/test_replication.py),
+# and where pgBackRest archives WAL (tests/ops/backups).
+WITH_A_STANDBY = {"kade_replica_lag_seconds"}
+WITH_PGBACKREST = {"kade_wal_archive_age_seconds"}
+FROM_ELSEWHERE = {"up", "node_filesystem_avail_bytes", "node_filesystem_size_bytes"}
+
+
+def test_the_list_of_exported_metrics_is_what_the_app_exports(make_app, redis_url):
+    """EXPORTED is checked against a real scrape, so a renamed metric fails here, not on
+    the night its alert should have fired."""
+    from tests.ops.test_metrics import scrape
+
+    app = make_app(REDIS_URL=redis_url, DATABASE_REPLICA_URL=make_app().config["DATABASE_URL"])
+    client = app.test_client()
+    client.get("/about")  # a request, a page cache lookup, a pool checkout
+    with app.app_context():
+        from tests.checkout.factories import place_guest_order, stocked
+
+        from app import db
+        from app.db import utcnow
+        from app.ops.backups.models import BackupRun
+
+        place_guest_order((stocked(units=2), 1))  # an order and a payment
+        db.session.add(BackupRun(kind="snapshot", status="ok", started_at=utcnow(),
+                                 finished_at=utcnow(), backup_id="b-1"))
+        db.session.commit()
+    client.get("/p/no-such-product")
+    names = {name for name, _labels in scrape(client)}
+
+    expected = EXPORTED - FROM_ELSEWHERE - WITH_A_STANDBY - WITH_PGBACKREST
+    if app.extensions["kade_engine"].dialect.name == "sqlite":  # no pool, no replication
+        expected -= {"kade_db_pool_checked_out", "kade_db_pool_size", "kade_replica_standbys"}
+    assert sorted(expected - names) == []
 
 
 def test_the_rules_read_only_exported_metrics_and_recorded_ones():
