@@ -171,11 +171,10 @@ def test_the_list_of_exported_metrics_is_what_the_app_exports(make_app, redis_ur
     client = app.test_client()
     client.get("/about")  # a request, a page cache lookup, a pool checkout
     with app.app_context():
-        from tests.checkout.factories import place_guest_order, stocked
-
         from app import db
         from app.db import utcnow
         from app.ops.backups.models import BackupRun
+        from tests.checkout.factories import place_guest_order, stocked
 
         place_guest_order((stocked(units=2), 1))  # an order and a payment
         db.session.add(BackupRun(kind="snapshot", status="ok", started_at=utcnow(),
