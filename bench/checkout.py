@@ -278,6 +278,7 @@ class Http:
                 conn.request(method, path, body=body, headers=headers)
                 answer = conn.getresponse()
                 data = answer.read()
+                self.received(answer)
                 if answer.getheader("Connection", "").lower() == "close":
                     conn.close()
                     self.conn = None
@@ -292,6 +293,9 @@ class Http:
                 self.conn = None
                 raise
         raise AssertionError("unreachable")
+
+    def received(self, answer: http.client.HTTPResponse) -> None:
+        """Called with each answer (a subclass keeps its cookies)."""
 
     def call(self, kind: str, method: str, path: str, headers: dict[str, str],
              payload=None, refused: tuple[int, ...] = ()) -> tuple[int, dict | None]:
@@ -323,6 +327,19 @@ class Http:
             self.errors[f"{kind}: {status} {detail}".strip()] += 1
         self.samples.append(Sample(kind, start, end, status, outcome))
         return status, answer
+
+
+class InProcess(Http):
+    """Http's interface over Flask's test client: the same journeys in this process, for
+    the profiler."""
+
+    def __init__(self, client, samples: list[Sample], errors: Counter):
+        super().__init__(0, samples, errors)
+        self.client = client
+
+    def send(self, method, path, headers, body=None):
+        answer = self.client.open(path, method=method, headers=headers, data=body)
+        return answer.status_code, answer.get_data()
 
 
 def api_headers(buyer: Buyer) -> dict[str, str]:
@@ -548,6 +565,57 @@ def check_books(url: str, before: dict[int, tuple[int, int]],
     return Books(oversold, negative, mismatch, missing, unseen, len(orders), sold)
 
 
+# -- where the time goes ------------------------------------------------------------------------
+
+def profile(app, shop: Shop, n: int, hot_share: float, logs: Path) -> None:
+    """`n` journeys in this process under cProfile (after 20 unprofiled ones): the functions
+    that take the time, cumulative and own, per order."""
+    import cProfile
+    import io
+    import logging
+    import pstats
+
+    logging.getLogger("kade.request").setLevel(logging.WARNING)  # a line a request: noise
+    tally, rng = Tally(), random.Random(3)
+    http = InProcess(app.test_client(use_cookies=False), tally.samples, tally.errors)
+    hot, weights, buyers = set(shop.hot), zipf_weights(len(shop.hot)), iter(shop.buyers)
+    for _ in range(20):  # warm
+        checkout_journey(http, next(buyers), basket(shop, rng, hot_share, weights), tally,
+                         hot, rng)
+    # Unprofiled first: each request's own time in one process, nothing else competing.
+    tally.samples.clear()
+    started = time.perf_counter()
+    for _ in range(n):
+        checkout_journey(http, next(buyers), basket(shop, rng, hot_share, weights), tally,
+                         hot, rng)
+    took = (time.perf_counter() - started) / n * 1000
+    print(f"\n{n} journeys in one process, not profiled: {took:.1f} ms each")
+    request_table(tally.samples, ["add to cart", "view cart", "place order", "remove line"],
+                  time.perf_counter() - started)
+    profiler = cProfile.Profile()
+    started = time.perf_counter()
+    profiler.enable()
+    for _ in range(n):
+        checkout_journey(http, next(buyers), basket(shop, rng, hot_share, weights), tally,
+                         hot, rng)
+    profiler.disable()
+    took = (time.perf_counter() - started) / n * 1000
+    statements = sum(count for (_file, _line, name), (count, *_rest)
+                     in pstats.Stats(profiler).stats.items() if name == "do_execute")
+    dump = logs / "profile-checkout.prof"
+    profiler.dump_stats(dump)
+    print(f"\n{n} journeys (add, view cart, place) in one process, profiled: {took:.1f} ms "
+          f"each; {len(tally.placed)} orders, {sum(tally.errors.values())} errors, "
+          f"{statements / n:.0f} SQL statements a journey")
+    for message, count in tally.errors.most_common(5):
+        print(f"  error x{count}: {message}")
+    for order, lines in (("cumulative", 60), ("tottime", 30)):
+        out = io.StringIO()
+        pstats.Stats(profiler, stream=out).sort_stats(order).print_stats(lines)
+        print(f"-- by {order} (all of it in {dump})")
+        print("\n".join(out.getvalue().splitlines()[6:6 + lines + 2]))
+
+
 # -- main ----------------------------------------------------------------------------------------
 
 def report(args, tally: Tally, shop: Shop, books: Books, cpu: Cpu, window: tuple[float, float],
@@ -618,6 +686,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="share of buyers who want a hot variant")
     parser.add_argument("--redis", default=REDIS,
                         help="REDIS_URL for Kade (its database is emptied); '' for none")
+    parser.add_argument("--profile", type=int, metavar="N",
+                        help="instead of the server: N journeys in this process under "
+                             "cProfile, and where their time goes")
     args = parser.parse_args(argv)
 
     load = warn_if_busy()
@@ -630,12 +701,18 @@ def main(argv: list[str] | None = None) -> int:
     port = _free_port()
     env = server_env(url, work, port, redis)
     started = time.perf_counter()
-    shop = prepare_shop(build_app(env), url, hot=args.hot, hot_units=args.hot_units,
+    app = build_app(env)
+    shop = prepare_shop(app, url, hot=args.hot, hot_units=args.hot_units,
                         customers=args.customers)
     print(f"{len(shop.buyers)} customers with tokens, {len(shop.hot)} hot variants, "
           f"{len(shop.normal)} others in stock, in {time.perf_counter() - started:.0f} s")
     before = stock(url)
     flush_redis(redis)
+    if args.profile:
+        with environment(env), app.app_context():
+            profile(app, shop, args.profile, args.hot_share, logs)
+        flush_redis(redis)
+        return 0
     server = start_kade(env, logs, port, "kade-checkout")
     print(f"gunicorn.conf.py: workers={os.environ.get('WEB_CONCURRENCY', 'CPUs*2+1')}, "
           f"threads={os.environ.get('GUNICORN_THREADS', '2')}; rate limits on (production "
