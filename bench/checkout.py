@@ -680,9 +680,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--buyers", type=int, default=24, help="concurrent buyers")
     parser.add_argument("--warmup", type=float, default=10, help="seconds before measuring")
     parser.add_argument("--duration", type=float, default=30, help="seconds measured")
-    parser.add_argument("--hot", type=int, default=20, help="hot variants")
-    parser.add_argument("--hot-units", type=int, default=10, help="units of each hot variant")
-    parser.add_argument("--hot-share", type=float, default=0.3,
+    parser.add_argument("--hot", type=int, default=10, help="hot variants")
+    parser.add_argument("--hot-units", type=int, default=5, help="units of each hot variant")
+    parser.add_argument("--hot-share", type=float, default=0.5,
                         help="share of buyers who want a hot variant")
     parser.add_argument("--redis", default=REDIS,
                         help="REDIS_URL for Kade (its database is emptied); '' for none")

@@ -1,6 +1,6 @@
 """Load test, run by hand (not part of the test suite): see bench/README.md.
 
-Shoppers with a realistic mix of actions, stepped up (5, 10, 20, 40, 80, 160 … at once)
+Shoppers with a realistic mix of actions, stepped up (5, 10, 20, 40, 60, 80 … at once)
 against Kade under gunicorn as in production (page cache on, PAGE_CACHE_SECONDS=10, with
 Redis), on a fresh PostgreSQL database holding bench/catalog.py's shop (20 000 products):
 
@@ -17,7 +17,7 @@ connection and its cookies, and comes from an address of its own behind the prox
 per kind, errors, orders/s and the CPU this client used (it shares the two cores with the
 server); then the most shoppers served with every kind's p95 under 300 ms and no error.
 
-    .venv/bin/python bench/load.py                      # about 4 minutes
+    .venv/bin/python bench/load.py                      # 4 to 6 minutes
     .venv/bin/python bench/load.py --steps 20,40,60,80 --duration 30
 """
 
@@ -76,7 +76,7 @@ DATABASE = "kade_bench_load"
 MIX = {"browse": 0.70, "search": 0.15, "cart": 0.10, "checkout": 0.05}  # issue 22
 KINDS = list(MIX)
 P95_LIMIT_MS = 300.0  # issue 22: the most shoppers served with p95 under this, no errors
-STEPS = "5,10,20,40,80,160,320"
+STEPS = "5,10,20,40,60,80,100,120,160,240"
 # A browser's headers (Chrome's Accept-Encoding: the app compresses, as it would behind
 # nginx, which passes the header on).
 BROWSER = {"User-Agent": "Mozilla/5.0 (Linux; Android 14) kade-bench",
@@ -389,7 +389,10 @@ def main(argv: list[str] | None = None) -> int:
                         help="shoppers at once, step after step (comma-separated)")
     parser.add_argument("--ramp", type=float, default=5, help="seconds before each step is "
                                                               "measured")
-    parser.add_argument("--duration", type=float, default=20, help="seconds measured a step")
+    parser.add_argument("--duration", type=float, default=30, help="seconds measured a step")
+    parser.add_argument("--warmup", type=float, default=15,
+                        help="seconds of shopping at the first step's size before any step "
+                             "is measured")
     parser.add_argument("--think", type=float, default=2.0,
                         help="a shopper's mean pause between actions, seconds")
     parser.add_argument("--all-steps", action="store_true",
@@ -427,6 +430,12 @@ def main(argv: list[str] | None = None) -> int:
     try:
         cpu = Cpu(server.process.pid, args.database)
         buyers, lock = iter(shop.buyers), threading.Lock()
+        if args.warmup:
+            # A shop that has been open a while: PostgreSQL's buffers and the page cache
+            # warm, each worker's first requests (imports, compiled queries) behind it.
+            run_step(port, steps[0], 0, args.warmup, args.think, products, shop.normal,
+                     buyers, lock, cpu)
+            print(f"warmed up: {steps[0]} shoppers for {args.warmup:.0f} s, not measured")
         for shoppers in steps:
             step = run_step(port, shoppers, args.ramp, args.duration, args.think, products,
                             shop.normal, buyers, lock, cpu)
