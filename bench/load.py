@@ -341,7 +341,9 @@ def print_step(step: Step, seconds: float) -> None:
     print(f"\n{step.shoppers} shoppers: {len(measured) / seconds:.1f} requests/s, "
           f"{orders / seconds:.2f} orders/s, {step.error_count()} errors; CPU: gunicorn "
           f"{step.server_cpu / seconds:.0%}, PostgreSQL {step.db_cpu / seconds:.0%}, this "
-          f"client {step.client_cpu / seconds:.0%} of a core; load average {step.load:.1f}")
+          f"client {step.client_cpu / seconds:.0%} of a core ("
+          f"{(step.server_cpu + step.db_cpu) * 1000 / max(1, len(measured)):.1f} ms of "
+          f"server and database a request); load average {step.load:.1f}")
     print(f"  {'kind':10} {'requests':>8} {'req/s':>7} {'refused':>8} {'errors':>7} "
           f"{'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8}")
     for kind in KINDS:
