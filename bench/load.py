@@ -63,6 +63,7 @@ from checkout import (  # noqa: E402
     Shop,
     api_headers,
     build_app,
+    bump,
     flush_redis,
     percentile,
     prepare_shop,
@@ -295,11 +296,11 @@ def run_step(port: int, shoppers: int, ramp: float, seconds: float, think: float
                 with lock:
                     buyer = next(buyers, None)
                 if buyer is None:
-                    step.errors["the bench ran out of customers: raise --customers"] += 1
+                    bump(step.errors, "the bench ran out of customers: raise --customers")
                     return
                 session = Session(buyer, Browser(port, step.samples, step.errors))
             action = rng.choices(kinds, weights)[0]
-            step.actions[action] += 1
+            bump(step.actions, action)
             if action == "browse":
                 browse(session, shop, rng)
             elif action == "search":
