@@ -26,12 +26,14 @@
 from __future__ import annotations
 
 import argparse
+import atexit
 import datetime as dt
 import http.client
 import json
 import os
 import random
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -706,7 +708,8 @@ def main(argv: list[str] | None = None) -> int:
     url = fresh_database(args.server, args.database)
     load_shop(url, args.products)
     redis = _reachable(args.redis)
-    work = Path(tempfile.mkdtemp(prefix="kade-bench-checkout-"))
+    work = Path(tempfile.mkdtemp(prefix="kade-bench-checkout-"))  # the instance folder
+    atexit.register(shutil.rmtree, work, ignore_errors=True)
     logs = Path(tempfile.gettempdir()) / "kade-bench"
     logs.mkdir(exist_ok=True)
     port = _free_port()

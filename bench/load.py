@@ -24,10 +24,12 @@ server); then the most shoppers served with every kind's p95 under 300 ms and no
 from __future__ import annotations
 
 import argparse
+import atexit
 import datetime as dt
 import os
 import random
 import resource
+import shutil
 import sys
 import tempfile
 import threading
@@ -414,7 +416,8 @@ def main(argv: list[str] | None = None) -> int:
     url = fresh_database(args.server, args.database)
     load_shop(url, args.products)
     redis = _reachable(args.redis)
-    work = Path(tempfile.mkdtemp(prefix="kade-bench-load-"))
+    work = Path(tempfile.mkdtemp(prefix="kade-bench-load-"))  # the instance folder
+    atexit.register(shutil.rmtree, work, ignore_errors=True)
     logs = Path(tempfile.gettempdir()) / "kade-bench"
     logs.mkdir(exist_ok=True)
     port = _free_port()
