@@ -366,6 +366,9 @@ def init_app(app) -> None:
     # goes to the right connection.
     app.before_request_funcs.setdefault(None, []).insert(0, _begin_reads_only)
     app.teardown_request(_end_reads_only)
+    from app import request_memo
+
+    request_memo.init_app(AppSession)
     if not event.contains(AppSession, "before_commit", _refuse_writes):
         event.listen(AppSession, "before_commit", _refuse_writes)
         event.listen(AppSession, "before_flush", _refuse_writes)

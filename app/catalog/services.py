@@ -24,12 +24,17 @@ from app.catalog.models import (
     FacetCount,
     Product,
     ProductAttribute,
+    ProductImage,
     ServiceSlot,
     Variant,
 )
 from app.db import transaction, utcnow
 from app.errors import NotFound
 from app.inventory import services as inventory
+from app.request_memo import RequestMemo
+
+# A request's variants, read once (variants_for_sale); a write to any of these forgets them.
+_variants_on_sale = RequestMemo("variants_for_sale", (Variant, Product, ProductImage))
 
 
 def variant_labels():
@@ -385,10 +390,16 @@ def publish(product: Product) -> None:
 
 def variants_for_sale(variant_ids: list[int]) -> dict[int, Variant]:
     """Active variants of published products, with their product, images and slots' product
-    loaded, by id. Ids not on sale are absent. One query for a whole cart."""
+    loaded, by id. Ids not on sale are absent. One query for a whole cart, and within a
+    request each variant is read once (app/request_memo.py): adding to the cart, pricing it
+    and checking its stock all ask."""
     ids = [i for i in set(variant_ids) if 0 < i < 2**31]
     if not ids:
         return {}
+    return _variants_on_sale.many(ids, _read_variants_for_sale)
+
+
+def _read_variants_for_sale(ids: list[int]) -> dict[int, Variant]:
     rows = db.session.scalars(
         select(Variant).join(Product, Product.id == Variant.product_id)
         .where(Variant.id.in_(ids), Variant.is_active, Product.status == "published")

@@ -38,7 +38,11 @@ from app.plans.models import (
     ServiceCredit,
     Subscription,
 )
+from app.request_memo import RequestMemo
 from app.security.roles import Permission, require
+
+# A request's customer's subscription, read once (live_subscription).
+_live_subscriptions = RequestMemo("live_subscription", (Subscription, Plan))
 
 MAX_PLAN_PRICE_CENTS = 1_000_000_00
 CODE_PATTERN = re.compile(r"[a-z0-9-]{1,40}")  # a plan's code, in links: /plans#kade-plus
@@ -199,14 +203,16 @@ def invoice_for(subscription: Subscription, plan: Plan, start: dt.datetime) -> I
 # ---- subscribing -----------------------------------------------------------------------------
 
 def live_subscription(user_id: int | None, *, lock: bool = False) -> Subscription | None:
+    """The customer's live subscription, if any. Read once a request unless `lock` (pricing
+    a cart asks for every line, app/request_memo.py); a write to a subscription forgets it."""
     if user_id is None:
         return None
     query = (select(Subscription).where(Subscription.user_id == user_id,
                                         Subscription.state.in_(LIVE))
              .order_by(Subscription.id.desc()).limit(1))
     if lock:
-        query = query.with_for_update()
-    return db.session.scalar(query)
+        return db.session.scalar(query.with_for_update())
+    return _live_subscriptions.get_or_read(user_id, lambda: db.session.scalar(query))
 
 
 def subscribe(user_id: int, plan_code: str, payment_method: str, *,
