@@ -571,6 +571,44 @@ def check_books(url: str, before: dict[int, tuple[int, int]],
 
 # -- where the time goes ------------------------------------------------------------------------
 
+def statements_of_a_journey(app, shop: Shop, hot_share: float) -> None:
+    """One journey's SQL, after a few to warm up, each statement's first line under the
+    request that sent it: what to cut first."""
+    from sqlalchemy import event
+
+    tally, rng = Tally(), random.Random(5)
+    http = InProcess(app.test_client(use_cookies=False), tally.samples, tally.errors)
+    hot, weights, buyers = set(shop.hot), zipf_weights(len(shop.hot)), iter(shop.buyers)
+    for _ in range(5):
+        checkout_journey(http, next(buyers), basket(shop, rng, hot_share, weights), tally,
+                         hot, rng)
+    sent: list[str] = []
+
+    def record(_conn, _cursor, statement, *_args):
+        sent.append(" ".join(statement.split())[:150])
+
+    engine = app.extensions["kade_engine"]
+    event.listen(engine, "before_cursor_execute", record)
+    marks = []
+    original = http.send
+
+    def send(*args, **kwargs):
+        marks.append((len(sent), f"{args[0]} {args[1]}"))
+        return original(*args, **kwargs)
+
+    http.send = send
+    try:
+        checkout_journey(http, next(buyers), basket(shop, rng, hot_share, weights), tally,
+                         hot, rng)
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    for n, (start, request) in enumerate(marks):
+        end = marks[n + 1][0] if n + 1 < len(marks) else len(sent)
+        print(f"\n{request}: {end - start} statements")
+        for statement in sent[start:end]:
+            print(f"  {statement}")
+
+
 def profile(app, shop: Shop, n: int, hot_share: float, logs: Path) -> None:
     """`n` journeys in this process under cProfile (after 20 unprofiled ones): the functions
     that take the time, cumulative and own, per order."""
@@ -698,6 +736,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--profile", type=int, metavar="N",
                         help="instead of the server: N journeys in this process under "
                              "cProfile, and where their time goes")
+    parser.add_argument("--statements", action="store_true",
+                        help="instead of the server: the SQL one journey sends, request by "
+                             "request")
     args = parser.parse_args(argv)
 
     load = warn_if_busy()
@@ -718,9 +759,12 @@ def main(argv: list[str] | None = None) -> int:
           f"{len(shop.normal)} others in stock, in {time.perf_counter() - started:.0f} s")
     before = stock(url)
     flush_redis(redis)
-    if args.profile:
+    if args.profile or args.statements:
         with environment(env), app.app_context():
-            profile(app, shop, args.profile, args.hot_share, logs)
+            if args.statements:
+                statements_of_a_journey(app, shop, args.hot_share)
+            else:
+                profile(app, shop, args.profile, args.hot_share, logs)
         flush_redis(redis)
         return 0
     server = start_kade(env, logs, port, "kade-checkout")

@@ -170,7 +170,10 @@ def create_order(draft: OrderDraft) -> Order:
                                  if draft.contact_phone else None),
             place_index=(addresses.place_index(address["line1"], address.get("city") or "",
                                                draft.district or "")
-                         if address.get("line1") else None))
+                         if address.get("line1") else None),
+            # Known empty before the first flush: filled after it, they would each be read
+            # from the database first (three SELECTs that can only find nothing).
+            lines=[], events=[], adjustments=[])
         db.session.add(order)
         db.session.flush()
         order.number = f"KD-{now.year}-{order.id:06d}"
