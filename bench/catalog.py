@@ -497,14 +497,16 @@ def production_env(database_url: str, instance: Path, port: int,
 
 
 def start(name: str, app: str, env: dict[str, str], workdir: Path, logs: Path,
-          port: int) -> Server:
+          port: int, *, probe: str = "/") -> Server:
     """`app` under gunicorn with the repository's gunicorn.conf.py, on `port`; returns once
-    it answers. Its output (access log, app log) goes to logs/<name>.log."""
+    `probe` answers. Started as `python -m gunicorn` in `workdir`, so that folder's code is
+    imported (an editable install may point at another checkout). Its output (access log,
+    app log) goes to logs/<name>.log."""
     log = logs / f"{name}.log"
     process = subprocess.Popen(  # noqa: S603 — our own gunicorn, our own arguments
-        [str(Path(sys.executable).parent / "gunicorn"), "-c", str(ROOT / "gunicorn.conf.py"),
+        [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py"),
          "--chdir", str(workdir), app],
-        env={**os.environ, **env, "PORT": str(port)}, stdout=log.open("wb"),
+        cwd=workdir, env={**os.environ, **env, "PORT": str(port)}, stdout=log.open("wb"),
         stderr=subprocess.STDOUT, start_new_session=True)
     server = Server(name, port, process, log)
     deadline = time.monotonic() + 60
@@ -512,7 +514,7 @@ def start(name: str, app: str, env: dict[str, str], workdir: Path, logs: Path,
         if process.poll() is not None:
             raise SystemExit(f"{name} did not start; see {log}:\n{log.read_text()[-3000:]}")
         try:
-            urllib.request.urlopen(server.base + "/", timeout=2)  # noqa: S310 — our server
+            urllib.request.urlopen(server.base + probe, timeout=2)  # noqa: S310 — our server
             return server
         except urllib.error.HTTPError:
             return server  # answering, even if not 200

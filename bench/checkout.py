@@ -34,7 +34,6 @@ import os
 import random
 import resource
 import shutil
-import subprocess
 import sys
 import tempfile
 import threading
@@ -62,6 +61,7 @@ from catalog import (  # noqa: E402
     fresh_database,
     load_shop,
     production_env,
+    start as start_server,  # noqa: E402
 )
 
 DATABASE = "kade_bench_checkout"
@@ -198,28 +198,10 @@ def server_env(url: str, work: Path, port: int, redis: str | None,
 
 
 def start_kade(env: dict[str, str], logs: Path, port: int, name: str = "kade") -> Server:
-    """Kade under gunicorn with gunicorn.conf.py, started as `python -m gunicorn` from the
-    repository's folder so it imports this checkout's `app` (an editable install may point
-    elsewhere). Returns once it answers."""
-    log = logs / f"{name}.log"
-    process = subprocess.Popen(  # noqa: S603 — our own gunicorn, our own arguments
-        [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py"), "wsgi:app"],
-        cwd=ROOT, env={**os.environ, **env, "PORT": str(port)}, stdout=log.open("wb"),
-        stderr=subprocess.STDOUT, start_new_session=True)
-    server = Server(name, port, process, log)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(f"{name} did not start; see {log}:\n{log.read_text()[-3000:]}")
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            conn.request("GET", "/api/v1/delivery-options?district=colombo")
-            if conn.getresponse().status == 200:
-                return server
-        except OSError:
-            time.sleep(0.3)
-    server.stop()
-    raise SystemExit(f"{name} did not answer within 60 s; see {log}")
+    """Kade under gunicorn with gunicorn.conf.py from the repository's folder (so this
+    checkout's `app` is imported); returns once its API answers."""
+    return start_server(name, "wsgi:app", env, ROOT, logs, port,
+                        probe="/api/v1/delivery-options?district=colombo")
 
 
 def flush_redis(redis_url: str | None) -> None:
