@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import concurrent.futures
 import datetime as dt
-import re
 import urllib.request
 from collections import Counter
 
@@ -22,30 +21,7 @@ from tests.catalog.factories import make_product
 from tests.checkout.factories import place_guest_order, stocked
 from tests.factories import make_staff
 from tests.ops import servers
-
-_SAMPLE = re.compile(r"^(?P<name>[a-z_]+)(?:\{(?P<labels>[^}]*)\})? (?P<value>\S+)$")
-
-
-def parse(text: str) -> dict[tuple[str, frozenset], float]:
-    """Samples by (name, labels), as Prometheus would read them."""
-    found = {}
-    for line in text.splitlines():
-        match = _SAMPLE.match(line)
-        if match:
-            labels = frozenset(re.findall(r'(\w+)="([^"]*)"', match["labels"] or ""))
-            found[(match["name"], labels)] = float(match["value"])
-    return found
-
-
-def scrape(client) -> dict[tuple[str, frozenset], float]:
-    answer = client.get("/metrics")
-    assert answer.status_code == 200
-    return parse(answer.get_data(as_text=True))
-
-
-def value(samples, name: str, **labels) -> float:
-    return samples.get((name, frozenset(labels.items())), 0.0)
-
+from tests.ops.prometheus_text import parse, scrape, value
 
 # ---- requests ------------------------------------------------------------------------------
 

@@ -23,7 +23,7 @@ from tests.conftest import PASSWORD
 from tests.factories import make_staff
 from tests.ops import proxy, servers
 from tests.ops.browser import Browser
-from tests.ops.test_metrics import parse, value
+from tests.ops.prometheus_text import parse, value
 
 
 def _pools(migrated: str, folder: Path, **extra: str):

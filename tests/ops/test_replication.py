@@ -108,7 +108,7 @@ def test_replication_command_shows_the_role_and_standbys(pair, app):
 
 @pytest.mark.postgres_only
 def test_metrics_show_the_standby_streaming_and_its_lag(pair, make_app):
-    from tests.ops.test_metrics import scrape, value
+    from tests.ops.prometheus_text import scrape, value
 
     pair.primary.psql("CREATE TABLE IF NOT EXISTS seen (x int)", "INSERT INTO seen VALUES (2)")
     watched = make_app(DATABASE_URL=pair.primary.url, DATABASE_STANDBY_URL=pair.standby.url)

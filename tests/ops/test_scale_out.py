@@ -14,6 +14,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -24,11 +25,19 @@ from tests.conftest import PASSWORD
 from tests.factories import make_address, make_customer
 from tests.ops import proxy, servers
 from tests.ops.browser import Browser
+from tests.ops.prometheus_text import parse
 
 pytestmark = pytest.mark.postgres_only  # nodes share a database server, not a file
 
 CACHE_SECONDS = 2
-_proxied: list[str] = []  # the proxy in front of the cluster's nodes (ops/nginx/kade.conf)
+
+
+@dataclass(frozen=True)
+class Cluster:
+    nodes: tuple[servers.Server, ...]
+    proxy: str  # nginx in front of the nodes (ops/nginx/kade.conf), its base URL
+    outbox: Path  # the mail every process sends
+    logs: tuple[Path, ...]  # every node's and the worker's output
 
 
 @pytest.fixture(scope="module")
@@ -49,8 +58,8 @@ def cluster(migrated, own_redis, tmp_path_factory):
         try:
             with proxy.nginx(folder / "nginx", web_ports=[a.port, b.port, c.port],
                              staff_port=servers.free_port()) as base:
-                _proxied.append(base)
-                yield (a, b, c), folder / "outbox"
+                yield Cluster(nodes=(a, b, c), proxy=base, outbox=folder / "outbox",
+                              logs=(a.output, b.output, c.output, folder / "worker.log"))
         finally:
             servers.stop(worker)
             log.close()
@@ -82,7 +91,7 @@ def _mails(folder: Path, to: str, *, wait: float = 30) -> list[email.message.Ema
 
 def test_a_customer_signs_in_on_one_node_fills_the_cart_on_another_and_pays_on_a_third(
         app, cluster):
-    (a, b, c), outbox = cluster
+    (a, b, c), outbox = cluster.nodes, cluster.outbox
     with app.app_context():
         customer = make_customer(name="Nimal Perera")
         address = make_address(customer.id, line1="12 Temple Road", district="galle")
@@ -125,10 +134,7 @@ def test_a_customer_signs_in_on_one_node_fills_the_cart_on_another_and_pays_on_a
 
 
 def test_one_proxy_spreads_a_signed_in_shopper_over_every_node(app, cluster):
-    from tests.ops.test_metrics import parse
-
-    nodes, _outbox = cluster
-    [base] = _proxied
+    nodes, base = cluster.nodes, cluster.proxy
     with app.app_context():
         customer = make_customer()
         slug = stocked("Ceylon tea", units=5).product.slug
@@ -154,7 +160,7 @@ def test_one_proxy_spreads_a_signed_in_shopper_over_every_node(app, cluster):
 
 
 def test_the_sign_in_rate_limit_counts_attempts_on_every_node(cluster):
-    nodes, _outbox = cluster
+    nodes = cluster.nodes
     attacker = Browser()
     answers = []
     for attempt in range(12):  # AUTH_LIMIT: 10 a minute from one address
@@ -169,7 +175,7 @@ def test_the_sign_in_rate_limit_counts_attempts_on_every_node(cluster):
 
 def test_a_page_cached_on_one_node_is_not_served_stale_after_its_time_on_another(app,
                                                                                cluster):
-    (a, b, c), _outbox = cluster
+    a, b, c = cluster.nodes
     with app.app_context():
         variant = stocked("Ceylon tea", units=5)
         product_id, slug = variant.product_id, variant.product.slug
@@ -241,7 +247,7 @@ def _shop_as(nodes, slug: str, variant_id: int, name: str, email_address: str, p
 
 def test_a_busy_runs_logs_hold_no_customers_details_and_follow_a_request_into_its_jobs(
         app, cluster):
-    nodes, outbox = cluster
+    nodes, outbox = cluster.nodes, cluster.outbox
     with app.app_context():
         variant = stocked("Ceylon tea", units=50)
         starter_delivery()
@@ -255,7 +261,7 @@ def test_a_busy_runs_logs_hold_no_customers_details_and_follow_a_request_into_it
         assert len(_mails(outbox, email_address, wait=0)) >= 3
     time.sleep(0.5)  # the last lines reach the files
 
-    lines = [line for path in _all_logs(nodes) for line in path.read_text(
+    lines = [line for path in cluster.logs for line in path.read_text(
         errors="replace").splitlines()]
     text = "\n".join(lines).casefold()
     for name, email_address, phone in SHOPPERS:
@@ -272,8 +278,3 @@ def test_a_busy_runs_logs_hold_no_customers_details_and_follow_a_request_into_it
         jobs = [r for r in records if r.get("event") == "job"
                 and r.get("request_id") == request_id]
         assert jobs and all(r["status"] == "finished" for r in jobs), request_id
-
-
-def _all_logs(nodes) -> list[Path]:
-    worker = nodes[0].output.parents[1] / "worker.log"
-    return [node.output for node in nodes] + [worker]
