@@ -742,7 +742,9 @@ def main(argv: list[str] | None = None) -> int:
     before = stock(url)
     flush_redis(redis)
     if args.profile or args.statements:
-        with environment(env), app.app_context():
+        # No app context around the journeys: each request must push its own, as under
+        # gunicorn, or `g` (and what is kept on it for one request) would outlive it.
+        with environment(env):
             if args.statements:
                 statements_of_a_journey(app, shop, args.hot_share)
             else:
