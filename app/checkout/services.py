@@ -19,6 +19,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app import db
 from app.accounts import addresses
@@ -271,8 +272,6 @@ def place_order(cart: Cart | None, choices: CheckoutChoices, *, user=None,
         return orders.find_by_number(cart.order_number), False
 
     contact = _contact(choices, user)
-    if not by_staff:
-        _check_pace(user, contact.phone)
     extra_rules = (discount,) if discount is not None else ()
     priced_now = carts.priced(cart, customer_id=user.id if user else None,
                               locale=choices.locale, extra_rules=extra_rules)
@@ -308,7 +307,9 @@ def place_order(cart: Cart | None, choices: CheckoutChoices, *, user=None,
     if not due and (credit or points):
         method = methods.STORE_CREDIT if credit else methods.POINTS
     else:
-        method = methods.get_method(choices.payment_method, due, district, payer)
+        # Without the payer: their unpaid orders are counted once, in the transaction below,
+        # under the lock that makes the count hold (and not for staff taking the order).
+        method = methods.get_method(choices.payment_method, due, district)
     now = utcnow()
     draft = orders.OrderDraft(
         user_id=user.id if user else None, locale=choices.locale,
@@ -345,8 +346,8 @@ def place_order(cart: Cart | None, choices: CheckoutChoices, *, user=None,
                 .execution_options(synchronize_session=False)).rowcount
             if claimed != 1:
                 raise _AlreadyOrdered()
-            # Counted again, now that this payer's other checkouts wait for this one: two
-            # placed at the same moment must not both slip under the limits.
+            # Counted now that this payer's other checkouts wait for this one: two placed
+            # at the same moment must not both slip under the limits.
             limits.hold(payer, place=method.waits_for_payment)
             if not by_staff:
                 _check_pace(user, contact.phone)
@@ -382,7 +383,11 @@ def place_order(cart: Cart | None, choices: CheckoutChoices, *, user=None,
         if earlier is None:
             raise
         return _replayed(earlier, fingerprint)
-    db.session.refresh(cart)
+    # The cart's two UPDATEs bypassed the session: tell the cart what they wrote rather
+    # than read it back.
+    for name, value in (("status", "ordered"), ("order_number", order.number),
+                        ("updated_at", now)):
+        set_committed_value(cart, name, value)
     return order, True
 
 

@@ -207,11 +207,14 @@ def create_order(draft: OrderDraft) -> Order:
         else:
             actor_kind = "customer" if draft.user_id else "guest"
             actor_id = draft.user_id
+        # A new event has no shipment lines: said so, the answer need not read them.
         order.events.append(OrderEvent(kind="status", status=draft.status,
-                                       actor_kind=actor_kind, actor_id=actor_id))
+                                       actor_kind=actor_kind, actor_id=actor_id,
+                                       shipment_lines=[]))
         for note in draft.notes:
             order.events.append(OrderEvent(kind="note", note=_clean_note(note), public=False,
-                                           actor_kind=actor_kind, actor_id=actor_id))
+                                           actor_kind=actor_kind, actor_id=actor_id,
+                                           shipment_lines=[]))
         db.session.flush()
         wants: dict[int, int] = {}
         for line in draft.lines:

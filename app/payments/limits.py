@@ -55,8 +55,10 @@ def hold(payer: Payer, *, place: bool = True) -> None:
             payer.place.get("district") or ""))
     keys = sorted(int.from_bytes(hashlib.sha256(f"kade-payer:{name}".encode()).digest()[:8],
                                  "big", signed=True) for name in names)
-    for key in keys:
-        db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+    if keys:
+        # One statement for all of them: unnest gives the sorted keys in their order.
+        db.session.execute(text("SELECT pg_advisory_xact_lock(key) "
+                                "FROM unnest(CAST(:keys AS bigint[])) AS key"), {"keys": keys})
 
 
 def unpaid_refusal(payer: Payer):

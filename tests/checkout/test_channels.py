@@ -32,9 +32,10 @@ def tea(db_session):
     return stocked("Ceylon tea", units=50, price_cents=1_000_00)
 
 
-def _staff_order(tea, actor, quantity=2, **kwargs):
+def _staff_order(tea, actor, quantity=2, choices_payment="cod", **kwargs):
     cart = guest_cart((tea, quantity))
-    return place_order(cart, guest_choices(), channel="phone", actor=actor, **kwargs)[0]
+    return place_order(cart, guest_choices(payment_method=choices_payment), channel="phone",
+                       actor=actor, **kwargs)[0]
 
 
 def test_the_storefront_and_a_customer_order_say_web(tea):
@@ -62,6 +63,22 @@ def test_staff_are_not_held_to_the_hourly_limit_of_orders_per_phone(tea, app, mo
     orders = [_staff_order(tea, manager, quantity=1) for _ in range(3)]
 
     assert len({o.number for o in orders}) == 3
+
+
+def test_staff_are_not_held_to_the_cap_of_orders_waiting_for_payment(tea, app, monkeypatch):
+    # A caller with orders to pay already may still order by phone: staff take the order
+    # (the cap stops scripts holding stock), and a shopper on the same number is refused.
+    monkeypatch.setitem(app.config, "UNPAID_ORDERS_PER_PHONE", 1)
+    manager = make_staff("order_manager")
+
+    taken = [_staff_order(tea, manager, quantity=1, choices_payment="bank_transfer")
+             for _ in range(2)]
+    with pytest.raises(Invalid) as refused:
+        place_order(guest_cart((tea, 1)), guest_choices(payment_method="bank_transfer"))
+
+    assert [order.status for order in taken] == ["pending_payment"] * 2
+    assert refused.value.field == "payment_method"
+    assert "orders waiting for payment" in str(refused.value.message)
 
 
 def test_a_person_without_the_orders_permission_cannot_place_for_someone(tea):
