@@ -9,8 +9,9 @@ request's own writes, so they are kept for the rest of it:
 
 - only while serving a request (jobs, commands and tests outside a request read every time);
 - forgotten the moment the request's session flushes a row of a watched table (a staff edit
-  of a variant, a subscription started) or rolls back, so a request always sees its own
-  writes;
+  of a variant, a subscription started), runs an UPDATE, INSERT or DELETE statement on one
+  (stock held by checkout's conditional UPDATE), or rolls back, so a request always sees
+  its own writes;
 - never across requests: another request's change shows in the next one, as before.
 
 The kept values are the session's own objects (the session does not expire them on commit),
@@ -88,6 +89,17 @@ def _forget_touched(session, _context, _instances=None) -> None:
             memo.forget()
 
 
+def _forget_written(state) -> None:
+    """A statement that writes a watched table (not through the unit of work) forgets too."""
+    if not (state.is_update or state.is_insert or state.is_delete) or not has_request_context():
+        return
+    # By name: an ORM statement's table is an annotated copy of the model's.
+    table = getattr(getattr(state.statement, "table", None), "name", None)
+    for memo in _memos:
+        if g.get(memo.name) and any(table == model.__tablename__ for model in memo.watched):
+            memo.forget()
+
+
 def _forget_all(_session, *_args) -> None:
     if has_request_context():
         for memo in _memos:
@@ -98,4 +110,5 @@ def init_app(session_class) -> None:
     """Listen to the app's session class (once a process)."""
     if not event.contains(session_class, "before_flush", _forget_touched):
         event.listen(session_class, "before_flush", _forget_touched)
+        event.listen(session_class, "do_orm_execute", _forget_written)
         event.listen(session_class, "after_rollback", _forget_all)

@@ -14,6 +14,7 @@ import secrets
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 
 from app import db
 from app.catalog import services as catalog
@@ -42,15 +43,16 @@ def _valid_token(token: str | None) -> bool:
 
 
 def find_cart(*, user_id: int | None = None, token: str | None = None) -> Cart | None:
-    """The open cart of a customer, or of the guest holding `token`."""
+    """The open cart of a customer, or of the guest holding `token`, with its lines (in the
+    same statement: whoever asks for a cart looks at what is in it)."""
     if user_id is not None:
-        return db.session.scalar(select(Cart).where(Cart.user_id == user_id,
-                                                    Cart.status == "open")
-                                 .order_by(Cart.id.desc()).limit(1))
-    if _valid_token(token):
-        return db.session.scalar(select(Cart).where(Cart.token_hash == _hash(token),
-                                                    Cart.status == "open"))
-    return None
+        query = (select(Cart).where(Cart.user_id == user_id, Cart.status == "open")
+                 .order_by(Cart.id.desc()).limit(1))
+    elif _valid_token(token):
+        query = select(Cart).where(Cart.token_hash == _hash(token), Cart.status == "open")
+    else:
+        return None
+    return db.session.scalars(query.options(joinedload(Cart.lines))).unique().first()
 
 
 def open_cart(*, user_id: int | None = None, token: str | None = None) -> Cart:
@@ -62,7 +64,8 @@ def open_cart(*, user_id: int | None = None, token: str | None = None) -> Cart:
     if user_id is None and not _valid_token(token):
         raise ValueError("a guest cart needs a token from new_token()")
     with transaction():
-        cart = Cart(user_id=user_id, token_hash=None if user_id else _hash(token))
+        # Known empty: its lines need no SELECT when the first is added.
+        cart = Cart(user_id=user_id, token_hash=None if user_id else _hash(token), lines=[])
         db.session.add(cart)
         db.session.flush()
     return cart
@@ -84,7 +87,10 @@ def _check_quantity(quantity: int) -> None:
 def _check_can_hold(cart: Cart, variant_id: int, slot_id: int | None, quantity: int,
                     *, except_line: int | None = None) -> None:
     """Raise unless the cart may hold `quantity` of this variant (in this slot) in all."""
-    variant = catalog.variants_for_sale([variant_id]).get(variant_id)
+    # The whole cart is priced and checked next (the answer shows it): its other items are
+    # read with this one, in the same statements (kept for the request).
+    in_cart = [variant_id, *(line.variant_id for line in cart.lines)]
+    variant = catalog.variants_for_sale(in_cart).get(variant_id)
     if variant is None:
         raise NotFound(_l("This item is not on sale any more."), field="variant_id")
     product = variant.product
@@ -105,7 +111,7 @@ def _check_can_hold(cart: Cart, variant_id: int, slot_id: int | None, quantity: 
         raise Invalid(_l("That time cannot be booked. Choose another."), field="slot_id")
     in_other_lines = sum(line.quantity for line in cart.lines
                          if line.variant_id == variant_id and line.id != except_line)
-    units = inventory.available([variant_id])[variant_id]
+    units = inventory.available(in_cart)[variant_id]
     if in_other_lines + quantity > units:
         left = max(units - in_other_lines, 0)
         message = (_l("Sorry, this is out of stock.") if units <= 0 else

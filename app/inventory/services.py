@@ -26,6 +26,7 @@ from app.audit import services as audit
 from app.db import transaction, utcnow
 from app.errors import Conflict, Invalid, NotFound
 from app.inventory.models import Reservation, StockLevel, StockMovement, Warehouse
+from app.request_memo import RequestMemo
 from app.security.roles import Permission, require
 
 MAX_UNITS = 1_000_000  # one receipt or adjustment; a bigger number is a typing slip
@@ -69,11 +70,22 @@ def _labels():
 
 # ---- reads -----------------------------------------------------------------------------------
 
+# Units available, read once a request (available); a write of stock forgets them.
+_available = RequestMemo("stock_available", (StockLevel, Reservation))
+
+
 def available(variant_ids: list[int]) -> dict[int, int]:
     """Units available to sell per variant, over every warehouse (0 for unknown ids).
-    One query for the whole list, so a listing page asks once."""
+    One query for the whole list, so a listing page asks once; within a request each
+    variant's is read once (app/request_memo.py: adding to the cart checks the variant,
+    then answers with the cart's stock) until the request writes stock."""
     if not variant_ids:
         return {}
+    found = _available.many(variant_ids, _read_available)
+    return {variant_id: found.get(variant_id, 0) for variant_id in variant_ids}
+
+
+def _read_available(variant_ids: list[int]) -> dict[int, int]:
     rows = db.session.execute(
         select(StockLevel.variant_id,
                func.sum(StockLevel.on_hand - StockLevel.reserved))
@@ -332,26 +344,46 @@ def reserve(reference: str, wants: dict[int, int]) -> None:
     Each variant is taken whole from one warehouse (the default first). Raises OutOfStock
     naming every variant that falls short; the caller's transaction then rolls back, so
     nothing is held."""
+    if not wants:
+        return
     short: dict[int, int] = {}
     with transaction():
-        # Variant order is fixed so two checkouts lock level rows in the same order.
-        for variant_id in sorted(wants):
-            quantity = wants[variant_id]
+        for quantity in wants.values():
             if quantity <= 0:
                 raise Invalid(_l("Enter a quantity of at least 1."), field="quantity")
-            if not _hold(reference, variant_id, quantity):
+        where = _warehouses_holding(list(wants))
+        held = []
+        # Variant order is fixed so two checkouts lock level rows in the same order.
+        for variant_id in sorted(wants):
+            warehouse_id = _hold(variant_id, wants[variant_id], where.get(variant_id, []))
+            if warehouse_id is None:
                 short[variant_id] = available([variant_id])[variant_id]
+            else:
+                held.append(Reservation(reference=reference, variant_id=variant_id,
+                                        warehouse_id=warehouse_id,
+                                        quantity=wants[variant_id]))
         if short:
             raise OutOfStock(short)
+        db.session.add_all(held)  # one INSERT for them all at the next flush
 
 
-def _hold(reference: str, variant_id: int, quantity: int) -> bool:
-    levels = db.session.execute(
-        select(StockLevel.warehouse_id)
+def _warehouses_holding(variant_ids: list[int]) -> dict[int, list[int]]:
+    """The warehouses with a stock row for each variant, the default first."""
+    rows = db.session.execute(
+        select(StockLevel.variant_id, StockLevel.warehouse_id)
         .join(Warehouse, Warehouse.id == StockLevel.warehouse_id)
-        .where(StockLevel.variant_id == variant_id)
-        .order_by(Warehouse.is_default.desc(), Warehouse.id)).scalars().all()
-    for warehouse_id in levels:
+        .where(StockLevel.variant_id.in_(variant_ids))
+        .order_by(StockLevel.variant_id, Warehouse.is_default.desc(), Warehouse.id))
+    where: dict[int, list[int]] = {}
+    for variant_id, warehouse_id in rows:
+        where.setdefault(variant_id, []).append(warehouse_id)
+    return where
+
+
+def _hold(variant_id: int, quantity: int, warehouses: list[int]) -> int | None:
+    """Take `quantity` units whole from the first of `warehouses` that has them; the
+    warehouse, or None. A conditional UPDATE: two checkouts never take the same unit."""
+    for warehouse_id in warehouses:
         taken = db.session.execute(
             update(StockLevel)
             .where(StockLevel.variant_id == variant_id,
@@ -362,10 +394,8 @@ def _hold(reference: str, variant_id: int, quantity: int) -> bool:
             .execution_options(synchronize_session=False)
         ).rowcount
         if taken == 1:
-            db.session.add(Reservation(reference=reference, variant_id=variant_id,
-                                       warehouse_id=warehouse_id, quantity=quantity))
-            return True
-    return False
+            return warehouse_id
+    return None
 
 
 def _close(reservation_id: int, state: str) -> bool:
