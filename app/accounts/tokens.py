@@ -49,21 +49,34 @@ def issue(user: User, family: str | None = None) -> TokenPair:
     return pair
 
 
-def _find(raw: str, kind: str) -> ApiToken | None:
+def _plausible(raw: str) -> bool:
     # Our tokens are URL-safe ASCII; anything else (a lone surrogate would not even encode)
     # is simply not a token.
-    if not raw or len(raw) > 200 or not raw.isascii():
+    return bool(raw) and len(raw) <= 200 and raw.isascii()
+
+
+def _find(raw: str, kind: str) -> ApiToken | None:
+    if not _plausible(raw):
         return None
     return db.session.scalar(
         select(ApiToken).where(ApiToken.token_hash == _hash(raw), ApiToken.kind == kind))
 
 
 def user_for_access_token(raw: str) -> User | None:
-    token = _find(raw, "access")
-    if token is None or token.revoked_at or token.expires_at <= utcnow():
+    """The account an access token signs in, or None. Every API request asks: the token's
+    state and its user come in one statement."""
+    if not _plausible(raw):
         return None
-    user = db.session.get(User, token.user_id)
-    if user is None or not user.is_active or user.session_version != token.session_version:
+    row = db.session.execute(
+        select(User, ApiToken.revoked_at, ApiToken.expires_at, ApiToken.session_version)
+        .join(ApiToken, ApiToken.user_id == User.id)
+        .where(ApiToken.token_hash == _hash(raw), ApiToken.kind == "access")).first()
+    if row is None:
+        return None
+    user, revoked_at, expires_at, session_version = row
+    if revoked_at or expires_at <= utcnow():
+        return None
+    if not user.is_active or user.session_version != session_version:
         return None
     return user
 
