@@ -35,6 +35,8 @@ class RequestMemo:
     def __init__(self, name: str, watched: tuple[type, ...]):
         self.name = f"kade_request_memo_{name}"
         self.watched = watched
+        # A statement names its table, not the model (and an annotated copy of the table).
+        self.tables = frozenset(model.__tablename__ for model in watched)
         _memos.append(self)
 
     def _kept(self) -> dict | None:
@@ -93,10 +95,9 @@ def _forget_written(state) -> None:
     """A statement that writes a watched table (not through the unit of work) forgets too."""
     if not (state.is_update or state.is_insert or state.is_delete) or not has_request_context():
         return
-    # By name: an ORM statement's table is an annotated copy of the model's.
     table = getattr(getattr(state.statement, "table", None), "name", None)
     for memo in _memos:
-        if g.get(memo.name) and any(table == model.__tablename__ for model in memo.watched):
+        if g.get(memo.name) and table in memo.tables:
             memo.forget()
 
 

@@ -152,7 +152,7 @@ class KadeWorker(Worker):
                 ok = super().perform_job(job, queue)
             finally:
                 tracing.log_job(job.func_name, job_id=job.id, queue=queue.name, ok=ok,
-                             started=started)
+                                started=started)
         return ok
 
     def handle_job_failure(self, job, queue, started_job_registry=None, exc_string=""):

@@ -346,7 +346,7 @@ def reserve(reference: str, wants: dict[int, int]) -> None:
     nothing is held."""
     if not wants:
         return
-    short: dict[int, int] = {}
+    short: list[int] = []
     with transaction():
         for quantity in wants.values():
             if quantity <= 0:
@@ -357,13 +357,13 @@ def reserve(reference: str, wants: dict[int, int]) -> None:
         for variant_id in sorted(wants):
             warehouse_id = _hold(variant_id, wants[variant_id], where.get(variant_id, []))
             if warehouse_id is None:
-                short[variant_id] = available([variant_id])[variant_id]
+                short.append(variant_id)
             else:
                 held.append(Reservation(reference=reference, variant_id=variant_id,
                                         warehouse_id=warehouse_id,
                                         quantity=wants[variant_id]))
         if short:
-            raise OutOfStock(short)
+            raise OutOfStock(available(short))  # what is left of each, read at once
         db.session.add_all(held)  # one INSERT for them all at the next flush
 
 

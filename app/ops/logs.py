@@ -50,6 +50,8 @@ class JsonFormatter(logging.Formatter):
 
 
 _base_factory = logging.getLogRecordFactory()
+
+
 def _record_with_request_id(*args, **kwargs) -> logging.LogRecord:
     """Every record made while serving a request, or running a job one queued, carries
     that request's id."""
