@@ -13,6 +13,8 @@
    the JSON API: add to cart (some want a hot variant too), view the priced cart, place the
    order (POST /api/v1/checkout with an Idempotency-Key); refused for stock, they drop the
    short lines and place again.
+   Before them, bench/catalog.py's yardstick (bare Flask under the same gunicorn.conf.py):
+   what the machine can do that day, to read the figures against.
 4. Orders per second over the measured window (after a warm-up), p50/p95/p99 per request,
    errors (anything but a success or a clean out-of-stock refusal), the CPU an order costs
    (gunicorn, PostgreSQL, this client); then, in the database: no variant sold more than it
@@ -51,7 +53,9 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from catalog import (  # noqa: E402
+    HELLO_APP,
     SERVER,
+    WRK_SCRIPT,
     Server,
     _cpu_ticks,
     _cpu_used,
@@ -62,6 +66,7 @@ from catalog import (  # noqa: E402
     load_shop,
     production_env,
     start as start_server,  # noqa: E402
+    wrk,
 )
 
 DATABASE = "kade_bench_checkout"
@@ -202,6 +207,22 @@ def start_kade(env: dict[str, str], logs: Path, port: int, name: str = "kade") -
     checkout's `app` is imported); returns once its API answers."""
     return start_server(name, "wsgi:app", env, ROOT, logs, port,
                         probe="/api/v1/delivery-options?district=colombo")
+
+
+def yardstick(work: Path, logs: Path, seconds: float = 10):
+    """bench/catalog.py's yardstick, measured here before the buyers: a bare Flask "Hello,
+    World!" under the same gunicorn.conf.py, driven by wrk at 32 connections. It says what
+    the machine can do at all today: the same code has placed twice as many orders a second
+    on one day as on another (the machine's CPUs are shared), and the CPU an order takes,
+    counted in yardstick requests, moves far less."""
+    (work / "hello").mkdir(exist_ok=True)
+    (work / "hello" / "hello.py").write_text(HELLO_APP)
+    (work / "report.lua").write_text(WRK_SCRIPT)
+    hello = start_server("yardstick", "hello:app", {}, work / "hello", logs, _free_port())
+    try:
+        return wrk(hello.base + "/", 32, max(1, round(seconds)), work / "report.lua", hello)
+    finally:
+        hello.stop()
 
 
 def flush_redis(redis_url: str | None) -> None:
@@ -616,7 +637,9 @@ def profile(app, shop: Shop, n: int, hot_share: float, logs: Path) -> None:
     print(f"\n{n} journeys in one process, not profiled: {took:.1f} ms each")
     request_table(tally.samples, ["add to cart", "view cart", "place order", "remove line"],
                   time.perf_counter() - started)
-    profiler = cProfile.Profile()
+    # CPU time of this process, not the wall clock: the waits for PostgreSQL and Redis (their
+    # CPU is theirs) would otherwise hide where the app's own CPU goes.
+    profiler = cProfile.Profile(time.process_time)
     started = time.perf_counter()
     profiler.enable()
     for _ in range(n):
@@ -643,7 +666,7 @@ def profile(app, shop: Shop, n: int, hot_share: float, logs: Path) -> None:
 # -- main ----------------------------------------------------------------------------------------
 
 def report(args, tally: Tally, shop: Shop, books: Books, cpu: Cpu, window: tuple[float, float],
-           load: float) -> int:
+           load: float, yard) -> int:
     start, end = window
     seconds = end - start
     measured = in_window(tally.samples, start, end)
@@ -666,6 +689,14 @@ def report(args, tally: Tally, shop: Shop, books: Books, cpu: Cpu, window: tuple
           f"{os.cpu_count()} CPUs; at {spent * 1000:.0f} ms of CPU an order, "
           f"{os.cpu_count()} idle CPUs would place at most {os.cpu_count() / spent:.0f} "
           f"orders/s" if orders else "no order placed in the window")
+    if orders and yard.app_cpu_ms:
+        # The same two figures in the yardstick's terms, which carry from one machine (or
+        # one day of a shared one) to another: a share of its req/s, as bench/catalog.py
+        # gives, and an order's CPU in bare-Flask requests.
+        print(f"in yardsticks: {rate / yard.rps:.2%} of its req/s; an order took the CPU "
+              f"of {spent * 1000 / yard.app_cpu_ms:.0f} bare-Flask requests "
+              f"({TARGET_ORDERS_PER_SECOND} orders/s on these CPUs would allow "
+              f"{os.cpu_count() * 1000 / TARGET_ORDERS_PER_SECOND / yard.app_cpu_ms:.0f})")
     hot_sold = sum(books.sold.get(v, 0) for v in shop.hot)
     print(f"hot variants: {len(shop.hot)} x {shop.hot_units} units, {hot_sold} sold; refused "
           f"for stock {sum(tally.hot_refused_add.values())} times at add to cart, "
@@ -751,6 +782,9 @@ def main(argv: list[str] | None = None) -> int:
                 profile(app, shop, args.profile, args.hot_share, logs)
         flush_redis(redis)
         return 0
+    yard = yardstick(work, logs)
+    print(f"yardstick (bare Flask under gunicorn.conf.py, wrk at 32 connections): "
+          f"{yard.rps:.0f} req/s, {yard.app_cpu_ms:.2f} ms of CPU a request")
     server = start_kade(env, logs, port, "kade-checkout")
     print(f"gunicorn.conf.py: workers={os.environ.get('WEB_CONCURRENCY', 'CPUs*2+1')}, "
           f"threads={os.environ.get('GUNICORN_THREADS', '2')}; rate limits on (production "
@@ -766,7 +800,7 @@ def main(argv: list[str] | None = None) -> int:
         server.stop()
         flush_redis(redis)
     books = check_books(url, before, tally.placed)
-    return report(args, tally, shop, books, cpu, window, load)
+    return report(args, tally, shop, books, cpu, window, load, yard)
 
 
 if __name__ == "__main__":
