@@ -313,7 +313,8 @@ class PromotionsRule:
             result.rewards = [_adjustment(offer, amount, context.locale,
                                           code.code if code else None)]
         if context.voucher:
-            result.voucher = _voucher_state(context, code, voucher_offer, refusal, chosen, why)
+            result.voucher = _voucher_state(context, cart, code, voucher_offer, refusal, chosen,
+                                            why)
         return result
 
     def redeem(self, cart: PricedCart, order_number: str) -> None:
@@ -326,7 +327,7 @@ def _unknown(context: Context) -> VoucherState:
                                                        "try again."))
 
 
-def _voucher_state(context, code, offer, refusal, chosen, why) -> VoucherState:
+def _voucher_state(context, cart, code, offer, refusal, chosen, why) -> VoucherState:
     if code is None or offer is None:
         return _unknown(context)
     if refusal is not None and not refusal.pending:
@@ -335,6 +336,10 @@ def _voucher_state(context, code, offer, refusal, chosen, why) -> VoucherState:
         return VoucherState(code.code, note=refusal.message)
     if chosen is not None and chosen.given.get(offer.id):
         return VoucherState(code.code, applied=True)
+    if offer.cls == "delivery" and cart.delivery_option is None:
+        # No delivery option priced yet (the cart page, the voucher field): a delivery
+        # code has nothing to take off until checkout prices one, where it is checked.
+        return VoucherState(code.code)
     left_out = [w for w in why if offer.label(context.locale) in w]
     return VoucherState(code.code, refusal=left_out[0] if left_out else
                         _("This code gives no discount on your cart as it is."))
