@@ -93,7 +93,9 @@ def _refusal(offer: Offer, context: Context, cart: PricedCart, view: benefits.Ca
                                  when=shown_time(offer.ends_at, locale)))
     if offer.exhausted:
         return Refusal(lambda: _("This offer has reached its limit."))
-    if offer.signed_in_only and context.customer_id is None:
+    # Cashback is paid into store credit, which only an account holds: a guest would be
+    # promised credit never paid, and use up the promotion's uses and budget.
+    if (offer.signed_in_only or offer.benefit == "cashback") and context.customer_id is None:
         return Refusal(lambda: _("Sign in to use this offer."))
     if offer.segment and context.customer_id not in offer.segment:
         return Refusal(lambda: _("This offer is not available for your account."))

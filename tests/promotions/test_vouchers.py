@@ -177,3 +177,21 @@ def test_a_free_delivery_code_is_kept_on_the_cart_and_frees_the_delivery(db_sess
         "delivery", "SHIPFREE", 350_00)
     db.session.expire_all()
     assert db.session.get(Promotion, promotion.id).uses_count == 1
+
+
+def test_a_guest_is_not_promised_cashback_that_only_an_account_can_receive(db_session):
+    # Cashback is paid into store credit, which only an account holds: a guest's order
+    # must not say "back as store credit" nor use up the promotion's uses and budget.
+    starter_delivery()
+    rice = stocked("Rice", price_cents=2_000_00)
+    automatic = make_promotion("5% back", benefit="cashback", percent=5,
+                               max_discount_cents=100_00)
+    make_promotion("10% back", benefit="cashback", percent=10, code="BACK10")
+
+    cart = guest_cart(rice)
+    assert carts.priced(cart).rewards == []
+    assert refusal(cart, "back10") == "Sign in to use this offer."
+    order, _ = place_order(cart, guest_choices())
+    assert order.cashback_cents == 0 and order.adjustments == []
+    db.session.expire_all()
+    assert (automatic.uses_count, automatic.discount_given_cents) == (0, 0)
