@@ -158,6 +158,10 @@ class PricedCart:
     nudges: list[str] = field(default_factory=list)
     # Given once the order is paid, not taken off the price (cashback to store credit).
     rewards: list[Adjustment] = field(default_factory=list)
+    # Every delivery discount the rules proposed, as proposed: each re-quote keeps them
+    # within the fee it finds, so one proposed while delivery was free (over the threshold)
+    # still holds when a later discount brings the goods under it and the fee back.
+    delivery_proposed: list[Adjustment] = field(default_factory=list)
 
     def quote_for(self, goods_cents: int) -> DeliveryQuote | None:
         """The delivery quote if the goods came to `goods_cents` (free over a threshold)."""
@@ -324,11 +328,11 @@ def quote_delivery(option: DeliveryOption | None, district: str | None, goods_ce
 
 def _requote(cart: PricedCart) -> None:
     """Price delivery again after discounts changed the goods' value (the free threshold),
-    keeping the delivery discounts already given within the new fee."""
-    kept = cart.delivery.discounts if cart.delivery else []
+    keeping the delivery discounts proposed so far within the new fee."""
     cart.delivery = cart.quote_for(cart.goods_cents)
     if cart.delivery is not None:
-        cart.delivery.discounts = _clamped(kept, cart.delivery.base_fee_cents)
+        cart.delivery.discounts = _clamped(cart.delivery_proposed,
+                                           cart.delivery.base_fee_cents)
 
 
 def _legacy(rule, context: Context, cart: PricedCart) -> Discounts:
@@ -352,10 +356,8 @@ def _apply(rule, context: Context, cart: PricedCart) -> None:
         order = rule.order_discounts(context, cart)
     cart.order_discounts = cart.order_discounts + _clamped(
         order, cart.subtotal_cents - cart.discount_cents)
+    cart.delivery_proposed = cart.delivery_proposed + proposal.delivery
     _requote(cart)
-    if cart.delivery is not None and proposal.delivery:
-        cart.delivery.discounts = cart.delivery.discounts + _clamped(
-            proposal.delivery, cart.delivery.fee_cents)
     cart.explanations += proposal.explanations
     cart.nudges += proposal.nudges
     cart.rewards += [r for r in proposal.rewards if r.amount_cents > 0]

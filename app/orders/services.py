@@ -275,14 +275,15 @@ def placed_since(since: dt.datetime, *, user_id: int | None,
     return count, first
 
 
-def orders_before(*, user_id: int | None, phone: str | None) -> int:
+def orders_before(*, user_id: int | None, phone: str | None,
+                  excluding: str | None = None) -> int:
     """Orders this customer or mobile number placed and did not cancel (a "first order
-    only" offer asks)."""
+    only" offer asks), other than order `excluding` (the one being placed)."""
     theirs = _theirs(user_id, phone)
     if theirs is None:
         return 0
     return db.session.scalar(select(func.count()).select_from(Order).where(
-        theirs, Order.status != "cancelled"))
+        theirs, Order.status != "cancelled", Order.number != (excluding or "")))
 
 
 def waiting_for_payment(*, user_id: int | None, phone: str | None,

@@ -94,10 +94,13 @@ class PlanBenefits:
         if plan.free_delivery and cart.needs_delivery and (
                 plan.free_delivery_districts is None
                 or cart.district in plan.free_delivery_districts):
+            # The option's whole fee, even when the goods earn free delivery now: a
+            # promotion priced after may bring them under the threshold and the fee back
+            # (the pipeline keeps a delivery discount within the fee it finds).
             fee = cart.quote_for(cart.goods_cents)
-            if fee is not None and fee.base_fee_cents:
+            if fee is not None and fee.list_fee_cents:
                 label, labels = _label(FREE_DELIVERY, plan)
-                found.delivery.append(Adjustment(CODE, label, fee.base_fee_cents,
+                found.delivery.append(Adjustment(CODE, label, fee.list_fee_cents,
                                                  labels=labels))
         return found
 

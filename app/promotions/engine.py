@@ -93,7 +93,9 @@ def _refusal(offer: Offer, context: Context, cart: PricedCart, view: benefits.Ca
                                  when=shown_time(offer.ends_at, locale)))
     if offer.exhausted:
         return Refusal(lambda: _("This offer has reached its limit."))
-    if offer.signed_in_only and context.customer_id is None:
+    # Cashback is paid into store credit, which only an account holds: a guest would be
+    # promised credit never paid, and use up the promotion's uses and budget.
+    if (offer.signed_in_only or offer.benefit == "cashback") and context.customer_id is None:
         return Refusal(lambda: _("Sign in to use this offer."))
     if offer.segment and context.customer_id not in offer.segment:
         return Refusal(lambda: _("This offer is not available for your account."))
@@ -313,7 +315,8 @@ class PromotionsRule:
             result.rewards = [_adjustment(offer, amount, context.locale,
                                           code.code if code else None)]
         if context.voucher:
-            result.voucher = _voucher_state(context, code, voucher_offer, refusal, chosen, why)
+            result.voucher = _voucher_state(context, cart, code, voucher_offer, refusal, chosen,
+                                            why)
         return result
 
     def redeem(self, cart: PricedCart, order_number: str) -> None:
@@ -326,7 +329,7 @@ def _unknown(context: Context) -> VoucherState:
                                                        "try again."))
 
 
-def _voucher_state(context, code, offer, refusal, chosen, why) -> VoucherState:
+def _voucher_state(context, cart, code, offer, refusal, chosen, why) -> VoucherState:
     if code is None or offer is None:
         return _unknown(context)
     if refusal is not None and not refusal.pending:
@@ -335,6 +338,10 @@ def _voucher_state(context, code, offer, refusal, chosen, why) -> VoucherState:
         return VoucherState(code.code, note=refusal.message)
     if chosen is not None and chosen.given.get(offer.id):
         return VoucherState(code.code, applied=True)
+    if offer.cls == "delivery" and cart.delivery_option is None:
+        # No delivery option priced yet (the cart page, the voucher field): a delivery
+        # code has nothing to take off until checkout prices one, where it is checked.
+        return VoucherState(code.code)
     left_out = [w for w in why if offer.label(context.locale) in w]
     return VoucherState(code.code, refusal=left_out[0] if left_out else
                         _("This code gives no discount on your cart as it is."))

@@ -20,6 +20,7 @@ from app.accounts import services as accounts
 from app.audit import services as audit
 from app.db import transaction, utcnow
 from app.errors import Invalid
+from app.orders import services as orders
 from app.promotions.models import Promotion, Redemption, VoucherCode
 from app.promotions.offers import Offer, offer_with_sub_categories
 from app.security.roles import Permission, require
@@ -109,6 +110,7 @@ LIMIT_REACHED = _l("An offer in your cart has just reached its limit. Your cart 
                    "priced again: check the total and place the order again.")
 CODE_USED = _l("This code has just been used. Remove it to continue.")
 ALREADY_USED = _l("You have already used this offer.")
+FIRST_ORDER_ONLY = _l("This offer is for a first order only.")
 
 
 def redeem(cart, order_number: str) -> None:
@@ -153,12 +155,19 @@ def redeem(cart, order_number: str) -> None:
                     .execution_options(synchronize_session=False)).rowcount
                 if taken != 1:
                     raise PromotionUnavailable(CODE_USED, field="voucher")
-            per_customer = db.session.scalar(select(Promotion.max_uses_per_customer).where(
-                Promotion.id == promotion_id))
+            per_customer, first_only = db.session.execute(select(
+                Promotion.max_uses_per_customer, Promotion.first_order_only).where(
+                Promotion.id == promotion_id)).one()
             if per_customer is not None and uses_by(
                     promotion_id, context.customer_id, context.phone,
                     context.email) >= per_customer:
                 raise PromotionUnavailable(ALREADY_USED, field="voucher")
+            # Counted again here: the cart was priced before this shopper's other checkouts
+            # committed (checkout makes them wait for each other only from its transaction).
+            if first_only and orders.orders_before(
+                    user_id=context.customer_id, phone=context.phone,
+                    excluding=order_number) > 0:
+                raise PromotionUnavailable(FIRST_ORDER_ONLY, field="voucher")
             db.session.add(Redemption(
                 promotion_id=promotion_id, code_id=code_id, order_number=order_number,
                 user_id=context.customer_id,

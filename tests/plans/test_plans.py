@@ -76,6 +76,22 @@ def test_a_members_cart_gets_free_delivery_and_member_prices(shop, plus):
     assert with_plan.total_cents == 2_000_00 + 300_00
 
 
+def test_a_member_keeps_free_delivery_when_a_promotion_brings_the_goods_under_the_threshold(
+        shop, plus):
+    # Rs 20,000 of goods: delivery is free anyway when the plan prices it, so the plan has
+    # nothing to take off yet; 10% off brings the goods under the threshold and the fee
+    # back. The member's free delivery must still hold.
+    from tests.promotions.factories import make_promotion
+
+    make_promotion("Ten off everything", percent=10)
+    customer, _ = member(plus)
+    lamp = stocked("Brass lamp", units=5, price_cents=20_000_00)
+    priced = priced_for(customer, (lamp, 1))
+    assert priced.subtotal_cents == 18_000_00
+    assert priced.delivery_fee_cents == 0 and priced.total_cents == 18_000_00
+    assert [a.label for a in priced.delivery.discounts] == ["Kade Plus: free delivery"]
+
+
 def test_an_expired_member_loses_the_benefits(shop, plus):
     start = utcnow() - 40 * DAY
     customer, subscription = member(plus, now=start)  # its month ended 10 days ago

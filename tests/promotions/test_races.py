@@ -8,10 +8,12 @@ from sqlalchemy import func, select
 
 from app import db
 from app.checkout import cart as carts
+from app.checkout.models import Cart
+from app.checkout.services import Contact, place_order
 from app.errors import Invalid
 from app.orders.models import Order, OrderAdjustment
 from app.promotions.models import Promotion, VoucherCode
-from tests.checkout.factories import starter_delivery, stocked
+from tests.checkout.factories import guest_choices, starter_delivery, stocked
 from tests.checkout.races import checkouts_at_once
 from tests.promotions.factories import make_promotion
 
@@ -79,3 +81,30 @@ def test_100_checkouts_never_overspend_a_budget(app):
         assert promotion.uses_count == db.session.scalar(
             select(func.count()).select_from(OrderAdjustment))
         assert given == 10_000_00
+
+
+def test_one_guest_placing_orders_at_once_gets_a_first_order_offer_once(app):
+    # Each checkout prices its cart before it waits for the same shopper's other
+    # checkouts: every one of them sees no earlier order. The order's transaction must
+    # count again, or one mobile number takes "first order only" on all of them.
+    with app.app_context():
+        starter_delivery()
+        rice = stocked("Rice", units=100, price_cents=2_000_00)
+        make_promotion("Welcome", percent=10, code="WELCOME", first_order_only=True)
+        cart_ids = carts_with(rice.id, 4, code="WELCOME")
+        db.session.remove()
+    same_shopper = Contact(name="Race Shopper", email="one@example.lk", phone="0779876543")
+
+    def place(cart_id: int) -> None:
+        place_order(db.session.get(Cart, cart_id), guest_choices(contact=same_shopper))
+
+    outcomes = checkouts_at_once(
+        app, cart_ids, lambda error: "refused" if isinstance(error, Invalid)
+        and error.field == "voucher" else repr(error),
+        placed_by=dict.fromkeys(cart_ids, place))
+
+    assert set(outcomes) <= {"ordered", "refused"}, set(outcomes)
+    assert outcomes.count("ordered") == 1
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(OrderAdjustment)) == 1
+        assert db.session.scalar(select(Promotion.uses_count)) == 1

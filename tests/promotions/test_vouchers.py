@@ -154,3 +154,44 @@ def test_a_code_entered_twice_for_one_customer_counts_per_customer(db_session):
     assert str(refused.value.message) == "You have already used this offer."
     db.session.expire_all()
     assert db.session.query(Promotion).one().uses_count == 1
+
+
+def test_a_free_delivery_code_is_kept_on_the_cart_and_frees_the_delivery(db_session):
+    # The cart page and the voucher field price the cart before a delivery option is
+    # chosen: a delivery code gives nothing there yet, and must wait for checkout rather
+    # than be turned away as giving nothing.
+    starter_delivery()
+    rice = stocked("Rice", price_cents=1_000_00)
+    promotion = make_promotion("Free delivery", benefit="delivery", percent=100,
+                               code="SHIPFREE")
+    cart = guest_cart(rice)
+    state = carts.set_voucher(cart, "shipfree")
+    assert cart.voucher_code == "SHIPFREE" and state.refusal is None
+    priced = quote(cart, guest_choices(), district="galle")
+    assert priced.voucher.applied and priced.delivery_fee_cents == 0
+
+    order, _ = place_order(cart, guest_choices())
+    assert order.delivery_fee_cents == 0 and order.total_cents == 1_000_00
+    [adjustment] = order.adjustments
+    assert (adjustment.kind, adjustment.voucher, adjustment.amount_cents) == (
+        "delivery", "SHIPFREE", 350_00)
+    db.session.expire_all()
+    assert db.session.get(Promotion, promotion.id).uses_count == 1
+
+
+def test_a_guest_is_not_promised_cashback_that_only_an_account_can_receive(db_session):
+    # Cashback is paid into store credit, which only an account holds: a guest's order
+    # must not say "back as store credit" nor use up the promotion's uses and budget.
+    starter_delivery()
+    rice = stocked("Rice", price_cents=2_000_00)
+    automatic = make_promotion("5% back", benefit="cashback", percent=5,
+                               max_discount_cents=100_00)
+    make_promotion("10% back", benefit="cashback", percent=10, code="BACK10")
+
+    cart = guest_cart(rice)
+    assert carts.priced(cart).rewards == []
+    assert refusal(cart, "back10") == "Sign in to use this offer."
+    order, _ = place_order(cart, guest_choices())
+    assert order.cashback_cents == 0 and order.adjustments == []
+    db.session.expire_all()
+    assert (automatic.uses_count, automatic.discount_given_cents) == (0, 0)
