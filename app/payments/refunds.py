@@ -312,6 +312,12 @@ def _refund(order_number, amount_cents, chosen, restock, reason, actor, request_
         if earlier is not None:
             return earlier
     payments = holding_money(order_number, lock=True)
+    if request_key:
+        # Asked again under the lock: the same form posted twice at once waited here for
+        # the first, which has made the refund (and asked PayHere) by now.
+        earlier = made_for_request(order_number, request_key)
+        if earlier is not None:
+            return earlier
     plan = _plan(order, payments, amount_cents, chosen, restock, reason, as_credit)
     left, restocking = plan.left_cents, plan.restocking
     fully = amount_cents == left
