@@ -52,13 +52,18 @@ def pay_with_points(order_number: str, user_id: int, points: int, value_cents: i
 
 
 def units_for(payment: Payment, cents: int) -> int:
-    """The wallet units behind `cents` of a wallet payment: cents of credit, or the share
-    of the points it spent (rounded down: a refund never gives back more points than were
-    spent)."""
+    """The wallet units behind the next `cents` given back of a wallet payment (before its
+    `refunded_cents` counts them): cents of credit, or the share of the points it spent.
+    The share is rounded down on the running total, not on each part, so parts never give
+    back more points than were spent and, once all is given back, never fewer."""
     if payment.method == METHOD:
         return cents
     spent = wallet.spent_on(payment.order_number, UNITS[payment.method], net=False)
-    return spent * cents // payment.captured_cents if payment.captured_cents else 0
+    if not payment.captured_cents:
+        return 0
+    before = payment.refunded_cents
+    return (spent * (before + cents) // payment.captured_cents
+            - spent * before // payment.captured_cents)
 
 
 def give_back(order_number: str, **_) -> None:

@@ -312,13 +312,23 @@ def _refund(order_number, amount_cents, chosen, restock, reason, actor, request_
         if earlier is not None:
             return earlier
     payments = holding_money(order_number, lock=True)
+    if request_key:
+        # Asked again under the lock: the same form posted twice at once waited here for
+        # the first, which has made the refund (and asked PayHere) by now.
+        earlier = made_for_request(order_number, request_key)
+        if earlier is not None:
+            return earlier
     plan = _plan(order, payments, amount_cents, chosen, restock, reason, as_credit)
     left, restocking = plan.left_cents, plan.restocking
     fully = amount_cents == left
     actor_id = actor.id if actor else None
     main = None
+    # The items and the form's key go with the part of the order's own payment, or, when
+    # its share rounded to nothing, with the first part that gives something back: a key
+    # on no part would let the same form refund again.
+    keeper = plan.parts[0][0]
     for payment, part in plan.parts:
-        own = payment is plan.payment
+        own = payment is keeper
         record = _refund_part(order, payment, part, plan, reason, actor_id,
                               request_key if own else None)
         if own:
@@ -327,7 +337,6 @@ def _refund(order_number, amount_cents, chosen, restock, reason, actor, request_
                 record.lines.append(RefundLine(order_line_id=line_id, units=units,
                                                restocked_units=restocking.get(line_id, 0)))
             record.restock = bool(restocking)
-    main = main or record
     order = orders.refund_recorded(order_number, amount_cents=amount_cents, fully=fully,
                                    restock=restocking, actor=actor, refund_id=main.id)
     if fully and order.status == "cancelled":

@@ -159,6 +159,12 @@ def apply_outcome(payment: Payment, outcome: str, amount_cents: int,
         if outcome == "charged_back" and payment.status != "charged_back":
             payment.status = "charged_back"
             payment.flagged = "Charged back: the money was taken back from the shop."
+        elif (outcome == "captured" and provider_ref
+              and provider_ref != payment.provider_payment_id):
+            # A second charge (the order paid in two tabs): the ledger holds one, so the
+            # other can only go back through PayHere's portal.
+            payment.flagged = (f"Paid twice: PayHere payment {provider_ref} is a second "
+                               "charge; refund it in PayHere's portal.")[:200]
         return  # pending, cancelled or failed after a success: the success stands
     payment.status = outcome
     if outcome == "captured":

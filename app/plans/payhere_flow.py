@@ -25,8 +25,9 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from app import db
+from app.audit import services as audit
 from app.db import transaction, utcnow
-from app.errors import Invalid
+from app.errors import DomainError, Invalid
 from app.links import external_url
 from app.payments import checkout_flow, payhere
 from app.plans import services as plans
@@ -93,6 +94,14 @@ def record(note: payhere.Notification, raw: str) -> str:
                                  .where(PlanPaymentEvent.dedupe_key == key)):
                 return "duplicate"
             kind = note.message_type
+            charge = kind.endswith(("_SUCCESS", "_FAILED"))
+            if charge and not _runs_on(subscription, first if kind.startswith("AUTH") else None):
+                # Kept once, so a replay is a duplicate; no invoice is made or settled.
+                db.session.add(PlanPaymentEvent(
+                    subscription_id=subscription.id, kind=kind, dedupe_key=key,
+                    amount_cents=note.amount_cents, payment_ref=note.payment_id, raw=raw))
+                _charged_after_the_end(subscription, note)
+                return "applied"
             if kind in ("AUTHORIZATION_SUCCESS", "AUTHORIZATION_FAILED"):
                 invoice = first
             elif kind in ("RECURRING_INSTALLMENT_SUCCESS", "RECURRING_INSTALLMENT_FAILED"):
@@ -113,6 +122,33 @@ def record(note: payhere.Notification, raw: str) -> str:
         db.session.rollback()  # the same notification, committed a moment ago
         return "duplicate"
     return "applied"
+
+
+def _runs_on(subscription: Subscription, invoice: Invoice | None) -> bool:
+    """Whether a charge may settle the subscription's invoices: not once the customer
+    cancelled it (a charge now would be for a period they do not want) or it ended, nor on
+    an invoice voided with it."""
+    return subscription.state in ("pending", "trialing", "active", "past_due") and (
+        invoice is None or invoice.state != "void")
+
+
+def _charged_after_the_end(subscription: Subscription, note: payhere.Notification) -> None:
+    """PayHere charged for a plan cancelled or ended here (its charge was not stopped, or
+    its page was paid after the plan lapsed): the plan is not renewed nor the customer
+    told so; the money is for staff to give back, and PayHere is asked to stop charging."""
+    if not (note.message_type.endswith("_SUCCESS") and note.outcome == "captured"):
+        return  # a failed charge for a plan that ended: nothing to pay, nothing to say
+    log.warning("plan_charged_after_the_end", extra={"subscription_id": subscription.id})
+    audit.record("plans.paid_after_end", actor_id=None, success=False,
+                 target_type="subscription", target_id=subscription.id,
+                 amount_cents=note.amount_cents, payment_ref=note.payment_id,
+                 payhere_subscription_id=note.subscription_id or None)
+    if note.subscription_id:
+        try:
+            checkout_flow.cancel_recurring(note.subscription_id)
+        except DomainError:
+            # PayHere refused or could not be reached: staff stop it in PayHere's portal.
+            log.warning("plan_charge_not_stopped", extra={"subscription_id": subscription.id})
 
 
 def _apply(subscription: Subscription, invoice: Invoice | None,

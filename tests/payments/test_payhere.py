@@ -210,6 +210,18 @@ def test_money_for_a_cancelled_order_is_flagged_for_refund(payhere_app, awaiting
     assert "refund" in flagged
 
 
+def test_a_second_payment_for_a_paid_order_is_flagged_for_refund(payhere_app, awaiting):
+    number, total = awaiting
+    with payhere_app.app_context():
+        # Paid in two tabs: PayHere took the money twice, under two payment ids.
+        payments.record_payhere_notification(_form(number, total, payment_id="320025071"))
+        payments.record_payhere_notification(_form(number, total, payment_id="320025072"))
+        db.session.remove()
+    order_status, payment_status, _, flagged = _state(payhere_app, number)
+    assert (order_status, payment_status) == ("paid", "captured")
+    assert flagged and "320025072" in flagged and "refund" in flagged
+
+
 def test_checkout_opens_a_payment_for_the_order(db_session):
     order = place_guest_order(stocked())
     payment = db_session.query(Payment).filter_by(order_number=order.number).one()

@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import json
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs
@@ -316,6 +317,7 @@ class FakePayHere:
         self.cancel_answer = (200, {"status": 1, "msg": "Successfully cancelled the "
                                                         "subscription", "data": None})
         self.token_status = 200
+        self.refund_delay = 0.0  # seconds PayHere takes to answer a refund
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -340,6 +342,7 @@ class FakePayHere:
                     if self.headers.get("Authorization") != f"Bearer {fake.TOKEN}":
                         self._answer(401, {"error": "invalid_token"})
                     else:
+                        time.sleep(fake.refund_delay)
                         self._answer(*fake.refund_answer)
                 elif self.path == "/merchant/v1/subscription/cancel":
                     if self.headers.get("Authorization") != f"Bearer {fake.TOKEN}":
@@ -496,3 +499,31 @@ def test_without_api_credentials_a_payhere_refund_is_left_for_staff(make_app, pa
     assert payhere_api.requests == []
     assert _state(app, number) == ("refunded", "refunded", total,
                                    [("manual", "to_pay_back", None)])
+
+
+def test_a_refund_form_posted_twice_at_once_refunds_once_at_payhere(make_app, payhere_api):
+    app = _payhere_app(make_app, payhere_api.url, PAYHERE_PARTIAL_REFUNDS=True)
+    number, _total = _paid_by_card(app)
+    # PayHere answers slowly: the second click arrives while the first waits for it.
+    payhere_api.refund_delay = 0.5
+    key = "double-click-key"
+    start = threading.Barrier(2, timeout=60)
+    outcomes: list[object] = []
+
+    def click() -> None:
+        start.wait()
+        try:
+            outcomes.append(_refund(app, number, 250_00, request_key=key).id)
+        except Exception as error:  # the test shows whatever a click met
+            outcomes.append(repr(error))
+
+    clicks = [threading.Thread(target=click) for _ in range(2)]
+    for thread in clicks:
+        thread.start()
+    for thread in clicks:
+        thread.join(timeout=60)
+
+    # Both clicks are shown the one refund; PayHere was asked once, for Rs 250.
+    assert len(outcomes) == 2 and outcomes[0] == outcomes[1], outcomes
+    assert [sent["amount"] for sent in payhere_api.refund_requests()] == [250.00]
+    assert _state(app, number)[2:] == (250_00, [("gateway", "done", "560034010257")])

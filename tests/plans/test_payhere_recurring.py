@@ -238,3 +238,69 @@ def test_the_local_sandbox_plays_the_next_instalment_paid_or_failed(make_app):
 def test_the_sandbox_instalment_needs_the_sandbox_and_a_payhere_plan(ph_app, member):
     with ph_app.app_context(), pytest.raises(DomainError):
         payhere_flow.next_instalment(member["user_id"])  # the sandbox is off here
+
+
+def _renewed_or_welcomed(outbox, address) -> list:
+    return [m for m in outbox.to(address)
+            if any(f":{kind}:" in m["X-Kade-Dedupe-Key"] for kind in ("renewed", "subscribed"))]
+
+
+def _refund_asked(app) -> list:
+    from app.audit.models import AuditEntry
+
+    with app.app_context():
+        return [(e.action, e.target_id) for e in db.session.query(AuditEntry)
+                .filter_by(action="plans.paid_after_end")]
+
+
+def test_an_instalment_charged_after_the_cancel_renews_nothing_and_is_given_to_refund(
+        make_app):
+    # No Merchant API credentials: the cancel cannot stop PayHere, staff must, and PayHere
+    # charges the next month before they do.
+    app = make_app(PAYHERE_MERCHANT_ID=MERCHANT, PAYHERE_MERCHANT_SECRET=SECRET)
+    outbox = Outbox(app, Path(app.config["OUTBOX_DIR"]))
+    with app.app_context():
+        plans.save_plan(PlanInput(code="kade-plus", name_en="Kade Plus", price_cents=990_00),
+                        actor=None)
+        customer = make_customer(email="leaving@example.lk")
+        subscription = plans.subscribe(customer.id, "kade-plus", "payhere")
+        first, user_id = plans.open_invoice(subscription.id).number, customer.id
+        db.session.commit()
+    client = app.test_client()
+    client.post(NOTIFY, data=notification(first, 990_00, "AUTHORIZATION_SUCCESS",
+                                          payment_id="320025001"))
+    with app.app_context():
+        subscription, stopped = payhere_flow.cancel(user_id)
+        assert not stopped and subscription.state == "cancelled"
+        end, subscription_id = subscription.period_end, subscription.id
+    welcomed = len(_renewed_or_welcomed(outbox, "leaving@example.lk"))
+
+    client.post(NOTIFY, data=notification(first, 990_00, "RECURRING_INSTALLMENT_SUCCESS",
+                                          payment_id="320025002", paid=2))
+
+    with app.app_context():
+        subscription = plans.live_subscription(user_id)
+        # Still ending with the period paid before the cancel; nothing left to pay.
+        assert (subscription.state, subscription.period_end) == ("cancelled", end)
+        assert plans.open_invoice(subscription.id) is None
+    # Not told the plan renewed; staff are told to give the money back.
+    assert len(_renewed_or_welcomed(outbox, "leaving@example.lk")) == welcomed
+    assert _refund_asked(app) == [("plans.paid_after_end", str(subscription_id))]
+
+
+def test_a_first_payment_after_the_plan_was_cancelled_stops_payhere_and_is_given_to_refund(
+        ph_app, member, payhere_api, outbox):  # noqa: F811
+    with ph_app.app_context():
+        subscription, _stopped = payhere_flow.cancel(member["user_id"])  # still unpaid
+        assert subscription.state == "expired"
+
+    # PayHere's page, left open, is paid afterwards: the charge would recur every month.
+    ph_app.test_client().post(NOTIFY, data=notification(
+        member["first"], 990_00, "AUTHORIZATION_SUCCESS", payment_id="320025001"))
+
+    assert _state(ph_app, member) is None
+    assert _renewed_or_welcomed(outbox, "plus.member@example.lk") == []
+    [call] = [r for r in payhere_api.requests if r["path"].endswith("/subscription/cancel")]
+    assert json.loads(call["body"]) == {"subscription_id": "420075032"}
+    assert _refund_asked(ph_app) == [("plans.paid_after_end",
+                                      str(member["subscription_id"]))]

@@ -214,3 +214,32 @@ def test_the_invoice_shows_the_credit_as_paid_and_what_is_left(db_session):
     assert "Paid with store credit" in text and format_lkr(400_00) in text
     assert "Left to pay" in text and format_lkr(order.due_cents) in text
     assert format_lkr(order.total_cents) in text  # the total (and its VAT) stands
+
+
+def test_a_refund_that_falls_all_to_the_credit_is_still_made_once_and_names_its_items(
+        db_session):
+    from app.payments import refunds, services as payments
+
+    starter_delivery()
+    customer = make_customer()
+    wallet.add(customer.id, 50_000_00, kind="refund")
+    cart = _cart(customer, stocked("Brass lamp", price_cents=49_660_00))
+    total = carts.priced(cart).total_cents  # delivery is free at this price
+    order, _ = place_order(cart, _choices(customer, credit_cents=total - 10_00),
+                           user=customer)
+    assert order.due_cents == 10_00  # Rs 10 in cash, the rest from the wallet
+    payments.mark_collected(order.number, 10_00)
+    manager = make_staff("order_manager")
+    [line] = orders.find_by_number(order.number).lines
+    before = wallet.balance(customer.id)
+
+    # Rs 20 back for the lamp: its share of the Rs 10 cash rounds to nothing.
+    first = refunds.refund(order.number, 20_00, lines={line.id: 1}, reason="Dented",
+                           actor=manager, request_key="form-1")
+    again = refunds.refund(order.number, 20_00, lines={line.id: 1}, reason="Dented",
+                           actor=manager, request_key="form-1")
+
+    assert again.id == first.id
+    assert wallet.balance(customer.id) == before + 20_00
+    [left] = refunds.lines_left(orders.find_by_number(order.number))
+    assert left.refunded_units == 1

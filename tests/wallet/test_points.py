@@ -233,3 +233,39 @@ def test_a_cashback_promotion_pays_store_credit_once_the_money_arrives(scheme, o
 
     orders.change_status(order.number, "cancelled", actor=make_staff("order_manager"))
     assert wallet.balance(customer.id) == 0  # a cancelled order's cashback goes back
+
+
+def test_refunding_an_order_paid_partly_with_points_in_parts_gives_every_point_back(scheme):
+    customer = make_customer()
+    wallet.add(customer.id, 400, kind="earned", unit="points")
+    cart = _cart(customer, stocked("Brass bowl", price_cents=1_250_00))
+    order, _ = place_order(cart, _choices(customer, points=400), user=customer)
+    payments.mark_collected(order.number, order.due_cents)  # Rs 1,200 cash, Rs 400 points
+    manager = make_staff("order_manager")
+    orders.change_status(order.number, "shipped", actor=manager)
+    orders.change_status(order.number, "delivered", actor=manager)
+
+    # Rs 1 back, a quarter of it from the points (25 cents: less than a point), twice;
+    # then the rest. The whole order is refunded, so all 400 points come back.
+    refunds.refund(order.number, 1_00, reason="Scratched", actor=manager)
+    refunds.refund(order.number, 1_00, reason="Scratched", actor=manager)
+    refunds.refund(order.number, 1_600_00 - 2_00, reason="Sent back", actor=manager)
+
+    assert orders.find_by_number(order.number).status == "refunded"
+    assert payments.payment_for(order.number, "points").status == "refunded"
+    assert loyalty.balance(customer.id) == 400
+
+
+def test_a_cancel_after_a_part_refund_gives_the_rest_of_the_points_back(scheme):
+    customer = make_customer()
+    wallet.add(customer.id, 400, kind="earned", unit="points")
+    cart = _cart(customer, stocked("Brass bowl", price_cents=1_250_00))
+    order, _ = place_order(cart, _choices(customer, points=400), user=customer)
+    manager = make_staff("order_manager")
+    payments.mark_collected(order.number, order.due_cents)
+
+    # Rs 3 back before it is sent (75 cents of it from the points), then it is cancelled.
+    refunds.refund(order.number, 3_00, reason="Price match", actor=manager)
+    orders.change_status(order.number, "cancelled", actor=manager)
+
+    assert loyalty.balance(customer.id) == 400
