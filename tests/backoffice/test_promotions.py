@@ -237,6 +237,9 @@ def _error_of(page: str, field_id: str) -> str:
     ({"products": "no-such-product"}, "products", "no-such-product"),
     ({"segment": "12\nabc"}, "segment", "whole numbers"),
     ({"segment": "99999"}, "segment", "customers do not exist"),
+    # str.isdigit() takes "²"; int() refuses it
+    ({"segment": "12\n²"}, "segment", "whole numbers"),
+    ({"benefit": "tiered", "percent": "", "tiers": "3 ²"}, "tiers", "like 3 10"),
     ({"districts": ["atlantis"]}, "districts", "not a valid choice"),
 ])
 def test_each_error_shows_on_its_field(marketing_client, fields, field_id, words):
