@@ -404,6 +404,15 @@ def test_a_bad_sample_shows_on_the_sample_field(marketing_client):
     assert response.status_code == 422 and "GHOST" in _error_of(response.text, "sample")
 
 
+def test_a_sample_quantity_in_other_digits_shows_on_the_sample_field(marketing_client):
+    # str.isdigit() takes "²", which int() refuses
+    response = marketing_client.post("/staff/promotions/new/preview",
+                                     data=_form(sample="TEA-100 ²"))
+
+    assert response.status_code == 422
+    assert "a space and a quantity" in _error_of(response.text, "sample")
+
+
 def test_the_edit_page_has_a_preview(marketing_client, promotion):
     page = marketing_client.get(f"/staff/promotions/{promotion.id}/edit").text
 
