@@ -39,7 +39,9 @@ def redirect_to(location: str):
 
 def safe_next(target: str | None, default: str) -> str:
     """Only same-site paths may be a post-login destination (no open redirect)."""
-    if not target:
+    # Browsers read a backslash in a URL as a slash: "/\\evil.example" is //evil.example to
+    # them, though urlsplit sees a path. No path of ours holds one.
+    if not target or "\\" in target:
         return default
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):

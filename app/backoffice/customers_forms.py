@@ -82,4 +82,6 @@ class PointsAdjustmentForm(_ReasonForm):
     def points(self) -> int | None:
         text = (self.amount.data or "").replace("−", "-")
         digits = text.removeprefix("-")
-        return (-1 if text.startswith("-") else 1) * int(digits) if digits.isdigit() else None
+        # ASCII digits only: str.isdigit() also takes "²", which int() refuses.
+        whole = digits.isascii() and digits.isdigit()
+        return (-1 if text.startswith("-") else 1) * int(digits) if whole else None

@@ -17,6 +17,7 @@ from wtforms.validators import (
 )
 
 from app.audit.services import AuditFilter
+from app.backoffice.orders_forms import sensible_date
 from app.forms import Form
 from app.i18n import COLOMBO
 from app.security.passwords import MAX_LENGTH
@@ -63,8 +64,10 @@ class AuditFilterForm(Form):
                                                  SelectChoice("yes", _l("Succeeded")),
                                                  SelectChoice("no", _l("Failed"))],
                           validators=[Optional()])
-    date_from = DateField(_l("From (date)"), validators=[Optional()])
-    date_to = DateField(_l("To (date, included)"), validators=[Optional()])
+    # Within sensible years: the day after 9999-12-31, or the Colombo midnight of 0001-01-01
+    # in UTC, is no date Python can make.
+    date_from = DateField(_l("From (date)"), validators=[Optional(), sensible_date])
+    date_to = DateField(_l("To (date, included)"), validators=[Optional(), sensible_date])
     # Text, not a number input: what was typed stays visible next to its error.
     actor_id = StringField(_l("Actor id"), filters=[_strip],
                            validators=[Optional(), Regexp(r"^[1-9]\d{0,8}$", message=_l(

@@ -147,7 +147,8 @@ def stock_variant(variant_id: int):
 
 def _back_variant_id() -> int | None:
     back = request.form.get("back", "")
-    return int(back) if back.isdigit() and len(back) < 10 else None
+    # ASCII digits only: str.isdigit() also takes "²", which int() refuses.
+    return int(back) if back.isascii() and back.isdigit() and len(back) < 10 else None
 
 
 def _submitted(name: str):

@@ -24,6 +24,7 @@ from app.backoffice.phone_orders_forms import (
     NewCustomerForm,
     QuantityForm,
     StartDraftForm,
+    as_id,
 )
 from app.checkout import delivery, drafts
 from app.errors import DomainError, Invalid
@@ -109,10 +110,11 @@ def order_new_customer():
 @requires(Permission.MANAGE_ORDERS)
 def order_draft_start():
     form = StartDraftForm()
-    if not form.validate_on_submit() or not str(form.customer_id.data).isdigit():
+    customer_id = as_id(form.customer_id.data)
+    if not form.validate_on_submit() or customer_id is None:
         flash(_("Choose the customer again."), "error")
         return redirect_to(url_for("staff.order_new"))
-    draft = drafts.start(actor=actor(), customer_id=int(form.customer_id.data))
+    draft = drafts.start(actor=actor(), customer_id=customer_id)
     return redirect_to(url_for("staff.order_draft", draft_id=draft.id))
 
 
@@ -138,9 +140,9 @@ def _details_form(draft, *, formdata=None) -> DetailsForm:
     district = drafts.district_of(draft, chosen)
     if formdata is not None:
         district = formdata.get("district") or district
-        choice = formdata.get("address_choice") or ""
-        if choice.isdigit():
-            district = next((a.district for a in saved if a.id == int(choice)), district)
+        choice = as_id(formdata.get("address_choice"))
+        if choice is not None:
+            district = next((a.district for a in saved if a.id == choice), district)
     form = DetailsForm(formdata=formdata, saved_addresses=saved,
                        delivery_options=_delivery_choices(district))
     if formdata is None:

@@ -33,6 +33,14 @@ def _strip(value):
     return value.strip() if isinstance(value, str) else value
 
 
+def as_id(text) -> int | None:
+    """A posted id, or None when it is none: ASCII digits only (str.isdigit() also takes "²",
+    which int() refuses, and other scripts' digits) and at most 9 of them, so it fits the
+    database's integer instead of overflowing the query."""
+    text = str(text or "")
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 9 else None
+
+
 class FindCallerForm(Form):
     """Read from the query string (GET), so no CSRF token."""
 
@@ -148,6 +156,10 @@ class DetailsForm(Form):
         self.delivery_option.choices = [SelectChoice("", _l("Choose delivery")),
                                         *delivery_options]
 
+    def validate_address_choice(self, field):
+        if (field.data or "") not in ("", NEW_ADDRESS) and as_id(field.data) is None:
+            raise ValidationError(_l("Choose one of the customer's addresses."))
+
     def validate_discount_value(self, field):
         if self.discount_kind.data and field.data is None:
             raise ValidationError(_l("Enter how much to take off."))
@@ -175,7 +187,7 @@ class DetailsForm(Form):
 
     def to_details(self) -> drafts.DraftDetails:
         choice = self.address_choice.data or ""
-        address_id = int(choice) if choice.isdigit() else None
+        address_id = as_id(choice)
         address = None
         if choice == NEW_ADDRESS or (address_id is None and self.line1.data):
             address = AddressInput(

@@ -90,7 +90,8 @@ def plan_subscribers():
     state = request.args.get("state") or None
     state = state if state in STATE_LABELS else None
     raw = request.args.get("plan", "")
-    plan_id = int(raw) if raw.isdigit() and len(raw) < 10 else None
+    # ASCII digits only: str.isdigit() also takes "²", which int() refuses.
+    plan_id = int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 10 else None
     found, total = plan_admin.subscribers(state=state, plan_id=plan_id, actor=actor())
     return render("staff/plans/subscribers.html", subscriptions=found, total=total,
                   state=state, plan_id=plan_id, plans=plans.plans(with_retired=True),

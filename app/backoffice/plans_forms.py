@@ -108,7 +108,7 @@ class PlanForm(Form):
             except NotFound:
                 raise Invalid(_l("No service is at /p/%(slug)s.", slug=slug),
                               field="service_credits") from None
-            if not visits.isdigit():
+            if not (visits.isascii() and visits.isdigit()):  # isdigit() alone takes "²"
                 raise Invalid(_l("Give the visits as a whole number."), field="service_credits")
             credits[product.id] = int(visits)
         return PlanInput(

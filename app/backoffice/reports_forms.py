@@ -83,7 +83,8 @@ class MonthForm(Form):
         csrf = False
 
     month = StringField(_l("Month"), validators=[
-        Optional(), Regexp(r"^\d{4}-(0[1-9]|1[0-2])$",
+        # [0-9], not \d: \d takes every script's digits, which date.fromisoformat refuses.
+        Optional(), Regexp(r"^[0-9]{4}-(0[1-9]|1[0-2])$",
                            message=_l("Choose a month, like 2026-11."))])
 
     def validate_month(self, field):

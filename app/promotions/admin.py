@@ -738,7 +738,9 @@ def sample_items(text: str | None, field: str = "sample") -> list:
     for line in lines:
         parts = line.split()
         sku, quantity = parts[0], parts[1] if len(parts) > 1 else "1"
-        if len(parts) > 2 or not quantity.isdigit() or not 1 <= int(quantity) <= 999:
+        # ASCII digits only: str.isdigit() also takes "²", which int() refuses.
+        whole = quantity.isascii() and quantity.isdigit()
+        if len(parts) > 2 or not whole or not 1 <= int(quantity) <= 999:
             raise Invalid(_l("Write each line as a SKU, a space and a quantity from 1 to "
                              "999: %(line)s", line=line[:60]), field=field)
         variant = catalog.variant_by_sku(sku)

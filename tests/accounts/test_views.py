@@ -129,8 +129,12 @@ def test_post_without_csrf_token_is_refused(make_app, app_ctx):
     assert "This form expired" in response.get_data(as_text=True)
 
 
-def test_open_redirect_after_login_is_refused(client, customer):
-    response = client.post("/account/login?next=https://evil.example/",
+@pytest.mark.parametrize("target", [
+    "https://evil.example/",
+    "/\\evil.example/",  # a browser reads the backslash as a slash: //evil.example/
+])
+def test_open_redirect_after_login_is_refused(client, customer, target):
+    response = client.post("/account/login", query_string={"next": target},
                            data={"email": customer.email, "password": PASSWORD})
 
     assert response.headers["Location"] == "/account"

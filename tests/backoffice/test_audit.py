@@ -117,6 +117,10 @@ def test_entries_come_in_pages_of_fifty_with_plain_links(admin_client, db_sessio
     ("actor_id=99999999999", "Enter an id number, like 12."),
     ("date_from=2025-13-01", "Not a valid date value."),
     ("date_from=2025-03-05&date_to=2025-03-01", "The end date is before the start date."),
+    # The edges of the calendar: a day after the last or a Colombo midnight before the first
+    # is no date Python can make.
+    ("date_to=9999-12-31", "Enter a date between"),
+    ("date_from=0001-01-01", "Enter a date between"),
     ("action=no.such.action", "Not a valid choice."),
     ("success=maybe", "Not a valid choice."),
 ])

@@ -56,6 +56,22 @@ def test_sign_in_returns_to_the_page_asked_for(client, db_session):
     assert done.location == "/staff/audit?success=no"
 
 
+@pytest.mark.parametrize("target", [
+    "https://evil.example/", "//evil.example/",
+    # Browsers read a backslash in a URL as a slash, and drop tabs and new lines from it:
+    # each of these is //evil.example/ to them.
+    "/\\evil.example/", "/\\/evil.example/", "\\\\evil.example/", "/\t/evil.example/",
+])
+def test_sign_in_never_leaves_the_site(client, db_session, target):
+    user = make_staff("admin")
+
+    client.post("/staff/login", query_string={"next": target},
+                data={"email": user.email, "password": PASSWORD})
+    done = client.post("/staff/login/code", data={"code": current_code(user.totp_secret)})
+
+    assert done.status_code == 303 and done.location == "/staff/"
+
+
 def test_new_staff_enrols_an_authenticator_at_first_sign_in(client, db_session):
     user = make_staff("support_agent", enrolled=False)
 

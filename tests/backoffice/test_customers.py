@@ -127,3 +127,8 @@ def test_admins_correct_points_too(client, shopper, sign_in_staff):
     wrong = admin_client.post(f"/staff/customers/{shopper.id}/adjust-points",
                               data=_form(page, "points", amount="1.5", reason="x"))
     assert wrong.status_code == 422 and "whole number of points" in _text(wrong.text)
+    for not_whole in ("²", "-²", "٣"):  # str.isdigit() takes them; int() does not, or misreads
+        wrong = admin_client.post(f"/staff/customers/{shopper.id}/adjust-points",
+                                  data=_form(page, "points", amount=not_whole, reason="x"))
+        assert wrong.status_code == 422 and "whole number of points" in _text(wrong.text)
+    assert wallet.balance(shopper.id, "points") == 100

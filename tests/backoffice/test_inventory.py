@@ -269,6 +269,15 @@ def test_an_error_from_a_variant_page_shows_that_page_again(manager_client, tea)
     assert ok.status_code == 303 and ok.location == f"/staff/inventory/{tea.id}"
 
 
+def test_a_back_link_that_is_no_id_goes_back_to_the_list(manager_client, tea):
+    # str.isdigit() takes "²", which int() refuses
+    response = manager_client.post("/staff/inventory/adjust", data={
+        "adjust-sku": "TEA-1", "adjust-change": "-2", "adjust-reason": "count",
+        "adjust-warehouse": str(_main_id()), "back": "²"})
+
+    assert response.status_code == 303 and response.location == "/staff/inventory"
+
+
 # ---- thresholds --------------------------------------------------------------------------------
 
 def test_a_threshold_marks_the_level_low_and_can_be_cleared(manager_client, tea):

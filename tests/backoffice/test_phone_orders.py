@@ -4,6 +4,7 @@ search, choose address, delivery and payment, and place it as a phone order."""
 from __future__ import annotations
 
 import re
+from html import unescape
 
 import pytest
 from sqlalchemy import select
@@ -341,3 +342,33 @@ def test_a_shoppers_cart_is_not_a_draft(manager_client, customer, tea):
     cart = carts.open_cart(user_id=customer.id)
 
     assert manager_client.get(f"/staff/orders/drafts/{cart.id}").status_code == 404
+
+
+# ---- what a tampered form sends ----------------------------------------------------------------
+
+# str.isdigit() takes "²" (int() refuses it) and "٣" (Arabic-Indic 3, read as an id); a number
+# past the database's integer overflows the query. None of them is an id of ours.
+NOT_IDS = ["²", "٣", "99999999999999999999"]
+
+
+@pytest.mark.parametrize("value", NOT_IDS)
+def test_a_customer_id_that_is_no_id_sends_staff_back_to_choose(manager_client, value):
+    response = manager_client.post("/staff/orders/drafts", data={"customer_id": value},
+                                   follow_redirects=True)
+
+    assert response.status_code == 200
+    assert "Choose the customer again." in response.text
+    assert db.session.scalar(select(Cart).where(Cart.kind == "draft")) is None
+
+
+@pytest.mark.parametrize("value", NOT_IDS)
+def test_an_address_choice_that_is_no_id_is_refused_on_its_field(manager_client, draft_id,
+                                                                 tea, value):
+    manager_client.post(f"/staff/orders/drafts/{draft_id}/items",
+                        data={"variant_id": tea.id, "quantity": 1})
+    response = manager_client.post(f"/staff/orders/drafts/{draft_id}/details",
+                                   data=_details(address_choice=value))
+
+    assert response.status_code == 422
+    assert "Choose one of the customer's addresses." in unescape(response.text)
+    assert drafts.details(_draft(draft_id)).address_id is None

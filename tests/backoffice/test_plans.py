@@ -53,13 +53,15 @@ def test_a_plan_with_member_prices_and_visits_is_made_from_the_form(marketing):
     ({"member_prices": "NOPE-1 = 10"}, "No product has the SKU NOPE-1."),
     ({"member_prices": "TEA-250 1000"}, "Write each line as name = value."),
     ({"service_credits": "no-such-service = 2"}, "No service is at /p/no-such-service."),
+    ({"service_credits": "{slug} = ²"}, "Give the visits as a whole number."),
     ({"price": "0"}, "Enter a price above zero."),
     ({"code": "Kade Plus"}, "Use lower-case letters"),
 ])
 def test_a_wrong_plan_form_is_explained_and_saves_nothing(marketing, change, message):
     stocked("Ceylon tea", price_cents=1_250_00, sku="TEA-250")
+    cleaning, _slot = service_with_slot("Home deep cleaning")
     data = {"code": "kade-plus", "name_en": "Kade Plus", "price": "990", "period": "month",
-            **change}
+            **{k: v.replace("{slug}", cleaning.product.slug) for k, v in change.items()}}
     page = marketing.post("/staff/plans/new", data=data)
     assert page.status_code == 422 and message in _text(page.text)
     assert db.session.query(Plan).count() == 0
@@ -89,6 +91,18 @@ def test_the_numbers_subscribers_and_marking_an_invoice_paid(client, sign_in_sta
     assert plans.live_subscription(payer.id).state == "active"
     assert db.session.query(AuditEntry).filter_by(action="plans.invoice_paid").count() == 1
     assert any("Welcome to Kade Plus" in m["Subject"] for m in outbox.to(payer.email))
+
+
+@pytest.mark.parametrize("plan", ["²", "٣"])
+def test_a_plan_filter_that_is_no_id_lists_every_subscriber(marketing, plan):
+    plans.save_plan(PlanInput(code="kade-plus", name_en="Kade Plus", price_cents=990_00),
+                    actor=None)
+    plans.subscribe(make_customer(name="Kamal Transfer").id, "kade-plus", "cash")
+
+    listing = marketing.get("/staff/plans/subscribers", query_string={"plan": plan})
+
+    assert listing.status_code == 200
+    assert "Kamal Transfer" in _text(listing.text) and "1 subscriber" in _text(listing.text)
 
 
 def test_marketing_cannot_mark_an_invoice_paid_and_support_sees_no_plans(client, db_session,

@@ -237,6 +237,9 @@ def _error_of(page: str, field_id: str) -> str:
     ({"products": "no-such-product"}, "products", "no-such-product"),
     ({"segment": "12\nabc"}, "segment", "whole numbers"),
     ({"segment": "99999"}, "segment", "customers do not exist"),
+    # str.isdigit() takes "²"; int() refuses it
+    ({"segment": "12\n²"}, "segment", "whole numbers"),
+    ({"benefit": "tiered", "percent": "", "tiers": "3 ²"}, "tiers", "like 3 10"),
     ({"districts": ["atlantis"]}, "districts", "not a valid choice"),
 ])
 def test_each_error_shows_on_its_field(marketing_client, fields, field_id, words):
@@ -399,6 +402,15 @@ def test_a_bad_sample_shows_on_the_sample_field(marketing_client):
                                      data=_form(sample="GHOST 1"))
 
     assert response.status_code == 422 and "GHOST" in _error_of(response.text, "sample")
+
+
+def test_a_sample_quantity_in_other_digits_shows_on_the_sample_field(marketing_client):
+    # str.isdigit() takes "²", which int() refuses
+    response = marketing_client.post("/staff/promotions/new/preview",
+                                     data=_form(sample="TEA-100 ²"))
+
+    assert response.status_code == 422
+    assert "a space and a quantity" in _error_of(response.text, "sample")
 
 
 def test_the_edit_page_has_a_preview(marketing_client, promotion):

@@ -119,6 +119,16 @@ def test_an_unknown_report_is_404_and_bad_choices_422(client, sign_in_staff, db_
         == 422
 
 
+def test_a_month_in_other_digits_is_explained(client, sign_in_staff, db_session):
+    # A regular expression's \d takes every script's digits (Arabic-Indic ٢٠٢٦ here); a date
+    # is read in ASCII digits only.
+    staff = sign_in_staff(make_staff("admin"))
+    for path in ("/staff/reports/vat", "/staff/reports/vat.csv"):
+        page = staff.get(path, query_string={"month": "٢٠٢٦-03"})
+        assert page.status_code == 422
+        assert "Choose a month, like 2026-11." in page.get_data(as_text=True)
+
+
 def test_a_role_without_reports_gets_403(client, sign_in_staff, db_session):
     staff = sign_in_staff(make_staff("support_agent"))
     for name in ("promotions", "customers", "funnel", "stock", "vat"):
