@@ -13,6 +13,7 @@ from app.accounts.districts import is_district
 from app.accounts.models import Address
 from app.audit import services as audit
 from app.db import transaction
+from app.digits import is_digits
 from app.errors import Invalid, NotFound
 from app.security import pii
 
@@ -49,7 +50,7 @@ def place_index(line1: str, city: str, district: str) -> str:
 def _validated(data: AddressInput) -> AddressInput:
     if not is_district(data.district):
         raise Invalid(field="district")
-    if data.postal_code and not (data.postal_code.isdigit() and len(data.postal_code) == 5):
+    if data.postal_code and not (is_digits(data.postal_code) and len(data.postal_code) == 5):
         raise Invalid(field="postal_code")
     return data
 

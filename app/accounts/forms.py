@@ -102,7 +102,7 @@ class AddressForm(Form):
                            validate_choice=True)
     postal_code = StringField(_l("Postal code (optional)"), filters=[_strip],
                               validators=[Optional(), Regexp(
-                                  r"^\d{5}$", message=_l("A postal code has 5 digits."))])
+                                  r"^[0-9]{5}$", message=_l("A postal code has 5 digits."))])
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -22,6 +22,7 @@ from app.accounts.errors import AccountLocked, EmailTaken, InvalidCode, InvalidC
 from app.accounts.models import User
 from app.audit import services as audit
 from app.db import transaction, utcnow
+from app.digits import is_digits
 from app.errors import Forbidden, Invalid, NotFound
 from app.security import passwords
 from app.security.roles import Permission, Role, can
@@ -278,7 +279,7 @@ def qr_svg(uri: str) -> str:
 def _accept_code(user: User, code: str) -> bool:
     """Valid now (±30 s of clock drift) and not used before: a code works once."""
     code = (code or "").replace(" ", "")
-    if not (code.isdigit() and len(code) == 6) or not user.totp_secret:
+    if not (is_digits(code) and len(code) == 6) or not user.totp_secret:
         return False
     totp = pyotp.TOTP(user.totp_secret)
     now = int(utcnow().timestamp())

@@ -29,6 +29,7 @@ from app.backoffice.inventory_forms import (
 from app.backoffice.orders import staff_names
 from app.catalog import services as catalog
 from app.catalog.models import Variant
+from app.digits import whole_number
 from app.errors import DomainError
 from app.inventory import services as inventory
 from app.security.roles import Permission, can
@@ -147,8 +148,7 @@ def stock_variant(variant_id: int):
 
 def _back_variant_id() -> int | None:
     back = request.form.get("back", "")
-    # ASCII digits only: str.isdigit() also takes "²", which int() refuses.
-    return int(back) if back.isascii() and back.isdigit() and len(back) < 10 else None
+    return whole_number(back, max_digits=9)
 
 
 def _submitted(name: str):

@@ -22,6 +22,7 @@ from app.accounts import districts
 from app.accounts.addresses import AddressInput
 from app.checkout import drafts
 from app.checkout.staff_discount import StaffDiscount
+from app.digits import whole_number
 from app.forms import Form
 
 LANGUAGES = [SelectChoice("en", "English"), SelectChoice("si", "සිංහල"),
@@ -38,7 +39,7 @@ def as_id(text) -> int | None:
     which int() refuses, and other scripts' digits) and at most 9 of them, so it fits the
     database's integer instead of overflowing the query."""
     text = str(text or "")
-    return int(text) if text.isascii() and text.isdigit() and len(text) <= 9 else None
+    return whole_number(text, max_digits=9)
 
 
 class FindCallerForm(Form):

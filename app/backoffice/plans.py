@@ -14,6 +14,7 @@ from app.backoffice import bp
 from app.backoffice.guards import requires
 from app.backoffice.plans_forms import PlanForm, PointsForm
 from app.catalog.inputs import rupees
+from app.digits import whole_number
 from app.errors import DomainError
 from app.i18n import current_language
 from app.plans import admin as plan_admin, services as plans
@@ -90,8 +91,7 @@ def plan_subscribers():
     state = request.args.get("state") or None
     state = state if state in STATE_LABELS else None
     raw = request.args.get("plan", "")
-    # ASCII digits only: str.isdigit() also takes "²", which int() refuses.
-    plan_id = int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 10 else None
+    plan_id = whole_number(raw, max_digits=9)
     found, total = plan_admin.subscribers(state=state, plan_id=plan_id, actor=actor())
     return render("staff/plans/subscribers.html", subscriptions=found, total=total,
                   state=state, plan_id=plan_id, plans=plans.plans(with_retired=True),

@@ -10,6 +10,7 @@ from wtforms.fields import SelectChoice
 from wtforms.validators import Optional, Regexp, ValidationError
 
 from app.backoffice.orders_forms import FIRST_YEAR, LAST_YEAR, sensible_date
+from app.digits import is_digits
 from app.forms import Form
 from app.reports import days, runs, vat
 from app.reports.days import Period
@@ -89,7 +90,7 @@ class MonthForm(Form):
 
     def validate_month(self, field):
         year = (field.data or "")[:4]
-        if year.isdigit() and not FIRST_YEAR <= int(year) <= LAST_YEAR:
+        if is_digits(year) and not FIRST_YEAR <= int(year) <= LAST_YEAR:
             raise ValidationError(_l("Enter a date between %(first)d and %(last)d.",
                                      first=FIRST_YEAR, last=LAST_YEAR))
 

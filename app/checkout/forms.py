@@ -108,7 +108,7 @@ class _AddressFields:
                            validate_choice=False)
     postal_code = StringField(_l("Postal code (optional)"), filters=[_strip],
                               validators=[Optional(), Regexp(
-                                  r"^\d{5}$", message=_l("A postal code has 5 digits."))])
+                                  r"^[0-9]{5}$", message=_l("A postal code has 5 digits."))])
 
     def address_data(self, recipient: str, phone: str) -> dict:
         return {"recipient": recipient, "phone": phone, "line1": self.line1.data,

@@ -10,6 +10,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db import Base, EncryptedText, UTCDateTime, encrypted_str, utc_now, utcnow
+from app.digits import is_digits
 
 # Where an order came from: the storefront, the mobile app (the API), the shop's phone desk
 # (staff took it), a plan's renewal (the system placed it).
@@ -265,7 +266,7 @@ def _items_from_note(note: str, lines: list[OrderLine]) -> list[tuple[OrderLine,
     items = []
     for part in note.split(", "):
         sku, sep, units = part.rpartition(" × ")
-        if not sep or sku not in by_sku or not units.isdigit():
+        if not sep or sku not in by_sku or not is_digits(units):
             return []  # a tracking note staff typed, not a list of SKUs
         items.append((by_sku[sku], int(units)))
     return items

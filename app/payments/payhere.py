@@ -10,6 +10,8 @@ import hashlib
 import hmac
 from dataclasses import dataclass
 
+from app.digits import is_digits, whole_number
+
 SANDBOX_URL = "https://sandbox.payhere.lk/pay/checkout"
 LIVE_URL = "https://www.payhere.lk/pay/checkout"
 
@@ -32,7 +34,7 @@ def parse_amount(text: str) -> int | None:
     """"1,250.00" or "1250" -> 125000 cents; None when it is not an amount. No floats."""
     cleaned = (text or "").replace(",", "").strip()
     whole, _, fraction = cleaned.partition(".")
-    if not whole.isdigit() or len(whole) > 12 or (fraction and not fraction.isdigit()):
+    if not is_digits(whole) or len(whole) > 12 or (fraction and not is_digits(fraction)):
         return None
     if len(fraction) > 2 and fraction[2:].strip("0"):
         return None  # more precision than cents: not an amount we asked for
@@ -118,7 +120,7 @@ def verify(form: dict[str, str], *, merchant_id: str, merchant_secret: str) -> N
                         subscription_id=str(form.get("subscription_id", "")).strip()[:64],
                         message_type=message_type if recurring else "",
                         next_date=str(form.get("item_rec_date_next", "")).strip()[:10],
-                        installments_paid=int(paid) if paid.isdigit() and len(paid) < 6 else 0)
+                        installments_paid=whole_number(paid, max_digits=5) or 0)
 
 
 def checkout_form(*, merchant_id: str, merchant_secret: str, sandbox: bool, order_id: str,

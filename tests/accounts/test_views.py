@@ -165,6 +165,7 @@ def test_add_edit_and_remove_an_address(client, customer, login, db_session):
     ("district", "atlantis", "Not a valid choice."),
     ("district", "", "This field is required."),
     ("postal_code", "8000", "A postal code has 5 digits."),
+    ("postal_code", "௮௦௦௦௦", "A postal code has 5 digits."),  # Tamil digits: \d takes them
     ("phone", "0112345678", "Enter a Sri Lankan mobile number"),
     ("line1", "", "This field is required."),
     ("line1", "x" * 10_000, "Field cannot be longer than 120 characters."),

@@ -276,3 +276,19 @@ def test_an_old_shipment_written_with_skus_is_shown_with_names(
     timeline = texts(html, cls="timeline")[0]
     assert "ලංකා තේ × 2" in timeline and "TEA-SI" not in timeline
     assert "Courier: Domex" in timeline  # a note that is not a list of SKUs stays as it was
+
+
+def test_a_shipment_note_with_a_count_in_other_digits_is_shown_as_written(
+        client, customer, signed_in, db_session):
+    # "²" passes str.isdigit() and int() refuses it: the timeline was a 500 for the customer.
+    from app import db
+    from app.orders.models import OrderEvent
+
+    order = customer_order(customer, (_sinhala_tea(), 2))
+    order.events.append(OrderEvent(kind="shipment", note="TEA-SI × ²", actor_kind="staff"))
+    db.session.commit()
+
+    response = client.get(f"/account/orders/{order.number}")
+
+    assert response.status_code == 200
+    assert "TEA-SI × ²" in texts(response.get_data(as_text=True), cls="timeline")[0]
