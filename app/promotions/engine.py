@@ -340,8 +340,10 @@ def _voucher_state(context, cart, code, offer, refusal, chosen, why) -> VoucherS
         return VoucherState(code.code, applied=True)
     if offer.cls == "delivery" and cart.delivery_option is None:
         # No delivery option priced yet (the cart page, the voucher field): a delivery
-        # code has nothing to take off until checkout prices one, where it is checked.
-        return VoucherState(code.code)
+        # code has nothing to take off until checkout prices one, where it is checked. Said
+        # so, or the shopper sees their code with no word of what it does.
+        return VoucherState(code.code, note=_("Takes off the delivery fee: checked when you "
+                                              "choose delivery at checkout."))
     left_out = [w for w in why if offer.label(context.locale) in w]
     return VoucherState(code.code, refusal=left_out[0] if left_out else
                         _("This code gives no discount on your cart as it is."))

@@ -167,6 +167,8 @@ def test_a_free_delivery_code_is_kept_on_the_cart_and_frees_the_delivery(db_sess
     cart = guest_cart(rice)
     state = carts.set_voucher(cart, "shipfree")
     assert cart.voucher_code == "SHIPFREE" and state.refusal is None
+    assert state.note == ("Takes off the delivery fee: checked when you choose delivery at "
+                          "checkout.")  # the shopper is told what the code waits for
     priced = quote(cart, guest_choices(), district="galle")
     assert priced.voucher.applied and priced.delivery_fee_cents == 0
 
