@@ -183,7 +183,8 @@ def mark_collected(order_number: str, amount_cents: int, *, actor=None) -> Payme
         payment = payment_for(order_number, "cod", lock=True)
         if payment is None:
             raise NotFound()
-        if payment.status == "captured":
+        if payment.status in FINAL:
+            # Collected already (and maybe refunded since): a second click changes nothing.
             return payment
         if amount_cents != payment.amount_cents:
             raise Invalid(field="amount")

@@ -527,3 +527,18 @@ def test_a_refund_form_posted_twice_at_once_refunds_once_at_payhere(make_app, pa
     assert len(outcomes) == 2 and outcomes[0] == outcomes[1], outcomes
     assert [sent["amount"] for sent in payhere_api.refund_requests()] == [250.00]
     assert _state(app, number)[2:] == (250_00, [("gateway", "done", "560034010257")])
+
+
+def test_marking_cash_collected_again_after_a_refund_changes_nothing(db_session):
+    # A second click on "Cash collected" after the order was refunded: the collection is
+    # on record already (its dedupe key), and the page was a 500.
+    manager = make_staff("admin")
+    order = place_guest_order((stocked("Jaggery", price_cents=800_00), 1))
+    payments.mark_collected(order.number, order.due_cents, actor=manager)
+    refunds.refund(order.number, order.due_cents, reason="Returned unopened", actor=manager)
+
+    payment = payments.mark_collected(order.number, order.due_cents, actor=manager)
+
+    assert payment.status == "refunded"
+    db.session.expire_all()
+    assert db.session.query(PaymentEvent).filter_by(kind="captured").count() == 1
