@@ -218,6 +218,9 @@ def add(user_id: int, amount: int, *, kind: str, unit: str = "credit",
         if earlier is not None:
             return earlier
         account = _open_account(user_id, unit)
+        earlier = _existing(dedupe_key)  # again, under the lock: a form posted twice at once
+        if earlier is not None:
+            return earlier
         return _write(account, kind, amount, reason=reason, order_number=order_number,
                       expires_at=expires_at, dedupe_key=dedupe_key, actor_id=actor_id)
 
@@ -244,6 +247,9 @@ def take(user_id: int, amount: int, *, kind: str, unit: str, order_number: str |
         if earlier is not None:
             return earlier
         account = _open_account(user_id, unit)
+        earlier = _existing(dedupe_key)  # again, under the lock (as `add`)
+        if earlier is not None:
+            return earlier
         _write_off_lapsed(account, utcnow())
         return _write(account, kind, -amount, order_number=order_number, reason=reason,
                       dedupe_key=dedupe_key)

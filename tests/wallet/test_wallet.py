@@ -132,3 +132,44 @@ def test_goodwill_credit_is_told_to_the_customer_once(db_session, outbox):
     assert mail["Subject"] == "Rs. 75.00 of store credit from Kade"
     text = outbox.text(mail)
     assert "You now have Rs. 75.00" in text and "Why: Wrong size sent" in text
+
+
+def test_a_goodwill_form_posted_twice_at_once_credits_once(app, monkeypatch):
+    # Two posts of one form (its key) at the same instant: both found no entry before the
+    # account's lock, and the second then wrote the same key again (an error page).
+    import threading
+    import time
+
+    with app.app_context():
+        customer_id = make_customer().id
+        wallet.add(customer_id, 1_00, kind="goodwill", reason="opened the wallet")
+        db.session.remove()
+    write = wallet._write
+
+    def slow_write(*args, **kwargs):  # the first holds the lock while the second waits
+        time.sleep(0.3)
+        return write(*args, **kwargs)
+
+    monkeypatch.setattr(wallet, "_write", slow_write)
+    start, errors = threading.Barrier(2, timeout=30), []
+
+    def post() -> None:
+        with app.app_context():
+            start.wait()
+            try:
+                wallet.add(customer_id, 200_00, kind="goodwill", reason="late delivery",
+                           dedupe_key="goodwill:form-1")
+            except Exception as error:  # the test shows it
+                errors.append(repr(error))
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=post) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert errors == []
+    with app.app_context():
+        assert wallet.balance(customer_id) == 201_00
