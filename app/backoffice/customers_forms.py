@@ -11,6 +11,7 @@ from wtforms.validators import InputRequired, Length, Optional
 from app.backoffice.catalog_forms import RupeesField
 from app.backoffice.forms import _colombo_midnight, _strip
 from app.catalog import inputs
+from app.digits import is_digits
 from app.errors import Invalid
 from app.forms import Form
 from app.wallet.services import MAX_REASON
@@ -82,6 +83,4 @@ class PointsAdjustmentForm(_ReasonForm):
     def points(self) -> int | None:
         text = (self.amount.data or "").replace("−", "-")
         digits = text.removeprefix("-")
-        # ASCII digits only: str.isdigit() also takes "²", which int() refuses.
-        whole = digits.isascii() and digits.isdigit()
-        return (-1 if text.startswith("-") else 1) * int(digits) if whole else None
+        return (-1 if text.startswith("-") else 1) * int(digits) if is_digits(digits) else None

@@ -38,8 +38,7 @@ def as_id(text) -> int | None:
     """A posted id, or None when it is none: ASCII digits only (str.isdigit() also takes "²",
     which int() refuses, and other scripts' digits) and at most 9 of them, so it fits the
     database's integer instead of overflowing the query."""
-    text = str(text or "")
-    return whole_number(text, max_digits=9)
+    return whole_number(str(text or ""), max_digits=9)
 
 
 class FindCallerForm(Form):

@@ -12,6 +12,7 @@ from app.backoffice.catalog_forms import DistrictsField, RupeesField
 from app.backoffice.promotions_forms import CheckboxesField, _strip
 from app.catalog import services as catalog
 from app.catalog.inputs import parse_rupees, rupees
+from app.digits import is_digits
 from app.errors import Invalid, NotFound
 from app.forms import Form
 from app.plans.services import PlanInput
@@ -108,7 +109,7 @@ class PlanForm(Form):
             except NotFound:
                 raise Invalid(_l("No service is at /p/%(slug)s.", slug=slug),
                               field="service_credits") from None
-            if not (visits.isascii() and visits.isdigit()):  # isdigit() alone takes "²"
+            if not is_digits(visits):
                 raise Invalid(_l("Give the visits as a whole number."), field="service_credits")
             credits[product.id] = int(visits)
         return PlanInput(

@@ -23,6 +23,7 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional
 from app.accounts import districts
 from app.backoffice.catalog_forms import RupeesField
 from app.catalog.inputs import rupees
+from app.digits import is_digits
 from app.forms import Form
 from app.i18n import COLOMBO
 from app.promotions import admin as promotions
@@ -81,12 +82,6 @@ def format_tiers(tiers) -> str:
     return "\n".join(f"{quantity} {percent}" for quantity, percent in tiers or ())
 
 
-def _whole(text: str, below: int) -> bool:
-    """ASCII digits, fewer than `below`: str.isdigit() alone also takes "²", which int()
-    refuses."""
-    return text.isascii() and text.isdigit() and len(text) < below
-
-
 def parse_tiers(text: str | None) -> list[list[int]] | None:
     """"3 10" a line (quantity, percent) → [[3, 10], …]; None when a line is not two whole
     numbers (the service checks the values)."""
@@ -95,7 +90,7 @@ def parse_tiers(text: str | None) -> list[list[int]] | None:
         parts = line.replace("%", " ").replace(",", " ").split()
         if not parts:
             continue
-        if len(parts) != 2 or not all(_whole(p, 7) for p in parts):
+        if len(parts) != 2 or not all(is_digits(p) and len(p) < 7 for p in parts):
             return None
         tiers.append([int(parts[0]), int(parts[1])])
     return tiers
@@ -105,7 +100,7 @@ def parse_ids(text: str | None) -> list[int] | None:
     """Customer ids, one a line (or separated by commas or spaces); None when one is not a
     whole number."""
     parts = (text or "").replace(",", " ").split()
-    if not all(_whole(p, 11) for p in parts):
+    if not all(is_digits(p) and len(p) < 11 for p in parts):
         return None
     return [int(p) for p in parts]
 

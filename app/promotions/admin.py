@@ -25,6 +25,7 @@ from app.accounts import districts as district_list, services as accounts
 from app.audit import services as audit
 from app.catalog import services as catalog
 from app.db import transaction, utcnow
+from app.digits import is_digits
 from app.errors import Invalid, NotFound
 from app.i18n import COLOMBO
 from app.orders import services as orders
@@ -738,9 +739,7 @@ def sample_items(text: str | None, field: str = "sample") -> list:
     for line in lines:
         parts = line.split()
         sku, quantity = parts[0], parts[1] if len(parts) > 1 else "1"
-        # ASCII digits only: str.isdigit() also takes "²", which int() refuses.
-        whole = quantity.isascii() and quantity.isdigit()
-        if len(parts) > 2 or not whole or not 1 <= int(quantity) <= 999:
+        if len(parts) > 2 or not is_digits(quantity) or not 1 <= int(quantity) <= 999:
             raise Invalid(_l("Write each line as a SKU, a space and a quantity from 1 to "
                              "999: %(line)s", line=line[:60]), field=field)
         variant = catalog.variant_by_sku(sku)
