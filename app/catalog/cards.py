@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Integer, String, bindparam, literal, select, text, union_all
 
-from app import db
+from app import db, prepared
 from app.catalog import category_tree
 from app.catalog.models import InLanguages, Product, ProductImage, Variant
 from app.inventory import services as inventory
@@ -122,26 +122,24 @@ class Card(InLanguages):
 
 
 def cards_of(rows) -> list[Card]:
-    """Cards for product rows (CARD_COLUMNS, in the order wanted): two more queries, the
-    variants with their stock and the pictures, for all of them at once."""
+    """Cards for product rows (CARD_COLUMNS, in that order; the rows in the order wanted):
+    two more queries, the variants with their stock and the pictures, for all of them at
+    once."""
     rows = list(rows)
-    ids = [row.id for row in rows]
-    if not ids:
+    if not rows:
         return []
     variants: dict[int, list[CardVariant]] = {}
     first_image: dict[int, Picture] = {}
-    for part, product_id, position, id_, *rest in db.session.execute(
-            _VARIANTS_AND_PICTURES, {"ids": ids}):
+    for part, product_id, position, id_, *rest in prepared.rows(
+            _VARIANTS_AND_PICTURES, {"ids": [row[0] for row in rows]}):
         if part == _VARIANT_PART:
             price, compare_at, units = rest[:3]
             variants.setdefault(product_id, []).append(
                 CardVariant(id_, price, compare_at, position, int(units or 0)))
         elif product_id not in first_image:
             first_image[product_id] = Picture(id_, *rest[3:])
-    return [Card(row.id, row.slug, row.kind, row.name_en, row.name_si, row.name_ta,
-                 row.min_price_cents, row.duration_minutes, row.category_id,
-                 tuple(variants.get(row.id, ())),
-                 (first_image[row.id],) if row.id in first_image else ())
+    return [Card(*row, tuple(variants.get(row[0], ())),
+                 (first_image[row[0]],) if row[0] in first_image else ())
             for row in rows]
 
 
@@ -149,7 +147,7 @@ def cards_by_id(ids: list[int]) -> list[Card]:
     """Published products' cards by id, in the order given; ids not published are left out."""
     if not ids:
         return []
-    rows = {row.id: row for row in db.session.execute(_PUBLISHED, {"ids": list(ids)})}
+    rows = {row[0]: row for row in prepared.rows(_PUBLISHED, {"ids": ids})}
     return cards_of(rows[i] for i in ids if i in rows)
 
 

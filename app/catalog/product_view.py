@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 from flask import g
 from sqlalchemy import Integer, String, and_, bindparam, literal, select, text, union_all
 
-from app import db
+from app import db, prepared
 from app.catalog.cards import Picture
 from app.catalog.models import (
     InLanguages,
@@ -140,7 +140,7 @@ def core(slug: str) -> ProductView | None:
 def _read_core(slug: str) -> ProductView | None:
     if "\x00" in slug:  # PostgreSQL refuses NUL in a parameter; no slug has one
         return None
-    rows = db.session.execute(_CORE, {"slug": slug}).all()
+    rows = prepared.rows(_CORE, {"slug": slug})
     if not rows:
         return None
     variants = tuple(PageVariant(*row[_VARIANT_AT:-1], int(row[-1] or 0))
@@ -153,7 +153,7 @@ def published(slug: str) -> ProductView:
     product = core(slug)
     if product is None:
         raise NotFound()
-    rows = db.session.execute(_PICTURES_AND_ATTRIBUTES, {"product": product.id}).all()
+    rows = prepared.rows(_PICTURES_AND_ATTRIBUTES, {"product": product.id})
     images = tuple(Picture(*row[2:8]) for row in rows if row[0] == _PICTURE_PART)
     attributes = tuple(PageAttribute(*row[8:]) for row in rows if row[0] == _ATTRIBUTE_PART)
     return replace(product, images=images, attributes=attributes)

@@ -15,7 +15,7 @@ from flask import g
 from sqlalchemy import bindparam, exists, func, select
 from sqlalchemy.orm import contains_eager, defer, selectinload
 
-from app import db, memo
+from app import db, memo, prepared
 from app.catalog import cards, category_tree as categories, facet_counts, product_view
 from app.catalog.cards import Card
 from app.catalog.models import (
@@ -173,7 +173,7 @@ def list_products(filters: ProductFilter = ProductFilter(), *, sort: str = "newe
         # built once (the most asked listing of all).
         ids = categories.subtree_ids(filters.category) if filters.category else None
         total = _kept_total(filters.category)
-        rows = db.session.execute(
+        rows = prepared.rows(
             _whole_listing(None if ids is None else len(ids), sort,
                            locale if sort == "name" else "en"),
             {**db.slot_values("c", ids or ()), **window})
@@ -333,7 +333,7 @@ def kept_counts(category: str | None) -> tuple[int, list]:
     if category not in found:
         ids = categories.subtree_ids(category) if category else None
         total, rows = 0, []
-        for name, value, count in db.session.execute(
+        for name, value, count in prepared.rows(
                 _kept_counts_statement(None if ids is None else len(ids)),
                 db.slot_values("c", ids or ())):
             if name == facet_counts.ALL_PRODUCTS:

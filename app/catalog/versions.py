@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select, union_all
 
-from app import db, memo
+from app import db, memo, prepared
 from app.catalog import category_tree as categories, facet_counts, product_view
 from app.catalog.models import FacetCount, Product
 from app.catalog.services import next_free_slots
@@ -92,7 +92,7 @@ def listing_version(category_slug: str | None, *, in_stock: bool = False,
             return None  # the page is a 404
         params = db.slot_values("c", ids)
         statement = _category_version(len(ids))
-    newest_product, stock_clock, filed = db.session.execute(statement, params).one()
+    (newest_product, stock_clock, filed), = prepared.rows(statement, params)
     if not _settled([newest_product, stock_clock if in_stock else None], now or utcnow()):
         return None
     return (category_slug, in_stock, _categories_clock(), newest_product, stock_clock, filed)
