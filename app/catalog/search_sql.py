@@ -10,11 +10,12 @@ indexes in the "C" collation (0028).
 
 from __future__ import annotations
 
+import functools
 from abc import ABC, abstractmethod
 
-from sqlalchemy import text
+from sqlalchemy import TextClause, text
 
-from app import db
+from app import db, prepared
 
 SEARCHED = ("name_en", "name_si", "name_ta", "brand")
 MIN_POOL = 100  # candidates ranked in a tier even when a caller asks for a few (see `_pool`)
@@ -68,26 +69,26 @@ class _Engine(ABC):
                  f"name_length, id LIMIT :limit")
         matches = f"matches AS MATERIALIZED ({self._anywhere(slots, params, ':n')})"
         # The count comes back even when nothing is ranked (no match, or too many).
-        rows = db.session.execute(text(
+        rows = prepared.rows(_statement(
             f"WITH {matches}, "  # noqa: S608
             f"counted AS MATERIALIZED (SELECT count(*) AS matched FROM matches), "
             f"{self._candidates('matches', _only_if('(SELECT matched FROM counted) < :n'))} "
             f"SELECT candidate.id, counted.matched FROM counted "
-            f"LEFT JOIN candidate ON 1 = 1 {order}"), params).all()
-        matched = rows[0].matched
+            f"LEFT JOIN candidate ON 1 = 1 {order}"), params)
+        matched = rows[0][1]
         if matched <= pool:
-            return [row.id for row in rows if row.id is not None], matched > limit
+            return [id_ for id_, _matched in rows if id_ is not None], matched > limit
         # The first matches again, for the last tier (inside a word), only when the better
         # ones leave places to fill.
         rest = _only_if("(SELECT count(*) FROM (SELECT id FROM head "
                         "UNION SELECT id FROM word_start) AS best) <= :limit")
-        ids = db.session.scalars(text(
+        rows = prepared.rows(_statement(
             f"WITH {', '.join(self._best_tiers(slots, phrase, params))}, "  # noqa: S608
             f"matches AS MATERIALIZED ({self._anywhere(slots, params, rest)}), "
             f"found AS MATERIALIZED (SELECT id FROM head UNION SELECT id FROM word_start "
             f"UNION SELECT id FROM matches), "
             f"{self._candidates('found')} SELECT id FROM candidate {order}"), params)
-        return list(ids), True
+        return [id_ for id_, in rows], True
 
     def _candidates(self, source: str, rows: str | None = None) -> str:
         """The CTE `candidate`: the products of the CTE `source` (at most `rows` of them),
@@ -243,6 +244,14 @@ class _SQLite(_Engine):
             {"match": " OR ".join(_fts_phrase(t) for t in sorted(trigrams)),
              "limit": _NEAR_ROWS}).all()
         return [value for row in rows for value in row if value]
+
+
+@functools.lru_cache(maxsize=512)
+def _statement(sql: str) -> TextClause:
+    """The search's statement for this SQL, made once: the SQL follows the query's shape
+    (how many words, which tiers), not its words, which are bound. Kept, the statement is
+    compiled once too (app/prepared.py)."""
+    return text(sql)
 
 
 def _fts_phrase(word: str) -> str:

@@ -299,6 +299,10 @@ def attribute_facets(filters: ProductFilter) -> dict[str, list[tuple[str, int]]]
 def _count_facets(filters: ProductFilter) -> dict[str, list[tuple[str, int]]]:
     if filters == ProductFilter(category=filters.category):
         rows = _kept_counts(filters.category)
+    elif filters == ProductFilter(product_ids=filters.product_ids):
+        # A search's results, not narrowed: counted over its ids (published: list_products
+        # relies on it too), from a statement built once.
+        rows = prepared.rows(_FACETS_OF_IDS, {"ids": filters.product_ids})
     else:  # narrowed by price, kind, stock or a search: counted over what is listed
         ids = select(_product.id).where(*_conditions(filters)).subquery()
         rows = db.session.execute(
@@ -310,6 +314,13 @@ def _count_facets(filters: ProductFilter) -> dict[str, list[tuple[str, int]]]:
     for name, value, count in rows:
         facets.setdefault(name, []).append((value, count))
     return facets
+
+
+_FACETS_OF_IDS = (
+    select(_attribute.name, _attribute.value, func.count())
+    .where(_attribute.product_id.in_(bindparam("ids", expanding=True)))
+    .group_by(_attribute.name, _attribute.value)
+    .order_by(_attribute.name, _attribute.value))
 
 
 def _kept_total(category: str | None) -> int:
@@ -403,13 +414,18 @@ def _read_variants_for_sale(ids: list[int]) -> dict[int, Variant]:
     # The product comes in the same row as its variant (it is joined for its status
     # anyway), without its descriptions, which nothing that sells a variant shows; then the
     # products' pictures in one more statement.
-    rows = db.session.scalars(
-        select(Variant).join(Variant.product)
-        .where(Variant.id.in_(ids), Variant.is_active, Product.status == "published")
-        .options(contains_eager(Variant.product).options(
-            defer(Product.description_en), defer(Product.description_si),
-            defer(Product.description_ta), selectinload(Product.images))))
+    rows = db.session.scalars(_VARIANTS_FOR_SALE, {"ids": ids})
     return {variant.id: variant for variant in rows}
+
+
+# Built once (every checkout request reads its variants): only the ids change.
+_VARIANTS_FOR_SALE = (
+    select(Variant).join(Variant.product)
+    .where(Variant.id.in_(bindparam("ids", expanding=True)), Variant.is_active,
+           Product.status == "published")
+    .options(contains_eager(Variant.product).options(
+        defer(Product.description_en), defer(Product.description_si),
+        defer(Product.description_ta), selectinload(Product.images))))
 
 
 def slots_by_id(slot_ids: list[int]) -> dict[int, ServiceSlot]:
