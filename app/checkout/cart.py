@@ -13,7 +13,7 @@ import hashlib
 import secrets
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import joinedload
 
 from app import db
@@ -46,13 +46,19 @@ def find_cart(*, user_id: int | None = None, token: str | None = None) -> Cart |
     """The open cart of a customer, or of the guest holding `token`, with its lines (in the
     same statement: whoever asks for a cart looks at what is in it)."""
     if user_id is not None:
-        query = (select(Cart).where(Cart.user_id == user_id, Cart.status == "open")
-                 .order_by(Cart.id.desc()).limit(1))
+        query, params = _CUSTOMERS_CART, {"user_id": user_id}
     elif _valid_token(token):
-        query = select(Cart).where(Cart.token_hash == _hash(token), Cart.status == "open")
+        query, params = _GUESTS_CART, {"token_hash": _hash(token)}
     else:
         return None
-    return db.session.scalars(query.options(joinedload(Cart.lines))).unique().first()
+    return db.session.scalars(query, params).unique().first()
+
+
+# Built once (every cart request asks): only the customer or the token changes.
+_CUSTOMERS_CART = (select(Cart).where(Cart.user_id == bindparam("user_id"), Cart.status == "open")
+                   .order_by(Cart.id.desc()).limit(1).options(joinedload(Cart.lines)))
+_GUESTS_CART = (select(Cart).where(Cart.token_hash == bindparam("token_hash"),
+                                   Cart.status == "open").options(joinedload(Cart.lines)))
 
 
 def open_cart(*, user_id: int | None = None, token: str | None = None) -> Cart:

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, case, exists, func, literal, select, update
+from sqlalchemy import Select, bindparam, case, exists, func, literal, select, update
 
 from app import db
 from app.audit import services as audit
@@ -85,13 +85,14 @@ def available(variant_ids: list[int]) -> dict[int, int]:
     return {variant_id: found.get(variant_id, 0) for variant_id in variant_ids}
 
 
+# Built once (every checkout request reads stock): only the ids change.
+_AVAILABLE = (select(StockLevel.variant_id, func.sum(StockLevel.on_hand - StockLevel.reserved))
+              .where(StockLevel.variant_id.in_(bindparam("ids", expanding=True)))
+              .group_by(StockLevel.variant_id))
+
+
 def _read_available(variant_ids: list[int]) -> dict[int, int]:
-    rows = db.session.execute(
-        select(StockLevel.variant_id,
-               func.sum(StockLevel.on_hand - StockLevel.reserved))
-        .where(StockLevel.variant_id.in_(variant_ids))
-        .group_by(StockLevel.variant_id)
-    ).all()
+    rows = db.session.execute(_AVAILABLE, {"ids": list(variant_ids)}).all()
     found = {variant_id: int(units or 0) for variant_id, units in rows}
     return {variant_id: found.get(variant_id, 0) for variant_id in variant_ids}
 

@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 
 from app import db
@@ -202,17 +202,23 @@ def invoice_for(subscription: Subscription, plan: Plan, start: dt.datetime) -> I
 
 # ---- subscribing -----------------------------------------------------------------------------
 
+# Built once (pricing a cart asks): only the customer changes.
+_LIVE_SUBSCRIPTION = (select(Subscription).where(Subscription.user_id == bindparam("user_id"),
+                                                 Subscription.state.in_(LIVE))
+                      .order_by(Subscription.id.desc()).limit(1))
+_LIVE_SUBSCRIPTION_LOCKED = _LIVE_SUBSCRIPTION.with_for_update()
+
+
 def live_subscription(user_id: int | None, *, lock: bool = False) -> Subscription | None:
     """The customer's live subscription, if any. Read once a request unless `lock` (pricing
     a cart asks for every line, app/request_memo.py); a write to a subscription forgets it."""
     if user_id is None:
         return None
-    query = (select(Subscription).where(Subscription.user_id == user_id,
-                                        Subscription.state.in_(LIVE))
-             .order_by(Subscription.id.desc()).limit(1))
+    params = {"user_id": user_id}
     if lock:
-        return db.session.scalar(query.with_for_update())
-    return _live_subscriptions.get_or_read(user_id, lambda: db.session.scalar(query))
+        return db.session.scalar(_LIVE_SUBSCRIPTION_LOCKED, params)
+    return _live_subscriptions.get_or_read(
+        user_id, lambda: db.session.scalar(_LIVE_SUBSCRIPTION, params))
 
 
 def subscribe(user_id: int, plan_code: str, payment_method: str, *,
