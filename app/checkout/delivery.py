@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from app import db, memo
 from app.accounts.districts import is_district
@@ -38,10 +38,14 @@ def free_delivery_from(district: str | None = None) -> int | None:
     return min(thresholds) if thresholds else None
 
 
+# Built once: the cart's answer and every checkout ask.
+_ACTIVE_OPTION = select(DeliveryOption).where(DeliveryOption.code == bindparam("code"),
+                                              DeliveryOption.is_active)
+
+
 def get_option(code: str, district: str | None = None) -> DeliveryOption:
     """An active option by code that serves `district`. Raises Invalid (for the field)."""
-    option = db.session.scalar(select(DeliveryOption).where(
-        DeliveryOption.code == (code or "")[:32], DeliveryOption.is_active))
+    option = db.session.scalar(_ACTIVE_OPTION, {"code": (code or "")[:32]})
     if option is None or (district is not None and not option.serves(district)):
         raise Invalid(_l("Choose a delivery option for your district."),
                       field="delivery_option")

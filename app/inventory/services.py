@@ -368,13 +368,16 @@ def reserve(reference: str, wants: dict[int, int]) -> None:
         db.session.add_all(held)  # one INSERT for them all at the next flush
 
 
+_WAREHOUSES_HOLDING = (
+    select(StockLevel.variant_id, StockLevel.warehouse_id)
+    .join(Warehouse, Warehouse.id == StockLevel.warehouse_id)
+    .where(StockLevel.variant_id.in_(bindparam("ids", expanding=True)))
+    .order_by(StockLevel.variant_id, Warehouse.is_default.desc(), Warehouse.id))
+
+
 def _warehouses_holding(variant_ids: list[int]) -> dict[int, list[int]]:
     """The warehouses with a stock row for each variant, the default first."""
-    rows = db.session.execute(
-        select(StockLevel.variant_id, StockLevel.warehouse_id)
-        .join(Warehouse, Warehouse.id == StockLevel.warehouse_id)
-        .where(StockLevel.variant_id.in_(variant_ids))
-        .order_by(StockLevel.variant_id, Warehouse.is_default.desc(), Warehouse.id))
+    rows = db.session.execute(_WAREHOUSES_HOLDING, {"ids": list(variant_ids)})
     where: dict[int, list[int]] = {}
     for variant_id, warehouse_id in rows:
         where.setdefault(variant_id, []).append(warehouse_id)

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature
-from sqlalchemy import case, func, or_, select, update
+from sqlalchemy import bindparam, case, func, or_, select, update
 from sqlalchemy.orm import selectinload
 
 from app import db
@@ -303,8 +303,11 @@ def waiting_for_payment(*, user_id: int | None, phone: str | None,
     return by_them, by_place
 
 
+_BY_IDEMPOTENCY_KEY = select(Order).where(Order.idempotency_key == bindparam("key"))
+
+
 def find_by_idempotency_key(key: str) -> Order | None:
-    return db.session.scalar(select(Order).where(Order.idempotency_key == key))
+    return db.session.scalar(_BY_IDEMPOTENCY_KEY, {"key": key})
 
 
 def _existing(number: str) -> Order:
