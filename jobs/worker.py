@@ -2,9 +2,14 @@
 that order of priority).
 
 An RQ worker of ours against REDIS_URL, with RQ's scheduler on (retries with backoff and
-delayed jobs). The app is created once, in this process; each job runs in a forked
-work-horse, which first makes the inherited database engines its own (a connection must
-never be shared between processes).
+delayed jobs). The app is created once, in this process. The `high` queue's jobs (domain
+events to their handlers, the outbox's relay and each message's delivery, a password reset)
+run here, one after another: they are small and come with every order, and a forked
+work-horse cost about 46 ms of CPU each, as much as placing the order. The other queues'
+jobs (reports, exports, backups, the nightly ones) each run in a forked work-horse, which
+first makes the inherited database engines its own (a connection must never be shared
+between processes), so a heavy job's memory goes with it. Either way RQ's job timeout holds
+(a signal in this process, or the horse killed).
 
 Supervised: when Redis goes away the worker leaves its loop and this process waits, with
 backoff, until Redis answers again, then starts a fresh worker (new registration, new
@@ -29,7 +34,9 @@ from contextlib import suppress
 import redis
 from redis import Redis
 from rq import Queue, Worker, worker_registration
+from rq.defaults import DEFAULT_WORKER_TTL
 from rq.exceptions import StopRequested
+from rq.worker import WorkerStatus
 
 from app.queue import QUEUES
 from app.security import masking
@@ -103,6 +110,10 @@ class KadeQueue(Queue):
             raise RedisGone() from exc
 
 
+# Queues whose jobs run in the worker's own process (see the module's docstring).
+IN_PROCESS_QUEUES = frozenset({"high"})
+
+
 class KadeWorker(Worker):
     """RQ's forking worker, fork-safe for SQLAlchemy, masking personal data in the errors it
     keeps, and leaving its loop when Redis goes away or comes back empty (RQ's own loop
@@ -140,6 +151,23 @@ class KadeWorker(Worker):
     def main_work_horse(self, job, queue):
         _fork_safe_engines()
         super().main_work_horse(job, queue)
+
+    def execute_job(self, job, queue):
+        if queue.name not in IN_PROCESS_QUEUES:
+            return super().execute_job(job, queue)  # in a forked work-horse
+        # As RQ's SimpleWorker: here, with the timeout as a signal (perform_job's).
+        self.prepare_execution(job)
+        self.perform_job(job, queue)
+        self.set_state(WorkerStatus.IDLE)
+        return None
+
+    def get_heartbeat_ttl(self, job) -> int:
+        if job.origin not in IN_PROCESS_QUEUES:
+            return super().get_heartbeat_ttl(job)
+        # No monitoring loop beats while the job runs here: the whole job, and a margin
+        # (SimpleWorker's rule; no timeout at all keeps RQ's default).
+        return DEFAULT_WORKER_TTL if job.timeout == -1 else int(job.timeout or
+                                                                 DEFAULT_WORKER_TTL) + 60
 
     def perform_job(self, job, queue) -> bool:
         """The job, with the id of the request that queued it on each of its log lines (its
