@@ -13,8 +13,8 @@ It keeps what the rest of the app relies on: the session's connection (its trans
 the autocommit connection of a page that only reads: app/db.py), the engine's
 `before_cursor_execute` and `after_cursor_execute` events (the tests' statement counts),
 and SQLAlchemy's error handling (wrapped errors; a lost server invalidates the pool, as
-app/db.py's `handle_error` hook asks). A statement this cannot run as it is (an expanding
-IN, a name SQLAlchemy escapes, a literal rendered at execution) goes through
+app/db.py's `handle_error` hook asks). A statement this cannot run as it is (a list of
+values on SQLite, a name SQLAlchemy escapes, a literal rendered at execution) goes through
 `session.execute`, with the same tuples back.
 """
 
@@ -23,7 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy.sql import Select
+from sqlalchemy.sql import Executable
 
 from app.db import session
 
@@ -35,7 +35,7 @@ MAX_KEPT = 512
 
 @dataclass(frozen=True, slots=True)
 class _Compiled:
-    statement: Select  # held, so its id() is never another statement's
+    statement: Executable  # held, so its id() is never another statement's
     sql: str | None  # None: run through session.execute
     defaults: dict[str, Any]
     positions: tuple[str, ...] | None  # the parameters' order, for a positional driver
@@ -47,8 +47,8 @@ class _Compiled:
 _kept: dict[tuple[int, str], _Compiled] = {}
 
 
-def rows(statement: Select, params: dict[str, Any] | None = None) -> list[tuple]:
-    """The rows of the prebuilt SELECT `statement` with `params`, as plain tuples."""
+def rows(statement: Executable, params: dict[str, Any] | None = None) -> list[tuple]:
+    """The rows of the prebuilt SELECT (or text) `statement` with `params`, as plain tuples."""
     connection = session.connection()
     dialect = connection.dialect
     compiled = _kept.get((id(statement), dialect.name))
@@ -97,7 +97,7 @@ def _run(connection, sql: str, parameters) -> list[tuple]:
         cursor.close()
 
 
-def _compile(statement: Select, dialect) -> _Compiled:
+def _compile(statement: Executable, dialect) -> _Compiled:
     compiled = statement.compile(dialect=dialect)
     sql, runnable = _array_lists(compiled, dialect)
     runnable = runnable and not (compiled.literal_execute_params or compiled.escaped_bind_names)

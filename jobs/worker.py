@@ -33,10 +33,8 @@ from contextlib import suppress
 
 import redis
 from redis import Redis
-from rq import Queue, Worker, worker_registration
-from rq.defaults import DEFAULT_WORKER_TTL
+from rq import Queue, SimpleWorker, Worker, worker_registration
 from rq.exceptions import StopRequested
-from rq.worker import WorkerStatus
 
 from app.queue import QUEUES
 from app.security import masking
@@ -115,10 +113,11 @@ IN_PROCESS_QUEUES = frozenset({"high"})
 
 
 class KadeWorker(Worker):
-    """RQ's forking worker, fork-safe for SQLAlchemy, masking personal data in the errors it
-    keeps, and leaving its loop when Redis goes away or comes back empty (RQ's own loop
-    would retry in place, while the scheduler process it started died and would not come
-    back for ten minutes)."""
+    """RQ's worker, running the `high` queue's jobs in its own process and the others' in
+    a forked work-horse (see the module's docstring), fork-safe for SQLAlchemy, masking
+    personal data in the errors it keeps, and leaving its loop when Redis goes away or
+    comes back empty (RQ's own loop would retry in place, while the scheduler process it
+    started died and would not come back for ten minutes)."""
 
     queue_class = KadeQueue
     stop_requested_by_signal = False
@@ -152,22 +151,17 @@ class KadeWorker(Worker):
         _fork_safe_engines()
         super().main_work_horse(job, queue)
 
+    # RQ's SimpleWorker for the IN_PROCESS_QUEUES: the job here, its timeout a signal
+    # (perform_job's), and one heartbeat covering the whole job (no monitoring loop beats
+    # while it runs); RQ's forking Worker for the others.
+
     def execute_job(self, job, queue):
-        if queue.name not in IN_PROCESS_QUEUES:
-            return super().execute_job(job, queue)  # in a forked work-horse
-        # As RQ's SimpleWorker: here, with the timeout as a signal (perform_job's).
-        self.prepare_execution(job)
-        self.perform_job(job, queue)
-        self.set_state(WorkerStatus.IDLE)
-        return None
+        worker = SimpleWorker if queue.name in IN_PROCESS_QUEUES else Worker
+        return worker.execute_job(self, job, queue)
 
     def get_heartbeat_ttl(self, job) -> int:
-        if job.origin not in IN_PROCESS_QUEUES:
-            return super().get_heartbeat_ttl(job)
-        # No monitoring loop beats while the job runs here: the whole job, and a margin
-        # (SimpleWorker's rule; no timeout at all keeps RQ's default).
-        return DEFAULT_WORKER_TTL if job.timeout == -1 else int(job.timeout or
-                                                                 DEFAULT_WORKER_TTL) + 60
+        worker = SimpleWorker if job.origin in IN_PROCESS_QUEUES else Worker
+        return worker.get_heartbeat_ttl(self, job)
 
     def perform_job(self, job, queue) -> bool:
         """The job, with the id of the request that queued it on each of its log lines (its

@@ -63,7 +63,7 @@ def _find(raw: str, kind: str) -> ApiToken | None:
 
 
 # Built once, as are the other statements every checkout request sends (building a select
-# cost more CPU than SQLAlchemy's compiled cache saved): only the bound values change.
+# on every call cost more CPU than running it): only the bound values change.
 _USER_FOR_ACCESS_TOKEN = (
     select(User, ApiToken.revoked_at, ApiToken.expires_at, ApiToken.session_version)
     .join(ApiToken, ApiToken.user_id == User.id)

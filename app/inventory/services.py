@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, bindparam, case, exists, func, literal, select, update
 
-from app import db
+from app import db, prepared
 from app.audit import services as audit
 from app.db import transaction, utcnow
 from app.errors import Conflict, Invalid, NotFound
@@ -92,7 +92,7 @@ _AVAILABLE = (select(StockLevel.variant_id, func.sum(StockLevel.on_hand - StockL
 
 
 def _read_available(variant_ids: list[int]) -> dict[int, int]:
-    rows = db.session.execute(_AVAILABLE, {"ids": list(variant_ids)}).all()
+    rows = prepared.rows(_AVAILABLE, {"ids": variant_ids})
     found = {variant_id: int(units or 0) for variant_id, units in rows}
     return {variant_id: found.get(variant_id, 0) for variant_id in variant_ids}
 
@@ -377,7 +377,7 @@ _WAREHOUSES_HOLDING = (
 
 def _warehouses_holding(variant_ids: list[int]) -> dict[int, list[int]]:
     """The warehouses with a stock row for each variant, the default first."""
-    rows = db.session.execute(_WAREHOUSES_HOLDING, {"ids": list(variant_ids)})
+    rows = prepared.rows(_WAREHOUSES_HOLDING, {"ids": variant_ids})
     where: dict[int, list[int]] = {}
     for variant_id, warehouse_id in rows:
         where.setdefault(variant_id, []).append(warehouse_id)
