@@ -13,10 +13,16 @@ from dataclasses import dataclass, field
 
 from flask import g
 from sqlalchemy import bindparam, exists, func, select
-from sqlalchemy.orm import contains_eager, defer, selectinload
+from sqlalchemy.orm import selectinload
 
 from app import db, memo, prepared
-from app.catalog import cards, category_tree as categories, facet_counts, product_view
+from app.catalog import (
+    cards,
+    category_tree as categories,
+    facet_counts,
+    on_sale,
+    product_view,
+)
 from app.catalog.cards import Card
 from app.catalog.models import (
     LANGS,
@@ -399,33 +405,15 @@ def publish(product: Product) -> None:
 
 
 
-def variants_for_sale(variant_ids: list[int]) -> dict[int, Variant]:
-    """Active variants of published products, with their product, images and slots' product
-    loaded, by id. Ids not on sale are absent. One query for a whole cart, and within a
-    request each variant is read once (app/request_memo.py): adding to the cart, pricing it
-    and checking its stock all ask."""
+def variants_for_sale(variant_ids: list[int]) -> dict[int, on_sale.VariantOnSale]:
+    """Active variants of published products, with their product and its pictures, by id,
+    as plain values (app/catalog/on_sale.py). Ids not on sale are absent. Two statements
+    for a whole cart, and within a request each variant is read once
+    (app/request_memo.py): adding to the cart, pricing it and checking its stock all ask."""
     ids = [i for i in set(variant_ids) if 0 < i < 2**31]
     if not ids:
         return {}
-    return _variants_on_sale.many(ids, _read_variants_for_sale)
-
-
-def _read_variants_for_sale(ids: list[int]) -> dict[int, Variant]:
-    # The product comes in the same row as its variant (it is joined for its status
-    # anyway), without its descriptions, which nothing that sells a variant shows; then the
-    # products' pictures in one more statement.
-    rows = db.session.scalars(_VARIANTS_FOR_SALE, {"ids": ids})
-    return {variant.id: variant for variant in rows}
-
-
-# Built once (every checkout request reads its variants): only the ids change.
-_VARIANTS_FOR_SALE = (
-    select(Variant).join(Variant.product)
-    .where(Variant.id.in_(bindparam("ids", expanding=True)), Variant.is_active,
-           Product.status == "published")
-    .options(contains_eager(Variant.product).options(
-        defer(Product.description_en), defer(Product.description_si),
-        defer(Product.description_ta), selectinload(Product.images))))
+    return _variants_on_sale.many(ids, on_sale.read)
 
 
 def slots_by_id(slot_ids: list[int]) -> dict[int, ServiceSlot]:
