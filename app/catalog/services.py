@@ -185,7 +185,7 @@ def list_products(filters: ProductFilter = ProductFilter(), *, sort: str = "newe
             {**db.slot_values("c", ids or ()), **window})
         items = cards.cards_of(rows) if total else []
     elif sort == "relevance" and filters.product_ids is not None:
-        ranked = _kept_in_order(_conditions(filters), filters)
+        ranked = _kept_in_order(filters)
         total = len(ranked)
         items = cards.cards_by_id(ranked[(page - 1) * per_page: page * per_page])
     else:
@@ -209,15 +209,16 @@ def _whole_listing(categories_filed: int | None, sort: str, locale: str):
             .limit(bindparam("limit")).offset(bindparam("offset")))
 
 
-def _kept_in_order(where: list, filters: ProductFilter) -> list[int]:
+def _kept_in_order(filters: ProductFilter) -> list[int]:
     """`filters.product_ids` that the other filters keep, in search's order. Search returns
     published products only, so with no other filter there is nothing to ask the database
     (the page's own cards are checked again): a broad search's thousand ids cost a query
-    of a thousand parameters otherwise."""
+    of a thousand parameters otherwise, and building its conditions alone cost a narrow
+    search a tenth of its CPU."""
     if filters == ProductFilter(product_ids=filters.product_ids):
         return list(filters.product_ids or ())
     # One pass over the matches gives both the total and the page.
-    matching = set(db.session.scalars(select(_product.id).where(*where)))
+    matching = set(db.session.scalars(select(_product.id).where(*_conditions(filters))))
     return [i for i in filters.product_ids or () if i in matching]
 
 
