@@ -21,7 +21,14 @@ from sqlalchemy import Integer, String, bindparam, literal, select, text, union_
 
 from app import db, prepared
 from app.catalog import category_tree
-from app.catalog.models import InLanguages, Product, ProductImage, Variant
+from app.catalog.models import (
+    InLanguages,
+    OptionLabels,
+    Product,
+    ProductImage,
+    ProductKind,
+    Variant,
+)
 from app.inventory import services as inventory
 
 _product, _variant, _image = (m.__table__.c for m in (Product, Variant, ProductImage))
@@ -80,6 +87,34 @@ class Picture:
     height: int
     alt_en: str | None
     variant_id: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class ProductHead(ProductKind, InLanguages):
+    """What every plain value of a product begins with (a product page's, a variant on
+    sale's): which product it is, what kind, and its names."""
+
+    id: int
+    slug: str
+    kind: str
+    category_id: int | None
+    name_en: str
+    name_si: str | None
+    name_ta: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class VariantHead(OptionLabels):
+    """What every plain value of a variant shoppers buy begins with: which one, its options
+    in three languages and its price."""
+
+    id: int
+    sku: str
+    options: dict
+    options_si: dict | None
+    options_ta: dict | None
+    price_cents: int
+    compare_at_cents: int | None
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,26 +16,16 @@ from dataclasses import dataclass
 from sqlalchemy import bindparam, select
 
 from app import prepared
-from app.catalog.cards import Picture
+from app.catalog.cards import Picture, ProductHead, VariantHead
 from app.catalog.models import (
-    InLanguages,
-    OptionLabels,
     Product,
     ProductImage,
-    ProductKind,
     Variant,
 )
 
 
 @dataclass(frozen=True, slots=True)
-class ProductOnSale(ProductKind, InLanguages):
-    id: int
-    slug: str
-    kind: str
-    category_id: int | None
-    name_en: str
-    name_si: str | None
-    name_ta: str | None
+class ProductOnSale(ProductHead):
     duration_minutes: int | None
     service_location: str | None
     service_districts: list | None
@@ -43,15 +33,8 @@ class ProductOnSale(ProductKind, InLanguages):
 
 
 @dataclass(frozen=True, slots=True)
-class VariantOnSale(OptionLabels):
-    id: int
+class VariantOnSale(VariantHead):
     product_id: int
-    sku: str
-    options: dict
-    options_si: dict | None
-    options_ta: dict | None
-    price_cents: int
-    compare_at_cents: int | None
     product: ProductOnSale
     is_active: bool = True  # only active variants are on sale
 
@@ -92,6 +75,6 @@ def read(ids: list[int]) -> dict[int, VariantOnSale]:
         if product is None:
             product = products[row[0]] = ProductOnSale(
                 *row[:_VARIANT_AT], images=tuple(pictures.get(row[0], ())))
-        variant_id, *fields = row[_VARIANT_AT:]
-        found[variant_id] = VariantOnSale(variant_id, product.id, *fields, product=product)
+        variant = VariantOnSale(*row[_VARIANT_AT:], product_id=product.id, product=product)
+        found[variant.id] = variant
     return found

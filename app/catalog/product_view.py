@@ -18,14 +18,11 @@ from flask import g
 from sqlalchemy import Integer, String, and_, bindparam, literal, select, text, union_all
 
 from app import db, prepared
-from app.catalog.cards import Picture
+from app.catalog.cards import Picture, ProductHead, VariantHead
 from app.catalog.models import (
-    InLanguages,
-    OptionLabels,
     Product,
     ProductAttribute,
     ProductImage,
-    ProductKind,
     ValueInLanguages,
     Variant,
 )
@@ -34,14 +31,7 @@ from app.inventory import services as inventory
 
 
 @dataclass(frozen=True, slots=True)
-class PageVariant(OptionLabels):
-    id: int
-    sku: str
-    options: dict
-    options_si: dict | None
-    options_ta: dict | None
-    price_cents: int
-    compare_at_cents: int | None
+class PageVariant(VariantHead):
     position: int
     units: int  # available to sell over every warehouse
     is_active: bool = True  # the page lists active variants only
@@ -56,14 +46,7 @@ class PageAttribute(ValueInLanguages):
 
 
 @dataclass(frozen=True, slots=True)
-class ProductView(ProductKind, InLanguages):
-    id: int
-    slug: str
-    kind: str
-    category_id: int | None
-    name_en: str
-    name_si: str | None
-    name_ta: str | None
+class ProductView(ProductHead):
     description_en: str
     description_si: str | None
     description_ta: str | None

@@ -388,18 +388,27 @@ def _hold(variant_id: int, quantity: int, warehouses: list[int]) -> int | None:
     """Take `quantity` units whole from the first of `warehouses` that has them; the
     warehouse, or None. A conditional UPDATE: two checkouts never take the same unit."""
     for warehouse_id in warehouses:
-        taken = db.session.execute(
-            update(StockLevel)
-            .where(StockLevel.variant_id == variant_id,
-                   StockLevel.warehouse_id == warehouse_id,
-                   StockLevel.on_hand - StockLevel.reserved >= quantity)
-            .values(reserved=StockLevel.reserved + quantity, updated_at=utcnow(),
-                    low_changed_at=_few_left_changed(-quantity))
-            .execution_options(synchronize_session=False)
-        ).rowcount
+        taken = db.session.execute(_HOLD, {
+            "variant": variant_id, "warehouse": warehouse_id, "quantity": quantity,
+            "now": utcnow()}).rowcount
         if taken == 1:
             return warehouse_id
     return None
+
+
+# Built once (every order runs it for each variant it holds): only the values change. The
+# same SET as _few_left_changed(-quantity) gives, with the quantity and the time bound.
+_units = StockLevel.on_hand - StockLevel.reserved
+# (Bound names other than the columns': an UPDATE keeps those for its SET.)
+_quantity, _now = bindparam("quantity"), bindparam("now", type_=StockLevel.updated_at.type)
+_HOLD = (
+    update(StockLevel)
+    .where(StockLevel.variant_id == bindparam("variant"),
+           StockLevel.warehouse_id == bindparam("warehouse"), _units >= _quantity)
+    .values(reserved=StockLevel.reserved + _quantity, updated_at=_now,
+            low_changed_at=case(((_units <= FEW_UNITS) | (_units - _quantity <= FEW_UNITS), _now),
+                                else_=StockLevel.low_changed_at))
+    .execution_options(synchronize_session=False))
 
 
 def _close(reservation_id: int, state: str) -> bool:

@@ -27,9 +27,9 @@ import time
 
 from flask import current_app
 from redis.exceptions import RedisError
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import bindparam, delete, insert, select, update
 
-from app import db
+from app import db, prepared
 from app.db import transaction, utcnow
 from app.recommendations.models import (
     KINDS,
@@ -223,11 +223,16 @@ def buffered() -> int:
 # ---- who may be tracked ------------------------------------------------------------------------
 
 def personalised(customer_id: int | None) -> bool:
-    """Whether this customer's doings may be recorded and used (yes unless they said no)."""
+    """Whether this customer's doings may be recorded and used (yes unless they said no).
+    Every add to cart asks: one column read as a plain row, not the ORM object."""
     if customer_id is None:
         return True
-    choice = db.session.get(PersonalisationChoice, customer_id)
-    return choice is None or choice.personalised
+    found = prepared.rows(_CHOICE, {"customer_id": customer_id})
+    return not found or bool(found[0][0])
+
+
+_CHOICE = select(PersonalisationChoice.personalised).where(
+    PersonalisationChoice.customer_id == bindparam("customer_id"))
 
 
 def _not_personalised(customer_ids: set[int]) -> set[int]:
