@@ -88,13 +88,21 @@ def give_back(order_number: str, **_) -> None:
 
 # ---- points earned on money paid -------------------------------------------------------------
 
-def _money_refunded(order_number: str) -> int:
-    """What refunds gave back of the money paid (not of wallet tenders)."""
-    return int(db.session.scalar(
-        select(func.coalesce(func.sum(Refund.amount_cents), 0))
+def _money_given_back(order_number: str) -> int:
+    """What went back to the payer of the money paid (not of wallet tenders): the refunds,
+    and for a payment charged back, all it captured (the bank took it back from the shop,
+    whatever was refunded of it before)."""
+    refunded = dict(db.session.execute(
+        select(Refund.payment_id, func.sum(Refund.amount_cents))
         .join(Payment, Payment.id == Refund.payment_id)
-        .where(Refund.order_number == order_number, Payment.method.not_in(tuple(UNITS))))
-        or 0)
+        .where(Refund.order_number == order_number, Payment.method.not_in(tuple(UNITS)))
+        .group_by(Refund.payment_id)).all())
+    charged_back = dict(db.session.execute(
+        select(Payment.id, Payment.captured_cents)
+        .where(Payment.order_number == order_number, Payment.status == "charged_back",
+               Payment.method.not_in(tuple(UNITS)))).all())
+    return int(sum(refunded.get(pid, 0) for pid in refunded.keys() - charged_back.keys())
+               + sum(charged_back.values()))
 
 
 def earn_points(order_number: str) -> int:
@@ -108,17 +116,21 @@ def earn_points(order_number: str) -> int:
                            order_number=order.number, reason="Cashback",
                            dedupe_key=f"cashback:{order.number}")
         wallet.tell_credit_added(entry)
-    return loyalty.earn(order.number, order.user_id, order.paid_with_money_cents)
+    added = loyalty.earn(order.number, order.user_id, order.paid_with_money_cents)
+    # Handlers run in no set order: a refund or a charge-back seen before this earning
+    # found nothing to take back then. Settled now, the order keeps only its share.
+    take_back_earned(order_number)
+    return added
 
 
 def take_back_earned(order_number: str, **_) -> int:
-    """After a cancel (all of it) or a refund (its share): the points the order earned on
-    the money that went back."""
+    """After a cancel (all of it), a refund (its share) or a charge-back (all the payment
+    took): the points and the cashback the order earned on the money that went back."""
     order = orders.find_by_number(order_number)
     if order is None:
         return 0
     paid = order.paid_with_money_cents
-    refunded = paid if order.status == "cancelled" else _money_refunded(order_number)
+    refunded = paid if order.status == "cancelled" else _money_given_back(order_number)
     loyalty.keep_share(order.number, order.user_id, paid, refunded, unit="credit",
                        earned_kind="cashback")
     return loyalty.keep_share(order.number, order.user_id, paid, refunded)

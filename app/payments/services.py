@@ -23,7 +23,7 @@ from app.audit import services as audit
 from app.db import transaction, utcnow
 from app.errors import Invalid, NotFound
 from app.orders import services as orders
-from app.payments import payhere
+from app.payments import credit, payhere
 from app.payments.models import Payment, PaymentEvent
 from app.security.roles import Permission, require
 
@@ -159,6 +159,9 @@ def apply_outcome(payment: Payment, outcome: str, amount_cents: int,
         if outcome == "charged_back" and payment.status != "charged_back":
             payment.status = "charged_back"
             payment.flagged = "Charged back: the money was taken back from the shop."
+            # Money the customer got back earns nothing: its points and cashback go too.
+            db.session.flush()
+            credit.take_back_earned(payment.order_number)
         elif (outcome == "captured" and provider_ref
               and provider_ref != payment.provider_payment_id):
             # A second charge (the order paid in two tabs): the ledger holds one, so the

@@ -269,3 +269,66 @@ def test_a_cancel_after_a_part_refund_gives_the_rest_of_the_points_back(scheme):
     orders.change_status(order.number, "cancelled", actor=manager)
 
     assert loyalty.balance(customer.id) == 400
+
+
+# ---- money that went back by other ways than a refund -----------------------------------------
+
+def _charge_back(order_number: str) -> None:
+    """The payment provider took the money back from the shop (PayHere's status -3), as
+    record_payhere_notification applies it to the ledger."""
+    with db.transaction():
+        payment = payments.payment_for(order_number, lock=True)
+        payments.apply_outcome(payment, "charged_back", payment.captured_cents, None)
+
+
+def test_a_charge_back_takes_back_the_points_and_the_cashback_the_money_earned(scheme):
+    from app.promotions import admin as promotions
+
+    promotions.create_promotion(None, {"name_en": "5% back", "benefit": "cashback",
+                                       "percent": 5,
+                                       "combines_with": ["line", "order", "delivery"]})
+    customer = make_customer()
+    order = _paid_order(customer, price_cents=9_650_00)  # + Rs 350 delivery: Rs 10,000
+    assert (loyalty.balance(customer.id), wallet.balance(customer.id)) == (100, 482_50)
+
+    _charge_back(order.number)
+
+    assert payments.payment_for(order.number).status == "charged_back"
+    assert (loyalty.balance(customer.id), wallet.balance(customer.id)) == (0, 0)
+    _charge_back(order.number)  # told twice: nothing more is taken
+    assert [e.kind for e in wallet.history(customer.id, "points")] == ["taken_back", "earned"]
+
+
+def test_a_charge_back_after_a_part_refund_takes_back_what_the_refund_left(scheme):
+    customer = make_customer()
+    order = _paid_order(customer, price_cents=9_650_00)
+    manager = make_staff("order_manager")
+    orders.change_status(order.number, "shipped", actor=manager)
+    orders.change_status(order.number, "delivered", actor=manager)
+    refunds.refund(order.number, 2_500_00, reason="One part missing", actor=manager)
+    assert loyalty.balance(customer.id) == 75
+
+    _charge_back(order.number)
+
+    assert loyalty.balance(customer.id) == 0
+
+
+def test_points_earned_after_a_refund_was_handled_keep_only_the_share_not_refunded(scheme):
+    # The outbox runs handlers in no set order: here the refund's taking back ran while the
+    # order had earned nothing yet (the scheme was off when its money arrived), and the
+    # earning (the paid event's handler, run late) comes after it.
+    customer = make_customer()
+    loyalty.save_scheme(enabled=False, points_per_100_rupees=1, point_value_cents=100,
+                        expiry_months=12, reminder_days=30, actor=None)
+    order = _paid_order(customer, price_cents=9_650_00)
+    manager = make_staff("order_manager")
+    orders.change_status(order.number, "shipped", actor=manager)
+    orders.change_status(order.number, "delivered", actor=manager)
+    refunds.refund(order.number, 2_500_00, reason="One part missing", actor=manager)
+    loyalty.save_scheme(enabled=True, points_per_100_rupees=1, point_value_cents=100,
+                        expiry_months=12, reminder_days=30, actor=None)
+
+    credit.earn_points(order.number)
+    credit.earn_points(order.number)  # delivered twice: the same
+
+    assert loyalty.balance(customer.id) == 75
