@@ -324,6 +324,15 @@ def _reason(reason: str | None) -> str:
     return reason
 
 
+def _form_key(kind: str, user_id: int, unit: str, request_key: str | None) -> str | None:
+    """The entry's key for a staff form posted with `request_key`, so that the same form
+    posted twice writes once. Of this customer's and this unit's entries only: the same key
+    posted for another customer, or on the other unit's form, is an entry of its own, not
+    the first one returned as if it were. Bounded: a hidden field can carry anything."""
+    request_key = (request_key or "").strip()[:64]
+    return f"{kind}:{unit}:{user_id}:{request_key}" if request_key else None
+
+
 def give_goodwill(user_id: int, amount_cents: int, reason: str, *, actor,
                   expires_at: dt.datetime | None = None,
                   request_key: str | None = None) -> WalletEntry:
@@ -335,7 +344,7 @@ def give_goodwill(user_id: int, amount_cents: int, reason: str, *, actor,
         raise Invalid(_l("Enter an amount between Rs 0.01 and Rs 100,000."), field="amount")
     if expires_at is not None and expires_at <= utcnow():
         raise Invalid(_l("Choose an expiry date in the future."), field="expires_at")
-    key = f"goodwill:{request_key}" if request_key else None
+    key = _form_key("goodwill", user_id, "credit", request_key)
     with transaction():
         earlier = _existing(key)
         if earlier is not None:
@@ -387,7 +396,7 @@ def adjust(user_id: int, amount_cents: int, reason: str, *, actor,
                       _l("Enter a whole number of points, with a minus to take points off."),
                       field="amount")
     with transaction():
-        key = f"adjustment:{request_key}" if request_key else None
+        key = _form_key("adjustment", user_id, unit, request_key)
         earlier = _existing(key)
         if earlier is not None:
             return earlier

@@ -173,3 +173,34 @@ def test_a_goodwill_form_posted_twice_at_once_credits_once(app, monkeypatch):
     assert errors == []
     with app.app_context():
         assert wallet.balance(customer_id) == 201_00
+
+
+def test_a_form_key_is_the_customers_own_and_the_units_own(db_session):
+    # The same key posted for another customer (a form copied between tabs, a replayed post)
+    # or on the points form returned the first entry: nothing was given, and staff were
+    # told it was.
+    first, second = make_customer(), make_customer()
+    manager = make_staff("admin")  # gives credit and adjusts wallets
+
+    given = wallet.give_goodwill(first.id, 50_00, "Parcel came late", actor=manager,
+                                 request_key="form-1")
+    other = wallet.give_goodwill(second.id, 30_00, "Wrong size", actor=manager,
+                                 request_key="form-1")
+    credit = wallet.adjust(first.id, 10_00, "Typo", actor=manager, request_key="form-2")
+    points = wallet.adjust(first.id, 25, "Typo", actor=manager, request_key="form-2",
+                           unit="points")
+
+    assert other.id != given.id and points.id != credit.id
+    assert (wallet.balance(first.id), wallet.balance(second.id)) == (60_00, 30_00)
+    assert wallet.balance(first.id, "points") == 25
+
+
+def test_a_form_key_of_any_length_gives_once(db_session):
+    customer = make_customer()
+    manager = make_staff("admin")  # gives credit and adjusts wallets
+    key = "k" * 5_000  # a hidden field carries what it is sent
+
+    entries = {wallet.give_goodwill(customer.id, 40_00, "Late", actor=manager,
+                                    request_key=key).id for _ in range(2)}
+
+    assert len(entries) == 1 and wallet.balance(customer.id) == 40_00
