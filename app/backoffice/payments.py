@@ -172,14 +172,22 @@ def _detail_page(payment, *, status: int = 200, collected_form=None, refund_form
         history=_history(payment), left=left, lines=lines, refunds=refund_list,
         slips=slip_list, people=people, quick_amounts=quick, quick_chosen=chosen,
         line_names={entry.line.id: entry.line.name_en for entry in lines},
-        can_collect=payment.method == "cod" and payment.status not in payments.FINAL,
+        can_collect=(payment.method in payments.RECEIVED_BY_HAND
+                     and payment.status not in payments.FINAL),
         can_refund=left > 0 and payment.status != "charged_back",
-        collected_form=collected_form or CollectedForm(
-            formdata=None, amount=rupees(payment.amount_cents)),
+        collected_form=_collected_form(payment, collected_form),
         refund_form=refund_form, reject_forms=reject_forms or {},
         reject_form=RejectSlipForm(formdata=None), refund_units=refund_units or {},
         other_payments=[p for p in ledger.payments_of(payment.order_number, actor=actor())
                         if p.id != payment.id])
+
+
+def _collected_form(payment, form=None) -> CollectedForm:
+    """The form staff record money received with: cash at the door, or a bank transfer."""
+    form = form or CollectedForm(formdata=None, amount=rupees(payment.amount_cents))
+    if payment.method != "cod":
+        form.amount.label.text = _("Transfer received (rupees)")
+    return form
 
 
 def _back(payment, anchor: str = ""):
@@ -221,13 +229,18 @@ def payment_collected(payment_id: int):
         except DomainError as exc:
             code = _refused(exc)
             if exc.field == "amount" and exc.message == exc.default_message:
-                form.amount.errors = [_("Enter the order's total, %(amount)s: that is what "
-                                        "the customer pays at the door.",
-                                        amount=money(payment.amount_cents))]
+                form.amount.errors = [
+                    _("Enter the order's total, %(amount)s: that is what the customer pays "
+                      "at the door.", amount=money(payment.amount_cents))
+                    if payment.method == "cod" else
+                    _("Enter the order's total, %(amount)s: record a transfer when all of it "
+                      "is in the shop's account.", amount=money(payment.amount_cents))]
             else:
                 form.amount.errors = [str(exc.message)]
         else:
-            flash(_("Cash collected: order %(number)s is paid.", number=payment.order_number))
+            flash(_("Cash collected: order %(number)s is paid.", number=payment.order_number)
+                  if payment.method == "cod" else
+                  _("Transfer received: order %(number)s is paid.", number=payment.order_number))
             return _back(payment)
     return _detail_page(ledger.staff_payment(payment_id, actor=actor()), status=code,
                         collected_form=form)

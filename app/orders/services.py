@@ -574,13 +574,19 @@ def _clean_note(note: str | None) -> str | None:
 
 
 def change_status(number: str, status: str, *, note: str | None = None, actor=None) -> Order:
-    """Staff move an order on (or the system, with actor None). Refund statuses are set by
-    the refund service only: they must match money actually paid back."""
+    """Staff move an order on (or the system, with actor None). Paid and the refund
+    statuses are set by the payments only: they must match money actually received or paid
+    back."""
     require(actor, Permission.MANAGE_ORDERS)
     note = _clean_note(note)
     if status in statuses.REFUND:
         raise Conflict(_l("Refund an order from its payment, so the money and the status "
                           "agree."), field="status")
+    if status == "paid":
+        # Paid means the money is in the ledger: set by the payment that received it.
+        raise Conflict(_l("Record the money on the order's payment (cash collected, or the "
+                          "bank transfer received): the order becomes paid with it, so the "
+                          "money and the status agree."), field="status")
     with transaction():
         order = _existing(number)
         _move(order, status, actor=actor, note=note)
@@ -821,7 +827,7 @@ def staff_order(number: str, *, actor=None) -> Order:
 def next_statuses(order: Order) -> list[str]:
     """What staff may choose next, in the order of the list of statuses."""
     return [s for s in statuses.STATUSES if s in allowed_next(order)
-            and s not in statuses.REFUND]
+            and s not in statuses.REFUND and s != "paid"]
 
 
 # ---- payments ---------------------------------------------------------------------------------

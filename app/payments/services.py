@@ -177,13 +177,20 @@ def apply_outcome(payment: Payment, outcome: str, amount_cents: int,
             payment.flagged = "Paid after the order was cancelled: refund it."
 
 
-# ---- cash on delivery ------------------------------------------------------------------------
+# ---- money received by hand: cash on delivery, bank transfers --------------------------------
+
+# Money that reaches the shop without a provider telling us: staff record it.
+RECEIVED_BY_HAND = ("cod", "bank_transfer")
+
 
 def mark_collected(order_number: str, amount_cents: int, *, actor=None) -> Payment:
-    """Staff took the cash at the door. The amount must be the order's."""
+    """Staff took the cash at the door, or saw the bank transfer arrive in the shop's
+    account (with or without the customer's slip). The amount must be the order's. The
+    only way, with a provider's word and a slip checked, that an order becomes paid."""
     require(actor, Permission.MANAGE_PAYMENTS)
     with transaction():
-        payment = payment_for(order_number, "cod", lock=True)
+        payment = next(filter(None, (payment_for(order_number, method, lock=True)
+                                     for method in RECEIVED_BY_HAND)), None)
         if payment is None:
             raise NotFound()
         if payment.status in FINAL:
@@ -191,10 +198,15 @@ def mark_collected(order_number: str, amount_cents: int, *, actor=None) -> Payme
             return payment
         if amount_cents != payment.amount_cents:
             raise Invalid(field="amount")
+        cash = payment.method == "cod"
         payment.events.append(PaymentEvent(
             kind="captured", amount_cents=amount_cents, actor_id=actor.id if actor else None,
-            dedupe_key=f"cod:{order_number}:collected", note="collected"))
+            # A transfer's key is the one a checked slip uses: one capture either way.
+            dedupe_key=(f"cod:{order_number}:collected" if cash
+                        else f"bank_transfer:{order_number}:captured"),
+            note="collected" if cash else "transfer received"))
         apply_outcome(payment, "captured", amount_cents, None)
-        audit.record("payments.cod_collected", actor_id=actor.id if actor else None,
-                     target_type="order", target_id=order_number, amount_cents=amount_cents)
+        audit.record("payments.cod_collected" if cash else "payments.transfer_received",
+                     actor_id=actor.id if actor else None, target_type="order",
+                     target_id=order_number, amount_cents=amount_cents)
     return payment

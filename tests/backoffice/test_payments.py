@@ -14,6 +14,7 @@ from PIL import Image
 from app import db
 from app.audit.models import AuditEntry
 from app.db import transaction
+from app.errors import Conflict
 from app.inventory import services as inventory
 from app.orders import services as orders
 from app.payments import payhere, refunds, services as payments, slips
@@ -658,3 +659,49 @@ def test_the_confirmation_shows_a_refund_shared_with_the_points_paid(manager_cli
 
     text = _text(review.text)
     assert "Cash on delivery: Rs. 600.00" in text and "Loyalty points: Rs. 200.00" in text
+
+
+# ---- a bank transfer received without a slip, and "paid" only from the money -------------------
+
+def test_staff_record_a_transfer_received_without_a_slip(manager_client, manager):
+    order = place_guest_order(stocked("Kithul treacle", units=5, sku="KIT-2"),
+                              payment_method="bank_transfer")
+    payment = payments.payment_for(order.number, "bank_transfer")
+    unread = slips.upload_slip(order.number, _png())  # sent, not yet checked
+    page = _text(manager_client.get(f"/staff/payments/{payment.id}").text)
+    assert "Transfer received" in page and "Mark cash collected" not in page
+
+    wrong = manager_client.post(f"/staff/payments/{payment.id}/collected",
+                                data={"amount": "1.00"})
+    assert wrong.status_code == 422
+    assert "record a transfer when all of it is in the shop's account" in _text(wrong.text)
+    response = manager_client.post(f"/staff/payments/{payment.id}/collected",
+                                   data={"amount": f"{order.due_cents / 100:,.2f}"})
+
+    assert response.status_code == 303
+    db.session.expire_all()
+    assert payments.payment_for(order.number, "bank_transfer").status == "captured"
+    assert orders.find_by_number(order.number).status == "paid"
+    entry = db.session.query(AuditEntry).filter_by(action="payments.transfer_received").one()
+    assert entry.actor_id == manager.id
+    with pytest.raises(Conflict):
+        slips.verify_slip(unread.id, actor=manager)  # one capture, not two
+    with pytest.raises(Conflict):
+        slips.upload_slip(order.number, _png())  # nothing more to send
+
+
+def test_staff_cannot_mark_an_order_paid_without_the_money(manager_client):
+    order = place_guest_order(stocked("Kithul treacle", units=5, sku="KIT-3"),
+                              payment_method="bank_transfer")
+    page = manager_client.get(f"/staff/orders/{order.number}").text
+    form = page[page.index('id="status-change"'):page.index('id="add-note"')]
+    assert re.findall(r'<option[^>]*value="([a-z_]+)"', form) == ["cancelled"]
+
+    response = manager_client.post(f"/staff/orders/{order.number}/status",
+                                   data={"status": "paid"})
+
+    assert response.status_code == 409
+    assert "Record the money on the order's payment" in _text(response.text)
+    db.session.expire_all()
+    assert orders.find_by_number(order.number).status == "pending_payment"
+    assert payments.payment_for(order.number, "bank_transfer").status == "initiated"
