@@ -522,6 +522,17 @@ def allowed_next(order: Order) -> frozenset[str]:
     return statuses.next_of(order.status, services_only=order.is_services_only)
 
 
+def _withdraw(order: Order) -> None:
+    """The order will never be carried out (cancelled, or refunded in full before it was
+    sent): what it holds goes back. Its stock and booked times here; a plan's visits and a
+    promotion's uses through signals.order_withdrawn."""
+    inventory.release(order.number)
+    for line in order.lines:
+        if line.slot_id:
+            booking_slots.unbook(line.slot_id, line.quantity)
+    signals.order_withdrawn.send(order.number)
+
+
 def _move(order: Order, status: str, *, actor=None, note: str | None = None) -> Order:
     """Change the status and do what it means. The caller holds a transaction."""
     if status not in statuses.BY_CODE or status not in allowed_next(order):
@@ -540,11 +551,8 @@ def _move(order: Order, status: str, *, actor=None, note: str | None = None) -> 
     db.session.refresh(order)
     sent_now: list[ShipmentLine] = []
     if status == "cancelled":
-        inventory.release(order.number)
+        _withdraw(order)
         signals.order_cancelled.send(order.number)
-        for line in order.lines:
-            if line.slot_id:
-                booking_slots.unbook(line.slot_id, line.quantity)
     elif status in ("shipped", "ready_for_collection", "completed") and (
             previous in statuses.UNSENT):
         inventory.sell(order.number)  # whatever is still held leaves with this shipment
@@ -929,11 +937,7 @@ def refund_recorded(number: str, *, amount_cents: int, fully: bool,
         if fully and "refunded" in statuses.next_of(previous):
             _move(order, "refunded", actor=actor, note=note)
             if previous in statuses.UNSENT:
-                # Never to be sent now: what is still held goes back to sale.
-                inventory.release(order.number)
-                for line in order.lines:
-                    if line.slot_id:
-                        booking_slots.unbook(line.slot_id, line.quantity)
+                _withdraw(order)  # never to be sent now
         elif not fully and previous in statuses.PARTLY_REFUNDABLE:
             _move(order, "partially_refunded", actor=actor, note=note)
         else:

@@ -16,7 +16,8 @@ def init_app(app) -> None:
 
     # Before the promotions: a member price is the price promotions then work from.
     pricing.register_rule(benefits.RULE)
-    signals.order_cancelled.connect(_give_back_visits, weak=False)
+    # An order never carried out (cancelled, or refunded in full before it was sent).
+    signals.order_withdrawn.connect(_give_back_visits, weak=False)
     # PayHere's notifications about plans come to the shop's one notification address.
     payments.route_payhere_notifications(payhere_flow.PREFIX, payhere_flow.record)
 

@@ -478,7 +478,8 @@ def use_credits(subscription_id: int, period_start: dt.datetime, product_id: int
 
 
 def give_back_credits(order_number: str) -> None:
-    """A cancelled order's visits go back to its period's credits."""
+    """A withdrawn order's visits (cancelled, or refunded in full before it was carried
+    out) go back to its period's credits."""
     for use in db.session.scalars(select(CreditUse).where(
             CreditUse.order_number == order_number)):
         db.session.delete(use)

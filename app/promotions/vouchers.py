@@ -178,8 +178,9 @@ def redeem(cart, order_number: str) -> None:
 
 
 def release(order_number: str) -> int:
-    """Give back what order `order_number` used (it was cancelled): its uses, its codes'
-    uses and its discount return to the promotions' limits. Returns how many promotions."""
+    """Give back what order `order_number` used (it was cancelled, or refunded in full
+    before it was sent): its uses, its codes' uses and its discount return to the
+    promotions' limits. Returns how many promotions."""
     with transaction():
         found = db.session.scalars(select(Redemption).where(
             Redemption.order_number == order_number, Redemption.released_at.is_(None))

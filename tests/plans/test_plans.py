@@ -143,6 +143,28 @@ def test_a_cancelled_order_gives_its_visits_back(shop, plus):
                               shop["cleaning"].product_id) == 0
 
 
+def test_an_order_refunded_in_full_before_it_is_carried_out_gives_its_visits_back(shop, plus):
+    # A refund of all the money before anything was sent withdraws the order as a cancel
+    # does: its stock and booked time went back, and its free visit must too.
+    from app.payments import refunds, services as payments
+
+    customer, subscription = member(plus)
+    cart = _cart_with(customer, shop["cleaning"])
+    carts.add_item(cart, shop["tea"].id, 1)
+    order, _ = place_order(cart, _choices(customer, payment_method="cod"), user=customer)
+    payments.mark_collected(order.number, order.due_cents)
+    used = plans.credits_used(subscription.id, subscription.period_start,
+                              shop["cleaning"].product_id)
+    assert used == 1 and order.total_cents > 0
+
+    refunds.refund(order.number, order.total_cents, reason="Changed their mind",
+                   actor=make_staff("order_manager"))
+
+    assert orders.find_by_number(order.number).status == "refunded"
+    assert plans.credits_used(subscription.id, subscription.period_start,
+                              shop["cleaning"].product_id) == 0
+
+
 def _slot_of(variant) -> int:
     from app.catalog import booking_slots
 

@@ -1,5 +1,6 @@
 """Vouchers from the cart to the order: each refusal with its reason, the order's frozen
-adjustments, the use counted once, and given back when the order is cancelled."""
+adjustments, the use counted once, and given back when the order is cancelled (or refunded
+in full before it was sent)."""
 
 from __future__ import annotations
 
@@ -91,6 +92,27 @@ def test_a_cancelled_order_gives_its_use_back(db_session):
     assert (code.uses_count, promotion.uses_count, promotion.discount_given_cents) == (0, 0, 0)
     assert db.session.query(Redemption).one().released_at is not None
     assert carts.set_voucher(other, "ONCE").applied
+
+
+def test_an_order_refunded_in_full_before_it_is_sent_gives_its_use_back(db_session):
+    # Refunded in full before anything left: never carried out, as a cancelled order.
+    from app.payments import refunds, services as payments
+    from tests.factories import make_staff
+
+    starter_delivery()
+    rice = stocked("Rice", price_cents=2_000_00)
+    make_promotion("Single", percent=10, code="ONCE", code_uses=1)
+    cart = guest_cart(rice)
+    carts.set_voucher(cart, "once")
+    order, _ = place_order(cart, guest_choices())
+    payments.mark_collected(order.number, order.due_cents)
+
+    refunds.refund(order.number, order.total_cents, reason="Out of our hands",
+                   actor=make_staff("order_manager"))
+
+    db.session.expire_all()
+    assert db.session.query(VoucherCode).one().uses_count == 0
+    assert carts.set_voucher(guest_cart(rice), "ONCE").applied
 
 
 @pytest.mark.parametrize("setup, expected", [
