@@ -50,7 +50,9 @@ is_root() { [[ $EUID -eq 0 ]]; }
 # finish rather than fail or break its run. 20 minutes covers a slow chromium download.
 wait_for_apt() {
     local waited=0
-    while pgrep -x 'apt-get|apt|dpkg|unattended-upgr' >/dev/null; do
+    # (pgrep warns of a pattern over 15 characters, the length of a process name; each
+    # name in it is within that, "unattended-upgr" being one's first 15: the warning is noise.)
+    while pgrep -x 'apt-get|apt|dpkg|unattended-upgr' >/dev/null 2>&1; do
         ((waited % 30 == 0)) && log "waiting for another apt/dpkg to finish..."
         sleep 2
         waited=$((waited + 2))

@@ -79,8 +79,11 @@ def mark_invoice_paid(invoice_id: int, *, actor=None) -> Invoice:
         invoice = db.session.get(Invoice, invoice_id)
         if invoice is None:
             raise NotFound()
-        if invoice.state in ("paid", "void"):
+        if invoice.state == "paid":
             raise Conflict(_l("This invoice is already settled."))
+        if invoice.state == "void":
+            raise Conflict(_l("This invoice was voided when the plan ended: nothing is owed. "
+                              "Money received for it goes back to the customer."))
         subscription = db.session.get(Subscription, invoice.subscription_id)
         first = subscription.state == "pending"
         pay_invoice(invoice.id, payment_ref=f"staff:{actor.id}" if actor else "staff")

@@ -395,6 +395,9 @@ def _move(subscription: Subscription, now: dt.datetime) -> str | None:
         return "expired"
     if state == "past_due" and subscription.grace_until and subscription.grace_until <= now:
         _end(subscription, now)
+        # The period it was to pay for will not come: nothing is owed, and nothing may be
+        # taken for it (money arriving after this goes back: payhere_flow, admin).
+        _void_open_invoices(subscription)
         tell(subscription, "expired")
         return "expired"
     if state == "pending" and subscription.period_start + dt.timedelta(

@@ -225,6 +225,27 @@ def test_a_failed_payment_keeps_benefits_through_grace_then_expires(shop, plus):
     assert subscription.state == "expired"
 
 
+def test_a_plan_that_lapses_unpaid_voids_its_renewal_invoice(shop, plus):
+    # The invoice of a period the plan never reached stayed open: staff could take money
+    # for it (marked paid, the plan stayed expired) and it counted as owed.
+    from app.plans import admin
+
+    customer, subscription = member(plus)
+    end = subscription.period_end
+    plans.renew_due(now=end)  # by bank transfer: an invoice to settle, past due
+    renewal = plans.open_invoice(subscription.id)
+    assert renewal is not None and subscription.state == "past_due"
+
+    plans.renew_due(now=end + 8 * DAY)  # the grace is over
+
+    assert subscription.state == "expired"
+    assert renewal.state == "void" and plans.open_invoice(subscription.id) is None
+    with pytest.raises(Conflict) as refused:
+        admin.mark_invoice_paid(renewal.id, actor=make_staff("order_manager"))
+    assert "voided when the plan ended" in str(refused.value.message)
+    assert subscription.state == "expired"
+
+
 def test_paying_twice_settles_once(shop, plus):
     customer, subscription = member(plus)
     invoice = plans.open_invoice(subscription.id)
