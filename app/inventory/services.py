@@ -360,13 +360,17 @@ def reserve(reference: str, wants: dict[int, int]) -> None:
             if warehouse_id is None:
                 short.append(variant_id)
             else:
-                held.append(Reservation(reference=reference, variant_id=variant_id,
-                                        warehouse_id=warehouse_id,
-                                        quantity=wants[variant_id]))
+                held.append({"reference": reference, "variant_id": variant_id,
+                             "warehouse_id": warehouse_id, "quantity": wants[variant_id],
+                             "created_at": utcnow()})
         if short:
             raise OutOfStock(available(short))  # what is left of each, read at once
-        db.session.add_all(held)  # one INSERT for them all at the next flush
+        # One INSERT for them all, as rows: nothing in the order's request reads them back,
+        # and the ORM's unit of work cost more CPU than the statement (every order).
+        db.session.execute(_RESERVE, held)
 
+
+_RESERVE = Reservation.__table__.insert()
 
 _WAREHOUSES_HOLDING = (
     select(StockLevel.variant_id, StockLevel.warehouse_id)
