@@ -174,6 +174,13 @@ def count_committed(model, counter: Counter, labels: Callable[[object], tuple | 
     event.listen(AppSession, "after_rollback", _rolled_back)
 
 
+def count_on_commit(session, counter: Counter, labels: tuple) -> None:
+    """Count one row written without the unit of work (a Core insert) into `counter` once
+    `session`'s transaction commits, as count_committed counts the models' rows (which
+    never see it): a rollback counts nothing."""
+    session.info.setdefault("kade_metrics_pending", []).append((counter, labels))
+
+
 def page_cache_lookup(hit: bool) -> None:
     PAGE_CACHE.labels("hit" if hit else "miss").inc()
 

@@ -22,6 +22,7 @@ from app import db
 from app.audit import services as audit
 from app.db import transaction, utcnow
 from app.errors import Invalid, NotFound
+from app.ops import metrics
 from app.orders import services as orders
 from app.payments import credit, payhere
 from app.payments.models import Payment, PaymentEvent
@@ -32,16 +33,25 @@ log = logging.getLogger(__name__)
 FINAL = frozenset({"captured", "refunded", "partially_refunded", "charged_back"})
 
 
-def open_payment(order_number: str, method: str, amount_cents: int) -> Payment:
-    """The payment an order waits for, inside the caller's transaction (checkout)."""
+def open_payment(order_number: str, method: str, amount_cents: int) -> int:
+    """The payment an order waits for, inside the caller's transaction (checkout); its id.
+    Written as rows, not ORM objects: every order opens one and nothing in its request
+    reads it back (the unit of work cost more CPU than the two statements); counted in the
+    payments metric at commit as the models' writes are."""
+    now = utcnow()
     with transaction():
-        payment = Payment(order_number=order_number, method=method, amount_cents=amount_cents,
-                          status="initiated")
-        payment.events.append(PaymentEvent(kind="initiated", amount_cents=amount_cents,
-                                           dedupe_key=f"{method}:{order_number}:initiated"))
-        db.session.add(payment)
-        db.session.flush()
-    return payment
+        payment_id = db.session.execute(_OPEN, {
+            "order_number": order_number, "method": method, "amount_cents": amount_cents,
+            "status": "initiated", "created_at": now, "updated_at": now,
+        }).inserted_primary_key[0]
+        db.session.execute(_INITIATED, {
+            "payment_id": payment_id, "kind": "initiated", "amount_cents": amount_cents,
+            "dedupe_key": f"{method}:{order_number}:initiated", "created_at": now})
+        metrics.count_on_commit(db.session(), metrics.PAYMENTS, (method, "initiated"))
+    return payment_id
+
+
+_OPEN, _INITIATED = Payment.__table__.insert(), PaymentEvent.__table__.insert()
 
 
 def payment_for(order_number: str, method: str | None = None, *, lock: bool = False):

@@ -22,7 +22,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 
-from app import db
+from app import db, prepared
 from app.audit import services as audit
 from app.db import transaction, utcnow
 from app.errors import Conflict, Invalid, NotFound
@@ -207,6 +207,10 @@ _LIVE_SUBSCRIPTION = (select(Subscription).where(Subscription.user_id == bindpar
                                                  Subscription.state.in_(LIVE))
                       .order_by(Subscription.id.desc()).limit(1))
 _LIVE_SUBSCRIPTION_LOCKED = _LIVE_SUBSCRIPTION.with_for_update()
+_LIVE_SUBSCRIPTION_ID = (select(Subscription.id)
+                         .where(Subscription.user_id == bindparam("user_id"),
+                                Subscription.state.in_(LIVE))
+                         .order_by(Subscription.id.desc()).limit(1))
 
 
 def live_subscription(user_id: int | None, *, lock: bool = False) -> Subscription | None:
@@ -217,8 +221,14 @@ def live_subscription(user_id: int | None, *, lock: bool = False) -> Subscriptio
     params = {"user_id": user_id}
     if lock:
         return db.session.scalar(_LIVE_SUBSCRIPTION_LOCKED, params)
-    return _live_subscriptions.get_or_read(
-        user_id, lambda: db.session.scalar(_LIVE_SUBSCRIPTION, params))
+    return _live_subscriptions.get_or_read(user_id, lambda: _read_live(params))
+
+
+def _read_live(params: dict) -> Subscription | None:
+    # Most customers have no plan, and pricing every cart asks: whether they have one is a
+    # plain row (no ORM query that finds nothing); a member's is then read by its id.
+    found = prepared.rows(_LIVE_SUBSCRIPTION_ID, params)
+    return db.session.get(Subscription, found[0][0]) if found else None
 
 
 def subscribe(user_id: int, plan_code: str, payment_method: str, *,
