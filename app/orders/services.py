@@ -20,7 +20,7 @@ from itsdangerous import BadSignature
 from sqlalchemy import bindparam, case, func, or_, select, update
 from sqlalchemy.orm import selectinload
 
-from app import db
+from app import db, prepared
 from app.accounts import addresses, services as accounts
 from app.accounts.phones import normalise_phone
 from app.audit import services as audit
@@ -263,16 +263,48 @@ def _theirs(user_id: int | None, phone: str | None):
     return or_(*who) if who else None
 
 
-def placed_since(since: dt.datetime, *, user_id: int | None,
-                 phone: str | None) -> tuple[int, dt.datetime | None]:
-    """How many orders this customer or mobile number placed since then, and when the first
-    of them was placed (checkout's pace limit)."""
-    theirs = _theirs(user_id, phone)
-    if theirs is None:
-        return 0, None
-    count, first = db.session.execute(select(func.count(), func.min(Order.placed_at)).where(
-        theirs, Order.placed_at >= since)).one()
-    return count, first
+@dataclass(frozen=True)
+class PayerOrders:
+    """What checkout's limits count of a payer's orders, before it writes one."""
+
+    placed: int  # by this customer or mobile number since the time asked
+    first_placed_at: dt.datetime | None  # the first of those
+    waiting: int  # theirs waiting for payment
+    waiting_at_place: int  # waiting for payment, to the same place
+
+
+def payer_orders(*, user_id: int | None, phone: str | None, place: dict | None,
+                 since: dt.datetime) -> PayerOrders:
+    """A payer's orders as checkout's pace and unpaid-order limits count them, in one
+    statement: this customer's (by account) or this mobile number's (any guest's too)
+    placed since `since` and waiting for payment, and those waiting for payment to `place`
+    (an address as orders keep it: line1, city, district; None: no delivery)."""
+    place_index = (addresses.place_index(place["line1"], place.get("city") or "",
+                                         place.get("district") or "")
+                   if place and place.get("line1") else None)
+    if user_id is None and not phone and place_index is None:
+        return PayerOrders(0, None, 0, 0)  # nothing to know them by
+    e164 = normalise_phone(phone) if phone else None
+    (row,) = prepared.rows(_PAYER_ORDERS, {
+        "user": user_id, "phone": accounts.phone_index(e164) if e164 else None,
+        "place": place_index, "since": since})
+    return PayerOrders(*row)
+
+
+# Built once (every checkout asks): a value that is None matches no order, so one statement
+# serves a guest, a customer with or without a phone, and an order with or without a place.
+_theirs_bound = or_(Order.user_id == bindparam("user", type_=Order.user_id.type),
+                    Order.contact_phone_index == bindparam(
+                        "phone", type_=Order.contact_phone_index.type))
+_at_place = Order.place_index == bindparam("place", type_=Order.place_index.type)
+_recent = Order.placed_at >= bindparam("since", type_=Order.placed_at.type)
+_waiting = Order.status == "pending_payment"
+_PAYER_ORDERS = select(
+    func.count().filter(_theirs_bound & _recent),
+    func.min(Order.placed_at).filter(_theirs_bound & _recent),
+    func.count().filter(_theirs_bound & _waiting),
+    func.count().filter(_at_place & _waiting),
+).select_from(Order.__table__).where(_theirs_bound | _at_place)
 
 
 def orders_before(*, user_id: int | None, phone: str | None,
@@ -284,23 +316,6 @@ def orders_before(*, user_id: int | None, phone: str | None,
         return 0
     return db.session.scalar(select(func.count()).select_from(Order).where(
         theirs, Order.status != "cancelled", Order.number != (excluding or "")))
-
-
-def waiting_for_payment(*, user_id: int | None, phone: str | None,
-                        place: dict | None) -> tuple[int, int]:
-    """Orders still waiting for payment: (of this customer or mobile number, to this place).
-    `place` is an address as orders keep it (line1, city, district), or None."""
-    waiting = Order.status == "pending_payment"
-    theirs = _theirs(user_id, phone)
-    by_them = 0 if theirs is None else db.session.scalar(
-        select(func.count()).select_from(Order).where(waiting, theirs))
-    by_place = 0
-    if place and place.get("line1"):
-        index = addresses.place_index(place["line1"], place.get("city") or "",
-                                      place.get("district") or "")
-        by_place = db.session.scalar(select(func.count()).select_from(Order).where(
-            waiting, Order.place_index == index))
-    return by_them, by_place
 
 
 _BY_IDEMPOTENCY_KEY = select(Order).where(Order.idempotency_key == bindparam("key"))

@@ -21,6 +21,7 @@ from sqlalchemy import text
 from app import db
 from app.accounts import addresses, services as accounts
 from app.accounts.phones import normalise_phone
+from app.db import utcnow
 from app.orders import services as orders
 
 
@@ -61,13 +62,15 @@ def hold(payer: Payer, *, place: bool = True) -> None:
                                 "FROM unnest(CAST(:keys AS bigint[])) AS key"), {"keys": keys})
 
 
-def unpaid_refusal(payer: Payer):
-    """None when this payer may leave one more order waiting for payment, else why not."""
+def unpaid_refusal(payer: Payer, counts: orders.PayerOrders | None = None):
+    """None when this payer may leave one more order waiting for payment, else why not.
+    `counts`: the payer's orders as checkout read them already (else they are read)."""
     config = current_app.config
     per_phone, per_place = config["UNPAID_ORDERS_PER_PHONE"], config["UNPAID_ORDERS_PER_PLACE"]
-    phone = normalise_phone(payer.phone or "") if payer.phone else None
-    by_them, by_place = orders.waiting_for_payment(user_id=payer.user_id, phone=phone,
-                                                   place=payer.place)
+    if counts is None:
+        counts = orders.payer_orders(user_id=payer.user_id, phone=payer.phone,
+                                     place=payer.place, since=utcnow())
+    by_them, by_place = counts.waiting, counts.waiting_at_place
     if by_them >= per_phone or by_place >= per_place:
         return _l("There are already %(count)s orders waiting for payment for this mobile "
                   "number or address. Pay for one of them (or cancel it) before placing "
