@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import update
+from sqlalchemy import bindparam, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -338,10 +338,7 @@ def place_order(cart: Cart | None, choices: CheckoutChoices, *, user=None,
         with transaction():
             # Claim the cart first: a second submit of the same form waits here for the
             # first to finish, then finds the cart ordered.
-            claimed = db.session.execute(
-                update(Cart).where(Cart.id == cart.id, Cart.status == "open")
-                .values(status="ordered", updated_at=now)
-                .execution_options(synchronize_session=False)).rowcount
+            claimed = db.session.execute(_CLAIM_CART, {"cart": cart.id, "at": now}).rowcount
             if claimed != 1:
                 raise _AlreadyOrdered()
             # Counted now that this payer's other checkouts wait for this one: two placed
@@ -371,9 +368,7 @@ def place_order(cart: Cart | None, choices: CheckoutChoices, *, user=None,
                 store_credit.pay_with_points(order.number, user.id, points, points_cents)
             if method.code not in methods.PREPAID:
                 payments.open_payment(order.number, method.code, order.due_cents)
-            db.session.execute(update(Cart).where(Cart.id == cart.id)
-                               .values(order_number=order.number)
-                               .execution_options(synchronize_session=False))
+            db.session.execute(_CART_ORDERED, {"cart": cart.id, "number": order.number})
     except _AlreadyOrdered:
         db.session.refresh(cart)
         earlier = orders.find_by_number(cart.order_number or "")
@@ -392,6 +387,16 @@ def place_order(cart: Cart | None, choices: CheckoutChoices, *, user=None,
                         ("updated_at", now)):
         set_committed_value(cart, name, value)
     return order, True
+
+
+# Built once (every order sends both): the cart claimed, then told its order's number.
+_CLAIM_CART = (update(Cart).where(Cart.id == bindparam("cart"), Cart.status == "open")
+               .values(status="ordered",
+                       updated_at=bindparam("at", type_=Cart.updated_at.type))
+               .execution_options(synchronize_session=False))
+_CART_ORDERED = (update(Cart).where(Cart.id == bindparam("cart"))
+                 .values(order_number=bindparam("number"))
+                 .execution_options(synchronize_session=False))
 
 
 def _credit(choices: CheckoutChoices, user, total_cents: int) -> int:

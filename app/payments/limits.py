@@ -58,8 +58,10 @@ def hold(payer: Payer, *, place: bool = True) -> None:
                                  "big", signed=True) for name in names)
     if keys:
         # One statement for all of them: unnest gives the sorted keys in their order.
-        db.session.execute(text("SELECT pg_advisory_xact_lock(key) "
-                                "FROM unnest(CAST(:keys AS bigint[])) AS key"), {"keys": keys})
+        db.session.execute(_LOCK_ALL, {"keys": keys})
+
+
+_LOCK_ALL = text("SELECT pg_advisory_xact_lock(key) FROM unnest(CAST(:keys AS bigint[])) AS key")
 
 
 def unpaid_refusal(payer: Payer, counts: orders.PayerOrders | None = None):
