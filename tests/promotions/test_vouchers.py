@@ -72,13 +72,19 @@ def test_welcome10_for_a_first_order_in_colombo(db_session):
     assert str(second.value.message) == "This offer is for a first order only."
 
 
-def test_a_cancelled_order_gives_its_use_back(db_session):
+def _order_with_a_single_use_code():
+    """(order, promotion, rice): a guest's order that used the one use of code ONCE."""
     starter_delivery()
     rice = stocked("Rice", price_cents=2_000_00)
     promotion = make_promotion("Single", percent=10, code="ONCE", code_uses=1)
     cart = guest_cart(rice)
     carts.set_voucher(cart, "once")
     order, _ = place_order(cart, guest_choices())
+    return order, promotion, rice
+
+
+def test_a_cancelled_order_gives_its_use_back(db_session):
+    order, promotion, rice = _order_with_a_single_use_code()
     db.session.expire_all()  # counted by conditional updates, not through these objects
     code = db.session.query(VoucherCode).one()
     assert code.uses_count == 1
@@ -99,12 +105,7 @@ def test_an_order_refunded_in_full_before_it_is_sent_gives_its_use_back(db_sessi
     from app.payments import refunds, services as payments
     from tests.factories import make_staff
 
-    starter_delivery()
-    rice = stocked("Rice", price_cents=2_000_00)
-    make_promotion("Single", percent=10, code="ONCE", code_uses=1)
-    cart = guest_cart(rice)
-    carts.set_voucher(cart, "once")
-    order, _ = place_order(cart, guest_choices())
+    order, _promotion, rice = _order_with_a_single_use_code()
     payments.mark_collected(order.number, order.due_cents)
 
     refunds.refund(order.number, order.total_cents, reason="Out of our hands",
