@@ -179,16 +179,19 @@ def _warehouse_id(warehouse_id: int | None) -> int:
     return warehouse_id
 
 
-def _few_left_changed(delta: int):
-    """`low_changed_at` in an UPDATE that changes the units available by `delta`: now when
-    FEW_UNITS or fewer are available before or after (what a product card shows may
-    change), else as it was. Both sides of SET read the row as it was, so this is decided
-    in the same statement, whatever other checkouts do at the same time.
+def _few_left_changed(delta, now=None):
+    """`low_changed_at` in an UPDATE that changes the units available by `delta` (a number,
+    or an SQL expression for a statement built once): `now` (by default this moment; a bound
+    value for a statement built once) when FEW_UNITS or fewer are available before or after
+    (what a product card shows may change), else as it was. Both sides of SET read the row
+    as it was, so this is decided in the same statement, whatever other checkouts do at the
+    same time.
 
     A product's card shows the sum over its levels, and no level is below zero: if the sum
     is at or under FEW_UNITS before or after, so is the changed level."""
     before = StockLevel.on_hand - StockLevel.reserved
-    now = literal(utcnow(), StockLevel.low_changed_at.type)  # stored as the column stores
+    if now is None:
+        now = literal(utcnow(), StockLevel.low_changed_at.type)  # stored as the column stores
     return case(((before <= FEW_UNITS) | (before + delta <= FEW_UNITS), now),
                 else_=StockLevel.low_changed_at)
 
@@ -400,18 +403,16 @@ def _hold(variant_id: int, quantity: int, warehouses: list[int]) -> int | None:
     return None
 
 
-# Built once (every order runs it for each variant it holds): only the values change. The
-# same SET as _few_left_changed(-quantity) gives, with the quantity and the time bound.
-_units = StockLevel.on_hand - StockLevel.reserved
+# Built once (every order runs it for each variant it holds): only the values change.
 # (Bound names other than the columns': an UPDATE keeps those for its SET.)
 _quantity, _now = bindparam("quantity"), bindparam("now", type_=StockLevel.updated_at.type)
 _HOLD = (
     update(StockLevel)
     .where(StockLevel.variant_id == bindparam("variant"),
-           StockLevel.warehouse_id == bindparam("warehouse"), _units >= _quantity)
+           StockLevel.warehouse_id == bindparam("warehouse"),
+           StockLevel.on_hand - StockLevel.reserved >= _quantity)
     .values(reserved=StockLevel.reserved + _quantity, updated_at=_now,
-            low_changed_at=case(((_units <= FEW_UNITS) | (_units - _quantity <= FEW_UNITS), _now),
-                                else_=StockLevel.low_changed_at))
+            low_changed_at=_few_left_changed(-_quantity, _now))
     .execution_options(synchronize_session=False))
 
 
