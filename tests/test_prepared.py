@@ -10,9 +10,12 @@ import pytest
 from sqlalchemy import Integer, bindparam, column, event, exc, literal_column, select, table
 
 from app import db, prepared
+from app.accounts import addresses
+from app.accounts.models import User
 from app.catalog import cards, inputs, product_view
 from app.catalog.models import Product
 from tests.catalog.factories import make_product
+from tests.factories import make_customer
 from tests.statements import statements_sent
 
 _product = Product.__table__.c
@@ -102,3 +105,83 @@ def test_what_it_cannot_run_as_it_is_goes_through_the_session(app_ctx):
 
     assert prepared.rows(limited, {"n": 1}) == _as_session_gives(limited, {"n": 1})
     assert len(prepared.rows(limited, {"n": 1})) == 1
+
+
+# ---- persistent objects from prebuilt rows (prepared.adopt) -------------------------------------
+
+USER = prepared.entity(User)
+USER_BY_ID = select(*USER.columns).where(User.id == bindparam("id"))
+
+
+def _selects(statements: list[str]) -> list[str]:
+    return [s for s in statements if s.lstrip().upper().startswith("SELECT")]
+
+
+def _adopted_user(user_id: int) -> User:
+    return prepared.adopt(USER, prepared.rows(USER_BY_ID, {"id": user_id})[0])
+
+
+def test_an_adopted_object_reads_as_a_loaded_one_without_a_query(app_ctx):
+    customer = make_customer(name="Nimal Perera", email="nimal@example.lk",
+                             phone="+94771234567")
+    db.session.remove()
+
+    with statements_sent(app_ctx) as statements:
+        user = _adopted_user(customer.id)
+        values = (user.id, user.name, user.email, user.phone, user.is_active, user.created_at)
+
+    assert len(_selects(statements)) == 1  # its row, nothing after
+    assert values[:5] == (customer.id, "Nimal Perera", "nimal@example.lk", "+94771234567",
+                          True)  # sealed fields opened as the ORM opens them
+    assert values[5].tzinfo == dt.UTC
+    assert user in db.session and not db.session.dirty  # persistent, unchanged
+    assert db.session.get(User, customer.id) is user  # the identity map holds it
+
+
+def test_an_adopted_object_is_changed_and_saved_as_a_loaded_one(app_ctx):
+    customer = make_customer(name="Nimal Perera")
+    db.session.remove()
+
+    user = _adopted_user(customer.id)
+    user.name = "Nimal Silva"
+    with statements_sent(app_ctx) as statements:
+        db.session.commit()
+
+    updates = [s for s in statements if s.lstrip().upper().startswith("UPDATE")]
+    assert len(updates) == 1 and "name" in updates[0]  # the changed column only
+    assert "session_version" not in updates[0]
+    db.session.remove()
+    assert db.session.get(User, customer.id).name == "Nimal Silva"
+
+
+def test_relationships_not_given_load_when_read_and_given_ones_do_not(app_ctx):
+    customer = make_customer()
+    addresses.add_address(customer.id, addresses.AddressInput(
+        recipient="Nimal", phone="+94771234567", line1="12 Galle Road", city="Colombo",
+        district="colombo"))
+    db.session.remove()
+
+    user = _adopted_user(customer.id)
+    with statements_sent(app_ctx) as statements:
+        assert [a.city for a in user.addresses] == ["Colombo"]
+    assert len(_selects(statements)) == 1  # loaded when first read, as a lazy one is
+
+    db.session.remove()
+    row = prepared.rows(USER_BY_ID, {"id": customer.id})[0]
+    given = prepared.adopt(USER, row, {"addresses": []})
+    with statements_sent(app_ctx) as statements:
+        assert given.addresses == []
+    assert statements == []
+
+
+def test_an_object_the_session_holds_already_is_kept_as_it_is(app_ctx):
+    customer = make_customer(name="Nimal Perera")
+    db.session.remove()
+    held = db.session.get(User, customer.id)
+    held.name = "Changed, not saved"
+
+    assert _adopted_user(customer.id) is held
+    assert held.name == "Changed, not saved"
+    other = [None] * len(USER.columns)
+    other[USER.identity[0]] = customer.id + 1000
+    assert prepared.held(USER, tuple(other)) is None
