@@ -24,7 +24,7 @@ from collections.abc import Callable
 from flask import current_app
 from sqlalchemy import bindparam, delete, func, or_, select, update
 
-from app import db
+from app import db, prepared
 from app.accounts.models import ApiToken, LoginSession, User
 from app.audit import services as audit
 from app.db import transaction, utcnow
@@ -73,6 +73,7 @@ def _live(now: dt.datetime):
 # `user_for` to read along with the user. Registered by the domains above at create_app.
 _READ_WITH_USER: dict[str, Callable] = {}
 _user_query = None  # (statement, names), built once from the registered columns
+_USER = prepared.entity(User)
 _READ = "_kade_read_with_user"  # where user_for leaves their values on the user
 
 
@@ -99,7 +100,7 @@ def _signed_in_user_query():
     if _user_query is None:
         names = tuple(_READ_WITH_USER)
         statement = (
-            select(User, LoginSession.kind,
+            select(*_USER.columns, LoginSession.kind,
                    *(_READ_WITH_USER[name](User.id).label(f"read_{name}") for name in names))
             .join(LoginSession, LoginSession.user_id == User.id)
             .where(LoginSession.key_hash == bindparam("key_hash"),
@@ -113,14 +114,17 @@ def _signed_in_user_query():
 def user_for(key: str) -> User | None:
     """Flask-Login's loader: the user of a live session, or None (ended, expired, the
     account switched off or its sessions ended since). One query, which also reads what
-    other domains registered with `read_with_user`."""
+    other domains registered with `read_with_user`; the user is made from its row
+    (prepared.adopt), as the bearer token's is."""
     if not key or len(key) > _KEY_MAX_LENGTH or not key.isascii():
         return None
     statement, names = _signed_in_user_query()
-    found = db.session.execute(statement, {"key_hash": key_hash(key), "now": utcnow()}).first()
-    if found is None:
+    found = prepared.rows(statement, {"key_hash": key_hash(key), "now": utcnow()})
+    if not found:
         return None
-    user, kind, *values = found
+    width = len(_USER.columns)
+    kind, *values = found[0][width:]
+    user = prepared.adopt(_USER, found[0][:width])
     if kind == STAFF and not user.is_staff:
         return None
     user.session_key = key
