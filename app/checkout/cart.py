@@ -14,9 +14,8 @@ import secrets
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, func, select
-from sqlalchemy.orm import joinedload
 
-from app import db
+from app import db, prepared
 from app.catalog import services as catalog
 from app.checkout import pricing
 from app.checkout.models import Cart, CartLine, DeliveryOption
@@ -51,14 +50,33 @@ def find_cart(*, user_id: int | None = None, token: str | None = None) -> Cart |
         query, params = _GUESTS_CART, {"token_hash": _hash(token)}
     else:
         return None
-    return db.session.scalars(query, params).unique().first()
+    found = prepared.rows(query, params)
+    if not found:
+        return None
+    width = len(_CART.columns)
+    cart = prepared.held(_CART, found[0][:width])
+    if cart is not None:
+        return cart  # read already in this request, maybe changed since: kept as it is
+    lines = [prepared.adopt(_LINE, row[width:]) for row in found if row[width] is not None]
+    return prepared.adopt(_CART, found[0][:width], {"lines": lines})
 
 
-# Built once (every cart request asks): only the customer or the token changes.
-_CUSTOMERS_CART = (select(Cart).where(Cart.user_id == bindparam("user_id"), Cart.status == "open")
-                   .order_by(Cart.id.desc()).limit(1).options(joinedload(Cart.lines)))
-_GUESTS_CART = (select(Cart).where(Cart.token_hash == bindparam("token_hash"),
-                                   Cart.status == "open").options(joinedload(Cart.lines)))
+# Built once (every cart request asks): only the customer or the token changes. The cart and
+# its lines are made from the rows (prepared.adopt), as a joined ORM load would make them.
+_CART, _LINE = prepared.entity(Cart), prepared.entity(CartLine)
+
+
+def _cart_with_lines(which):
+    return (select(*_CART.columns, *_LINE.columns)
+            .outerjoin(CartLine, CartLine.cart_id == Cart.id)
+            .where(which).order_by(CartLine.id))
+
+
+_CUSTOMERS_CART = _cart_with_lines(Cart.id == (
+    select(Cart.id).where(Cart.user_id == bindparam("user_id"), Cart.status == "open")
+    .order_by(Cart.id.desc()).limit(1).scalar_subquery()))
+_GUESTS_CART = _cart_with_lines((Cart.token_hash == bindparam("token_hash"))
+                                & (Cart.status == "open"))
 
 
 def open_cart(*, user_id: int | None = None, token: str | None = None) -> Cart:

@@ -9,7 +9,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, select
 
-from app import db, memo
+from app import db, memo, prepared
 from app.accounts.districts import is_district
 from app.audit import services as audit
 from app.checkout.models import DeliveryOption
@@ -38,14 +38,17 @@ def free_delivery_from(district: str | None = None) -> int | None:
     return min(thresholds) if thresholds else None
 
 
-# Built once: the cart's answer and every checkout ask.
-_ACTIVE_OPTION = select(DeliveryOption).where(DeliveryOption.code == bindparam("code"),
-                                              DeliveryOption.is_active)
+# Asked when a cart is priced with its delivery and at every checkout: built once, and the
+# option made from its row (prepared.adopt), as the bearer token's customer is.
+_OPTION = prepared.entity(DeliveryOption)
+_ACTIVE_OPTION = select(*_OPTION.columns).where(DeliveryOption.code == bindparam("code"),
+                                                DeliveryOption.is_active)
 
 
 def get_option(code: str, district: str | None = None) -> DeliveryOption:
     """An active option by code that serves `district`. Raises Invalid (for the field)."""
-    option = db.session.scalar(_ACTIVE_OPTION, {"code": (code or "")[:32]})
+    found = prepared.rows(_ACTIVE_OPTION, {"code": (code or "")[:32]})
+    option = prepared.adopt(_OPTION, found[0]) if found else None
     if option is None or (district is not None and not option.serves(district)):
         raise Invalid(_l("Choose a delivery option for your district."),
                       field="delivery_option")
