@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature
-from sqlalchemy import bindparam, case, func, or_, select, update
+from sqlalchemy import bindparam, case, func, or_, select, text, update
 from sqlalchemy.orm import selectinload
 
 from app import db, prepared
@@ -142,10 +142,14 @@ def create_order(draft: OrderDraft) -> Order:
     with transaction():
         now = utcnow()
         address = draft.address or {}
+        # The number is made from the id, so that numbers never collide and need no counter
+        # row that every checkout locks. PostgreSQL gives the id first (its sequence), so the
+        # order, its lines and events go in one flush; SQLite's id comes with the INSERT.
+        order_id = _next_order_id()
         order = Order(
-            # A unique placeholder until the id is known; the number is made from the id so
-            # that numbers never collide and need no counter row that every checkout locks.
-            number=f"new-{now:%H%M%S%f}-{id(draft) % 10**6}"[:24],
+            id=order_id,
+            number=(_number(now, order_id) if order_id is not None
+                    else f"new-{now:%H%M%S%f}-{id(draft) % 10**6}"[:24]),  # unique till then
             user_id=draft.user_id, status=draft.status, payment_method=draft.payment_method,
             channel=_channel(draft.channel),
             locale=draft.locale, contact_name=draft.contact_name,
@@ -175,8 +179,9 @@ def create_order(draft: OrderDraft) -> Order:
             # from the database first (three SELECTs that can only find nothing).
             lines=[], events=[], adjustments=[])
         db.session.add(order)
-        db.session.flush()
-        order.number = f"KD-{now.year}-{order.id:06d}"
+        if order_id is None:
+            db.session.flush()
+            order.number = _number(now, order.id)
         for line in draft.lines:
             order.lines.append(OrderLine(
                 product_id=line.product_id, variant_id=line.variant_id, kind=line.kind,
@@ -232,6 +237,21 @@ def create_order(draft: OrderDraft) -> Order:
                        credit_cents=order.credit_cents, points_cents=order.points_cents,
                        channel=order.channel)
     return order
+
+
+def _number(placed_at: dt.datetime, order_id: int) -> str:
+    return f"KD-{placed_at.year}-{order_id:06d}"
+
+
+# The next id of orders_order's own sequence (a SERIAL): taken, as an INSERT would take it.
+_NEXT_ORDER_ID = text("SELECT nextval(pg_get_serial_sequence('orders_order', 'id'))")
+
+
+def _next_order_id() -> int | None:
+    """The new order's id before its INSERT, on PostgreSQL; None on SQLite (no sequence)."""
+    if db.session.connection().dialect.name != "postgresql":
+        return None
+    return prepared.rows(_NEXT_ORDER_ID)[0][0]
 
 
 def _channel(channel: str) -> str:
@@ -318,11 +338,14 @@ def orders_before(*, user_id: int | None, phone: str | None,
         theirs, Order.status != "cancelled", Order.number != (excluding or "")))
 
 
-_BY_IDEMPOTENCY_KEY = select(Order).where(Order.idempotency_key == bindparam("key"))
+_BY_IDEMPOTENCY_KEY = select(Order.id).where(Order.idempotency_key == bindparam("key"))
 
 
 def find_by_idempotency_key(key: str) -> Order | None:
-    return db.session.scalar(_BY_IDEMPOTENCY_KEY, {"key": key})
+    """The order an earlier request with this key placed. Nearly every key is new: a plain
+    row says so, and only an order found is loaded."""
+    found = prepared.rows(_BY_IDEMPOTENCY_KEY, {"key": key})
+    return db.session.get(Order, found[0][0]) if found else None
 
 
 def _existing(number: str) -> Order:

@@ -8,8 +8,9 @@ from dataclasses import dataclass
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
 
-from app import db, memo
+from app import db, memo, prepared
 from app.accounts.districts import DISTRICTS, district_name
 from app.audit import services as audit
 from app.db import transaction, utcnow
@@ -62,14 +63,21 @@ def _row() -> PaymentSettings | None:
     return db.session.get(PaymentSettings, ROW_ID)
 
 
+# Every checkout that may pay cash asks, and must see a staff change at once (not kept as
+# reference data): two columns in a prebuilt statement.
+_COD_LIMITS = select(PaymentSettings.cod_max_cents, PaymentSettings.cod_districts).where(
+    PaymentSettings.id == ROW_ID)
+
+
 def cod_limits() -> CodLimits:
-    row = _row()
-    if row is None:
+    found = prepared.rows(_COD_LIMITS)
+    if not found:
         return CodLimits(max_cents=None, districts=None)
+    max_cents, listed = found[0]
     districts = None
-    if row.cod_districts is not None:
-        districts = frozenset(code for code in row.cod_districts.split(",") if code)
-    return CodLimits(max_cents=row.cod_max_cents, districts=districts)
+    if listed is not None:
+        districts = frozenset(code for code in listed.split(",") if code)
+    return CodLimits(max_cents=max_cents, districts=districts)
 
 
 def save_cod_limits(max_cents: int | None, districts: list[str] | None, *,

@@ -18,6 +18,7 @@ from tests.checkout.factories import (
     starter_delivery,
     stocked,
 )
+from tests.statements import statements_sent
 
 
 def test_a_guest_order_is_priced_numbered_and_holds_its_stock(db_session, outbox):
@@ -37,6 +38,29 @@ def test_a_guest_order_is_priced_numbered_and_holds_its_stock(db_session, outbox
     assert inventory.ledger_problems() == []
     db_session.refresh(slot)
     assert slot.booked == 1
+
+
+def test_the_order_and_its_lines_are_written_once_each(db_session, app, backend):
+    tea, coffee = stocked("Ceylon tea", units=5), stocked("Coffee", units=5)
+    starter_delivery()
+    cart = guest_cart(tea, coffee)
+
+    with statements_sent(app) as statements:
+        order, _created = place_order(cart, guest_choices())
+
+    def writes(table: str) -> list[str]:
+        return [s.split()[0] for s in statements
+                if s.split()[0] in ("INSERT", "UPDATE")
+                and s.split()[2 if s.startswith("INSERT") else 1] == table]
+
+    # PostgreSQL gives the id first (the table's sequence), so the number is in the INSERT;
+    # SQLite's id comes with the INSERT, and the number is set after it.
+    assert writes("orders_order") == (["INSERT"] if backend == "postgresql"
+                                      else ["INSERT", "UPDATE"])
+    if backend == "postgresql":
+        assert writes("orders_order_line") == ["INSERT"]  # both lines in one statement
+    assert order.number == f"KD-{order.placed_at.year}-{order.id:06d}"
+    assert [line.name_en for line in order.lines] == ["Ceylon tea", "Coffee"]
 
 
 def test_the_confirmation_mail_reaches_the_outbox(db_session, outbox):
