@@ -420,7 +420,14 @@ def transaction():
     token = None
     if depth == 0 and session().get_bind().dialect.name == "sqlite":
         if session().in_transaction():
-            session.commit()  # end the reads so far (expire_on_commit is off: nothing reloads)
+            # End the reads so far (expire_on_commit is off: nothing reloads). Objects added
+            # and not yet written wait outside it, to be written under the lock with the
+            # rest (a cart made for its first item), not by this commit without it.
+            waiting = list(session().new)
+            for instance in waiting:
+                session.expunge(instance)
+            session.commit()
+            session.add_all(waiting)
         token = _immediate.set(True)
     info["tx_depth"] = depth + 1
     try:

@@ -183,7 +183,7 @@ def add_cart_item(body: CartItemIn):
     """
     locale = api_locale()
     with force_locale(locale):
-        cart = carts.open_cart(user_id=current_customer().id)
+        cart = carts.open_cart(user_id=current_customer().id, first_item=True)
         before = {line.id for line in cart.lines}
         line = carts.add_item(cart, body.variant_id, body.quantity, slot_id=body.slot_id)
         customer = current_customer()

@@ -79,17 +79,23 @@ _GUESTS_CART = _cart_with_lines((Cart.token_hash == bindparam("token_hash"))
                                 & (Cart.status == "open"))
 
 
-def open_cart(*, user_id: int | None = None, token: str | None = None) -> Cart:
+def open_cart(*, user_id: int | None = None, token: str | None = None,
+              first_item: bool = False) -> Cart:
     """The open cart, made when there is none. A guest's new cart takes `token` (the caller
-    sets the cookie)."""
+    sets the cookie). `first_item`: the caller adds an item next (`add_item`), which writes
+    a new cart with its first line in one transaction instead of two, and leaves no empty
+    cart behind when the item is refused."""
     cart = find_cart(user_id=user_id, token=token)
     if cart is not None:
         return cart
     if user_id is None and not _valid_token(token):
         raise ValueError("a guest cart needs a token from new_token()")
+    # Known empty: its lines need no SELECT when the first is added.
+    cart = Cart(user_id=user_id, token_hash=None if user_id else _hash(token), lines=[])
+    if first_item:
+        db.session.add(cart)
+        return cart
     with transaction():
-        # Known empty: its lines need no SELECT when the first is added.
-        cart = Cart(user_id=user_id, token_hash=None if user_id else _hash(token), lines=[])
         db.session.add(cart)
         db.session.flush()
     return cart

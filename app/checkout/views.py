@@ -34,7 +34,7 @@ from flask import (
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user, user_logged_in
 
-from app import revalidation
+from app import db, revalidation
 from app.accounts import addresses, sessions
 from app.accounts.addresses import AddressInput
 from app.accounts.districts import district_name
@@ -101,15 +101,16 @@ def _locale() -> str:
 # ---- whose cart -----------------------------------------------------------------------------
 
 def _cart_to_fill() -> Cart:
-    """The shopper's open cart, made if there is none (a guest then gets a new cookie)."""
+    """The shopper's open cart, made if there is none (a guest then gets a new cookie), for
+    an item added next: a new cart is written with it (carts.open_cart's `first_item`)."""
     customer_id = _customer_id()
     if customer_id is not None:
-        return carts.open_cart(user_id=customer_id)
+        return carts.open_cart(user_id=customer_id, first_item=True)
     cart = carts.find_cart(token=_cookie_token())
     if cart is None:
         # Always a new token: an old one may name a cart that has become an order.
         token = carts.new_token()
-        cart = carts.open_cart(token=token)
+        cart = carts.open_cart(token=token, first_item=True)
         g.new_cart_token = token
     return cart
 
@@ -268,6 +269,8 @@ def add_item():
         carts.add_item(cart, form.variant_id.data, form.quantity.data or 1,
                        slot_id=form.slot_id.data)
     except DomainError as exc:
+        if cart not in db.session:  # a new cart, rolled back with its item: no cookie
+            g.pop("new_cart_token", None)
         return _after_change(exc.message, ok=False, status=exc.status, back=back)
     cart_signals.item_added.send(None, variant_id=form.variant_id.data,
                                  quantity=form.quantity.data or 1)

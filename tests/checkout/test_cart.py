@@ -10,6 +10,7 @@ from app.inventory import services as inventory
 from app.inventory.services import OutOfStock
 from tests.catalog.factories import make_product
 from tests.checkout.factories import service_with_slot, stocked
+from tests.statements import statements_sent
 
 
 def _guest():
@@ -24,6 +25,34 @@ def test_adding_the_same_item_twice_adds_up_on_one_line(db_session):
     carts.add_item(cart, tea.id, 1)
     assert [(line.variant_id, line.quantity) for line in cart.lines] == [(tea.id, 3)]
     assert carts.item_count(token=token) == 3
+
+
+def test_a_new_cart_is_written_with_its_first_item_in_one_transaction(db_session, app,
+                                                                       backend):
+    tea = stocked(units=5)
+    token = carts.new_token()
+
+    with statements_sent(app) as statements:
+        cart = carts.open_cart(token=token, first_item=True)
+        carts.add_item(cart, tea.id, 2)
+
+    assert [s.split()[0] for s in statements].count("COMMIT") <= 1  # SQLite's own: none
+    assert [s.split()[2] for s in statements if s.startswith("INSERT")] == [
+        "checkout_cart", "checkout_cart_line"]
+    if backend == "postgresql":  # SQLite's reads of a list go through the ORM: autoflush
+        assert not any(s.startswith("UPDATE checkout_cart ") for s in statements)
+    assert carts.item_count(token=token) == 2
+
+
+def test_a_refused_first_item_leaves_no_empty_cart(db_session, customer):
+    sold_out = stocked(units=0)
+
+    cart = carts.open_cart(user_id=customer.id, first_item=True)
+    with pytest.raises(OutOfStock):
+        carts.add_item(cart, sold_out.id, 1)
+
+    assert carts.find_cart(user_id=customer.id) is None
+    assert carts.open_cart(user_id=customer.id).id is not None  # made when asked again
 
 
 def test_more_than_in_stock_is_refused_with_what_is_left(db_session):

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from sqlalchemy import func, select
 
 from app.catalog import inputs
 from app.checkout import cart as carts
@@ -157,6 +158,9 @@ def test_a_sold_out_item_cannot_be_added(client, db_session):
     assert response.status_code == 409
     assert "out of stock" in response.get_data(as_text=True)
     assert count(client) == 0
+    # A guest's first item refused: no cart was made, so no cookie names one.
+    assert client.get_cookie("kade_cart") is None
+    assert db_session.scalar(select(func.count()).select_from(Cart)) == 0
 
 
 @pytest.mark.parametrize(("field", "value", "message"), [
