@@ -11,6 +11,7 @@ def deliver() -> int:
     from app.events import services as events
 
     with app_context() as app:
+        events.woken(app)  # before reading: a commit from now on queues the next run
         ran = events.deliver_due()
         if ran >= events.DELIVER_BATCH:
             events.wake(app)
