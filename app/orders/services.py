@@ -878,20 +878,23 @@ def next_statuses(order: Order) -> list[str]:
 
 # ---- payments ---------------------------------------------------------------------------------
 
-def payment_received(number: str) -> bool:
+def payment_received(number: str, *, actor=None) -> bool:
     """The payment ledger says the money arrived (inside its transaction). An order waiting
     for payment becomes paid; one already on its way is only marked paid. False when the
-    order was cancelled meanwhile: the money must go back."""
+    order was cancelled meanwhile: the money must go back. `actor`: the staff member who
+    recorded the money (cash, a transfer, a slip); None for a provider's word ("system")."""
     with transaction():
         order = _existing(number)
         if order.status == "cancelled":
             return False
         if order.status == "pending_payment":
-            _move(order, "paid")
+            _move(order, "paid", actor=actor)
         elif order.payment_status != "paid":
             order.payment_status = "paid"
             order.events.append(OrderEvent(kind="note", note="payment received",
-                                           actor_kind="system", public=False))
+                                           actor_kind=_actor_kind(actor),
+                                           actor_id=actor.id if actor else None,
+                                           public=False))
             # Paid, though its status stays (cash on delivery, say): no "paid" message.
             events.publish("order.paid", key=_key(order), number=order.number,
                            status=order.status, previous=order.status)

@@ -162,8 +162,9 @@ def _flag(order_number: str, note) -> None:
 
 
 def apply_outcome(payment: Payment, outcome: str, amount_cents: int,
-                  provider_ref: str | None) -> None:
-    """Move the payment (and through it the order) for one new event."""
+                  provider_ref: str | None, *, actor=None) -> None:
+    """Move the payment (and through it the order) for one new event. `actor`: the staff
+    member who recorded money received by hand (the order's paid step names them)."""
     payment.updated_at = utcnow()
     if payment.status in FINAL:
         if outcome == "charged_back" and payment.status != "charged_back":
@@ -183,7 +184,7 @@ def apply_outcome(payment: Payment, outcome: str, amount_cents: int,
     if outcome == "captured":
         payment.captured_cents = amount_cents
         payment.provider_payment_id = provider_ref
-        if not orders.payment_received(payment.order_number):
+        if not orders.payment_received(payment.order_number, actor=actor):
             payment.flagged = "Paid after the order was cancelled: refund it."
 
 
@@ -215,7 +216,7 @@ def mark_collected(order_number: str, amount_cents: int, *, actor=None) -> Payme
             dedupe_key=(f"cod:{order_number}:collected" if cash
                         else f"bank_transfer:{order_number}:captured"),
             note="collected" if cash else "transfer received"))
-        apply_outcome(payment, "captured", amount_cents, None)
+        apply_outcome(payment, "captured", amount_cents, None, actor=actor)
         audit.record("payments.cod_collected" if cash else "payments.transfer_received",
                      actor_id=actor.id if actor else None, target_type="order",
                      target_id=order_number, amount_cents=amount_cents)

@@ -303,7 +303,7 @@ def verify_slip(slip_id: int, *, actor=None) -> TransferSlip:
             kind="captured", amount_cents=payment.amount_cents, actor_id=actor_id,
             dedupe_key=f"bank_transfer:{slip.order_number}:captured",
             note=f"transfer slip {slip.id} verified"))
-        payments.apply_outcome(payment, "captured", payment.amount_cents, None)
+        payments.apply_outcome(payment, "captured", payment.amount_cents, None, actor=actor)
         slip.status, slip.reviewed_at, slip.reviewed_by = "verified", utcnow(), actor_id
         audit.record("payments.slip_verified", actor_id=actor_id, target_type="order",
                      target_id=slip.order_number, slip_id=slip.id,

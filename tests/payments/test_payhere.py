@@ -240,8 +240,12 @@ def test_staff_mark_cash_collected(db_session):
                                 actor=make_staff("support_agent"))
     with pytest.raises(Invalid):
         payments.mark_collected(order.number, 1, actor=make_staff("order_manager"))
-    payment = payments.mark_collected(order.number, order.total_cents,
-                                      actor=make_staff("order_manager"))
+    collector = make_staff("order_manager")
+    payment = payments.mark_collected(order.number, order.total_cents, actor=collector)
     db_session.refresh(order)
     assert payment.status == "captured" and order.payment_status == "paid"
     assert order.status == "processing"  # still to be sent
+    # The timeline says who took the cash (the audit log says it too).
+    noted = order.events[-1]
+    assert (noted.note, noted.actor_kind, noted.actor_id) == (
+        "payment received", "staff", collector.id)
