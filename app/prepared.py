@@ -16,6 +16,11 @@ and SQLAlchemy's error handling (wrapped errors; a lost server invalidates the p
 app/db.py's `handle_error` hook asks). A statement this cannot run as it is (a list of
 values on SQLite, a name SQLAlchemy escapes, a literal rendered at execution) goes through
 `session.execute`, with the same tuples back.
+
+Where the request goes on to use or change what it read (the API's customer, the cart and
+its lines), `adopt` makes the session's ORM object from such a row, as a query would have
+loaded it. Unlike `session.execute`, `rows` does not flush first: read with it only what
+the request has not changed yet.
 """
 
 from __future__ import annotations
