@@ -64,9 +64,6 @@ def _record_with_request_id(*args, **kwargs) -> logging.LogRecord:
 
 def configure(app) -> None:
     logging.setLogRecordFactory(_record_with_request_id)
-    # No line names a thread or a process, and each costs lookups on every record (Python's
-    # logging HOWTO, "Optimization"): a request's line is made without them.
-    logging.logThreads = logging.logProcesses = logging.logMultiprocessing = False
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonFormatter())
     root = logging.getLogger()
