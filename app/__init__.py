@@ -162,13 +162,15 @@ def _init_extensions(app) -> None:
 
 
 def _register_event_handlers(app) -> None:
-    """Each domain's reactions to events (app/<domain>/handlers.py), registered here, once
-    the app is built, not when a service is imported."""
+    """Each domain's reactions to events and what it asks of the domains below
+    (app/<domain>/handlers.py), registered here, once the app is built, not when a service
+    is imported."""
     from app.catalog import handlers as _catalog  # noqa: F401
     from app.checkout import handlers as _checkout  # noqa: F401
     from app.events import services as events
     from app.orders import handlers as _orders  # noqa: F401
     from app.payments import handlers as _payments  # noqa: F401
+    from app.plans import handlers as _plans  # noqa: F401
     from app.recommendations import handlers as _recommendations  # noqa: F401
     from app.support import handlers as _support  # noqa: F401
 

@@ -57,6 +57,13 @@ class RequestMemo:
             found = kept[key] = read()
         return found
 
+    def prime(self, key: Hashable, value: object) -> None:
+        """Keep `value` for `key` as if it had been read (what another statement of this
+        request already read: app/accounts/read_along.py)."""
+        kept = self._kept()
+        if kept is not None:
+            kept[key] = value
+
     def many(self, keys: Iterable[Hashable],
              read: Callable[[list[Hashable]], dict]) -> dict:
         """The values of `keys` that exist: those kept, and the rest read at once by

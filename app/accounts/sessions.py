@@ -7,10 +7,8 @@ cookie has been copied to. A customer's session lasts CUSTOMER_SESSION_DAYS; a s
 STAFF_SESSION_HOURS from its sign-in, however busy (the back office's idle limit comes on top,
 in app/backoffice/guards.py).
 
-The lookup is the one query a signed-in page costs for its visitor. What other domains show of
-the visitor on every page comes in that same query: a domain above registers a column with
-`read_with_user` (checkout: the units in the open cart, for the header's badge) and reads it
-back with `read_with(user, name)`.
+The lookup is the one query a signed-in page costs for its visitor. What other domains ask of
+the visitor on every page comes in that same query (app/accounts/read_along.py).
 """
 
 from __future__ import annotations
@@ -19,12 +17,12 @@ import datetime as dt
 import hashlib
 import logging
 import secrets
-from collections.abc import Callable
 
 from flask import current_app
 from sqlalchemy import bindparam, delete, func, or_, select, update
 
 from app import db, prepared
+from app.accounts import read_along
 from app.accounts.models import ApiToken, LoginSession, User
 from app.audit import services as audit
 from app.db import transaction, utcnow
@@ -69,66 +67,46 @@ def _live(now: dt.datetime):
     return (LoginSession.ended_at.is_(None), LoginSession.expires_at > now)
 
 
-# name -> a function of the user's id column giving a scalar SQL expression (correlated), for
-# `user_for` to read along with the user. Registered by the domains above at create_app.
-_READ_WITH_USER: dict[str, Callable] = {}
-_user_query = None  # (statement, names), built once from the registered columns
-_USER = prepared.entity(User)
-_READ = "_kade_read_with_user"  # where user_for leaves their values on the user
-
-
-def read_with_user(name: str, column_for: Callable) -> None:
-    """Read `column_for(User.id)` (a scalar subquery correlated to the user: it must name
-    the user's id it is given) in the same query as the signed-in user, on every request;
-    its value for this request is `read_with(user, name)`. For what every page shows of the
-    visitor, which would otherwise cost a query of its own."""
-    global _user_query
-    _READ_WITH_USER[name] = column_for
-    _user_query = None
-
-
-def read_with(user, name: str, default=None):
-    """The value of the column registered as `name`, as `user_for` read it with `user` in
-    this request; `default` for a user it did not load (just signed in, an API token …)."""
-    return getattr(user, _READ, {}).get(name, default)
+# The user's columns, for the lookups that make the user from a prebuilt row (and tokens').
+USER_ROW = prepared.entity(User)
+_user_query = None  # (statement, names, generation): built once, again if a column is added
 
 
 def _signed_in_user_query():
     """The lookup's statement, built once (building it costs more than running it from
     SQLAlchemy's cache): the key's hash and the time are its parameters."""
     global _user_query
-    if _user_query is None:
-        names = tuple(_READ_WITH_USER)
+    if _user_query is None or _user_query[2] != read_along.generation():
+        names = read_along.names(bearer=False)
         statement = (
-            select(*_USER.columns, LoginSession.kind,
-                   *(_READ_WITH_USER[name](User.id).label(f"read_{name}") for name in names))
+            select(*USER_ROW.columns, LoginSession.kind, *read_along.columns(names, User.id))
             .join(LoginSession, LoginSession.user_id == User.id)
             .where(LoginSession.key_hash == bindparam("key_hash"),
                    *_live(bindparam("now")),
                    LoginSession.session_version == User.session_version,
                    User.is_active.is_(True)))
-        _user_query = (statement, names)
+        _user_query = (statement, names, read_along.generation())
     return _user_query
 
 
 def user_for(key: str) -> User | None:
     """Flask-Login's loader: the user of a live session, or None (ended, expired, the
     account switched off or its sessions ended since). One query, which also reads what
-    other domains registered with `read_with_user`; the user is made from its row
+    other domains registered in app/accounts/read_along.py; the user is made from its row
     (prepared.adopt), as the bearer token's is."""
     if not key or len(key) > _KEY_MAX_LENGTH or not key.isascii():
         return None
-    statement, names = _signed_in_user_query()
+    statement, names, _generation = _signed_in_user_query()
     found = prepared.rows(statement, {"key_hash": key_hash(key), "now": utcnow()})
     if not found:
         return None
-    width = len(_USER.columns)
+    width = len(USER_ROW.columns)
     kind, *values = found[0][width:]
-    user = prepared.adopt(_USER, found[0][:width])
+    user = prepared.adopt(USER_ROW, found[0][:width])
     if kind == STAFF and not user.is_staff:
         return None
     user.session_key = key
-    setattr(user, _READ, dict(zip(names, values, strict=True)))
+    read_along.deliver(user, names, values)
     return user
 
 

@@ -330,12 +330,12 @@ def product_ids(*, user_id: int | None = None, token: str | None = None) -> set[
     return catalog.product_ids_of_variants(variant_ids) if variant_ids else set()
 
 
-CART_UNITS = "cart_units"  # its name among what accounts.sessions reads with the user
+CART_UNITS = "cart_units"  # its name among what accounts reads along with the user
 
 
 def open_cart_units(user_id):
     """Units in the open cart of the customer `user_id` names (a column: the signed-in user's
-    id, app.accounts.sessions reads this with the user, in one query), as a scalar subquery.
+    id: app/accounts/read_along.py reads this with the user, in one query), a scalar subquery.
     The same count as `item_count(user_id=…)`."""
     return (select(func.coalesce(func.sum(CartLine.quantity), 0))
             .join(Cart, Cart.id == CartLine.cart_id)

@@ -6,9 +6,9 @@ header's badge on every page, so a signed-in page costs one query for both."""
 
 from __future__ import annotations
 
-from app.accounts import sessions
+from app.accounts import read_along
 from app.catalog import services as catalog
 from app.checkout import cart, delivery
 
 catalog.promise_delivery_with(delivery.promise)
-sessions.read_with_user(cart.CART_UNITS, cart.open_cart_units)
+read_along.register(cart.CART_UNITS, cart.open_cart_units)

@@ -35,7 +35,7 @@ from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user, user_logged_in
 
 from app import db, revalidation
-from app.accounts import addresses, sessions
+from app.accounts import addresses, read_along
 from app.accounts.addresses import AddressInput
 from app.accounts.districts import district_name
 from app.accounts.phones import display_phone
@@ -136,7 +136,7 @@ def _count_now(*, reading: bool) -> int | None:
     if user.is_authenticated:
         if user.is_staff:
             return None
-        units = sessions.read_with(user, carts.CART_UNITS) if reading else None
+        units = read_along.read_with(user, carts.CART_UNITS) if reading else None
         if units is not None:
             return int(units)
         return carts.item_count(user_id=user.id)

@@ -41,8 +41,8 @@ from app.plans.models import (
 from app.request_memo import RequestMemo
 from app.security.roles import Permission, require
 
-# A request's customer's subscription, read once (live_subscription).
-_live_subscriptions = RequestMemo("live_subscription", (Subscription, Plan))
+# The id of a customer's live subscription (or None) for the rest of the request.
+_live_subscription_ids = RequestMemo("live_subscription", (Subscription, Plan))
 
 MAX_PLAN_PRICE_CENTS = 1_000_000_00
 CODE_PATTERN = re.compile(r"[a-z0-9-]{1,40}")  # a plan's code, in links: /plans#kade-plus
@@ -207,28 +207,42 @@ _LIVE_SUBSCRIPTION = (select(Subscription).where(Subscription.user_id == bindpar
                                                  Subscription.state.in_(LIVE))
                       .order_by(Subscription.id.desc()).limit(1))
 _LIVE_SUBSCRIPTION_LOCKED = _LIVE_SUBSCRIPTION.with_for_update()
-_LIVE_SUBSCRIPTION_ID = (select(Subscription.id)
-                         .where(Subscription.user_id == bindparam("user_id"),
-                                Subscription.state.in_(LIVE))
-                         .order_by(Subscription.id.desc()).limit(1))
+
+
+def live_subscription_id(user_id):
+    """The id of the live subscription of the customer `user_id` names (a column), or NULL,
+    as a scalar subquery: the signed-in customer's lookup reads it along (app/plans/
+    handlers.py), so pricing a cart costs no query for the many who have no plan."""
+    return (select(Subscription.id)
+            .where(Subscription.user_id == user_id, Subscription.state.in_(LIVE))
+            .order_by(Subscription.id.desc()).limit(1).scalar_subquery())
+
+
+_LIVE_SUBSCRIPTION_ID = select(live_subscription_id(bindparam("user_id")))
 
 
 def live_subscription(user_id: int | None, *, lock: bool = False) -> Subscription | None:
-    """The customer's live subscription, if any. Read once a request unless `lock` (pricing
-    a cart asks for every line, app/request_memo.py); a write to a subscription forgets it."""
+    """The customer's live subscription, if any. Whether they have one is read once a
+    request unless `lock` (pricing a cart asks for every line, app/request_memo.py), along
+    with the signed-in customer when it is them; a write to a subscription forgets it. A
+    member's is then read by its id (the session's own object after the first time)."""
     if user_id is None:
         return None
-    params = {"user_id": user_id}
     if lock:
-        return db.session.scalar(_LIVE_SUBSCRIPTION_LOCKED, params)
-    return _live_subscriptions.get_or_read(user_id, lambda: _read_live(params))
+        return db.session.scalar(_LIVE_SUBSCRIPTION_LOCKED, {"user_id": user_id})
+    found = _live_subscription_ids.get_or_read(user_id, lambda: _read_live_id(user_id))
+    return db.session.get(Subscription, found) if found is not None else None
 
 
-def _read_live(params: dict) -> Subscription | None:
-    # Most customers have no plan, and pricing every cart asks: whether they have one is a
-    # plain row (no ORM query that finds nothing); a member's is then read by its id.
-    found = prepared.rows(_LIVE_SUBSCRIPTION_ID, params)
-    return db.session.get(Subscription, found[0][0]) if found else None
+def _read_live_id(user_id: int) -> int | None:
+    # Most customers have no plan: whether they have one is a plain row, no ORM query.
+    return prepared.rows(_LIVE_SUBSCRIPTION_ID, {"user_id": user_id})[0][0]
+
+
+def keep_live_subscription_id(user_id: int, subscription_id: int | None) -> None:
+    """What the signed-in customer's lookup read along (app/accounts/read_along.py): kept
+    for the rest of the request as if `live_subscription` had read it."""
+    _live_subscription_ids.prime(user_id, subscription_id)
 
 
 def subscribe(user_id: int, plan_code: str, payment_method: str, *,

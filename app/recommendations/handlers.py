@@ -1,13 +1,13 @@
-"""How recommendations react to events: a customer's order becomes purchase events (one per
-product line) and leaves their "buy again" and "for you" lists (the cheap update until the
-nightly job), and an erased customer's events and lists go. Registered by the app factory; each runs
-after the change committed. A second run of the purchase handler buffers the lines again:
-the recommender counts an order's products once (it reads purchases by order), so a double
-costs nothing but a row."""
+"""How recommendations react to events, and what they ask of accounts: a customer's order
+becomes purchase events (one per product line) and leaves their "buy again" and "for you"
+lists (the cheap update until the nightly job), and an erased customer's events and lists
+go. Registered by the app factory; each runs after the change committed. A second run of the
+purchase handler buffers the lines again: the recommender counts an order's products once
+(it reads purchases by order), so a double costs nothing but a row."""
 
 from __future__ import annotations
 
-from app.accounts import privacy as accounts_privacy
+from app.accounts import privacy as accounts_privacy, read_along
 from app.events import handler
 from app.events.services import PublishedEvent
 from app.orders import services as orders
@@ -15,6 +15,10 @@ from app.recommendations import lists, tracking
 
 # The customer's copy of their data holds what was noted of their visits and their choice.
 accounts_privacy.holds_personal_data("recommendations", export=tracking.export_for)
+# Whether the signed-in customer lets us personalise: every add to cart and signed-in page
+# view asks, so their lookup reads it along (app/accounts/read_along.py).
+read_along.register("personalised", tracking.choice_of, on_read=tracking.keep_choice,
+                    bearer=True)
 
 
 @handler("order.placed", name="recommendations.record_purchase")

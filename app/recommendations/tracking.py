@@ -39,6 +39,7 @@ from app.recommendations.models import (
     StoredList,
 )
 from app.redis_client import redis_for
+from app.request_memo import RequestMemo
 
 log = logging.getLogger(__name__)
 
@@ -224,15 +225,34 @@ def buffered() -> int:
 
 def personalised(customer_id: int | None) -> bool:
     """Whether this customer's doings may be recorded and used (yes unless they said no).
-    Every add to cart asks: one column read as a plain row, not the ORM object."""
+    Every add to cart and signed-in page view asks: read once a request, along with the
+    signed-in customer when it is them (app/recommendations/handlers.py)."""
     if customer_id is None:
         return True
+    return _choices.get_or_read(customer_id, lambda: _read_choice(customer_id))
+
+
+def choice_of(customer_id):
+    """The customer's choice (a column: the id of the customer it is given), NULL if they
+    never made one, as a scalar subquery."""
+    return (select(PersonalisationChoice.personalised)
+            .where(PersonalisationChoice.customer_id == customer_id).scalar_subquery())
+
+
+def keep_choice(customer_id: int, choice: bool | None) -> None:
+    """What the signed-in customer's lookup read along, kept for the rest of the request."""
+    _choices.prime(customer_id, choice is None or bool(choice))
+
+
+def _read_choice(customer_id: int) -> bool:
     found = prepared.rows(_CHOICE, {"customer_id": customer_id})
     return not found or bool(found[0][0])
 
 
 _CHOICE = select(PersonalisationChoice.personalised).where(
     PersonalisationChoice.customer_id == bindparam("customer_id"))
+# A customer's choice for the rest of the request; saving a choice forgets it.
+_choices = RequestMemo("personalised", (PersonalisationChoice,))
 
 
 def _not_personalised(customer_ids: set[int]) -> set[int]:
