@@ -408,7 +408,7 @@ def publish(product: Product) -> None:
 
 def variants_for_sale(variant_ids: list[int]) -> dict[int, on_sale.VariantOnSale]:
     """Active variants of published products, with their product and its pictures, by id,
-    as plain values (app/catalog/on_sale.py). Ids not on sale are absent. Two statements
+    as plain values (app/catalog/on_sale.py). Ids not on sale are absent. One statement
     for a whole cart, and within a request each variant is read once
     (app/request_memo.py): adding to the cart, pricing it and checking its stock all ask."""
     ids = [i for i in set(variant_ids) if 0 < i < 2**31]

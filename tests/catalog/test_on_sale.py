@@ -1,5 +1,5 @@
 """Variants on sale as checkout reads them (app/catalog/on_sale.py): plain frozen values with
-their product and its pictures, in two statements for a whole cart, only for active variants
+their product and its pictures, in one statement for a whole cart, only for active variants
 of published products."""
 
 from __future__ import annotations
@@ -82,7 +82,7 @@ def test_a_service_on_sale_carries_where_it_is_done(app, db_session):
     assert product.duration_minutes == 60 and product.images == ()
 
 
-def test_a_whole_cart_is_two_statements_however_many_products(app, db_session):
+def test_a_whole_cart_is_one_statement_however_many_products(app, db_session):
     ids = [make_product(f"Tea {n}").variants[0].id for n in range(6)]
     db_session.remove()
 
@@ -91,4 +91,4 @@ def test_a_whole_cart_is_two_statements_however_many_products(app, db_session):
 
     reads = [s for s in statements if s.startswith("SELECT")]
     assert set(found) == set(ids)
-    assert len(reads) == 2  # the variants with their products; their pictures
+    assert len(reads) == 1  # the variants with their products and their pictures
