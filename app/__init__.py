@@ -22,6 +22,7 @@ from app import (
     template_urls,
 )
 from app.extensions import babel, csrf, htmx, limiter, login_manager
+from app.flask_app import KadeFlask
 from app.security import pii
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -42,7 +43,7 @@ def create_app(config: dict | None = None) -> APIFlask:
     config_module.check_production(settings)
     _check_smtp_url(settings)
 
-    app = APIFlask(
+    app = KadeFlask(
         __name__,
         title="Kade API",
         version="1.0.0",

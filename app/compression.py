@@ -75,6 +75,10 @@ def init_app(app) -> None:
                 or "Content-Encoding" in response.headers
                 or "Content-Range" in response.headers):
             return response
+        # Too small to gain first: most API answers are, and reading the client's
+        # Accept-Encoding costs more than that check.
+        if response.content_length is not None and response.content_length < MIN_SIZE:
+            return response
         encoding = _encoding()
         if encoding is None:
             return response
@@ -83,8 +87,6 @@ def init_app(app) -> None:
             if not response.content_length or response.content_length > MAX_STATIC_SIZE:
                 return response
         elif response.is_streamed:
-            return response
-        if response.content_length is not None and response.content_length < MIN_SIZE:
             return response
 
         etag, weak = response.get_etag()
