@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, func, literal_column, select
 from sqlalchemy.exc import IntegrityError
 
 from app import db, prepared
@@ -213,9 +213,13 @@ def live_subscription_id(user_id):
     """The id of the live subscription of the customer `user_id` names (a column), or NULL,
     as a scalar subquery: the signed-in customer's lookup reads it along (app/plans/
     handlers.py), so pricing a cart costs no query for the many who have no plan."""
+    # "Not expired" is what LIVE means, written as the unique partial index's own predicate
+    # (one live subscription a customer): PostgreSQL reads that index, and the statement
+    # carries no list of states to send with every request.
     return (select(Subscription.id)
-            .where(Subscription.user_id == user_id, Subscription.state.in_(LIVE))
-            .order_by(Subscription.id.desc()).limit(1).scalar_subquery())
+            .where(Subscription.user_id == user_id,
+                   Subscription.state != literal_column("'expired'"))
+            .limit(1).scalar_subquery())
 
 
 _LIVE_SUBSCRIPTION_ID = select(live_subscription_id(bindparam("user_id")))

@@ -348,3 +348,11 @@ def test_a_percent_off_works_from_the_member_price(shop, db_session):
     # Rs 1,250 -> member price Rs 1,000 -> 10 % of that off: Rs 900, not 10 % of Rs 1,250.
     assert [d.amount_cents for d in line.discounts] == [250_00, 100_00]
     assert line.total_cents == 900_00
+
+
+def test_live_means_not_expired():
+    # The live subscription is read as "not expired" (the unique partial index's predicate,
+    # app/plans/services.py): a new state must be one or the other on purpose.
+    from app.plans.models import LIVE, STATES
+
+    assert set(LIVE) == set(STATES) - {"expired"}
