@@ -22,7 +22,12 @@ def _new_promotion(staff: Page, name: str) -> None:
     staff.wait_for_load_state("networkidle")
     staff.get_by_role("link", name="All promotions").click()
     expect(staff.get_by_role("heading", name="Promotions", exact=True)).to_be_visible()
+    # The same, once more, for the list: in one CI run on a loaded machine the page was
+    # swapped again under the click and "New promotion" never came back in 30 s.
+    staff.wait_for_load_state("networkidle")
+    expect(staff).to_have_url(re.compile(r"/staff/promotions(\?.*)?$"))
     staff.get_by_role("button", name="New promotion").click()
+    expect(staff.get_by_role("heading", name="New promotion")).to_be_visible()
     staff.get_by_label("Name (English)").fill(name)
 
 
