@@ -16,6 +16,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from app.accounts.models import User
+
 _READ = "_kade_read_with_user"  # where the lookup leaves the values on the user
 
 
@@ -41,17 +43,24 @@ def register(name: str, column_for: Callable, *, on_read: Callable | None = None
     _generation += 1
 
 
-def generation() -> int:
-    return _generation
+class Lookup:
+    """A lookup's statement with the columns registered for it, built once (building a
+    select costs more CPU than running it), again only after a registration.
+    `build(columns)` makes the statement, the labelled columns at the end of its select."""
 
+    def __init__(self, build: Callable[[list], object], *, bearer: bool):
+        self._build, self._bearer = build, bearer
+        self._built: tuple | None = None  # (generation, statement, names)
 
-def names(*, bearer: bool) -> tuple[str, ...]:
-    return tuple(name for name, along in _registered.items() if along.bearer or not bearer)
-
-
-def columns(names_: tuple[str, ...], user_id) -> list:
-    """The registered columns of `names_`, correlated to `user_id`, labelled."""
-    return [_registered[name].column_for(user_id).label(f"along_{name}") for name in names_]
+    def statement(self) -> tuple[object, tuple[str, ...]]:
+        """(the statement, the names of the columns it reads along, in their order)."""
+        if self._built is None or self._built[0] != _generation:
+            names = tuple(name for name, along in _registered.items()
+                          if along.bearer or not self._bearer)
+            columns = [_registered[name].column_for(User.id).label(f"along_{name}")
+                       for name in names]
+            self._built = (_generation, self._build(columns), names)
+        return self._built[1], self._built[2]
 
 
 def deliver(user, names_: tuple[str, ...], values) -> None:

@@ -69,24 +69,14 @@ def _live(now: dt.datetime):
 
 # The user's columns, for the lookups that make the user from a prebuilt row (and tokens').
 USER_ROW = prepared.entity(User)
-_user_query = None  # (statement, names, generation): built once, again if a column is added
-
-
-def _signed_in_user_query():
-    """The lookup's statement, built once (building it costs more than running it from
-    SQLAlchemy's cache): the key's hash and the time are its parameters."""
-    global _user_query
-    if _user_query is None or _user_query[2] != read_along.generation():
-        names = read_along.names(bearer=False)
-        statement = (
-            select(*USER_ROW.columns, LoginSession.kind, *read_along.columns(names, User.id))
-            .join(LoginSession, LoginSession.user_id == User.id)
-            .where(LoginSession.key_hash == bindparam("key_hash"),
-                   *_live(bindparam("now")),
-                   LoginSession.session_version == User.session_version,
-                   User.is_active.is_(True)))
-        _user_query = (statement, names, read_along.generation())
-    return _user_query
+# The lookup's statement: the key's hash and the time are its parameters.
+_SIGNED_IN_USER = read_along.Lookup(lambda along: (
+    select(*USER_ROW.columns, LoginSession.kind, *along)
+    .join(LoginSession, LoginSession.user_id == User.id)
+    .where(LoginSession.key_hash == bindparam("key_hash"),
+           *_live(bindparam("now")),
+           LoginSession.session_version == User.session_version,
+           User.is_active.is_(True))), bearer=False)
 
 
 def user_for(key: str) -> User | None:
@@ -96,7 +86,7 @@ def user_for(key: str) -> User | None:
     (prepared.adopt), as the bearer token's is."""
     if not key or len(key) > _KEY_MAX_LENGTH or not key.isascii():
         return None
-    statement, names, _generation = _signed_in_user_query()
+    statement, names = _SIGNED_IN_USER.statement()
     found = prepared.rows(statement, {"key_hash": key_hash(key), "now": utcnow()})
     if not found:
         return None

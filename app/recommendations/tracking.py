@@ -241,16 +241,18 @@ def choice_of(customer_id):
 
 def keep_choice(customer_id: int, choice: bool | None) -> None:
     """What the signed-in customer's lookup read along, kept for the rest of the request."""
-    _choices.prime(customer_id, choice is None or bool(choice))
+    _choices.prime(customer_id, _allows(choice))
 
 
 def _read_choice(customer_id: int) -> bool:
-    found = prepared.rows(_CHOICE, {"customer_id": customer_id})
-    return not found or bool(found[0][0])
+    return _allows(prepared.rows(_CHOICE, {"customer_id": customer_id})[0][0])
 
 
-_CHOICE = select(PersonalisationChoice.personalised).where(
-    PersonalisationChoice.customer_id == bindparam("customer_id"))
+def _allows(choice: bool | None) -> bool:
+    return choice is None or bool(choice)  # no choice made: yes
+
+
+_CHOICE = select(choice_of(bindparam("customer_id")))
 # A customer's choice for the rest of the request; saving a choice forgets it.
 _choices = RequestMemo("personalised", (PersonalisationChoice,))
 
