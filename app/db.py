@@ -16,6 +16,7 @@ from typing import Annotated
 from flask import current_app
 from sqlalchemy import DateTime, MetaData, String, Text, create_engine, event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Session, mapped_column, scoped_session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -121,9 +122,11 @@ def _begin_reads_only() -> None:
         session().info[READS_ONLY] = True
 
 
-def _end_reads_only(_exc) -> None:
-    """Give the request's autocommit connection back and forget the mark, where the app
-    context outlives the request (a test's; in production the session is removed next)."""
+def _end_request(exc) -> None:
+    """Give a `reads_only` request's autocommit connection back and forget the mark, where
+    the app context outlives the request (a test's; in production the session is removed
+    next). Another request that ended well and wrote nothing commits what it read (below);
+    the session's removal rolls back whatever is left."""
     if not session.registry.has():
         return  # no session was made: nothing to give back (and none to make now)
     current = session()
@@ -132,11 +135,57 @@ def _end_reads_only(_exc) -> None:
             current.rollback()  # a refused write's leftovers: never flushed now
         else:
             current.commit()  # nothing to write; keeps what was loaded (no expiry)
+    elif exc is None:
+        try:
+            end_unwritten(current)
+        except SQLAlchemyError:  # the connection is gone: the removal cleans up
+            logging.getLogger(__name__).warning("request_read_commit_failed", exc_info=True)
 
 
 def _refuse_writes(a_session, *_args) -> None:
     if a_session.info.get(READS_ONLY):
         raise ReadOnlyRequest("a view marked reads_only tried to write")
+
+
+# ---- transactions that wrote nothing end with COMMIT -----------------------------------------
+#
+# psycopg forgets every statement it has prepared on a connection when that connection rolls
+# back (it sends DEALLOCATE ALL: the transaction might have dropped what they refer to) and
+# starts counting their uses afresh. Requests that read in a transaction and wrote nothing (the
+# API's cart, an add to cart refused for stock) ended with ROLLBACK, so the pool's connections
+# kept losing their prepared statements and PostgreSQL parsed and planned them anew: 1.7 ms of
+# its CPU in a checkout journey of 9.7 (bench/README.md). Such a transaction now ends with
+# COMMIT: the same for the data, and the statements stay prepared. The session notes every
+# write: a flush, and any statement but a SELECT sent through `session.execute` or
+# `prepared.rows` (a text() one counts as a write: it is not looked into). A transaction that
+# wrote, holds changes not yet flushed, or failed in the database still rolls back.
+
+WROTE = "kade_wrote"
+
+
+def _note_write(a_session, *_args) -> None:
+    a_session.info[WROTE] = True
+
+
+def _note_statement(state) -> None:
+    if not state.is_select:
+        state.session.info[WROTE] = True
+
+
+def _forget_writes(a_session, transaction) -> None:
+    if transaction.parent is None:  # the outermost: a savepoint's end ends nothing
+        a_session.info.pop(WROTE, None)
+
+
+def end_unwritten(a_session) -> bool:
+    """Commit `a_session`'s transaction if it wrote nothing (above); whether it did. A
+    transaction that wrote is left for the caller to roll back."""
+    transaction = a_session.get_transaction()
+    if (transaction is None or not transaction.is_active or a_session.info.get(WROTE)
+            or a_session.new or a_session.dirty or a_session.deleted):
+        return False
+    a_session.commit()
+    return True
 
 
 session = scoped_session(sessionmaker(class_=AppSession, expire_on_commit=False))
@@ -365,13 +414,16 @@ def init_app(app) -> None:
     # First of the hooks that may touch the database, so the request's first query already
     # goes to the right connection.
     app.before_request_funcs.setdefault(None, []).insert(0, _begin_reads_only)
-    app.teardown_request(_end_reads_only)
+    app.teardown_request(_end_request)
     from app import request_memo
 
     request_memo.init_app(AppSession)
     if not event.contains(AppSession, "before_commit", _refuse_writes):
         event.listen(AppSession, "before_commit", _refuse_writes)
         event.listen(AppSession, "before_flush", _refuse_writes)
+        event.listen(AppSession, "after_flush", _note_write)
+        event.listen(AppSession, "do_orm_execute", _note_statement)
+        event.listen(AppSession, "after_transaction_end", _forget_writes)
 
     @app.teardown_appcontext
     def _remove_session(_exc):
@@ -439,14 +491,25 @@ def transaction():
             # for (30 s, then "database is locked", and a sent mail left unmarked).
             token = _release(token)
             session.commit()
-    except BaseException:
+    except BaseException as error:
         if depth == 0:
             token = _release(token)
-            session.rollback()
+            # Refused before it wrote (out of stock, a bad voucher): COMMIT, which keeps the
+            # connection's prepared statements (above). A database error always rolls back.
+            if (not isinstance(error, Exception) or isinstance(error, SQLAlchemyError)
+                    or not _ended_unwritten()):
+                session.rollback()
         raise
     finally:
         info["tx_depth"] = depth
         _release(token)
+
+
+def _ended_unwritten() -> bool:
+    try:
+        return end_unwritten(session())
+    except SQLAlchemyError:
+        return False  # rolled back by the caller, with the first error raised
 
 
 def _release(token) -> None:

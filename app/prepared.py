@@ -33,7 +33,7 @@ from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import instance_state, set_committed_value
 from sqlalchemy.sql import Executable
 
-from app.db import session
+from app.db import WROTE, session
 
 # The app's prebuilt statements are a few dozen (some built once per shape: a number of
 # categories, a sort). Statements built per call belong in session.execute; should one come
@@ -50,6 +50,7 @@ class _Compiled:
     binds: tuple[tuple[str, Any], ...]  # (name, processor) for values to convert
     results: tuple[tuple[int, Any], ...]  # (column index, processor) for columns to convert
     lists: tuple[str, ...] = ()  # parameters sent as one array (psycopg adapts a list)
+    writes: bool = False  # not a SELECT (text() included): noted, as session.execute does
 
 
 _kept: dict[tuple[int, str], _Compiled] = {}
@@ -71,6 +72,8 @@ def rows(statement: Executable, params: dict[str, Any] | None = None) -> list[tu
         values[name] = list(values[name])
     parameters = (tuple(values[name] for name in compiled.positions)
                   if compiled.positions is not None else values)
+    if compiled.writes:
+        session().info[WROTE] = True  # app/db.py: its transaction must not end with COMMIT
     found = _run(connection, compiled.sql, parameters)
     if compiled.results:
         found = [_processed(row, compiled.results) for row in found]
@@ -120,7 +123,8 @@ def _compile(statement: Executable, dialect) -> _Compiled:
         positions=tuple(compiled.positiontup) if runnable and compiled.positional else None,
         binds=tuple(compiled._bind_processors.items()) if runnable else (),
         results=tuple(results),
-        lists=tuple(compiled.bind_names[bind] for bind in compiled.post_compile_params))
+        lists=tuple(compiled.bind_names[bind] for bind in compiled.post_compile_params),
+        writes=not statement.is_select)
     if len(_kept) >= MAX_KEPT:
         _kept.clear()
     _kept[(id(statement), dialect.name)] = made
