@@ -157,8 +157,10 @@ def _refuse_writes(a_session, *_args) -> None:
 # its CPU in a checkout journey of 9.7 (bench/README.md). Such a transaction now ends with
 # COMMIT: the same for the data, and the statements stay prepared. The session notes every
 # write: a flush, and any statement but a SELECT sent through `session.execute` or
-# `prepared.rows` (a text() one counts as a write: it is not looked into). A transaction that
-# wrote, holds changes not yet flushed, or failed in the database still rolls back.
+# `prepared.rows` (a text() one counts as a write: it is not looked into). Objects added and
+# never flushed (the cart made for an item then refused) are dropped, as a rollback drops
+# them. A transaction that wrote, holds changes to loaded objects not yet flushed, or failed
+# in the database still rolls back.
 
 WROTE = "kade_wrote"
 
@@ -182,8 +184,10 @@ def end_unwritten(a_session) -> bool:
     transaction that wrote is left for the caller to roll back."""
     transaction = a_session.get_transaction()
     if (transaction is None or not transaction.is_active or a_session.info.get(WROTE)
-            or a_session.new or a_session.dirty or a_session.deleted):
+            or a_session.dirty or a_session.deleted):
         return False
+    for pending in list(a_session.new):  # never flushed: dropped, as a rollback drops them
+        a_session.expunge(pending)
     a_session.commit()
     return True
 

@@ -36,6 +36,8 @@ def probe_app(make_app):
         try:
             with transaction():
                 session.scalar(CATEGORIES)
+                # Made for the request (a cart for its first item), never flushed.
+                session.add(Category(slug="made-then-refused", name_en="Refused"))
                 raise LookupError("refused before writing")
         except LookupError:
             return {"prepared": prepared_before}, 409
@@ -103,6 +105,7 @@ def test_a_connection_keeps_its_prepared_statements_after_requests_that_wrote_no
     # psycopg prepares a statement at its sixth use on a connection; a ROLLBACK at the end
     # of each request would have wiped it (and the count of uses) every time: 0 each time.
     assert seen[-1] >= 1
+    assert _categories(probe_app) == []
 
 
 @pytest.mark.parametrize("url", ["/probe/flush-then-fail", "/probe/insert-then-fail",
