@@ -192,6 +192,18 @@ def end_unwritten(a_session) -> bool:
     return True
 
 
+def end_reads() -> None:
+    """End the request session's transaction after reading (a probe, a gauge, a job that
+    reads its work list first): COMMIT when it wrote nothing, else ROLLBACK. A plain
+    rollback there would cost the connection its prepared statements (above)."""
+    try:
+        if end_unwritten(session()):
+            return
+    except SQLAlchemyError:
+        pass  # the connection is gone or the transaction failed: roll back
+    session.rollback()
+
+
 session = scoped_session(sessionmaker(class_=AppSession, expire_on_commit=False))
 _engines: dict[str, Engine] = {}
 

@@ -32,7 +32,7 @@ def outboxes() -> Iterator[Reading]:
         rows = {"notifications": notifications.backlog(),
                 "events": (waiting.pending, waiting.failed, events.due_since())}
     finally:
-        db.session.rollback()
+        db.end_reads()
     labels = ("outbox",)
     yield Reading("kade_outbox_pending", "Items waiting to be delivered or handled.",
                   [({"outbox": name}, row[0]) for name, row in rows.items()], labels)

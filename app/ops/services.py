@@ -4,7 +4,7 @@ import time
 
 from flask import current_app
 from redis.exceptions import RedisError
-from sqlalchemy import text
+from sqlalchemy import literal, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from app import db
@@ -22,8 +22,9 @@ def _timed(check) -> dict:
 
 
 def readiness(config) -> dict[str, dict]:
-    checks = {"database": _timed(lambda: db.session.execute(text("SELECT 1")))}
-    db.session.rollback()
+    # A SELECT the session can tell is one (text() counts as a write: app/db.py).
+    checks = {"database": _timed(lambda: db.session.execute(select(literal(1))))}
+    db.end_reads()
     if config.get("REDIS_URL"):
         checks["redis"] = _timed(lambda: redis_for(current_app).ping())
     else:
@@ -38,9 +39,9 @@ def backup_freshness() -> dict:
     try:
         info = backups.status()
     except Exception as exc:  # noqa: BLE001 — a broken backup setup is reported, not raised
-        db.session.rollback()
+        db.end_reads()
         return {"ok": False, "error": type(exc).__name__}
-    db.session.rollback()
+    db.end_reads()
     archive = info["archive"] or {}
     return {"ok": not info["stale"], "stale": info["stale"],
             "age_seconds": info["recovery_point_age_seconds"],

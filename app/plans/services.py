@@ -405,7 +405,7 @@ def renew_due(now: dt.datetime | None = None) -> dict[str, int]:
         Subscription.state.in_(("trialing", "active", "cancelled", "past_due", "pending")),
         ((Subscription.period_end <= now) | (Subscription.state == "pending")
          | ((Subscription.state == "past_due") & (Subscription.grace_until <= now))))).all()
-    db.session.rollback()
+    db.end_reads()
     moved = {"renewing": 0, "past_due": 0, "expired": 0}
     for subscription_id in due:
         with transaction():

@@ -303,7 +303,7 @@ def expire_due(at: dt.datetime | None = None) -> int:
     at = at or utcnow()
     candidates = db.session.scalars(
         select(WalletEntry.account_id).where(WalletEntry.expires_at <= at).distinct()).all()
-    db.session.rollback()
+    db.end_reads()
     changed = 0
     for account_id in candidates:
         with transaction():

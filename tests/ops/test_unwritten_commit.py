@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import pytest
 from flask import Blueprint, abort
-from sqlalchemy import func, insert, select, table, text
+from sqlalchemy import event, func, insert, select, table, text
 
 from app import prepared
 from app.catalog.models import Category
-from app.db import session, transaction
+from app.db import end_reads, session, transaction
 
 # A SELECT (a text() one would count as a write).
 PREPARED_HERE = select(func.count()).select_from(table("pg_prepared_statements"))
@@ -128,3 +128,40 @@ def test_a_transaction_that_succeeds_after_reading_still_commits_its_writes(prob
         finally:
             session.remove()
     assert _categories(probe_app) == ["kept"]
+
+
+@pytest.mark.parametrize("url", ["/readyz", "/metrics"])
+def test_probes_and_gauges_end_their_reads_with_a_commit(app, client, url):
+    # A load balancer asks /readyz every few seconds of every worker, Prometheus /metrics:
+    # a rollback there would cost a storefront connection its prepared statements each time.
+    engine = app.extensions["kade_engine"]
+    ended: list[str] = []
+
+    def commit(_conn):
+        ended.append("commit")
+
+    def rollback(_conn):
+        ended.append("rollback")
+
+    event.listen(engine, "commit", commit)
+    event.listen(engine, "rollback", rollback)
+    try:
+        answer = client.get(url)
+    finally:
+        event.remove(engine, "commit", commit)
+        event.remove(engine, "rollback", rollback)
+    assert answer.status_code == 200
+    assert "commit" in ended
+    assert "rollback" not in ended
+
+
+def test_ending_reads_after_a_write_rolls_the_write_back(probe_app):
+    with probe_app.app_context():
+        try:
+            session.scalar(CATEGORIES)
+            session.add(Category(slug="unwanted", name_en="Unwanted"))
+            session.flush()
+            end_reads()
+        finally:
+            session.remove()
+    assert _categories(probe_app) == []
