@@ -33,7 +33,7 @@ from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import instance_state, set_committed_value
 from sqlalchemy.sql import Executable
 
-from app.db import WROTE, session
+from app.db import WROTE, session, writes
 
 # The app's prebuilt statements are a few dozen (some built once per shape: a number of
 # categories, a sort). Statements built per call belong in session.execute; should one come
@@ -50,7 +50,7 @@ class _Compiled:
     binds: tuple[tuple[str, Any], ...]  # (name, processor) for values to convert
     results: tuple[tuple[int, Any], ...]  # (column index, processor) for columns to convert
     lists: tuple[str, ...] = ()  # parameters sent as one array (psycopg adapts a list)
-    writes: bool = False  # not a SELECT (text() included): noted, as session.execute does
+    writes: bool = False  # db.writes(statement): noted, as session.execute notes it
 
 
 _kept: dict[tuple[int, str], _Compiled] = {}
@@ -124,7 +124,7 @@ def _compile(statement: Executable, dialect) -> _Compiled:
         binds=tuple(compiled._bind_processors.items()) if runnable else (),
         results=tuple(results),
         lists=tuple(compiled.bind_names[bind] for bind in compiled.post_compile_params),
-        writes=not statement.is_select)
+        writes=writes(statement))
     if len(_kept) >= MAX_KEPT:
         _kept.clear()
     _kept[(id(statement), dialect.name)] = made

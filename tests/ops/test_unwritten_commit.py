@@ -13,7 +13,6 @@ from app import prepared
 from app.catalog.models import Category
 from app.db import end_reads, session, transaction
 
-# A SELECT (a text() one would count as a write).
 PREPARED_HERE = select(func.count()).select_from(table("pg_prepared_statements"))
 CATEGORIES = select(func.count()).select_from(Category)
 
@@ -28,6 +27,12 @@ def probe_app(make_app):
     def read():
         prepared_before = session.scalar(PREPARED_HERE)
         session.scalar(CATEGORIES)
+        return {"prepared": prepared_before}
+
+    @probe.get("/probe/read-text")
+    def read_text():
+        prepared_before = session.scalar(PREPARED_HERE)
+        session.scalar(text("SELECT count(*) FROM catalog_category"))
         return {"prepared": prepared_before}
 
     @probe.get("/probe/refused")
@@ -63,6 +68,14 @@ def probe_app(make_app):
                 " VALUES ('texted', 'Texted', 0, true, now()) RETURNING id"))
             abort(409)
 
+    @probe.post("/probe/text-insert-then-fail")
+    def text_insert_then_fail():
+        with transaction():
+            session.execute(text(
+                "INSERT INTO catalog_category (slug, name_en, position, is_active, created_at)"
+                " VALUES ('texted', 'Texted', 0, true, CURRENT_TIMESTAMP)"))
+            abort(409)
+
     @probe.post("/probe/savepoint-then-fail")
     def savepoint_then_fail():
         with transaction():
@@ -93,7 +106,8 @@ def _categories(app) -> list[str]:
 
 
 @pytest.mark.postgres_only
-@pytest.mark.parametrize(("url", "status"), [("/probe/read", 200), ("/probe/refused", 409)])
+@pytest.mark.parametrize(("url", "status"), [("/probe/read", 200), ("/probe/read-text", 200),
+                                             ("/probe/refused", 409)])
 def test_a_connection_keeps_its_prepared_statements_after_requests_that_wrote_nothing(
         probe_app, url, status):
     client = probe_app.test_client()
@@ -109,7 +123,8 @@ def test_a_connection_keeps_its_prepared_statements_after_requests_that_wrote_no
 
 
 @pytest.mark.parametrize("url", ["/probe/flush-then-fail", "/probe/insert-then-fail",
-                                 "/probe/text-then-fail", "/probe/savepoint-then-fail",
+                                 "/probe/text-then-fail", "/probe/text-insert-then-fail",
+                                 "/probe/savepoint-then-fail",
                                  "/probe/flush-not-committed"])
 def test_what_a_failed_or_uncommitted_transaction_wrote_is_rolled_back(probe_app, url, backend):
     if url == "/probe/text-then-fail" and backend != "postgresql":
