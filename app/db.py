@@ -138,7 +138,7 @@ def _end_request(exc) -> None:
             current.commit()  # nothing to write; keeps what was loaded (no expiry)
     elif exc is None:
         try:
-            end_unwritten(current)
+            _end_unwritten(current)  # one that wrote is left as it is, for the removal
         except SQLAlchemyError:  # the connection is gone: the removal cleans up
             logging.getLogger(__name__).warning("request_read_commit_failed", exc_info=True)
 
@@ -191,9 +191,8 @@ def _forget_writes(a_session, transaction) -> None:
         a_session.info.pop(WROTE, None)
 
 
-def end_unwritten(a_session) -> bool:
-    """Commit `a_session`'s transaction if it wrote nothing (above); whether it did. A
-    transaction that wrote is left for the caller to roll back."""
+def _end_unwritten(a_session) -> bool:
+    """Commit `a_session`'s transaction if it wrote nothing (above); whether it did."""
     transaction = a_session.get_transaction()
     if (transaction is None or not transaction.is_active or a_session.info.get(WROTE)
             or a_session.dirty or a_session.deleted):
@@ -205,11 +204,11 @@ def end_unwritten(a_session) -> bool:
 
 
 def end_reads() -> None:
-    """End the request session's transaction after reading (a probe, a gauge, a job that
-    reads its work list first): COMMIT when it wrote nothing, else ROLLBACK. A plain
-    rollback there would cost the connection its prepared statements (above)."""
+    """End the request session's transaction: COMMIT when it wrote nothing, else ROLLBACK
+    (a `transaction()` refused, a probe, a gauge, a job that reads its work list first). A
+    plain rollback would cost the connection its prepared statements (above)."""
     try:
-        if end_unwritten(session()):
+        if _end_unwritten(session()):
             return
     except SQLAlchemyError:
         pass  # the connection is gone or the transaction failed: roll back
@@ -524,20 +523,14 @@ def transaction():
             token = _release(token)
             # Refused before it wrote (out of stock, a bad voucher): COMMIT, which keeps the
             # connection's prepared statements (above). A database error always rolls back.
-            if (not isinstance(error, Exception) or isinstance(error, SQLAlchemyError)
-                    or not _ended_unwritten()):
+            if isinstance(error, Exception) and not isinstance(error, SQLAlchemyError):
+                end_reads()
+            else:
                 session.rollback()
         raise
     finally:
         info["tx_depth"] = depth
         _release(token)
-
-
-def _ended_unwritten() -> bool:
-    try:
-        return end_unwritten(session())
-    except SQLAlchemyError:
-        return False  # rolled back by the caller, with the first error raised
 
 
 def _release(token) -> None:
