@@ -13,6 +13,7 @@ from app import (
     config as config_module,
     db,
     headers,
+    layout_parts,
     page_cache,
     personal_pages,
     plans,
@@ -196,6 +197,7 @@ def _register_templates(app) -> None:
 
     app.add_template_filter(i18n.local_time, "local_time")
     template_urls.init_app(app)
+    layout_parts.init_app(app)
     app.add_template_global(district_name)
     app.add_template_global(display_phone)
 

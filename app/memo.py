@@ -94,11 +94,16 @@ def _kept(store: TTLCache, keep: int, key: Hashable, produce: Callable[[], T]) -
     return found  # type: ignore[return-value]
 
 
-def _reference(app) -> TTLCache:
-    return app.extensions.setdefault("kade_reference", TTLCache(MAX_FACTS))
+# Where reference() keeps values: the shop's data, and the layout's parts made from it
+# (app/layout_parts.py), kept apart so that neither pushes the other out.
+REFERENCE, LAYOUT = "kade_reference", "kade_layout_parts"
 
 
-def reference(key: Hashable, produce: Callable[[], T]) -> T:
+def _reference(app, kept_in: str = REFERENCE) -> TTLCache:
+    return app.extensions.setdefault(kept_in, TTLCache(MAX_FACTS))
+
+
+def reference(key: Hashable, produce: Callable[[], T], *, kept_in: str = REFERENCE) -> T:
     """`produce()`, or what it gave for `key` less than REFERENCE_CACHE_SECONDS ago. The
     same rules as `remember`: `key` names everything the value depends on, and the value is
     never mutated (plain data, not ORM objects, which belong to one session)."""
@@ -106,15 +111,17 @@ def reference(key: Hashable, produce: Callable[[], T]) -> T:
     if not keep:
         # Still once per request (or app context): a page reads the tree for each card.
         this_context = g.setdefault("kade_reference", {})
-        if key not in this_context:
-            this_context[key] = produce()
-        return this_context[key]
-    return _kept(_reference(current_app), keep, key, produce)
+        if (kept_in, key) not in this_context:
+            this_context[kept_in, key] = produce()
+        return this_context[kept_in, key]
+    return _kept(_reference(current_app, kept_in), keep, key, produce)
 
 
 def forget_reference(app) -> None:
-    """After a staff save of reference data: this process reads it again at once."""
+    """After a staff save of reference data: this process reads it again at once, and makes
+    again the layout's parts that show it."""
     _reference(app).clear()
+    _reference(app, LAYOUT).clear()
     if has_app_context():
         g.pop("kade_reference", None)
 
