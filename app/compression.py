@@ -27,6 +27,8 @@ import gzip
 import brotli
 from flask import request
 
+from app.headers import vary
+
 COMPRESSIBLE = frozenset({
     "text/html", "text/css", "text/javascript", "application/javascript", "text/plain",
     "text/csv", "application/json", "application/problem+json", "application/xml", "text/xml",
@@ -70,7 +72,7 @@ def init_app(app) -> None:
     def _compress(response):
         if response.mimetype not in COMPRESSIBLE:
             return response
-        response.vary.add("Accept-Encoding")
+        vary(response, "Accept-Encoding")
         if (response.status_code < 200 or response.status_code in (204, 206, 304)
                 or "Content-Encoding" in response.headers
                 or "Content-Range" in response.headers):

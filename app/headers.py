@@ -16,6 +16,18 @@ def nonce() -> str:
     return found
 
 
+def vary(response, name: str) -> None:
+    """Add `name` to the answer's Vary header, as `response.vary.add(name)` does, without
+    parsing the header into a set and writing it back (a page adds three names, and that
+    round trip cost more than the rest of its headers)."""
+    headers = response.headers
+    current = headers.get("Vary")
+    if not current:
+        headers["Vary"] = name
+    elif name.lower() not in (kept.strip().lower() for kept in current.split(",")):
+        headers["Vary"] = f"{current}, {name}"
+
+
 def init_app(app, *, template_nonce: Callable[[], str] = nonce) -> None:
     """`template_nonce`: what templates call for the nonce; the app factory passes the page
     cache's (app.page_cache.template_nonce: a marker while it renders a page to keep), so

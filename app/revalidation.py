@@ -42,6 +42,7 @@ from flask import current_app, make_response, request, session
 from flask_login import current_user
 
 from app import compression, personal_pages
+from app.headers import vary
 from app.i18n import current_language
 
 NO_CACHE = "no-cache"
@@ -176,7 +177,7 @@ def mark(response, tag: str | None):
 
 def _revalidated(response) -> None:
     response.headers["Cache-Control"] = NO_CACHE
-    response.vary.add("HX-Request")  # as app.web.render says of the page itself
+    vary(response, "HX-Request")  # as app.web.render says of the page itself
     personal_pages.revalidated()
 
 

@@ -15,6 +15,7 @@ from flask import (
 )
 
 from app.db import utcnow
+from app.headers import vary
 from app.i18n import COLOMBO
 
 
@@ -24,7 +25,7 @@ def render(page: str, fragment: str | None = None, /, status: int = 200, **conte
     templates' context (a listing's ProductPage is `page`)."""
     partial = fragment is not None and bool(request.htmx) and not request.htmx.boosted
     response = make_response(render_template(fragment if partial else page, **context), status)
-    response.vary.add("HX-Request")  # never serve a cached fragment as a page
+    vary(response, "HX-Request")  # never serve a cached fragment as a page
     return response
 
 
