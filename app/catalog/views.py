@@ -4,7 +4,9 @@ read services, render the page or, for htmx, the fragment the page includes."""
 
 from __future__ import annotations
 
+import functools
 import re
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from urllib.parse import urljoin, urlsplit
 
@@ -57,15 +59,25 @@ def thumb_url(key: str) -> str:
     return public_url(images.thumb_key(key))
 
 
-@bp.app_template_global()
-def card_form() -> dict[str, str]:
+@dataclass(frozen=True, slots=True)
+class CardForm:
     """What every card's "Add to cart" form carries that is the same for all the cards of a
-    page (where to post, where to come back, the CSRF token): worked out once a page."""
+    page. Attributes, not a dict: a template reads them four times a card, and Jinja tries
+    an attribute before an item (a dict's key costs it a caught AttributeError)."""
+
+    action: str  # where to post
+    next: str  # where to come back
+    token: str  # the CSRF token
+
+
+@bp.app_template_global()
+def card_form() -> CardForm:
+    """The cards' common form for this page: worked out once a page."""
     key = ("card_form", page_cache.rendering())  # a kept page holds the token's marker
     found = g.get("card_form")
     if found is None or found[0] != key:
-        found = (key, {"action": url_for("checkout.add_item"), "next": _back_here(),
-                       "token": page_cache.csrf_token()})
+        found = (key, CardForm(action=url_for("checkout.add_item"), next=_back_here(),
+                               token=page_cache.csrf_token()))
         g.card_form = found
     return found[1]
 
@@ -312,14 +324,16 @@ def _product_page(slug: str):
     the recently-viewed strip, which is the visitor's own, comes after by htmx."""
     item, context = _product_context(slug)
     active, units = context["variants"], context["units"]
+    canonical = absolute_url(url_for("catalog.product", slug=item.slug))
+    pictures = [absolute_url(media_url(image.key)) for image in item.images]
     response = render(
         "catalog/product.html", "catalog/_product_detail.html", **context,
         trail=catalog.breadcrumbs(catalog.category_of(item)),
-        json_ld=_product_json_ld(item, active, units),
-        canonical=absolute_url(url_for("catalog.product", slug=item.slug)),
+        json_ld=_product_json_ld(item, active, units, canonical, pictures),
+        canonical=canonical,
         meta_description=_summary(item.text("description", _locale())
                                   or item.text("name", _locale())),
-        og_image=absolute_url(media_url(item.images[0].key)) if item.images else None)
+        og_image=pictures[0] if pictures else None)
     return response, item.id
 
 
@@ -354,7 +368,17 @@ def absolute_url(path: str) -> str:
     """A full URL for canonical links and shared pictures: PUBLIC_URL when set (a forged
     Host header must not end up in a page a cache keeps), else the request's own host."""
     base = current_app.config.get("PUBLIC_URL") or request.host_url
+    if path.startswith("/") and not path.startswith("//"):
+        # What urljoin gives for a path from the root (a page has several), for less.
+        return _origin(base) + path
     return urljoin(base.rstrip("/") + "/", path)
+
+
+@functools.lru_cache(maxsize=64)
+def _origin(base: str) -> str:
+    """scheme://host[:port] of `base`: a path from the root replaces whatever path it has."""
+    parts = urlsplit(base)
+    return f"{parts.scheme}://{parts.netloc}"
 
 
 def _chosen_variant(active: list[Variant], raw: str) -> Variant | None:
@@ -389,10 +413,11 @@ def _summary(text: str, limit: int = 160) -> str:
     return text if len(text) <= limit else text[:limit - 1].rsplit(" ", 1)[0] + "…"
 
 
-def _product_json_ld(item: Product, active: list[Variant], units: dict[int, int]) -> dict:
-    """schema.org Product for search engines; the template writes it with |tojson."""
+def _product_json_ld(item: Product, active: list[Variant], units: dict[int, int], url: str,
+                     pictures: list[str]) -> dict:
+    """schema.org Product for search engines; the template writes it with |tojson. `url`:
+    the page's canonical address; `pictures`: its pictures' full addresses."""
     locale = _locale()
-    url = absolute_url(url_for("catalog.product", slug=item.slug))
     offers = []
     for v in active:
         offer = {"@type": "Offer", "sku": v.sku, "priceCurrency": "LKR",
@@ -404,8 +429,8 @@ def _product_json_ld(item: Product, active: list[Variant], units: dict[int, int]
     data = {"@context": "https://schema.org", "@type": "Product",
             "name": item.text("name", locale), "url": url,
             "description": item.text("description", locale), "offers": offers}
-    if item.images:
-        data["image"] = [absolute_url(media_url(i.key)) for i in item.images]
+    if pictures:
+        data["image"] = pictures
     if item.brand:
         data["brand"] = {"@type": "Brand", "name": item.brand}
     if len(active) == 1:

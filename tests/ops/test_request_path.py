@@ -277,3 +277,82 @@ def test_an_app_wide_limit_counts_every_route():
     client = _limited_app(default_limits=["3 per minute"]).test_client()
 
     assert [client.get("/free").status_code for _ in range(4)] == [200, 200, 200, 429]
+
+
+# ---- templates' globals -----------------------------------------------------------------------
+
+def _environment(app, templates: dict[str, str]):
+    from jinja2 import DictLoader
+
+    from app.flask_app import TemplateEnvironment
+
+    return TemplateEnvironment(app, loader=DictLoader(templates))
+
+
+def test_a_global_added_after_a_template_loaded_reaches_it(app):
+    env = _environment(app, {"page.html": "{{ shown | default('nothing') }}",
+                             "outer.html": "{% include 'page.html' %}"})
+    assert env.get_template("outer.html").render() == "nothing"
+
+    env.globals["shown"] = "now"
+    assert env.get_template("outer.html").render() == "now"
+    env.globals.update(shown="updated")
+    assert env.get_template("page.html").render() == "updated"
+    del env.globals["shown"]
+    assert env.get_template("page.html").render() == "nothing"
+
+
+def test_a_templates_own_globals_come_before_the_environments(app):
+    env = _environment(app, {"page.html": "{{ shown }}"})
+    env.globals["shown"] = "everyone's"
+
+    assert env.get_template("page.html", globals={"shown": "its own"}).render() == "its own"
+    assert env.from_string("{{ shown }}").render() == "everyone's"
+
+
+def test_the_apps_templates_see_every_global_the_app_registered(app):
+    with app.test_request_context("/"):
+        template = app.jinja_env.get_template("base.html")
+        for name in ("url_for", "csrf_token", "kept", "return_to", "shop_details", "_"):
+            assert name in template.globals, name
+
+
+# ---- small pieces of every answer -------------------------------------------------------------
+
+@pytest.mark.parametrize(("before", "name", "after"), [
+    (None, "HX-Request", "HX-Request"),
+    ("HX-Request", "Accept-Encoding", "HX-Request, Accept-Encoding"),
+    ("HX-Request, Accept-Encoding", "hx-request", "HX-Request, Accept-Encoding"),
+    ("Cookie,HX-Request", "Accept-Encoding", "Cookie,HX-Request, Accept-Encoding"),
+])
+def test_vary_adds_a_name_once_as_werkzeug_would(before, name, after):
+    from flask import Response
+
+    from app.headers import vary
+
+    ours, werkzeugs = Response(), Response()
+    for response in (ours, werkzeugs):
+        if before:
+            response.headers["Vary"] = before
+    vary(ours, name)
+    werkzeugs.vary.add(name)
+
+    assert ours.headers["Vary"] == after
+    assert {v.strip().lower() for v in ours.headers["Vary"].split(",")} == {
+        v.strip().lower() for v in werkzeugs.headers["Vary"].split(",")}
+
+
+@pytest.mark.parametrize("public", [None, "https://kade.lk", "https://kade.lk/",
+                                    "https://shop.example.lk/kade/"])
+@pytest.mark.parametrize("path", ["/p/ceylon-tea", "/media/products/1/a.webp",
+                                  "https://bucket.example.lk/products/1/a.webp",
+                                  "p/relative", "//other.example.lk/x"])
+def test_absolute_urls_are_what_urljoin_gives(make_app, public, path):
+    from urllib.parse import urljoin
+
+    from app.catalog.views import absolute_url
+
+    app = make_app(PUBLIC_URL=public)
+    with app.test_request_context("/", base_url="http://127.0.0.1:5000/"):
+        base = public or "http://127.0.0.1:5000/"
+        assert absolute_url(path) == urljoin(base.rstrip("/") + "/", path)
