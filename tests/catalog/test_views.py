@@ -91,6 +91,27 @@ def test_a_card_shows_price_from_and_stock(client, db_session):
     assert meta == ["Sold out", "Only 2 left"]
 
 
+@pytest.mark.parametrize(("language", "name", "price"), [
+    ("en", "Cinnamon sticks", "Rs. 1,250.00"),
+    ("si", "කුරුඳු පොතු", "රු.1,250.00"),
+    ("ta", "இலவங்கப்பட்டை", "1,250.00"),
+])
+def test_a_card_speaks_the_pages_language(client, db_session, language, name, price):
+    product = stocked(make_product("Cinnamon sticks", price_cents=1250_00,
+                                   name_si="කුරුඳු පොතු", name_ta="இலவங்கப்பட்டை"))
+    pictures.add_image(product.id, picture("CS", "#804020"))
+    client.post("/language", data={"language": language, "next": "/"})
+
+    html = client.get("/products").get_data(as_text=True)
+
+    assert names(html) == [name]
+    assert price in texts(html, cls="product-card-price")[0]
+    link = attr(html, "href", cls="product-card-link")
+    image = attr(html, "src", cls="product-card-image")
+    assert link == "/p/cinnamon-sticks"
+    assert image.startswith("/media/products/") and image.endswith("-400.webp")
+
+
 def test_unknown_category_is_the_404_page(client, db_session):
     response = client.get("/c/no-such-thing")
 
