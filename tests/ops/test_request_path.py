@@ -356,3 +356,15 @@ def test_absolute_urls_are_what_urljoin_gives(make_app, public, path):
     with app.test_request_context("/", base_url="http://127.0.0.1:5000/"):
         base = public or "http://127.0.0.1:5000/"
         assert absolute_url(path) == urljoin(base.rstrip("/") + "/", path)
+
+
+@pytest.mark.parametrize("order", [("en", "si", "ta"), ("ta", "en", "si")])
+def test_attribute_labels_say_what_their_lazy_strings_say_in_each_language(app, order):
+    from app.catalog.views import ATTRIBUTE_LABELS, attribute_label
+
+    with app.test_request_context("/"):
+        for language in order:
+            with force_locale(language):
+                for name, label in ATTRIBUTE_LABELS.items():
+                    assert attribute_label(name) == str(label), (language, name)
+                assert attribute_label("shelf_life") == "Shelf life"
