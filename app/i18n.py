@@ -122,6 +122,18 @@ def current_language() -> str:
     return language
 
 
+def once_per_language(kept: dict, make):
+    """`make()` as the current language says it, made once per language and process and
+    kept in `kept` (the catalogs do not change while the process runs): for labels a page
+    reads several times, where a lazy string would ask Flask-Babel for the catalog anew at
+    each read."""
+    language = current_language()
+    found = kept.get(language)
+    if found is None:
+        found = kept[language] = make()
+    return found
+
+
 def translations():
     """This request's translations (Flask-Babel's), found once per request and locale."""
     app_ctx = _cv_app.get(None)

@@ -31,7 +31,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from flask import g, request
+from flask import g, request, url_for
 from jinja2 import pass_context
 from markupsafe import Markup, escape
 
@@ -105,6 +105,4 @@ def _search_query(context) -> str:
 
 
 def _return_path() -> str:
-    from flask import url_for
-
     return request.full_path if request.method == "GET" else url_for("pages.home")

@@ -20,7 +20,7 @@ from app.catalog import below_product, images, services as catalog, versions
 from app.catalog.models import Product, Variant
 from app.catalog.services import ProductFilter
 from app.db import reads_only
-from app.i18n import current_language, format_lkr
+from app.i18n import current_language, format_lkr, once_per_language
 from app.inventory import services as inventory
 from app.storage import public_url
 from app.web import render
@@ -120,17 +120,14 @@ def _back_here() -> str:
 @bp.app_template_global()
 @bp.app_template_filter("attribute_label")
 def attribute_label(name: str) -> str:
-    labels = _attribute_labels.get(current_language())
-    if labels is None:
-        labels = _attribute_labels[current_language()] = {
-            known: str(label) for known, label in ATTRIBUTE_LABELS.items()}
+    labels = once_per_language(_attribute_labels, lambda: {
+        known: str(label) for known, label in ATTRIBUTE_LABELS.items()})
     found = labels.get(name)
     return found if found is not None else name.replace("_", " ").capitalize()
 
 
-# ATTRIBUTE_LABELS in each language, translated once per process (the catalogs do not change
-# while it runs): a lazy string asks Flask-Babel for the catalog anew each time it is read,
-# 8 µs, and the filter panel and a product's facts read one per attribute.
+# ATTRIBUTE_LABELS in each language (i18n.once_per_language): a lazy string costs 8 µs a read,
+# and the filter panel and a product's facts read one per attribute.
 _attribute_labels: dict[str, dict[str, str]] = {}
 
 

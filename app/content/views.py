@@ -13,7 +13,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from app import page_cache, revalidation
 from app.content import markup, services as content
-from app.i18n import current_language
+from app.i18n import once_per_language
 from app.web import render
 
 bp = Blueprint("content", __name__)
@@ -103,9 +103,5 @@ _footer_by_locale: dict[str, list[tuple[str, str]]] = {}
 def _footer_links():
     """FOOTER_LINKS with their labels in the page's language: translated once per language
     and process (the catalogs do not change while it runs), not five times a page."""
-    locale = current_language()
-    found = _footer_by_locale.get(locale)
-    if found is None:
-        found = _footer_by_locale[locale] = [(endpoint, str(label))
-                                             for endpoint, label in FOOTER_LINKS]
-    return found
+    return once_per_language(_footer_by_locale, lambda: [
+        (endpoint, str(label)) for endpoint, label in FOOTER_LINKS])
